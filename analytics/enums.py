@@ -1,0 +1,24 @@
+from django.db import models
+
+
+class EventName(models.TextChoices):
+    CHAT_OPENED = "chat_opened"
+    MESSAGE_SENT = "message_sent"
+    INTENT_DETECTED = "intent_detected"
+    PURCHASE_INTENT_DETECTED = "purchase_intent_detected"
+    ACTION_RENDERED = "action_rendered"
+    ACTION_CLICKED = "action_clicked"
+    ACTION_SUCCEEDED = "action_succeeded"
+    ACTION_FAILED = "action_failed"
+    PAYMENT_LINK_GENERATED = "payment_link_generated"
+    PAYMENT_LINK_CLICKED = "payment_link_clicked"
+    PAYMENT_COMPLETED = "payment_completed"
+    PAYMENT_FAILED = "payment_failed"
+    CONVERSATION_ABANDONED = "conversation_abandoned"
+    ALERT_SUBSCRIBED = "alert_subscribed"
+    ALERT_NOTIFIED = "alert_notified"
+
+
+class EventSource(models.TextChoices):
+    SERVER = "server", "Server"
+    CLIENT = "client", "Client"

@@ -1,0 +1,48 @@
+from django.db import models
+
+
+class PriceKind(models.TextChoices):
+    EMAIL_PLAN = "email_plan", "Email plan"
+    CHAT_PLAN = "chat_plan", "Standalone chat plan"
+    CHAT_ADDON = "chat_addon", "Chat add-on (by email tier)"
+
+
+class BundleRule(models.TextChoices):
+    ADDON_TABLE = "addon_table", "Email plan + add-on price for its tier"
+    LIST_DISCOUNT = "list_discount", "Email plan + chat list price, less a percentage"
+
+
+class CheckoutMode(models.TextChoices):
+    PAYMENT = "payment", "One-off payment"
+    SUBSCRIPTION = "subscription", "Subscription"
+
+
+class CheckoutStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    COMPLETE = "complete", "Complete"
+    EXPIRED = "expired", "Expired"
+    FAILED = "failed", "Failed"
+
+
+class OrderStatus(models.TextChoices):
+    PAID = "paid", "Paid"
+    REFUNDED = "refunded", "Refunded"
+    PARTIALLY_REFUNDED = "partially_refunded", "Partially refunded"
+    CANCELED = "canceled", "Canceled"
+
+
+class OrderSource(models.TextChoices):
+    CONVERSATIONAL = "conversational", "Conversational"
+    TRADITIONAL = "traditional", "Traditional"
+
+
+class WebhookStatus(models.TextChoices):
+    RECEIVED = "received", "Received"
+    PROCESSED = "processed", "Processed"
+    IGNORED = "ignored", "Ignored"
+    FAILED = "failed", "Failed"
+
+
+class DiscountKind(models.TextChoices):
+    PERCENT = "percent", "Percentage"
+    FIXED = "fixed", "Fixed amount"

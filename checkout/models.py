@@ -1,0 +1,147 @@
+from decimal import Decimal
+
+from django.core.validators import MinValueValidator
+from django.db import models
+
+from checkout.enums import (
+    BundleRule, CheckoutMode, CheckoutStatus, DiscountKind, OrderSource, OrderStatus, PriceKind, WebhookStatus,
+)
+from core.ids import new_id
+from core.models import TimeStampedModel
+
+
+def new_checkout_session_id() -> str:
+    return new_id("chk")
+
+
+class PriceBook(TimeStampedModel):
+    """A vendor's plans and how a bundle is priced; one is active at a time."""
+
+    name = models.CharField(max_length=120)
+    currency = models.CharField(max_length=3, default="GBP")
+    is_active = models.BooleanField(default=True)
+    bundle_rule = models.CharField(max_length=20, choices=BundleRule.choices, default=BundleRule.ADDON_TABLE)
+    chat_list_price = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("59.00"))
+    bundle_discount_percent = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal("5.00"))
+
+    def __str__(self):
+        return self.name
+
+
+class PriceBookEntry(TimeStampedModel):
+    price_book = models.ForeignKey(PriceBook, on_delete=models.CASCADE, related_name="entries")
+    kind = models.CharField(max_length=20, choices=PriceKind.choices)
+    code = models.SlugField(max_length=40, help_text="starter, standard, premium, growth, pro, …")
+    name = models.CharField(max_length=120)
+    monthly_price = models.DecimalField(max_digits=10, decimal_places=2, validators=[MinValueValidator(Decimal("0"))])
+    stripe_price_id = models.CharField(max_length=120, blank=True)
+    payment_link = models.URLField(blank=True, help_text="Stripe Payment Link used when no secret key is set.")
+
+    class Meta:
+        verbose_name_plural = "price book entries"
+        ordering = ["price_book", "kind", "monthly_price"]
+        constraints = [models.UniqueConstraint(fields=["price_book", "kind", "code"], name="price_entry_unique")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.code} {self.monthly_price}"
+
+
+class DiscountCode(TimeStampedModel):
+    code = models.CharField(max_length=40, unique=True)
+    kind = models.CharField(max_length=10, choices=DiscountKind.choices)
+    value = models.DecimalField(max_digits=10, decimal_places=2, validators=[MinValueValidator(Decimal("0"))])
+    currency = models.CharField(max_length=3, blank=True, help_text="For fixed amounts.")
+    valid_from = models.DateTimeField(null=True, blank=True)
+    valid_until = models.DateTimeField(null=True, blank=True)
+    max_uses = models.PositiveIntegerField(null=True, blank=True)
+    times_used = models.PositiveIntegerField(default=0)
+    first_time_only = models.BooleanField(default=False)
+    is_active = models.BooleanField(default=True)
+
+    def __str__(self):
+        return self.code
+
+
+class CheckoutSession(TimeStampedModel):
+    id = models.CharField(primary_key=True, max_length=32, default=new_checkout_session_id, editable=False)
+    conversation = models.ForeignKey(
+        "conversations.Conversation", null=True, blank=True, on_delete=models.SET_NULL, related_name="checkout_sessions"
+    )
+    action = models.ForeignKey("actions.Action", null=True, blank=True, on_delete=models.SET_NULL, related_name="checkout_sessions")
+    customer = models.ForeignKey("conversations.Customer", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    provider = models.CharField(max_length=20)
+    provider_session_id = models.CharField(max_length=200, blank=True, db_index=True)
+    idempotency_key = models.CharField(max_length=120, unique=True)
+    mode = models.CharField(max_length=16, choices=CheckoutMode.choices, default=CheckoutMode.PAYMENT)
+    status = models.CharField(max_length=16, choices=CheckoutStatus.choices, default=CheckoutStatus.OPEN, db_index=True)
+    currency = models.CharField(max_length=3)
+    subtotal = models.DecimalField(max_digits=12, decimal_places=2)
+    discount_total = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0"))
+    amount_total = models.DecimalField(max_digits=12, decimal_places=2)
+    discount_code = models.ForeignKey(DiscountCode, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    line_items = models.JSONField(default=list)
+    url = models.URLField(max_length=1000, blank=True)
+    expires_at = models.DateTimeField()
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"{self.id} ({self.status})"
+
+
+class Order(TimeStampedModel):
+    number = models.CharField(max_length=32, unique=True, editable=False)
+    checkout_session = models.OneToOneField(
+        CheckoutSession, null=True, blank=True, on_delete=models.PROTECT, related_name="order"
+    )
+    customer = models.ForeignKey("conversations.Customer", null=True, blank=True, on_delete=models.SET_NULL, related_name="orders")
+    conversation = models.ForeignKey(
+        "conversations.Conversation", null=True, blank=True, on_delete=models.SET_NULL, related_name="orders"
+    )
+    message = models.ForeignKey("conversations.Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    action = models.ForeignKey("actions.Action", null=True, blank=True, on_delete=models.SET_NULL, related_name="orders")
+    status = models.CharField(max_length=20, choices=OrderStatus.choices, default=OrderStatus.PAID, db_index=True)
+    order_source = models.CharField(max_length=20, choices=OrderSource.choices, default=OrderSource.TRADITIONAL)
+    currency = models.CharField(max_length=3)
+    subtotal = models.DecimalField(max_digits=12, decimal_places=2)
+    discount_total = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0"))
+    total = models.DecimalField(max_digits=12, decimal_places=2)
+    provider = models.CharField(max_length=20, blank=True)
+    provider_payment_ref = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return self.number
+
+
+class OrderLine(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    product = models.ForeignKey("catalog.Product", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    sku = models.CharField(max_length=64)
+    name = models.CharField(max_length=255)
+    quantity = models.PositiveIntegerField()
+    unit_price = models.DecimalField(max_digits=12, decimal_places=2)
+    line_total = models.DecimalField(max_digits=12, decimal_places=2)
+
+    def __str__(self):
+        return f"{self.quantity} × {self.sku}"
+
+
+class WebhookEvent(TimeStampedModel):
+    """Every provider event, stored once by its id before anything acts on it."""
+
+    provider = models.CharField(max_length=20)
+    event_id = models.CharField(max_length=200)
+    type = models.CharField(max_length=100, db_index=True)
+    payload = models.JSONField()
+    status = models.CharField(max_length=16, choices=WebhookStatus.choices, default=WebhookStatus.RECEIVED, db_index=True)
+    attempts = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["provider", "event_id"], name="webhook_event_once")]
+
+    def __str__(self):
+        return f"{self.provider}:{self.event_id} {self.type}"

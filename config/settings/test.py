@@ -1,0 +1,14 @@
+"""The test suite: base settings, fast hashing, mail kept in memory.
+
+A file-based SQLite test database, because in-memory SQLite is not shared with the
+threads that async tests and live servers use.
+"""
+
+from config.settings.base import *  # noqa: F403
+from config.settings.base import BASE_DIR, DATABASES
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / ".pytest-db.sqlite3")}
+CELERY_TASK_ALWAYS_EAGER = True  # unit tests; integration tests start a real worker

@@ -1,0 +1,19 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
+    path("api/catalog/", include("catalog.urls")),
+    path("api/chat/", include("conversations.urls")),
+    path("api/actions/", include("actions.urls")),
+    path("api/checkout/", include("checkout.urls")),
+    path("webhooks/", include("checkout.webhook_urls")),
+    path("checkout/", include("checkout.page_urls")),
+    path("api/alerts/", include("alerts.urls")),
+    path("api/analytics/", include("analytics.urls")),
+    path("", include("conversations.page_urls")),
+]
