@@ -1,0 +1,197 @@
+"""Actions, their audit trail and the replies they caused.
+
+The lifecycle is driven by services (every change is a recorded transition), so the admin
+shows it and never edits it; operator decisions will be admin actions calling the service.
+"""
+
+import json
+
+from django import forms
+from django.contrib import admin
+from django.template import TemplateSyntaxError, engines
+from django.template.defaultfilters import truncatechars
+from django.urls import reverse
+from django.utils.html import format_html
+
+from actions.models import Action, ActionResponse, ActionTransition, ResponseTemplate
+
+
+def pretty_json(value) -> str:
+    return format_html('<pre class="parley-json">{}</pre>', json.dumps(value, indent=2, sort_keys=True, default=str))
+
+
+class ReadOnlyAdminMixin:
+    """View only: rows are written by services and are part of an audit trail."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ActionTransitionInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = ActionTransition
+    fields = ("created_at", "from_status", "to_status", "actor_kind", "actor", "note")
+    readonly_fields = fields
+    ordering = ("created_at", "id")
+    extra = 0
+
+
+class ActionResponseInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = ActionResponse
+    fields = ("created_at", "outcome", "channel", "status", "text", "attempts", "error", "sent_at")
+    readonly_fields = fields
+    ordering = ("created_at",)
+    extra = 0
+    show_change_link = True
+
+
+@admin.register(Action)
+class ActionAdmin(admin.ModelAdmin):
+    list_display = (
+        "id",
+        "type",
+        "label",
+        "style",
+        "status",
+        "enabled",
+        "conversation_link",
+        "decided_by",
+        "created_at",
+    )
+    list_filter = ("status", "type", "style", "enabled", "requires_confirmation", "created_at")
+    list_select_related = ("decided_by",)
+    search_fields = ("id", "type", "label", "conversation__id", "message__id")
+    date_hierarchy = "created_at"
+    raw_id_fields = ("conversation", "message")
+    fieldsets = (
+        (None, {"fields": ("id", "conversation_link", "message", "type", "label", "style")}),
+        ("Payload", {"fields": ("payload_pretty", "requires_confirmation")}),
+        ("Status", {"fields": ("status", "enabled", "error", "result_pretty")}),
+        ("Decision", {"fields": ("decided_by", "decided_at", "decision_note")}),
+        ("Audit", {"fields": ("created_at", "updated_at")}),
+    )
+    readonly_fields = (
+        "id",
+        "conversation_link",
+        "message",
+        "type",
+        "label",
+        "style",
+        "payload_pretty",
+        "requires_confirmation",
+        "status",
+        "enabled",
+        "error",
+        "result_pretty",
+        "decided_by",
+        "decided_at",
+        "decision_note",
+        "created_at",
+        "updated_at",
+    )
+    inlines = (ActionTransitionInline, ActionResponseInline)
+
+    def has_add_permission(self, request):
+        # Actions come from the assistant's replies, through the rules that validate them.
+        return False
+
+    @admin.display(description="Conversation", ordering="conversation__id")
+    def conversation_link(self, obj):
+        if not obj.conversation_id:
+            return "—"
+        url = reverse("admin:conversations_conversation_change", args=[obj.conversation_id])
+        return format_html('<a href="{}">{}</a>', url, obj.conversation_id)
+
+    @admin.display(description="Payload")
+    def payload_pretty(self, obj):
+        return pretty_json(obj.payload)
+
+    @admin.display(description="Result")
+    def result_pretty(self, obj):
+        return pretty_json(obj.result)
+
+
+@admin.register(ActionTransition)
+class ActionTransitionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("action", "from_status", "to_status", "actor_kind", "actor", "note", "created_at")
+    list_filter = ("to_status", "from_status", "actor_kind", "created_at")
+    list_select_related = ("action", "actor")
+    search_fields = ("action__id", "action__type", "note", "actor__username")
+    date_hierarchy = "created_at"
+    fields = ("action", "from_status", "to_status", "actor_kind", "actor", "note", "created_at")
+    readonly_fields = fields
+
+
+@admin.register(ActionResponse)
+class ActionResponseAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("action", "outcome", "channel", "status", "short_text", "attempts", "sent_at", "created_at")
+    list_filter = ("status", "outcome", "channel", "created_at")
+    list_select_related = ("action",)
+    search_fields = ("action__id", "idempotency_key", "external_id", "text")
+    date_hierarchy = "created_at"
+    fields = (
+        "action",
+        "outcome",
+        "channel",
+        "status",
+        "text",
+        "idempotency_key",
+        "external_id",
+        "attempts",
+        "error",
+        "sent_at",
+        "created_at",
+        "updated_at",
+    )
+    readonly_fields = fields
+
+    @admin.display(description="Text")
+    def short_text(self, obj):
+        return truncatechars(obj.text, 80)
+
+
+TEMPLATE_CONTEXT_HELP = (
+    "Django template syntax. Context: "
+    "<code>action</code> (the Action: <code>action.type</code>, <code>action.label</code>, "
+    "<code>action.status</code>, <code>action.decision_note</code>), "
+    "<code>payload</code> (the action's payload, e.g. <code>payload.psNumber</code>, <code>payload.order_number</code>), "
+    "<code>reply</code> (the operator's note or edited text, may be empty), "
+    "<code>customer</code> (<code>customer.name</code>, <code>customer.email</code>). "
+    'Example: <code>Hi {{ customer.name|default:"there" }}, your {{ action.label|lower }} was approved.</code>'
+)
+
+
+class ResponseTemplateForm(forms.ModelForm):
+    class Meta:
+        model = ResponseTemplate
+        fields = ("action_type", "outcome", "body", "is_active")
+        help_texts = {"body": TEMPLATE_CONTEXT_HELP}
+        widgets = {"body": forms.Textarea(attrs={"rows": 8, "cols": 80})}
+
+    def clean_body(self):
+        body = self.cleaned_data["body"]
+        try:
+            engines["django"].from_string(body)
+        except TemplateSyntaxError as exc:
+            raise forms.ValidationError(f"This is not a valid template: {exc}") from exc
+        return body
+
+
+@admin.register(ResponseTemplate)
+class ResponseTemplateAdmin(admin.ModelAdmin):
+    form = ResponseTemplateForm
+    list_display = ("action_type", "outcome", "is_active", "short_body", "updated_at")
+    list_filter = ("outcome", "is_active", "action_type")
+    list_editable = ("is_active",)
+    search_fields = ("action_type", "body")
+    readonly_fields = ("created_at", "updated_at")
+    fields = ("action_type", "outcome", "body", "is_active", "created_at", "updated_at")
+
+    @admin.display(description="Body")
+    def short_body(self, obj):
+        return truncatechars(obj.body, 80)

@@ -1,0 +1,290 @@
+"""Price book and discount codes are edited here; sessions, orders and webhooks are records."""
+
+import json
+
+from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
+
+from checkout.models import (
+    CheckoutSession,
+    DiscountCode,
+    Order,
+    OrderLine,
+    PriceBook,
+    PriceBookEntry,
+    WebhookEvent,
+)
+
+
+def pretty_json(value) -> str:
+    return format_html('<pre class="parley-json">{}</pre>', json.dumps(value, indent=2, sort_keys=True, default=str))
+
+
+class ReadOnlyAdminMixin:
+    """View only: rows are written by services and are part of an audit trail."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+def _conversation_link(conversation_id):
+    if not conversation_id:
+        return "—"
+    url = reverse("admin:conversations_conversation_change", args=[conversation_id])
+    return format_html('<a href="{}">{}</a>', url, conversation_id)
+
+
+# --- Price book ----------------------------------------------------------------------
+
+
+class PriceBookEntryInline(admin.TabularInline):
+    model = PriceBookEntry
+    fields = ("kind", "code", "name", "monthly_price", "stripe_price_id", "payment_link")
+    ordering = ("kind", "monthly_price")
+    extra = 0
+
+
+@admin.register(PriceBook)
+class PriceBookAdmin(admin.ModelAdmin):
+    list_display = (
+        "name",
+        "currency",
+        "is_active",
+        "bundle_rule",
+        "chat_list_price",
+        "bundle_discount_percent",
+        "updated_at",
+    )
+    list_filter = ("is_active", "bundle_rule", "currency")
+    search_fields = ("name",)
+    readonly_fields = ("created_at", "updated_at")
+    fields = (
+        "name",
+        "currency",
+        "is_active",
+        "bundle_rule",
+        "chat_list_price",
+        "bundle_discount_percent",
+        "created_at",
+        "updated_at",
+    )
+    inlines = (PriceBookEntryInline,)
+
+
+@admin.register(PriceBookEntry)
+class PriceBookEntryAdmin(admin.ModelAdmin):
+    list_display = ("price_book", "kind", "code", "name", "monthly_price", "stripe_price_id", "payment_link")
+    list_filter = ("kind", "price_book")
+    list_select_related = ("price_book",)
+    search_fields = ("code", "name", "stripe_price_id", "price_book__name")
+    raw_id_fields = ("price_book",)
+    readonly_fields = ("created_at", "updated_at")
+
+
+@admin.register(DiscountCode)
+class DiscountCodeAdmin(admin.ModelAdmin):
+    list_display = (
+        "code",
+        "kind",
+        "value",
+        "currency",
+        "valid_from",
+        "valid_until",
+        "times_used",
+        "max_uses",
+        "first_time_only",
+        "is_active",
+    )
+    list_filter = ("is_active", "kind", "first_time_only")
+    search_fields = ("code",)
+    date_hierarchy = "created_at"
+    readonly_fields = ("times_used", "created_at", "updated_at")
+    fields = (
+        "code",
+        "kind",
+        "value",
+        "currency",
+        "valid_from",
+        "valid_until",
+        "max_uses",
+        "times_used",
+        "first_time_only",
+        "is_active",
+        "created_at",
+        "updated_at",
+    )
+
+
+# --- Sessions and orders ----------------------------------------------------------------
+
+
+@admin.register(CheckoutSession)
+class CheckoutSessionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = (
+        "id",
+        "status",
+        "mode",
+        "provider",
+        "amount_total",
+        "currency",
+        "conversation_link",
+        "expires_at",
+        "completed_at",
+        "created_at",
+    )
+    list_filter = ("status", "provider", "mode", "currency", "created_at")
+    search_fields = (
+        "id",
+        "provider_session_id",
+        "idempotency_key",
+        "conversation__id",
+        "action__id",
+        "customer__email",
+    )
+    date_hierarchy = "created_at"
+    raw_id_fields = ("conversation", "action", "customer", "discount_code")
+    fields = (
+        "id",
+        "status",
+        "mode",
+        "provider",
+        "provider_session_id",
+        "idempotency_key",
+        "conversation_link",
+        "action",
+        "customer",
+        "currency",
+        "subtotal",
+        "discount_total",
+        "amount_total",
+        "discount_code",
+        "line_items_pretty",
+        "url",
+        "expires_at",
+        "completed_at",
+        "created_at",
+        "updated_at",
+    )
+    readonly_fields = fields
+
+    @admin.display(description="Conversation", ordering="conversation__id")
+    def conversation_link(self, obj):
+        return _conversation_link(obj.conversation_id)
+
+    @admin.display(description="Line items")
+    def line_items_pretty(self, obj):
+        return pretty_json(obj.line_items)
+
+
+class OrderLineInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = OrderLine
+    fields = ("sku", "name", "product", "quantity", "unit_price", "line_total")
+    readonly_fields = fields
+    extra = 0
+
+
+MONEY_FIELDS = ("currency", "subtotal", "discount_total", "total")
+
+
+@admin.register(Order)
+class OrderAdmin(admin.ModelAdmin):
+    list_display = (
+        "number",
+        "status",
+        "order_source",
+        "total",
+        "currency",
+        "customer",
+        "conversation_link",
+        "provider",
+        "created_at",
+    )
+    list_filter = ("status", "order_source", "provider", "currency", "created_at")
+    list_select_related = ("customer",)
+    search_fields = (
+        "number",
+        "provider_payment_ref",
+        "customer__email",
+        "customer__name",
+        "conversation__id",
+        "checkout_session__id",
+        "lines__sku",
+    )
+    date_hierarchy = "created_at"
+    raw_id_fields = ("customer",)
+    fieldsets = (
+        (None, {"fields": ("number", "status", "order_source")}),
+        ("Money", {"fields": MONEY_FIELDS}),
+        (
+            "Attribution",
+            {"fields": ("customer", "conversation_link", "message", "action", "checkout_session")},
+        ),
+        ("Payment", {"fields": ("provider", "provider_payment_ref")}),
+        ("Audit", {"fields": ("created_at", "updated_at")}),
+    )
+    readonly_fields = (
+        "number",
+        *MONEY_FIELDS,
+        "conversation_link",
+        "message",
+        "action",
+        "checkout_session",
+        "provider",
+        "provider_payment_ref",
+        "created_at",
+        "updated_at",
+    )
+    inlines = (OrderLineInline,)
+
+    def has_add_permission(self, request):
+        # Orders are created from completed checkouts (webhooks), with a number and lines.
+        return False
+
+    @admin.display(description="Conversation", ordering="conversation__id")
+    def conversation_link(self, obj):
+        return _conversation_link(obj.conversation_id)
+
+
+@admin.register(OrderLine)
+class OrderLineAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("order", "sku", "name", "quantity", "unit_price", "line_total")
+    list_select_related = ("order",)
+    search_fields = ("order__number", "sku", "name")
+    raw_id_fields = ("order", "product")
+    fields = ("order", "product", "sku", "name", "quantity", "unit_price", "line_total")
+    readonly_fields = fields
+
+
+# --- Webhooks -------------------------------------------------------------------------
+
+
+@admin.register(WebhookEvent)
+class WebhookEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("event_id", "provider", "type", "status", "attempts", "processed_at", "created_at")
+    list_filter = ("status", "provider", "type", "created_at")
+    search_fields = ("event_id", "type", "error")
+    date_hierarchy = "created_at"
+    fields = (
+        "provider",
+        "event_id",
+        "type",
+        "status",
+        "attempts",
+        "error",
+        "processed_at",
+        "payload_pretty",
+        "created_at",
+        "updated_at",
+    )
+    readonly_fields = fields
+
+    @admin.display(description="Payload")
+    def payload_pretty(self, obj):
+        return pretty_json(obj.payload)

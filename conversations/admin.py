@@ -1,0 +1,149 @@
+"""Operators read conversations here; the transcript itself is never edited in the admin."""
+
+import json
+
+from django.contrib import admin
+from django.template.defaultfilters import truncatechars
+from django.urls import reverse
+from django.utils.html import format_html
+
+from actions.models import Action
+from conversations.models import Conversation, Customer, Message
+
+
+def pretty_json(value) -> str:
+    """JSON as an escaped <pre> block (format_html escapes the text)."""
+    return format_html('<pre class="parley-json">{}</pre>', json.dumps(value, indent=2, sort_keys=True, default=str))
+
+
+class MessageInline(admin.TabularInline):
+    model = Message
+    fields = ("seq", "role", "message_type", "content", "client_message_id", "created_at")
+    readonly_fields = fields
+    ordering = ("seq",)
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class ActionInline(admin.TabularInline):
+    model = Action
+    fk_name = "conversation"
+    fields = ("id", "type", "label", "style", "status", "enabled", "error", "created_at")
+    readonly_fields = fields
+    ordering = ("created_at",)
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Customer)
+class CustomerAdmin(admin.ModelAdmin):
+    list_display = ("id", "name", "email", "phone", "email_verified", "phone_verified", "user", "created_at")
+    list_filter = ("email_verified", "phone_verified", "created_at")
+    list_select_related = ("user",)
+    search_fields = ("id", "name", "email", "phone", "user__username", "user__email")
+    date_hierarchy = "created_at"
+    raw_id_fields = ("user",)
+    readonly_fields = ("id", "created_at", "updated_at")
+    fields = (
+        "id",
+        "name",
+        "email",
+        "email_verified",
+        "phone",
+        "phone_verified",
+        "user",
+        "created_at",
+        "updated_at",
+    )
+
+
+@admin.register(Conversation)
+class ConversationAdmin(admin.ModelAdmin):
+    list_display = ("id", "customer_link", "channel", "status", "last_seq", "last_message_at", "created_at")
+    list_filter = ("status", "channel", "created_at")
+    list_select_related = ("customer",)
+    search_fields = ("id", "customer__id", "customer__name", "customer__email", "customer__phone")
+    date_hierarchy = "created_at"
+    raw_id_fields = ("customer",)
+    # token_hash is deliberately absent: it is never shown, not even hashed.
+    fields = (
+        "id",
+        "customer",
+        "customer_link",
+        "channel",
+        "status",
+        "context",
+        "last_seq",
+        "last_message_at",
+        "created_at",
+        "updated_at",
+    )
+    readonly_fields = ("id", "customer_link", "last_seq", "last_message_at", "created_at", "updated_at")
+    inlines = (MessageInline, ActionInline)
+
+    def has_add_permission(self, request):
+        # A conversation needs a token that only its client ever sees: the chat API opens them.
+        return False
+
+    @admin.display(description="Customer", ordering="customer__name")
+    def customer_link(self, obj):
+        if not obj.customer_id:
+            return "—"
+        url = reverse("admin:conversations_customer_change", args=[obj.customer_id])
+        return format_html('<a href="{}">{}</a>', url, str(obj.customer))
+
+
+@admin.register(Message)
+class MessageAdmin(admin.ModelAdmin):
+    list_display = ("id", "conversation", "seq", "role", "message_type", "short_content", "created_at")
+    list_filter = ("role", "message_type", "created_at")
+    list_select_related = ("conversation",)
+    search_fields = ("id", "conversation__id", "client_message_id", "content")
+    date_hierarchy = "created_at"
+    fields = (
+        "id",
+        "conversation",
+        "seq",
+        "role",
+        "message_type",
+        "content",
+        "parts_pretty",
+        "metadata_pretty",
+        "client_message_id",
+        "created_at",
+        "updated_at",
+    )
+    readonly_fields = fields
+    ordering = ("-created_at",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="Content")
+    def short_content(self, obj):
+        return truncatechars(obj.content, 80)
+
+    @admin.display(description="Parts")
+    def parts_pretty(self, obj):
+        return pretty_json(obj.parts)
+
+    @admin.display(description="Metadata")
+    def metadata_pretty(self, obj):
+        return pretty_json(obj.metadata)
