@@ -3,6 +3,7 @@
 import json
 
 from django.contrib import admin
+from django.db import models
 from django.urls import reverse
 from django.utils.html import format_html
 
@@ -44,8 +45,13 @@ def _conversation_link(conversation_id):
 # --- Price book ----------------------------------------------------------------------
 
 
+# Payment links are https; say so rather than rely on the form's changing default scheme.
+URL_FORMFIELD = {models.URLField: {"assume_scheme": "https"}}
+
+
 class PriceBookEntryInline(admin.TabularInline):
     model = PriceBookEntry
+    formfield_overrides = URL_FORMFIELD
     fields = ("kind", "code", "name", "monthly_price", "stripe_price_id", "payment_link")
     ordering = ("kind", "monthly_price")
     extra = 0
@@ -80,6 +86,7 @@ class PriceBookAdmin(admin.ModelAdmin):
 
 @admin.register(PriceBookEntry)
 class PriceBookEntryAdmin(admin.ModelAdmin):
+    formfield_overrides = URL_FORMFIELD
     list_display = ("price_book", "kind", "code", "name", "monthly_price", "stripe_price_id", "payment_link")
     list_filter = ("kind", "price_book")
     list_select_related = ("price_book",)
