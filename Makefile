@@ -1,0 +1,76 @@
+# Parley: the commands a newcomer and CI type. Works from a fresh clone with only Python 3.11.
+#   make run     serve the demo shop on http://$(HOST):$(PORT)/ (Daphne: HTTP + WebSocket)
+#   make test    run the whole test suite (ARGS="-k something" passes through to pytest)
+#   make lint    ruff check + ruff format --check;   make format   fixes what it can
+#   make bench   every bench/bench_*.py, figures in bench/results/<name>.json
+#   make worker / make beat   Celery worker / beat (when REDIS_URL or CELERY_BROKER_URL is set)
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3 2>/dev/null)
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+ARGS ?=
+CELERY_QUEUES ?= default,outbound,payments,llm,bulk
+
+.PHONY: help venv deps dev-deps run migrate seed operator test lint format bench worker beat
+
+help:
+	@sed -n '2,7p' Makefile | sed 's/^# \{0,1\}//'
+
+$(BIN)/python:
+	@test -n "$(PYTHON)" || { echo "Python 3.11 is needed (python3.11 or python3 on PATH)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+
+venv: $(BIN)/python
+
+# pip runs only when the requirements changed: a stamp in the venv named after their checksum.
+deps: venv
+	@sum=$$(cat requirements.txt | sha256sum | cut -c1-16); \
+	if [ ! -f "$(VENV)/.installed-runtime-$$sum" ]; then \
+		$(BIN)/python -m pip install --disable-pip-version-check -q -r requirements.txt && \
+		rm -f $(VENV)/.installed-runtime-* && touch "$(VENV)/.installed-runtime-$$sum"; \
+	fi
+
+dev-deps: venv
+	@sum=$$(cat requirements.txt requirements-dev.txt | sha256sum | cut -c1-16); \
+	if [ ! -f "$(VENV)/.installed-dev-$$sum" ]; then \
+		$(BIN)/python -m pip install --disable-pip-version-check -q -r requirements-dev.txt && \
+		rm -f $(VENV)/.installed-dev-* && touch "$(VENV)/.installed-dev-$$sum"; \
+	fi
+
+migrate: deps
+	$(BIN)/python manage.py migrate --noinput
+
+seed: migrate
+	$(BIN)/python manage.py seed_demo
+
+operator: migrate
+	@$(BIN)/python manage.py create_demo_operator --admin-url "http://$(HOST):$(PORT)/admin/"
+
+run: seed operator
+	@echo "Parley on http://$(HOST):$(PORT)/  (admin /admin/, API docs /api/docs/)"
+	exec $(BIN)/daphne -b $(HOST) -p $(PORT) config.asgi:application
+
+worker: deps
+	exec $(BIN)/celery -A config worker -l info -Q $(CELERY_QUEUES)
+
+beat: deps
+	exec $(BIN)/celery -A config beat -l info --schedule $(VENV)/celerybeat-schedule
+
+test: dev-deps
+	$(BIN)/pytest $(ARGS)
+
+lint: dev-deps
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: dev-deps
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench: dev-deps
+	$(BIN)/python bench/run.py $(ARGS)

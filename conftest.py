@@ -1,0 +1,85 @@
+"""Fixtures and service gates shared by every app's tests.
+
+Markers (declared in pyproject.toml): `postgres`, `redis`, `browser` skip a test with the
+reason when the service is missing, and fail it when PARLEY_REQUIRE_SERVICES=1 (CI).
+`live` marks tests that start real processes. Tests using `live_postgres_redis` get the
+`postgres`, `redis` and `live` markers automatically.
+
+Live stacks (core/testing/live.py):
+- `live_sqlite`: module-scoped Daphne on a fresh SQLite database with the demo shop.
+- `live_postgres_redis`: module-scoped Daphne + a Celery worker on a fresh PostgreSQL
+  database and a Redis database of its own.
+- `live_stack_factory`: `live_stack_factory(database=..., redis=..., celery_worker=...)`
+  for a stack of the test's own (stopped after the test), e.g. to kill its worker.
+"""
+
+import pytest
+
+from core.testing.live import LiveStack
+from core.testing.services import service_problems, services_required
+
+_FIXTURE_MARKERS = {
+    "live_postgres_redis": ("postgres", "redis", "live"),
+    "live_sqlite": ("live",),
+    "live_stack_factory": ("live",),
+}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        for fixture_name, markers in _FIXTURE_MARKERS.items():
+            if fixture_name in getattr(item, "fixturenames", ()):
+                for marker in markers:
+                    if item.get_closest_marker(marker) is None:
+                        item.add_marker(marker)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    problems = service_problems({mark.name for mark in item.iter_markers()})
+    if not problems:
+        return
+    reason = "; ".join(problems)
+    if services_required():
+        pytest.fail(f"PARLEY_REQUIRE_SERVICES=1 but a service is missing: {reason}", pytrace=False)
+    pytest.skip(f"needs a service: {reason}")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Attach the live stacks' log tails to a failing test's report."""
+    report = yield
+    if report.failed:
+        stacks = [value for value in getattr(item, "funcargs", {}).values() if isinstance(value, LiveStack)]
+        stacks += getattr(item, "_parley_live_stacks", [])
+        for stack in stacks:
+            report.sections.append((f"live stack {stack.id} logs", stack.logs_tail(60)))
+    return report
+
+
+@pytest.fixture(scope="module")
+def live_sqlite():
+    with LiveStack(database="sqlite") as stack:
+        yield stack
+
+
+@pytest.fixture(scope="module")
+def live_postgres_redis():
+    with LiveStack(database="postgres", redis=True, celery_worker=True) as stack:
+        yield stack
+
+
+@pytest.fixture
+def live_stack_factory(request):
+    """Start stacks with any LiveStack arguments; all of them stop after the test."""
+    stacks: list[LiveStack] = []
+    request.node._parley_live_stacks = stacks
+
+    def start(**kwargs) -> LiveStack:
+        stack = LiveStack(**kwargs)
+        stacks.append(stack)
+        return stack.start()
+
+    yield start
+    for stack in reversed(stacks):
+        stack.stop()
