@@ -1,0 +1,73 @@
+"""What every benchmark shares: percentiles, the environment, writing the result file."""
+
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+RESULTS = REPO / "bench" / "results"
+
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+
+def percentile(sorted_values: list[float], q: float) -> float:
+    """Nearest-rank percentile of an already sorted list (q in 0-100)."""
+    if not sorted_values:
+        return float("nan")
+    rank = max(1, min(len(sorted_values), round(q / 100 * len(sorted_values) + 0.5)))
+    return sorted_values[rank - 1]
+
+
+def latency_figures(seconds: list[float]) -> dict:
+    values = sorted(s * 1000 for s in seconds)
+    return {
+        "n": len(values),
+        "p50_ms": percentile(values, 50),
+        "p95_ms": percentile(values, 95),
+        "p99_ms": percentile(values, 99),
+        "mean_ms": statistics.fmean(values),
+        "max_ms": values[-1],
+        "req_per_s": len(values) / (sum(values) / 1000),
+    }
+
+
+def environment(**extra) -> dict:
+    import django
+
+    return {
+        "cpu_count": os.cpu_count(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "django": django.get_version(),
+        **extra,
+    }
+
+
+def write_result(name: str, figures: dict, env: dict, **extra) -> Path:
+    RESULTS.mkdir(exist_ok=True)
+    path = RESULTS / f"{name}.json"
+    payload = {
+        "name": name,
+        "recorded_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "figures": figures,
+        "environment": env,
+        **extra,
+    }
+    path.write_text(json.dumps(payload, indent=2) + "\n")
+    print(f"wrote {path.relative_to(REPO)}")
+    return path
+
+
+class Timer:
+    def __enter__(self):
+        self.start = time.perf_counter()
+        return self
+
+    def __exit__(self, *exc):
+        self.seconds = time.perf_counter() - self.start
