@@ -16,7 +16,9 @@ Live stacks (core/testing/live.py):
 import pytest
 
 from core.testing.live import LiveStack
-from core.testing.services import service_problems, services_required
+from core.testing.services import apply_service_gate
+
+pytest_plugins = ["pytester"]
 
 _FIXTURE_MARKERS = {
     "live_postgres_redis": ("postgres", "redis", "live"),
@@ -36,13 +38,7 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item):
-    problems = service_problems({mark.name for mark in item.iter_markers()})
-    if not problems:
-        return
-    reason = "; ".join(problems)
-    if services_required():
-        pytest.fail(f"PARLEY_REQUIRE_SERVICES=1 but a service is missing: {reason}", pytrace=False)
-    pytest.skip(f"needs a service: {reason}")
+    apply_service_gate(item)
 
 
 @pytest.hookimpl(wrapper=True)

@@ -105,3 +105,16 @@ def postgres_conninfo(url: str, *, dbname: str | None = None) -> str:
     parts = urlsplit(url)
     path = f"/{dbname}" if dbname is not None else parts.path
     return parts._replace(scheme="postgresql", path=path).geturl()
+
+
+def apply_service_gate(item) -> None:
+    """From `pytest_runtest_setup`: skip (or, with PARLEY_REQUIRE_SERVICES=1, fail) a test whose service is missing."""
+    import pytest
+
+    problems = service_problems({mark.name for mark in item.iter_markers()})
+    if not problems:
+        return
+    reason = "; ".join(problems)
+    if services_required():
+        pytest.fail(f"PARLEY_REQUIRE_SERVICES=1 but a service is missing: {reason}", pytrace=False)
+    pytest.skip(f"needs a service: {reason}")
