@@ -2,6 +2,8 @@ from decimal import Decimal
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import F, Value
+from django.db.models.functions import Replace, Upper
 
 from catalog.enums import Availability, Difficulty
 from core.models import TimeStampedModel
@@ -22,6 +24,17 @@ class Symptom(TimeStampedModel):
         return f"{self.name} ({self.appliance_type})"
 
 
+def model_number_key(expression=None):
+    """Upper-case model number without spaces, dashes or dots: what a lookup compares.
+
+    The same expression backs a functional index, so tolerant lookups stay indexed.
+    """
+    expression = expression if expression is not None else F("model_number")
+    for char in ("-", " ", "."):
+        expression = Replace(expression, Value(char), Value(""))
+    return Upper(expression)
+
+
 class ApplianceModel(TimeStampedModel):
     model_number = models.CharField(max_length=64, unique=True)
     brand = models.CharField(max_length=80, db_index=True)
@@ -30,6 +43,7 @@ class ApplianceModel(TimeStampedModel):
 
     class Meta:
         ordering = ["model_number"]
+        indexes = [models.Index(model_number_key(), name="catalog_model_number_key_idx")]
 
     def __str__(self):
         return self.model_number
@@ -52,7 +66,10 @@ class Product(TimeStampedModel):
     is_active = models.BooleanField(default=True)
     image_url = models.URLField(max_length=500, blank=True)
     rating = models.DecimalField(
-        max_digits=2, decimal_places=1, null=True, blank=True,
+        max_digits=2,
+        decimal_places=1,
+        null=True,
+        blank=True,
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("5"))],
     )
     review_count = models.PositiveIntegerField(default=0)
@@ -65,7 +82,11 @@ class Product(TimeStampedModel):
 
     class Meta:
         ordering = ["ps_number"]
-        indexes = [models.Index(fields=["appliance_type", "category"])]
+        indexes = [
+            models.Index(fields=["appliance_type", "category"]),
+            models.Index(Upper("ps_number"), name="catalog_ps_number_upper_idx"),
+            models.Index(Upper("manufacturer_part_number"), name="catalog_mpn_upper_idx"),
+        ]
 
     def __str__(self):
         return f"{self.ps_number} {self.name}"

@@ -2,6 +2,7 @@
 
 import django.core.validators
 import django.db.models.deletion
+import django.db.models.functions.text
 from decimal import Decimal
 from django.db import migrations, models
 
@@ -102,5 +103,17 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name='product',
             index=models.Index(fields=['appliance_type', 'category'], name='catalog_pro_applian_9b5878_idx'),
+        ),
+        migrations.AddIndex(
+            model_name='appliancemodel',
+            index=models.Index(django.db.models.functions.text.Upper(django.db.models.functions.text.Replace(django.db.models.functions.text.Replace(django.db.models.functions.text.Replace(models.F('model_number'), models.Value('-'), models.Value('')), models.Value(' '), models.Value('')), models.Value('.'), models.Value(''))), name='catalog_model_number_key_idx'),
+        ),
+        migrations.AddIndex(
+            model_name='product',
+            index=models.Index(django.db.models.functions.text.Upper('ps_number'), name='catalog_ps_number_upper_idx'),
+        ),
+        migrations.AddIndex(
+            model_name='product',
+            index=models.Index(django.db.models.functions.text.Upper('manufacturer_part_number'), name='catalog_mpn_upper_idx'),
         ),
     ]

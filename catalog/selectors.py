@@ -1,0 +1,491 @@
+"""Reads of the catalogue: lookups, compatibility, alternatives, symptoms and search.
+
+Functions that return several products return `Product` instances; where a fit to a model
+is involved each carries a `confidence` attribute (float, or None when no model was given).
+"""
+
+import re
+from typing import NamedTuple
+
+from django.db.models import Case, Count, F, IntegerField, Max, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models.functions import Upper
+
+from catalog.enums import CompatibilityLevel
+from catalog.models import ApplianceModel, Compatibility, Product, Symptom, model_number_key
+
+# When a model's compatibility list is known (it has rows) but a part is not on it, we say
+# "no" with this confidence: the lists are curated, but they can be incomplete.
+NOT_LISTED_CONFIDENCE = 0.9
+
+_NON_ALNUM = re.compile(r"[^A-Z0-9]")
+_TOKEN = re.compile(r"[a-z0-9]+(?:[-.][a-z0-9]+)*", re.IGNORECASE)
+_WORD = re.compile(r"[a-z0-9]+")
+
+APPLIANCE_WORDS = {
+    "refrigerator": "refrigerator",
+    "refrigerators": "refrigerator",
+    "fridge": "refrigerator",
+    "fridges": "refrigerator",
+    "freezer": "refrigerator",
+    "dishwasher": "dishwasher",
+    "dishwashers": "dishwasher",
+}
+SYNONYMS = {"fridge": "refrigerator", "fridges": "refrigerator", "icemaker": "ice", "gasket": "gasket", "seal": "seal"}
+STOP_WORDS = {
+    "a",
+    "an",
+    "and",
+    "any",
+    "are",
+    "can",
+    "do",
+    "does",
+    "find",
+    "fit",
+    "fits",
+    "for",
+    "have",
+    "i",
+    "in",
+    "is",
+    "it",
+    "me",
+    "my",
+    "need",
+    "new",
+    "of",
+    "on",
+    "or",
+    "part",
+    "parts",
+    "please",
+    "replacement",
+    "show",
+    "that",
+    "the",
+    "this",
+    "to",
+    "want",
+    "what",
+    "which",
+    "with",
+    "you",
+    "your",
+    "looking",
+    "buy",
+    "get",
+}
+
+
+class CompatibilityResult(NamedTuple):
+    level: str
+    confidence: float
+
+
+def identifier_key(value: str) -> str:
+    """Upper-case, letters and digits only: "wdt-780 saem1" → "WDT780SAEM1"."""
+    return _NON_ALNUM.sub("", (value or "").upper())
+
+
+def _in_stock_rank(prefix: str = "") -> Case:
+    return Case(
+        When(**{f"{prefix}is_active": True, f"{prefix}stock_quantity__gt": 0}, then=Value(1)),
+        default=Value(0),
+        output_field=IntegerField(),
+    )
+
+
+# --- single lookups -------------------------------------------------------------------
+
+
+def product_get(*, ps_number: str) -> Product | None:
+    """A part by PS number or manufacturer part number, case-insensitively ("ps11750057",
+    "PS 11750057", "wpw10350376" all work). PS numbers win over part numbers."""
+    raw = (ps_number or "").strip().upper()
+    if not raw:
+        return None
+    candidates = {raw, identifier_key(raw)} - {""}
+    found = list(
+        Product.objects.alias(ps_upper=Upper("ps_number"), mpn_upper=Upper("manufacturer_part_number"))
+        .filter(Q(ps_upper__in=candidates) | Q(mpn_upper__in=candidates))
+        .order_by("ps_number")[:10]
+    )
+    if not found:
+        return None
+    by_ps = [p for p in found if p.ps_number.upper() in candidates]
+    if by_ps:
+        return by_ps[0]
+    active = [p for p in found if p.is_active]
+    return (active or found)[0]
+
+
+def appliance_model_get(*, model_number: str) -> ApplianceModel | None:
+    """A model by number, ignoring case, spaces, dashes and dots ("wdt 780-saem1")."""
+    raw = (model_number or "").strip().upper()
+    key = identifier_key(raw)
+    if not key:
+        return None
+    exact = ApplianceModel.objects.filter(model_number=raw).first()
+    if exact is not None:
+        return exact
+    return ApplianceModel.objects.alias(key=model_number_key()).filter(key=key).order_by("model_number").first()
+
+
+# --- compatibility --------------------------------------------------------------------
+
+
+def compatibility_check(*, product: Product, appliance_model: ApplianceModel | None) -> CompatibilityResult:
+    """Does `product` fit `appliance_model`? Returns (level, confidence).
+
+    The rule, in order:
+    1. A compatibility row exists → ("yes", its confidence).
+    2. No model (unknown model number) → ("unknown", 0.0).
+    3. The model is a different appliance type from the part → ("no", 1.0): a dishwasher
+       part never fits a refrigerator.
+    4. The model has compatibility rows, just not for this part → ("no", 0.9): the shop
+       knows what fits this model and this part is not on the list; 0.9 rather than 1.0
+       because the lists are curated and can be incomplete.
+    5. The model has no compatibility rows at all → ("unknown", 0.0): we know nothing about
+       what fits it, so silence is not evidence.
+    The confidence is always "how sure we are of the level".
+    """
+    if appliance_model is None:
+        return CompatibilityResult(CompatibilityLevel.UNKNOWN.value, 0.0)
+    row = (
+        Compatibility.objects.filter(product=product, appliance_model=appliance_model)
+        .values_list("confidence", flat=True)
+        .first()
+    )
+    if row is not None:
+        return CompatibilityResult(CompatibilityLevel.YES.value, float(row))
+    if product.appliance_type != appliance_model.appliance_type:
+        return CompatibilityResult(CompatibilityLevel.NO.value, 1.0)
+    if Compatibility.objects.filter(appliance_model=appliance_model).exists():
+        return CompatibilityResult(CompatibilityLevel.NO.value, NOT_LISTED_CONFIDENCE)
+    return CompatibilityResult(CompatibilityLevel.UNKNOWN.value, 0.0)
+
+
+def _with_confidence(rows: QuerySet) -> list[Product]:
+    """Products from Compatibility rows (select_related product), carrying `confidence`."""
+    products = []
+    for row in rows:
+        product = row.product
+        product.confidence = float(row.confidence)
+        products.append(product)
+    return products
+
+
+def appliance_model_parts(
+    *, appliance_model: ApplianceModel, limit: int = 50, offset: int = 0
+) -> tuple[int, list[Product]]:
+    """Active parts that fit a model: in stock first, then by confidence and rating.
+    Returns (total count, one page of products carrying `confidence`)."""
+    rows = Compatibility.objects.filter(appliance_model=appliance_model, product__is_active=True)
+    total = rows.count()
+    page = (
+        rows.select_related("product")
+        .annotate(stock_rank=_in_stock_rank("product__"))
+        .order_by("-stock_rank", "-confidence", "product__category", "-product__rating", "product__ps_number")
+    )[offset : offset + limit]
+    return total, _with_confidence(page)
+
+
+def compatible_alternatives(
+    *,
+    product: Product | None = None,
+    appliance_model: ApplianceModel | None = None,
+    appliance_type: str | None = None,
+    limit: int = 5,
+) -> list[Product]:
+    """Other parts that could do the job, in stock first, each with `confidence`.
+
+    - product + model: parts of the product's category (its appliance type when it has no
+      category) that fit the model; confidence is the fit to the model.
+    - model only: parts that fit the model.
+    - product only: parts of the same category and type that fit at least one of the
+      models the product fits; confidence is the best fit among those shared models. If
+      the product has no compatibility rows, same category, type and brand (confidence None).
+    - appliance type only: the best-rated parts of that type (confidence None).
+    The product itself and inactive parts are never returned.
+    """
+    limit = max(1, min(int(limit), 50))
+    if appliance_model is not None:
+        rows = Compatibility.objects.filter(appliance_model=appliance_model, product__is_active=True)
+        if product is not None:
+            rows = rows.exclude(product=product).filter(product__appliance_type=product.appliance_type)
+            if product.category:
+                rows = rows.filter(product__category=product.category)
+        elif appliance_type:
+            rows = rows.filter(product__appliance_type=appliance_type)
+        rows = (
+            rows.select_related("product")
+            .annotate(stock_rank=_in_stock_rank("product__"))
+            .order_by("-stock_rank", "-confidence", "-product__rating", "product__price", "product__ps_number")
+        )
+        return _with_confidence(rows[:limit])
+
+    if product is not None:
+        same_kind = Product.objects.filter(is_active=True, appliance_type=product.appliance_type).exclude(pk=product.pk)
+        if product.category:
+            same_kind = same_kind.filter(category=product.category)
+        model_ids = Compatibility.objects.filter(product=product).values("appliance_model_id")
+        shared = (
+            same_kind.filter(compatibilities__appliance_model_id__in=model_ids)
+            .annotate(confidence=Max("compatibilities__confidence"), shared=Count("compatibilities"))
+            .annotate(stock_rank=_in_stock_rank())
+            .order_by("-stock_rank", "-shared", "-confidence", "-rating", "ps_number")
+        )
+        results = list(shared[:limit])
+        if results or Compatibility.objects.filter(product=product).exists():
+            for item in results:
+                item.confidence = float(item.confidence)
+            return results
+        fallback = same_kind.filter(brand=product.brand).annotate(stock_rank=_in_stock_rank())
+        results = list(fallback.order_by("-stock_rank", "-rating", "ps_number")[:limit])
+        for item in results:
+            item.confidence = None
+        return results
+
+    if appliance_type:
+        results = list(
+            Product.objects.filter(is_active=True, appliance_type=appliance_type)
+            .annotate(stock_rank=_in_stock_rank())
+            .order_by("-stock_rank", "-rating", "-review_count", "ps_number")[:limit]
+        )
+        for item in results:
+            item.confidence = None
+        return results
+    return []
+
+
+# --- symptoms -------------------------------------------------------------------------
+
+
+def _normalise_text(text: str) -> str:
+    text = (text or "").lower().replace("'", "").replace("\u2019", "")
+    return " ".join(_WORD.findall(text))
+
+
+def _mentioned_appliance_type(text: str) -> str | None:
+    for word in text.split():
+        if word in APPLIANCE_WORDS:
+            return APPLIANCE_WORDS[word]
+    return None
+
+
+def symptom_matches(*, text: str, appliance_type: str | None = None, limit: int = 3) -> list[Symptom]:
+    """Symptoms the text describes, best first.
+
+    A symptom scores when one of its keywords (or its name) appears in the text as whole
+    words (longer phrases score more), plus a little for each of its name's words present.
+    A symptom of the appliance type named in the text ("my dishwasher …") beats one of the
+    other type; `appliance_type` restricts the candidates outright.
+    """
+    normalised = f" {_normalise_text(text)} "
+    if not normalised.strip():
+        return []
+    words = set(normalised.split())
+    mentioned = _mentioned_appliance_type(normalised)
+    candidates = Symptom.objects.all()
+    if appliance_type:
+        candidates = candidates.filter(appliance_type=appliance_type)
+    scored = []
+    for symptom in candidates:
+        score = 0.0
+        for phrase in [symptom.name, *symptom.keywords]:
+            phrase_norm = _normalise_text(phrase)
+            if phrase_norm and f" {phrase_norm} " in normalised:
+                score = max(score, 10.0 + 2 * len(phrase_norm.split()))
+        name_words = {w for w in _normalise_text(symptom.name).split() if w not in STOP_WORDS}
+        if name_words:
+            score += 3.0 * len(name_words & words) / len(name_words)
+        if score < 3.0:
+            continue
+        if mentioned and symptom.appliance_type == mentioned:
+            score += 5.0
+        scored.append((score, symptom.slug, symptom))
+    scored.sort(key=lambda item: (-item[0], item[1]))
+    return [symptom for _, _, symptom in scored[:limit]]
+
+
+def symptom_match(*, text: str, appliance_type: str | None = None) -> Symptom | None:
+    """The one symptom the text most likely describes, or None (see `symptom_matches`)."""
+    matches = symptom_matches(text=text, appliance_type=appliance_type, limit=1)
+    return matches[0] if matches else None
+
+
+def parts_for_symptom(
+    *,
+    symptom: Symptom | None = None,
+    symptom_text: str | None = None,
+    slug: str | None = None,
+    appliance_type: str | None = None,
+    brand: str | None = None,
+    appliance_model: ApplianceModel | None = None,
+    limit: int = 5,
+) -> list[Product]:
+    """Active parts that fix a symptom (given as a Symptom, a slug or the customer's words).
+
+    Filtered by appliance type, brand and, when a model is given, to parts that fit it
+    (each then carries `confidence`; otherwise `confidence` is None). In stock first, then
+    best rated.
+    """
+    limit = max(1, min(int(limit), 50))
+    if appliance_model is not None:
+        appliance_type = appliance_model.appliance_type
+    if symptom is not None:
+        symptoms = [symptom]
+    elif slug:
+        symptoms = list(Symptom.objects.filter(slug=slug.strip().lower()))
+    elif symptom_text:
+        symptoms = symptom_matches(text=symptom_text, appliance_type=appliance_type, limit=1)
+    else:
+        symptoms = []
+    if not symptoms:
+        return []
+    products = Product.objects.filter(is_active=True, symptoms__in=symptoms)
+    if appliance_type:
+        products = products.filter(appliance_type=appliance_type)
+    if brand:
+        products = products.filter(brand__iexact=brand)
+    if appliance_model is not None:
+        fit = Compatibility.objects.filter(product=OuterRef("pk"), appliance_model=appliance_model)
+        products = products.annotate(confidence=Subquery(fit.values("confidence")[:1])).filter(confidence__isnull=False)
+    else:
+        products = products.annotate(confidence=Value(None, output_field=IntegerField()))
+    products = products.distinct().annotate(stock_rank=_in_stock_rank())
+    results = list(
+        products.order_by("-stock_rank", F("confidence").desc(nulls_last=True), "-rating", "ps_number")[:limit]
+    )
+    for item in results:
+        item.confidence = float(item.confidence) if item.confidence is not None else None
+    return results
+
+
+# --- search ---------------------------------------------------------------------------
+
+
+def _search_terms(query: str) -> list[str]:
+    """Words worth matching: no stop words, no identifiers (digits), at least 3 letters."""
+    terms = []
+    identifiers = {t.lower() for t in _TOKEN.findall(query) if any(c.isdigit() for c in t)}
+    for word in _WORD.findall(query.lower().replace("'", "")):
+        if word in STOP_WORDS or len(word) < 3 or any(c.isdigit() for c in word) or word in identifiers:
+            continue
+        word = SYNONYMS.get(word, word)
+        if len(word) > 4 and word.endswith("s") and not word.endswith("ss"):
+            word = word[:-1]
+        if word not in terms:
+            terms.append(word)
+    return terms[:8]
+
+
+def _term_q(term: str) -> Q:
+    return (
+        Q(name__icontains=term)
+        | Q(category__icontains=term)
+        | Q(brand__iexact=term)
+        | Q(appliance_type__iexact=term)
+        | Q(description__icontains=term)
+    )
+
+
+def _exact_matches(query: str, limit: int) -> list[Product]:
+    tokens = [t.upper() for t in _TOKEN.findall(query) if any(c.isdigit() for c in t) and len(t) >= 4]
+    whole = identifier_key(query)
+    keys = {t for t in tokens} | {identifier_key(t) for t in tokens}
+    if 4 <= len(whole) <= 20 and any(c.isdigit() for c in whole):
+        keys.add(whole)
+    keys.discard("")
+    if not keys:
+        return []
+    found: list[Product] = []
+    products = (
+        Product.objects.alias(ps_upper=Upper("ps_number"), mpn_upper=Upper("manufacturer_part_number"))
+        .filter(Q(ps_upper__in=keys) | Q(mpn_upper__in=keys))
+        .order_by("-is_active", "ps_number")
+    )
+    for product in products[:limit]:
+        product.match = "ps_number" if product.ps_number.upper() in keys else "manufacturer_part_number"
+        found.append(product)
+    found.sort(key=lambda p: p.match != "ps_number")
+    models = ApplianceModel.objects.alias(key=model_number_key()).filter(key__in=keys)[:3]
+    for model in models:
+        _, parts = appliance_model_parts(appliance_model=model, limit=limit)
+        for part in parts:
+            part.match = "model_number"
+            found.append(part)
+    return found
+
+
+def product_search(*, query: str, limit: int = 10) -> list[Product]:
+    """Products for a free-text query, best first.
+
+    1. Exact identifiers: a PS number or manufacturer part number in the query returns
+       that part; a model number returns the parts that fit it.
+    2. Lexical: parts whose name, category, brand, appliance type or description contain
+       every term (AND); then, to fill up to `limit`, parts matching any term (OR). Ranked
+       by how many terms hit the name/category, then in stock, then rating.
+    Each product carries `match` ("ps_number", "manufacturer_part_number",
+    "model_number", "all_terms", "any_term"). Inactive parts come only from exact matches.
+    A later issue adds full-text and semantic ranking behind this same function.
+    """
+    limit = max(1, min(int(limit), 50))
+    query = (query or "").strip()
+    if not query:
+        return []
+    results: list[Product] = []
+    seen: set[int] = set()
+    terms = _search_terms(query)
+    exact = _exact_matches(query, limit if not terms else 50)
+    if terms:
+        # Parts of a matched model that also match the words ("WDT780SAEM1 rack") come first.
+        def hits(product: Product) -> int:
+            text = f"{product.name} {product.category}".lower()
+            return sum(term in text for term in terms)
+
+        exact.sort(key=lambda p: (p.match == "model_number", -hits(p) if p.match == "model_number" else 0))
+    for product in exact:
+        if product.pk not in seen:
+            seen.add(product.pk)
+            results.append(product)
+    if len(results) >= limit or not terms:
+        return results[:limit]
+    score = sum(
+        (
+            Case(
+                When(name__icontains=t, then=Value(3)),
+                When(category__icontains=t, then=Value(2)),
+                When(_term_q(t), then=Value(1)),
+                default=Value(0),
+                output_field=IntegerField(),
+            )
+            for t in terms
+        ),
+        Value(0),
+    )
+    base = Product.objects.filter(is_active=True).exclude(pk__in=seen)
+    all_terms = Q()
+    for term in terms:
+        all_terms &= _term_q(term)
+    stages = [("all_terms", all_terms)]
+    if len(terms) > 1:
+        any_term = Q()
+        for term in terms:
+            any_term |= _term_q(term)
+        stages.append(("any_term", any_term))
+    for label, condition in stages:
+        wanted = limit - len(results)
+        if wanted <= 0:
+            break
+        rows = (
+            base.filter(condition)
+            .exclude(pk__in=seen)
+            .annotate(score=score, stock_rank=_in_stock_rank())
+            .order_by("-score", "-stock_rank", "-rating", "ps_number")[:wanted]
+        )
+        for product in rows:
+            product.match = label
+            seen.add(product.pk)
+            results.append(product)
+    return results
