@@ -19,6 +19,7 @@ class Action(TimeStampedModel):
         "conversations.Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="actions"
     )
     type = models.CharField(max_length=64, db_index=True)
+    position = models.PositiveSmallIntegerField(default=0, help_text="Order of the button in its message.")
     label = models.CharField(max_length=120)
     style = models.CharField(max_length=16, choices=ActionStyle.choices, default=ActionStyle.SECONDARY)
     payload = models.JSONField(default=dict)
@@ -34,7 +35,7 @@ class Action(TimeStampedModel):
     decision_note = models.TextField(blank=True)
 
     class Meta:
-        ordering = ["-created_at"]
+        ordering = ["created_at", "position"]
 
     def __str__(self):
         return f"{self.id} {self.type} ({self.status})"
@@ -47,7 +48,9 @@ class ActionTransition(models.Model):
     from_status = models.CharField(max_length=20, choices=ActionStatus.choices, blank=True)
     to_status = models.CharField(max_length=20, choices=ActionStatus.choices)
     actor_kind = models.CharField(max_length=16, choices=ActorKind.choices, default=ActorKind.SYSTEM)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     note = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 

@@ -1,1 +1,14 @@
-urlpatterns = []
+from django.urls import path
+
+from conversations import apis
+
+urlpatterns = [
+    path("conversations", apis.ConversationStartApi.as_view(), name="chat-conversation-start"),
+    path("conversations/<str:conversation_id>/messages", apis.ConversationMessagesApi.as_view(), name="chat-messages"),
+    path(
+        "conversations/<str:conversation_id>/actions/<str:action_id>/click",
+        apis.ActionClickApi.as_view(),
+        name="chat-action-click",
+    ),
+    path("actions/alternatives", apis.ActionAlternativesApi.as_view(), name="chat-action-alternatives"),
+]

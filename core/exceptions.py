@@ -21,7 +21,9 @@ class ApplicationError(Exception):
     code = "invalid_request"
     status_code = 400
 
-    def __init__(self, detail: str, *, code: str | None = None, fields: dict | None = None, status_code: int | None = None):
+    def __init__(
+        self, detail: str, *, code: str | None = None, fields: dict | None = None, status_code: int | None = None
+    ):
         super().__init__(detail)
         self.detail = detail
         if code:

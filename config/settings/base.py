@@ -96,6 +96,8 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 
 LOGIN_URL = "/admin/login/"
+# Daphne serves /static/ itself unless a proxy or CDN does it in front (then set this to false).
+PARLEY_SERVE_STATIC = env.bool("PARLEY_SERVE_STATIC", default=True)
 
 # --- Redis: channel layer, Celery broker ---------------------------------------------
 REDIS_URL = env("REDIS_URL", default="")

@@ -1,0 +1,15 @@
+from core.exceptions import ApplicationError
+
+
+class ActionError(ApplicationError):
+    code = "action_error"
+
+
+class ActionNotAllowed(ActionError):
+    code = "action_not_allowed"
+    status_code = 409
+
+
+class ActionPayloadInvalid(ActionError):
+    code = "action_payload_invalid"
+    status_code = 400

@@ -1,0 +1,70 @@
+from django.db import transaction
+from django.utils import timezone
+
+from actions.enums import ActionStatus, ActorKind
+from actions.exceptions import ActionNotAllowed
+from actions.lifecycle import can_transition
+from actions.models import Action, ActionTransition
+from actions.serializers import action_status_event
+from analytics.enums import EventName
+from analytics.services import event_record
+from core import realtime
+
+_TELEMETRY = {
+    ActionStatus.RENDERED: EventName.ACTION_RENDERED,
+    ActionStatus.CLICKED: EventName.ACTION_CLICKED,
+    ActionStatus.SUCCEEDED: EventName.ACTION_SUCCEEDED,
+    ActionStatus.FAILED: EventName.ACTION_FAILED,
+}
+
+
+@transaction.atomic
+def action_transition(
+    *,
+    action: Action,
+    to_status: str,
+    actor_kind: str = ActorKind.SYSTEM,
+    actor=None,
+    note: str = "",
+    enabled: bool | None = None,
+    error: str = "",
+    result: dict | None = None,
+) -> Action:
+    """Move an action to `to_status`, record who did it, push it live, count it.
+
+    The row is locked so two concurrent transitions cannot both start from the same status.
+    """
+    locked = Action.objects.select_for_update().get(pk=action.pk)
+    if not can_transition(locked.status, to_status):
+        raise ActionNotAllowed(
+            f"This action is {locked.get_status_display().lower()} and cannot become {to_status}.",
+            code="illegal_transition",
+        )
+    from_status = locked.status
+    locked.status = to_status
+    locked.error = error[:500]
+    if enabled is not None:
+        locked.enabled = enabled
+    if result is not None:
+        locked.result = result
+    if actor_kind == ActorKind.OPERATOR:
+        locked.decided_by = actor
+        locked.decided_at = timezone.now()
+    locked.save(update_fields=["status", "error", "enabled", "result", "decided_by", "decided_at", "updated_at"])
+    ActionTransition.objects.create(
+        action=locked, from_status=from_status, to_status=to_status, actor_kind=actor_kind, actor=actor, note=note[:500]
+    )
+    realtime.send_on_commit(realtime.conversation_group(locked.conversation_id), action_status_event(locked))
+    if to_status in _TELEMETRY:
+        event_record(
+            name=_TELEMETRY[to_status],
+            conversation_id=locked.conversation_id,
+            action_type=locked.type,
+            ps_number=locked.payload.get("psNumber", ""),
+            model_number=locked.payload.get("modelNumber", ""),
+            properties={"error": error} if error else None,
+        )
+    # Keep the caller's instance in step with the database.
+    for field in ("status", "error", "enabled", "result", "decided_by_id", "decided_at", "updated_at"):
+        setattr(action, field, getattr(locked, field))
+    return action

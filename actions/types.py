@@ -1,0 +1,172 @@
+"""The registry of action types. Adding a type is one class here (and its response template).
+
+Each type knows its payload schema, its label and style, whether it needs confirmation or an
+operator, and its prerequisites ("when to show"), which are checked against the catalogue,
+never taken from whoever proposed the action.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from django.conf import settings
+from rest_framework import serializers
+
+from actions.enums import ActionStyle
+from catalog import selectors as catalog_selectors
+
+HIGH_CONFIDENCE = 0.8
+
+
+@dataclass(frozen=True)
+class Prerequisites:
+    """What the server knows about the conversation when deciding a reply's buttons."""
+
+    model_number: str = ""
+    contact_known: bool = False
+    alternatives_requested: bool = False
+
+
+class ActionType:
+    type: ClassVar[str]
+    label: ClassVar[str]
+    style: ClassVar[str] = ActionStyle.SECONDARY
+    requires_confirmation: ClassVar[bool] = False
+    needs_operator: ClassVar[bool] = False
+
+    class Payload(serializers.Serializer):
+        pass
+
+    def clean_payload(self, payload: dict) -> dict | None:
+        """The payload as the schema allows it, or None when it does not fit."""
+        serializer = self.Payload(data=payload)
+        if not serializer.is_valid():
+            return None
+        return {key: value for key, value in serializer.validated_data.items() if value not in (None, "")}
+
+    def is_available(self, payload: dict, known: Prerequisites) -> bool:
+        return True
+
+    @staticmethod
+    def in_scope(appliance_type: str | None) -> bool:
+        return bool(appliance_type) and appliance_type in settings.PARLEY_SHOP_SCOPE
+
+
+class CheckoutNow(ActionType):
+    type = "checkout_now"
+    label = "Checkout now"
+    style = ActionStyle.PRIMARY
+    requires_confirmation = True
+
+    class Payload(serializers.Serializer):
+        psNumber = serializers.CharField(max_length=32)
+        quantity = serializers.IntegerField(min_value=1, default=1)
+
+        def validate_quantity(self, value):
+            if value > settings.PARLEY_MAX_QUANTITY:
+                raise serializers.ValidationError(f"At most {settings.PARLEY_MAX_QUANTITY} per order.")
+            return value
+
+    def is_available(self, payload, known):
+        product = catalog_selectors.product_get(ps_number=payload["psNumber"])
+        if product is None or not self.in_scope(product.appliance_type):
+            return False
+        if not product.in_stock or payload["quantity"] > product.stock_quantity:
+            return False
+        if known.model_number:
+            model = catalog_selectors.appliance_model_get(model_number=known.model_number)
+            if model is not None:
+                level, confidence = catalog_selectors.compatibility_check(product=product, appliance_model=model)
+                return level == "yes" and confidence >= HIGH_CONFIDENCE
+        return True
+
+
+class CheckCompatibleAlternatives(ActionType):
+    type = "check_compatible_alternatives"
+    label = "Show compatible alternatives"
+
+    class Payload(serializers.Serializer):
+        modelNumber = serializers.CharField(max_length=64, required=False, allow_blank=True)
+        psNumber = serializers.CharField(max_length=32, required=False, allow_blank=True)
+        applianceType = serializers.CharField(max_length=40, required=False, allow_blank=True)
+
+        def validate(self, attrs):
+            if not any(attrs.get(key) for key in ("modelNumber", "psNumber", "applianceType")):
+                raise serializers.ValidationError("One of modelNumber, psNumber or applianceType is required.")
+            return attrs
+
+    def is_available(self, payload, known):
+        if payload.get("applianceType") and not self.in_scope(payload["applianceType"]):
+            return False
+        if payload.get("psNumber"):
+            product = catalog_selectors.product_get(ps_number=payload["psNumber"])
+            if product is None or not self.in_scope(product.appliance_type):
+                return False
+        if payload.get("modelNumber"):
+            model = catalog_selectors.appliance_model_get(model_number=payload["modelNumber"])
+            if model is None or not self.in_scope(model.appliance_type):
+                return False
+        return True
+
+
+class NotifyWhenInStock(ActionType):
+    type = "notify_when_in_stock"
+    label = "Notify me when in stock"
+
+    class Payload(serializers.Serializer):
+        psNumber = serializers.CharField(max_length=32)
+        channel = serializers.ChoiceField(choices=["email", "sms", "whatsapp", "web"], default="email")
+
+    def is_available(self, payload, known):
+        product = catalog_selectors.product_get(ps_number=payload["psNumber"])
+        return product is not None and self.in_scope(product.appliance_type) and not product.in_stock
+
+
+class OperatorApproved(ActionType):
+    """A request the assistant may only propose; an operator approves, denies or edits it."""
+
+    needs_operator = True
+
+    class Payload(serializers.Serializer):
+        orderNumber = serializers.CharField(max_length=32, required=False, allow_blank=True)
+        reason = serializers.CharField(max_length=1000, required=False, allow_blank=True)
+        details = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+
+
+class RefundRequest(OperatorApproved):
+    type = "refund_request"
+    label = "Request a refund"
+
+
+class OrderCancellation(OperatorApproved):
+    type = "order_cancellation"
+    label = "Cancel my order"
+
+
+class PolicyException(OperatorApproved):
+    type = "policy_exception"
+    label = "Ask for an exception"
+
+
+class PolicyClarification(OperatorApproved):
+    type = "policy_clarification"
+    label = "Ask about our policy"
+
+
+REGISTRY: dict[str, ActionType] = {
+    cls.type: cls()
+    for cls in (
+        CheckoutNow,
+        CheckCompatibleAlternatives,
+        NotifyWhenInStock,
+        RefundRequest,
+        OrderCancellation,
+        PolicyException,
+        PolicyClarification,
+    )
+}
+
+
+def action_type_get(type_name: str) -> ActionType | None:
+    return REGISTRY.get(type_name)

@@ -1,0 +1,26 @@
+"""The one module that talks to payment providers: which one is configured, and calling it."""
+
+from functools import cache
+
+from django.conf import settings
+
+from checkout.providers.base import CheckoutRequest, CheckoutResult, PaymentProvider
+
+
+@cache
+def _provider(secret_key: str, api_base: str) -> PaymentProvider:
+    if secret_key:
+        from checkout.providers.stripe_provider import StripeProvider
+
+        return StripeProvider(api_key=secret_key, api_base=api_base)
+    from checkout.providers.test_provider import TestProvider
+
+    return TestProvider()
+
+
+def payment_provider() -> PaymentProvider:
+    return _provider(settings.STRIPE_SECRET_KEY, settings.STRIPE_API_BASE)
+
+
+def checkout_create(request: CheckoutRequest) -> CheckoutResult:
+    return payment_provider().create_checkout(request)

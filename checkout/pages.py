@@ -1,0 +1,35 @@
+"""The offline test provider's hosted checkout page (what Stripe's hosted page is in production)."""
+
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import render
+from django.views import View
+
+from checkout.enums import CheckoutStatus
+from checkout.selectors import checkout_session_get
+from checkout.services.sessions import chat_return_url
+from checkout.services.test_payments import test_checkout_settle
+
+
+class TestCheckoutPageView(View):
+    template_name = "checkout/test_checkout.html"
+
+    def _session(self, session_id: str):
+        session = checkout_session_get(session_id=session_id)
+        if session is None or session.provider != "test":
+            raise Http404("No such checkout session.")
+        return session
+
+    def get(self, request, session_id: str):
+        return render(request, self.template_name, {"session": self._session(session_id)})
+
+    def post(self, request, session_id: str):
+        session = self._session(session_id)
+        outcome = request.POST.get("outcome", "")
+        if outcome not in ("pay", "fail") or session.status != CheckoutStatus.OPEN:
+            return render(
+                request, self.template_name, {"session": session, "error": "This checkout is closed."}, status=409
+            )
+        test_checkout_settle(session=session, outcome=outcome)
+        return HttpResponseRedirect(
+            chat_return_url(session.conversation_id or "", "success" if outcome == "pay" else "cancel")
+        )

@@ -1,0 +1,48 @@
+"""The payment provider interface: small dataclasses in, small dataclasses out."""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class CheckoutLine:
+    sku: str
+    name: str
+    quantity: int
+    unit_amount: Decimal
+    stripe_price_id: str = ""
+
+
+@dataclass(frozen=True)
+class CheckoutRequest:
+    reference: str  # our CheckoutSession id
+    idempotency_key: str
+    mode: str  # payment | subscription
+    currency: str
+    lines: tuple[CheckoutLine, ...]
+    amount_total: Decimal
+    success_url: str
+    cancel_url: str
+    expires_at: datetime
+    metadata: dict[str, str] = field(default_factory=dict)
+    customer_email: str = ""
+    discount_amount: Decimal = Decimal("0")
+
+
+@dataclass(frozen=True)
+class CheckoutResult:
+    is_success: bool
+    provider_ref: str = ""
+    url: str = ""
+    amount: Decimal = Decimal("0")
+    currency: str = ""
+    error: str = ""
+    raw: dict = field(default_factory=dict)
+
+
+class PaymentProvider(Protocol):
+    name: str
+
+    def create_checkout(self, request: CheckoutRequest) -> CheckoutResult: ...

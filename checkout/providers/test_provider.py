@@ -1,0 +1,67 @@
+"""The offline provider: a hosted checkout page on this server that pays or fails.
+
+It answers like Stripe does, and "paying" produces a Stripe-shaped event signed with the
+webhook secret, so the same verification and processing code runs as in production.
+"""
+
+import json
+import secrets
+import time
+from decimal import Decimal
+
+from django.conf import settings
+from django.urls import reverse
+
+from checkout.providers.base import CheckoutRequest, CheckoutResult
+from checkout.providers.stripe_provider import stripe_signature_header
+
+
+def _minor_units(amount: Decimal) -> int:
+    return int((amount * 100).quantize(Decimal("1")))
+
+
+class TestProvider:
+    name = "test"
+    __test__ = False  # not a pytest class
+
+    def create_checkout(self, request: CheckoutRequest) -> CheckoutResult:
+        provider_ref = "cs_test_" + secrets.token_hex(12)
+        return CheckoutResult(
+            is_success=True,
+            provider_ref=provider_ref,
+            url=reverse("test-checkout-page", kwargs={"session_id": request.reference}),
+            amount=request.amount_total,
+            currency=request.currency,
+            raw={"id": provider_ref, "mode": request.mode},
+        )
+
+
+def signed_event(*, event_type: str, session, payment_status: str, status: str) -> tuple[bytes, str]:
+    """A Stripe-format event and its `Stripe-Signature` header, signed the way Stripe signs."""
+    event = {
+        "id": "evt_test_" + secrets.token_hex(12),
+        "object": "event",
+        "type": event_type,
+        "created": int(time.time()),
+        "livemode": False,
+        "data": {
+            "object": {
+                "id": session.provider_session_id,
+                "object": "checkout.session",
+                "client_reference_id": session.id,
+                "mode": session.mode,
+                "status": status,
+                "payment_status": payment_status,
+                "amount_total": _minor_units(session.amount_total),
+                "currency": session.currency.lower(),
+                "payment_intent": "pi_test_" + secrets.token_hex(10) if payment_status == "paid" else None,
+                "metadata": {
+                    "checkout_session_id": session.id,
+                    "conversation_id": session.conversation_id or "",
+                    "action_id": session.action_id or "",
+                },
+            }
+        },
+    }
+    payload = json.dumps(event, separators=(",", ":")).encode()
+    return payload, stripe_signature_header(payload=payload, secret=settings.STRIPE_WEBHOOK_SECRET)

@@ -1,0 +1,9 @@
+from checkout.models import CheckoutSession, Order
+
+
+def orders_for_conversation(*, conversation_id: str) -> list[Order]:
+    return list(Order.objects.filter(conversation_id=conversation_id).order_by("-created_at"))
+
+
+def checkout_session_get(*, session_id: str) -> CheckoutSession | None:
+    return CheckoutSession.objects.select_related("action", "conversation").filter(id=session_id).first()

@@ -1,0 +1,28 @@
+"""Settling a session on the offline provider's hosted page: it sends Stripe-signed webhooks to ourselves."""
+
+from checkout.exceptions import CheckoutError
+from checkout.models import CheckoutSession
+from checkout.providers.test_provider import signed_event
+from checkout.services.webhooks import stripe_webhook_receive
+
+_OUTCOMES = {
+    "pay": ("checkout.session.completed", "paid", "complete"),
+    "fail": ("checkout.session.async_payment_failed", "unpaid", "complete"),
+    "expire": ("checkout.session.expired", "unpaid", "expired"),
+}
+
+
+def test_checkout_settle(*, session: CheckoutSession, outcome: str) -> None:
+    if session.provider != "test":
+        raise CheckoutError("This session is not handled by the offline test provider.", code="wrong_provider")
+    if outcome not in _OUTCOMES:
+        raise CheckoutError("Unknown outcome.", code="invalid_outcome")
+    event_type, payment_status, status = _OUTCOMES[outcome]
+    payload, signature = signed_event(
+        event_type=event_type, session=session, payment_status=payment_status, status=status
+    )
+    # The same entry point as POST /webhooks/stripe: verification included.
+    stripe_webhook_receive(payload=payload, signature=signature)
+
+
+test_checkout_settle.__test__ = False  # not a pytest test

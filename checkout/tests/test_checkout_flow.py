@@ -1,0 +1,222 @@
+import json
+import time
+
+import pytest
+from django.conf import settings
+
+from actions.models import Action
+from analytics.models import Event
+from catalog.models import Product
+from checkout.models import CheckoutSession, Order, WebhookEvent
+from checkout.providers.stripe_provider import stripe_signature_header
+from checkout.providers.test_provider import signed_event
+from conversations.models import Message
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def checkout_action(api, shop):
+    conv = api.post("/api/chat/conversations", {}, format="json").json()
+    reply = api.post(
+        f"/api/chat/conversations/{conv['id']}/messages",
+        {"content": "Is PS11750057 compatible with my WDT780SAEM1?"},
+        format="json",
+        HTTP_AUTHORIZATION=f"Bearer {conv['token']}",
+    ).json()["reply"]
+    [action] = reply["actions"]
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {conv['token']}")
+    return conv, action
+
+
+def create_session(api, action_id, **extra):
+    return api.post("/api/checkout/session", {"action_id": action_id, **extra}, format="json")
+
+
+def test_confirmed_checkout_creates_one_session_with_server_prices(api, checkout_action):
+    conv, action = checkout_action
+    first = create_session(api, action["id"])
+    assert first.status_code == 201, first.content
+    body = first.json()
+    assert body["checkout_url"] == f"http://testserver/checkout/test/{body['session_id']}/"
+    again = create_session(api, action["id"])
+    assert again.json()["session_id"] == body["session_id"]
+    session = CheckoutSession.objects.get()
+    assert str(session.amount_total) == "24.99"
+    assert session.line_items[0]["sku"] == "PS11750057"
+    assert Action.objects.get(id=action["id"]).status == "clicked"
+    assert Event.objects.filter(name="payment_link_generated", conversation_id=conv["id"]).count() == 1
+
+
+@pytest.mark.parametrize(
+    "tampered",
+    [
+        {"psNumber": "PS11750057", "quantity": 5},
+        {"psNumber": "PS11750058", "quantity": 1},
+        {"psNumber": "PS11750057", "quantity": 1, "price": "0.01"},
+    ],
+)
+def test_tampered_payload_is_refused_and_recorded(api, checkout_action, tampered):
+    _, action = checkout_action
+    response = create_session(api, action["id"], payload=tampered)
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "payload_mismatch"
+    assert not CheckoutSession.objects.exists()
+    stored = Action.objects.get(id=action["id"])
+    assert stored.status == "failed"
+    assert Event.objects.filter(name="action_failed", action_type="checkout_now").exists()
+
+
+def test_untampered_payload_copy_is_accepted(api, checkout_action):
+    _, action = checkout_action
+    response = create_session(api, action["id"], payload={"psNumber": "PS11750057", "quantity": 1})
+    assert response.status_code == 201
+
+
+def test_out_of_stock_at_session_time_is_a_409(api, checkout_action):
+    _, action = checkout_action
+    Product.objects.filter(ps_number="PS11750057").update(stock_quantity=0)
+    response = create_session(api, action["id"])
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "out_of_stock"
+    assert not CheckoutSession.objects.exists()
+
+
+def test_session_needs_the_conversation_token(api, checkout_action):
+    _, action = checkout_action
+    api.credentials(HTTP_AUTHORIZATION="Bearer wrong")
+    assert create_session(api, action["id"]).status_code == 404
+    assert not CheckoutSession.objects.exists()
+
+
+def paid_webhook(api, session, event_type="checkout.session.completed", payment_status="paid", status="complete"):
+    payload, header = signed_event(event_type=event_type, session=session, payment_status=payment_status, status=status)
+    return payload, header
+
+
+def post_webhook(api, payload, header):
+    return api.generic(
+        "POST", "/webhooks/stripe", payload, content_type="application/json", HTTP_STRIPE_SIGNATURE=header
+    )
+
+
+def test_paid_webhook_creates_exactly_one_order_and_tells_the_chat(api, checkout_action):
+    conv, action = checkout_action
+    session = CheckoutSession.objects.get(id=create_session(api, action["id"]).json()["session_id"])
+    payload, header = paid_webhook(api, session)
+    first = post_webhook(api, payload, header)
+    assert first.status_code == 200, first.content
+    assert first.json() == {"received": True, "duplicate": False}
+    second = post_webhook(api, payload, header)
+    assert second.json() == {"received": True, "duplicate": True}
+    # The same payment announced by a second, different event must not create a second order either.
+    post_webhook(api, *paid_webhook(api, session))
+    order = Order.objects.get()
+    assert order.number.startswith("ORD-")
+    assert order.conversation_id == conv["id"]
+    assert order.action_id == action["id"]
+    assert order.order_source == "conversational"
+    assert str(order.total) == "24.99"
+    assert order.lines.get().sku == "PS11750057"
+    assert Product.objects.get(ps_number="PS11750057").stock_quantity == 11
+    assert Action.objects.get(id=action["id"]).status == "succeeded"
+    confirmation = Message.objects.get(conversation_id=conv["id"], message_type="payment_confirmed")
+    assert order.number in confirmation.content
+    assert Event.objects.filter(name="payment_completed", conversation_id=conv["id"]).count() == 1
+    assert WebhookEvent.objects.count() == 2
+
+
+def test_failed_payment_reenables_the_button_and_tells_the_chat(api, checkout_action):
+    conv, action = checkout_action
+    session = CheckoutSession.objects.get(id=create_session(api, action["id"]).json()["session_id"])
+    post_webhook(api, *paid_webhook(api, session, "checkout.session.async_payment_failed", "unpaid"))
+    stored = Action.objects.get(id=action["id"])
+    assert (stored.status, stored.enabled) == ("failed", True)
+    assert Message.objects.filter(conversation_id=conv["id"], message_type="payment_failed").exists()
+    # Trying again makes a new session.
+    retry = create_session(api, action["id"])
+    assert retry.status_code == 201
+    assert retry.json()["session_id"] != session.id
+
+
+def test_late_expiry_after_payment_changes_nothing(api, checkout_action):
+    _, action = checkout_action
+    session = CheckoutSession.objects.get(id=create_session(api, action["id"]).json()["session_id"])
+    post_webhook(api, *paid_webhook(api, session))
+    post_webhook(api, *paid_webhook(api, session, "checkout.session.expired", "unpaid", "expired"))
+    session.refresh_from_db()
+    assert session.status == "complete"
+    assert Action.objects.get(id=action["id"]).status == "succeeded"
+    assert Order.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "header",
+    ["", "t=1,v1=deadbeef", None],
+)
+def test_bad_or_missing_signature_is_a_400_and_stores_nothing(api, checkout_action, header):
+    _, action = checkout_action
+    session = CheckoutSession.objects.get(id=create_session(api, action["id"]).json()["session_id"])
+    payload, good = paid_webhook(api, session)
+    if header is None:  # a correct signature over another body
+        header = good
+        payload = payload.replace(b"paid", b"PAID")
+    response = post_webhook(api, payload, header)
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] in {"signature_missing", "signature_invalid"}
+    assert not WebhookEvent.objects.exists()
+    assert not Order.objects.exists()
+
+
+def test_stale_timestamp_is_refused(api, checkout_action):
+    _, action = checkout_action
+    session = CheckoutSession.objects.get(id=create_session(api, action["id"]).json()["session_id"])
+    payload, _ = paid_webhook(api, session)
+    old = int(time.time()) - settings.STRIPE_WEBHOOK_TOLERANCE_SECONDS - 60
+    header = stripe_signature_header(payload=payload, secret=settings.STRIPE_WEBHOOK_SECRET, timestamp=old)
+    assert post_webhook(api, payload, header).status_code == 400
+
+
+def test_unknown_event_types_are_acknowledged_and_ignored(api, shop):
+    payload = json.dumps(
+        {"id": "evt_x", "object": "event", "type": "customer.created", "data": {"object": {}}}
+    ).encode()
+    header = stripe_signature_header(payload=payload, secret=settings.STRIPE_WEBHOOK_SECRET)
+    response = post_webhook(api, payload, header)
+    assert response.status_code == 200
+    assert WebhookEvent.objects.get().status == "ignored"
+
+
+def test_event_for_a_session_not_yet_visible_waits_and_is_processed_later(api, checkout_action):
+    from checkout.services.webhooks import webhook_event_process
+
+    _, action = checkout_action
+    session = CheckoutSession.objects.get(id=create_session(api, action["id"]).json()["session_id"])
+    payload, header = paid_webhook(api, session)
+    real_id = session.id
+    real_ref = session.provider_session_id
+    # As if the row were not committed yet: neither of its ids can be found.
+    CheckoutSession.objects.filter(id=real_id).update(id="chk_hidden", provider_session_id="")
+    post_webhook(api, payload, header)
+    event = WebhookEvent.objects.get()
+    assert event.status == "received"
+    assert "no checkout session" in event.error
+    CheckoutSession.objects.filter(id="chk_hidden").update(id=real_id, provider_session_id=real_ref)
+    assert webhook_event_process(webhook_event_id=event.pk) == "processed"
+    assert Order.objects.count() == 1
+
+
+def test_test_provider_page_pays_through_the_signed_webhook(client, api, checkout_action):
+    conv, action = checkout_action
+    url = create_session(api, action["id"]).json()["checkout_url"].replace("http://testserver", "")
+    page = client.get(url)
+    assert page.status_code == 200
+    assert b"PS11750057" in page.content and b"24.99" in page.content
+    response = client.post(url, {"outcome": "pay"})
+    assert response.status_code == 302
+    assert f"conversation={conv['id']}" in response["Location"]
+    assert Order.objects.count() == 1
+    assert WebhookEvent.objects.get().type == "checkout.session.completed"
+    closed = client.post(url, {"outcome": "pay"})
+    assert closed.status_code == 409
+    assert Order.objects.count() == 1

@@ -1,0 +1,163 @@
+from django.conf import settings
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from actions.selectors import action_get_for_conversation
+from actions.serializers import action_to_dict
+from actions.services.clicks import action_click
+from actions.services.execution import action_alternatives_execute
+from conversations.authentication import action_from_request, conversation_from_request
+from conversations.enums import Channel
+from conversations.selectors import messages_list
+from conversations.serializers import message_to_dict
+from conversations.services.conversations import conversation_start
+from conversations.services.replies import customer_message_handle
+
+
+class MessageOutputSerializer(serializers.Serializer):
+    """Documents the reply contract; the data itself comes from `message_to_dict`."""
+
+    id = serializers.CharField()
+    seq = serializers.IntegerField()
+    role = serializers.CharField()
+    type = serializers.CharField()
+    content = serializers.CharField()
+    parts = serializers.ListField(child=serializers.DictField())
+    actions = serializers.ListField(child=serializers.DictField())
+    createdAt = serializers.DateTimeField()
+
+
+class ConversationStartApi(APIView):
+    authentication_classes: list = []
+
+    class InputSerializer(serializers.Serializer):
+        channel = serializers.ChoiceField(choices=[Channel.WEB, Channel.API], default=Channel.WEB)
+        context = serializers.DictField(required=False, default=dict)
+        name = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
+        email = serializers.EmailField(required=False, allow_blank=True, default="")
+
+    class OutputSerializer(serializers.Serializer):
+        id = serializers.CharField()
+        token = serializers.CharField()
+        wsUrl = serializers.CharField()
+        messages = MessageOutputSerializer(many=True)
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={201: OutputSerializer},
+        tags=["chat"],
+        summary="Open a conversation; the token is shown only here",
+    )
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        conversation, token = conversation_start(
+            channel=data.validated_data["channel"],
+            context=data.validated_data["context"],
+            customer_name=data.validated_data["name"],
+            customer_email=data.validated_data["email"],
+        )
+        body = {
+            "id": conversation.id,
+            "token": token,
+            "wsUrl": f"/ws/chat/{conversation.id}/?token={token}",
+            "messages": [message_to_dict(m) for m in messages_list(conversation=conversation)],
+        }
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class ConversationMessagesApi(APIView):
+    """GET reads the conversation's messages; POST sends a customer message and returns the reply."""
+
+    authentication_classes: list = []
+
+    class InputSerializer(serializers.Serializer):
+        content = serializers.CharField(max_length=settings.PARLEY_MESSAGE_MAX_LENGTH, trim_whitespace=True)
+        client_message_id = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+
+    @extend_schema(
+        parameters=[OpenApiParameter("after", str, description="Only messages after this message id")],
+        responses={200: inline_serializer("MessageList", {"messages": MessageOutputSerializer(many=True)})},
+        tags=["chat"],
+        summary="A conversation's messages (needs its token)",
+    )
+    def get(self, request, conversation_id: str):
+        conversation = conversation_from_request(request, conversation_id)
+        after = request.query_params.get("after") or None
+        messages = messages_list(conversation=conversation, after_id=after)
+        return Response({"messages": [message_to_dict(m) for m in messages]})
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={
+            201: inline_serializer(
+                "MessageExchange", {"message": MessageOutputSerializer(), "reply": MessageOutputSerializer()}
+            )
+        },
+        tags=["chat"],
+        summary="Send a customer message and get the assistant's reply",
+    )
+    def post(self, request, conversation_id: str):
+        conversation = conversation_from_request(request, conversation_id)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user_message, reply = customer_message_handle(
+            conversation=conversation,
+            content=data.validated_data["content"],
+            client_message_id=data.validated_data["client_message_id"],
+        )
+        return Response(
+            {"message": message_to_dict(user_message), "reply": message_to_dict(reply)}, status=status.HTTP_201_CREATED
+        )
+
+
+class ActionClickApi(APIView):
+    authentication_classes: list = []
+
+    @extend_schema(
+        request=None,
+        responses={
+            200: inline_serializer(
+                "ActionState",
+                {
+                    "id": serializers.CharField(),
+                    "status": serializers.CharField(),
+                    "enabled": serializers.BooleanField(),
+                },
+            )
+        },
+        tags=["chat"],
+        summary="Record that the customer pressed a button",
+    )
+    def post(self, request, conversation_id: str, action_id: str):
+        conversation = conversation_from_request(request, conversation_id)
+        action = action_get_for_conversation(action_id=action_id, conversation_id=conversation.id)
+        action = action_click(action=action)
+        return Response(action_to_dict(action))
+
+
+class ActionAlternativesApi(APIView):
+    authentication_classes: list = []
+
+    class InputSerializer(serializers.Serializer):
+        action_id = serializers.CharField(max_length=32)
+        payload = serializers.DictField(required=False)
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={
+            200: inline_serializer(
+                "Alternatives", {"alternatives": serializers.ListField(child=serializers.DictField())}
+            )
+        },
+        tags=["chat"],
+        summary="Compatible alternatives for a check_compatible_alternatives action",
+    )
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        action = action_from_request(request, data.validated_data["action_id"])
+        cards = action_alternatives_execute(action=action, submitted_payload=data.validated_data.get("payload"))
+        return Response({"alternatives": cards})

@@ -1,0 +1,177 @@
+"""WebSocket transport for the chat and the operator inbox. Everything else is a service call."""
+
+import json
+import logging
+from urllib.parse import parse_qs
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+
+from actions.selectors import action_get_for_conversation
+from actions.serializers import action_to_dict
+from actions.services.clicks import action_click
+from conversations.selectors import conversation_get_authorized, messages_list
+from conversations.serializers import message_to_dict
+from conversations.services.replies import customer_message_handle
+from core import realtime
+from core.exceptions import ApplicationError
+
+logger = logging.getLogger(__name__)
+
+CLOSE_FORBIDDEN = 4403
+
+
+@database_sync_to_async
+def _authorize(conversation_id, token):
+    return conversation_get_authorized(conversation_id=conversation_id, token=token)
+
+
+@database_sync_to_async
+def _history(conversation, after):
+    return [message_to_dict(m) for m in messages_list(conversation=conversation, after_id=after)]
+
+
+@database_sync_to_async
+def _send_message(conversation, content, client_message_id):
+    customer_message_handle(conversation=conversation, content=content, client_message_id=client_message_id)
+
+
+@database_sync_to_async
+def _click(conversation, action_id):
+    action = action_get_for_conversation(action_id=action_id, conversation_id=conversation.id)
+    return action_to_dict(action_click(action=action))
+
+
+class ChatConsumer(AsyncJsonWebsocketConsumer):
+    group_name = None
+
+    async def connect(self):
+        conversation_id = self.scope["url_route"]["kwargs"]["conversation_id"]
+        query = parse_qs(self.scope.get("query_string", b"").decode())
+        token = (query.get("token") or [None])[0]
+        try:
+            self.conversation = await _authorize(conversation_id, token)
+        except ApplicationError:
+            await self.close(code=CLOSE_FORBIDDEN)
+            return
+        self.group_name = realtime.conversation_group(self.conversation.id)
+        await self.channel_layer.group_add(self.group_name, self.channel_name)
+        await self.accept()
+        after = (query.get("after") or [None])[0]
+        if after:
+            await self._send_history(after)
+
+    async def disconnect(self, code):
+        if self.group_name:
+            await self.channel_layer.group_discard(self.group_name, self.channel_name)
+
+    async def receive(self, text_data=None, bytes_data=None):
+        if text_data is None:
+            await self._error("invalid_frame", "Send JSON text frames.")
+            return
+        try:
+            content = json.loads(text_data)
+        except ValueError:
+            await self._error("invalid_json", "The frame is not valid JSON.")
+            return
+        if not isinstance(content, dict) or not isinstance(content.get("type"), str):
+            await self._error("invalid_event", "Each frame is an object with a string `type`.")
+            return
+        await self.receive_json(content)
+
+    async def receive_json(self, content, **kwargs):
+        handler = {
+            "message": self._on_message,
+            "action.click": self._on_action_click,
+            "history": self._on_history,
+            "ping": self._on_ping,
+        }.get(content["type"])
+        if handler is None:
+            await self._error("unknown_type", f"Unknown event type {content['type'][:40]!r}.")
+            return
+        try:
+            await handler(content)
+        except ApplicationError as exc:
+            await self._error(exc.code, exc.detail)
+        except Exception:
+            logger.exception("chat socket event %s failed", content["type"])
+            await self._error("server_error", "Something went wrong on our side; please try again.")
+
+    async def _on_message(self, content):
+        client_message_id = content.get("client_message_id") or ""
+        if not isinstance(client_message_id, str):
+            await self._error("message_invalid", "`client_message_id` must be a string.")
+            return
+        # The reply reaches this socket (and the customer's other tabs) through the group.
+        await _send_message(self.conversation, content.get("content"), client_message_id)
+
+    async def _on_action_click(self, content):
+        action_id = content.get("action_id")
+        if not isinstance(action_id, str) or not action_id:
+            await self._error("action_invalid", "`action_id` is required.")
+            return
+        await _click(self.conversation, action_id)
+
+    async def _on_history(self, content):
+        after = content.get("after")
+        if after is not None and not isinstance(after, str):
+            await self._error("history_invalid", "`after` must be a message id.")
+            return
+        await self._send_history(after or None)
+
+    async def _on_ping(self, content):
+        await self.send_json({"type": "pong"})
+
+    async def _send_history(self, after):
+        try:
+            messages = await _history(self.conversation, after)
+        except ApplicationError as exc:
+            await self._error(exc.code, exc.detail)
+            return
+        await self.send_json({"type": "history", "messages": messages})
+
+    async def _error(self, code, detail):
+        await self.send_json({"type": "error", "code": code, "detail": detail})
+
+    # --- events from the group: forwarded as they are -------------------------------
+
+    async def _forward(self, event):
+        await self.send_json(event)
+
+    message = _forward
+    typing = _forward
+    token = _forward
+    action_status = _forward
+    payment_confirmed = _forward
+    alert_notified = _forward
+
+
+class OperatorConsumer(AsyncJsonWebsocketConsumer):
+    """The operator inbox feed: staff sessions only."""
+
+    joined = False
+
+    async def connect(self):
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated or not user.is_staff:
+            await self.close(code=CLOSE_FORBIDDEN)
+            return
+        await self.channel_layer.group_add(realtime.OPERATORS_GROUP, self.channel_name)
+        self.joined = True
+        await self.accept()
+
+    async def disconnect(self, code):
+        if self.joined:
+            await self.channel_layer.group_discard(realtime.OPERATORS_GROUP, self.channel_name)
+
+    async def receive_json(self, content, **kwargs):
+        if isinstance(content, dict) and content.get("type") == "ping":
+            await self.send_json({"type": "pong"})
+        else:
+            await self.send_json({"type": "error", "code": "unknown_type", "detail": "Operators only send ping here."})
+
+    async def _forward(self, event):
+        await self.send_json(event)
+
+    operator_action = _forward
+    operator_conversation = _forward

@@ -1,0 +1,44 @@
+import hashlib
+import hmac
+
+from django.db.models import Prefetch
+
+from actions.models import Action
+from conversations.exceptions import ConversationAccessDenied
+from conversations.models import Conversation, Message
+from core.exceptions import NotFound
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def conversation_get_authorized(*, conversation_id: str, token: str | None) -> Conversation:
+    """The conversation, only for the holder of its token. Unknown id and wrong token look alike."""
+    conversation = Conversation.objects.select_related("customer").filter(id=conversation_id).first()
+    if conversation is None:
+        raise NotFound("No such conversation.", code="conversation_not_found")
+    if not token or not hmac.compare_digest(conversation.token_hash, token_hash(token)):
+        raise ConversationAccessDenied("This conversation needs its own token.")
+    return conversation
+
+
+def messages_list(*, conversation: Conversation, after_id: str | None = None, limit: int = 200) -> list[Message]:
+    """Messages in order; with `after_id`, only those the client has not seen yet."""
+    queryset = Message.objects.filter(conversation=conversation)
+    if after_id:
+        anchor = Message.objects.filter(conversation=conversation, id=after_id).values_list("seq", flat=True).first()
+        if anchor is None:
+            raise NotFound("That message is not part of this conversation.", code="message_not_found")
+        queryset = queryset.filter(seq__gt=anchor)
+    return list(
+        queryset.order_by("seq").prefetch_related(
+            Prefetch("actions", queryset=Action.objects.order_by("position", "created_at"))
+        )[:limit]
+    )
+
+
+def message_with_actions(*, message_id: str) -> Message:
+    return Message.objects.prefetch_related(
+        Prefetch("actions", queryset=Action.objects.order_by("position", "created_at"))
+    ).get(id=message_id)

@@ -1,0 +1,16 @@
+from actions.serializers import action_to_dict
+from conversations.models import Message
+
+
+def message_to_dict(message: Message) -> dict:
+    """A message as the reply contract shows it (DESIGN.md); internal metadata stays inside."""
+    return {
+        "id": message.id,
+        "seq": message.seq,
+        "role": message.role,
+        "type": message.message_type,
+        "content": message.content,
+        "parts": message.parts,
+        "actions": [action_to_dict(action) for action in message.actions.all()],
+        "createdAt": message.created_at.isoformat(),
+    }

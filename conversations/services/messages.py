@@ -1,0 +1,71 @@
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from conversations.models import Conversation, Message
+from conversations.selectors import message_with_actions
+from conversations.serializers import message_to_dict
+from core import realtime
+
+
+@transaction.atomic
+def conversation_message_create(
+    *,
+    conversation: Conversation,
+    role: str,
+    content: str,
+    message_type: str = "text",
+    parts: list | None = None,
+    metadata: dict | None = None,
+    client_message_id: str = "",
+    push: bool = True,
+) -> Message:
+    """Append a message. The conversation row is locked so sequence numbers never collide."""
+    locked = Conversation.objects.select_for_update().only("id", "last_seq").get(pk=conversation.pk)
+    seq = locked.last_seq + 1
+    now = timezone.now()
+    Conversation.objects.filter(pk=conversation.pk).update(last_seq=seq, last_message_at=now, updated_at=now)
+    conversation.last_seq = seq
+    message = Message.objects.create(
+        conversation=conversation,
+        seq=seq,
+        role=role,
+        message_type=message_type,
+        content=content,
+        parts=parts or [],
+        metadata=metadata or {},
+        client_message_id=client_message_id,
+    )
+    if push:
+        message_push(message=message)
+    return message
+
+
+def message_push(*, message: Message, event_type: str = "message", extra: dict | None = None) -> None:
+    """Send the message, as the client will render it, to every socket of its conversation."""
+
+    def send():
+        fresh = message_with_actions(message_id=message.id)
+        realtime.send_now(
+            realtime.conversation_group(fresh.conversation_id),
+            {"type": event_type, "message": message_to_dict(fresh), **(extra or {})},
+        )
+
+    transaction.on_commit(send)
+
+
+def message_content_clean(content) -> str:
+    from conversations.exceptions import MessageInvalid
+
+    if not isinstance(content, str):
+        raise MessageInvalid("The message must be text.", fields={"content": ["Must be a string."]})
+    cleaned = content.replace("\x00", "").strip()
+    if not cleaned:
+        raise MessageInvalid("The message is empty.", code="message_empty", fields={"content": ["May not be blank."]})
+    if len(cleaned) > settings.PARLEY_MESSAGE_MAX_LENGTH:
+        raise MessageInvalid(
+            f"The message is longer than {settings.PARLEY_MESSAGE_MAX_LENGTH} characters.",
+            code="message_too_long",
+            fields={"content": [f"At most {settings.PARLEY_MESSAGE_MAX_LENGTH} characters."]},
+        )
+    return cleaned

@@ -1,0 +1,136 @@
+import json
+
+import pytest
+from channels.db import database_sync_to_async
+from channels.testing import WebsocketCommunicator
+
+from config.asgi import application
+from conversations.models import Message
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
+
+ORIGIN = [(b"origin", b"http://127.0.0.1:8000")]
+
+
+async def connect(conversation_id, token, origin=ORIGIN, query=""):
+    path = f"/ws/chat/{conversation_id}/?token={token}{query}"
+    communicator = WebsocketCommunicator(application, path, headers=origin)
+    connected, code = await communicator.connect()
+    return communicator, connected, code
+
+
+@database_sync_to_async
+def new_conversation():
+    from conversations.services.conversations import conversation_start
+
+    return conversation_start()
+
+
+async def receive_until(communicator, event_type, limit=10):
+    seen = []
+    for _ in range(limit):
+        event = await communicator.receive_json_from(timeout=5)
+        seen.append(event)
+        if event["type"] == event_type:
+            return event, seen
+    raise AssertionError(f"no {event_type} in {seen}")
+
+
+async def test_message_over_socket_gets_typing_echo_and_reply(shop):
+    conversation, token = await new_conversation()
+    ws, connected, _ = await connect(conversation.id, token)
+    assert connected
+    await ws.send_json_to(
+        {"type": "message", "content": "Is PS11750057 compatible with my WDT780SAEM1?", "client_message_id": "m1"}
+    )
+    echo, before = await receive_until(ws, "message")
+    assert echo["message"]["role"] == "user"
+    reply, seen = await receive_until(ws, "message")
+    assert reply["message"]["role"] == "assistant"
+    assert reply["message"]["actions"][0]["type"] == "checkout_now"
+    assert {"type": "typing", "active": True} in before + seen
+    after, _ = await receive_until(ws, "typing")
+    assert after == {"type": "typing", "active": False}
+    await ws.send_json_to({"type": "action.click", "action_id": reply["message"]["actions"][0]["id"]})
+    status, _ = await receive_until(ws, "action.status")
+    assert status["status"] == "clicked"
+    assert status["action_id"] == reply["message"]["actions"][0]["id"]
+    await ws.disconnect()
+
+
+async def test_wrong_token_or_unknown_conversation_is_refused(shop):
+    conversation, token = await new_conversation()
+    _other, other_token = await new_conversation()
+    _, connected, code = await connect(conversation.id, other_token)
+    assert not connected and code == 4403
+    _, connected, code = await connect("conv_missing", token)
+    assert not connected
+    _, connected, code = await connect(conversation.id, "")
+    assert not connected
+
+
+async def test_foreign_origin_is_refused(shop):
+    conversation, token = await new_conversation()
+    _, connected, _ = await connect(conversation.id, token, origin=[(b"origin", b"https://evil.example")])
+    assert not connected
+
+
+async def test_bad_frames_get_error_events_and_the_socket_stays_open(shop):
+    conversation, token = await new_conversation()
+    ws, _, _ = await connect(conversation.id, token)
+    await ws.send_to(text_data="{not json")
+    assert (await ws.receive_json_from())["code"] == "invalid_json"
+    await ws.send_to(text_data=json.dumps([1, 2]))
+    assert (await ws.receive_json_from())["code"] == "invalid_event"
+    await ws.send_json_to({"type": "launch.missiles"})
+    assert (await ws.receive_json_from())["code"] == "unknown_type"
+    await ws.send_json_to({"type": "message", "content": ""})
+    assert (await ws.receive_json_from())["code"] == "message_empty"
+    await ws.send_json_to({"type": "message", "content": {"$gt": ""}})
+    assert (await ws.receive_json_from())["code"] == "message_invalid"
+    await ws.send_json_to({"type": "action.click", "action_id": "act_other"})
+    assert (await ws.receive_json_from())["code"] == "action_not_found"
+    await ws.send_json_to({"type": "ping"})
+    assert await ws.receive_json_from() == {"type": "pong"}
+    assert await database_sync_to_async(Message.objects.filter(conversation=conversation).count)() == 1
+    await ws.disconnect()
+
+
+async def test_reconnecting_client_gets_what_it_missed(shop):
+    conversation, token = await new_conversation()
+    first = await database_sync_to_async(lambda: Message.objects.get(conversation=conversation))()
+
+    @database_sync_to_async
+    def speak():
+        from conversations.services.replies import customer_message_handle
+
+        return customer_message_handle(conversation=conversation, content="Is PS12584610 in stock?")
+
+    user_message, reply = await speak()  # said while no socket was open
+    ws, connected, _ = await connect(conversation.id, token, query=f"&after={first.id}")
+    assert connected
+    history = await ws.receive_json_from()
+    assert history["type"] == "history"
+    assert [m["id"] for m in history["messages"]] == [user_message.id, reply.id]
+    await ws.send_json_to({"type": "history", "after": reply.id})
+    assert (await ws.receive_json_from()) == {"type": "history", "messages": []}
+    await ws.disconnect()
+
+
+async def test_other_conversations_events_do_not_leak(shop):
+    a, a_token = await new_conversation()
+    b, b_token = await new_conversation()
+    ws_a, _, _ = await connect(a.id, a_token)
+    ws_b, _, _ = await connect(b.id, b_token)
+    await ws_b.send_json_to({"type": "message", "content": "hello"})
+    await receive_until(ws_b, "message")
+    assert await ws_a.receive_nothing(timeout=0.5)
+    await ws_a.disconnect()
+    await ws_b.disconnect()
+
+
+async def test_operator_socket_needs_staff(shop):
+    ws = WebsocketCommunicator(application, "/ws/operators/", headers=ORIGIN)
+    connected, code = await ws.connect()
+    assert not connected
+    assert code == 4403
