@@ -4,7 +4,14 @@ from django.core.validators import MinValueValidator
 from django.db import models
 
 from checkout.enums import (
-    BundleRule, CheckoutMode, CheckoutStatus, DiscountKind, OrderSource, OrderStatus, PriceKind, WebhookStatus,
+    BundleRule,
+    CheckoutMode,
+    CheckoutStatus,
+    DiscountKind,
+    OrderSource,
+    OrderStatus,
+    PriceKind,
+    WebhookStatus,
 )
 from core.ids import new_id
 from core.models import TimeStampedModel
@@ -67,8 +74,12 @@ class CheckoutSession(TimeStampedModel):
     conversation = models.ForeignKey(
         "conversations.Conversation", null=True, blank=True, on_delete=models.SET_NULL, related_name="checkout_sessions"
     )
-    action = models.ForeignKey("actions.Action", null=True, blank=True, on_delete=models.SET_NULL, related_name="checkout_sessions")
-    customer = models.ForeignKey("conversations.Customer", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    action = models.ForeignKey(
+        "actions.Action", null=True, blank=True, on_delete=models.SET_NULL, related_name="checkout_sessions"
+    )
+    customer = models.ForeignKey(
+        "conversations.Customer", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     provider = models.CharField(max_length=20)
     provider_session_id = models.CharField(max_length=200, blank=True, db_index=True)
     idempotency_key = models.CharField(max_length=120, unique=True)
@@ -93,12 +104,18 @@ class Order(TimeStampedModel):
     checkout_session = models.OneToOneField(
         CheckoutSession, null=True, blank=True, on_delete=models.PROTECT, related_name="order"
     )
-    customer = models.ForeignKey("conversations.Customer", null=True, blank=True, on_delete=models.SET_NULL, related_name="orders")
+    customer = models.ForeignKey(
+        "conversations.Customer", null=True, blank=True, on_delete=models.SET_NULL, related_name="orders"
+    )
     conversation = models.ForeignKey(
         "conversations.Conversation", null=True, blank=True, on_delete=models.SET_NULL, related_name="orders"
     )
-    message = models.ForeignKey("conversations.Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    action = models.ForeignKey("actions.Action", null=True, blank=True, on_delete=models.SET_NULL, related_name="orders")
+    message = models.ForeignKey(
+        "conversations.Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    action = models.ForeignKey(
+        "actions.Action", null=True, blank=True, on_delete=models.SET_NULL, related_name="orders"
+    )
     status = models.CharField(max_length=20, choices=OrderStatus.choices, default=OrderStatus.PAID, db_index=True)
     order_source = models.CharField(max_length=20, choices=OrderSource.choices, default=OrderSource.TRADITIONAL)
     currency = models.CharField(max_length=3)
@@ -135,7 +152,9 @@ class WebhookEvent(TimeStampedModel):
     event_id = models.CharField(max_length=200)
     type = models.CharField(max_length=100, db_index=True)
     payload = models.JSONField()
-    status = models.CharField(max_length=16, choices=WebhookStatus.choices, default=WebhookStatus.RECEIVED, db_index=True)
+    status = models.CharField(
+        max_length=16, choices=WebhookStatus.choices, default=WebhookStatus.RECEIVED, db_index=True
+    )
     attempts = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True)
     processed_at = models.DateTimeField(null=True, blank=True)
