@@ -1,1 +1,7 @@
-urlpatterns = []
+from django.urls import path
+
+from conversations.pages import ChatPageView
+
+urlpatterns = [
+    path("", ChatPageView.as_view(), name="chat"),
+]
