@@ -15,6 +15,7 @@
   const PING_INTERVAL_MS = 25000;
   const TYPING_TIMEOUT_MS = 30000;
   const MAX_BACKOFF_MS = 30000;
+  const CLICK_ACK_WAIT_MS = 1000;
 
   const config = {
     conversationsUrl: root.dataset.conversationsUrl || "/api/chat/conversations",
@@ -668,7 +669,8 @@
 
   /* ------------------------------------------------------------------ actions */
 
-  const DONE_STATUSES = new Set(["succeeded", "denied", "expired", "failed"]);
+  // "failed" is not here: the server says (enabled) whether a failed action may be retried.
+  const DONE_STATUSES = new Set(["succeeded", "denied", "expired"]);
   const STATUS_TEXT = {
     clicked: "",
     pending_approval: "Waiting for a team member to review this…",
@@ -727,6 +729,10 @@
   function updateAction(actionId, update) {
     const entry = state.actions.get(actionId);
     if (!entry || !update) return;
+    if (entry.resolveClick && update.status) {
+      entry.resolveClick();
+      entry.resolveClick = null;
+    }
     for (const key of ["status", "enabled", "error", "result", "label"]) {
       if (update[key] !== undefined) entry.data[key] = update[key];
     }
@@ -750,7 +756,13 @@
 
   function onActionClick(entry) {
     if (entry.busy || entry.button.disabled) return;
-    sendSocket({ type: "action.click", action_id: entry.data.id }); // telemetry: the click itself
+    // Telemetry: the click itself. The API call waits briefly for the server to have recorded it.
+    entry.clickAck = sendSocket({ type: "action.click", action_id: entry.data.id })
+      ? new Promise((resolve) => {
+          entry.resolveClick = resolve;
+          window.setTimeout(resolve, CLICK_ACK_WAIT_MS);
+        })
+      : Promise.resolve();
     entry.data.error = "";
     applyActionState(entry);
     if (entry.data.type === "notify_when_in_stock") {
@@ -851,6 +863,7 @@
       entry.busy = true;
       applyActionState(entry);
       try {
+        await entry.clickAck;
         const data = await api("POST", config.backInStockUrl, {
           action_id: entry.data.id,
           channel: "email",
@@ -897,6 +910,7 @@
     entry.busy = true;
     applyActionState(entry);
     try {
+      await entry.clickAck;
       switch (entry.data.type) {
         case "checkout_now":
           await executeCheckout(entry);
