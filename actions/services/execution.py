@@ -62,6 +62,7 @@ def action_alternatives_execute(*, action: Action, submitted_payload: dict | Non
         card["confidence"] = getattr(alternative, "confidence", None)
         cards.append(card)
     with transaction.atomic():
+        action.status = Action.objects.select_for_update().values_list("status", flat=True).get(pk=action.pk)
         if action.status != ActionStatus.SUCCEEDED:
             action_click(action=action)
             action_transition(

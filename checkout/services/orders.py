@@ -35,7 +35,11 @@ def _action_settle(action, to_status: str, *, enabled: bool, error: str = "", re
 @transaction.atomic
 def order_create_from_session(*, session: CheckoutSession, payment_ref: str = "") -> tuple[Order, bool]:
     """The order for a paid session, and whether this call created it (a replayed event does not)."""
-    session = CheckoutSession.objects.select_for_update().select_related("action", "conversation").get(pk=session.pk)
+    session = (
+        CheckoutSession.objects.select_for_update(of=("self",))
+        .select_related("action", "conversation")
+        .get(pk=session.pk)
+    )
     existing = Order.objects.filter(checkout_session=session).first()
     if existing is not None:
         return existing, False
@@ -91,7 +95,7 @@ def order_create_from_session(*, session: CheckoutSession, payment_ref: str = ""
 @transaction.atomic
 def checkout_session_close_unpaid(*, session: CheckoutSession, status: str, reason: str) -> bool:
     """Payment failed or the session expired: the button becomes usable again. False if already settled."""
-    session = CheckoutSession.objects.select_for_update().select_related("action").get(pk=session.pk)
+    session = CheckoutSession.objects.select_for_update(of=("self",)).select_related("action").get(pk=session.pk)
     if session.status != CheckoutStatus.OPEN:
         return False
     session.status = status

@@ -56,7 +56,7 @@ def checkout_session_create_for_action(*, action: Action, submitted_payload: dic
 
 @transaction.atomic
 def _create(*, action: Action) -> CheckoutSession:
-    action = Action.objects.select_for_update().select_related("conversation__customer").get(pk=action.pk)
+    action = Action.objects.select_for_update(of=("self",)).select_related("conversation__customer").get(pk=action.pk)
     existing = _reusable_session(action)
     if existing is not None:
         return existing

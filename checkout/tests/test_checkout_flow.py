@@ -214,7 +214,7 @@ def test_test_provider_page_pays_through_the_signed_webhook(client, api, checkou
     assert b"PS11750057" in page.content and b"24.99" in page.content
     response = client.post(url, {"outcome": "pay"})
     assert response.status_code == 302
-    assert f"conversation={conv['id']}" in response["Location"]
+    assert response["Location"] == f"/?conversation={conv['id']}&checkout=success"
     assert Order.objects.count() == 1
     assert WebhookEvent.objects.get().type == "checkout.session.completed"
     closed = client.post(url, {"outcome": "pay"})
