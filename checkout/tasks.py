@@ -3,6 +3,8 @@ from datetime import timedelta
 from celery import shared_task
 from django.utils import timezone
 
+from core.queues import CeleryQueue
+
 
 class WebhookRetry(Exception):
     pass
@@ -10,7 +12,7 @@ class WebhookRetry(Exception):
 
 @shared_task(
     bind=True,
-    queue="payments",
+    queue=CeleryQueue.PAYMENTS,
     autoretry_for=(WebhookRetry,),
     retry_backoff=1,
     retry_backoff_max=60,
@@ -27,7 +29,7 @@ def webhook_event_process_task(self, webhook_event_id: int) -> str:
     return status
 
 
-@shared_task(queue="payments", acks_late=True)
+@shared_task(queue=CeleryQueue.PAYMENTS, acks_late=True)
 def webhook_events_reprocess_task() -> int:
     """Beat: anything received but not processed (worker died, retries ran out) gets another go."""
     from checkout.enums import WebhookStatus
