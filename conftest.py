@@ -13,6 +13,8 @@ Live stacks (core/testing/live.py):
   for a stack of the test's own (stopped after the test), e.g. to kill its worker.
 """
 
+import os
+
 import pytest
 
 from core.testing.live import LiveStack
@@ -51,6 +53,17 @@ def pytest_runtest_makereport(item, call):
         for stack in stacks:
             report.sections.append((f"live stack {stack.id} logs", stack.logs_tail(60)))
     return report
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """On a shared PostgreSQL server each run gets its own test database (`test_parley_<pid>`),
+    so two suites running at once on one machine do not drop each other's database."""
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    if db["ENGINE"] != "django.db.backends.sqlite3":
+        db.setdefault("TEST", {})["NAME"] = f"test_{db['NAME']}_{os.getpid()}"
 
 
 @pytest.fixture(scope="module")
