@@ -12,9 +12,15 @@ def new_subscription_id() -> str:
 class BackInStockSubscription(TimeStampedModel):
     id = models.CharField(primary_key=True, max_length=32, default=new_subscription_id, editable=False)
     product = models.ForeignKey("catalog.Product", on_delete=models.CASCADE, related_name="stock_subscriptions")
-    customer = models.ForeignKey("conversations.Customer", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    customer = models.ForeignKey(
+        "conversations.Customer", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     conversation = models.ForeignKey(
-        "conversations.Conversation", null=True, blank=True, on_delete=models.SET_NULL, related_name="stock_subscriptions"
+        "conversations.Conversation",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="stock_subscriptions",
     )
     channel = models.CharField(max_length=16, choices=AlertChannel.choices)
     contact = models.CharField(max_length=254, help_text="Lower-cased email, E.164 phone, or the conversation id.")
