@@ -181,6 +181,12 @@ WHATSAPP_TOKEN = env("WHATSAPP_TOKEN", default="")
 WHATSAPP_PHONE_NUMBER_ID = env("WHATSAPP_PHONE_NUMBER_ID", default="")
 WHATSAPP_API_BASE = env("WHATSAPP_API_BASE", default="https://graph.facebook.com/v21.0")
 
+# --- Outbound channels / operator feedback --------------------------------------------
+# Tests only: slows every outbound delivery so a worker can be killed mid-send.
+PARLEY_TEST_OUTBOUND_DELAY_SECONDS = env.float("PARLEY_TEST_OUTBOUND_DELAY_SECONDS", default=0.0)
+# Rendered or pending actions older than this are expired by the reconciliation beat task.
+PARLEY_ACTION_EXPIRY_HOURS = env.int("PARLEY_ACTION_EXPIRY_HOURS", default=72)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
