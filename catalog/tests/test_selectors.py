@@ -1,0 +1,140 @@
+import pytest
+
+from catalog import selectors
+from catalog.tests.factories import ApplianceModelFactory, CompatibilityFactory, ProductFactory, SymptomFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_product_get_by_ps_number_or_part_number_ignoring_case():
+    part = ProductFactory(ps_number="PS11750057", manufacturer_part_number="WPW10350376")
+
+    assert selectors.product_get(ps_number="ps11750057") == part
+    assert selectors.product_get(ps_number=" PS 11750057 ") == part
+    assert selectors.product_get(ps_number="wpw10350376") == part
+    assert selectors.product_get(ps_number="PS00000000") is None
+
+
+def test_appliance_model_get_tolerates_case_spaces_dashes_and_dots():
+    model = ApplianceModelFactory(model_number="WDT780SAEM1")
+    kenmore = ApplianceModelFactory(model_number="665.13223N410", brand="Kenmore")
+
+    assert selectors.appliance_model_get(model_number="wdt-780 saem1") == model
+    assert selectors.appliance_model_get(model_number="66513223n410") == kenmore
+    assert selectors.appliance_model_get(model_number="nope") is None
+
+
+def test_compatibility_check_yes_no_unknown():
+    fit = CompatibilityFactory(confidence=0.85)
+    part, model = fit.product, fit.appliance_model
+    other_part = ProductFactory()
+    fridge = ApplianceModelFactory(appliance_type="refrigerator")
+    bare_dishwasher = ApplianceModelFactory()
+
+    assert selectors.compatibility_check(product=part, appliance_model=model) == ("yes", 0.85)
+    # The model's list is known and this part is not on it.
+    assert selectors.compatibility_check(product=other_part, appliance_model=model) == ("no", 0.9)
+    # Wrong appliance type.
+    assert selectors.compatibility_check(product=part, appliance_model=fridge) == ("no", 1.0)
+    # Nothing is known about this model.
+    assert selectors.compatibility_check(product=part, appliance_model=bare_dishwasher) == ("unknown", 0.0)
+    assert selectors.compatibility_check(product=part, appliance_model=None) == ("unknown", 0.0)
+
+
+def test_alternatives_for_a_model_are_same_category_in_stock_first_with_confidence():
+    model = ApplianceModelFactory()
+    asked = CompatibilityFactory(appliance_model=model).product
+    out_of_stock = CompatibilityFactory(appliance_model=model, product__stock_quantity=0, confidence=1.0).product
+    in_stock = CompatibilityFactory(appliance_model=model, confidence=0.7).product
+    CompatibilityFactory(appliance_model=model, product__category="Pumps")  # other category
+    ProductFactory()  # same category, does not fit the model
+
+    alternatives = selectors.compatible_alternatives(product=asked, appliance_model=model)
+
+    assert [a.ps_number for a in alternatives] == [in_stock.ps_number, out_of_stock.ps_number]
+    assert [a.confidence for a in alternatives] == [0.7, 1.0]
+
+
+def test_alternatives_for_a_part_alone_share_its_models():
+    model = ApplianceModelFactory()
+    asked = CompatibilityFactory(appliance_model=model).product
+    sibling = CompatibilityFactory(appliance_model=model, confidence=0.9).product
+    CompatibilityFactory()  # same category, other model
+
+    alternatives = selectors.compatible_alternatives(product=asked)
+
+    assert [(a.ps_number, a.confidence) for a in alternatives] == [(sibling.ps_number, 0.9)]
+    assert selectors.compatible_alternatives() == []
+
+
+def test_symptom_match_prefers_the_appliance_named_in_the_text():
+    SymptomFactory(
+        slug="refrigerator-leaking",
+        name="Refrigerator leaking",
+        appliance_type="refrigerator",
+        keywords=["leaking", "water on floor"],
+    )
+    dishwasher = SymptomFactory(slug="dishwasher-leaking", name="Dishwasher leaking", keywords=["leaking"])
+    ice = SymptomFactory(
+        slug="ice-maker-not-working",
+        name="Ice maker not working",
+        appliance_type="refrigerator",
+        keywords=["not making ice", "ice maker not working"],
+    )
+
+    assert selectors.symptom_match(text="My dishwasher is leaking!") == dishwasher
+    assert selectors.symptom_match(text="the fridge isn't making ice... not making ice at all") == ice
+    assert selectors.symptom_match(text="leaking", appliance_type="dishwasher") == dishwasher
+    assert selectors.symptom_match(text="hello there") is None
+
+
+def test_parts_for_symptom_filters_by_model_and_puts_stock_first():
+    symptom = SymptomFactory(slug="ice-maker-not-working", appliance_type="refrigerator", keywords=["not making ice"])
+    fridge = ApplianceModelFactory(model_number="WRS325SDHZ", appliance_type="refrigerator")
+    common = {"appliance_type": "refrigerator", "category": "Ice Makers", "symptoms": [symptom]}
+    fits_no_stock = ProductFactory(stock_quantity=0, **common)
+    fits = ProductFactory(**common)
+    ProductFactory(**common)  # fixes the symptom but does not fit the model
+    CompatibilityFactory(product=fits_no_stock, appliance_model=fridge)
+    CompatibilityFactory(product=fits, appliance_model=fridge, confidence=0.8)
+
+    by_text = selectors.parts_for_symptom(symptom_text="it's not making ice", appliance_model=fridge)
+    by_slug = selectors.parts_for_symptom(slug="ice-maker-not-working", brand="whirlpool")
+
+    assert [(p.ps_number, p.confidence) for p in by_text] == [(fits.ps_number, 0.8), (fits_no_stock.ps_number, 1.0)]
+    assert len(by_slug) == 3 and by_slug[-1] == fits_no_stock
+    assert selectors.parts_for_symptom(symptom=symptom, brand="GE") == []
+
+
+def test_product_search_puts_exact_identifiers_first():
+    target = ProductFactory(ps_number="PS11750057", name="Dishwasher Upper Rack Adjuster")
+    ProductFactory(name="Dishwasher Upper Rack Adjuster Kit", description="Mentions PS11750057 nowhere.")
+    by_mpn = ProductFactory(manufacturer_part_number="W10348269", name="Dishwasher Drain Pump", category="Pumps")
+
+    results = selectors.product_search(query="rack adjuster PS11750057")
+
+    assert results[0] == target and results[0].match == "ps_number"
+    assert results[1].match == "all_terms"
+    assert selectors.product_search(query="w10348269")[0] == by_mpn
+
+
+def test_product_search_by_model_number_returns_its_parts_then_words():
+    model = ApplianceModelFactory(model_number="WDT780SAEM1")
+    wheel = CompatibilityFactory(appliance_model=model, product__name="Dishwasher Lower Rack Wheel").product
+    pump = CompatibilityFactory(appliance_model=model, product__name="Dishwasher Drain Pump").product
+
+    results = selectors.product_search(query="WDT780SAEM1 drain pump")
+
+    assert [p.ps_number for p in results[:2]] == [pump.ps_number, wheel.ps_number]
+    assert {p.match for p in results[:2]} == {"model_number"}
+
+
+def test_product_search_lexical_and_before_or():
+    both = ProductFactory(name="Refrigerator Door Shelf Bin", brand="Whirlpool", appliance_type="refrigerator")
+    one = ProductFactory(name="Refrigerator Door Shelf Bin", brand="GE", appliance_type="refrigerator")
+    ProductFactory(name="Dishwasher Drain Pump", brand="GE", is_active=False)
+
+    results = selectors.product_search(query="whirlpool fridge door bin")
+
+    assert [(p.ps_number, p.match) for p in results] == [(both.ps_number, "all_terms"), (one.ps_number, "any_term")]
+    assert selectors.product_search(query="   ") == []
