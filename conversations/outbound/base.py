@@ -1,0 +1,63 @@
+"""The small dataclasses every outbound channel takes and returns."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from django.conf import settings
+
+
+@dataclass(frozen=True)
+class OutboundMessage:
+    """One message to one customer on one channel.
+
+    `to` is the channel's address: a phone number in E.164 for WhatsApp, an email address for
+    email, the conversation id for the web chat (where `conversation_id` is also enough).
+    `idempotency_key` identifies the message across retries, so a receiver can drop a repeat.
+    """
+
+    channel: str
+    to: str
+    text: str
+    subject: str = ""
+    conversation_id: str = ""
+    idempotency_key: str = ""
+    # Extra fields a channel may use (e.g. the web push's event payload); never required.
+    extra: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class DeliveryResult:
+    is_success: bool
+    external_id: str = ""
+    error: str = ""
+    # A failure worth trying again later (timeouts, 5xx); configuration errors and 4xx are not.
+    retryable: bool = False
+
+    @classmethod
+    def ok(cls, external_id: str = "") -> DeliveryResult:
+        return cls(is_success=True, external_id=external_id)
+
+    @classmethod
+    def failed(cls, error: str, *, retryable: bool) -> DeliveryResult:
+        return cls(is_success=False, error=error[:1000], retryable=retryable)
+
+
+class OutboundChannel:
+    """What every channel implements."""
+
+    name: str = ""
+
+    def is_configured(self) -> bool:
+        return True
+
+    def send(self, message: OutboundMessage) -> DeliveryResult:  # pragma: no cover - interface
+        raise NotImplementedError
+
+
+def delay_for_tests() -> None:
+    """Tests only: PARLEY_TEST_OUTBOUND_DELAY_SECONDS slows delivery so a worker can be killed mid-send."""
+    delay = float(getattr(settings, "PARLEY_TEST_OUTBOUND_DELAY_SECONDS", 0) or 0)
+    if delay > 0:
+        time.sleep(delay)

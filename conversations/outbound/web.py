@@ -1,0 +1,25 @@
+"""The web chat channel: a push to the conversation's WebSocket group.
+
+It stores nothing: the caller's service has already written the message row (so a client
+that was away sees it in its history); this only tells the open sockets.
+"""
+
+from core import realtime
+
+from .base import DeliveryResult, OutboundChannel, OutboundMessage, delay_for_tests
+
+
+class WebChannel(OutboundChannel):
+    name = "web"
+
+    def send(self, message: OutboundMessage) -> DeliveryResult:
+        conversation_id = message.conversation_id or message.to
+        if not conversation_id:
+            return DeliveryResult.failed("A web message needs a conversation.", retryable=False)
+        delay_for_tests()
+        event = message.extra.get("event") or {
+            "type": "message",
+            "message": {"role": "assistant", "content": message.text},
+        }
+        realtime.send_now(realtime.conversation_group(conversation_id), event)
+        return DeliveryResult.ok(external_id=message.extra.get("message_id", ""))
