@@ -1,6 +1,6 @@
 """The public catalogue API: search, product pages, a model's parts, compatibility checks."""
 
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_serializer, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -39,6 +39,7 @@ class ProductSearchApi(PublicCatalogApi):
         q = serializers.CharField(max_length=200, trim_whitespace=True)
         limit = serializers.IntegerField(min_value=1, max_value=50, default=10)
 
+    @extend_schema_serializer(component_name="ProductSearchOutput")
     class OutputSerializer(serializers.Serializer):
         query = serializers.CharField()
         results = inline_serializer(
@@ -80,6 +81,7 @@ class ApplianceModelPartsApi(PublicCatalogApi):
         limit = serializers.IntegerField(min_value=1, max_value=200, default=50)
         offset = serializers.IntegerField(min_value=0, default=0)
 
+    @extend_schema_serializer(component_name="ApplianceModelPartsOutput")
     class OutputSerializer(serializers.Serializer):
         model = ApplianceModelSummarySerializer()
         count = serializers.IntegerField()
@@ -118,6 +120,7 @@ class CompatibilityCheckApi(PublicCatalogApi):
         psNumber = serializers.CharField(max_length=64)
         modelNumber = serializers.CharField(max_length=64)
 
+    @extend_schema_serializer(component_name="CompatibilityCheckOutput")
     class OutputSerializer(serializers.Serializer):
         psNumber = serializers.CharField()
         modelNumber = serializers.CharField()
