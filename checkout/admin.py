@@ -14,6 +14,7 @@ from checkout.models import (
     OrderLine,
     PriceBook,
     PriceBookEntry,
+    Refund,
     WebhookEvent,
 )
 
@@ -197,7 +198,14 @@ class OrderLineInline(ReadOnlyAdminMixin, admin.TabularInline):
     extra = 0
 
 
-MONEY_FIELDS = ("currency", "subtotal", "discount_total", "total")
+class RefundInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = Refund
+    fields = ("id", "amount", "currency", "status", "reason", "provider_refund_id", "from_webhook", "created_at")
+    readonly_fields = fields
+    extra = 0
+
+
+MONEY_FIELDS = ("currency", "subtotal", "discount_total", "total", "refunded_total")
 
 
 @admin.register(Order)
@@ -248,7 +256,7 @@ class OrderAdmin(admin.ModelAdmin):
         "created_at",
         "updated_at",
     )
-    inlines = (OrderLineInline,)
+    inlines = (OrderLineInline, RefundInline)
 
     def has_add_permission(self, request):
         # Orders are created from completed checkouts (webhooks), with a number and lines.

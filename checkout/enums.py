@@ -46,3 +46,20 @@ class WebhookStatus(models.TextChoices):
 class DiscountKind(models.TextChoices):
     PERCENT = "percent", "Percentage"
     FIXED = "fixed", "Fixed amount"
+
+
+class RefundStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    SUCCEEDED = "succeeded", "Succeeded"
+    FAILED = "failed", "Failed"
+
+
+class SubscriptionStatus(models.TextChoices):
+    INCOMPLETE = "incomplete", "Incomplete"
+    ACTIVE = "active", "Active"
+    TRIALING = "trialing", "Trialing"
+    PAST_DUE = "past_due", "Past due"
+    UNPAID = "unpaid", "Unpaid"
+    CANCELED = "canceled", "Canceled"
+    INCOMPLETE_EXPIRED = "incomplete_expired", "Incomplete, expired"
+    PAUSED = "paused", "Paused"

@@ -11,6 +11,7 @@ from checkout.enums import (
     OrderSource,
     OrderStatus,
     PriceKind,
+    RefundStatus,
     WebhookStatus,
 )
 from core.ids import new_id
@@ -122,14 +123,44 @@ class Order(TimeStampedModel):
     subtotal = models.DecimalField(max_digits=12, decimal_places=2)
     discount_total = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0"))
     total = models.DecimalField(max_digits=12, decimal_places=2)
+    refunded_total = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0"))
     provider = models.CharField(max_length=20, blank=True)
-    provider_payment_ref = models.CharField(max_length=200, blank=True)
+    provider_payment_ref = models.CharField(max_length=200, blank=True, db_index=True)
 
     class Meta:
         ordering = ["-created_at"]
 
     def __str__(self):
         return self.number
+
+    @property
+    def refundable_amount(self) -> Decimal:
+        return max(self.total - self.refunded_total, Decimal("0"))
+
+
+def new_refund_id() -> str:
+    return new_id("rfd")
+
+
+class Refund(TimeStampedModel):
+    """Money given back on an order: asked for here (`order_refund`) or seen in a `charge.refunded` event."""
+
+    id = models.CharField(primary_key=True, max_length=32, default=new_refund_id, editable=False)
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="refunds")
+    amount = models.DecimalField(max_digits=12, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))])
+    currency = models.CharField(max_length=3)
+    reason = models.CharField(max_length=500, blank=True)
+    status = models.CharField(max_length=16, choices=RefundStatus.choices, default=RefundStatus.SUCCEEDED)
+    provider = models.CharField(max_length=20)
+    provider_refund_id = models.CharField(max_length=200, blank=True, db_index=True)
+    idempotency_key = models.CharField(max_length=120, unique=True)
+    from_webhook = models.BooleanField(default=False, help_text="Made outside Parley (e.g. the Stripe dashboard).")
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self):
+        return f"{self.id} {self.amount} {self.currency} on {self.order_id}"
 
 
 class OrderLine(models.Model):

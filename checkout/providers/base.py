@@ -46,3 +46,27 @@ class PaymentProvider(Protocol):
     name: str
 
     def create_checkout(self, request: CheckoutRequest) -> CheckoutResult: ...
+
+    def refund(self, request: "RefundRequest") -> "RefundResult": ...
+
+
+@dataclass(frozen=True)
+class RefundRequest:
+    reference: str  # our Refund id
+    idempotency_key: str
+    payment_ref: str  # the provider's payment (Stripe: the PaymentIntent id)
+    amount: Decimal
+    currency: str
+    reason: str = ""
+    metadata: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RefundResult:
+    is_success: bool
+    provider_ref: str = ""
+    status: str = ""  # succeeded | pending | failed
+    amount: Decimal = Decimal("0")
+    currency: str = ""
+    error: str = ""
+    raw: dict = field(default_factory=dict)

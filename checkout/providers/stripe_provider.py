@@ -7,7 +7,7 @@ from decimal import Decimal
 import stripe
 from django.conf import settings
 
-from checkout.providers.base import CheckoutRequest, CheckoutResult
+from checkout.providers.base import CheckoutRequest, CheckoutResult, RefundRequest, RefundResult
 
 
 def _minor_units(amount: Decimal) -> int:
@@ -66,6 +66,34 @@ class StripeProvider:
             amount=Decimal(session.amount_total or 0) / 100,
             currency=(session.currency or request.currency).upper(),
             raw={"id": session.id, "url": session.url, "status": session.status},
+        )
+
+    def refund(self, request: RefundRequest) -> RefundResult:
+        params = {
+            "payment_intent": request.payment_ref,
+            "amount": _minor_units(request.amount),
+            # Stripe's `reason` is an enum; our words go in the metadata.
+            "reason": "requested_by_customer",
+            "metadata": {**request.metadata, "refund_id": request.reference, "reason": request.reason[:500]},
+        }
+        try:
+            refund = self.client.v1.refunds.create(params, options={"idempotency_key": request.idempotency_key})
+        except stripe.StripeError as exc:
+            return RefundResult(is_success=False, error=exc.user_message or str(exc) or "Stripe error")
+        if refund.status in ("failed", "canceled"):
+            return RefundResult(
+                is_success=False,
+                provider_ref=refund.id,
+                status="failed",
+                error=getattr(refund, "failure_reason", None) or f"refund {refund.status}",
+            )
+        return RefundResult(
+            is_success=True,
+            provider_ref=refund.id,
+            status="succeeded" if refund.status == "succeeded" else "pending",
+            amount=Decimal(refund.amount or 0) / 100,
+            currency=(refund.currency or request.currency).upper(),
+            raw={"id": refund.id, "status": refund.status},
         )
 
 

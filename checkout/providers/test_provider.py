@@ -12,7 +12,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.urls import reverse
 
-from checkout.providers.base import CheckoutRequest, CheckoutResult
+from checkout.providers.base import CheckoutRequest, CheckoutResult, RefundRequest, RefundResult
 from checkout.providers.stripe_provider import stripe_signature_header
 
 
@@ -33,6 +33,18 @@ class TestProvider:
             amount=request.amount_total,
             currency=request.currency,
             raw={"id": provider_ref, "mode": request.mode},
+        )
+
+    def refund(self, request: RefundRequest) -> RefundResult:
+        """Offline money moves at once: the refund simply succeeds."""
+        provider_ref = "re_test_" + secrets.token_hex(12)
+        return RefundResult(
+            is_success=True,
+            provider_ref=provider_ref,
+            status="succeeded",
+            amount=request.amount,
+            currency=request.currency,
+            raw={"id": provider_ref, "payment_intent": request.payment_ref},
         )
 
 

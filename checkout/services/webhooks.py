@@ -79,6 +79,14 @@ def _on_session_expired(obj: dict) -> None:
         )
 
 
+def _on_charge_refunded(obj: dict) -> None:
+    from checkout.services.refunds import order_refund_reconcile
+
+    if order_refund_reconcile(charge=obj) is None:
+        # The refund can be delivered before the payment's own event made the order.
+        raise WebhookNotReady(f"no order paid by {obj.get('payment_intent') or obj.get('id')}")
+
+
 NOT_READY = "not_ready"
 
 HANDLERS = {
@@ -86,6 +94,7 @@ HANDLERS = {
     "checkout.session.async_payment_succeeded": _on_session_paid,
     "checkout.session.async_payment_failed": _on_session_failed,
     "checkout.session.expired": _on_session_expired,
+    "charge.refunded": _on_charge_refunded,
 }
 
 

@@ -10,6 +10,9 @@ class StripeStub:
     def __init__(self):
         self.requests: list[dict] = []
         self.fail_with: tuple[int, dict] | None = None
+        self.refunds: dict[str, dict] = {}  # by idempotency key, as Stripe replays them
+        self.refunded: dict[str, int] = {}  # payment intent -> minor units refunded
+        self.charge_amounts: dict[str, int] = {}  # payment intent -> minor units charged, when known
         stub = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -23,6 +26,8 @@ class StripeStub:
                 stub.requests.append({"path": self.path, "headers": dict(self.headers), "form": form})
                 if stub.fail_with:
                     status, payload = stub.fail_with
+                elif self.path == "/v1/refunds":
+                    status, payload = stub.refund_for(form, self.headers.get("Idempotency-Key", ""))
                 else:
                     status, payload = 200, stub.session_for(form)
                 data = json.dumps(payload).encode()
@@ -55,6 +60,36 @@ class StripeStub:
             "payment_status": "unpaid",
             "client_reference_id": form["client_reference_id"][0],
         }
+
+    def refund_for(self, form: dict, idempotency_key: str) -> tuple[int, dict]:
+        if idempotency_key and idempotency_key in self.refunds:
+            return 200, self.refunds[idempotency_key]
+        intent = form.get("payment_intent", [""])[0]
+        if not intent.startswith("pi_"):
+            return 400, {"error": {"type": "invalid_request_error", "message": f"No such payment_intent: '{intent}'"}}
+        amount = int(form["amount"][0])
+        charged = self.charge_amounts.get(intent)
+        if charged is not None and self.refunded.get(intent, 0) + amount > charged:
+            return 400, {
+                "error": {
+                    "type": "invalid_request_error",
+                    "code": "charge_already_refunded",
+                    "message": "Refund amount is greater than unrefunded amount on charge",
+                }
+            }
+        self.refunded[intent] = self.refunded.get(intent, 0) + amount
+        refund = {
+            "id": f"re_stub{len(self.refunds) + 1}",
+            "object": "refund",
+            "amount": amount,
+            "currency": "usd",
+            "payment_intent": intent,
+            "reason": form.get("reason", [None])[0],
+            "metadata": {k[len("metadata[") : -1]: v[0] for k, v in form.items() if k.startswith("metadata[")},
+            "status": "succeeded",
+        }
+        self.refunds[idempotency_key] = refund
+        return 200, refund
 
     def __enter__(self):
         self.thread.start()

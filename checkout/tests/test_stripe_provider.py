@@ -1,20 +1,9 @@
 import pytest
-from django.test import override_settings
 
 from actions.models import Action
-from checkout import gateway
 from checkout.models import CheckoutSession
-from checkout.tests.stripe_stub import StripeStub
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def stripe_stub():
-    with StripeStub() as stub, override_settings(STRIPE_SECRET_KEY="sk_test_parley", STRIPE_API_BASE=stub.url):
-        gateway._provider.cache_clear()
-        yield stub
-    gateway._provider.cache_clear()
 
 
 @pytest.fixture

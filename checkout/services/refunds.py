@@ -1,0 +1,225 @@
+"""Refunds: asked for here through the provider that took the money, or reconciled from `charge.refunded`.
+
+Both paths lock the order row, so a refund made by `order_refund` and the webhook that
+announces it serialise: whichever runs second finds the `Refund` row (by the provider's
+refund id) and changes nothing. `Order.refunded_total` only ever grows.
+"""
+
+import logging
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from django.db import transaction
+from django.db.models import Sum
+
+from analytics.services import event_record
+from checkout import gateway
+from checkout.enums import OrderStatus, RefundStatus
+from checkout.exceptions import CheckoutError, PaymentError
+from checkout.models import Order, Refund
+from checkout.providers.base import RefundRequest
+
+logger = logging.getLogger(__name__)
+
+PAYMENT_REFUNDED = "payment_refunded"  # telemetry event name
+CENT = Decimal("0.01")
+REFUNDABLE = (OrderStatus.PAID, OrderStatus.PARTIALLY_REFUNDED)
+
+
+class RefundNotAllowed(CheckoutError):
+    code = "refund_not_allowed"
+    status_code = 409
+
+
+def _amount(value: Decimal | None, *, order: Order) -> Decimal:
+    remaining = order.refundable_amount
+    if value is None:
+        return remaining
+    try:
+        amount = Decimal(value)
+    except (InvalidOperation, TypeError, ValueError) as exc:
+        raise CheckoutError(
+            "The refund amount is not a number.", code="refund_amount_invalid", fields={"amount": ["Not a number."]}
+        ) from exc
+    if not amount.is_finite() or amount <= 0:
+        raise CheckoutError(
+            "A refund must be more than zero.", code="refund_amount_invalid", fields={"amount": ["Must be > 0."]}
+        )
+    if amount != amount.quantize(CENT):
+        raise CheckoutError(
+            "A refund is in whole cents.", code="refund_amount_invalid", fields={"amount": ["At most 2 decimals."]}
+        )
+    if amount > remaining:
+        raise RefundNotAllowed(
+            f"Only {remaining:.2f} {order.currency} of order {order.number} can still be refunded.",
+            code="refund_exceeds_balance",
+            fields={"amount": [f"At most {remaining:.2f}."]},
+        )
+    return amount
+
+
+def _status_for(order: Order) -> str:
+    if order.refunded_total <= 0:
+        return order.status
+    return OrderStatus.REFUNDED if order.refunded_total >= order.total else OrderStatus.PARTIALLY_REFUNDED
+
+
+def _order_totals_update(order: Order, *, at_least: Decimal = Decimal("0")) -> None:
+    recorded = order.refunds.exclude(status=RefundStatus.FAILED).aggregate(s=Sum("amount"))["s"] or Decimal("0")
+    order.refunded_total = min(max(order.refunded_total, recorded, at_least), order.total)
+    if order.status in REFUNDABLE or order.status == OrderStatus.REFUNDED:
+        order.status = _status_for(order)
+    order.save(update_fields=["refunded_total", "status", "updated_at"])
+
+
+@transaction.atomic
+def order_refund(*, order: Order, amount: Decimal | None = None, reason: str = "") -> Order:
+    """Refund `amount` (default: all that is left) of a paid order through its payment provider.
+
+    Refused, with nothing written, when the order was never paid (`order_not_paid`), is
+    already fully refunded (`order_already_refunded`), the amount is not positive or not in
+    cents (`refund_amount_invalid`) or exceeds what is left (`refund_exceeds_balance`). A
+    provider refusal is a `payment_provider_error` (502), again with nothing written.
+    """
+    order = Order.objects.select_for_update(of=("self",)).get(pk=order.pk)
+    if order.status == OrderStatus.REFUNDED or (order.status in REFUNDABLE and order.refundable_amount <= 0):
+        raise RefundNotAllowed(f"Order {order.number} is already fully refunded.", code="order_already_refunded")
+    if order.status not in REFUNDABLE:
+        raise RefundNotAllowed(
+            f"Order {order.number} has not been paid, so there is nothing to refund.", code="order_not_paid"
+        )
+    value = _amount(amount, order=order)
+    if order.provider != "test" and not order.provider_payment_ref:
+        raise RefundNotAllowed(
+            f"Order {order.number} has no payment reference to refund against.", code="payment_reference_missing"
+        )
+
+    attempt = order.refunds.count() + 1
+    refund = Refund(
+        order=order,
+        amount=value,
+        currency=order.currency,
+        reason=reason[:500],
+        provider=order.provider,
+        idempotency_key=f"refund:{order.number}:{attempt}:{int(value * 100)}",
+    )
+    try:
+        result = gateway.refund_create(
+            provider=order.provider,
+            request=RefundRequest(
+                reference=refund.id,
+                idempotency_key=refund.idempotency_key,
+                payment_ref=order.provider_payment_ref,
+                amount=value,
+                currency=order.currency,
+                reason=reason,
+                metadata={"order_number": order.number, "conversation_id": order.conversation_id or ""},
+            ),
+        )
+    except LookupError as exc:
+        raise PaymentError(f"The refund could not be made: {exc}.") from exc
+    if not result.is_success:
+        raise PaymentError(f"The payment provider refused the refund: {result.error}")
+
+    refund.provider_refund_id = result.provider_ref
+    refund.status = RefundStatus.SUCCEEDED if result.status == "succeeded" else RefundStatus.PENDING
+    refund.save(force_insert=True)
+    _order_totals_update(order)
+    event_record(
+        name=PAYMENT_REFUNDED,
+        conversation_id=order.conversation_id or "",
+        action_type=order.action.type if order.action_id else "",
+        properties={
+            "order_number": order.number,
+            "refund_id": refund.id,
+            "amount": f"{value:.2f}",
+            "currency": order.currency,
+            "order_status": order.status,
+        },
+    )
+    return order
+
+
+def _minor(value) -> Decimal:
+    try:
+        return (Decimal(int(value)) / 100).quantize(CENT, rounding=ROUND_HALF_UP)
+    except (TypeError, ValueError):
+        return Decimal("0")
+
+
+@transaction.atomic
+def order_refund_reconcile(*, charge: dict) -> Order | None:
+    """Bring an order in line with a Stripe `charge` object (from `charge.refunded`); idempotent.
+
+    Refunds listed on the charge are recorded once by their id; any refunded amount the
+    list does not explain (a dashboard refund, or a charge sent without its refund list) is
+    recorded as one reconciliation row. Returns None when no order took that payment.
+    """
+    payment_ref = charge.get("payment_intent") or charge.get("id") or ""
+    if not payment_ref:
+        return None
+    order = Order.objects.select_for_update(of=("self",)).filter(provider_payment_ref=payment_ref).first()
+    if order is None:
+        return None
+    created = []
+    refunds = (charge.get("refunds") or {}).get("data") or []
+    for data in refunds:
+        if not isinstance(data, dict) or not data.get("id"):
+            continue
+        if Refund.objects.filter(order=order, provider_refund_id=data["id"]).exists():
+            status = data.get("status")
+            if status in ("succeeded", "failed"):
+                Refund.objects.filter(order=order, provider_refund_id=data["id"]).exclude(status=status).update(
+                    status=RefundStatus.SUCCEEDED if status == "succeeded" else RefundStatus.FAILED
+                )
+            continue
+        amount = _minor(data.get("amount"))
+        if amount <= 0 or data.get("status") in ("failed", "canceled"):
+            continue
+        unnamed = order.refunds.filter(from_webhook=True, provider_refund_id="", amount=amount).first()
+        if unnamed is not None:
+            unnamed.provider_refund_id = data["id"]
+            unnamed.save(update_fields=["provider_refund_id", "updated_at"])
+            continue
+        created.append(
+            Refund.objects.create(
+                order=order,
+                amount=amount,
+                currency=order.currency,
+                reason=((data.get("metadata") or {}).get("reason") or "Refunded at the payment provider")[:500],
+                status=RefundStatus.SUCCEEDED if data.get("status") == "succeeded" else RefundStatus.PENDING,
+                provider=order.provider,
+                provider_refund_id=data["id"],
+                idempotency_key=f"webhook:{data['id']}",
+                from_webhook=True,
+            )
+        )
+    charged_refunded = min(_minor(charge.get("amount_refunded")), order.total)
+    recorded = order.refunds.exclude(status=RefundStatus.FAILED).aggregate(s=Sum("amount"))["s"] or Decimal("0")
+    if charged_refunded > recorded:
+        created.append(
+            Refund.objects.create(
+                order=order,
+                amount=charged_refunded - recorded,
+                currency=order.currency,
+                reason="Refunded at the payment provider",
+                provider=order.provider,
+                idempotency_key=f"webhook:{charge.get('id', payment_ref)}:{int(charged_refunded * 100)}",
+                from_webhook=True,
+            )
+        )
+    before = (order.refunded_total, order.status)
+    _order_totals_update(order, at_least=charged_refunded)
+    if created or before != (order.refunded_total, order.status):
+        event_record(
+            name=PAYMENT_REFUNDED,
+            conversation_id=order.conversation_id or "",
+            properties={
+                "order_number": order.number,
+                "refund_ids": [r.id for r in created],
+                "refunded_total": f"{order.refunded_total:.2f}",
+                "currency": order.currency,
+                "order_status": order.status,
+                "source": "webhook",
+            },
+        )
+    return order

@@ -1,0 +1,159 @@
+import json
+import time
+from decimal import Decimal
+
+import pytest
+from django.conf import settings
+
+from analytics.models import Event
+from checkout.exceptions import CheckoutError, PaymentError
+from checkout.models import Order, Refund, WebhookEvent
+from checkout.providers.stripe_provider import stripe_signature_header
+from checkout.services.refunds import order_refund
+from checkout.services.webhooks import stripe_webhook_receive
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def charge_refunded(*, payment_ref, amount, refunded, refunds=(), created=None, event_id=None):
+    event = {
+        "id": event_id or f"evt_{payment_ref}_{refunded}_{len(refunds)}",
+        "object": "event",
+        "type": "charge.refunded",
+        "created": created or int(time.time()),
+        "data": {
+            "object": {
+                "id": "ch_" + payment_ref,
+                "object": "charge",
+                "payment_intent": payment_ref,
+                "amount": amount,
+                "amount_refunded": refunded,
+                "currency": "usd",
+                "refunded": refunded >= amount,
+                "refunds": {"object": "list", "data": list(refunds)},
+            }
+        },
+    }
+    payload = json.dumps(event).encode()
+    return stripe_webhook_receive(
+        payload=payload, signature=stripe_signature_header(payload=payload, secret=settings.STRIPE_WEBHOOK_SECRET)
+    )
+
+
+def test_full_refund_on_the_test_provider_marks_the_order_refunded(make_order):
+    order = make_order(total="49.98")
+    refunded = order_refund(order=order, reason="Wrong part")
+    assert refunded.status == "refunded"
+    assert refunded.refunded_total == Decimal("49.98")
+    refund = Refund.objects.get()
+    assert (refund.amount, refund.currency, refund.status, refund.reason) == (
+        Decimal("49.98"),
+        "USD",
+        "succeeded",
+        "Wrong part",
+    )
+    assert refund.provider_refund_id.startswith("re_test_")
+    assert Event.objects.get(name="payment_refunded").properties["order_number"] == order.number
+
+
+def test_partial_refunds_add_up_and_an_over_refund_is_refused(make_order):
+    order = make_order(total="49.98")
+    assert order_refund(order=order, amount=Decimal("20.00")).status == "partially_refunded"
+    with pytest.raises(CheckoutError) as exc:
+        order_refund(order=order, amount=Decimal("30.00"))
+    assert exc.value.code == "refund_exceeds_balance"
+    assert "29.98" in exc.value.detail
+    assert Refund.objects.count() == 1
+    final = order_refund(order=order)  # the rest
+    assert (final.status, final.refunded_total) == ("refunded", Decimal("49.98"))
+    assert list(Refund.objects.values_list("amount", flat=True)) == [Decimal("20.00"), Decimal("29.98")]
+    with pytest.raises(CheckoutError) as again:
+        order_refund(order=order, amount=Decimal("1.00"))
+    assert again.value.code == "order_already_refunded"
+
+
+@pytest.mark.parametrize("amount", [Decimal("0"), Decimal("-1"), Decimal("0.001"), "abc"])
+def test_invalid_amounts_are_refused(make_order, amount):
+    order = make_order()
+    with pytest.raises(CheckoutError) as exc:
+        order_refund(order=order, amount=amount)
+    assert exc.value.code == "refund_amount_invalid"
+    assert not Refund.objects.exists()
+    assert Order.objects.get().status == "paid"
+
+
+def test_an_unpaid_order_cannot_be_refunded(make_order):
+    order = make_order(status="canceled")
+    with pytest.raises(CheckoutError) as exc:
+        order_refund(order=order)
+    assert exc.value.code == "order_not_paid"
+    assert not Refund.objects.exists()
+
+
+def test_stripe_refund_goes_through_the_sdk_and_its_webhook_changes_nothing(make_order, stripe_stub):
+    order = make_order(total="49.98", provider="stripe", payment_ref="pi_abc")
+    order_refund(order=order, amount=Decimal("10.00"), reason="Damaged box")
+    [request] = stripe_stub.requests
+    assert request["path"] == "/v1/refunds"
+    refund = Refund.objects.get()
+    assert request["headers"]["Idempotency-Key"] == refund.idempotency_key
+    assert request["form"]["payment_intent"] == ["pi_abc"]
+    assert request["form"]["amount"] == ["1000"]
+    assert request["form"]["metadata[order_number]"] == [order.number]
+    assert refund.provider_refund_id == "re_stub1"
+    # Stripe then announces the same refund, twice; nothing new is recorded.
+    stub_refund = {"id": "re_stub1", "amount": 1000, "status": "succeeded"}
+    for _ in range(2):
+        charge_refunded(payment_ref="pi_abc", amount=4998, refunded=1000, refunds=[stub_refund])
+    assert Refund.objects.count() == 1
+    order.refresh_from_db()
+    assert (order.status, order.refunded_total) == ("partially_refunded", Decimal("10.00"))
+    assert WebhookEvent.objects.filter(status="processed").count() == 1
+
+
+def test_stripe_refusal_is_a_502_and_writes_nothing(make_order, stripe_stub):
+    order = make_order(provider="stripe", payment_ref="pi_abc")
+    stripe_stub.fail_with = (400, {"error": {"type": "invalid_request_error", "message": "Charge is disputed"}})
+    with pytest.raises(PaymentError) as exc:
+        order_refund(order=order)
+    assert "Charge is disputed" in exc.value.detail
+    assert not Refund.objects.exists()
+    assert Order.objects.get().status == "paid"
+
+
+def test_dashboard_refunds_reconcile_in_any_order(make_order):
+    order = make_order(total="49.98", provider="stripe", payment_ref="pi_dash")
+    first = {"id": "re_1", "amount": 1000, "status": "succeeded"}
+    second = {"id": "re_2", "amount": 3998, "status": "succeeded"}
+    # The later, fuller event arrives first; the older one after it changes nothing.
+    charge_refunded(payment_ref="pi_dash", amount=4998, refunded=4998, refunds=[second, first])
+    charge_refunded(payment_ref="pi_dash", amount=4998, refunded=1000, refunds=[first])
+    order.refresh_from_db()
+    assert (order.status, order.refunded_total) == ("refunded", Decimal("49.98"))
+    assert sorted(Refund.objects.values_list("provider_refund_id", flat=True)) == ["re_1", "re_2"]
+    assert all(r.from_webhook for r in Refund.objects.all())
+
+
+def test_a_refund_without_its_list_is_recorded_once_then_named(make_order):
+    order = make_order(total="49.98", provider="stripe", payment_ref="pi_nolist")
+    charge_refunded(payment_ref="pi_nolist", amount=4998, refunded=500)
+    charge_refunded(payment_ref="pi_nolist", amount=4998, refunded=500, event_id="evt_again")
+    refund = Refund.objects.get()
+    assert (refund.amount, refund.provider_refund_id) == (Decimal("5.00"), "")
+    charge_refunded(payment_ref="pi_nolist", amount=4998, refunded=500, refunds=[{"id": "re_x", "amount": 500}])
+    refund = Refund.objects.get()
+    assert refund.provider_refund_id == "re_x"
+    order.refresh_from_db()
+    assert (order.status, order.refunded_total) == ("partially_refunded", Decimal("5.00"))
+
+
+def test_a_refund_event_before_its_order_waits(make_order):
+    event, _ = charge_refunded(payment_ref="pi_later", amount=4998, refunded=4998)
+    event.refresh_from_db()
+    assert event.status == "received"
+    assert "no order" in event.error
+    make_order(total="49.98", provider="stripe", payment_ref="pi_later")
+    from checkout.services.webhooks import webhook_event_process
+
+    assert webhook_event_process(webhook_event_id=event.pk) == "processed"
+    assert Order.objects.get().status == "refunded"
