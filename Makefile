@@ -46,7 +46,7 @@ migrate: deps
 	$(BIN)/python manage.py migrate --noinput
 
 seed: migrate
-	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py seed_demo --if-empty
 
 operator: migrate
 	@$(BIN)/python manage.py create_demo_operator --admin-url "http://$(HOST):$(PORT)/admin/"

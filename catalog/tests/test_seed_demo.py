@@ -107,3 +107,21 @@ def test_demo_price_book_and_templates(demo_shop):
     body = ResponseTemplate.objects.get(action_type="refund_request", outcome="approved").body
     text = Template(body).render(Context({"reply": "It is on its way.", "payload": {}, "customer": None}))
     assert text == "Great news! Your refund request has been approved. It is on its way."
+
+
+@pytest.mark.django_db
+def test_if_empty_leaves_an_edited_catalogue_alone():
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from catalog.models import Product
+
+    call_command("seed_demo", stdout=StringIO())
+    Product.objects.filter(ps_number="PS11750057").update(stock_quantity=3)
+    out = StringIO()
+    call_command("seed_demo", "--if-empty", stdout=out)
+    assert "already loaded" in out.getvalue()
+    assert Product.objects.get(ps_number="PS11750057").stock_quantity == 3
+    call_command("seed_demo", stdout=StringIO())
+    assert Product.objects.get(ps_number="PS11750057").stock_quantity != 3

@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from actions.services.templates import response_templates_import
+from catalog.models import Product
 from catalog.services.demo import DEMO_DATA_DIR, demo_catalog_read
 from catalog.services.imports import catalog_import
 from checkout.services.price_book import price_book_import
@@ -20,8 +21,19 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--directory", default=str(DEMO_DATA_DIR), help="Folder holding the demo data files.")
+        parser.add_argument(
+            "--if-empty",
+            action="store_true",
+            help="Do nothing when a catalogue is already loaded, so operators' edits (stock, prices, "
+            "templates) survive restarts. Without it the demo rows are reset to the files.",
+        )
 
-    def handle(self, *args, directory: str, **options):
+    def handle(self, *args, directory: str, if_empty: bool = False, **options):
+        if if_empty and Product.objects.exists():
+            self.stdout.write(
+                "A catalogue is already loaded; leaving it as it is (run seed_demo to reset the demo rows)."
+            )
+            return
         folder = Path(directory)
         with transaction.atomic():
             catalog = catalog_import(**demo_catalog_read(directory=folder))
