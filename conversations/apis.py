@@ -35,8 +35,8 @@ class ConversationStartApi(APIView):
     class InputSerializer(serializers.Serializer):
         channel = serializers.ChoiceField(choices=[Channel.WEB, Channel.API], default=Channel.WEB)
         context = serializers.DictField(required=False, default=dict)
-        name = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
-        email = serializers.EmailField(required=False, allow_blank=True, default="")
+        name = serializers.CharField(required=False, allow_blank=True, max_length=200)
+        email = serializers.EmailField(required=False, allow_blank=True)
 
     class OutputSerializer(serializers.Serializer):
         id = serializers.CharField()
@@ -56,8 +56,8 @@ class ConversationStartApi(APIView):
         conversation, token = conversation_start(
             channel=data.validated_data["channel"],
             context=data.validated_data["context"],
-            customer_name=data.validated_data["name"],
-            customer_email=data.validated_data["email"],
+            customer_name=data.validated_data.get("name", ""),
+            customer_email=data.validated_data.get("email", ""),
         )
         body = {
             "id": conversation.id,
