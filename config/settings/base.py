@@ -6,6 +6,7 @@ STRIPE_SECRET_KEY (else the offline test payment provider), OPENAI_API_KEY (else
 offline rules assistant), EMAIL_URL (else the console), WHATSAPP_TOKEN.
 """
 
+import os
 from datetime import timedelta
 
 from config.env import BASE_DIR, env
@@ -170,6 +171,15 @@ STRIPE_API_BASE = env("STRIPE_API_BASE", default="")
 STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="whsec_parley_offline_test_provider")
 STRIPE_WEBHOOK_TOLERANCE_SECONDS = env.int("STRIPE_WEBHOOK_TOLERANCE_SECONDS", default=300)
 CHECKOUT_SESSION_TTL_MINUTES = 30
+# Stripe Payment Links for plans, used when no secret key is set (seeds/004): every
+# ACTIVATION_LINK_<TIER>, ACTIVATION_LINK_<TIER>_BUNDLE, CHAT_PAYMENT_LINK_<PLAN> and the
+# CHAT_PAYMENT_LINK fallback found in the environment (tiers are data, so no fixed list).
+CHECKOUT_PAYMENT_LINKS = {
+    key: value
+    for key, value in os.environ.items()
+    if value
+    and (key.startswith("ACTIVATION_LINK_") or key == "CHAT_PAYMENT_LINK" or key.startswith("CHAT_PAYMENT_LINK_"))
+}
 
 # --- Assistant ---------------------------------------------------------------------
 OPENAI_API_KEY = env("OPENAI_API_KEY", default="")
