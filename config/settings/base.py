@@ -25,6 +25,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "rest_framework.authtoken",  # operator API tokens (POST /api/actions/{id}/feedback)
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "channels",
