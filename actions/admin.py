@@ -7,13 +7,18 @@ shows it and never edits it; operator decisions will be admin actions calling th
 import json
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseRedirect
 from django.template import TemplateSyntaxError, engines
 from django.template.defaultfilters import truncatechars
 from django.urls import reverse
 from django.utils.html import format_html
 
+from actions.enums import ActionStatus
 from actions.models import Action, ActionResponse, ActionTransition, ResponseTemplate
+from actions.services.feedback import action_feedback_apply
+from core.exceptions import ApplicationError
 
 
 def pretty_json(value) -> str:
@@ -95,10 +100,70 @@ class ActionAdmin(admin.ModelAdmin):
         "updated_at",
     )
     inlines = (ActionTransitionInline, ActionResponseInline)
+    actions = ("approve_selected", "deny_selected")
 
     def has_add_permission(self, request):
         # Actions come from the assistant's replies, through the rules that validate them.
         return False
+
+    # --- operator decisions: the same service as the inbox and the REST API -------------
+
+    def _decide(self, request, queryset, decision: str) -> None:
+        done, refused = 0, []
+        for action in queryset.select_related("conversation"):
+            try:
+                action_feedback_apply(action=action, decision=decision, operator=request.user)
+            except ApplicationError as exc:
+                refused.append(f"{action.id}: {exc.detail}")
+            else:
+                done += 1
+        verb = "approved" if decision == ActionStatus.APPROVED else "denied"
+        if done:
+            self.message_user(request, f"{done} action(s) {verb}; the customers are being told.", messages.SUCCESS)
+        for line in refused[:20]:
+            self.message_user(request, f"Not {verb}: {line}", messages.WARNING)
+
+    @admin.action(description="Approve selected pending actions", permissions=["decide"])
+    def approve_selected(self, request, queryset):
+        self._decide(request, queryset, ActionStatus.APPROVED)
+
+    @admin.action(description="Deny selected pending actions", permissions=["decide"])
+    def deny_selected(self, request, queryset):
+        self._decide(request, queryset, ActionStatus.DENIED)
+
+    change_form_template = "admin/actions/action/change_form.html"
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """The change page of a pending action has Approve / Deny (with a reply) under it."""
+        decision = {"_approve": ActionStatus.APPROVED, "_deny": ActionStatus.DENIED}
+        chosen = next((value for key, value in decision.items() if key in request.POST), None)
+        if request.method == "POST" and chosen:
+            if not self.has_decide_permission(request):
+                raise PermissionDenied
+            action = self.get_object(request, object_id)
+            if action is None:
+                return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+            try:
+                action_feedback_apply(
+                    action=action,
+                    decision=chosen,
+                    operator=request.user,
+                    reply_text=request.POST.get("_reply_text", "")[:2000],
+                )
+            except ApplicationError as exc:
+                self.message_user(request, f"Not applied: {exc.detail}", messages.ERROR)
+            else:
+                self.message_user(request, f"{action.id} {chosen}; the customer is being told.", messages.SUCCESS)
+            return HttpResponseRedirect(request.path)
+        extra_context = extra_context or {}
+        obj = self.get_object(request, object_id)
+        extra_context["can_decide"] = (
+            obj is not None and obj.status == ActionStatus.PENDING_APPROVAL and self.has_decide_permission(request)
+        )
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def has_decide_permission(self, request):
+        return request.user.is_active and request.user.is_staff and self.has_view_permission(request)
 
     @admin.display(description="Conversation", ordering="conversation__id")
     def conversation_link(self, obj):

@@ -13,3 +13,17 @@ class ActionNotAllowed(ActionError):
 class ActionPayloadInvalid(ActionError):
     code = "action_payload_invalid"
     status_code = 400
+
+
+class ActionAlreadyDecided(ActionError):
+    code = "action_already_decided"
+    status_code = 409
+
+
+class OperatorRequired(ActionError):
+    code = "operator_required"
+    status_code = 403
+
+
+class DeliveryRetryable(Exception):
+    """Raised by the delivery service after recording a failure that is worth another try."""

@@ -90,7 +90,12 @@ class ActionResponse(TimeStampedModel):
     external_id = models.CharField(max_length=200, blank=True)
     attempts = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True)
+    # Whether the last failure is worth another attempt (a timeout) or final (a refused number).
+    retryable = models.BooleanField(default=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "updated_at"], name="actionresponse_status_updated")]
 
     def __str__(self):
         return f"{self.action_id} {self.outcome} via {self.channel} ({self.status})"

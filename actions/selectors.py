@@ -8,3 +8,21 @@ def action_get_for_conversation(*, action_id: str, conversation_id: str) -> Acti
     if action is None or action.conversation_id != conversation_id:
         raise NotFound("No such action in this conversation.", code="action_not_found")
     return action
+
+
+def actions_pending_list(*, limit: int = 200) -> list[Action]:
+    """The operator inbox: actions waiting for a decision, oldest first."""
+    from actions.enums import ActionStatus
+
+    return list(
+        Action.objects.filter(status=ActionStatus.PENDING_APPROVAL)
+        .select_related("conversation__customer", "decided_by")
+        .order_by("updated_at", "id")[:limit]
+    )
+
+
+def action_get(*, action_id: str) -> Action:
+    action = Action.objects.select_related("conversation__customer", "decided_by").filter(id=action_id).first()
+    if action is None:
+        raise NotFound("No such action.", code="action_not_found")
+    return action

@@ -25,3 +25,29 @@ def action_status_event(action: Action) -> dict:
         "error": action.error,
         "result": action.result,
     }
+
+
+def operator_action_to_dict(action: Action) -> dict:
+    """An action as the operator inbox shows it: what was asked, by whom, and where it stands."""
+    customer = action.conversation.customer if action.conversation_id else None
+    return {
+        "id": action.id,
+        "type": action.type,
+        "label": action.label,
+        "payload": action.payload,
+        "status": action.status,
+        "enabled": action.enabled,
+        "error": action.error,
+        "conversationId": action.conversation_id,
+        "channel": action.conversation.channel if action.conversation_id else "",
+        "customer": {"name": customer.name, "email": customer.email, "phone": customer.phone} if customer else None,
+        "decidedBy": action.decided_by.get_username() if action.decided_by_id else None,
+        "decidedAt": action.decided_at.isoformat() if action.decided_at else None,
+        "decisionNote": action.decision_note,
+        "createdAt": action.created_at.isoformat() if action.created_at else None,
+        "updatedAt": action.updated_at.isoformat() if action.updated_at else None,
+    }
+
+
+def operator_action_event(action: Action) -> dict:
+    return {"type": "operator.action", "action": operator_action_to_dict(action)}

@@ -26,14 +26,28 @@ class Prerequisites:
     model_number: str = ""
     contact_known: bool = False
     alternatives_requested: bool = False
+    conversation_id: str = ""
+
+
+REGISTRY: dict[str, ActionType] = {}
 
 
 class ActionType:
+    """Subclass it with a `type` and it is registered: that class (plus a response template in
+    the admin for operator-decided types) is all a new action type needs."""
+
     type: ClassVar[str]
     label: ClassVar[str]
     style: ClassVar[str] = ActionStyle.SECONDARY
     requires_confirmation: ClassVar[bool] = False
     needs_operator: ClassVar[bool] = False
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "type" in cls.__dict__:
+            if cls.type in REGISTRY and type(REGISTRY[cls.type]).__qualname__ != cls.__qualname__:
+                raise ValueError(f"Action type {cls.type!r} is registered twice.")
+            REGISTRY[cls.type] = cls()
 
     class Payload(serializers.Serializer):
         pass
@@ -135,8 +149,26 @@ class OperatorApproved(ActionType):
 
 
 class RefundRequest(OperatorApproved):
+    """Shown only for a paid (not fully refunded) order of this conversation; approving it refunds
+    through the payment provider (`amount` empty: everything still refundable)."""
+
     type = "refund_request"
     label = "Request a refund"
+
+    class Payload(OperatorApproved.Payload):
+        orderNumber = serializers.CharField(max_length=32)
+        amount = serializers.RegexField(r"^\d{1,10}(\.\d{1,2})?$", required=False, allow_blank=True, max_length=13)
+
+    def is_available(self, payload, known):
+        from checkout.enums import OrderStatus
+        from checkout.models import Order
+
+        order = Order.objects.filter(number=payload["orderNumber"]).first()
+        if order is None or order.status not in (OrderStatus.PAID, OrderStatus.PARTIALLY_REFUNDED):
+            return False
+        if known.conversation_id and order.conversation_id != known.conversation_id:
+            return False
+        return order.refundable_amount > 0
 
 
 class OrderCancellation(OperatorApproved):
@@ -152,20 +184,6 @@ class PolicyException(OperatorApproved):
 class PolicyClarification(OperatorApproved):
     type = "policy_clarification"
     label = "Ask about our policy"
-
-
-REGISTRY: dict[str, ActionType] = {
-    cls.type: cls()
-    for cls in (
-        CheckoutNow,
-        CheckCompatibleAlternatives,
-        NotifyWhenInStock,
-        RefundRequest,
-        OrderCancellation,
-        PolicyException,
-        PolicyClarification,
-    )
-}
 
 
 def action_type_get(type_name: str) -> ActionType | None:

@@ -146,32 +146,98 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
     alert_notified = _forward
 
 
+@database_sync_to_async
+def _operator_snapshot():
+    from actions.selectors import actions_pending_list
+    from actions.serializers import operator_action_to_dict
+    from conversations.services.operators import conversations_recent_for_operators
+
+    return {
+        "type": "operator.snapshot",
+        "actions": [operator_action_to_dict(a) for a in actions_pending_list()],
+        "conversations": conversations_recent_for_operators(),
+    }
+
+
+@database_sync_to_async
+def _operator_conversation(conversation_id):
+    from conversations.services.operators import conversation_for_operator
+
+    conversation, messages = conversation_for_operator(conversation_id=conversation_id)
+    return conversation.id, messages
+
+
 class OperatorConsumer(AsyncJsonWebsocketConsumer):
-    """The operator inbox feed: staff sessions only."""
+    """The operator inbox feed: staff sessions only.
+
+    On connect: an `operator.snapshot` (pending actions, recent conversations). Then live
+    `operator.action` (an action became pending or was decided) and `operator.conversation`
+    (a customer wrote). `{"type": "conversation.open", "conversation_id"}` answers with
+    `operator.messages` and follows that one conversation live (`message`, `action.status`)
+    until another is opened; `{"type": "snapshot"}` asks for a fresh snapshot.
+    """
 
     joined = False
+    watching = None
 
     async def connect(self):
         user = self.scope.get("user")
-        if user is None or not user.is_authenticated or not user.is_staff:
+        if user is None or not user.is_authenticated or not user.is_staff or not user.is_active:
             await self.close(code=CLOSE_FORBIDDEN)
             return
         await self.channel_layer.group_add(realtime.OPERATORS_GROUP, self.channel_name)
         self.joined = True
         await self.accept()
+        await self.send_json(await _operator_snapshot())
 
     async def disconnect(self, code):
         if self.joined:
             await self.channel_layer.group_discard(realtime.OPERATORS_GROUP, self.channel_name)
+        if self.watching:
+            await self.channel_layer.group_discard(self.watching, self.channel_name)
 
     async def receive_json(self, content, **kwargs):
-        if isinstance(content, dict) and content.get("type") == "ping":
+        kind = content.get("type") if isinstance(content, dict) else None
+        if kind == "ping":
             await self.send_json({"type": "pong"})
+        elif kind == "snapshot":
+            await self.send_json(await _operator_snapshot())
+        elif kind == "conversation.open":
+            await self._open(content.get("conversation_id"))
         else:
-            await self.send_json({"type": "error", "code": "unknown_type", "detail": "Operators only send ping here."})
+            await self.send_json(
+                {"type": "error", "code": "unknown_type", "detail": "Send ping, snapshot or conversation.open."}
+            )
+
+    async def _open(self, conversation_id):
+        if not isinstance(conversation_id, str) or not conversation_id:
+            await self.send_json({"type": "error", "code": "conversation_invalid", "detail": "`conversation_id`?"})
+            return
+        try:
+            conversation_id, messages = await _operator_conversation(conversation_id)
+        except ApplicationError as exc:
+            await self.send_json({"type": "error", "code": exc.code, "detail": exc.detail})
+            return
+        group = realtime.conversation_group(conversation_id)
+        if self.watching and self.watching != group:
+            await self.channel_layer.group_discard(self.watching, self.channel_name)
+        await self.channel_layer.group_add(group, self.channel_name)
+        self.watching = group
+        await self.send_json({"type": "operator.messages", "conversation_id": conversation_id, "messages": messages})
 
     async def _forward(self, event):
         await self.send_json(event)
 
     operator_action = _forward
     operator_conversation = _forward
+    # From the conversation being watched.
+    message = _forward
+    action_status = _forward
+    payment_confirmed = _forward
+    alert_notified = _forward
+
+    async def typing(self, event):
+        pass
+
+    async def token(self, event):
+        pass

@@ -1,3 +1,6 @@
+import logging
+import time
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -5,10 +8,13 @@ from actions.enums import ActionStatus, ActorKind
 from actions.exceptions import ActionNotAllowed
 from actions.lifecycle import can_transition
 from actions.models import Action, ActionTransition
-from actions.serializers import action_status_event
+from actions.serializers import action_status_event, operator_action_event
+from actions.types import action_type_get
 from analytics.enums import EventName
 from analytics.services import event_record
 from core import realtime
+
+logger = logging.getLogger(__name__)
 
 _TELEMETRY = {
     ActionStatus.RENDERED: EventName.ACTION_RENDERED,
@@ -54,7 +60,7 @@ def action_transition(
     ActionTransition.objects.create(
         action=locked, from_status=from_status, to_status=to_status, actor_kind=actor_kind, actor=actor, note=note[:500]
     )
-    realtime.send_on_commit(realtime.conversation_group(locked.conversation_id), action_status_event(locked))
+    action_status_push(action=locked)
     if to_status in _TELEMETRY:
         event_record(
             name=_TELEMETRY[to_status],
@@ -68,3 +74,45 @@ def action_transition(
     for field in ("status", "error", "enabled", "result", "decided_by_id", "decided_at", "updated_at"):
         setattr(action, field, getattr(locked, field))
     return action
+
+
+# Statuses the operator inbox cares about for operator-decided types.
+_OPERATOR_STATUSES = frozenset(
+    {
+        ActionStatus.PENDING_APPROVAL,
+        ActionStatus.APPROVED,
+        ActionStatus.DENIED,
+        ActionStatus.EDITED,
+        ActionStatus.SUCCEEDED,
+        ActionStatus.FAILED,
+        ActionStatus.EXPIRED,
+    }
+)
+
+
+def action_status_push(*, action: Action) -> None:
+    """On commit: `action.status` to the conversation's sockets, `operator.action` to the inbox.
+
+    The event carries `committed_at` (epoch milliseconds, taken in the on-commit callback), so
+    a client can measure the delay from the decision's commit to its screen.
+    """
+    event = action_status_event(action)
+    group = realtime.conversation_group(action.conversation_id)
+    transaction.on_commit(lambda: realtime.send_now(group, {**event, "committed_at": round(time.time() * 1000, 3)}))
+    action_type = action_type_get(action.type)
+    if action_type is not None and action_type.needs_operator and action.status in _OPERATOR_STATUSES:
+        # Rendered after commit, from the row as committed (decider's name, customer).
+        action_id = action.pk
+
+        def push_operator():
+            try:
+                fresh = (
+                    Action.objects.select_related("conversation__customer", "decided_by").filter(pk=action_id).first()
+                )
+            except Exception:  # a dropped push must never break the write that caused it
+                logger.exception("operator push for %s failed", action_id)
+                return
+            if fresh is not None:
+                realtime.send_now(realtime.OPERATORS_GROUP, operator_action_event(fresh))
+
+        transaction.on_commit(push_operator)

@@ -6,6 +6,8 @@ the catalogue at the moment of the reply.
 
 from __future__ import annotations
 
+import re
+
 from django.conf import settings
 
 from actions.services.selection import ActionProposal
@@ -36,6 +38,8 @@ class RulesEngine:
 
     def reply(self, *, text: str, context: dict, conversation_id: str = "") -> Draft:
         entities = extract(text)
+        if _REFUND.search(text):
+            return self._refund_request(text=text, conversation_id=conversation_id, entities=entities)
         reason = scope.refusal_reason(text, entities.appliance_types)
         if reason:
             return Draft(content=scope.refusal_text(reason), intent=intents.OUT_OF_SCOPE, entities=entities.as_dict())
@@ -302,6 +306,30 @@ class RulesEngine:
         ]
         return Draft(content="\n".join(lines), intent=intents.ORDER_STATUS)
 
+    def _refund_request(self, *, text, conversation_id, entities: Entities) -> Draft:
+        """A refund is for an operator to decide: offer the button for this conversation's paid order."""
+        orders = [
+            o
+            for o in checkout_selectors.orders_for_conversation(conversation_id=conversation_id)
+            if o.status in ("paid", "partially_refunded") and o.refundable_amount > 0
+        ]
+        if not orders:
+            return Draft(
+                content="I can't see a paid order in this conversation to refund. If you ordered elsewhere, "
+                "please contact us with your order number.",
+                intent=REFUND_REQUEST,
+                entities=entities.as_dict(),
+            )
+        order = orders[0]
+        return Draft(
+            content=f"I can ask our team to refund order {order.number} ({order.refundable_amount:.2f} "
+            f"{order.currency}). Press Request a refund and a team member will review it; you'll get "
+            "their answer here.",
+            intent=REFUND_REQUEST,
+            entities=entities.as_dict(),
+            proposals=[ActionProposal("refund_request", {"orderNumber": order.number, "reason": text[:1000]})],
+        )
+
     def _greeting(self, **_):
         return Draft(
             content=f"Hi! I can help with {scope.scope_label()} parts: checking a part fits your model, "
@@ -336,6 +364,10 @@ class RulesEngine:
                 {"psNumber": product.ps_number, "applianceType": product.appliance_type},
             ),
         ]
+
+
+REFUND_REQUEST = "refund_request"
+_REFUND = re.compile(r"\b(refund|money back|reimburse(ment)?|return (it|the part|my order)|charge ?back)\b", re.I)
 
 
 def _scope_types() -> list[str]:

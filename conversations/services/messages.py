@@ -38,6 +38,10 @@ def conversation_message_create(
     )
     if push:
         message_push(message=message)
+    if role == "user":
+        from conversations.services.operators import operator_conversation_push
+
+        operator_conversation_push(conversation=conversation, message=message)
     return message
 
 

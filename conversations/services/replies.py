@@ -85,6 +85,7 @@ def customer_message_handle(
             model_number=context.get("modelNumber", ""),
             contact_known=bool(conversation.customer.email or conversation.customer.phone),
             alternatives_requested=draft.intent == intents.ALTERNATIVES,
+            conversation_id=conversation.id,
         )
         selected = (
             [] if draft.intent == intents.OUT_OF_SCOPE else actions_select(proposals=draft.proposals, known=known)

@@ -1,0 +1,128 @@
+"""Operator decisions on pending actions (seeds/001): applied once, answered on commit."""
+
+from django.db import transaction
+
+from actions.enums import ActionStatus, ActorKind
+from actions.exceptions import ActionAlreadyDecided, ActionError, ActionNotAllowed, OperatorRequired
+from actions.models import Action, ActionResponse
+from actions.services.lifecycle import action_transition
+from actions.types import action_type_get
+from core.queues import CeleryQueue
+
+DECISIONS = (ActionStatus.APPROVED, ActionStatus.DENIED, ActionStatus.EDITED)
+REPLY_MAX_LENGTH = 2000
+
+
+def response_idempotency_key(*, action: Action, decision: str) -> str:
+    """One response per decision; an action is decided once, so this is one per action."""
+    return f"action-response:{action.pk}:{decision}"
+
+
+def _check_operator(operator) -> None:
+    if operator is None or not getattr(operator, "is_authenticated", False) or not operator.is_staff:
+        raise OperatorRequired("Only staff can decide actions.")
+    if not operator.is_active:
+        raise OperatorRequired("This account is inactive.")
+
+
+def _clean_edited_payload(action: Action, edited_payload) -> dict:
+    action_type = action_type_get(action.type)
+    if not isinstance(edited_payload, dict) or not edited_payload:
+        raise ActionError(
+            "An edited decision needs the edited payload.",
+            code="edited_payload_required",
+            fields={"payload": ["Required when the decision is edited."]},
+        )
+    unknown = set(edited_payload) - set(action_type.Payload().fields) if action_type else set()
+    cleaned = action_type.clean_payload(edited_payload) if action_type else None
+    if unknown or cleaned is None:
+        raise ActionError(
+            "The edited payload does not fit this action type.",
+            code="edited_payload_invalid",
+            fields={"payload": [f"Unknown keys: {sorted(unknown)}." if unknown else "Does not match the schema."]},
+        )
+    return cleaned
+
+
+@transaction.atomic
+def action_feedback_apply(
+    *,
+    action: Action,
+    decision: str,
+    operator,
+    reply_text: str = "",
+    edited_payload: dict | None = None,
+) -> Action:
+    """An operator approves, denies or edits a pending action. Exactly once.
+
+    Under the action's row lock: the transition (pending_approval → decision) with the operator
+    and time, the reply text as the decision note, the edited payload, and a pending
+    `ActionResponse` (the outbox row, keyed per decision) all commit together. On commit,
+    `action_response_deliver_task` tells the customer; if that enqueue is ever lost, the
+    reconciliation task finds the pending row. A second or concurrent decision gets 409
+    `action_already_decided`; nothing else changes.
+    """
+    _check_operator(operator)
+    if decision not in DECISIONS:
+        raise ActionError(
+            f"The decision must be one of {', '.join(DECISIONS)}.",
+            code="decision_invalid",
+            fields={"decision": [f"One of {', '.join(DECISIONS)}."]},
+        )
+    if not isinstance(reply_text, str) or len(reply_text) > REPLY_MAX_LENGTH:
+        raise ActionError(
+            f"The reply is at most {REPLY_MAX_LENGTH} characters.",
+            code="reply_invalid",
+            fields={"reply_text": [f"At most {REPLY_MAX_LENGTH} characters."]},
+        )
+    reply_text = reply_text.replace("\x00", "").strip()
+
+    locked = Action.objects.select_for_update(of=("self",)).select_related("conversation").get(pk=action.pk)
+    if locked.status in DECISIONS or locked.decided_at is not None or locked.responses.exists():
+        raise ActionAlreadyDecided(
+            f"This action was already decided ({locked.get_status_display().lower()}).",
+            fields={"status": [locked.status]},
+        )
+    if locked.status != ActionStatus.PENDING_APPROVAL:
+        raise ActionNotAllowed(
+            f"This action is {locked.get_status_display().lower()}, not waiting for a decision.",
+            code="action_not_pending",
+        )
+    updates = {"decision_note": reply_text}
+    if decision == ActionStatus.EDITED:
+        cleaned = _clean_edited_payload(locked, edited_payload)
+        updates["payload"] = cleaned
+        updates["result"] = {**locked.result, "original_payload": locked.payload}
+    elif edited_payload:
+        raise ActionError(
+            "A payload is only accepted with the edited decision.",
+            code="payload_not_allowed",
+            fields={"payload": ["Only with decision=edited."]},
+        )
+    Action.objects.filter(pk=locked.pk).update(**updates)
+    for field, value in updates.items():
+        setattr(action, field, value)
+    action_transition(
+        action=action,
+        to_status=decision,
+        actor_kind=ActorKind.OPERATOR,
+        actor=operator,
+        note=reply_text,
+        enabled=False,
+    )
+    response = ActionResponse.objects.create(
+        action=locked,
+        outcome=decision,
+        text="",
+        channel=locked.conversation.channel,
+        idempotency_key=response_idempotency_key(action=locked, decision=decision),
+    )
+    # robust: a broker outage must not turn a committed decision into an error; reconciliation re-sends.
+    transaction.on_commit(lambda: action_response_enqueue(response_id=response.pk), robust=True)
+    return action
+
+
+def action_response_enqueue(*, response_id: int, countdown: float | None = None) -> None:
+    from actions.tasks import action_response_deliver_task
+
+    action_response_deliver_task.apply_async(args=[response_id], queue=CeleryQueue.OUTBOUND, countdown=countdown)
