@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from actions.pages import OperatorInboxPageView
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
@@ -14,5 +16,6 @@ urlpatterns = [
     path("checkout/", include("checkout.page_urls")),
     path("api/alerts/", include("alerts.urls")),
     path("api/analytics/", include("analytics.urls")),
+    path("operator/", OperatorInboxPageView.as_view(), name="operator-inbox"),
     path("", include("conversations.page_urls")),
 ]
