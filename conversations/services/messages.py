@@ -19,14 +19,19 @@ def conversation_message_create(
     metadata: dict | None = None,
     client_message_id: str = "",
     push: bool = True,
+    message_id: str | None = None,
 ) -> Message:
-    """Append a message. The conversation row is locked so sequence numbers never collide."""
+    """Append a message. The conversation row is locked so sequence numbers never collide.
+
+    `message_id` lets a caller reserve the id beforehand (a streamed reply's `token` events
+    name the message they belong to before it is stored)."""
     locked = Conversation.objects.select_for_update().only("id", "last_seq").get(pk=conversation.pk)
     seq = locked.last_seq + 1
     now = timezone.now()
     Conversation.objects.filter(pk=conversation.pk).update(last_seq=seq, last_message_at=now, updated_at=now)
     conversation.last_seq = seq
     message = Message.objects.create(
+        **({"id": message_id} if message_id else {}),
         conversation=conversation,
         seq=seq,
         role=role,
