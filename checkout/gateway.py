@@ -40,3 +40,10 @@ def provider_for(name: str) -> PaymentProvider:
 
 def refund_create(*, provider: str, request: RefundRequest) -> RefundResult:
     return provider_for(provider).refund(request)
+
+
+def checkout_expire(*, provider: str, provider_ref: str) -> bool:
+    """Close an open hosted checkout at its provider (Payment Links have nothing to close)."""
+    if provider == "payment_link":
+        return True
+    return provider_for(provider).expire_checkout(provider_ref)

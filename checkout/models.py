@@ -12,6 +12,7 @@ from checkout.enums import (
     OrderStatus,
     PriceKind,
     RefundStatus,
+    SubscriptionStatus,
     WebhookStatus,
 )
 from core.ids import new_id
@@ -92,6 +93,7 @@ class CheckoutSession(TimeStampedModel):
     amount_total = models.DecimalField(max_digits=12, decimal_places=2)
     discount_code = models.ForeignKey(DiscountCode, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     line_items = models.JSONField(default=list)
+    plan = models.JSONField(default=dict, blank=True, help_text="The normalised plan payload (subscriptions).")
     url = models.URLField(max_length=1000, blank=True)
     expires_at = models.DateTimeField()
     completed_at = models.DateTimeField(null=True, blank=True)
@@ -124,6 +126,11 @@ class Order(TimeStampedModel):
     discount_total = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0"))
     total = models.DecimalField(max_digits=12, decimal_places=2)
     refunded_total = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0"))
+    discount_code = models.ForeignKey(
+        DiscountCode, null=True, blank=True, on_delete=models.SET_NULL, related_name="orders"
+    )
+    needs_attention = models.BooleanField(default=False, db_index=True)
+    attention_reason = models.CharField(max_length=500, blank=True)
     provider = models.CharField(max_length=20, blank=True)
     provider_payment_ref = models.CharField(max_length=200, blank=True, db_index=True)
 
@@ -174,6 +181,46 @@ class OrderLine(models.Model):
 
     def __str__(self):
         return f"{self.quantity} × {self.sku}"
+
+
+def new_subscription_id() -> str:
+    return new_id("subs")
+
+
+class Subscription(TimeStampedModel):
+    """A plan bought through a subscription checkout; its state follows the provider's events."""
+
+    id = models.CharField(primary_key=True, max_length=32, default=new_subscription_id, editable=False)
+    checkout_session = models.OneToOneField(
+        CheckoutSession, null=True, blank=True, on_delete=models.PROTECT, related_name="subscription"
+    )
+    order = models.ForeignKey(Order, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    customer = models.ForeignKey(
+        "conversations.Customer", null=True, blank=True, on_delete=models.SET_NULL, related_name="subscriptions"
+    )
+    conversation = models.ForeignKey(
+        "conversations.Conversation", null=True, blank=True, on_delete=models.SET_NULL, related_name="subscriptions"
+    )
+    provider = models.CharField(max_length=20)
+    provider_subscription_id = models.CharField(max_length=200, unique=True, null=True, blank=True)
+    provider_customer_id = models.CharField(max_length=200, blank=True)
+    status = models.CharField(
+        max_length=20, choices=SubscriptionStatus.choices, default=SubscriptionStatus.INCOMPLETE, db_index=True
+    )
+    plan = models.JSONField(default=dict)
+    currency = models.CharField(max_length=3)
+    monthly_price = models.DecimalField(max_digits=12, decimal_places=2)
+    current_period_end = models.DateTimeField(null=True, blank=True)
+    cancel_at_period_end = models.BooleanField(default=False)
+    canceled_at = models.DateTimeField(null=True, blank=True)
+    latest_invoice_id = models.CharField(max_length=200, blank=True)
+    last_payment_failed_at = models.DateTimeField(null=True, blank=True)
+    state_as_of = models.BigIntegerField(
+        default=0, help_text="`created` of the newest provider event applied; older events change nothing."
+    )
+
+    def __str__(self):
+        return f"{self.id} {self.plan.get('product_type', '')} ({self.status})"
 
 
 class WebhookEvent(TimeStampedModel):

@@ -7,3 +7,17 @@ def orders_for_conversation(*, conversation_id: str) -> list[Order]:
 
 def checkout_session_get(*, session_id: str) -> CheckoutSession | None:
     return CheckoutSession.objects.select_related("action", "conversation").filter(id=session_id).first()
+
+
+def order_get_for_staff(*, number: str) -> Order:
+    from core.exceptions import NotFound
+
+    order = (
+        Order.objects.select_related("discount_code")
+        .prefetch_related("lines", "refunds")
+        .filter(number=number.strip().upper())
+        .first()
+    )
+    if order is None:
+        raise NotFound(f"No order {number}.", code="order_not_found")
+    return order

@@ -53,7 +53,26 @@ class StripeProvider:
             params["customer_email"] = request.customer_email
         if request.currency.upper() == "BRL" and request.mode == "payment":
             params["payment_method_types"] = ["card", "pix"]
+        # The payment and the subscription carry the same links, so their own events can be matched.
+        if request.mode == "subscription":
+            params["subscription_data"] = {"metadata": params["metadata"]}
+        else:
+            params["payment_intent_data"] = {"metadata": params["metadata"]}
         try:
+            if request.discount_amount > 0:
+                # A one-use coupon shows the saving on Stripe's page and keeps the line items true.
+                coupon = self.client.v1.coupons.create(
+                    {
+                        "amount_off": _minor_units(request.discount_amount),
+                        "currency": request.currency.lower(),
+                        "duration": "once",
+                        "max_redemptions": 1,
+                        "name": "Discount",
+                        "metadata": {"checkout_session_id": request.reference},
+                    },
+                    options={"idempotency_key": f"{request.idempotency_key}:coupon"},
+                )
+                params["discounts"] = [{"coupon": coupon.id}]
             session = self.client.v1.checkout.sessions.create(
                 params, options={"idempotency_key": request.idempotency_key}
             )
@@ -67,6 +86,18 @@ class StripeProvider:
             currency=(session.currency or request.currency).upper(),
             raw={"id": session.id, "url": session.url, "status": session.status},
         )
+
+    def expire_checkout(self, provider_ref: str) -> bool:
+        """Close an open Stripe session so it can no longer be paid. False if Stripe could not be asked."""
+        if not provider_ref:
+            return True
+        try:
+            self.client.v1.checkout.sessions.expire(provider_ref)
+        except stripe.InvalidRequestError:
+            return True  # already complete or expired
+        except stripe.StripeError:
+            return False
+        return True
 
     def refund(self, request: RefundRequest) -> RefundResult:
         params = {

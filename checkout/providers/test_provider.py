@@ -35,6 +35,10 @@ class TestProvider:
             raw={"id": provider_ref, "mode": request.mode},
         )
 
+    def expire_checkout(self, provider_ref: str) -> bool:
+        """Nothing to do: the local page reads our own session's status."""
+        return True
+
     def refund(self, request: RefundRequest) -> RefundResult:
         """Offline money moves at once: the refund simply succeeds."""
         provider_ref = "re_test_" + secrets.token_hex(12)
@@ -48,13 +52,21 @@ class TestProvider:
         )
 
 
-def signed_event(*, event_type: str, session, payment_status: str, status: str) -> tuple[bytes, str]:
-    """A Stripe-format event and its `Stripe-Signature` header, signed the way Stripe signs."""
+def event_sign(event: dict) -> tuple[bytes, str]:
+    """The body and `Stripe-Signature` header for an event, signed the way Stripe signs."""
+    payload = json.dumps(event, separators=(",", ":")).encode()
+    return payload, stripe_signature_header(payload=payload, secret=settings.STRIPE_WEBHOOK_SECRET)
+
+
+def signed_event(
+    *, event_type: str, session, payment_status: str, status: str, created: int | None = None
+) -> tuple[bytes, str]:
+    """A Stripe-format event about one of our checkout sessions, and its `Stripe-Signature` header."""
     event = {
         "id": "evt_test_" + secrets.token_hex(12),
         "object": "event",
         "type": event_type,
-        "created": int(time.time()),
+        "created": created or int(time.time()),
         "livemode": False,
         "data": {
             "object": {
@@ -66,7 +78,17 @@ def signed_event(*, event_type: str, session, payment_status: str, status: str) 
                 "payment_status": payment_status,
                 "amount_total": _minor_units(session.amount_total),
                 "currency": session.currency.lower(),
-                "payment_intent": "pi_test_" + secrets.token_hex(10) if payment_status == "paid" else None,
+                "payment_intent": (
+                    "pi_test_" + secrets.token_hex(10)
+                    if payment_status == "paid" and session.mode == "payment"
+                    else None
+                ),
+                "subscription": (
+                    "sub_test_" + secrets.token_hex(10)
+                    if payment_status == "paid" and session.mode == "subscription"
+                    else None
+                ),
+                "customer": "cus_test_" + secrets.token_hex(8) if payment_status == "paid" else None,
                 "metadata": {
                     "checkout_session_id": session.id,
                     "conversation_id": session.conversation_id or "",
@@ -75,5 +97,4 @@ def signed_event(*, event_type: str, session, payment_status: str, status: str) 
             }
         },
     }
-    payload = json.dumps(event, separators=(",", ":")).encode()
-    return payload, stripe_signature_header(payload=payload, secret=settings.STRIPE_WEBHOOK_SECRET)
+    return event_sign(event)

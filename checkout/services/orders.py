@@ -1,6 +1,8 @@
 """Orders: created exactly once per paid checkout session, attributed to the conversation."""
 
+import logging
 import secrets
+from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import F
@@ -13,8 +15,12 @@ from actions.services.lifecycle import action_transition
 from analytics.enums import EventName
 from analytics.services import event_record
 from catalog.models import Product
-from checkout.enums import CheckoutStatus, OrderSource
+from checkout.enums import CheckoutMode, CheckoutStatus, OrderSource
 from checkout.models import CheckoutSession, Order, OrderLine
+from checkout.services.discounts import discount_use_consume
+from checkout.services.subscriptions import subscription_start
+
+logger = logging.getLogger(__name__)
 
 _ORDER_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
@@ -32,9 +38,50 @@ def _action_settle(action, to_status: str, *, enabled: bool, error: str = "", re
         action_transition(action=action, to_status=to_status, enabled=enabled, error=error, result=result)
 
 
+def _stock_take(session: CheckoutSession) -> tuple[dict, list[str]]:
+    """Decrement stock for the session's parts under row locks; what could not be covered is reported.
+
+    The money is already taken when this runs, so a shortage does not stop the order: it is
+    recorded, the order is flagged for an operator and the customer is told.
+    """
+    wanted = {}
+    for line in session.line_items:
+        wanted[line["sku"]] = wanted.get(line["sku"], 0) + int(line["quantity"])
+    products = {
+        p.ps_number: p
+        for p in Product.objects.select_for_update().filter(ps_number__in=list(wanted)).order_by("ps_number")
+    }
+    shortages = []
+    for sku, quantity in wanted.items():
+        product = products.get(sku)
+        if product is None:
+            if not sku.startswith("plan:"):
+                shortages.append(f"{sku} is no longer in the catalogue")
+            continue
+        if product.stock_quantity < quantity:
+            shortages.append(f"{sku} short by {quantity - product.stock_quantity} (had {product.stock_quantity})")
+        Product.objects.filter(pk=product.pk).update(
+            stock_quantity=Greatest(F("stock_quantity") - quantity, 0), updated_at=timezone.now()
+        )
+    return products, shortages
+
+
 @transaction.atomic
-def order_create_from_session(*, session: CheckoutSession, payment_ref: str = "") -> tuple[Order, bool]:
-    """The order for a paid session, and whether this call created it (a replayed event does not)."""
+def order_create_from_session(
+    *,
+    session: CheckoutSession,
+    payment_ref: str = "",
+    amount_paid: Decimal | None = None,
+    provider_subscription_id: str = "",
+    provider_customer_id: str = "",
+    event_created: int = 0,
+) -> tuple[Order, bool]:
+    """The order for a paid session, and whether this call created it (a replayed event does not).
+
+    Runs once per session whatever the order of events: a session closed as expired or failed
+    that is then paid still becomes an order (money was taken). Stock is checked again here;
+    a shortage, or an amount paid that differs from ours, flags the order for an operator.
+    """
     session = (
         CheckoutSession.objects.select_for_update(of=("self",))
         .select_related("action", "conversation")
@@ -44,6 +91,9 @@ def order_create_from_session(*, session: CheckoutSession, payment_ref: str = ""
     if existing is not None:
         return existing, False
 
+    products, problems = _stock_take(session)
+    if amount_paid is not None and amount_paid != session.amount_total:
+        problems.append(f"paid {amount_paid:.2f} {session.currency}, expected {session.amount_total:.2f}")
     order = Order.objects.create(
         number=order_number_new(),
         checkout_session=session,
@@ -55,11 +105,13 @@ def order_create_from_session(*, session: CheckoutSession, payment_ref: str = ""
         currency=session.currency,
         subtotal=session.subtotal,
         discount_total=session.discount_total,
+        discount_code_id=session.discount_code_id,
         total=session.amount_total,
         provider=session.provider,
         provider_payment_ref=payment_ref,
+        needs_attention=bool(problems),
+        attention_reason="; ".join(problems)[:500],
     )
-    products = {p.ps_number: p for p in Product.objects.filter(ps_number__in=[li["sku"] for li in session.line_items])}
     OrderLine.objects.bulk_create(
         [
             OrderLine(
@@ -74,9 +126,15 @@ def order_create_from_session(*, session: CheckoutSession, payment_ref: str = ""
             for li in session.line_items
         ]
     )
-    for line in session.line_items:
-        Product.objects.filter(ps_number=line["sku"]).update(
-            stock_quantity=Greatest(F("stock_quantity") - line["quantity"], 0)
+    if session.discount_code_id:
+        discount_use_consume(discount_code_id=session.discount_code_id)
+    if session.mode == CheckoutMode.SUBSCRIPTION:
+        subscription_start(
+            session=session,
+            order=order,
+            provider_subscription_id=provider_subscription_id,
+            provider_customer_id=provider_customer_id,
+            event_created=event_created,
         )
     session.status = CheckoutStatus.COMPLETE
     session.completed_at = timezone.now()
@@ -87,8 +145,18 @@ def order_create_from_session(*, session: CheckoutSession, payment_ref: str = ""
         conversation_id=session.conversation_id or "",
         action_type=session.action.type if session.action else "",
         ps_number=session.line_items[0]["sku"] if session.line_items else "",
-        properties={"order_number": order.number, "total": f"{order.total:.2f}", "currency": order.currency},
+        properties={
+            "order_number": order.number,
+            "total": f"{order.total:.2f}",
+            "discount": f"{order.discount_total:.2f}",
+            "currency": order.currency,
+            "order_source": order.order_source,
+            "mode": session.mode,
+            "needs_attention": order.needs_attention,
+        },
     )
+    if problems:
+        logger.warning("order %s needs an operator: %s", order.number, order.attention_reason)
     return order, True
 
 

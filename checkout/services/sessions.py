@@ -1,6 +1,14 @@
-"""Checkout sessions: from a confirmed `checkout_now` to a provider's hosted payment page."""
+"""Checkout sessions: from a confirmed `checkout_now` or a plan payload to a hosted payment page.
 
+Which page: Stripe Checkout when `STRIPE_SECRET_KEY` is set; for plans without a key, a
+configured Stripe Payment Link (the price book entry's, else `ACTIVATION_LINK_*` /
+`CHAT_PAYMENT_LINK_*` / `CHAT_PAYMENT_LINK` from the environment) carrying our session id
+as `client_reference_id`; otherwise the offline test provider's page.
+"""
+
+import urllib.parse
 from datetime import timedelta
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
@@ -17,18 +25,27 @@ from analytics.enums import EventName
 from analytics.services import event_record
 from catalog import selectors as catalog
 from checkout import gateway
-from checkout.enums import CheckoutMode, CheckoutStatus
+from checkout.enums import BundleRule, CheckoutMode, CheckoutStatus
 from checkout.exceptions import CheckoutError, PaymentError
 from checkout.models import CheckoutSession
 from checkout.providers.base import CheckoutLine, CheckoutRequest
+from checkout.services.discounts import discount_apply
+from checkout.services.pricing import PlanQuote, plan_quote
+
+PAYMENT_LINK = "payment_link"
 
 
-def chat_return_url(conversation_id: str, outcome: str) -> str:
+def chat_return_url(conversation_id: str | None, outcome: str) -> str:
+    if not conversation_id:
+        return f"{settings.PARLEY_PUBLIC_URL}/?checkout={outcome}"
     return f"{settings.PARLEY_PUBLIC_URL}/?conversation={conversation_id}&checkout={outcome}"
 
 
-def _reusable_session(action: Action) -> CheckoutSession | None:
-    session = action.checkout_sessions.filter(status=CheckoutStatus.OPEN).order_by("-created_at").first()
+def _expires_at():
+    return timezone.now() + timedelta(minutes=settings.CHECKOUT_SESSION_TTL_MINUTES)
+
+
+def _open_or_expire(session: CheckoutSession | None) -> CheckoutSession | None:
     if session is None:
         return None
     if session.expires_at <= timezone.now():
@@ -37,15 +54,23 @@ def _reusable_session(action: Action) -> CheckoutSession | None:
     return session
 
 
-def checkout_session_create_for_action(*, action: Action, submitted_payload: dict | None = None) -> CheckoutSession:
+def _normalised_code(code: str | None) -> str:
+    return (code or "").strip().upper()
+
+
+def checkout_session_create_for_action(
+    *, action: Action, submitted_payload: dict | None = None, discount_code: str = ""
+) -> CheckoutSession:
     """Create (or return the open) checkout session for a `checkout_now` action.
 
-    The part, quantity and price come from the server's copy of the action and the catalogue.
+    The part, quantity and price come from the server's copy of the action and the catalogue;
+    a discount code is checked and priced here. Asking again returns the open session, unless
+    a different discount code is asked for: then the open one is closed and a new one made.
     A provider failure leaves nothing behind but the action marked failed, with the reason.
     """
     action_payload_verify(action=action, submitted_payload=submitted_payload, expected_type="checkout_now")
     try:
-        return _create(action=action)
+        return _create_for_action(action=action, discount_code=_normalised_code(discount_code))
     except PaymentError as exc:
         with transaction.atomic():
             action.refresh_from_db()
@@ -54,20 +79,19 @@ def checkout_session_create_for_action(*, action: Action, submitted_payload: dic
         raise
 
 
-@transaction.atomic
-def _create(*, action: Action) -> CheckoutSession:
-    action = Action.objects.select_for_update(of=("self",)).select_related("conversation__customer").get(pk=action.pk)
-    existing = _reusable_session(action)
-    if existing is not None:
-        return existing
-    if action.status not in CLICKABLE or not action.enabled:
-        raise ActionNotAllowed("This checkout button can no longer be used.", code="action_not_clickable")
-
+def _product_line(action: Action) -> tuple:
     payload = action.payload
     product = catalog.product_get(ps_number=payload["psNumber"])
-    quantity = int(payload.get("quantity", 1))
+    try:
+        quantity = int(payload.get("quantity", 1))
+    except (TypeError, ValueError):
+        quantity = 0
     if product is None or product.appliance_type not in settings.PARLEY_SHOP_SCOPE:
         raise CheckoutError("That part is not sold here.", code="product_unavailable", status_code=409)
+    if quantity < 1:
+        raise CheckoutError("The quantity must be at least 1.", code="quantity_invalid")
+    if quantity > settings.PARLEY_MAX_QUANTITY:
+        raise CheckoutError(f"At most {settings.PARLEY_MAX_QUANTITY} per order.", code="quantity_too_large")
     if not product.in_stock or product.stock_quantity < quantity:
         raise CheckoutError(
             f"Only {product.stock_quantity} of {product.ps_number} in stock."
@@ -76,22 +100,49 @@ def _create(*, action: Action) -> CheckoutSession:
             code="out_of_stock",
             status_code=409,
         )
-    if quantity > settings.PARLEY_MAX_QUANTITY:
-        raise CheckoutError(f"At most {settings.PARLEY_MAX_QUANTITY} per order.", code="quantity_too_large")
+    return product, quantity
 
-    action_click(action=action)
+
+@transaction.atomic
+def _create_for_action(*, action: Action, discount_code: str) -> CheckoutSession:
+    action = Action.objects.select_for_update(of=("self",)).select_related("conversation__customer").get(pk=action.pk)
+    existing = _open_or_expire(
+        action.checkout_sessions.filter(status=CheckoutStatus.OPEN)
+        .select_related("discount_code")
+        .order_by("-created_at")
+        .first()
+    )
+    if existing is not None:
+        held = existing.discount_code.code.upper() if existing.discount_code else ""
+        if held == discount_code:
+            return existing
+        _session_close(existing)
+    if action.status not in CLICKABLE or not action.enabled:
+        raise ActionNotAllowed("This checkout button can no longer be used.", code="action_not_clickable")
+
+    product, quantity = _product_line(action)
+    customer = action.conversation.customer
     subtotal = product.price * quantity
+    applied = (
+        discount_apply(code=discount_code, currency=product.currency, subtotal=subtotal, customer=customer)
+        if discount_code
+        else None
+    )
+    discount = applied.amount if applied else Decimal("0")
+    action_click(action=action)
     attempt = action.checkout_sessions.count() + 1
     session = CheckoutSession.objects.create(
         conversation=action.conversation,
         action=action,
-        customer=action.conversation.customer,
+        customer=customer,
         provider=gateway.payment_provider().name,
         idempotency_key=f"checkout:{action.id}:{attempt}",
         mode=CheckoutMode.PAYMENT,
         currency=product.currency,
         subtotal=subtotal,
-        amount_total=subtotal,
+        discount_total=discount,
+        discount_code=applied.code if applied else None,
+        amount_total=subtotal - discount,
         line_items=[
             {
                 "sku": product.ps_number,
@@ -101,27 +152,65 @@ def _create(*, action: Action) -> CheckoutSession:
                 "lineTotal": f"{subtotal:.2f}",
             }
         ],
-        expires_at=timezone.now() + timedelta(minutes=settings.CHECKOUT_SESSION_TTL_MINUTES),
+        expires_at=_expires_at(),
     )
+    _provider_start(
+        session,
+        lines=(CheckoutLine(sku=product.ps_number, name=product.name, quantity=quantity, unit_amount=product.price),),
+        metadata={
+            "conversation_id": action.conversation_id,
+            "action_id": action.id,
+            "customer_id": action.conversation.customer_id,
+        },
+        customer_email=customer.email,
+    )
+    event_record(
+        name=EventName.PAYMENT_LINK_GENERATED,
+        conversation_id=action.conversation_id,
+        action_type=action.type,
+        ps_number=product.ps_number,
+        properties={
+            "checkout_session_id": session.id,
+            "amount": f"{session.amount_total:.2f}",
+            "discount": f"{discount:.2f}",
+            "discount_code": applied.code.code if applied else "",
+        },
+    )
+    return session
+
+
+def _session_close(session: CheckoutSession) -> None:
+    """Close an open session we are replacing, at the provider too, so it cannot be paid any more."""
+    try:
+        closed = gateway.checkout_expire(provider=session.provider, provider_ref=session.provider_session_id)
+    except LookupError:
+        closed = True  # its provider is gone, so nobody can pay it any more
+    if not closed:
+        raise CheckoutError(
+            "A checkout for this is still open and could not be closed; finish it or try again shortly.",
+            code="checkout_session_open",
+            status_code=409,
+        )
+    CheckoutSession.objects.filter(pk=session.pk, status=CheckoutStatus.OPEN).update(
+        status=CheckoutStatus.EXPIRED, updated_at=timezone.now()
+    )
+
+
+def _provider_start(session: CheckoutSession, *, lines: tuple, metadata: dict, customer_email: str = "") -> None:
     result = gateway.checkout_create(
         CheckoutRequest(
             reference=session.id,
             idempotency_key=session.idempotency_key,
             mode=session.mode,
             currency=session.currency,
-            lines=(
-                CheckoutLine(sku=product.ps_number, name=product.name, quantity=quantity, unit_amount=product.price),
-            ),
+            lines=lines,
             amount_total=session.amount_total,
-            success_url=chat_return_url(action.conversation_id, "success"),
-            cancel_url=chat_return_url(action.conversation_id, "cancel"),
+            success_url=chat_return_url(session.conversation_id, "success"),
+            cancel_url=chat_return_url(session.conversation_id, "cancel"),
             expires_at=session.expires_at,
-            metadata={
-                "conversation_id": action.conversation_id,
-                "action_id": action.id,
-                "customer_id": action.conversation.customer_id,
-            },
-            customer_email=action.conversation.customer.email,
+            metadata={k: str(v) for k, v in metadata.items() if v},
+            customer_email=customer_email,
+            discount_amount=session.discount_total,
         )
     )
     if not result.is_success:
@@ -129,11 +218,145 @@ def _create(*, action: Action) -> CheckoutSession:
     session.provider_session_id = result.provider_ref
     session.url = result.url
     session.save(update_fields=["provider_session_id", "url", "updated_at"])
+
+
+# --- Plans (subscriptions) ---------------------------------------------------------------
+
+
+def plan_payment_link(quote: PlanQuote) -> str:
+    """The Payment Link for a quote: the price book entry's, else the environment's (seeds/004 names)."""
+    if quote.payment_link:
+        return quote.payment_link
+    links = settings.CHECKOUT_PAYMENT_LINKS
+    link = links.get(quote.payment_link_setting, "")
+    if not link and quote.product_type == "chat":
+        link = links.get("CHAT_PAYMENT_LINK", "")
+    return link
+
+
+def _plan_lines(quote: PlanQuote) -> tuple[CheckoutLine, ...]:
+    if quote.product_type == "bundle" and quote.bundle_rule == BundleRule.LIST_DISCOUNT:
+        # Stripe takes no negative lines: the discounted bundle is one recurring price.
+        return (
+            CheckoutLine(
+                sku=f"plan:bundle:{quote.email_plan}",
+                name=f"{quote.name} (bundle)",
+                quantity=1,
+                unit_amount=quote.monthly_price,
+            ),
+        )
+    return tuple(
+        CheckoutLine(
+            sku=f"plan:{line.kind}:{line.code}",
+            name=line.name,
+            quantity=1,
+            unit_amount=line.monthly_price,
+            stripe_price_id=line.stripe_price_id,
+        )
+        for line in quote.lines
+    )
+
+
+def _with_query(url: str, **params: str) -> str:
+    parts = urllib.parse.urlsplit(url)
+    query = urllib.parse.parse_qsl(parts.query) + [(k, v) for k, v in params.items() if v]
+    return urllib.parse.urlunsplit(parts._replace(query=urllib.parse.urlencode(query)))
+
+
+@transaction.atomic
+def checkout_session_create_for_plan(
+    *, plan: dict, conversation=None, email: str = "", idempotency_key: str = "", discount_code: str = ""
+) -> CheckoutSession:
+    """A subscription checkout for a plan payload (seeds/004), priced by the server.
+
+    The payload must carry the `calculated_monthly_price` the customer saw; it is compared
+    with the price book's, never used. In a conversation, asking again for the same plan
+    returns the open session; an `idempotency_key` does the same for anyone.
+    """
+    quote = plan_quote(payload=plan, require_price=True)
+    if discount_code:
+        raise CheckoutError(
+            "Discount codes apply to parts; plan prices come from the price book.",
+            code="discount_not_applicable",
+            fields={"discount_code": ["Not accepted for plans."]},
+        )
+    normalised = quote.payload()
+    key = f"plan:key:{idempotency_key}" if idempotency_key else ""
+    if key:
+        previous = CheckoutSession.objects.select_for_update().filter(idempotency_key=key).first()
+        if previous is not None:
+            if previous.plan != normalised:
+                raise CheckoutError(
+                    "That Idempotency-Key was used for a different plan.",
+                    code="idempotency_key_reused",
+                    status_code=409,
+                )
+            return previous
+    if conversation is not None:
+        from conversations.models import Conversation
+
+        conversation = Conversation.objects.select_for_update().select_related("customer").get(pk=conversation.pk)
+        existing = _open_or_expire(
+            conversation.checkout_sessions.filter(
+                status=CheckoutStatus.OPEN, mode=CheckoutMode.SUBSCRIPTION, plan=normalised
+            )
+            .order_by("-created_at")
+            .first()
+        )
+        if existing is not None:
+            return existing
+    customer = conversation.customer if conversation is not None else None
+    email = (email or (customer.email if customer else "")).strip().lower()
+
+    provider = gateway.payment_provider().name
+    link = plan_payment_link(quote) if provider != "stripe" else ""
+    session = CheckoutSession(
+        conversation=conversation,
+        customer=customer,
+        provider=PAYMENT_LINK if link else provider,
+        mode=CheckoutMode.SUBSCRIPTION,
+        currency=quote.currency,
+        subtotal=quote.monthly_price + quote.discount,
+        discount_total=quote.discount,
+        amount_total=quote.monthly_price,
+        plan=normalised,
+        line_items=[
+            {
+                "sku": line.sku,
+                "name": line.name,
+                "quantity": 1,
+                "unitPrice": f"{line.unit_amount:.2f}",
+                "lineTotal": f"{line.unit_amount:.2f}",
+            }
+            for line in _plan_lines(quote)
+        ],
+        expires_at=_expires_at(),
+    )
+    session.idempotency_key = key or f"plan:{session.id}"
+    session.save(force_insert=True)
+    metadata = {
+        "conversation_id": conversation.pk if conversation else "",
+        "customer_id": customer.pk if customer else "",
+        "product_type": quote.product_type,
+        "email_plan": quote.email_plan or "",
+        "chat_plan": quote.chat_plan or "",
+        "chat_addon": "true" if quote.chat_addon else "false",
+    }
+    if link:
+        # Stripe Payment Links pass `client_reference_id` through to the session and its events.
+        session.url = _with_query(link, client_reference_id=session.id, prefilled_email=email)
+        session.save(update_fields=["url", "updated_at"])
+    else:
+        _provider_start(session, lines=_plan_lines(quote), metadata=metadata, customer_email=email)
     event_record(
         name=EventName.PAYMENT_LINK_GENERATED,
-        conversation_id=action.conversation_id,
-        action_type=action.type,
-        ps_number=product.ps_number,
-        properties={"checkout_session_id": session.id, "amount": f"{session.amount_total:.2f}"},
+        conversation_id=conversation.pk if conversation else "",
+        properties={
+            "checkout_session_id": session.id,
+            "amount": f"{session.amount_total:.2f}",
+            "currency": session.currency,
+            "plan": normalised,
+            "provider": session.provider,
+        },
     )
     return session

@@ -1,6 +1,7 @@
 """Provider webhooks: verify, store once, acknowledge; process later, idempotently, in any order."""
 
 import logging
+from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -9,8 +10,14 @@ from checkout.enums import CheckoutStatus, WebhookStatus
 from checkout.exceptions import WebhookInvalid, WebhookNotReady
 from checkout.models import CheckoutSession, WebhookEvent
 from checkout.providers.stripe_provider import SignatureError, stripe_event_construct
-from checkout.services.notifications import conversation_payment_confirmed, conversation_payment_failed
+from checkout.services.notifications import (
+    conversation_payment_confirmed,
+    conversation_payment_failed,
+    conversation_subscription_notice,
+)
 from checkout.services.orders import checkout_session_close_unpaid, order_create_from_session
+from checkout.services.refunds import order_refund_reconcile
+from checkout.services.subscriptions import subscription_event_apply, subscription_invoice_apply
 
 logger = logging.getLogger(__name__)
 
@@ -52,16 +59,31 @@ def _session_for(obj: dict) -> CheckoutSession:
     return session
 
 
-def _on_session_paid(obj: dict) -> None:
+def _amount(obj: dict) -> Decimal | None:
+    value = obj.get("amount_total")
+    return None if value is None else (Decimal(int(value)) / 100).quantize(Decimal("0.01"))
+
+
+def _on_session_paid(obj: dict, event: dict) -> None:
     if obj.get("payment_status") not in ("paid", "no_payment_required"):
         return  # an async method (bank transfer, PIX) is still pending
     session = _session_for(obj)
-    order, created = order_create_from_session(session=session, payment_ref=obj.get("payment_intent") or "")
+    if session.provider_session_id != obj.get("id") and obj.get("id") and not session.provider_session_id:
+        # A Payment Link made the provider's session: remember its id.
+        CheckoutSession.objects.filter(pk=session.pk, provider_session_id="").update(provider_session_id=obj["id"])
+    order, created = order_create_from_session(
+        session=session,
+        payment_ref=obj.get("payment_intent") or obj.get("invoice") or "",
+        amount_paid=_amount(obj),
+        provider_subscription_id=obj.get("subscription") or "",
+        provider_customer_id=obj.get("customer") or "",
+        event_created=int(event.get("created") or 0),
+    )
     if created:
         conversation_payment_confirmed(order=order)
 
 
-def _on_session_failed(obj: dict) -> None:
+def _on_session_failed(obj: dict, event: dict) -> None:
     session = _session_for(obj)
     if checkout_session_close_unpaid(
         session=session, status=CheckoutStatus.FAILED, reason="The payment did not go through."
@@ -69,7 +91,7 @@ def _on_session_failed(obj: dict) -> None:
         conversation_payment_failed(session=session, reason="The payment did not go through. You can try again.")
 
 
-def _on_session_expired(obj: dict) -> None:
+def _on_session_expired(obj: dict, event: dict) -> None:
     session = _session_for(obj)
     if checkout_session_close_unpaid(
         session=session, status=CheckoutStatus.EXPIRED, reason="The checkout link expired."
@@ -79,15 +101,39 @@ def _on_session_expired(obj: dict) -> None:
         )
 
 
-def _on_charge_refunded(obj: dict) -> None:
-    from checkout.services.refunds import order_refund_reconcile
-
+def _on_charge_refunded(obj: dict, event: dict) -> None:
     if order_refund_reconcile(charge=obj) is None:
+        if not (obj.get("metadata") or {}).get("checkout_session_id"):
+            logger.info("charge %s refunded: not a payment made through Parley", obj.get("id"))
+            return
         # The refund can be delivered before the payment's own event made the order.
         raise WebhookNotReady(f"no order paid by {obj.get('payment_intent') or obj.get('id')}")
 
 
+def _on_subscription_changed(obj: dict, event: dict) -> None:
+    subscription_event_apply(obj=obj, created=int(event.get("created") or 0))
+
+
+def _on_subscription_deleted(obj: dict, event: dict) -> None:
+    row = subscription_event_apply(obj=obj, created=int(event.get("created") or 0), deleted=True)
+    if row is not None:
+        conversation_subscription_notice(subscription=row, kind="canceled")
+
+
+def _on_invoice_paid(obj: dict, event: dict) -> None:
+    subscription_invoice_apply(obj=obj, created=int(event.get("created") or 0), paid=True)
+
+
+def _on_invoice_failed(obj: dict, event: dict) -> None:
+    row, changed = subscription_invoice_apply(obj=obj, created=int(event.get("created") or 0), paid=False)
+    if row is not None and changed:
+        conversation_subscription_notice(subscription=row, kind="payment_failed")
+
+
 NOT_READY = "not_ready"
+# After this many tries an event that still cannot be matched is marked failed (and logged):
+# with the task's own retries and the beat sweep that is more than an hour of waiting.
+MAX_ATTEMPTS = 60
 
 HANDLERS = {
     "checkout.session.completed": _on_session_paid,
@@ -95,14 +141,18 @@ HANDLERS = {
     "checkout.session.async_payment_failed": _on_session_failed,
     "checkout.session.expired": _on_session_expired,
     "charge.refunded": _on_charge_refunded,
+    "invoice.paid": _on_invoice_paid,
+    "invoice.payment_failed": _on_invoice_failed,
+    "customer.subscription.updated": _on_subscription_changed,
+    "customer.subscription.deleted": _on_subscription_deleted,
 }
 
 
 def webhook_event_process(*, webhook_event_id: int) -> str:
-    """Run the handler for a stored event; safe to call any number of times."""
+    """Run the handler for a stored event; safe to call any number of times, concurrently too."""
     with transaction.atomic():
         event = WebhookEvent.objects.select_for_update().filter(pk=webhook_event_id).first()
-        if event is None or event.status in (WebhookStatus.PROCESSED, WebhookStatus.IGNORED):
+        if event is None or event.status in (WebhookStatus.PROCESSED, WebhookStatus.IGNORED, WebhookStatus.FAILED):
             return event.status if event else "missing"
         handler = HANDLERS.get(event.type)
         event.attempts += 1
@@ -112,13 +162,17 @@ def webhook_event_process(*, webhook_event_id: int) -> str:
         else:
             try:
                 with transaction.atomic():
-                    handler(event.payload.get("data", {}).get("object", {}))
+                    handler(event.payload.get("data", {}).get("object", {}), event.payload)
             except WebhookNotReady as exc:
-                event.error = str(exc)
-                event.save(update_fields=["attempts", "error", "updated_at"])
-                return NOT_READY
-            event.status = WebhookStatus.PROCESSED
-            event.error = ""
+                event.error = str(exc)[:1000]
+                if event.attempts < MAX_ATTEMPTS:
+                    event.save(update_fields=["attempts", "error", "updated_at"])
+                    return NOT_READY
+                logger.error("stripe event %s gave up after %s attempts: %s", event.event_id, event.attempts, exc)
+                event.status = WebhookStatus.FAILED
+            else:
+                event.status = WebhookStatus.PROCESSED
+                event.error = ""
         event.processed_at = timezone.now()
         event.save(update_fields=["status", "attempts", "error", "processed_at", "updated_at"])
         return event.status

@@ -15,7 +15,7 @@ from checkout.services.webhooks import stripe_webhook_receive
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def charge_refunded(*, payment_ref, amount, refunded, refunds=(), created=None, event_id=None):
+def charge_refunded(*, payment_ref, amount, refunded, refunds=(), created=None, event_id=None, metadata=None):
     event = {
         "id": event_id or f"evt_{payment_ref}_{refunded}_{len(refunds)}",
         "object": "event",
@@ -31,6 +31,7 @@ def charge_refunded(*, payment_ref, amount, refunded, refunds=(), created=None, 
                 "currency": "usd",
                 "refunded": refunded >= amount,
                 "refunds": {"object": "list", "data": list(refunds)},
+                "metadata": metadata or {},
             }
         },
     }
@@ -148,7 +149,9 @@ def test_a_refund_without_its_list_is_recorded_once_then_named(make_order):
 
 
 def test_a_refund_event_before_its_order_waits(make_order):
-    event, _ = charge_refunded(payment_ref="pi_later", amount=4998, refunded=4998)
+    event, _ = charge_refunded(
+        payment_ref="pi_later", amount=4998, refunded=4998, metadata={"checkout_session_id": "chk_x"}
+    )
     event.refresh_from_db()
     assert event.status == "received"
     assert "no order" in event.error
@@ -157,3 +160,10 @@ def test_a_refund_event_before_its_order_waits(make_order):
 
     assert webhook_event_process(webhook_event_id=event.pk) == "processed"
     assert Order.objects.get().status == "refunded"
+
+
+def test_a_refund_of_a_payment_not_made_here_is_acknowledged_and_left_alone(db):
+    event, _ = charge_refunded(payment_ref="pi_elsewhere", amount=1000, refunded=1000)
+    event.refresh_from_db()
+    assert event.status == "processed"
+    assert not Refund.objects.exists()
