@@ -136,7 +136,21 @@ CELERY_BEAT_SCHEDULE = {
         "task": "actions.tasks.actions_expire_task",
         "schedule": timedelta(minutes=15),
     },
+    "alerts-reconcile": {
+        "task": "alerts.tasks.alerts_reconcile_task",
+        "schedule": timedelta(seconds=30),
+    },
 }
+
+# Django's cache (rate limits): shared by every process through Redis when there is one.
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": env("CACHE_KEY_PREFIX", default="parley"),
+        }
+    }
 
 # --- Email -------------------------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
@@ -224,6 +238,24 @@ WHATSAPP_API_BASE = env("WHATSAPP_API_BASE", default="https://graph.facebook.com
 PARLEY_TEST_OUTBOUND_DELAY_SECONDS = env.float("PARLEY_TEST_OUTBOUND_DELAY_SECONDS", default=0.0)
 # Rendered or pending actions older than this are expired by the reconciliation beat task.
 PARLEY_ACTION_EXPIRY_HOURS = env.int("PARLEY_ACTION_EXPIRY_HOURS", default=72)
+
+# --- Back-in-stock alerts -------------------------------------------------------------
+# Rate limits on POST /api/alerts/back-in-stock, "<count>/<s|m|h|d>", counted in Django's cache.
+ALERTS_RATE_LIMIT_PER_CONTACT = env("ALERTS_RATE_LIMIT_PER_CONTACT", default="5/h")
+ALERTS_RATE_LIMIT_PER_IP = env("ALERTS_RATE_LIMIT_PER_IP", default="30/h")
+# How long the signed links stay valid.
+ALERTS_CONFIRM_MAX_AGE_SECONDS = env.int("ALERTS_CONFIRM_MAX_AGE_SECONDS", default=7 * 24 * 3600)
+ALERTS_UNSUBSCRIBE_MAX_AGE_SECONDS = env.int("ALERTS_UNSUBSCRIBE_MAX_AGE_SECONDS", default=400 * 24 * 3600)
+# A restock of N units tells ceil(N × multiple) subscribers per wave, oldest first; the next
+# wave follows after the delay while stock remains.
+ALERTS_WAVE_MULTIPLE = env.float("ALERTS_WAVE_MULTIPLE", default=3.0)
+ALERTS_WAVE_DELAY_SECONDS = env.int("ALERTS_WAVE_DELAY_SECONDS", default=1800)
+# Notices per Celery task, and how long a claimed notice is left to its worker before another
+# one may take it over (a worker that died mid-batch).
+ALERTS_BATCH_SIZE = env.int("ALERTS_BATCH_SIZE", default=200)
+ALERTS_CLAIM_LEASE_SECONDS = env.int("ALERTS_CLAIM_LEASE_SECONDS", default=120)
+# Phone numbers written without a country code are read as this region's.
+ALERTS_DEFAULT_PHONE_REGION = env("ALERTS_DEFAULT_PHONE_REGION", default="US")
 
 LOGGING = {
     "version": 1,

@@ -15,3 +15,5 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # One file per pytest process, so two suites running side by side never share a database.
     DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / f".pytest-db-{os.getpid()}.sqlite3")}
 CELERY_TASK_ALWAYS_EAGER = True  # unit tests; integration tests start a real worker
+# Rate-limit counters must not outlive a test run (nor be shared with another run's Redis).
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
