@@ -365,127 +365,17 @@ def parts_for_symptom(
 # --- search ---------------------------------------------------------------------------
 
 
-def _search_terms(query: str) -> list[str]:
-    """Words worth matching: no stop words, no identifiers (digits), at least 3 letters."""
-    terms = []
-    identifiers = {t.lower() for t in _TOKEN.findall(query) if any(c.isdigit() for c in t)}
-    for word in _WORD.findall(query.lower().replace("'", "")):
-        if word in STOP_WORDS or len(word) < 3 or any(c.isdigit() for c in word) or word in identifiers:
-            continue
-        word = SYNONYMS.get(word, word)
-        if len(word) > 4 and word.endswith("s") and not word.endswith("ss"):
-            word = word[:-1]
-        if word not in terms:
-            terms.append(word)
-    return terms[:8]
-
-
-def _term_q(term: str) -> Q:
-    return (
-        Q(name__icontains=term)
-        | Q(category__icontains=term)
-        | Q(brand__iexact=term)
-        | Q(appliance_type__iexact=term)
-        | Q(description__icontains=term)
-    )
-
-
-def _exact_matches(query: str, limit: int) -> list[Product]:
-    tokens = [t.upper() for t in _TOKEN.findall(query) if any(c.isdigit() for c in t) and len(t) >= 4]
-    whole = identifier_key(query)
-    keys = {t for t in tokens} | {identifier_key(t) for t in tokens}
-    if 4 <= len(whole) <= 20 and any(c.isdigit() for c in whole):
-        keys.add(whole)
-    keys.discard("")
-    if not keys:
-        return []
-    found: list[Product] = []
-    products = (
-        Product.objects.alias(ps_upper=Upper("ps_number"), mpn_upper=Upper("manufacturer_part_number"))
-        .filter(Q(ps_upper__in=keys) | Q(mpn_upper__in=keys))
-        .order_by("-is_active", "ps_number")
-    )
-    for product in products[:limit]:
-        product.match = "ps_number" if product.ps_number.upper() in keys else "manufacturer_part_number"
-        found.append(product)
-    found.sort(key=lambda p: p.match != "ps_number")
-    models = ApplianceModel.objects.alias(key=model_number_key()).filter(key__in=keys)[:3]
-    for model in models:
-        _, parts = appliance_model_parts(appliance_model=model, limit=limit)
-        for part in parts:
-            part.match = "model_number"
-            found.append(part)
-    return found
-
-
-def product_search(*, query: str, limit: int = 10) -> list[Product]:
-    """Products for a free-text query, best first.
+def product_search(*, query: str, limit: int = 10, semantic: bool = True) -> list[Product]:
+    """Products for a free-text query, best first (the pipeline is in catalog/search/engine.py).
 
     1. Exact identifiers: a PS number or manufacturer part number in the query returns
        that part; a model number returns the parts that fit it.
-    2. Lexical: parts whose name, category, brand, appliance type or description contain
-       every term (AND); then, to fill up to `limit`, parts matching any term (OR). Ranked
-       by how many terms hit the name/category, then in stock, then rating.
-    Each product carries `match` ("ps_number", "manufacturer_part_number",
-    "model_number", "all_terms", "any_term"). Inactive parts come only from exact matches.
-    A later issue adds full-text and semantic ranking behind this same function.
+    2. Lexical: BM25 over the active catalogue, parts with every term first ("all_terms"),
+       then parts with some ("any_term"); misspellings corrected against catalogue words.
+    3. Semantic: sentence-embedding neighbours ("semantic") when vectors are built, fused
+       with the lexical list by reciprocal rank.
+    Each product carries `match` and `score`. Inactive parts come only from exact matches.
     """
-    limit = max(1, min(int(limit), 50))
-    query = (query or "").strip()
-    if not query:
-        return []
-    results: list[Product] = []
-    seen: set[int] = set()
-    terms = _search_terms(query)
-    exact = _exact_matches(query, limit if not terms else 50)
-    if terms:
-        # Parts of a matched model that also match the words ("WDT780SAEM1 rack") come first.
-        def hits(product: Product) -> int:
-            text = f"{product.name} {product.category}".lower()
-            return sum(term in text for term in terms)
+    from catalog.search.engine import search_products
 
-        exact.sort(key=lambda p: (p.match == "model_number", -hits(p) if p.match == "model_number" else 0))
-    for product in exact:
-        if product.pk not in seen:
-            seen.add(product.pk)
-            results.append(product)
-    if len(results) >= limit or not terms:
-        return results[:limit]
-    score = sum(
-        (
-            Case(
-                When(name__icontains=t, then=Value(3)),
-                When(category__icontains=t, then=Value(2)),
-                When(_term_q(t), then=Value(1)),
-                default=Value(0),
-                output_field=IntegerField(),
-            )
-            for t in terms
-        ),
-        Value(0),
-    )
-    base = Product.objects.filter(is_active=True).exclude(pk__in=seen)
-    all_terms = Q()
-    for term in terms:
-        all_terms &= _term_q(term)
-    stages = [("all_terms", all_terms)]
-    if len(terms) > 1:
-        any_term = Q()
-        for term in terms:
-            any_term |= _term_q(term)
-        stages.append(("any_term", any_term))
-    for label, condition in stages:
-        wanted = limit - len(results)
-        if wanted <= 0:
-            break
-        rows = (
-            base.filter(condition)
-            .exclude(pk__in=seen)
-            .annotate(score=score, stock_rank=_in_stock_rank())
-            .order_by("-score", "-stock_rank", "-rating", "ps_number")[:wanted]
-        )
-        for product in rows:
-            product.match = label
-            seen.add(product.pk)
-            results.append(product)
-    return results
+    return search_products(query=query, limit=limit, semantic=semantic)
