@@ -120,3 +120,7 @@ class Compatibility(TimeStampedModel):
 
     def __str__(self):
         return f"{self.product_id} ~ {self.appliance_model_id} ({self.confidence:.2f})"
+
+
+# Semantic search vectors live with the search code (catalog/search/models.py).
+from catalog.search.models import ProductEmbedding  # noqa: E402, F401
