@@ -1,0 +1,366 @@
+"""Operator decisions and the reply they cause: once, templated, on the customer's channel."""
+
+from decimal import Decimal
+
+import pytest
+from django.core import mail
+from django.core.management import call_command
+
+from actions.enums import ActionStatus as S
+from actions.exceptions import ActionAlreadyDecided, ActionError, ActionNotAllowed, OperatorRequired
+from actions.models import Action, ActionResponse, ResponseTemplate
+from actions.services.expiry import actions_expire
+from actions.services.feedback import action_feedback_apply
+from actions.services.responses import action_response_deliver, response_text_render
+from conversations.models import Message
+from conversations.tests.whatsapp_stub import WhatsAppStub
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def replies(conversation):
+    return list(
+        Message.objects.filter(conversation=conversation, role="assistant", metadata__has_key="action_id")
+        .order_by("seq")
+        .values_list("content", flat=True)
+    )
+
+
+def status_updates(conversation):
+    return list(
+        Message.objects.filter(conversation=conversation, message_type="action_status_update").values_list(
+            "role", "content"
+        )
+    )
+
+
+def test_approval_is_stored_with_the_operator_and_answered_on_commit(pending_action, operator):
+    action = pending_action(type="policy_exception", payload={"reason": "Late return"}, label="Late return")
+
+    action_feedback_apply(action=action, decision="approved", operator=operator, reply_text="Just this once.")
+
+    action.refresh_from_db()
+    assert action.status == S.SUCCEEDED
+    assert (action.decided_by, action.decision_note) == (operator, "Just this once.")
+    assert list(action.transitions.values_list("to_status", "actor_kind", "actor__username"))[-2:] == [
+        ("approved", "operator", "olga"),
+        ("succeeded", "system", None),
+    ]
+    response = ActionResponse.objects.get(action=action)
+    assert (response.status, response.outcome, response.channel, response.attempts) == ("sent", "approved", "web", 1)
+    assert response.text == "Good news: your request (Late return) has been approved.\n\nJust this once."
+    assert replies(action.conversation) == [response.text]
+    assert status_updates(action.conversation) == [("internal", "Late return: approved")]
+
+
+def test_denial_ends_denied_and_tells_the_customer(pending_action, operator):
+    action = pending_action(type="policy_exception", payload={}, label="Free shipping")
+
+    action_feedback_apply(action=action, decision="denied", operator=operator)
+
+    action.refresh_from_db()
+    assert action.status == S.DENIED
+    assert replies(action.conversation) == ["Sorry, we can't approve your request (Free shipping)."]
+    assert status_updates(action.conversation) == [("internal", "Free shipping: declined")]
+
+
+def test_an_edited_decision_stores_the_edited_payload_and_keeps_the_original(pending_action, operator):
+    action = pending_action(type="policy_exception", payload={"reason": "Late return"})
+
+    action_feedback_apply(
+        action=action, decision="edited", operator=operator, edited_payload={"reason": "Store credit instead"}
+    )
+
+    action.refresh_from_db()
+    assert action.payload == {"reason": "Store credit instead"}
+    assert action.result["original_payload"] == {"reason": "Late return"}
+    assert action.transitions.filter(to_status="edited").exists() and action.status == S.SUCCEEDED
+
+
+@pytest.mark.parametrize("payload", [None, {}, {"nonsense": 1}, {"reason": "x" * 5000}])
+def test_an_edit_without_a_valid_payload_is_refused(pending_action, operator, payload):
+    action = pending_action(type="policy_exception", payload={})
+    with pytest.raises(ActionError) as caught:
+        action_feedback_apply(action=action, decision="edited", operator=operator, edited_payload=payload)
+    assert caught.value.status_code == 400
+    assert Action.objects.get(pk=action.pk).status == S.PENDING_APPROVAL
+    assert not ActionResponse.objects.exists()
+
+
+def test_a_second_decision_gets_409_and_changes_nothing(pending_action, operator):
+    action = pending_action(type="policy_exception", payload={})
+    action_feedback_apply(action=action, decision="denied", operator=operator)
+
+    for decision in ("approved", "denied", "edited"):
+        with pytest.raises(ActionAlreadyDecided) as caught:
+            action_feedback_apply(action=action, decision=decision, operator=operator, edited_payload={"reason": "x"})
+        assert (caught.value.code, caught.value.status_code) == ("action_already_decided", 409)
+    assert ActionResponse.objects.filter(action=action).count() == 1
+    assert len(replies(action.conversation)) == 1
+
+
+def test_only_pending_actions_can_be_decided(conversation_factory, rendered_action, operator):
+    conversation, _ = conversation_factory()
+    action = rendered_action(conversation)
+    with pytest.raises(ActionNotAllowed) as caught:
+        action_feedback_apply(action=action, decision="approved", operator=operator)
+    assert caught.value.code == "action_not_pending"
+
+
+def test_only_staff_decide(pending_action, non_staff):
+    action = pending_action()
+    with pytest.raises(OperatorRequired):
+        action_feedback_apply(action=action, decision="approved", operator=non_staff)
+    with pytest.raises(OperatorRequired):
+        action_feedback_apply(action=action, decision="approved", operator=None)
+    assert Action.objects.get(pk=action.pk).status == S.PENDING_APPROVAL
+
+
+def test_an_unknown_decision_is_refused(pending_action, operator):
+    with pytest.raises(ActionError) as caught:
+        action_feedback_apply(action=pending_action(), decision="maybe", operator=operator)
+    assert caught.value.code == "decision_invalid"
+
+
+# --- response templates -------------------------------------------------------------
+
+
+def test_the_template_for_type_and_outcome_wins(pending_action, operator):
+    ResponseTemplate.objects.create(action_type="*", outcome="approved", body="Generic yes.")
+    ResponseTemplate.objects.create(
+        action_type="policy_exception",
+        outcome="approved",
+        body='Hi {{ customer.name|default:"there" }}, {{ action.label|lower }}: yes. {{ reply }} <b>&</b>',
+    )
+    action = pending_action(type="policy_exception", payload={}, label="Late Return")
+
+    action_feedback_apply(action=action, decision="approved", operator=operator, reply_text="Enjoy.")
+
+    # Plain text: no HTML escaping of the template or the context.
+    assert replies(action.conversation) == ["Hi Ann, late return: yes. Enjoy. <b>&</b>"]
+
+
+def test_the_wildcard_template_is_the_fallback(pending_action, operator):
+    ResponseTemplate.objects.create(action_type="*", outcome="denied", body="No to {{ action.type }}.")
+    ResponseTemplate.objects.create(action_type="policy_exception", outcome="denied", body="x", is_active=False)
+    action = pending_action(type="policy_exception", payload={})
+
+    action_feedback_apply(action=action, decision="denied", operator=operator)
+
+    assert replies(action.conversation) == ["No to policy_exception."]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "{% include 'base.html' %}",  # no loaders: the sandbox reads no files
+        "{{ action.delete }}{% if %}",  # does not compile
+        "   ",  # renders to nothing
+        "{% load static %}{% static 'x' %}",  # only the built-in tags and filters
+    ],
+)
+def test_a_template_that_fails_falls_back_to_the_generic_text(pending_action, operator, body):
+    ResponseTemplate.objects.create(action_type="policy_exception", outcome="approved", body=body)
+    action = pending_action(type="policy_exception", payload={}, label="Late return")
+
+    text, source = response_text_render(action=action, outcome="approved", reply_text="")
+
+    assert (text, source) == ("Good news: your request (Late return) has been approved.", "generic")
+
+
+def test_the_context_exposes_values_not_models(pending_action):
+    ResponseTemplate.objects.create(
+        action_type="policy_exception", outcome="denied", body="[{{ action.conversation }}{{ customer.user }}]"
+    )
+    action = pending_action(type="policy_exception", payload={})
+    text, _ = response_text_render(action=action, outcome="denied")
+    assert text == "[]"
+
+
+# --- channels -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def whatsapp(settings):
+    with WhatsAppStub() as stub:
+        settings.WHATSAPP_API_BASE = stub.url
+        settings.WHATSAPP_TOKEN = "tok"
+        settings.WHATSAPP_PHONE_NUMBER_ID = "42"
+        yield stub
+
+
+def whatsapp_conversation(conversation_factory):
+    from conversations.models import Customer
+
+    customer = Customer.objects.create(name="Wanda", phone="+15550001111")
+    conversation, _ = conversation_factory(channel="whatsapp", customer=customer)
+    return conversation
+
+
+def test_a_whatsapp_customer_gets_the_reply_on_whatsapp(pending_action, operator, whatsapp, conversation_factory):
+    action = pending_action(conversation=whatsapp_conversation(conversation_factory), type="policy_exception")
+
+    action_feedback_apply(action=action, decision="approved", operator=operator, reply_text="OK!")
+
+    (request,) = whatsapp.requests
+    assert request["json"]["to"] == "15550001111"
+    response = ActionResponse.objects.get(action=action)
+    assert request["json"]["text"]["body"] == response.text
+    assert request["headers"]["Idempotency-Key"] == response.idempotency_key
+    assert (response.status, response.external_id, response.channel) == ("sent", "wamid.stub1", "whatsapp")
+    assert replies(action.conversation) == [response.text]  # also in the conversation's history
+
+
+def test_a_retryable_whatsapp_failure_stays_pending_for_reconciliation(
+    pending_action, operator, whatsapp, conversation_factory
+):
+    whatsapp.respond_with = (503, {"error": {"message": "try later"}})
+    action = pending_action(conversation=whatsapp_conversation(conversation_factory), type="policy_exception")
+
+    action_feedback_apply(action=action, decision="approved", operator=operator)
+
+    response = ActionResponse.objects.get(action=action)
+    assert (response.status, response.retryable) == ("failed", True) and "503" in response.error
+    assert Action.objects.get(pk=action.pk).status == S.APPROVED  # not failed: it will be retried
+    assert replies(action.conversation) == []
+
+    whatsapp.respond_with = None
+    requests_before = len(whatsapp.requests)
+    call_command("reconcile_actions", "--grace-seconds=0")
+
+    response.refresh_from_db()
+    assert response.status == "sent"
+    assert len(whatsapp.requests) == requests_before + 1
+    assert Action.objects.get(pk=action.pk).status == S.SUCCEEDED
+    assert len(replies(action.conversation)) == 1
+
+    call_command("reconcile_actions", "--grace-seconds=0")  # nothing left to do
+    assert len(whatsapp.requests) == requests_before + 1
+
+
+def test_a_final_whatsapp_failure_fails_the_action_with_the_error(
+    pending_action, operator, whatsapp, conversation_factory
+):
+    whatsapp.respond_with = (400, {"error": {"message": "Invalid recipient"}})
+    action = pending_action(conversation=whatsapp_conversation(conversation_factory), type="policy_exception")
+
+    action_feedback_apply(action=action, decision="approved", operator=operator)
+
+    action.refresh_from_db()
+    assert action.status == S.FAILED and "Invalid recipient" in action.error
+    response = ActionResponse.objects.get(action=action)
+    assert (response.status, response.retryable) == ("failed", False)
+
+
+def test_an_email_customer_gets_the_reply_by_email(pending_action, operator, conversation_factory):
+    conversation, _ = conversation_factory(channel="email", customer_name="Ed", customer_email="ed@example.com")
+    action = pending_action(conversation=conversation, type="policy_exception", label="Late return")
+
+    action_feedback_apply(action=action, decision="denied", operator=operator)
+
+    (sent,) = mail.outbox
+    assert sent.to == ["ed@example.com"] and "Late return" in sent.subject
+    assert sent.body == "Sorry, we can't approve your request (Late return)."
+
+
+def test_delivering_twice_sends_once(pending_action, operator, whatsapp, conversation_factory):
+    action = pending_action(conversation=whatsapp_conversation(conversation_factory), type="policy_exception")
+    action_feedback_apply(action=action, decision="approved", operator=operator)
+    response = ActionResponse.objects.get(action=action)
+
+    action_response_deliver(response_id=response.pk)
+    action_response_deliver(response_id=response.pk)
+
+    assert len(whatsapp.requests) == 1
+    assert len(replies(action.conversation)) == 1
+
+
+# --- refunds ------------------------------------------------------------------------
+
+
+def test_an_approved_refund_request_refunds_the_paid_order(pending_action, paid_order, operator, conversation_factory):
+    conversation, _ = conversation_factory(customer_name="Ann")
+    order = paid_order(conversation, total="49.98")
+    action = pending_action(conversation=conversation, payload={"orderNumber": order.number})
+
+    action_feedback_apply(action=action, decision="approved", operator=operator)
+
+    order.refresh_from_db()
+    assert (order.status, order.refunded_total) == ("refunded", Decimal("49.98"))
+    assert order.refunds.count() == 1
+    action.refresh_from_db()
+    assert action.status == S.SUCCEEDED and action.result["refund"]["order_status"] == "refunded"
+
+    response = ActionResponse.objects.get(action=action)
+    action_response_deliver(response_id=response.pk)  # a re-run never refunds twice
+    assert order.refunds.count() == 1
+
+
+def test_an_edited_refund_refunds_the_edited_amount(pending_action, paid_order, operator, conversation_factory):
+    conversation, _ = conversation_factory()
+    order = paid_order(conversation, total="49.98")
+    action = pending_action(conversation=conversation, payload={"orderNumber": order.number})
+
+    action_feedback_apply(
+        action=action,
+        decision="edited",
+        operator=operator,
+        edited_payload={"orderNumber": order.number, "amount": "20"},
+    )
+
+    order.refresh_from_db()
+    assert (order.status, order.refunded_total) == ("partially_refunded", Decimal("20.00"))
+
+
+def test_a_denied_refund_request_refunds_nothing(pending_action, paid_order, operator, conversation_factory):
+    conversation, _ = conversation_factory()
+    order = paid_order(conversation)
+    action = pending_action(conversation=conversation, payload={"orderNumber": order.number})
+
+    action_feedback_apply(action=action, decision="denied", operator=operator)
+
+    order.refresh_from_db()
+    assert (order.status, order.refunds.count()) == ("paid", 0)
+
+
+def test_an_approved_refund_that_cannot_be_made_fails_and_says_so(
+    pending_action, paid_order, operator, conversation_factory
+):
+    conversation, _ = conversation_factory()
+    order = paid_order(conversation)
+    action = pending_action(conversation=conversation, payload={"orderNumber": order.number})
+    order.status, order.refunded_total = "refunded", order.total  # refunded elsewhere meanwhile
+    order.save()
+
+    action_feedback_apply(action=action, decision="approved", operator=operator)
+
+    action.refresh_from_db()
+    assert action.status == S.FAILED and "already fully refunded" in action.error
+    (reply,) = replies(conversation)
+    assert "could not be made automatically" in reply
+
+
+# --- expiry ---------------------------------------------------------------------------
+
+
+def test_stale_rendered_and_pending_actions_expire(pending_action, rendered_action, conversation_factory, operator):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    conversation, _ = conversation_factory()
+    stale_button = rendered_action(conversation, type="policy_clarification", payload={})
+    stale_request = pending_action(conversation=conversation, type="policy_exception", payload={})
+    fresh_button = rendered_action(conversation, type="policy_clarification", payload={"reason": "fresh"})
+    decided = pending_action(conversation=conversation, type="policy_exception", payload={"reason": "d"})
+    action_feedback_apply(action=decided, decision="denied", operator=operator)
+    old = timezone.now() - timedelta(hours=100)
+    Action.objects.filter(pk__in=[stale_button.pk, stale_request.pk, decided.pk]).update(updated_at=old)
+
+    assert actions_expire() == 2
+
+    statuses = dict(Action.objects.values_list("pk", "status"))
+    assert statuses[stale_button.pk] == statuses[stale_request.pk] == "expired"
+    assert statuses[fresh_button.pk] == "rendered" and statuses[decided.pk] == "denied"
+    assert Action.objects.get(pk=stale_request.pk).enabled is False
+    assert actions_expire() == 0
