@@ -8,7 +8,7 @@ class Event(models.Model):
 
     id = models.BigAutoField(primary_key=True)
     # Client-supplied ids make ingest idempotent; server events get one too.
-    event_id = models.CharField(max_length=64, unique=True)
+    event_id = models.CharField(max_length=128, unique=True)
     name = models.CharField(max_length=40, choices=EventName.choices)
     source = models.CharField(max_length=10, choices=EventSource.choices, default=EventSource.SERVER)
     occurred_at = models.DateTimeField(db_index=True)
@@ -21,7 +21,105 @@ class Event(models.Model):
     properties = models.JSONField(default=dict, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["name", "occurred_at"])]
+        indexes = [
+            models.Index(fields=["name", "occurred_at"]),
+            models.Index(fields=["conversation_id", "occurred_at"], name="analytics_event_conv_time"),
+        ]
 
     def __str__(self):
         return f"{self.name} @ {self.occurred_at:%Y-%m-%d %H:%M}"
+
+
+# --- Rollups: derived from Event (and Message), rebuilt by analytics.services.rollups ---------------
+# Days are UTC calendar days. Every rollup can be thrown away and rebuilt with
+# `manage.py analytics_backfill`; the beat task keeps them current incrementally.
+
+
+class EventDailyRollup(models.Model):
+    """Events per UTC day × name × source × action type × part: trends, actions, top parts."""
+
+    day = models.DateField()
+    name = models.CharField(max_length=40, choices=EventName.choices)
+    source = models.CharField(max_length=10, choices=EventSource.choices)
+    action_type = models.CharField(max_length=64, blank=True)
+    ps_number = models.CharField(max_length=32, blank=True)
+    events = models.BigIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "name", "source", "action_type", "ps_number"], name="event_daily_rollup_key"
+            )
+        ]
+        indexes = [models.Index(fields=["day", "name"])]
+
+    def __str__(self):
+        return f"{self.day} {self.name} {self.action_type} {self.ps_number}: {self.events}"
+
+
+class ConversationFunnel(models.Model):
+    """One row per conversation: its cohort day (the day of its first event), its first-touch part and
+    action type, and which funnel steps it has reached (0/1, so plain SUMs add them up)."""
+
+    conversation_id = models.CharField(max_length=32, primary_key=True)
+    started_at = models.DateTimeField()
+    day = models.DateField(db_index=True)
+    ps_number = models.CharField(max_length=32, blank=True)
+    action_type = models.CharField(max_length=64, blank=True)
+    chat_opened = models.SmallIntegerField(default=0)
+    message_sent = models.SmallIntegerField(default=0)
+    purchase_intent_detected = models.SmallIntegerField(default=0)
+    payment_link_clicked = models.SmallIntegerField(default=0)
+    payment_completed = models.SmallIntegerField(default=0)
+
+    def __str__(self):
+        return self.conversation_id
+
+
+class FunnelDailyRollup(models.Model):
+    """Conversations that started on `day` (per first-touch part and action type) and how many of
+    them reached each funnel step."""
+
+    day = models.DateField()
+    ps_number = models.CharField(max_length=32, blank=True)
+    action_type = models.CharField(max_length=64, blank=True)
+    conversations = models.BigIntegerField()
+    chat_opened = models.BigIntegerField()
+    message_sent = models.BigIntegerField()
+    purchase_intent_detected = models.BigIntegerField()
+    payment_link_clicked = models.BigIntegerField()
+    payment_completed = models.BigIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["day", "ps_number", "action_type"], name="funnel_daily_rollup_key")
+        ]
+
+    def __str__(self):
+        return f"{self.day} {self.ps_number} {self.action_type}: {self.conversations}"
+
+
+class UsageDailyRollup(models.Model):
+    """Assistant replies and what they cost, per UTC day (from Message.metadata["usage"])."""
+
+    day = models.DateField(unique=True)
+    replies = models.BigIntegerField()
+    prompt_tokens = models.BigIntegerField()
+    completion_tokens = models.BigIntegerField()
+    cost_usd = models.DecimalField(max_digits=16, decimal_places=6)
+
+    def __str__(self):
+        return f"{self.day}: {self.replies} replies, ${self.cost_usd}"
+
+
+class RollupState(models.Model):
+    """Where the incremental refresh got to. One row (key="default")."""
+
+    key = models.CharField(max_length=32, unique=True)
+    last_event_id = models.BigIntegerField(default=0)
+    # Every day up to and including this one is fully rolled up; later days are read raw.
+    complete_through = models.DateField(null=True, blank=True)
+    refreshed_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"{self.key}: event {self.last_event_id}, complete through {self.complete_through}"

@@ -1,1 +1,7 @@
-urlpatterns = []
+from django.urls import path
+
+from analytics import apis
+
+urlpatterns = [
+    path("events", apis.EventsIngestApi.as_view(), name="analytics-events-ingest"),
+]

@@ -1,13 +1,28 @@
-"""Server-side telemetry: written after the causing transaction commits, never able to break it."""
+"""Telemetry writes.
 
+Server-side events (`event_record`) are written after the causing transaction commits and can
+never break it. Client events arrive in batches (`events_ingest`): each is checked on its own,
+the good ones are inserted with one `INSERT … ON CONFLICT (event_id) DO NOTHING` (so a replayed
+batch is not counted twice), and the bad ones come back with a reason.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
 import logging
+import re
 import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
+from analytics import constants
 from analytics.enums import EventName, EventSource
+from analytics.exceptions import BatchInvalid
 from analytics.models import Event
 
 logger = logging.getLogger(__name__)
@@ -31,16 +46,259 @@ def event_record(
     properties: dict | None = None,
     event_id: str | None = None,
 ) -> None:
-    fields = {
-        "event_id": event_id or f"srv_{uuid.uuid4().hex}",
-        "name": str(name),
-        "source": EventSource.SERVER,
-        "occurred_at": timezone.now(),
-        "conversation_id": conversation_id or "",
-        "action_type": action_type or "",
-        "ps_number": ps_number or "",
-        "model_number": model_number or "",
-        "intent": intent or "",
-        "properties": properties or {},
+    """Record a server-side event once the current transaction commits; failures are only logged."""
+    try:
+        fields = {
+            "event_id": event_id or f"srv_{uuid.uuid4().hex}",
+            "name": str(name),
+            "source": EventSource.SERVER,
+            "occurred_at": timezone.now(),
+            "conversation_id": conversation_id or "",
+            "action_type": (action_type or "")[:64],
+            "ps_number": (ps_number or "")[:32],
+            "model_number": (model_number or "")[:64],
+            "intent": (intent or "")[:40],
+            "properties": properties or {},
+        }
+        transaction.on_commit(lambda: _write(fields))
+    except Exception:  # telemetry must never break the request that caused it
+        logger.exception("telemetry event %s was not scheduled", name)
+
+
+# --- client batches ---------------------------------------------------------------------
+
+_EVENT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:~-]{0,63}")
+_DIMENSIONS = {
+    # field: (column, pattern, max length)
+    "action_type": ("action_type", re.compile(r"[a-z][a-z0-9_]{0,63}")),
+    "ps_number": ("ps_number", re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,31}")),
+    "model_number": ("model_number", re.compile(r"[A-Za-z0-9][A-Za-z0-9./-]{0,63}")),
+    "intent": ("intent", re.compile(r"[a-z][a-z0-9_]{0,39}")),
+    "action_id": ("action_id", re.compile(r"[A-Za-z0-9_]{1,40}")),
+}
+_ALIASES = {
+    "psNumber": "ps_number",
+    "modelNumber": "model_number",
+    "actionType": "action_type",
+    "actionId": "action_id",
+    "eventId": "event_id",
+    "occurredAt": "occurred_at",
+    "conversationId": "conversation_id",
+}
+_KNOWN = {"event_id", "name", "occurred_at", "conversation_id", "properties", *_DIMENSIONS}
+_NAMES = {str(n) for n in EventName}
+_CLIENT_NAMES = {str(n) for n in constants.CLIENT_EVENT_NAMES}
+
+
+@dataclass
+class Rejection:
+    index: int
+    event_id: str | None
+    code: str
+    detail: str
+
+
+@dataclass
+class IngestResult:
+    accepted: int = 0
+    duplicates: int = 0
+    rejected: list[Rejection] = field(default_factory=list)
+
+
+class _Reject(Exception):
+    def __init__(self, code: str, detail: str):
+        self.code = code
+        self.detail = detail
+
+
+def _clean(raw: Any, now: datetime, oldest: datetime, newest: datetime) -> dict:
+    """One client event → the row to insert, or _Reject with a stable code."""
+    if not isinstance(raw, dict):
+        raise _Reject("invalid_event", "Each event must be a JSON object.")
+    event = {_ALIASES.get(key, key): value for key, value in raw.items()}
+    unknown = set(event) - _KNOWN
+    if unknown:
+        raise _Reject("unknown_field", f"Unknown field(s): {', '.join(sorted(map(str, unknown)))[:200]}.")
+    event_id = event.get("event_id")
+    if not isinstance(event_id, str) or not _EVENT_ID.fullmatch(event_id):
+        raise _Reject("invalid_event_id", "event_id must be 1-64 characters: letters, digits and . _ : ~ -")
+    name = event.get("name")
+    if not isinstance(name, str) or name not in _NAMES:
+        raise _Reject("unknown_name", "name is not a known event name.")
+    if name not in _CLIENT_NAMES:
+        raise _Reject(
+            "server_only_name",
+            f"{name} is recorded by the server; clients may send {', '.join(sorted(_CLIENT_NAMES))}.",
+        )
+    occurred = event.get("occurred_at")
+    if not isinstance(occurred, str) or len(occurred) > 40:
+        raise _Reject("invalid_occurred_at", "occurred_at must be an ISO 8601 date-time with a time zone.")
+    try:
+        occurred_at = datetime.fromisoformat(occurred)
+    except ValueError:
+        raise _Reject("invalid_occurred_at", "occurred_at must be an ISO 8601 date-time with a time zone.") from None
+    if occurred_at.tzinfo is None:
+        raise _Reject("invalid_occurred_at", "occurred_at needs a time zone (e.g. 2026-01-31T12:00:00Z).")
+    if occurred_at > newest:
+        raise _Reject("occurred_in_future", "occurred_at is too far in the future; check the device clock.")
+    if occurred_at < oldest:
+        raise _Reject("too_old", "occurred_at is older than events are accepted for.")
+    conversation_id = event.get("conversation_id")
+    if not conversation_id:
+        raise _Reject("conversation_required", "conversation_id is required.")
+    if not isinstance(conversation_id, str) or len(conversation_id) > 32:
+        raise _Reject("conversation_forbidden", "This conversation needs its own token.")
+    row = {
+        "event_id": f"{conversation_id}:{event_id}",
+        "name": name,
+        "occurred_at": occurred_at.astimezone(UTC),
+        "conversation_id": conversation_id,
+        "action_type": "",
+        "ps_number": "",
+        "model_number": "",
+        "intent": "",
     }
-    transaction.on_commit(lambda: _write(fields))
+    properties = event.get("properties")
+    if properties is None:
+        properties = {}
+    elif not isinstance(properties, dict):
+        raise _Reject("invalid_properties", "properties must be a JSON object.")
+    for key, (column, pattern) in _DIMENSIONS.items():
+        value = event.get(key)
+        if value is None or value == "":
+            continue
+        if not isinstance(value, str) or not pattern.fullmatch(value):
+            raise _Reject("invalid_dimension", f"{key} is not valid.")
+        if column == "action_id":
+            properties = {**properties, "action_id": value}
+        else:
+            row[column] = value
+    if name == EventName.ACTION_CLICKED and not row["action_type"]:
+        raise _Reject("invalid_dimension", "action_clicked needs action_type.")
+    encoded = json.dumps(properties, separators=(",", ":"), ensure_ascii=False) if properties else "{}"
+    if len(encoded.encode()) > constants.MAX_PROPERTIES_BYTES:
+        raise _Reject("invalid_properties", f"properties must be at most {constants.MAX_PROPERTIES_BYTES} bytes.")
+    row["properties"] = encoded
+    return row
+
+
+def _authorized_conversations(conversation_ids: set[str], token: str | None) -> set[str]:
+    """The ids among these that the bearer token opens: at most one, since a token is per conversation."""
+    if not token or not conversation_ids:
+        return set()
+    from conversations.models import Conversation
+    from conversations.selectors import token_hash
+
+    presented = token_hash(token)
+    rows = Conversation.objects.filter(id__in=conversation_ids).values_list("id", "token_hash")
+    return {cid for cid, stored in rows if hmac.compare_digest(stored, presented)}
+
+
+_COLUMNS = (
+    "event_id",
+    "name",
+    "source",
+    "occurred_at",
+    "received_at",
+    "conversation_id",
+    "action_type",
+    "ps_number",
+    "model_number",
+    "intent",
+    "properties",
+)
+
+
+def _insert_ignoring_duplicates(rows: list[dict], received_at: datetime) -> int:
+    """Insert rows, skipping event_ids already stored; returns how many were inserted."""
+    if not rows:
+        return 0
+    table = connection.ops.quote_name(Event._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(c) for c in _COLUMNS)
+    source = str(EventSource.CLIENT)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # One statement whatever the batch size: arrays in, unnest, conflicts skipped.
+            arrays = [[row[c] for row in rows] for c in ("event_id", "name", "occurred_at", "conversation_id")]
+            arrays += [[row[c] for row in rows] for c in ("action_type", "ps_number", "model_number", "intent")]
+            arrays.append([row["properties"] for row in rows])
+            cursor.execute(
+                f"INSERT INTO {table} ({columns}) "  # noqa: S608 (identifiers from _meta, values are parameters)
+                "SELECT e, n, %s, o, %s, c, a, p, m, i, pr::jsonb FROM unnest("
+                "%s::varchar[], %s::varchar[], %s::timestamptz[], %s::varchar[], "
+                "%s::varchar[], %s::varchar[], %s::varchar[], %s::varchar[], %s::text[]) AS t(e, n, o, c, a, p, m, i, pr) "
+                "ON CONFLICT (event_id) DO NOTHING",
+                [source, received_at, *arrays],
+            )
+            return cursor.rowcount
+        adapt = connection.ops.adapt_datetimefield_value
+        received = adapt(received_at)
+        params = [
+            (
+                row["event_id"],
+                row["name"],
+                source,
+                adapt(row["occurred_at"]),
+                received,
+                row["conversation_id"],
+                row["action_type"],
+                row["ps_number"],
+                row["model_number"],
+                row["intent"],
+                row["properties"],
+            )
+            for row in rows
+        ]
+        placeholders = ", ".join(["%s"] * len(_COLUMNS))
+        cursor.executemany(
+            f"INSERT INTO {table} ({columns}) VALUES ({placeholders}) ON CONFLICT (event_id) DO NOTHING",  # noqa: S608
+            params,
+        )
+        return cursor.rowcount
+
+
+def events_ingest(*, events: Any, token: str | None) -> IngestResult:
+    """Check each client event, keep the good ones once, say why the others were refused.
+
+    An event must name a conversation, and the bearer token must be that conversation's: so a
+    customer can only add to their own funnel. Stored event ids are `<conversation>:<client id>`,
+    so two clients that number their events alike do not collide.
+    """
+    if not isinstance(events, list):
+        raise BatchInvalid("events must be a list of event objects.", code="invalid_batch")
+    if len(events) > constants.MAX_BATCH:
+        raise BatchInvalid(
+            f"A batch holds at most {constants.MAX_BATCH} events; this one has {len(events)}.",
+            code="batch_too_large",
+        )
+    now = timezone.now()
+    oldest, newest = now - constants.max_age(), now + constants.future_skew()
+    result = IngestResult()
+    cleaned: list[tuple[int, str, dict]] = []
+    for index, raw in enumerate(events):
+        try:
+            cleaned.append((index, raw["event_id"], _clean(raw, now, oldest, newest)))
+        except _Reject as exc:
+            event_id = raw.get("event_id", raw.get("eventId")) if isinstance(raw, dict) else None
+            result.rejected.append(
+                Rejection(index, event_id if isinstance(event_id, str) else None, exc.code, exc.detail)
+            )
+
+    allowed = _authorized_conversations({row["conversation_id"] for _, _, row in cleaned}, token)
+    rows: list[dict] = []
+    seen: set[str] = set()
+    for index, client_id, row in cleaned:
+        if row["conversation_id"] not in allowed:
+            result.rejected.append(
+                Rejection(index, client_id, "conversation_forbidden", "This conversation needs its own token.")
+            )
+        elif row["event_id"] in seen:
+            result.duplicates += 1
+        else:
+            seen.add(row["event_id"])
+            rows.append(row)
+    result.rejected.sort(key=lambda r: r.index)
+    inserted = _insert_ignoring_duplicates(rows, now)
+    result.accepted = inserted
+    result.duplicates += len(rows) - inserted
+    return result

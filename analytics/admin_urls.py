@@ -1,0 +1,10 @@
+"""Staff-only analytics API, mounted at /api/admin/."""
+
+from django.urls import path
+
+from analytics import apis
+
+urlpatterns = [
+    path("analytics/funnel", apis.FunnelGetApi.as_view(), name="admin-analytics-funnel"),
+    path("dashboard", apis.DashboardGetApi.as_view(), name="admin-dashboard"),
+]
