@@ -16,6 +16,8 @@ urlpatterns = [
     path("checkout/", include("checkout.page_urls")),
     path("api/alerts/", include("alerts.urls")),
     path("api/analytics/", include("analytics.urls")),
+    path("api/admin/", include("analytics.admin_urls")),
+    path("dashboard/", include("analytics.page_urls")),
     path("operator/", OperatorInboxPageView.as_view(), name="operator-inbox"),
     path("", include("conversations.page_urls")),
 ]
