@@ -136,6 +136,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "actions.tasks.actions_expire_task",
         "schedule": timedelta(minutes=15),
     },
+    "analytics-rollups-refresh": {
+        "task": "analytics.tasks.analytics_rollups_refresh_task",
+        "schedule": timedelta(minutes=1),
+        "options": {"queue": "bulk", "expires": 120},
+    },
     "alerts-reconcile": {
         "task": "alerts.tasks.alerts_reconcile_task",
         "schedule": timedelta(seconds=30),
@@ -186,6 +191,9 @@ PARLEY_CURRENCY = env("PARLEY_CURRENCY", default="USD")
 PARLEY_PUBLIC_URL = env("PARLEY_PUBLIC_URL", default="http://127.0.0.1:8000")
 PARLEY_MAX_QUANTITY = env.int("PARLEY_MAX_QUANTITY", default=10)
 PARLEY_MESSAGE_MAX_LENGTH = env.int("PARLEY_MESSAGE_MAX_LENGTH", default=2000)
+# Client telemetry (POST /api/analytics/events): per client (conversation token, else address) per minute.
+PARLEY_ANALYTICS_RATE_REQUESTS = env.int("PARLEY_ANALYTICS_RATE_REQUESTS", default=120)
+PARLEY_ANALYTICS_RATE_EVENTS = env.int("PARLEY_ANALYTICS_RATE_EVENTS", default=6000)
 
 # --- Payments ----------------------------------------------------------------------
 STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="")
