@@ -207,3 +207,13 @@ async def test_the_customer_socket_gets_the_status_and_the_reply_and_a_reconnect
     actions = {a["id"]: a["status"] for m in full["messages"] for a in m["actions"]}
     assert actions[action.id] == "succeeded"
     await again.disconnect()
+
+
+def test_the_inbox_script_inserts_text_only_and_keeps_stable_hooks():
+    from pathlib import Path
+
+    from django.conf import settings
+
+    script = (Path(settings.BASE_DIR) / "static/parley/operator.js").read_text()
+    assert "innerHTML" not in script and "insertAdjacentHTML" not in script and "eval(" not in script
+    assert "dataset.actionId" in script and "/feedback" in script
