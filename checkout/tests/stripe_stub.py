@@ -13,6 +13,7 @@ class StripeStub:
         self.refunds: dict[str, dict] = {}  # by idempotency key, as Stripe replays them
         self.refunded: dict[str, int] = {}  # payment intent -> minor units refunded
         self.charge_amounts: dict[str, int] = {}  # payment intent -> minor units charged, when known
+        self.coupons: dict[str, int] = {}  # coupon id -> amount_off
         stub = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -28,6 +29,13 @@ class StripeStub:
                     status, payload = stub.fail_with
                 elif self.path == "/v1/refunds":
                     status, payload = stub.refund_for(form, self.headers.get("Idempotency-Key", ""))
+                elif self.path == "/v1/coupons":
+                    status, payload = 200, stub.coupon_for(form)
+                elif self.path.startswith("/v1/checkout/sessions/") and self.path.endswith("/expire"):
+                    status, payload = (
+                        200,
+                        {"id": self.path.split("/")[4], "object": "checkout.session", "status": "expired"},
+                    )
                 else:
                     status, payload = 200, stub.session_for(form)
                 data = json.dumps(payload).encode()
@@ -45,21 +53,39 @@ class StripeStub:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.server.server_address[1]}"
 
+    # What the stub's "dashboard" has for price ids sent by reference (minor units).
+    prices = {"price_email_standard": 9900, "price_addon_standard": 3500}
+
     def session_for(self, form: dict) -> dict:
-        quantity = int(form["line_items[0][quantity]"][0])
-        unit = int(form["line_items[0][price_data][unit_amount]"][0])
+        total, currency, i = 0, "", 0
+        while f"line_items[{i}][quantity]" in form:
+            quantity = int(form[f"line_items[{i}][quantity]"][0])
+            if f"line_items[{i}][price]" in form:
+                total += self.prices.get(form[f"line_items[{i}][price]"][0], 0) * quantity
+                currency = currency or "gbp"
+            else:
+                total += int(form[f"line_items[{i}][price_data][unit_amount]"][0]) * quantity
+                currency = form[f"line_items[{i}][price_data][currency]"][0]
+            i += 1
+        coupon = form.get("discounts[0][coupon]", [""])[0]
+        total -= self.coupons.get(coupon, 0)
         number = len(self.requests)
         return {
             "id": f"cs_test_stub{number}",
             "object": "checkout.session",
             "url": f"https://checkout.stripe.test/c/pay/cs_test_stub{number}",
-            "amount_total": unit * quantity,
-            "currency": form["line_items[0][price_data][currency]"][0],
+            "amount_total": total,
+            "currency": currency,
             "mode": form["mode"][0],
             "status": "open",
             "payment_status": "unpaid",
             "client_reference_id": form["client_reference_id"][0],
         }
+
+    def coupon_for(self, form: dict) -> dict:
+        coupon_id = f"coupon_stub{len(self.coupons) + 1}"
+        self.coupons[coupon_id] = int(form["amount_off"][0])
+        return {"id": coupon_id, "object": "coupon", "amount_off": self.coupons[coupon_id], "duration": "once"}
 
     def refund_for(self, form: dict, idempotency_key: str) -> tuple[int, dict]:
         if idempotency_key and idempotency_key in self.refunds:
