@@ -15,6 +15,7 @@ urlpatterns = [
     path("webhooks/", include("checkout.webhook_urls")),
     path("checkout/", include("checkout.page_urls")),
     path("api/alerts/", include("alerts.urls")),
+    path("alerts/", include("alerts.page_urls")),
     path("api/analytics/", include("analytics.urls")),
     path("api/admin/", include("analytics.admin_urls")),
     path("dashboard/", include("analytics.page_urls")),
