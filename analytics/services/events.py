@@ -30,7 +30,8 @@ logger = logging.getLogger(__name__)
 
 def _write(fields: dict[str, Any]) -> None:
     try:
-        Event.objects.create(**fields)
+        with transaction.atomic():  # a savepoint if some caller is still in a transaction
+            Event.objects.create(**fields)
     except Exception:
         logger.exception("telemetry event %s was not recorded", fields.get("name"))
 
@@ -277,7 +278,8 @@ def events_ingest(*, events: Any, token: str | None) -> IngestResult:
     cleaned: list[tuple[int, str, dict]] = []
     for index, raw in enumerate(events):
         try:
-            cleaned.append((index, raw["event_id"], _clean(raw, now, oldest, newest)))
+            row = _clean(raw, now, oldest, newest)
+            cleaned.append((index, row["event_id"].split(":", 1)[1], row))
         except _Reject as exc:
             event_id = raw.get("event_id", raw.get("eventId")) if isinstance(raw, dict) else None
             result.rejected.append(
