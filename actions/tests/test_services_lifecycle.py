@@ -61,6 +61,7 @@ def test_each_allowed_transition_is_stored_with_who_and_when_and_pushed(
     assert isinstance(event["committed_at"], float)
 
 
+@pytest.mark.django_db  # no commit needed: nothing may happen
 @pytest.mark.parametrize("from_status,to_status", ILLEGAL)
 def test_each_illegal_transition_is_refused_and_changes_nothing(
     from_status, to_status, conversation_factory, rendered_action
