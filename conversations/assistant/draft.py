@@ -15,3 +15,5 @@ class Draft:
     entities: dict = field(default_factory=dict)
     engine: str = "rules"
     usage: dict = field(default_factory=dict)
+    grounding: dict = field(default_factory=dict)  # what the grounding check corrected
+    fallback: str = ""  # why the configured engine was not used (e.g. "openai_error")
