@@ -1,6 +1,6 @@
 from django.db import models
 
-from alerts.enums import AlertChannel, NoticeStatus, SubscriptionStatus
+from alerts.enums import AlertChannel, NoticeStatus, RoundStatus, SubscriptionStatus
 from core.ids import new_id
 from core.models import TimeStampedModel
 
@@ -28,6 +28,10 @@ class BackInStockSubscription(TimeStampedModel):
     confirmed_at = models.DateTimeField(null=True, blank=True)
     notified_at = models.DateTimeField(null=True, blank=True)
     unsubscribed_at = models.DateTimeField(null=True, blank=True)
+    # When the double opt-in message was last sent (a repeat request re-sends it, at most this often).
+    confirmation_sent_at = models.DateTimeField(null=True, blank=True)
+    # The `notify_when_in_stock` button it came from, if any.
+    action = models.ForeignKey("actions.Action", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
     class Meta:
         ordering = ["product", "created_at"]
@@ -44,18 +48,64 @@ class BackInStockSubscription(TimeStampedModel):
         return f"{self.product_id} → {self.channel}:{self.contact} ({self.status})"
 
 
+class RestockRound(TimeStampedModel):
+    """One restock of one part (stock 0 → N): its subscribers are told in waves under one restock_key."""
+
+    product = models.ForeignKey("catalog.Product", on_delete=models.CASCADE, related_name="restock_rounds")
+    number = models.PositiveIntegerField(help_text="1 for the part's first round, then 2, 3, …")
+    restock_key = models.CharField(max_length=100, unique=True)
+    status = models.CharField(max_length=16, choices=RoundStatus.choices, default=RoundStatus.OPEN)
+    started_quantity = models.PositiveIntegerField(default=0)
+    trigger = models.CharField(max_length=32, default="restock", help_text="restock, backfill, …")
+    waves = models.PositiveIntegerField(default=0)
+    notices_created = models.PositiveIntegerField(default=0)
+    next_wave_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    close_reason = models.CharField(max_length=32, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["product", "number"], name="restock_round_number"),
+            models.UniqueConstraint(
+                fields=["product"], condition=models.Q(status="open"), name="one_open_restock_round_per_product"
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "next_wave_at"], name="restock_round_due")]
+
+    def __str__(self):
+        return f"{self.restock_key} ({self.status})"
+
+
 class AlertNotice(TimeStampedModel):
     """One notice to one subscriber about one restock: the unique key is what makes it exactly once."""
 
     subscription = models.ForeignKey(BackInStockSubscription, on_delete=models.CASCADE, related_name="notices")
     restock_key = models.CharField(max_length=100)
+    round = models.ForeignKey(RestockRound, null=True, blank=True, on_delete=models.SET_NULL, related_name="notices")
     channel = models.CharField(max_length=16, choices=AlertChannel.choices)
     status = models.CharField(max_length=16, choices=NoticeStatus.choices, default=NoticeStatus.PENDING)
     error = models.TextField(blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    claim_token = models.CharField(max_length=32, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    external_id = models.CharField(max_length=200, blank=True)
+    # What the customer got in their conversation: the stored message and its checkout_now button.
+    # Orders whose `action` is a notice's action are conversions from that notice.
+    message = models.ForeignKey(
+        "conversations.Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    action = models.ForeignKey(
+        "actions.Action", null=True, blank=True, on_delete=models.SET_NULL, related_name="alert_notices"
+    )
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["subscription", "restock_key"], name="alert_notice_once")]
+        indexes = [
+            models.Index(fields=["status", "claimed_at"], name="alert_notice_status_claimed"),
+            models.Index(fields=["round", "status"], name="alert_notice_round_status"),
+        ]
 
     def __str__(self):
         return f"{self.subscription_id} @ {self.restock_key} ({self.status})"

@@ -1,0 +1,99 @@
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from alerts.enums import AlertChannel
+from alerts.exceptions import AlertRateLimited
+from alerts.services.subscriptions import back_in_stock_subscribe, back_in_stock_subscribe_for_action
+from conversations.authentication import action_from_request, conversation_from_request
+
+
+def client_ip(request) -> str:
+    return request.META.get("REMOTE_ADDR", "") or "unknown"
+
+
+class BackInStockSubscriptionCreateApi(APIView):
+    """Subscribe to a back-in-stock alert, from the chat's `notify_when_in_stock` button or directly.
+
+    From the button: `action_id` with the conversation's `Authorization: Bearer <token>`; the part
+    comes from the action. Directly: `psNumber`, `channel` and `contact`. `web` alerts go to the open
+    chat itself (the button, or `conversation_id` with its token). 201 for a new subscription, 200
+    when the same part + channel + contact already has a live one (returned as it is).
+    """
+
+    class InputSerializer(serializers.Serializer):
+        action_id = serializers.CharField(max_length=32, required=False)
+        payload = serializers.DictField(required=False, help_text="The button's payload (client copy), compared.")
+        psNumber = serializers.CharField(max_length=32, required=False)
+        channel = serializers.ChoiceField(choices=AlertChannel.choices, required=False)
+        contact = serializers.CharField(max_length=320, required=False, allow_blank=True, trim_whitespace=True)
+        conversation_id = serializers.CharField(max_length=32, required=False)
+
+        def validate(self, attrs):
+            if not attrs.get("action_id") and not attrs.get("psNumber"):
+                raise serializers.ValidationError({"psNumber": ["Give psNumber, or action_id from the chat button."]})
+            channel = attrs.get("channel")
+            if not attrs.get("action_id") and not channel:
+                raise serializers.ValidationError({"channel": ["This field is required."]})
+            return attrs  # the contact is checked (and normalised) for its channel by the service
+
+    class OutputSerializer(serializers.Serializer):
+        class SubscriptionSerializer(serializers.Serializer):
+            id = serializers.CharField()
+            status = serializers.CharField(help_text="pending (confirm by the link sent) or active")
+            channel = serializers.CharField()
+            contact = serializers.CharField(help_text="As stored: lower-cased email, E.164 phone, conversation id")
+            psNumber = serializers.CharField(source="product.ps_number")
+            created_at = serializers.DateTimeField()
+
+        subscription = SubscriptionSerializer()
+        created = serializers.BooleanField()
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={
+            201: OutputSerializer,
+            200: OpenApiResponse(OutputSerializer, description="The live subscription that already existed."),
+            400: OpenApiResponse(description="contact_invalid, channel_unavailable, conversation_required, invalid"),
+            404: OpenApiResponse(description="product_not_found, action_not_found"),
+            409: OpenApiResponse(description="product_in_stock (buy it now), action_not_clickable"),
+            429: OpenApiResponse(description="rate_limited (per IP or per contact); Retry-After says when"),
+        },
+        tags=["alerts"],
+        summary="Subscribe to a back-in-stock alert",
+    )
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        if values.get("action_id"):
+            action = action_from_request(request, values["action_id"])
+            result = back_in_stock_subscribe_for_action(
+                action=action,
+                contact=values.get("contact", ""),
+                channel=values.get("channel"),
+                submitted_payload=values.get("payload"),
+                user=request.user,
+                ip=client_ip(request),
+            )
+        else:
+            conversation = (
+                conversation_from_request(request, values["conversation_id"]) if values.get("conversation_id") else None
+            )
+            result = back_in_stock_subscribe(
+                ps_number=values["psNumber"],
+                channel=values["channel"],
+                contact=values.get("contact", ""),
+                conversation=conversation,
+                user=request.user,
+                ip=client_ip(request),
+            )
+        body = self.OutputSerializer({"subscription": result.subscription, "created": result.created}).data
+        return Response(body, status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)
+
+    def handle_exception(self, exc):
+        response = super().handle_exception(exc)
+        if isinstance(exc, AlertRateLimited):
+            response["Retry-After"] = str(exc.retry_after)
+        return response
