@@ -1,4 +1,4 @@
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -7,6 +7,25 @@ from alerts.enums import AlertChannel
 from alerts.exceptions import AlertRateLimited
 from alerts.services.subscriptions import back_in_stock_subscribe, back_in_stock_subscribe_for_action
 from conversations.authentication import action_from_request, conversation_from_request
+
+ERROR = inline_serializer(
+    "AlertErrorBody",
+    {
+        "error": inline_serializer(
+            "AlertErrorDetail",
+            {"code": serializers.CharField(), "detail": serializers.CharField(), "fields": serializers.DictField()},
+        )
+    },
+)
+
+
+class BackInStockSubscriptionSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    status = serializers.CharField(help_text="pending (confirm by the link sent) or active")
+    channel = serializers.CharField()
+    contact = serializers.CharField(help_text="As stored: lower-cased email, E.164 phone, or the conversation id")
+    psNumber = serializers.CharField(source="product.ps_number")
+    created_at = serializers.DateTimeField()
 
 
 def client_ip(request) -> str:
@@ -39,15 +58,7 @@ class BackInStockSubscriptionCreateApi(APIView):
             return attrs  # the contact is checked (and normalised) for its channel by the service
 
     class OutputSerializer(serializers.Serializer):
-        class SubscriptionSerializer(serializers.Serializer):
-            id = serializers.CharField()
-            status = serializers.CharField(help_text="pending (confirm by the link sent) or active")
-            channel = serializers.CharField()
-            contact = serializers.CharField(help_text="As stored: lower-cased email, E.164 phone, conversation id")
-            psNumber = serializers.CharField(source="product.ps_number")
-            created_at = serializers.DateTimeField()
-
-        subscription = SubscriptionSerializer()
+        subscription = BackInStockSubscriptionSerializer()
         created = serializers.BooleanField()
 
     @extend_schema(
@@ -55,10 +66,12 @@ class BackInStockSubscriptionCreateApi(APIView):
         responses={
             201: OutputSerializer,
             200: OpenApiResponse(OutputSerializer, description="The live subscription that already existed."),
-            400: OpenApiResponse(description="contact_invalid, channel_unavailable, conversation_required, invalid"),
-            404: OpenApiResponse(description="product_not_found, action_not_found"),
-            409: OpenApiResponse(description="product_in_stock (buy it now), action_not_clickable"),
-            429: OpenApiResponse(description="rate_limited (per IP or per contact); Retry-After says when"),
+            400: OpenApiResponse(
+                ERROR, description="contact_invalid, channel_unavailable, conversation_required, invalid"
+            ),
+            404: OpenApiResponse(ERROR, description="product_not_found, action_not_found"),
+            409: OpenApiResponse(ERROR, description="product_in_stock (buy it now), action_not_clickable"),
+            429: OpenApiResponse(ERROR, description="rate_limited (per IP or per contact); Retry-After says when"),
         },
         tags=["alerts"],
         summary="Subscribe to a back-in-stock alert",

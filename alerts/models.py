@@ -1,6 +1,7 @@
 from django.db import models
 
 from alerts.enums import AlertChannel, NoticeStatus, RoundStatus, SubscriptionStatus
+from catalog.models import Product
 from core.ids import new_id
 from core.models import TimeStampedModel
 
@@ -109,3 +110,21 @@ class AlertNotice(TimeStampedModel):
 
     def __str__(self):
         return f"{self.subscription_id} @ {self.restock_key} ({self.status})"
+
+
+class PendingOptIn(BackInStockSubscription):
+    """Subscriptions waiting for their double opt-in (an admin list of its own)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "pending opt-in"
+        verbose_name_plural = "pending opt-ins"
+
+
+class PartAlertSummary(Product):
+    """Parts with their back-in-stock subscribers counted (the admin's "subscriptions by part")."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "part with subscribers"
+        verbose_name_plural = "subscriptions by part"

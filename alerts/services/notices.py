@@ -429,19 +429,26 @@ def alert_notices_notify_now(*, subscriptions) -> tuple[int, int]:
     return len(created), skipped
 
 
-def alert_notices_resend(*, since, include_cancelled: bool = False) -> tuple[int, int]:
-    """Failed notices since `since` go back to pending and to the workers, when their subscriber is
-    still waiting and the part is in stock. Returns (queued, skipped)."""
+def alert_notices_resend(*, since=None, notices=None, include_cancelled: bool = False) -> tuple[int, int]:
+    """Failed notices (changed since `since`, or the given queryset) go back to pending and to the
+    workers, when their subscriber is still waiting and the part is in stock. Returns (queued, skipped)."""
     statuses = [NoticeStatus.FAILED] + ([NoticeStatus.CANCELLED] if include_cancelled else [])
-    candidates = AlertNotice.objects.filter(status__in=statuses, updated_at__gte=since).select_related(
-        "subscription__product"
-    )
+    candidates = notices if notices is not None else AlertNotice.objects.all()
+    candidates = candidates.filter(status__in=statuses)
+    if since is not None:
+        candidates = candidates.filter(updated_at__gte=since)
     queued: list[int] = []
     skipped = 0
     with transaction.atomic():
-        for notice in candidates.select_for_update(of=("self",)).order_by("id"):
+        rows = candidates.select_for_update(of=("self",)).select_related("subscription__product").order_by("id")
+        for notice in rows:
             subscription = notice.subscription
-            if subscription.status != SubscriptionStatus.ACTIVE or not subscription.product.in_stock:
+            busy = (
+                subscription.notices.exclude(pk=notice.pk)
+                .filter(status__in=(NoticeStatus.PENDING, NoticeStatus.SENDING, NoticeStatus.SENT))
+                .exists()
+            )
+            if subscription.status != SubscriptionStatus.ACTIVE or not subscription.product.in_stock or busy:
                 skipped += 1
                 continue
             queued.append(notice.pk)
