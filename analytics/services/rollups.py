@@ -259,7 +259,7 @@ def analytics_rollups_refresh(*, now: datetime | None = None) -> RefreshResult:
             usage_from = first.astimezone(UTC).date() if first else yesterday
         for day in _dates(min(usage_from, yesterday), today):
             _usage_day_rebuild(day)
-        count = hi - lo
+        count = new.count()
         state.last_event_id = hi
         state.complete_through = yesterday
         state.refreshed_at = now
@@ -331,5 +331,9 @@ def analytics_rollups_rebuild(
         if progress:
             progress(1)
     return RefreshResult(
-        ran=True, events=hi, days=len(event_days), conversations_days=len(cohort_days), last_event_id=hi
+        ran=True,
+        events=Event.objects.filter(id__lte=hi).count(),
+        days=len(event_days),
+        conversations_days=len(cohort_days),
+        last_event_id=hi,
     )

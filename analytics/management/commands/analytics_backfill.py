@@ -29,7 +29,7 @@ class Command(BaseCommand):
             bar.close()
         self.stdout.write(
             self.style.SUCCESS(
-                f"Rolled up {result.days} day(s) of events (through event id {result.last_event_id}) "
+                f"Rolled up {result.events} events over {result.days} day(s) (through event id {result.last_event_id}) "
                 f"and {result.conversations_days} cohort day(s) of the funnel."
             )
         )
