@@ -1,0 +1,196 @@
+"""Claim-then-send: what the subscriber gets, and that nobody gets it twice."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.core import mail
+from django.test import Client
+from django.utils import timezone
+
+from alerts.enums import NoticeStatus
+from alerts.models import AlertNotice, BackInStockSubscription, RestockRound
+from alerts.services.notices import alert_notices_claim, alert_notices_send, alerts_reconcile
+from analytics.models import Event
+from conversations.models import Message
+from core import realtime
+
+
+def make_notices(product, subs, key="PS11750057:restock:1"):
+    return [AlertNotice.objects.create(subscription=sub, restock_key=key, channel=sub.channel).pk for sub in subs]
+
+
+@pytest.mark.django_db
+def test_the_email_carries_the_part_and_a_working_one_click_unsubscribe(out_of_stock, subscribe, restock):
+    (sub,) = subscribe(out_of_stock, 1)
+    restock(out_of_stock, 4)
+
+    (email,) = mail.outbox
+    assert email.subject == "Back in stock: Dishwasher Upper Rack Adjuster (PS11750057)"
+    assert "24.99 USD" in email.body
+    html = email.alternatives[0][0]
+    unsubscribe = email.extra_headers["List-Unsubscribe"].strip("<>")
+    assert unsubscribe in email.body and unsubscribe in html
+    assert email.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    notice = AlertNotice.objects.get()
+    assert email.extra_headers["Message-ID"].startswith(f"<alert-{notice.pk}@")
+
+    path = re.sub(r"^https?://[^/]+", "", unsubscribe)
+    response = Client().post(path, {"List-Unsubscribe": "One-Click"})  # what a mail client does
+    assert response.status_code == 200 and b"You are unsubscribed" in response.content
+    sub.refresh_from_db()
+    assert sub.status == "unsubscribed"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_chat_subscriber_gets_an_alert_message_with_a_checkout_button_live(
+    out_of_stock, conversation_factory, settings
+):
+    from catalog.services.stock import product_stock_set
+
+    conversation, _ = conversation_factory()
+    sub = BackInStockSubscription.objects.create(
+        product=out_of_stock, channel="web", contact=conversation.id, conversation=conversation, status="active"
+    )
+    layer = get_channel_layer()
+    channel = async_to_sync(layer.new_channel)()
+    async_to_sync(layer.group_add)(realtime.conversation_group(conversation.id), channel)
+
+    product_stock_set(product=out_of_stock, quantity=3)  # commits; everything after runs eagerly
+
+    event = async_to_sync(layer.receive)(channel)
+    assert event["type"] == "alert.notified"
+    assert event["message"]["type"] == "alert_notified" and "back in stock" in event["message"]["content"]
+    (button,) = event["message"]["actions"]
+    assert button["type"] == "checkout_now" and button["payload"] == {"psNumber": "PS11750057", "quantity": 1}
+    assert button["requiresConfirmation"] is True
+    notice = AlertNotice.objects.get(subscription=sub)
+    assert notice.status == NoticeStatus.SENT and notice.action_id == button["id"]
+    stored = Message.objects.get(id=event["message"]["id"])
+    assert stored.metadata["alert_notice_id"] == notice.pk and stored.conversation_id == conversation.id
+    # Attribution: an order placed through this button points at the notice.
+    assert notice.action.alert_notices.get() == notice
+    sub.refresh_from_db()
+    assert sub.status == "notified"
+    assert Event.objects.filter(name="alert_notified", conversation_id=conversation.id).count() == 1
+
+
+@pytest.mark.django_db
+def test_a_notice_is_claimed_by_one_worker_only_and_a_dead_workers_claim_is_taken_over(
+    out_of_stock, subscribe, settings
+):
+    settings.ALERTS_CLAIM_LEASE_SECONDS = 60
+    subs = subscribe(out_of_stock, 3)
+    ids = make_notices(out_of_stock, subs)
+    _, claimed, _ = alert_notices_claim(notice_ids=ids)
+    assert claimed == ids
+    assert alert_notices_claim(notice_ids=ids)[1] == []  # held: a second worker gets nothing
+
+    result = alert_notices_send(notice_ids=ids)  # a redelivered task while the claim is alive
+    assert result.claimed == 0 and mail.outbox == []
+
+    AlertNotice.objects.filter(pk=ids[0]).update(claimed_at=timezone.now() - timedelta(seconds=61))
+    result = alert_notices_send(notice_ids=ids)  # the claim of a dead worker ran out: taken over
+    assert result.sent == 1 and [m.to[0] for m in mail.outbox] == [subs[0].contact]
+    assert AlertNotice.objects.get(pk=ids[0]).attempts == 2
+
+
+@pytest.mark.django_db
+def test_sending_a_batch_twice_sends_each_notice_once(out_of_stock, subscribe):
+    subs = subscribe(out_of_stock, 4)
+    ids = make_notices(out_of_stock, subs)
+    alert_notices_send(notice_ids=ids)
+    alert_notices_send(notice_ids=ids)
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(s.contact for s in subs)
+    assert Event.objects.filter(name="alert_notified").count() == 4
+
+
+@pytest.mark.django_db
+def test_nobody_is_told_twice_across_two_restocks_racing(out_of_stock, subscribe):
+    (sub,) = subscribe(out_of_stock, 1)
+    first = make_notices(out_of_stock, [sub], key="PS11750057:restock:1")
+    second = make_notices(out_of_stock, [sub], key="PS11750057:restock:2")
+    alert_notices_claim(notice_ids=first)  # round 1's worker holds it …
+    result = alert_notices_send(notice_ids=second)  # … so round 2's worker must not send
+    assert result.sent == 0 and result.cancelled == 1 and mail.outbox == []
+    assert AlertNotice.objects.get(pk=second[0]).status == NoticeStatus.CANCELLED
+
+
+@pytest.mark.django_db
+def test_unsubscribing_before_the_send_cancels_the_notice(out_of_stock, subscribe):
+    subs = subscribe(out_of_stock, 2)
+    ids = make_notices(out_of_stock, subs)
+    BackInStockSubscription.objects.filter(pk=subs[1].pk).update(status="unsubscribed")
+    alert_notices_send(notice_ids=ids)
+    assert [m.to[0] for m in mail.outbox] == [subs[0].contact]
+    assert AlertNotice.objects.get(pk=ids[1]).error == "The subscriber unsubscribed."
+
+
+@pytest.mark.django_db
+def test_retryable_failures_go_back_to_pending_and_fail_after_the_last_attempt(out_of_stock, subscribe, settings):
+    settings.WHATSAPP_TOKEN, settings.WHATSAPP_PHONE_NUMBER_ID = "token", "123"
+    settings.WHATSAPP_API_BASE = "http://127.0.0.1:9"  # nothing listens: a retryable connection error
+    sub = BackInStockSubscription.objects.create(
+        product=out_of_stock, channel="whatsapp", contact="+12025550143", status="active"
+    )
+    ids = make_notices(out_of_stock, [sub])
+    result = alert_notices_send(notice_ids=ids)
+    notice = AlertNotice.objects.get()
+    assert result.retry == 1 and notice.status == NoticeStatus.PENDING and "unreachable" in notice.error
+    AlertNotice.objects.filter(pk=notice.pk).update(attempts=4)
+    alert_notices_send(notice_ids=ids)
+    notice.refresh_from_db()
+    assert notice.status == NoticeStatus.FAILED and notice.attempts == 5
+    sub.refresh_from_db()
+    assert sub.status == "active"  # not told: still waiting (alerts_resend can try again)
+
+
+@pytest.mark.django_db
+def test_whatsapp_notices_go_through_the_outbound_adapter(out_of_stock, settings):
+    import httpx
+
+    from conversations.outbound import whatsapp
+
+    sent = []
+
+    def fake_post(url, json, headers, timeout):
+        sent.append((url, json, headers))
+        return httpx.Response(200, json={"messages": [{"id": "wamid.1"}]}, request=httpx.Request("POST", url))
+
+    settings.WHATSAPP_TOKEN, settings.WHATSAPP_PHONE_NUMBER_ID = "token", "123"
+    sub = BackInStockSubscription.objects.create(
+        product=out_of_stock, channel="whatsapp", contact="+12025550143", status="active"
+    )
+    ids = make_notices(out_of_stock, [sub])
+    original = whatsapp.httpx.post
+    whatsapp.httpx.post = fake_post
+    try:
+        alert_notices_send(notice_ids=ids)
+    finally:
+        whatsapp.httpx.post = original
+    ((url, body, headers),) = sent
+    assert url.endswith("/123/messages")
+    assert body["to"] == "12025550143" and "PS11750057" in body["text"]["body"]
+    assert "/alerts/unsubscribe/" in body["text"]["body"]
+    assert headers["Idempotency-Key"] == f"alert-{ids[0]}"
+    notice = AlertNotice.objects.get()
+    assert notice.status == NoticeStatus.SENT and notice.external_id == "wamid.1"
+
+
+@pytest.mark.django_db
+def test_reconcile_hands_abandoned_notices_back_and_marks_told_subscribers(
+    out_of_stock, subscribe, settings, django_capture_on_commit_callbacks
+):
+    settings.ALERTS_CLAIM_LEASE_SECONDS = 30
+    subs = subscribe(out_of_stock, 3)
+    ids = make_notices(out_of_stock, subs)
+    alert_notices_claim(notice_ids=ids)  # a worker claimed them and died
+    AlertNotice.objects.filter(pk__in=ids).update(claimed_at=timezone.now() - timedelta(seconds=31))
+    with django_capture_on_commit_callbacks(execute=True):
+        counts = alerts_reconcile()
+    assert counts["requeued"] == 3
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(s.contact for s in subs)
+    assert set(BackInStockSubscription.objects.values_list("status", flat=True)) == {"notified"}
+    assert RestockRound.objects.count() == 0
