@@ -4,6 +4,7 @@
 #   make lint    ruff check + ruff format --check;   make format   fixes what it can
 #   make bench   every bench/bench_*.py, figures in bench/results/<name>.json
 #   make worker / make beat   Celery worker / beat (when REDIS_URL or CELERY_BROKER_URL is set)
+#   make eval    the assistant's evaluation (intent, entities, grounded facts, scope, search recall@5)
 
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
@@ -16,10 +17,10 @@ PORT ?= 8000
 ARGS ?=
 CELERY_QUEUES ?= default,outbound,payments,llm,bulk
 
-.PHONY: help venv deps dev-deps run migrate seed operator test lint format bench worker beat
+.PHONY: help venv deps dev-deps run migrate seed operator test lint format bench worker beat eval
 
 help:
-	@sed -n '2,7p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,8p' Makefile | sed 's/^# \{0,1\}//'
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "Python 3.11 is needed (python3.11 or python3 on PATH)"; exit 1; }
@@ -74,3 +75,6 @@ format: dev-deps
 
 bench: dev-deps
 	$(BIN)/python bench/run.py $(ARGS)
+
+eval: dev-deps
+	$(BIN)/python -m conversations.assistant.eval $(ARGS)
