@@ -33,7 +33,7 @@ MONEY = re.compile(
     r"(?:(?:US)?\$|USD\s?|£|€)\s?(\d{1,6}(?:,\d{3})*(?:\.\d{1,2})?)|(\d{1,6}(?:\.\d{2}))\s?(?:USD|GBP|EUR|dollars)\b"
 )
 STOCK_CLAIM = re.compile(
-    r"\b(?:(?:is |are |currently |)(?:in stock(?: \(\d+ available\))?|out of stock|backordered|sold out|"
+    r"(?<!back )(?<!once it's )(?<!when it's )(?<!until it's )\b(?:(?:is |are |currently |)(?:in stock(?: \(\d+ available\))?|out of stock|backordered|sold out|"
     r"no longer available|available now)|\d+ (?:available|in stock|left))\b",
     re.I,
 )
@@ -41,7 +41,14 @@ COMPAT_CLAIM = re.compile(
     r"\b(PS\d{5,10})\b[^.\n]*?\b(?:is compatible with|fits|will fit|works with)\b(?: your)? ([A-Z0-9][A-Z0-9.-]{4,19})",
     re.I,
 )
-SENTENCE = re.compile(r"[^.!?\n]+[.!?]?|\n")
+# A sentence ends at . ! ? or a line break, but not at the point of "24.99" or "665.13223N410".
+SENTENCE = re.compile(r"(?:[^.!?\n]|\.(?=\d))+[.!?]?|\n|[.!?]")
+RELATIVE_AFTER = re.compile(r"^\s*(cheaper|less|more|difference|saving|off|extra|budget|or (less|more|under))\b", re.I)
+RELATIVE_BEFORE = re.compile(
+    r"\b(over|above|under|below|budget|within|orders?|save|saving|difference|up to|less than|more than|cheaper than)"
+    r"\s*(of\s*)?(your\s*)?$",
+    re.I,
+)
 NOT_FOUND = re.compile(r"\b(couldn'?t find|could not find|not in our catalogue|no part|doesn'?t exist|unknown)\b", re.I)
 SAFE_REPLY = (
     "I couldn't confirm that from our catalogue. Tell me the part's PS number or your model number and I'll "
@@ -171,6 +178,9 @@ def _ground_sentence(sentence, lookup, subject, user_numbers, report) -> tuple[s
         except ValueError:
             return match.group(0)
         before = sentence[: match.start()]
+        after = sentence[match.end() : match.end() + 30]
+        if RELATIVE_AFTER.search(after) or RELATIVE_BEFORE.search(before[-25:]):
+            return match.group(0)  # a difference, a budget or a threshold, not a part's price
         names = PS_TOKEN.findall(before)
         product = lookup.product(names[-1]) if names else target
         if product is None:
@@ -222,13 +232,13 @@ def _ground_sentence(sentence, lookup, subject, user_numbers, report) -> tuple[s
     return sentence, False
 
 
-def facts_check(content: str, parts: list[dict]) -> tuple[int, int, list[dict]]:
+def facts_check(content: str, parts: list[dict], *, user_text: str = "") -> tuple[int, int, list[dict]]:
     """(facts found, facts wrong, the wrong ones) in a reply: the evaluation's grounded-fact check."""
     probe = Draft(content=content, intent="", parts=[dict(p) for p in parts])
     total = len(PS_TOKEN.findall(content)) + len(MONEY.findall(content)) + len(STOCK_CLAIM.findall(content))
     total += len(COMPAT_CLAIM.findall(content))
     total += len(parts)
-    _, report = ground(probe)
+    _, report = ground(probe, user_text=user_text)
     wrong = list(report.corrections)
     for card in parts:
         product = catalog.product_get(ps_number=card.get("psNumber", ""))

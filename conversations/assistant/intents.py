@@ -81,7 +81,7 @@ _PATTERNS: list[tuple[str, re.Pattern]] = [
         COMPATIBILITY,
         re.compile(
             r"\b(compatible|compatibility|fits?|fitting|fit my|will it fit|work with|works with|work on|"
-            r"work in|right part for|match(es)? my|go with my|suitable for)\b",
+            r"work in|right part for|match(es)? my|(a )?match for|go with my|suitable for)\b",
             re.I,
         ),
     ),
@@ -98,7 +98,8 @@ _PATTERNS: list[tuple[str, re.Pattern]] = [
         PURCHASE,
         re.compile(
             r"\b(buy|purchase|order (it|one|this|that|them|two|\d+)|place an order|checkout|check out|"
-            r"add (it )?to (my )?cart|i('ll| will) take|i want (it|this|that|one|them)\b|i'?d like (it|one|to order)|"
+            r"add\b.{0,30}\bto (my |the )?(cart|basket)|i (want|need|'?d like|would like) (\d+|two|three|four|five|a couple)\b|"
+            r"i('ll| will) take|i want (it|this|that|one|them)\b|i'?d like (it|one|to order)|"
             r"get (it|one|this|that) for me|ready to pay|pay for it|proceed)\b",
             re.I,
         ),
@@ -131,7 +132,8 @@ _PATTERNS: list[tuple[str, re.Pattern]] = [
         TROUBLESHOOT,
         re.compile(
             r"\b(not working|doesn'?t work|isn'?t working|won'?t|will not|broken|broke|leak(ing|s)?|noisy|noise|"
-            r"loud|fix|repair|troubleshoot|diagnose|cracked|not (cooling|cold|draining|cleaning|making|dispensing|"
+            r"loud|fix|repair|troubleshoot|clicking|keeps (running|clicking|beeping|tripping)|runs constantly|dirty|"
+            r"tastes? (bad|funny|off|weird)|won'?t stay|diagnose|cracked|not (cooling|cold|draining|cleaning|making|dispensing|"
             r"drying|starting|filling|freezing|heating|spinning|latching|closing|turning on|running)|stopped|"
             r"problem|issue|fault|error code|blinking|smells?|warm|frost|ice buildup|too cold|dripping|puddle)\b",
             re.I,
@@ -146,6 +148,14 @@ _PATTERNS: list[tuple[str, re.Pattern]] = [
         ),
     ),
 ]
+
+# Checked before the ordered patterns: these phrasings decide on their own.
+INSTALL_FIRST = re.compile(r"\bhow (do|can|would|should) i (fit|put in|mount|attach)\b", re.I)
+RECOMMEND_FIRST = re.compile(
+    r"\b(which|what) (\w+ ){0,3}should i (buy|get|choose|order)\b|\bwhat should i (buy|get)\b|\brecommend|\bsuggest",
+    re.I,
+)
+COMPARE_HINT = re.compile(r"\b(or|better|vs\.?|versus|and)\b", re.I)
 
 SEARCHY = re.compile(
     r"\b(do you (have|sell|carry|stock)|looking for|need an?|i need|searching for|find( me)?|show me|"
@@ -170,26 +180,32 @@ def classify(
     has_domain: bool = True,
     previous: str = "",
     two_parts: bool = False,
+    part_words: bool = False,
+    budget: bool = False,
 ) -> str:
+    """`has_part`: a part named or referred to ("PS…", "it", "the first one", the page's part);
+    `part_words`: catalogue part words only ("a door gasket"); `has_symptom`: a known symptom."""
+    if INSTALL_FIRST.search(text):
+        return INSTALL
     intent = match(text)
+    if two_parts and COMPARE_HINT.search(text) and intent in (PRICE_STOCK, PRODUCT_INFO, RECOMMEND, PURCHASE, None):
+        return COMPARE
+    if RECOMMEND_FIRST.search(text) and intent in (PURCHASE, TROUBLESHOOT, PRICE_STOCK, RECOMMEND, None):
+        return RECOMMEND
     if intent == TROUBLESHOOT and has_part and not has_symptom:
         return PRODUCT_INFO
-    if intent == GREETING and (has_part or has_symptom):
+    if intent == GREETING and (has_part or has_symptom or part_words):
         intent = None
-    if intent == RECOMMEND and has_symptom:
-        return TROUBLESHOOT
-    if intent in (PRICE_STOCK, PRODUCT_INFO, None) and two_parts and re.search(r"\b(or|better)\b", text, re.I):
-        return COMPARE
     if intent is not None:
         return intent
     if FOLLOW_UP.search(text) and previous in CARRY_OVER:
         return previous
+    if has_part:
+        return PRODUCT_INFO
+    if part_words:
+        return SEARCH
     if has_symptom:
         return TROUBLESHOOT
-    if has_part:
-        return previous if previous in CARRY_OVER and FOLLOW_UP.search(text) else PRODUCT_INFO
-    if SEARCHY.search(text) and has_domain:
-        return SEARCH
     if has_domain:
         return SEARCH
     return OUT_OF_SCOPE

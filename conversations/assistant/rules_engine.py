@@ -114,9 +114,16 @@ class RulesEngine:
             or (model.appliance_type if model else None)
         )
         brand = entities.brand or (model.brand if model_from_message and model else "") or context.get("brand") or ""
+        symptom = catalog.symptom_match(text=norm, appliance_type=appliance_type)
+        from_words = False
         if product is None and not unknown_ps and part_words and not referenced:
-            product = self._part_by_words(norm, part_words, appliance_type, brand, model)
+            remembered = catalog.product_get(ps_number=context.get("psNumber") or page.get("psNumber") or "")
+            if remembered is not None and all(w in search_tokens(remembered.name) for w in part_words):
+                product = remembered  # "the door gasket" is the one we were talking about
+            else:
+                product = self._part_by_words(norm, part_words, appliance_type, brand, model)
             referenced = product is not None
+            from_words = referenced
         if product is None and not unknown_ps and not part_words:
             remembered = context.get("psNumber") or page.get("psNumber")
             if remembered:
@@ -124,7 +131,6 @@ class RulesEngine:
         if product is not None and not mentioned and appliance_type is None:
             appliance_type = product.appliance_type
 
-        symptom = catalog.symptom_match(text=norm, appliance_type=appliance_type)
         has_domain = bool(
             mentioned
             or unknown_ps
@@ -140,11 +146,13 @@ class RulesEngine:
         )
         intent = intents.classify(
             norm,
-            has_part=bool(mentioned or referenced or (entities.pronoun and product is not None)),
+            has_part=bool(mentioned or (referenced and not from_words) or (entities.pronoun and product is not None)),
             has_symptom=symptom is not None,
             has_domain=has_domain or bool(intents.match(norm)),
             previous=context.get("lastIntent", ""),
             two_parts=len(mentioned) >= 2 or (entities.ordinal is not None and len(mentioned) == 1),
+            part_words=bool(part_words) and not mentioned,
+            budget=entities.budget is not None,
         )
         if (entities.email or entities.phone) and context.get("lastIntent") == intents.NOTIFY:
             intent = (

@@ -18,6 +18,14 @@ _DISCOUNT = re.compile(
 )
 
 
+# General chat the shop does not do, whatever appliance it mentions.
+_CHITCHAT = re.compile(
+    r"\b(poem|joke|story|song|lyrics|movie|film|weather|capital of|football|soccer|basketball|election|"
+    r"president|recipe|horoscope|bitcoin|stock market|homework|\d+\s*[-+*/x]\s*\d+\s*(=|\?|$))",
+    re.I,
+)
+
+
 def scope_label() -> str:
     names = [t.replace("_", " ") for t in settings.PARLEY_SHOP_SCOPE]
     return " and ".join(names) if len(names) <= 2 else ", ".join(names[:-1]) + " and " + names[-1]
@@ -29,6 +37,8 @@ def refusal_reason(text: str, appliance_types: list[str]) -> str | None:
         return "injection"
     if _DISCOUNT.search(text):
         return "discount"
+    if _CHITCHAT.search(text):
+        return "general"
     allowed = set(settings.PARLEY_SHOP_SCOPE)
     if appliance_types and not (set(appliance_types) & allowed):
         return "appliance"
