@@ -53,8 +53,12 @@ def _parts_text(order: Order) -> str:
 def conversation_payment_confirmed(*, order: Order) -> None:
     if order.conversation_id is None:
         return
-    order = Order.objects.select_related("checkout_session", "discount_code").get(pk=order.pk)
-    conversation = Conversation.objects.get(pk=order.conversation_id)
+    order = (
+        Order.objects.select_related("checkout_session", "discount_code", "conversation")
+        .prefetch_related("lines")
+        .get(pk=order.pk)
+    )
+    conversation = order.conversation
     is_plan = order.checkout_session is not None and order.checkout_session.mode == "subscription"
     message = conversation_message_create(
         conversation=conversation,
