@@ -51,10 +51,29 @@ class EventDailyRollup(models.Model):
                 fields=["day", "name", "source", "action_type", "ps_number"], name="event_daily_rollup_key"
             )
         ]
-        indexes = [models.Index(fields=["day", "name"])]
+        indexes = [models.Index(fields=["day", "name"]), models.Index(fields=["ps_number", "day"])]
 
     def __str__(self):
         return f"{self.day} {self.name} {self.action_type} {self.ps_number}: {self.events}"
+
+
+class EventDailyTypeRollup(models.Model):
+    """The same counts without the part: a few dozen rows a day, for trends and action breakdowns
+    that are not filtered by part."""
+
+    day = models.DateField()
+    name = models.CharField(max_length=40, choices=EventName.choices)
+    source = models.CharField(max_length=10, choices=EventSource.choices)
+    action_type = models.CharField(max_length=64, blank=True)
+    events = models.BigIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["day", "name", "source", "action_type"], name="event_daily_type_rollup_key")
+        ]
+
+    def __str__(self):
+        return f"{self.day} {self.name} {self.action_type}: {self.events}"
 
 
 class ConversationFunnel(models.Model):

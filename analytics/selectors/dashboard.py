@@ -48,7 +48,14 @@ from django.utils import timezone
 
 from analytics.constants import FUNNEL_STEPS
 from analytics.enums import EventName, EventSource
-from analytics.models import Event, EventDailyRollup, FunnelDailyRollup, RollupState, UsageDailyRollup
+from analytics.models import (
+    Event,
+    EventDailyRollup,
+    EventDailyTypeRollup,
+    FunnelDailyRollup,
+    RollupState,
+    UsageDailyRollup,
+)
 from analytics.services.rollups import STATE_KEY, _step_flag, _usage_number, assistant_usage_queryset, day_bounds
 
 STEPS = [str(step) for step in FUNNEL_STEPS]
@@ -123,8 +130,10 @@ def event_counts(period: Period, split: _Split, *, names: list[str], group_by: t
     totals: dict[tuple, int] = defaultdict(int)
     dims = _dimension_filter(period)
     if split.rolled:
+        # Without the part in play the narrow rollup (no ps_number column) has far fewer rows.
+        rollup = EventDailyRollup if period.ps_number or "ps_number" in group_by else EventDailyTypeRollup
         rows = (
-            EventDailyRollup.objects.filter(dims, day__gte=split.rolled[0], day__lte=split.rolled[1], name__in=names)
+            rollup.objects.filter(dims, day__gte=split.rolled[0], day__lte=split.rolled[1], name__in=names)
             .values(*group_by)
             .annotate(n=Sum("events"))
             .values_list(*group_by, "n")

@@ -50,6 +50,7 @@ from analytics.models import (
     ConversationFunnel,
     Event,
     EventDailyRollup,
+    EventDailyTypeRollup,
     FunnelDailyRollup,
     RollupState,
     UsageDailyRollup,
@@ -115,6 +116,7 @@ def _exclusive(*, wait: bool) -> Iterator[bool]:
 def _event_day_rebuild(day: date) -> None:
     start, end = day_bounds(day)
     EventDailyRollup.objects.filter(day=day).delete()
+    EventDailyTypeRollup.objects.filter(day=day).delete()
     rows = (
         Event.objects.filter(occurred_at__gte=start, occurred_at__lt=end)
         .values("name", "source", "action_type", "ps_number")
@@ -122,6 +124,13 @@ def _event_day_rebuild(day: date) -> None:
         .values_list("day", "name", "source", "action_type", "ps_number", "events")
     )
     _insert_select(EventDailyRollup, ["day", "name", "source", "action_type", "ps_number", "events"], rows)
+    narrow = (
+        EventDailyRollup.objects.filter(day=day)
+        .values("day", "name", "source", "action_type")
+        .annotate(n=Sum("events"))
+        .values_list("day", "name", "source", "action_type", "n")
+    )
+    _insert_select(EventDailyTypeRollup, ["day", "name", "source", "action_type", "events"], narrow)
 
 
 def _step_flag(name: str):
@@ -289,7 +298,13 @@ def analytics_rollups_rebuild(
             state.complete_through = None
             state.last_event_id = 0
             state.save()
-            for model in (EventDailyRollup, ConversationFunnel, FunnelDailyRollup, UsageDailyRollup):
+            for model in (
+                EventDailyRollup,
+                EventDailyTypeRollup,
+                ConversationFunnel,
+                FunnelDailyRollup,
+                UsageDailyRollup,
+            ):
                 model.objects.all().delete()
         bounds = Event.objects.filter(id__lte=hi).aggregate(first=Min("occurred_at"), last=Max("occurred_at"))
         from conversations.models import Message
