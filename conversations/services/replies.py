@@ -1,6 +1,18 @@
-"""A customer speaks; the assistant answers. The one path every channel (REST, socket) takes."""
+"""A customer speaks; the assistant answers. The one path every channel (REST, socket) takes.
 
+Per-customer rate limits (PARLEY_RATE_LIMIT_PER_MINUTE / _PER_HOUR) refuse a message with
+`rate_limited` (HTTP 429 on REST, an `error` event on the socket) before anything is
+stored. The reply's id is reserved before drafting, so streamed `token` events
+(`{"type": "token", "message_id", "delta"}`) name the message they belong to; the final
+`message` event carries the grounded text, which replaces the streamed one.
+"""
+
+from datetime import timedelta
+from decimal import Decimal
+
+from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from actions.services.selection import actions_render_for_message, actions_select
 from actions.types import Prerequisites
@@ -9,9 +21,10 @@ from analytics.services import event_record
 from conversations.assistant import intents
 from conversations.assistant.engines import draft_reply
 from conversations.enums import Role
-from conversations.models import Conversation, Message
+from conversations.models import Conversation, Customer, Message, new_message_id
 from conversations.services.messages import conversation_message_create, message_content_clean, message_push
 from core import realtime
+from core.exceptions import RateLimited
 
 
 def _existing_exchange(conversation: Conversation, client_message_id: str) -> tuple[Message, Message | None] | None:
@@ -30,6 +43,50 @@ def _existing_exchange(conversation: Conversation, client_message_id: str) -> tu
     return user_message, reply
 
 
+def customer_rate_limit_check(*, customer_id: str) -> None:
+    """Refuse a message when the customer has sent too many recently (all their conversations).
+
+    Counted from stored messages, so every process and worker sees the same numbers."""
+    now = timezone.now()
+    recent = Message.objects.filter(conversation__customer_id=customer_id, role=Role.USER)
+    for limit, window, label in (
+        (settings.PARLEY_RATE_LIMIT_PER_MINUTE, timedelta(minutes=1), "minute"),
+        (settings.PARLEY_RATE_LIMIT_PER_HOUR, timedelta(hours=1), "hour"),
+    ):
+        if limit <= 0:
+            continue
+        times = list(
+            recent.filter(created_at__gte=now - window)
+            .order_by("-created_at")
+            .values_list("created_at", flat=True)[: limit + 1]
+        )
+        if len(times) >= limit:
+            retry_after = max(1, int((times[limit - 1] + window - now).total_seconds()) + 1)
+            raise RateLimited(
+                f"You've sent {limit} messages in the last {label}. Please wait {retry_after} seconds.",
+                fields={"retryAfter": [str(retry_after)]},
+            )
+
+
+def _history(conversation: Conversation, before_seq: int) -> list[dict]:
+    rows = (
+        Message.objects.filter(conversation=conversation, seq__lt=before_seq, role__in=[Role.USER, Role.ASSISTANT])
+        .order_by("-seq")
+        .values("role", "content")[:12]
+    )
+    return list(reversed(list(rows)))
+
+
+def _usage_total(previous: dict | None, usage: dict) -> dict:
+    previous = previous or {}
+    return {
+        "prompt_tokens": int(previous.get("prompt_tokens", 0)) + int(usage.get("prompt_tokens", 0)),
+        "completion_tokens": int(previous.get("completion_tokens", 0)) + int(usage.get("completion_tokens", 0)),
+        "cost_usd": float(Decimal(str(previous.get("cost_usd", 0))) + Decimal(str(usage.get("cost_usd", 0)))),
+        "replies": int(previous.get("replies", 0)) + 1,
+    }
+
+
 def customer_message_handle(
     *, conversation: Conversation, content, client_message_id: str = ""
 ) -> tuple[Message, Message]:
@@ -46,6 +103,7 @@ def customer_message_handle(
     if existing:
         user_message = existing[0]
     else:
+        customer_rate_limit_check(customer_id=conversation.customer_id)
         try:
             with transaction.atomic():
                 user_message = conversation_message_create(
@@ -59,15 +117,35 @@ def customer_message_handle(
                 raise
             return existing  # type: ignore[return-value]
 
-    realtime.send_now(realtime.conversation_group(conversation.id), {"type": "typing", "active": True})
+    group = realtime.conversation_group(conversation.id)
+    realtime.send_now(group, {"type": "typing", "active": True})
     conversation.refresh_from_db(fields=["context"])
-    draft = draft_reply(text=text, context=conversation.context, conversation_id=conversation.id)
+    reply_id = new_message_id()
+
+    def on_delta(delta: str) -> None:
+        realtime.send_now(group, {"type": "token", "message_id": reply_id, "delta": delta})
+
+    draft = draft_reply(
+        text=text,
+        context=conversation.context,
+        conversation_id=conversation.id,
+        history=_history(conversation, user_message.seq),
+        on_delta=on_delta,
+    )
+    usage = {
+        "prompt_tokens": int(draft.usage.get("prompt_tokens", 0)),
+        "completion_tokens": int(draft.usage.get("completion_tokens", 0)),
+        "cost_usd": float(draft.usage.get("cost_usd", 0.0)),
+    }
 
     with transaction.atomic():
         context = {**conversation.context, **draft.context}
+        context["usage"] = _usage_total(conversation.context.get("usage"), usage)
         Conversation.objects.filter(pk=conversation.pk).update(context=context)
         conversation.context = context
+        _contact_remember(conversation.customer_id, draft.context.get("contact"))
         reply = conversation_message_create(
+            message_id=reply_id,
             conversation=conversation,
             role=Role.ASSISTANT,
             content=draft.content,
@@ -77,10 +155,13 @@ def customer_message_handle(
                 "entities": draft.entities,
                 "engine": draft.engine,
                 "reply_to": user_message.id,
-                "usage": draft.usage,
+                "usage": usage,
+                "grounding": draft.grounding,
+                **({"fallback": draft.fallback} if draft.fallback else {}),
             },
             push=False,
         )
+        conversation.customer.refresh_from_db(fields=["email", "phone"])
         known = Prerequisites(
             model_number=context.get("modelNumber", ""),
             contact_known=bool(conversation.customer.email or conversation.customer.phone),
@@ -111,3 +192,17 @@ def customer_message_handle(
             lambda: realtime.send_now(realtime.conversation_group(conversation.id), {"type": "typing", "active": False})
         )
     return user_message, reply
+
+
+def _contact_remember(customer_id: str, contact: dict | None) -> None:
+    """A customer who gives an e-mail or phone in the chat can be told when a part is back."""
+    if not contact:
+        return
+    updates = {}
+    customer = Customer.objects.only("email", "phone").get(pk=customer_id)
+    if contact.get("email") and not customer.email:
+        updates["email"] = contact["email"][:254]
+    if contact.get("phone") and not customer.phone:
+        updates["phone"] = contact["phone"][:20]
+    if updates:
+        Customer.objects.filter(pk=customer_id).update(**updates)
