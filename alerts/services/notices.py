@@ -383,7 +383,7 @@ def _telemetry_record(*, notices: list[AlertNotice]) -> None:
                     event_id=f"alert_notified:{notice.pk}",
                     name=EventName.ALERT_NOTIFIED,
                     source=EventSource.SERVER,
-                    occurred_at=now,
+                    occurred_at=notice.sent_at or now,
                     conversation_id=notice.subscription.conversation_id or "",
                     action_type="",
                     ps_number=notice.subscription.product.ps_number,
@@ -479,10 +479,30 @@ def alerts_reconcile(*, grace_seconds: int = 60) -> dict:
     )
     with transaction.atomic():
         notices_enqueue_on_commit(notice_ids=orphans)
+    telemetry = _telemetry_backfill(since=now - timedelta(hours=1))
     told = BackInStockSubscription.objects.filter(
         status=SubscriptionStatus.ACTIVE, notices__status=NoticeStatus.SENT
     ).values_list("id", flat=True)
     marked = BackInStockSubscription.objects.filter(id__in=list(told)).update(
         status=SubscriptionStatus.NOTIFIED, notified_at=now, updated_at=now
     )
-    return {"waves": waves, "requeued": len(orphans), "marked_notified": marked}
+    return {"waves": waves, "requeued": len(orphans), "marked_notified": marked, "telemetry_backfilled": telemetry}
+
+
+def _telemetry_backfill(*, since) -> int:
+    """`alert_notified` for notices sent by a worker that died before its batch wrote the events."""
+    from analytics.models import Event
+
+    sent = list(
+        AlertNotice.objects.filter(status=NoticeStatus.SENT, sent_at__gte=since)
+        .select_related("subscription__product")
+        .order_by("id")[:50_000]
+    )
+    if not sent:
+        return 0
+    recorded = set(
+        Event.objects.filter(event_id__in=[f"alert_notified:{n.pk}" for n in sent]).values_list("event_id", flat=True)
+    )
+    missing = [notice for notice in sent if f"alert_notified:{notice.pk}" not in recorded]
+    _telemetry_record(notices=missing)
+    return len(missing)

@@ -64,7 +64,7 @@ def test_a_worker_killed_mid_batch_tells_every_subscriber_exactly_once(live_stac
         redis=True,
         celery_worker=True,
         extra_env={
-            "EMAIL_URL": f"filemail://{mail_dir}",
+            "EMAIL_URL": f"filemail:///{mail_dir}",  # django-environ drops one leading slash
             "PARLEY_TEST_OUTBOUND_DELAY_SECONDS": "0.15",  # slow sending, so the kill lands mid-batch
             "ALERTS_BATCH_SIZE": "8",
             "ALERTS_CLAIM_LEASE_SECONDS": "2",
