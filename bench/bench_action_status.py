@@ -227,10 +227,13 @@ def main() -> int:
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     want = min(hard, max(soft, 8192))
     resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
-    # No persistent connections: under ASGI each request runs in a thread of its own, and
-    # kept-alive connections pile up past PostgreSQL's max_connections at 50 decisions/s
-    # (Django's advice for ASGI). It costs the HTTP answer a connect, not the push measured.
-    env = {"DATABASE_CONN_MAX_AGE": os.environ.get("DATABASE_CONN_MAX_AGE", "0")}
+    # Django's psycopg pool, as production should run under ASGI (each request runs in a
+    # thread of its own: CONN_MAX_AGE connections pile up past PostgreSQL's max_connections at
+    # 50 decisions/s, and no pool means a PostgreSQL connect per request).
+    env = {
+        "DATABASE_POOL": os.environ.get("DATABASE_POOL", "1"),
+        "DATABASE_POOL_MAX": os.environ.get("DATABASE_POOL_MAX", "10"),
+    }
     with LiveStack(database="postgres", redis=True, celery_worker=WITH_WORKER, extra_env=env) as stack:
         second, second_base, second_log = start_second_daphne(stack)
         try:
