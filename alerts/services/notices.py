@@ -33,15 +33,16 @@ from __future__ import annotations
 import logging
 import time
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from alerts.delivery import AlertMessage, Sender, render
+from alerts.delivery import UNSUBSCRIBE_PLACEHOLDER, AlertMessage, Sender, render
 from alerts.enums import AlertChannel, NoticeStatus, SubscriptionStatus
 from alerts.exceptions import AlertError
 from alerts.models import AlertNotice, BackInStockSubscription
@@ -50,7 +51,6 @@ from alerts.tokens import unsubscribe_url
 logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
-_UNSUBSCRIBE_PLACEHOLDER = "https://parley.invalid/__unsubscribe__"
 
 
 class AlertDeliveryRetryable(AlertError):
@@ -160,16 +160,15 @@ class _Content:
         product = subscription.product
         key = (product.pk, subscription.channel)
         if key not in self._cache:
-            self._cache[key] = render("notice", _notice_context(product, unsubscribe=_UNSUBSCRIBE_PLACEHOLDER))
+            self._cache[key] = render("notice", _notice_context(product, unsubscribe=UNSUBSCRIBE_PLACEHOLDER))
         subject, text, html = self._cache[key]
-        link = unsubscribe_url(subscription.id)
         return AlertMessage(
             channel=subscription.channel,
             to=subscription.contact,
             subject=subject,
-            text=text.replace(_UNSUBSCRIBE_PLACEHOLDER, link),
-            html=html.replace(_UNSUBSCRIBE_PLACEHOLDER, link) if subscription.channel == AlertChannel.EMAIL else "",
-            unsubscribe_url=link,
+            text=text,
+            html=html if subscription.channel == AlertChannel.EMAIL else "",
+            unsubscribe_url=unsubscribe_url(subscription.id),
             idempotency_key=f"alert-{notice.pk}",
             conversation_id=subscription.conversation_id or "",
         )
@@ -303,7 +302,7 @@ def alert_notices_send(*, notice_ids: list[int]) -> BatchResult:
     content = _Content()
     telemetry: list[AlertNotice] = []
     plain_sent_subscriptions: list[str] = []
-    with Sender() as sender:
+    with Sender() as sender, _quick_commits():
         for index, notice in enumerate(notices):
             if time.monotonic() - renewed_at > lease / 3:
                 ours = _lease_renew(token=token, notice_ids=[n.pk for n in notices[index:]])
@@ -339,6 +338,24 @@ def alert_notices_send(*, notice_ids: list[int]) -> BatchResult:
     _subscriptions_mark_notified(subscription_ids=plain_sent_subscriptions)
     _telemetry_record(notices=telemetry)
     return result
+
+
+@contextmanager
+def _quick_commits():
+    """PostgreSQL: the per-message "sent" commits don't wait for the WAL flush (synchronous_commit
+    off, this session only). A committed row is visible at once, so a *worker* crash loses nothing;
+    only a crash of the database server itself could forget the last fraction of a second of
+    "sent" marks, and those notices would be sent again (at-least-once, as above)."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET synchronous_commit TO OFF")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("RESET synchronous_commit")
 
 
 def _record_delivered(*, notice: AlertNotice, token: str, external_id: str) -> bool:

@@ -194,3 +194,40 @@ def test_reconcile_hands_abandoned_notices_back_and_marks_told_subscribers(
     assert sorted(m.to[0] for m in mail.outbox) == sorted(s.contact for s in subs)
     assert set(BackInStockSubscription.objects.values_list("status", flat=True)) == {"notified"}
     assert RestockRound.objects.count() == 0
+
+
+def test_the_shared_mime_template_gives_the_message_django_would_build(settings):
+    import email
+
+    from django.core.mail import EmailMultiAlternatives
+
+    from alerts.delivery import UNSUBSCRIBE_PLACEHOLDER, AlertMessage, Sender
+
+    link = "http://shop.example/alerts/unsubscribe/abc:def"
+    message = AlertMessage(
+        channel="email",
+        to="ana@example.com",
+        subject="Back in stock: Ünïcode part",
+        text=f"Hello — it's back.\nUnsubscribe: {UNSUBSCRIBE_PLACEHOLDER}\n",
+        html=f'<p>Hello — <a href="{UNSUBSCRIBE_PLACEHOLDER}">unsubscribe</a></p>',
+        unsubscribe_url=link,
+        idempotency_key="alert-7",
+    )
+    fast = email.message_from_bytes(Sender()._prebuilt(message, key="alert-7", domain="parley.local"))
+    reference = EmailMultiAlternatives(
+        subject=message.subject,
+        body=message.personal(message.text),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[message.to],
+        headers={"Message-ID": "<alert-7@parley.local>", "List-Unsubscribe": f"<{link}>"},
+    )
+    reference.attach_alternative(message.personal(message.html), "text/html")
+    slow = email.message_from_bytes(reference.message().as_bytes())
+    for header in ("Subject", "From", "To", "Message-ID", "List-Unsubscribe"):
+        assert str(email.header.make_header(email.header.decode_header(fast[header]))) == str(
+            email.header.make_header(email.header.decode_header(slow[header]))
+        )
+    assert fast["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click" and fast["Date"]
+    fast_parts = [part.get_payload(decode=True) for part in fast.walk() if not part.is_multipart()]
+    slow_parts = [part.get_payload(decode=True) for part in slow.walk() if not part.is_multipart()]
+    assert fast_parts == slow_parts and link.encode() in fast_parts[0] and link.encode() in fast_parts[1]
