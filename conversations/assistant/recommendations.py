@@ -50,6 +50,9 @@ def recommend(
 ) -> RecommendationResult:
     pool = candidates if candidates is not None else catalog.product_search(query=query, limit=40)
     pool = [p for p in pool if p.is_active and (not allowed_types or p.appliance_type in allowed_types)]
+    strong = [p for p in pool if getattr(p, "match", "all_terms") not in ("any_term", "semantic")]
+    if strong:
+        pool = strong  # parts with every word asked for beat parts with some of them
     if appliance_type:
         pool = [p for p in pool if p.appliance_type == appliance_type] or pool
     fits = _fits(pool, appliance_model)
