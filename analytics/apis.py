@@ -184,7 +184,10 @@ class FunnelGetApi(_StaffApi):
 
     @extend_schema(
         parameters=_PERIOD_PARAMETERS,
-        responses={200: OutputSerializer, (200, "text/csv"): OpenApiResponse(description="One row per day.")},
+        responses={
+            (200, "application/json"): OutputSerializer,
+            (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="One row per day, then the total."),
+        },
         tags=["analytics"],
         summary="Conversion funnel per day and for the period (staff)",
     )
@@ -232,7 +235,10 @@ class DashboardGetApi(_StaffApi):
                 description="Which table the CSV holds (default daily).",
             ),
         ],
-        responses={200: OutputSerializer, (200, "text/csv"): OpenApiResponse(description="The chosen table.")},
+        responses={
+            (200, "application/json"): OutputSerializer,
+            (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="The table named by `report`."),
+        },
         tags=["analytics"],
         summary="Everything the operators' dashboard shows (staff)",
     )

@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.views.generic import TemplateView
 
-from analytics.models import EventDailyRollup
+from analytics.models import EventDailyTypeRollup
 
 
 @method_decorator(staff_member_required, name="dispatch")
@@ -17,7 +17,7 @@ class DashboardPageView(TemplateView):
         from actions.types import REGISTRY
 
         context = super().get_context_data(**kwargs)
-        seen = EventDailyRollup.objects.exclude(action_type="").values_list("action_type", flat=True).distinct()
+        seen = EventDailyTypeRollup.objects.exclude(action_type="").values_list("action_type", flat=True).distinct()
         context.update(
             shop_name=settings.PARLEY_SHOP_NAME,
             action_types=sorted(set(REGISTRY) | set(seen[:50])),
