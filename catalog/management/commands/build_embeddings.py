@@ -41,7 +41,9 @@ class Command(BaseCommand):
         done = dict(ProductEmbedding.objects.filter(embedder=embedder.name).values_list("product_id", "text_hash"))
         ids = list(Product.objects.filter(is_active=True).order_by("id").values_list("id", flat=True))
         total = len(ids)
-        embedded = skipped = 0
+        embedded = skipped = unique_embedded = 0
+        # Parts with identical text (common in generated or variant-heavy catalogues) share a vector.
+        known_vectors: dict[str, object] = {}
         started = time.perf_counter()
         bar = tqdm(total=total, unit="part", disable=no_progress, desc=f"embedding ({embedder.name})")
         try:
@@ -53,12 +55,16 @@ class Command(BaseCommand):
                 if limit:
                     todo = todo[: max(0, limit - embedded)]
                 if todo:
-                    unique = list(dict.fromkeys(texts[p.id] for p in todo))
+                    unique = [t for t in dict.fromkeys(texts[p.id] for p in todo) if t not in known_vectors]
                     try:
-                        vectors = embedder.embed(unique)
+                        vectors = embedder.embed(unique) if unique else []
                     except EmbeddingError as exc:
                         raise CommandError(f"{exc}; {embedded} parts were stored, re-run to resume") from exc
-                    by_text = {text: vectors[i] for i, text in enumerate(unique)}
+                    if len(known_vectors) > 50_000:
+                        known_vectors.clear()
+                    known_vectors.update({text: vectors[i] for i, text in enumerate(unique)})
+                    by_text = {texts[p.id]: known_vectors[texts[p.id]] for p in todo}
+                    unique_embedded += len(unique)
                     rows = [
                         ProductEmbedding(
                             product_id=p.id,
@@ -85,6 +91,6 @@ class Command(BaseCommand):
         seconds = time.perf_counter() - started
         rate = embedded / seconds if seconds > 0 else 0.0
         self.stdout.write(
-            f"embedded {embedded} parts, {skipped} already up to date, in {seconds:.1f}s ({rate:.0f} parts/s) "
-            f"with {embedder.name}"
+            f"embedded {embedded} parts ({unique_embedded} distinct texts), {skipped} already up to date, "
+            f"in {seconds:.1f}s ({rate:.0f} parts/s) with {embedder.name}"
         )
