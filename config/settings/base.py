@@ -271,6 +271,9 @@ ALERTS_WAVE_DELAY_SECONDS = env.int("ALERTS_WAVE_DELAY_SECONDS", default=1800)
 # one may take it over (a worker that died mid-batch).
 ALERTS_BATCH_SIZE = env.int("ALERTS_BATCH_SIZE", default=200)
 ALERTS_CLAIM_LEASE_SECONDS = env.int("ALERTS_CLAIM_LEASE_SECONDS", default=120)
+# Sent emails recorded per database statement (PostgreSQL). 1 = each at once: a worker killed
+# mid-batch repeats at most the one message it was sending; N trades up to N repeats for speed.
+ALERTS_RECORD_EVERY = env.int("ALERTS_RECORD_EVERY", default=1)
 # Phone numbers written without a country code are read as this region's.
 ALERTS_DEFAULT_PHONE_REGION = env("ALERTS_DEFAULT_PHONE_REGION", default="US")
 
