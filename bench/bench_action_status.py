@@ -24,6 +24,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import multiprocessing
 import os
 import resource
 import subprocess
@@ -182,30 +183,21 @@ async def run(stack: LiveStack, bases: list[str], api_token: str, rows: list[dic
         )
     await asyncio.sleep(2.0)
 
-    # 2. Decisions at a steady rate, open loop.
-    errors: list[str] = []
-    http = [httpx.AsyncClient(base_url=b, headers={"Authorization": f"Token {api_token}"}, timeout=30) for b in bases]
-
-    async def decide(i: int, row: dict):
-        try:
-            response = await http[i % 2].post(f"/api/actions/{row['action']}/feedback", json={"decision": "approved"})
-            if response.status_code != 200:
-                errors.append(f"{response.status_code} {response.text[:200]}")
-        except httpx.HTTPError as exc:
-            errors.append(repr(exc))
-
-    start = time.perf_counter()
-    posts = []
-    for i, row in enumerate(rows):
-        await asyncio.sleep(max(0.0, start + i / RATE - time.perf_counter()))
-        posts.append(asyncio.create_task(decide(i, row)))
-    await asyncio.gather(*posts)
-    sent_seconds = time.perf_counter() - start
+    # 2. Decisions at a steady rate, open loop, from a process of their own (so the HTTP
+    # client does not share this event loop with the sockets whose frames are timed).
+    spawn = multiprocessing.get_context("spawn")  # a fork would inherit this running event loop
+    results = spawn.Queue()
+    sender = spawn.Process(
+        target=send_decisions, args=(bases, api_token, [row["action"] for row in rows], RATE, results)
+    )
+    sender.start()
+    while results.empty() and sender.is_alive():
+        await asyncio.sleep(0.2)
+    errors, sent_seconds = results.get(timeout=5) if not results.empty() else (["the sender process died"], 1.0)
+    sender.join(5)
     deadline = time.monotonic() + 10
     while len(latencies) < len(rows) - len(errors) and time.monotonic() < deadline:
         await asyncio.sleep(0.1)
-    for client_http in http:
-        await client_http.aclose()
     for socket in sockets:
         await socket.close()
     for task in tasks:
@@ -217,6 +209,38 @@ async def run(stack: LiveStack, bases: list[str], api_token: str, rows: list[dic
         "errors": errors,
         "achieved_rate": len(rows) / sent_seconds,
     }
+
+
+def send_decisions(bases: list[str], api_token: str, action_ids: list[str], rate: float, results) -> None:
+    """In a child process: POST one decision per action at `rate` per second, alternating servers."""
+
+    async def go():
+        errors: list[str] = []
+        http = [
+            httpx.AsyncClient(base_url=b, headers={"Authorization": f"Token {api_token}"}, timeout=30) for b in bases
+        ]
+
+        async def decide(i: int, action_id: str):
+            try:
+                response = await http[i % 2].post(f"/api/actions/{action_id}/feedback", json={"decision": "approved"})
+                if response.status_code != 200:
+                    errors.append(f"{response.status_code} {response.text[:200]}")
+            except httpx.HTTPError as exc:
+                errors.append(repr(exc))
+
+        start = time.perf_counter()
+        posts = []
+        for i, action_id in enumerate(action_ids):
+            await asyncio.sleep(max(0.0, start + i / rate - time.perf_counter()))
+            posts.append(asyncio.create_task(decide(i, action_id)))
+        await asyncio.gather(*posts)
+        sent_seconds = time.perf_counter() - start
+        for client in http:
+            await client.aclose()
+        return errors, sent_seconds
+
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    results.put(asyncio.run(go()))
 
 
 def main() -> int:
