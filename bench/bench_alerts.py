@@ -27,6 +27,7 @@ from core.testing.live import LiveStack
 N = int(os.environ.get("BENCH_ALERTS_N", "10000"))
 TIMEOUT = float(os.environ.get("BENCH_ALERTS_TIMEOUT", "180"))
 BATCH = os.environ.get("BENCH_ALERTS_BATCH", "500")
+RECORD_EVERY = os.environ.get("BENCH_ALERTS_RECORD_EVERY", "1")  # the default: each sent email recorded at once
 
 SETUP = """
 from catalog.models import Product
@@ -54,7 +55,7 @@ def main() -> int:
         print("bench_alerts needs DATABASE_URL=postgres://… and REDIS_URL", file=sys.stderr)
         return 1
     mail_dir = Path(tempfile.mkdtemp(prefix="parley-bench-alerts-mail-"))
-    env = {"EMAIL_URL": f"filemail:///{mail_dir}", "ALERTS_BATCH_SIZE": BATCH}
+    env = {"EMAIL_URL": f"filemail:///{mail_dir}", "ALERTS_BATCH_SIZE": BATCH, "ALERTS_RECORD_EVERY": RECORD_EVERY}
     with LiveStack(database="postgres", redis=True, celery_worker=True, extra_env=env) as stack:
         stack.run_manage("shell", "-c", SETUP.format(n=N))
         out = stack.run_manage("shell", "-c", RESTOCK.format(n=N))
@@ -98,12 +99,21 @@ def main() -> int:
     write_result(
         "alerts",
         figures,
-        environment(db="postgresql", broker="redis", workers=1, pool="solo", batch_size=int(BATCH)),
+        environment(
+            db="postgresql",
+            broker="redis",
+            workers=1,
+            pool="solo",
+            batch_size=int(BATCH),
+            record_every=int(RECORD_EVERY),
+        ),
         method={
             "subscribers": N,
             "workers": 1,
             "concurrency": 1,
             "email_backend": "filebased",
+            "batch_size": int(BATCH),
+            "record_every": int(RECORD_EVERY),
             "clock": "stock write committed -> max(sent_at) of the notices",
         },
     )

@@ -196,12 +196,38 @@ def notice_chat_text(product) -> str:
 # --- record -----------------------------------------------------------------------------
 
 
+_RECORD_SENT_SQL = (
+    f"UPDATE {AlertNotice._meta.db_table} SET status = %s, sent_at = %s, updated_at = %s, external_id = %s, "  # noqa: S608
+    "error = '' WHERE id = %s AND claim_token = %s AND status = %s"
+)
+
+
 def _record_sent(*, notice: AlertNotice, token: str, external_id: str) -> bool:
+    """One statement, one commit, straight after the send (the hot path of a fan-out: plain SQL)."""
     now = timezone.now()
-    updated = AlertNotice.objects.filter(pk=notice.pk, claim_token=token, status=NoticeStatus.SENDING).update(
-        status=NoticeStatus.SENT, sent_at=now, external_id=external_id[:200], error="", updated_at=now
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _RECORD_SENT_SQL,
+            [NoticeStatus.SENT, now, now, external_id[:200], notice.pk, token, NoticeStatus.SENDING],
+        )
+        return cursor.rowcount == 1
+
+
+def _record_sent_many(*, token: str, rows: list[tuple[AlertNotice, str, object]]) -> set[int]:
+    """PostgreSQL, ALERTS_RECORD_EVERY > 1: several sent notices recorded in one statement."""
+    values = ", ".join(["(%s, %s::timestamptz, %s)"] * len(rows))
+    params: list = []
+    for notice, external_id, sent_at in rows:
+        params += [notice.pk, sent_at, external_id[:200]]
+    table = AlertNotice._meta.db_table
+    sql = (
+        f"UPDATE {table} AS n SET status = %s, sent_at = v.sent_at, updated_at = v.sent_at, "  # noqa: S608
+        f"external_id = v.external_id, error = '' FROM (VALUES {values}) AS v(id, sent_at, external_id) "
+        "WHERE n.id = v.id AND n.claim_token = %s AND n.status = %s RETURNING n.id"
     )
-    return bool(updated)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [NoticeStatus.SENT, *params, token, NoticeStatus.SENDING])
+        return {row[0] for row in cursor.fetchall()}
 
 
 @transaction.atomic
@@ -302,6 +328,27 @@ def alert_notices_send(*, notice_ids: list[int]) -> BatchResult:
     content = _Content()
     telemetry: list[AlertNotice] = []
     plain_sent_subscriptions: list[str] = []
+    record_every = max(1, settings.ALERTS_RECORD_EVERY)
+    unrecorded: list[tuple[AlertNotice, str, object]] = []
+
+    def done(notice: AlertNotice) -> None:
+        result.sent += 1
+        result.sent_ids.append(notice.pk)
+        telemetry.append(notice)
+        if notice.subscription.conversation_id is None:
+            plain_sent_subscriptions.append(notice.subscription_id)
+
+    def flush() -> None:
+        if not unrecorded:
+            return
+        recorded = _record_sent_many(token=token, rows=unrecorded)
+        for notice, _, _ in unrecorded:
+            if notice.pk in recorded:
+                done(notice)
+            else:
+                result.lost_claims += 1
+        unrecorded.clear()
+
     with Sender() as sender, _quick_commits():
         for index, notice in enumerate(notices):
             if time.monotonic() - renewed_at > lease / 3:
@@ -326,15 +373,17 @@ def alert_notices_send(*, notice_ids: list[int]) -> BatchResult:
                 else:
                     result.failed += 1
                 continue
-            recorded = _record_delivered(notice=notice, token=token, external_id=delivery.external_id)
-            if recorded:
-                result.sent += 1
-                result.sent_ids.append(notice.pk)
-                telemetry.append(notice)
-                if subscription.conversation_id is None:
-                    plain_sent_subscriptions.append(subscription.id)
+            if subscription.conversation_id is None and record_every > 1 and connection.vendor == "postgresql":
+                unrecorded.append((notice, delivery.external_id, timezone.now()))
+                if len(unrecorded) >= record_every:
+                    flush()
+                continue
+            flush()
+            if _record_delivered(notice=notice, token=token, external_id=delivery.external_id):
+                done(notice)
             else:
                 result.lost_claims += 1
+        flush()
     _subscriptions_mark_notified(subscription_ids=plain_sent_subscriptions)
     _telemetry_record(notices=telemetry)
     return result

@@ -98,12 +98,18 @@ def test_a_notice_is_claimed_by_one_worker_only_and_a_dead_workers_claim_is_take
 
 
 @pytest.mark.django_db
-def test_sending_a_batch_twice_sends_each_notice_once(out_of_stock, subscribe):
+@pytest.mark.parametrize("record_every", [1, 3])  # 3: grouped "sent" statements (PostgreSQL)
+def test_sending_a_batch_twice_sends_each_notice_once(out_of_stock, subscribe, settings, record_every):
+    settings.ALERTS_RECORD_EVERY = record_every
     subs = subscribe(out_of_stock, 4)
     ids = make_notices(out_of_stock, subs)
+    first = alert_notices_send(notice_ids=ids)
     alert_notices_send(notice_ids=ids)
-    alert_notices_send(notice_ids=ids)
+    assert first.sent == 4 and sorted(first.sent_ids) == sorted(ids)
     assert sorted(m.to[0] for m in mail.outbox) == sorted(s.contact for s in subs)
+    assert set(AlertNotice.objects.values_list("status", flat=True)) == {NoticeStatus.SENT}
+    assert all(n.external_id.startswith(f"<alert-{n.pk}@") for n in AlertNotice.objects.all())
+    assert set(BackInStockSubscription.objects.values_list("status", flat=True)) == {"notified"}
     assert Event.objects.filter(name="alert_notified").count() == 4
 
 
