@@ -89,6 +89,15 @@ class _Lookup:
     def __init__(self):
         self.cache: dict[str, object] = {}
 
+    def prefetch(self, ps_numbers) -> None:
+        """One query for every canonical PS number the reply names (most of them)."""
+        from catalog.models import Product
+
+        keys = {re.sub(r"[\s-]", "", str(t).upper()) for t in ps_numbers if t} - set(self.cache)
+        if keys:
+            for product in Product.objects.filter(ps_number__in=keys):
+                self.cache[product.ps_number.upper()] = product
+
     def product(self, token: str):
         key = re.sub(r"[\s-]", "", token.upper())
         if key not in self.cache:
@@ -99,6 +108,7 @@ class _Lookup:
 def ground(draft: Draft, *, user_text: str = "") -> tuple[Draft, GroundingReport]:
     report = GroundingReport()
     lookup = _Lookup()
+    lookup.prefetch([*PS_TOKEN.findall(draft.content or ""), *(c.get("psNumber", "") for c in draft.parts or [])])
     user_numbers = {re.sub(r"[\s-]", "", t.upper()) for t in PS_TOKEN.findall(user_text or "")}
     user_numbers |= {t.upper() for t in CODE_TOKEN.findall(user_text or "")}
     # The parts the reply is about: its cards, then what it names.

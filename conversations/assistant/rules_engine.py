@@ -16,6 +16,7 @@ from django.conf import settings
 
 from actions.services.selection import ActionProposal
 from catalog import selectors as catalog
+from catalog.models import Compatibility
 from catalog.search.engine import catalogue_vocabulary
 from catalog.search.text import tokens as search_tokens
 from catalog.serializers import product_card
@@ -63,8 +64,7 @@ class RulesEngine:
     # --- understanding ------------------------------------------------------------
 
     def understand(self, *, text: str, context: dict) -> Understanding:
-        brands, name_terms = catalogue_vocabulary()
-        extra = frozenset(w for w in name_terms if w.isalpha()) | frozenset(b.lower() for b in brands)
+        brands, name_terms, extra = _vocabulary()
         norm = normalise(text, extra_words=extra)
         entities = extract(norm, brands=brands)
         page = context.get("page") or {}
@@ -187,11 +187,12 @@ class RulesEngine:
         if not candidates:
             return None
         if model is not None:
-            fitting = [
-                p for p in candidates if catalog.compatibility_check(product=p, appliance_model=model).level == "yes"
-            ]
-            if fitting:
-                candidates = fitting
+            fit_ids = set(
+                Compatibility.objects.filter(
+                    appliance_model=model, product_id__in=[p.pk for p in candidates]
+                ).values_list("product_id", flat=True)
+            )
+            candidates = [p for p in candidates if p.pk in fit_ids] or candidates
         if brand:
             candidates = [p for p in candidates if p.brand.lower() == brand.lower()] or candidates
         return candidates[0]
@@ -712,6 +713,19 @@ class RulesEngine:
                 {"psNumber": product.ps_number, "applianceType": product.appliance_type},
             ),
         ]
+
+
+_vocabulary_cache: dict = {}
+
+
+def _vocabulary():
+    """(brands, part-name words, the extra words spelling correction knows), rebuilt with the index."""
+    brands, name_terms = catalogue_vocabulary()
+    key = (id(name_terms), brands)
+    if _vocabulary_cache.get("key") != key:
+        extra = frozenset(w for w in name_terms if w.isalpha()) | frozenset(b.lower() for b in brands)
+        _vocabulary_cache.update(key=key, value=(brands, name_terms, extra))
+    return _vocabulary_cache["value"]
 
 
 def _legacy(u) -> dict:
