@@ -118,5 +118,13 @@ def search_products(*, query: str, limit: int = 10, semantic: bool = True) -> li
     return results
 
 
+def catalogue_vocabulary() -> tuple[tuple[str, ...], frozenset[str]]:
+    """(brands, words of part names and categories) of the active catalogue, from the index."""
+    from catalog.search.lexical import cache
+
+    index = cache.get()
+    return index.brands, index.name_terms
+
+
 def product_search(*, query: str, limit: int = 10) -> list[Product]:
     return search_products(query=query, limit=limit)

@@ -69,6 +69,10 @@ class LexicalIndex:
             idf = math.log(1 + (self.size - len(docs) + 0.5) / (len(docs) + 0.5))
             self.postings[term] = (idx, (idf * tf * (K1 + 1) / (tf + norm[idx])).astype(np.float32))
         self.vocabulary = sorted(self.postings)
+        # What the assistant recognises as "talking about the catalogue": brands and the words
+        # of part names and categories.
+        self.brands = tuple(sorted({row[3] for row in rows if row[3]}))
+        self.name_terms = frozenset(t for row in rows for value in (row[1], row[2]) for t in tokens(value))
         self._corrections: dict[str, str | None] = {}
 
     def correct(self, term: str) -> str | None:
@@ -107,6 +111,7 @@ class LexicalIndex:
         want = len(resolved)
         return [LexicalHit(int(self.ids[i]), float(scores[i]), int(matched[i]), want) for i in top]
 
+
 class _Cache:
     """One index per process, rebuilt when the catalogue's text changes."""
 
@@ -135,9 +140,7 @@ class _Cache:
 
         if self.version is None or version[0] != self.version[0] or self.version[1] is None or version[1] is None:
             return False
-        changed = Product.objects.filter(updated_at__gt=self.version[1]).values_list("id", *_FIELDS, "is_active")[
-            :1001
-        ]
+        changed = Product.objects.filter(updated_at__gt=self.version[1]).values_list("id", *_FIELDS, "is_active")[:1001]
         changed = list(changed)
         if len(changed) > 1000:
             return False
