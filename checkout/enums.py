@@ -34,6 +34,7 @@ class OrderStatus(models.TextChoices):
 class OrderSource(models.TextChoices):
     CONVERSATIONAL = "conversational", "Conversational"
     TRADITIONAL = "traditional", "Traditional"
+    AGENTIC = "agentic", "Agentic (an AI agent platform)"
 
 
 class WebhookStatus(models.TextChoices):

@@ -4,7 +4,15 @@ from functools import cache
 
 from django.conf import settings
 
-from checkout.providers.base import CheckoutRequest, CheckoutResult, PaymentProvider, RefundRequest, RefundResult
+from checkout.providers.base import (
+    ChargeResult,
+    CheckoutRequest,
+    CheckoutResult,
+    DelegatedChargeRequest,
+    PaymentProvider,
+    RefundRequest,
+    RefundResult,
+)
 
 
 @cache
@@ -47,3 +55,8 @@ def checkout_expire(*, provider: str, provider_ref: str) -> bool:
     if provider == "payment_link":
         return True
     return provider_for(provider).expire_checkout(provider_ref)
+
+
+def delegated_charge(request: DelegatedChargeRequest) -> ChargeResult:
+    """Charge an agent platform's delegated payment token with the configured provider."""
+    return payment_provider().charge_delegated(request)

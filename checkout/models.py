@@ -90,9 +90,15 @@ class CheckoutSession(TimeStampedModel):
     currency = models.CharField(max_length=3)
     subtotal = models.DecimalField(max_digits=12, decimal_places=2)
     discount_total = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0"))
+    shipping_total = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0"))
     amount_total = models.DecimalField(max_digits=12, decimal_places=2)
     discount_code = models.ForeignKey(DiscountCode, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    channel = models.CharField(
+        max_length=80, blank=True, help_text="Who sold it when not the chat: e.g. acp:chatgpt (an agent platform)."
+    )
     line_items = models.JSONField(default=list)
+    shipping_option = models.CharField(max_length=40, blank=True)
+    shipping_address = models.JSONField(default=dict, blank=True)
     plan = models.JSONField(default=dict, blank=True, help_text="The normalised plan payload (subscriptions).")
     url = models.URLField(max_length=1000, blank=True)
     expires_at = models.DateTimeField()
@@ -121,9 +127,15 @@ class Order(TimeStampedModel):
     )
     status = models.CharField(max_length=20, choices=OrderStatus.choices, default=OrderStatus.PAID, db_index=True)
     order_source = models.CharField(max_length=20, choices=OrderSource.choices, default=OrderSource.TRADITIONAL)
+    channel = models.CharField(
+        max_length=80, blank=True, db_index=True, help_text="The agent platform that sold it (acp:<slug>, gpt:<slug>)."
+    )
     currency = models.CharField(max_length=3)
     subtotal = models.DecimalField(max_digits=12, decimal_places=2)
     discount_total = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0"))
+    shipping_total = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0"))
+    shipping_option = models.CharField(max_length=40, blank=True)
+    shipping_address = models.JSONField(default=dict, blank=True)
     total = models.DecimalField(max_digits=12, decimal_places=2)
     refunded_total = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0"))
     discount_code = models.ForeignKey(

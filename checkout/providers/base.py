@@ -51,6 +51,8 @@ class PaymentProvider(Protocol):
 
     def refund(self, request: "RefundRequest") -> "RefundResult": ...
 
+    def charge_delegated(self, request: "DelegatedChargeRequest") -> "ChargeResult": ...
+
 
 @dataclass(frozen=True)
 class RefundRequest:
@@ -72,3 +74,39 @@ class RefundResult:
     currency: str = ""
     error: str = ""
     raw: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class DelegatedChargeRequest:
+    """Charge a payment credential an agent platform was granted by the buyer (ACP delegated payment).
+
+    Stripe: a shared payment token (`spt_…`) confirmed on a PaymentIntent. The offline test
+    provider: its own test tokens (`tok_test_…`, see `checkout/providers/test_provider.py`).
+    `authentication` is the agent's 3-D Secure result (ACP `authentication_result`), when any.
+    """
+
+    reference: str  # our CheckoutSession id
+    idempotency_key: str
+    token: str
+    amount: Decimal
+    currency: str
+    metadata: dict[str, str] = field(default_factory=dict)
+    authentication: dict | None = None
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class ChargeResult:
+    """`status`: succeeded | requires_authentication | declined | error (the provider could not be asked)."""
+
+    status: str
+    provider_ref: str = ""
+    amount: Decimal = Decimal("0")
+    currency: str = ""
+    error: str = ""
+    decline_code: str = ""
+    raw: dict = field(default_factory=dict)
+
+    @property
+    def is_success(self) -> bool:
+        return self.status == "succeeded"

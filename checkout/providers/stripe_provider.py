@@ -7,7 +7,14 @@ from decimal import Decimal
 import stripe
 from django.conf import settings
 
-from checkout.providers.base import CheckoutRequest, CheckoutResult, RefundRequest, RefundResult
+from checkout.providers.base import (
+    ChargeResult,
+    CheckoutRequest,
+    CheckoutResult,
+    DelegatedChargeRequest,
+    RefundRequest,
+    RefundResult,
+)
 
 
 def _minor_units(amount: Decimal) -> int:
@@ -125,6 +132,69 @@ class StripeProvider:
             amount=Decimal(refund.amount or 0) / 100,
             currency=(refund.currency or request.currency).upper(),
             raw={"id": refund.id, "status": refund.status},
+        )
+
+    def charge_delegated(self, request: DelegatedChargeRequest) -> ChargeResult:
+        """A PaymentIntent confirmed at once with the agent's shared payment token (SPT).
+
+        `payment_method_data[shared_payment_granted_token]` carries the token; an agent's
+        3-D Secure result goes in as externally authenticated `three_d_secure` card options.
+        `requires_action` means the issuer wants authentication the agent has to perform.
+        """
+        params = {
+            "amount": _minor_units(request.amount),
+            "currency": request.currency.lower(),
+            "confirm": True,
+            "payment_method_data": {"shared_payment_granted_token": request.token},
+            "automatic_payment_methods": {"enabled": True, "allow_redirects": "never"},
+            "metadata": {**request.metadata, "checkout_session_id": request.reference},
+        }
+        if request.description:
+            params["description"] = request.description[:1000]
+        details = (request.authentication or {}).get("outcome_details") or {}
+        if details.get("three_ds_cryptogram"):
+            params["payment_method_options"] = {
+                "card": {
+                    "three_d_secure": {
+                        "cryptogram": details["three_ds_cryptogram"],
+                        "electronic_commerce_indicator": details.get("electronic_commerce_indicator", ""),
+                        "transaction_id": details.get("transaction_id", ""),
+                        "version": details.get("version", ""),
+                    }
+                }
+            }
+        try:
+            intent = self.client.v1.payment_intents.create(params, options={"idempotency_key": request.idempotency_key})
+        except stripe.CardError as exc:
+            error = exc.error
+            return ChargeResult(
+                status="declined",
+                provider_ref=getattr(getattr(error, "payment_intent", None), "id", "") or "",
+                error=exc.user_message or str(exc) or "The card was declined.",
+                decline_code=getattr(error, "decline_code", None) or getattr(error, "code", None) or "card_declined",
+            )
+        except stripe.InvalidRequestError as exc:
+            # A used, revoked or expired token, or one for another amount: the agent must get a new one.
+            return ChargeResult(status="declined", error=exc.user_message or str(exc), decline_code="invalid_token")
+        except stripe.StripeError as exc:
+            return ChargeResult(status="error", error=exc.user_message or str(exc) or "Stripe error")
+        raw = {"id": intent.id, "status": intent.status}
+        if intent.status in ("succeeded", "requires_capture"):
+            return ChargeResult(
+                status="succeeded",
+                provider_ref=intent.id,
+                amount=Decimal(intent.amount or 0) / 100,
+                currency=(intent.currency or request.currency).upper(),
+                raw=raw,
+            )
+        if intent.status == "requires_action":
+            return ChargeResult(status="requires_authentication", provider_ref=intent.id, raw=raw)
+        return ChargeResult(
+            status="declined",
+            provider_ref=intent.id,
+            error=f"The payment was not completed ({intent.status}).",
+            decline_code=intent.status or "declined",
+            raw=raw,
         )
 
 

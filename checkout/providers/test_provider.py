@@ -2,8 +2,17 @@
 
 It answers like Stripe does, and "paying" produces a Stripe-shaped event signed with the
 webhook secret, so the same verification and processing code runs as in production.
+
+Delegated payments (ACP): it accepts only its own test tokens, like Stripe accepts only
+the shared payment tokens granted to the account:
+- `tok_test_<anything>`: paid (e.g. `tok_test_visa`);
+- `tok_test_decline…`: declined (`card_declined`), `tok_test_insufficient…`: `insufficient_funds`;
+- `tok_test_3ds…`: the issuer asks for 3-D Secure until an `authenticated` (or
+  `attempt_acknowledged` / `informational`) result comes with the charge.
+Any other token is refused as `invalid_token`.
 """
 
+import hashlib
 import json
 import secrets
 import time
@@ -12,7 +21,14 @@ from decimal import Decimal
 from django.conf import settings
 from django.urls import reverse
 
-from checkout.providers.base import CheckoutRequest, CheckoutResult, RefundRequest, RefundResult
+from checkout.providers.base import (
+    ChargeResult,
+    CheckoutRequest,
+    CheckoutResult,
+    DelegatedChargeRequest,
+    RefundRequest,
+    RefundResult,
+)
 from checkout.providers.stripe_provider import stripe_signature_header
 
 
@@ -50,6 +66,45 @@ class TestProvider:
             currency=request.currency,
             raw={"id": provider_ref, "payment_intent": request.payment_ref},
         )
+
+    def charge_delegated(self, request: DelegatedChargeRequest) -> ChargeResult:
+        token = request.token or ""
+        if not token.startswith(TEST_TOKEN_PREFIX):
+            return ChargeResult(
+                status="declined",
+                error="This payment token was not issued by the test payment provider.",
+                decline_code="invalid_token",
+            )
+        if token.startswith(TEST_TOKEN_PREFIX + "decline"):
+            return ChargeResult(status="declined", error="Your card was declined.", decline_code="card_declined")
+        if token.startswith(TEST_TOKEN_PREFIX + "insufficient"):
+            return ChargeResult(
+                status="declined", error="Your card has insufficient funds.", decline_code="insufficient_funds"
+            )
+        # Same key, same payment: a retried charge is not a second one.
+        provider_ref = "pi_test_" + hashlib.sha256(request.idempotency_key.encode()).hexdigest()[:24]
+        if token.startswith(TEST_TOKEN_PREFIX + "3ds"):
+            outcome = (request.authentication or {}).get("outcome")
+            if outcome not in AUTHENTICATED_OUTCOMES:
+                if outcome is None:
+                    return ChargeResult(status="requires_authentication", provider_ref=provider_ref)
+                return ChargeResult(
+                    status="declined",
+                    provider_ref=provider_ref,
+                    error="The card issuer did not authenticate the buyer.",
+                    decline_code="authentication_failed",
+                )
+        return ChargeResult(
+            status="succeeded",
+            provider_ref=provider_ref,
+            amount=request.amount,
+            currency=request.currency,
+            raw={"id": provider_ref, "status": "succeeded", "token": token},
+        )
+
+
+TEST_TOKEN_PREFIX = "tok_test_"
+AUTHENTICATED_OUTCOMES = ("authenticated", "attempt_acknowledged", "informational")
 
 
 def event_sign(event: dict) -> tuple[bytes, str]:

@@ -19,6 +19,7 @@ from checkout.enums import CheckoutMode, CheckoutStatus, OrderSource
 from checkout.models import CheckoutSession, Order, OrderLine
 from checkout.services.discounts import discount_use_consume
 from checkout.services.subscriptions import subscription_start
+from checkout.signals import order_changed
 
 logger = logging.getLogger(__name__)
 
@@ -66,6 +67,12 @@ def _stock_take(session: CheckoutSession) -> tuple[dict, list[str]]:
     return products, shortages
 
 
+def _order_source(session: CheckoutSession) -> str:
+    if session.channel:
+        return OrderSource.AGENTIC  # sold by an agent platform (ACP or a GPT action)
+    return OrderSource.CONVERSATIONAL if session.conversation_id else OrderSource.TRADITIONAL
+
+
 @transaction.atomic
 def order_create_from_session(
     *,
@@ -101,10 +108,14 @@ def order_create_from_session(
         conversation=session.conversation,
         message_id=session.action.message_id if session.action else None,
         action=session.action,
-        order_source=OrderSource.CONVERSATIONAL if session.conversation_id else OrderSource.TRADITIONAL,
+        order_source=_order_source(session),
+        channel=session.channel,
         currency=session.currency,
         subtotal=session.subtotal,
         discount_total=session.discount_total,
+        shipping_total=session.shipping_total,
+        shipping_option=session.shipping_option,
+        shipping_address=session.shipping_address,
         discount_code_id=session.discount_code_id,
         total=session.amount_total,
         provider=session.provider,
@@ -151,12 +162,14 @@ def order_create_from_session(
             "discount": f"{order.discount_total:.2f}",
             "currency": order.currency,
             "order_source": order.order_source,
+            "channel": order.channel,
             "mode": session.mode,
             "needs_attention": order.needs_attention,
         },
     )
     if problems:
         logger.warning("order %s needs an operator: %s", order.number, order.attention_reason)
+    order_changed.send(sender=Order, order=order, change="created")
     return order, True
 
 

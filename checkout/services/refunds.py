@@ -17,6 +17,7 @@ from checkout.enums import OrderStatus, RefundStatus
 from checkout.exceptions import CheckoutError, PaymentError
 from checkout.models import Order, Refund
 from checkout.providers.base import RefundRequest
+from checkout.signals import order_changed
 
 logger = logging.getLogger(__name__)
 
@@ -136,6 +137,7 @@ def order_refund(*, order: Order, amount: Decimal | None = None, reason: str = "
             "order_status": order.status,
         },
     )
+    order_changed.send(sender=Order, order=order, change="refunded")
     return order
 
 
@@ -222,4 +224,5 @@ def order_refund_reconcile(*, charge: dict) -> Order | None:
                 "source": "webhook",
             },
         )
+        order_changed.send(sender=Order, order=order, change="refunded")
     return order

@@ -79,27 +79,28 @@ def checkout_session_create_for_action(
         raise
 
 
+_CHAT_CODES = {  # the chat API's codes for the shared rule's problems (kept as they were)
+    "not_sold": ("product_unavailable", 409),
+    "quantity_invalid": ("quantity_invalid", 400),
+    "quantity_exceeded": ("quantity_too_large", 400),
+    "out_of_stock": ("out_of_stock", 409),
+    "low_stock": ("out_of_stock", 409),
+}
+
+
 def _product_line(action: Action) -> tuple:
+    from checkout.services.parts import part_problem
+
     payload = action.payload
     product = catalog.product_get(ps_number=payload["psNumber"])
     try:
         quantity = int(payload.get("quantity", 1))
     except (TypeError, ValueError):
         quantity = 0
-    if product is None or product.appliance_type not in settings.PARLEY_SHOP_SCOPE:
-        raise CheckoutError("That part is not sold here.", code="product_unavailable", status_code=409)
-    if quantity < 1:
-        raise CheckoutError("The quantity must be at least 1.", code="quantity_invalid")
-    if quantity > settings.PARLEY_MAX_QUANTITY:
-        raise CheckoutError(f"At most {settings.PARLEY_MAX_QUANTITY} per order.", code="quantity_too_large")
-    if not product.in_stock or product.stock_quantity < quantity:
-        raise CheckoutError(
-            f"Only {product.stock_quantity} of {product.ps_number} in stock."
-            if product.in_stock
-            else f"{product.ps_number} is out of stock.",
-            code="out_of_stock",
-            status_code=409,
-        )
+    problem = part_problem(product=product, quantity=quantity)
+    if problem is not None:
+        code, status_code = _CHAT_CODES[problem.code]
+        raise CheckoutError(problem.message, code=code, status_code=status_code)
     return product, quantity
 
 

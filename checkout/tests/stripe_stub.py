@@ -14,6 +14,7 @@ class StripeStub:
         self.refunded: dict[str, int] = {}  # payment intent -> minor units refunded
         self.charge_amounts: dict[str, int] = {}  # payment intent -> minor units charged, when known
         self.coupons: dict[str, int] = {}  # coupon id -> amount_off
+        self.payment_intents: dict[str, tuple[int, dict]] = {}  # by idempotency key, as Stripe replays them
         stub = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -29,6 +30,8 @@ class StripeStub:
                     status, payload = stub.fail_with
                 elif self.path == "/v1/refunds":
                     status, payload = stub.refund_for(form, self.headers.get("Idempotency-Key", ""))
+                elif self.path == "/v1/payment_intents":
+                    status, payload = stub.payment_intent_for(form, self.headers.get("Idempotency-Key", ""))
                 elif self.path == "/v1/coupons":
                     status, payload = 200, stub.coupon_for(form)
                 elif self.path.startswith("/v1/checkout/sessions/") and self.path.endswith("/expire"):
@@ -116,6 +119,49 @@ class StripeStub:
         }
         self.refunds[idempotency_key] = refund
         return 200, refund
+
+    def payment_intent_for(self, form: dict, idempotency_key: str) -> tuple[int, dict]:
+        """A PaymentIntent confirmed with a shared payment token (`spt_…`).
+
+        `spt_decline…` is declined (402 card_error), `spt_3ds…` needs 3-D Secure unless a
+        cryptogram comes with it, anything not `spt_…` is an unknown token (400); else paid.
+        """
+        if idempotency_key and idempotency_key in self.payment_intents:
+            return self.payment_intents[idempotency_key]
+        token = form.get("payment_method_data[shared_payment_granted_token]", [""])[0]
+        amount = int(form["amount"][0])
+        intent_id = f"pi_stub{len(self.payment_intents) + 1}"
+        intent = {
+            "id": intent_id,
+            "object": "payment_intent",
+            "amount": amount,
+            "currency": form["currency"][0],
+            "metadata": {k[len("metadata[") : -1]: v[0] for k, v in form.items() if k.startswith("metadata[")},
+            "status": "succeeded",
+        }
+        if not token.startswith("spt_"):
+            result = (400, {"error": {"type": "invalid_request_error", "message": f"No such token: '{token}'"}})
+        elif token.startswith("spt_decline"):
+            result = (
+                402,
+                {
+                    "error": {
+                        "type": "card_error",
+                        "code": "card_declined",
+                        "decline_code": "generic_decline",
+                        "message": "Your card was declined.",
+                        "payment_intent": {**intent, "status": "requires_payment_method"},
+                    }
+                },
+            )
+        elif token.startswith("spt_3ds") and "payment_method_options[card][three_d_secure][cryptogram]" not in form:
+            result = (200, {**intent, "status": "requires_action"})
+        else:
+            self.charge_amounts[intent_id] = amount
+            result = (200, intent)
+        if idempotency_key:
+            self.payment_intents[idempotency_key] = result
+        return result
 
     def __enter__(self):
         self.thread.start()

@@ -1,0 +1,270 @@
+"""Parts bought outside the chat: priced baskets and their checkout sessions.
+
+The second front door (the Agentic Commerce Protocol API in `agentic/`, and the GPT
+actions' "start a checkout") sells through the same rules as the chat's `checkout_now`:
+the part must be in the catalogue and in the shop's scope, the quantity between 1 and
+`PARLEY_MAX_QUANTITY`, the stock enough (`part_problem`, shared with the chat), prices from
+the catalogue, discount codes through `discount_apply`, and the order through
+`order_create_from_session` (stock taken, code used up, exactly one order per session).
+"""
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from analytics.enums import EventName
+from analytics.services import event_record
+from catalog import selectors as catalog
+from catalog.models import Product
+from checkout import gateway
+from checkout.enums import CheckoutMode, CheckoutStatus
+from checkout.exceptions import CheckoutError
+from checkout.models import CheckoutSession, Order
+from checkout.providers.base import ChargeResult, CheckoutLine, DelegatedChargeRequest
+from checkout.services.discounts import AppliedDiscount, discount_apply
+from checkout.services.orders import checkout_session_close_unpaid, order_create_from_session
+
+
+@dataclass(frozen=True)
+class PartProblem:
+    """Why a line cannot be bought as asked. `code`: not_found, not_sold, quantity_invalid,
+    quantity_exceeded, out_of_stock, low_stock, currency_mismatch."""
+
+    code: str
+    message: str
+
+
+@dataclass(frozen=True)
+class PartLine:
+    requested_id: str
+    quantity: int
+    product: Product | None
+    problem: PartProblem | None = None
+
+    @property
+    def unit_price(self) -> Decimal:
+        return self.product.price if self.product is not None else Decimal("0")
+
+    @property
+    def line_total(self) -> Decimal:
+        return self.unit_price * self.quantity
+
+
+@dataclass(frozen=True)
+class PartsBasket:
+    lines: tuple[PartLine, ...]
+    currency: str
+    problems: tuple[tuple[int, PartProblem], ...] = field(default=())
+
+    @property
+    def subtotal(self) -> Decimal:
+        return sum((line.line_total for line in self.lines if line.product is not None), Decimal("0"))
+
+    @property
+    def is_buyable(self) -> bool:
+        return bool(self.lines) and not self.problems
+
+
+def part_problem(*, product: Product | None, quantity: int) -> PartProblem | None:
+    """The shop's rule for selling `quantity` of `product` (the chat's `checkout_now` uses it too)."""
+    if product is None or not product.is_active or product.appliance_type not in settings.PARLEY_SHOP_SCOPE:
+        return PartProblem("not_sold", "That part is not sold here.")
+    if quantity < 1:
+        return PartProblem("quantity_invalid", "The quantity must be at least 1.")
+    if quantity > settings.PARLEY_MAX_QUANTITY:
+        return PartProblem("quantity_exceeded", f"At most {settings.PARLEY_MAX_QUANTITY} per order.")
+    if not product.in_stock:
+        return PartProblem("out_of_stock", f"{product.ps_number} is out of stock.")
+    if product.stock_quantity < quantity:
+        return PartProblem("low_stock", f"Only {product.stock_quantity} of {product.ps_number} in stock.")
+    return None
+
+
+def parts_basket(*, items: list[tuple[str, int]], currency: str = "") -> PartsBasket:
+    """Price `(part id, quantity)` pairs from the catalogue; what cannot be sold is listed by line index.
+
+    A part id is a PS number (or manufacturer part number). Ids naming the same part are one
+    line's quantity for the stock check. The basket's currency is the parts' (all must agree,
+    and match `currency` when given).
+    """
+    lines, problems = [], []
+    products = [catalog.product_get(ps_number=part_id) for part_id, _ in items]
+    wanted: dict[int, int] = {}
+    for product, (_, quantity) in zip(products, items, strict=True):
+        if product is not None:
+            wanted[product.pk] = wanted.get(product.pk, 0) + max(quantity, 0)
+    basket_currency = (currency or "").upper() or next((p.currency for p in products if p is not None), "")
+    for index, (product, (part_id, quantity)) in enumerate(zip(products, items, strict=True)):
+        if product is None:
+            problem = PartProblem("not_found", f"No part {part_id} in the catalogue.")
+        elif product.currency.upper() != basket_currency:
+            problem = PartProblem(
+                "currency_mismatch", f"{product.ps_number} is sold in {product.currency}, not {basket_currency}."
+            )
+        else:
+            problem = part_problem(product=product, quantity=quantity) or part_problem(
+                product=product, quantity=wanted[product.pk]
+            )
+        lines.append(PartLine(requested_id=part_id, quantity=quantity, product=product, problem=problem))
+        if problem is not None:
+            problems.append((index, problem))
+    return PartsBasket(lines=tuple(lines), currency=basket_currency, problems=tuple(problems))
+
+
+def parts_discount(*, code: str, basket: PartsBasket, customer=None) -> AppliedDiscount:
+    """Price a discount code for a basket (raises `DiscountInvalid`). Call inside a transaction."""
+    return discount_apply(code=code, currency=basket.currency, subtotal=basket.subtotal, customer=customer)
+
+
+def buyer_customer(*, email: str, name: str = "", phone: str = ""):
+    """The customer record for a buyer an agent platform names by email (the first one, else a new one)."""
+    from conversations.models import Customer
+
+    email = (email or "").strip().lower()
+    if not email:
+        return None
+    customer = Customer.objects.filter(email__iexact=email).order_by("created_at").first()
+    if customer is None:
+        customer = Customer.objects.create(email=email, name=name[:200], phone=phone[:20])
+    return customer
+
+
+@transaction.atomic
+def checkout_session_create_for_parts(
+    *,
+    items: list[tuple[str, int]],
+    channel: str,
+    idempotency_key: str,
+    currency: str = "",
+    discount_code: str = "",
+    shipping_total: Decimal = Decimal("0"),
+    shipping_option: str = "",
+    shipping_address: dict | None = None,
+    customer=None,
+    email: str = "",
+    hosted: bool = True,
+    metadata: dict | None = None,
+) -> CheckoutSession:
+    """A checkout session for a basket of parts sold through `channel` (e.g. `acp:chatgpt`).
+
+    `hosted`: start the provider's hosted payment page (its URL is the session's `url`, paid
+    through the usual webhook); otherwise the session waits for `checkout_session_pay_delegated`.
+    Refuses (nothing written) when a line cannot be sold or the discount code does not apply.
+    """
+    previous = CheckoutSession.objects.filter(idempotency_key=idempotency_key).first()
+    if previous is not None:
+        return previous
+    basket = parts_basket(items=items, currency=currency)
+    if not basket.lines:
+        raise CheckoutError("Name at least one part.", code="items_required")
+    if basket.problems:
+        index, problem = basket.problems[0]
+        raise CheckoutError(
+            problem.message,
+            code=problem.code,
+            status_code=409 if problem.code in ("out_of_stock", "low_stock") else 400,
+            fields={f"items[{index}]": [problem.message]},
+        )
+    applied = parts_discount(code=discount_code, basket=basket, customer=customer) if discount_code else None
+    discount = applied.amount if applied else Decimal("0")
+    subtotal = basket.subtotal
+    session = CheckoutSession.objects.create(
+        customer=customer,
+        provider=gateway.payment_provider().name,
+        idempotency_key=idempotency_key,
+        mode=CheckoutMode.PAYMENT,
+        currency=basket.currency,
+        subtotal=subtotal,
+        discount_total=discount,
+        discount_code=applied.code if applied else None,
+        shipping_total=shipping_total,
+        shipping_option=shipping_option,
+        shipping_address=shipping_address or {},
+        amount_total=subtotal - discount + shipping_total,
+        channel=channel,
+        line_items=[
+            {
+                "sku": line.product.ps_number,
+                "name": line.product.name,
+                "quantity": line.quantity,
+                "unitPrice": f"{line.unit_price:.2f}",
+                "lineTotal": f"{line.line_total:.2f}",
+            }
+            for line in basket.lines
+        ],
+        expires_at=timezone.now() + timedelta(minutes=settings.CHECKOUT_SESSION_TTL_MINUTES),
+    )
+    if hosted:
+        from checkout.services.sessions import _provider_start
+
+        lines = tuple(
+            CheckoutLine(sku=li["sku"], name=li["name"], quantity=li["quantity"], unit_amount=Decimal(li["unitPrice"]))
+            for li in session.line_items
+        )
+        if shipping_total > 0:
+            lines += (CheckoutLine(sku="shipping", name="Shipping", quantity=1, unit_amount=shipping_total),)
+        _provider_start(
+            session,
+            lines=lines,
+            metadata={"channel": channel, **(metadata or {})},
+            customer_email=email or (customer.email if customer else ""),
+        )
+    event_record(
+        name=EventName.PAYMENT_LINK_GENERATED,
+        ps_number=session.line_items[0]["sku"],
+        properties={
+            "checkout_session_id": session.id,
+            "amount": f"{session.amount_total:.2f}",
+            "currency": session.currency,
+            "discount": f"{discount:.2f}",
+            "channel": channel,
+            "hosted": hosted,
+        },
+    )
+    return session
+
+
+@transaction.atomic
+def checkout_session_pay_delegated(
+    *, session: CheckoutSession, token: str, authentication: dict | None = None, description: str = ""
+) -> tuple[ChargeResult, Order | None]:
+    """Charge an agent's delegated payment token for `session` and, when paid, create its order.
+
+    Returns the provider's answer and the order (None unless paid). A decline closes the
+    session as failed (its discount hold is freed); 3-D Secure wanted leaves it open. The
+    provider's idempotency key is the session's, so a retried call is never a second charge.
+    """
+    session = CheckoutSession.objects.select_for_update(of=("self",)).get(pk=session.pk)
+    existing = Order.objects.filter(checkout_session=session).first()
+    if existing is not None:
+        return ChargeResult(status="succeeded", provider_ref=existing.provider_payment_ref), existing
+    if session.status != CheckoutStatus.OPEN:
+        raise CheckoutError("This checkout session is closed.", code="checkout_session_closed", status_code=409)
+    result = gateway.delegated_charge(
+        DelegatedChargeRequest(
+            reference=session.id,
+            idempotency_key=f"{session.idempotency_key}:charge",
+            token=token,
+            amount=session.amount_total,
+            currency=session.currency,
+            metadata={"channel": session.channel},
+            authentication=authentication,
+            description=description,
+        )
+    )
+    if result.status == "succeeded":
+        order, _ = order_create_from_session(
+            session=session,
+            payment_ref=result.provider_ref,
+            amount_paid=result.amount if result.amount else None,
+        )
+        return result, order
+    if result.status == "declined":
+        checkout_session_close_unpaid(
+            session=session, status=CheckoutStatus.FAILED, reason=result.error or "The payment was declined."
+        )
+    return result, None
