@@ -113,9 +113,72 @@ class FunnelDailyRollup(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["day", "ps_number", "action_type"], name="funnel_daily_rollup_key")
         ]
+        indexes = [models.Index(fields=["ps_number", "day"]), models.Index(fields=["action_type", "day"])]
 
     def __str__(self):
         return f"{self.day} {self.ps_number} {self.action_type}: {self.conversations}"
+
+
+class FunnelDailyTotalRollup(models.Model):
+    """The funnel per cohort day over every part and action type: one row a day."""
+
+    day = models.DateField(unique=True)
+    conversations = models.BigIntegerField()
+    chat_opened = models.BigIntegerField()
+    message_sent = models.BigIntegerField()
+    purchase_intent_detected = models.BigIntegerField()
+    payment_link_clicked = models.BigIntegerField()
+    payment_completed = models.BigIntegerField()
+
+    def __str__(self):
+        return f"{self.day}: {self.conversations}"
+
+
+class OrderDailyRollup(models.Model):
+    """Paid orders per day × source × currency × action type (the action that sold them, if any)."""
+
+    day = models.DateField()
+    order_source = models.CharField(max_length=20)
+    currency = models.CharField(max_length=3)
+    action_type = models.CharField(max_length=64, blank=True)
+    orders = models.BigIntegerField()
+    revenue = models.DecimalField(max_digits=16, decimal_places=2)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "order_source", "currency", "action_type"], name="order_daily_rollup_key"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.day} {self.order_source} {self.currency}: {self.orders}"
+
+
+class OrderSkuDailyRollup(models.Model):
+    """Per day × part × source × currency × action type: orders containing the part, those orders'
+    revenue, and the part's own quantity and line revenue."""
+
+    day = models.DateField()
+    sku = models.CharField(max_length=64)
+    order_source = models.CharField(max_length=20)
+    currency = models.CharField(max_length=3)
+    action_type = models.CharField(max_length=64, blank=True)
+    orders = models.BigIntegerField()
+    order_revenue = models.DecimalField(max_digits=16, decimal_places=2)
+    quantity = models.BigIntegerField()
+    line_revenue = models.DecimalField(max_digits=16, decimal_places=2)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "sku", "order_source", "currency", "action_type"], name="order_sku_daily_rollup_key"
+            )
+        ]
+        indexes = [models.Index(fields=["sku", "day"])]
+
+    def __str__(self):
+        return f"{self.day} {self.sku} {self.order_source}: {self.orders}"
 
 
 class UsageDailyRollup(models.Model):
@@ -135,8 +198,9 @@ class RollupState(models.Model):
     """Where the incremental refresh got to. One row (key="default")."""
 
     key = models.CharField(max_length=32, unique=True)
+    # Event rollups hold exactly the events with ids up to this one; later ones are read raw.
     last_event_id = models.BigIntegerField(default=0)
-    # Every day up to and including this one is fully rolled up; later days are read raw.
+    # Order and usage rollups are complete up to and including this day; later days are read raw.
     complete_through = models.DateField(null=True, blank=True)
     refreshed_at = models.DateTimeField(null=True, blank=True)
 

@@ -1,8 +1,10 @@
 """The dashboard's figures, as SQL aggregates.
 
-Whole days up to `RollupState.complete_through` come from the rollup tables; later days (today,
-or more if the beat task has stalled) from raw events, so figures are current to the second.
-Python only merges and divides aggregated rows (a few hundred at most), never loops over events.
+Event figures come from the rollup tables (which hold the events up to `RollupState.last_event_id`)
+plus the newer events read raw; order and usage figures from rollups for whole days up to
+`RollupState.complete_through` and raw rows after. So figures are current to the second, and a
+stalled beat task makes the dashboard slower, never wrong. Python only merges and divides
+aggregated rows (a few hundred at most), never loops over events.
 
 Definitions (also in the README):
 - Days are UTC calendar days; a period is `start`..`end` inclusive.
@@ -49,17 +51,28 @@ from django.utils import timezone
 from analytics.constants import FUNNEL_STEPS
 from analytics.enums import EventName, EventSource
 from analytics.models import (
+    ConversationFunnel,
     Event,
     EventDailyRollup,
     EventDailyTypeRollup,
     FunnelDailyRollup,
+    FunnelDailyTotalRollup,
+    OrderDailyRollup,
+    OrderSkuDailyRollup,
     RollupState,
     UsageDailyRollup,
 )
-from analytics.services.rollups import STATE_KEY, _step_flag, _usage_number, assistant_usage_queryset, day_bounds
+from analytics.services.rollups import (
+    PAID_STATUSES,
+    STATE_KEY,
+    _step_flag,
+    _usage_number,
+    assistant_usage_queryset,
+    day_bounds,
+    paid_orders,
+)
 
 STEPS = [str(step) for step in FUNNEL_STEPS]
-PAID_STATUSES = ("paid", "partially_refunded")
 TOP_N = 10
 
 
@@ -84,22 +97,22 @@ class Period:
 
 @dataclass(frozen=True)
 class _Split:
-    rolled: tuple[date, date] | None  # read from rollups
-    raw: tuple[datetime, datetime] | None  # read from events
-    raw_first_day: date | None
+    last_event_id: int  # event rollups hold events up to this id; newer ones are read raw
+    rolled: tuple[date, date] | None  # orders and usage: days read from rollups
+    raw: tuple[datetime, datetime] | None  # orders and usage: read from rows
     complete_through: date | None
 
 
 def _split(period: Period) -> _Split:
-    complete = RollupState.objects.filter(key=STATE_KEY).values_list("complete_through", flat=True).first()
-    rolled = raw = raw_first = None
+    state = RollupState.objects.filter(key=STATE_KEY).values("last_event_id", "complete_through").first() or {}
+    complete = state.get("complete_through")
+    rolled = raw = None
     if complete and complete >= period.start:
         rolled = (period.start, min(period.end, complete))
     first_raw_day = max(period.start, complete + timedelta(days=1)) if complete else period.start
     if first_raw_day <= period.end:
         raw = (day_bounds(first_raw_day)[0], day_bounds(period.end)[1])
-        raw_first = first_raw_day
-    return _Split(rolled, raw, raw_first, complete)
+    return _Split(state.get("last_event_id") or 0, rolled, raw, complete)
 
 
 def _pct(numerator, denominator) -> float | None:
@@ -126,40 +139,40 @@ def _dimension_filter(period: Period) -> Q:
 
 def event_counts(period: Period, split: _Split, *, names: list[str], group_by: tuple[str, ...]) -> dict[tuple, int]:
     """Events matching the period's filters, summed by `group_by` (any of day, name, source,
-    action_type, ps_number): rollups for whole days, raw events after."""
+    action_type, ps_number): the rollups, plus the events newer than they are."""
     totals: dict[tuple, int] = defaultdict(int)
     dims = _dimension_filter(period)
-    if split.rolled:
-        # Without the part in play the narrow rollup (no ps_number column) has far fewer rows.
-        rollup = EventDailyRollup if period.ps_number or "ps_number" in group_by else EventDailyTypeRollup
-        rows = (
-            rollup.objects.filter(dims, day__gte=split.rolled[0], day__lte=split.rolled[1], name__in=names)
-            .values(*group_by)
-            .annotate(n=Sum("events"))
-            .values_list(*group_by, "n")
-        )
-        for *key, n in rows:
-            totals[tuple(key)] += n
-    if split.raw:
-        raw = Event.objects.filter(dims, occurred_at__gte=split.raw[0], occurred_at__lt=split.raw[1], name__in=names)
-        if "day" in group_by:
-            raw = raw.annotate(day=TruncDate("occurred_at"))
-        for *key, n in raw.values(*group_by).annotate(n=Count("id")).values_list(*group_by, "n"):
-            totals[tuple(key)] += n
+    # Without the part in play the narrow rollup (no ps_number column) has far fewer rows.
+    rollup = EventDailyRollup if period.ps_number or "ps_number" in group_by else EventDailyTypeRollup
+    rows = (
+        rollup.objects.filter(dims, day__gte=period.start, day__lte=period.end, name__in=names)
+        .values(*group_by)
+        .annotate(n=Sum("events"))
+        .values_list(*group_by, "n")
+    )
+    for *key, n in rows:
+        totals[tuple(key)] += n
+    start, end = period.bounds
+    tail = Event.objects.filter(
+        dims, id__gt=split.last_event_id, occurred_at__gte=start, occurred_at__lt=end, name__in=names
+    )
+    if "day" in group_by:
+        tail = tail.annotate(day=TruncDate("occurred_at"))
+    for *key, n in tail.values(*group_by).annotate(n=Count("id")).values_list(*group_by, "n"):
+        totals[tuple(key)] += n
     return dict(totals)
 
 
 # --- funnel -----------------------------------------------------------------------------------
 
 
-def _funnel_raw(period: Period, split: _Split) -> dict[date, dict]:
-    """Cohort funnel straight from events for the raw days: conversations whose first event
-    falls in them (none before), with first-touch filters."""
-    start, end = split.raw
+def _funnel_tail(period: Period, split: _Split) -> dict[date, dict]:
+    """What the events newer than the rollups add to the funnel: conversations they start, and
+    steps they reach that the conversation had not reached yet, by cohort day (first-touch
+    filters: the stored first touch, or for a new conversation its own first event)."""
     per_conversation = (
-        Event.objects.filter(occurred_at__gte=start, occurred_at__lt=end)
+        Event.objects.filter(id__gt=split.last_event_id)
         .exclude(conversation_id="")
-        .exclude(Exists(Event.objects.filter(conversation_id=OuterRef("conversation_id"), occurred_at__lt=start)))
         .values("conversation_id")
         .annotate(cohort=TruncDate(Min("occurred_at")), **{f"r_{s}": _step_flag(s) for s in STEPS})
         .values_list("conversation_id", "cohort", *[f"r_{s}" for s in STEPS])
@@ -167,29 +180,37 @@ def _funnel_raw(period: Period, split: _Split) -> dict[date, dict]:
     inner, params = per_conversation.query.sql_with_params()
     qn = connection.ops.quote_name
     event_table = qn(Event._meta.db_table)
-    where, where_params = [], []
+    facts = qn(ConversationFunnel._meta.db_table)
+    cid = qn("conversation_id")
+    day = f"COALESCE(f.{qn('day')}, t.{qn('cohort')})"
+    where, where_params = [f"{day} >= %s", f"{day} <= %s"], [period.start, period.end]
     for column, value in (("ps_number", period.ps_number), ("action_type", period.action_type)):
         if value:
             col = qn(column)
             where.append(  # identifiers quoted, the value is bound
-                f"(SELECT e.{col} FROM {event_table} e WHERE e.{qn('conversation_id')} = t.{qn('conversation_id')} "  # noqa: S608
-                f"AND e.{col} <> '' ORDER BY e.{qn('occurred_at')}, e.{qn('id')} LIMIT 1) = %s"
+                f"COALESCE(f.{col}, (SELECT e.{col} FROM {event_table} e WHERE e.{cid} = t.{cid} "  # noqa: S608
+                f"AND e.{col} <> '' ORDER BY e.{qn('occurred_at')}, e.{qn('id')} LIMIT 1), '') = %s"
             )
             where_params.append(value)
-    sums = ", ".join(f"SUM(t.{qn('r_' + s)})" for s in STEPS)
+    new_steps = ", ".join(
+        f"SUM(CASE WHEN COALESCE(f.{qn(s)}, 0) = 0 AND t.{qn('r_' + s)} = 1 THEN 1 ELSE 0 END)" for s in STEPS
+    )
     sql = (
-        f"SELECT t.{qn('cohort')}, COUNT(*), {sums} FROM ({inner}) t "  # noqa: S608 (identifiers quoted, values bound)
-        + (f"WHERE {' AND '.join(where)} " if where else "")
-        + f"GROUP BY t.{qn('cohort')}"
+        f"SELECT {day}, SUM(CASE WHEN f.{cid} IS NULL THEN 1 ELSE 0 END), {new_steps} "  # noqa: S608
+        f"FROM ({inner}) t LEFT JOIN {facts} f ON f.{cid} = t.{cid} "
+        f"WHERE {' AND '.join(where)} GROUP BY {day}"
     )
     out: dict[date, dict] = {}
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, *where_params])
+        cursor.execute(
+            sql,
+            [*params, *[connection.ops.adapt_datefield_value(v) if isinstance(v, date) else v for v in where_params]],
+        )
         for cohort, conversations, *steps in cursor.fetchall():
             if isinstance(cohort, str):  # SQLite hands dates back as text here
                 cohort = date.fromisoformat(cohort)
             out[cohort] = {
-                "conversations": int(conversations),
+                "conversations": int(conversations or 0),
                 **{s: int(v or 0) for s, v in zip(STEPS, steps, strict=True)},
             }
     return out
@@ -197,18 +218,19 @@ def _funnel_raw(period: Period, split: _Split) -> dict[date, dict]:
 
 def _funnel_by_day(period: Period, split: _Split) -> dict[date, dict]:
     by_day: dict[date, dict] = {}
-    if split.rolled:
-        rows = (
-            FunnelDailyRollup.objects.filter(
-                _dimension_filter(period), day__gte=split.rolled[0], day__lte=split.rolled[1]
-            )
-            .values("day")
-            .annotate(n=Sum("conversations"), **{f"n_{s}": Sum(s) for s in STEPS})
-        )
-        for row in rows:
-            by_day[row["day"]] = {"conversations": row["n"], **{s: row[f"n_{s}"] for s in STEPS}}
-    if split.raw:
-        by_day.update(_funnel_raw(period, split))
+    filtered = period.ps_number or period.action_type
+    rollup = FunnelDailyRollup if filtered else FunnelDailyTotalRollup
+    rows = (
+        rollup.objects.filter(_dimension_filter(period), day__gte=period.start, day__lte=period.end)
+        .values("day")
+        .annotate(n=Sum("conversations"), **{f"n_{s}": Sum(s) for s in STEPS})
+    )
+    for row in rows:
+        by_day[row["day"]] = {"conversations": row["n"], **{s: row[f"n_{s}"] for s in STEPS}}
+    for day, extra in _funnel_tail(period, split).items():
+        current = by_day.setdefault(day, {"conversations": 0, **{s: 0 for s in STEPS}})
+        for key, value in extra.items():
+            current[key] += value
     return by_day
 
 
@@ -271,32 +293,50 @@ def funnel_get(*, period: Period) -> dict:
 # --- orders, parts, alerts, cost --------------------------------------------------------------
 
 
-def _orders_queryset(period: Period):
-    from checkout.models import Order, OrderLine
+def _orders_queryset(period: Period, start: datetime, end: datetime):
+    from checkout.models import OrderLine
 
-    start, end = period.bounds
-    orders = Order.objects.filter(created_at__gte=start, created_at__lt=end, status__in=PAID_STATUSES)
+    orders = paid_orders(start, end)
     if period.ps_number:
-        orders = orders.filter(
-            Exists(OrderLine.objects.filter(order_id=OuterRef("pk"), sku=period.ps_number)),
-        )
+        orders = orders.filter(Exists(OrderLine.objects.filter(order_id=OuterRef("pk"), sku=period.ps_number)))
     if period.action_type:
         orders = orders.filter(action__type=period.action_type)
     return orders
 
 
-def _orders(period: Period) -> tuple[list[dict], dict[date, dict], dict]:
-    """Per source and currency: orders, revenue, AOV; per day: revenue by source."""
-    rows = (
-        _orders_queryset(period)
-        .annotate(day=TruncDate("created_at"))
-        .values("day", "order_source", "currency")
-        .annotate(n=Count("id"), revenue=Sum("total"))
-        .values_list("day", "order_source", "currency", "n", "revenue")
-    )
+def _order_rows(period: Period, split: _Split):
+    """(day, source, currency, orders, revenue) rows: rollups for whole days, orders after."""
+    if split.rolled:
+        days = {"day__gte": split.rolled[0], "day__lte": split.rolled[1]}
+        if period.action_type:
+            days["action_type"] = period.action_type
+        if period.ps_number:  # orders containing the part, each order's revenue once
+            rolled = OrderSkuDailyRollup.objects.filter(sku=period.ps_number, **days).values(
+                "day", "order_source", "currency"
+            )
+            yield from rolled.annotate(n=Sum("orders"), revenue=Sum("order_revenue")).values_list(
+                "day", "order_source", "currency", "n", "revenue"
+            )
+        else:
+            rolled = OrderDailyRollup.objects.filter(**days).values("day", "order_source", "currency")
+            yield from rolled.annotate(n=Sum("orders"), r=Sum("revenue")).values_list(
+                "day", "order_source", "currency", "n", "r"
+            )
+    if split.raw:
+        yield from (
+            _orders_queryset(period, *split.raw)
+            .annotate(day=TruncDate("created_at"))
+            .values("day", "order_source", "currency")
+            .annotate(n=Count("id"), revenue=Sum("total"))
+            .values_list("day", "order_source", "currency", "n", "revenue")
+        )
+
+
+def _orders(period: Period, split: _Split) -> tuple[list[dict], dict[date, dict], dict]:
+    """Per source and currency: orders, revenue, AOV; per day: orders and revenue by source."""
     by_source: dict[tuple[str, str], list] = defaultdict(lambda: [0, Decimal(0)])
     by_day: dict[date, dict] = defaultdict(lambda: defaultdict(lambda: [0, Decimal(0)]))
-    for day, source, currency, n, revenue in rows:
+    for day, source, currency, n, revenue in _order_rows(period, split):
         by_source[(source, currency)][0] += n
         by_source[(source, currency)][1] += revenue or 0
         by_day[day][source][0] += n
@@ -322,9 +362,46 @@ def _orders(period: Period) -> tuple[list[dict], dict[date, dict], dict]:
     return summary, by_day, uplift
 
 
+def _sales(period: Period, split: _Split) -> list[dict]:
+    """Top parts by revenue: per part and currency, quantity, orders and line revenue."""
+    from checkout.models import OrderLine
+
+    totals: dict[tuple[str, str], list] = defaultdict(lambda: [0, 0, Decimal(0)])
+    if split.rolled:
+        rolled = OrderSkuDailyRollup.objects.filter(day__gte=split.rolled[0], day__lte=split.rolled[1])
+        if period.ps_number:
+            rolled = rolled.filter(sku=period.ps_number)
+        if period.action_type:
+            rolled = rolled.filter(action_type=period.action_type)
+        rows = (
+            rolled.values("sku", "currency")
+            .annotate(q=Sum("quantity"), n=Sum("orders"), r=Sum("line_revenue"))
+            .values_list("sku", "currency", "q", "n", "r")
+        )
+        for sku, currency, quantity, orders, revenue in rows:
+            row = totals[(sku, currency)]
+            row[0], row[1], row[2] = row[0] + quantity, row[1] + orders, row[2] + revenue
+    if split.raw:
+        lines = OrderLine.objects.filter(order__in=_orders_queryset(period, *split.raw))
+        if period.ps_number:
+            lines = lines.filter(sku=period.ps_number)
+        rows = (
+            lines.values("sku", "order__currency")
+            .annotate(q=Sum("quantity"), n=Count("order_id", distinct=True), r=Sum("line_total"))
+            .values_list("sku", "order__currency", "q", "n", "r")
+        )
+        for sku, currency, quantity, orders, revenue in rows:
+            row = totals[(sku, currency)]
+            row[0], row[1], row[2] = row[0] + quantity, row[1] + orders, row[2] + revenue
+    ranked = sorted(totals.items(), key=lambda item: (-item[1][2], item[0][0]))[:TOP_N]
+    return [
+        {"ps_number": sku, "currency": currency, "quantity": q, "orders": n, "revenue": _money(r)}
+        for (sku, currency), (q, n, r) in ranked
+    ]
+
+
 def _top_parts(period: Period, split: _Split) -> dict:
     from catalog.models import Product
-    from checkout.models import OrderLine
 
     counts = event_counts(
         period,
@@ -340,26 +417,20 @@ def _top_parts(period: Period, split: _Split) -> dict:
         ((ps, n) for (name, ps), n in counts.items() if name == EventName.ACTION_RENDERED and ps),
         key=lambda item: (-item[1], item[0]),
     )[:TOP_N]
-    sales = list(
-        OrderLine.objects.filter(order__in=_orders_queryset(period))
-        .filter(**({"sku": period.ps_number} if period.ps_number else {}))
-        .values("sku", "order__currency")
-        .annotate(quantity=Sum("quantity"), revenue=Sum("line_total"), orders=Count("order_id", distinct=True))
-        .order_by("-revenue", "sku")[:TOP_N]
-    )
-    skus = {ps for ps, _ in mentions} | {ps for ps, _ in recommendations} | {row["sku"] for row in sales}
+    sales = _sales(period, split)
+    skus = {ps for ps, _ in mentions} | {ps for ps, _ in recommendations} | {row["ps_number"] for row in sales}
     names = dict(Product.objects.filter(ps_number__in=skus).values_list("ps_number", "name"))
     return {
         "mentions": [{"ps_number": ps, "name": names.get(ps, ""), "count": n} for ps, n in mentions],
         "recommendations": [{"ps_number": ps, "name": names.get(ps, ""), "count": n} for ps, n in recommendations],
         "sales": [
             {
-                "ps_number": row["sku"],
-                "name": names.get(row["sku"], ""),
-                "currency": row["order__currency"],
+                "ps_number": row["ps_number"],
+                "name": names.get(row["ps_number"], ""),
+                "currency": row["currency"],
                 "quantity": row["quantity"],
                 "orders": row["orders"],
-                "revenue": _money(row["revenue"]),
+                "revenue": row["revenue"],
             }
             for row in sales
         ],
@@ -470,7 +541,7 @@ def dashboard_get(*, period: Period) -> dict:
     """Everything the operators' dashboard shows, for one period and set of filters."""
     split = _split(period)
     funnel, funnel_daily = _funnel(period, split)
-    orders, orders_by_day, uplift = _orders(period)
+    orders, orders_by_day, uplift = _orders(period, split)
     trend_names = [str(n) for n in EventName]
     events_by_day = event_counts(period, split, names=trend_names, group_by=("day", "name"))
     chat_orders = sum(row["orders"] for row in orders if row["order_source"] == "conversational")

@@ -1,20 +1,25 @@
-"""Rollups: the daily tables the dashboard reads instead of scanning millions of events.
+"""Rollups: the daily tables the dashboard reads instead of scanning millions of rows.
 
-Three derived tables, each rebuilt from its source with set-based SQL (`INSERT … SELECT …
-GROUP BY`), never by looping over events in Python:
+Derived tables, each built from its source with set-based SQL (`INSERT … SELECT … GROUP BY`),
+never by looping over events in Python:
 
-- EventDailyRollup: events per UTC day × name × source × action type × part.
-- ConversationFunnel (one row per conversation) → FunnelDailyRollup: per cohort day (the day of
-  a conversation's first event) × first-touch part × first-touch action type, how many
-  conversations started and how many reached each funnel step.
+- EventDailyRollup (day × name × source × action type × part) and EventDailyTypeRollup (the
+  same without the part): event counts.
+- ConversationFunnel (one row per conversation: cohort day = the day of its first event,
+  first-touch part and action type, steps reached) → FunnelDailyRollup (per cohort day × part ×
+  action type) and FunnelDailyTotalRollup (per cohort day).
+- OrderDailyRollup and OrderSkuDailyRollup: paid orders by the day they were placed.
 - UsageDailyRollup: assistant replies, tokens and cost per day, from Message.metadata["usage"].
 
-`analytics_rollups_refresh` is incremental (the beat task, every minute): it looks at events
-with ids above the last watermark, rebuilds the days and conversations they touch (plus today
-and yesterday), and advances `RollupState.complete_through` to yesterday. Selectors read rollups
-up to `complete_through` and raw events after it, so a stalled beat makes the dashboard slower,
-never wrong. `analytics_rollups_rebuild` (manage.py analytics_backfill) rebuilds everything,
-one day per transaction, with a progress callback.
+Event-derived rollups hold exactly the events with ids up to `RollupState.last_event_id`;
+selectors add the newer ones from raw events, so figures are live to the second and a stalled
+beat makes the dashboard slower, never wrong. Orders (whose status can change) and usage are
+rebuilt per day; they are complete through `RollupState.complete_through` and read raw after.
+
+`analytics_rollups_refresh` (the beat task, every minute) adds the new events' counts, rebuilds
+the conversations they touch and those conversations' cohort days, and rebuilds today's,
+yesterday's and any re-touched day's orders and usage. `analytics_rollups_rebuild`
+(manage.py analytics_backfill) rebuilds everything, one day per transaction.
 """
 
 from __future__ import annotations
@@ -31,6 +36,8 @@ from django.db.models import (
     Case,
     Count,
     DecimalField,
+    Exists,
+    F,
     IntegerField,
     Max,
     Min,
@@ -52,6 +59,9 @@ from analytics.models import (
     EventDailyRollup,
     EventDailyTypeRollup,
     FunnelDailyRollup,
+    FunnelDailyTotalRollup,
+    OrderDailyRollup,
+    OrderSkuDailyRollup,
     RollupState,
     UsageDailyRollup,
 )
@@ -110,55 +120,85 @@ def _exclusive(*, wait: bool) -> Iterator[bool]:
                 cursor.execute("SELECT pg_advisory_unlock(%s)", [_LOCK_ID])
 
 
-# --- the three rebuilds -----------------------------------------------------------------
+# --- events ---------------------------------------------------------------------------------
+
+_EVENT_KEYS = ["day", "name", "source", "action_type", "ps_number"]
+_TYPE_KEYS = ["day", "name", "source", "action_type"]
 
 
-def _event_day_rebuild(day: date) -> None:
+def _event_counts(events: QuerySet, keys: list[str]) -> QuerySet:
+    dims = [k for k in keys if k != "day"]
+    return (
+        events.annotate(d=TruncDate("occurred_at"))
+        .values("d", *dims)
+        .annotate(n=Count("id"))
+        .values_list("d", *dims, "n")
+    )
+
+
+def _upsert_add(model, keys: list[str], queryset: QuerySet) -> None:
+    """Add the queryset's counts (its last column) into `events` of the matching rollup rows."""
+    sql, params = queryset.query.sql_with_params()
+    qn = connection.ops.quote_name
+    table = qn(model._meta.db_table)
+    cols = ", ".join(qn(c) for c in [*keys, "events"])
+    conflict = ", ".join(qn(c) for c in keys)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            # `WHERE true` keeps SQLite from reading ON CONFLICT as a join constraint.
+            f"INSERT INTO {table} ({cols}) SELECT * FROM ({sql}) AS src WHERE true "  # noqa: S608
+            f"ON CONFLICT ({conflict}) DO UPDATE SET {qn('events')} = {table}.{qn('events')} + EXCLUDED.{qn('events')}",
+            params,
+        )
+
+
+def _events_add(lo: int, hi: int) -> None:
+    """Fold events lo < id ≤ hi into the event rollups (additive: the watermark moves with them)."""
+    new = Event.objects.filter(id__gt=lo, id__lte=hi)
+    _upsert_add(EventDailyRollup, _EVENT_KEYS, _event_counts(new, _EVENT_KEYS))
+    _upsert_add(EventDailyTypeRollup, _TYPE_KEYS, _event_counts(new, _TYPE_KEYS))
+
+
+def _event_day_rebuild(day: date, hi: int) -> None:
     start, end = day_bounds(day)
     EventDailyRollup.objects.filter(day=day).delete()
     EventDailyTypeRollup.objects.filter(day=day).delete()
-    rows = (
-        Event.objects.filter(occurred_at__gte=start, occurred_at__lt=end)
-        .values("name", "source", "action_type", "ps_number")
-        .annotate(day=Value(day), events=Count("id"))
-        .values_list("day", "name", "source", "action_type", "ps_number", "events")
-    )
-    _insert_select(EventDailyRollup, ["day", "name", "source", "action_type", "ps_number", "events"], rows)
+    events = Event.objects.filter(occurred_at__gte=start, occurred_at__lt=end, id__lte=hi)
+    _insert_select(EventDailyRollup, [*_EVENT_KEYS, "events"], _event_counts(events, _EVENT_KEYS))
     narrow = (
         EventDailyRollup.objects.filter(day=day)
         .values("day", "name", "source", "action_type")
         .annotate(n=Sum("events"))
         .values_list("day", "name", "source", "action_type", "n")
     )
-    _insert_select(EventDailyTypeRollup, ["day", "name", "source", "action_type", "events"], narrow)
+    _insert_select(EventDailyTypeRollup, [*_TYPE_KEYS, "events"], narrow)
+
+
+# --- conversations and the funnel --------------------------------------------------------------
 
 
 def _step_flag(name: str):
     return Max(Case(When(name=name, then=Value(1)), default=Value(0), output_field=IntegerField()))
 
 
-def _first_touch(column: str):
+def _first_touch(column: str, hi: int | None = None):
     """The value of `column` on a conversation's earliest event that has one."""
-    return Coalesce(
-        Subquery(
-            Event.objects.filter(conversation_id=OuterRef("conversation_id"))
-            .exclude(**{column: ""})
-            .order_by("occurred_at", "id")
-            .values(column)[:1]
-        ),
-        Value(""),
-    )
+    events = Event.objects.filter(conversation_id=OuterRef("conversation_id")).exclude(**{column: ""})
+    if hi is not None:
+        events = events.filter(id__lte=hi)
+    return Coalesce(Subquery(events.order_by("occurred_at", "id").values(column)[:1]), Value(""))
 
 
-def _conversations_rebuild(conversation_ids: QuerySet) -> set[date]:
+def _conversations_rebuild(conversation_ids: QuerySet, hi: int) -> set[date]:
     """Recompute ConversationFunnel rows for these conversations (a values('conversation_id')
-    queryset); returns every cohort day whose totals may have changed (old and new)."""
+    queryset) from their events up to id hi; returns every cohort day whose totals may have
+    changed (old and new)."""
     existing = ConversationFunnel.objects.filter(conversation_id__in=conversation_ids)
     days = set(existing.values_list("day", flat=True).distinct())
     existing.delete()
     step_columns = [str(step) for step in FUNNEL_STEPS]
     rows = (
-        Event.objects.filter(conversation_id__in=conversation_ids)
+        Event.objects.filter(conversation_id__in=conversation_ids, id__lte=hi)
         .exclude(conversation_id="")
         .values("conversation_id")
         .annotate(
@@ -176,7 +216,7 @@ def _conversations_rebuild(conversation_ids: QuerySet) -> set[date]:
         ConversationFunnel, ["conversation_id", "started_at", "day", "ps_number", "action_type", *step_columns], rows
     )
     fresh = ConversationFunnel.objects.filter(conversation_id__in=conversation_ids)
-    fresh.update(ps_number=_first_touch("ps_number"), action_type=_first_touch("action_type"))
+    fresh.update(ps_number=_first_touch("ps_number", hi), action_type=_first_touch("action_type", hi))
     days |= set(fresh.values_list("day", flat=True).distinct())
     return days
 
@@ -187,6 +227,7 @@ def _funnel_days_rebuild(days: Iterable[date]) -> None:
     for chunk_start in range(0, len(days), 100):
         chunk = days[chunk_start : chunk_start + 100]
         FunnelDailyRollup.objects.filter(day__in=chunk).delete()
+        FunnelDailyTotalRollup.objects.filter(day__in=chunk).delete()
         rows = (
             ConversationFunnel.objects.filter(day__in=chunk)
             .values("day", "ps_number", "action_type")
@@ -194,6 +235,91 @@ def _funnel_days_rebuild(days: Iterable[date]) -> None:
             .values_list("day", "ps_number", "action_type", "n", *[f"n_{step}" for step in step_columns])
         )
         _insert_select(FunnelDailyRollup, ["day", "ps_number", "action_type", "conversations", *step_columns], rows)
+        totals = (
+            FunnelDailyRollup.objects.filter(day__in=chunk)
+            .values("day")
+            .annotate(n=Sum("conversations"), **{f"n_{step}": Sum(step) for step in step_columns})
+            .values_list("day", "n", *[f"n_{step}" for step in step_columns])
+        )
+        _insert_select(FunnelDailyTotalRollup, ["day", "conversations", *step_columns], totals)
+
+
+# --- orders and usage ---------------------------------------------------------------------------
+
+PAID_STATUSES = ("paid", "partially_refunded")
+
+
+def paid_orders(start: datetime, end: datetime) -> QuerySet:
+    from checkout.models import Order
+
+    return Order.objects.filter(created_at__gte=start, created_at__lt=end, status__in=PAID_STATUSES)
+
+
+def _orders_day_rebuild(day: date) -> None:
+    start, end = day_bounds(day)
+    OrderDailyRollup.objects.filter(day=day).delete()
+    OrderSkuDailyRollup.objects.filter(day=day).delete()
+    money = DecimalField(max_digits=16, decimal_places=2)
+    orders = (
+        paid_orders(start, end)
+        .values("order_source", "currency")
+        .annotate(
+            d=Value(day),
+            at=Coalesce("action__type", Value("")),
+            n=Count("id"),
+            revenue=Coalesce(Sum("total"), Value(0, output_field=money)),
+        )
+        .values_list("d", "order_source", "currency", "at", "n", "revenue")
+    )
+    _insert_select(OrderDailyRollup, ["day", "order_source", "currency", "action_type", "orders", "revenue"], orders)
+    _insert_select(
+        OrderSkuDailyRollup,
+        [
+            "day",
+            "sku",
+            "order_source",
+            "currency",
+            "action_type",
+            "orders",
+            "order_revenue",
+            "quantity",
+            "line_revenue",
+        ],
+        _sku_rows(start, end, day),
+    )
+
+
+def _sku_rows(start: datetime, end: datetime, day: date) -> QuerySet:
+    """Per part: orders containing it, those orders' revenue (each order once), quantity, line revenue."""
+    from checkout.models import OrderLine
+
+    money = DecimalField(max_digits=16, decimal_places=2)
+    order_total_once = Case(
+        # an order's total counts on the first of its lines with that sku only
+        When(
+            ~Exists(
+                OrderLine.objects.filter(order_id=OuterRef("order_id"), sku=OuterRef("sku"), id__lt=OuterRef("id"))
+            ),
+            then=F("order__total"),
+        ),
+        default=Value(0),
+        output_field=money,
+    )
+    return (
+        OrderLine.objects.filter(order__in=paid_orders(start, end))
+        .values("sku", "order__order_source", "order__currency")
+        .annotate(
+            d=Value(day),
+            at=Coalesce("order__action__type", Value("")),
+            n=Count("order_id", distinct=True),
+            order_revenue=Coalesce(Sum(order_total_once), Value(0, output_field=money)),
+            quantity=Coalesce(Sum("quantity"), Value(0)),
+            line_revenue=Coalesce(Sum("line_total"), Value(0, output_field=money)),
+        )
+        .values_list(
+            "d", "sku", "order__order_source", "order__currency", "at", "n", "order_revenue", "quantity", "line_revenue"
+        )
+    )
 
 
 def _usage_number(key: str, output_field):
@@ -239,11 +365,19 @@ def _dates(first: date, last: date) -> list[date]:
     return [first + timedelta(days=i) for i in range((last - first).days + 1)] if first <= last else []
 
 
+def _first_day(model, field: str) -> date | None:
+    first = model.objects.aggregate(m=Min(field))["m"]
+    return first.astimezone(UTC).date() if first else None
+
+
 # --- public services ----------------------------------------------------------------------
 
 
 def analytics_rollups_refresh(*, now: datetime | None = None) -> RefreshResult:
-    """Bring the rollups up to date with the events stored since the last run (idempotent)."""
+    """Bring the rollups up to date with what was stored since the last run (idempotent)."""
+    from checkout.models import Order
+    from conversations.models import Message
+
     now = now or timezone.now()
     today = now.astimezone(UTC).date()
     yesterday = today - timedelta(days=1)
@@ -254,21 +388,30 @@ def analytics_rollups_refresh(*, now: datetime | None = None) -> RefreshResult:
         lo = state.last_event_id
         hi = Event.objects.filter(id__gt=lo, received_at__lt=now - COMMIT_GRACE).aggregate(m=Max("id"))["m"] or lo
         new = Event.objects.filter(id__gt=lo, id__lte=hi)
-        event_days = set(new.annotate(d=TruncDate("occurred_at")).values_list("d", flat=True).distinct())
-        event_days |= {yesterday, today}
-        for day in sorted(event_days):
-            _event_day_rebuild(day)
-        cohort_days = _conversations_rebuild(new.exclude(conversation_id="").values("conversation_id"))
-        _funnel_days_rebuild(cohort_days)
-        usage_from = state.refreshed_at.astimezone(UTC).date() if state.refreshed_at else None
-        if usage_from is None:
-            from conversations.models import Message
-
-            first = Message.objects.aggregate(m=Min("created_at"))["m"]
-            usage_from = first.astimezone(UTC).date() if first else yesterday
-        for day in _dates(min(usage_from, yesterday), today):
-            _usage_day_rebuild(day)
         count = new.count()
+        event_days = set(new.annotate(d=TruncDate("occurred_at")).values_list("d", flat=True).distinct())
+        _events_add(lo, hi)
+        cohort_days = _conversations_rebuild(new.exclude(conversation_id="").values("conversation_id"), hi)
+        _funnel_days_rebuild(cohort_days)
+
+        if state.refreshed_at:
+            since = state.refreshed_at - timedelta(minutes=1)
+            touched = (
+                Order.objects.filter(updated_at__gte=since)
+                .annotate(d=TruncDate("created_at"))
+                .values_list("d", flat=True)
+                .distinct()
+            )
+            order_days = set(touched) | {yesterday, today}
+            usage_days = set(_dates(min(since.astimezone(UTC).date(), yesterday), today))
+        else:  # first run: everything there is
+            first_order, first_message = _first_day(Order, "created_at"), _first_day(Message, "created_at")
+            order_days = set(_dates(first_order, today)) if first_order else {yesterday, today}
+            usage_days = set(_dates(first_message, today)) if first_message else {yesterday, today}
+        for day in sorted(order_days):
+            _orders_day_rebuild(day)
+        for day in sorted(usage_days):
+            _usage_day_rebuild(day)
         state.last_event_id = hi
         state.complete_through = yesterday
         state.refreshed_at = now
@@ -284,13 +427,26 @@ def analytics_rollups_rebuild(
     progress: Callable[[int], None] | None = None,
     on_total: Callable[[int], None] | None = None,
 ) -> RefreshResult:
-    """Throw every rollup away and rebuild it from events and messages, one day per transaction.
-
-    While it runs the dashboard reads raw events (complete_through is cleared first), so it is
-    slower but right. `on_total(n)` is told how many steps there are, `progress(1)` after each.
+    """Throw every rollup away and rebuild it from events, orders and messages, one day per
+    transaction. While it runs the dashboard reads raw rows (the watermarks are reset first),
+    so it is slower but right. `on_total(n)` is told how many steps there are, `progress(1)`
+    after each.
     """
+    from checkout.models import Order
+    from conversations.models import Message
+
     now = now or timezone.now()
     today = now.astimezone(UTC).date()
+    models = (
+        EventDailyRollup,
+        EventDailyTypeRollup,
+        ConversationFunnel,
+        FunnelDailyRollup,
+        FunnelDailyTotalRollup,
+        OrderDailyRollup,
+        OrderSkuDailyRollup,
+        UsageDailyRollup,
+    )
     with _exclusive(wait=True):
         with transaction.atomic():
             state, _ = RollupState.objects.select_for_update().get_or_create(key=STATE_KEY)
@@ -298,44 +454,39 @@ def analytics_rollups_rebuild(
             state.complete_through = None
             state.last_event_id = 0
             state.save()
-            for model in (
-                EventDailyRollup,
-                EventDailyTypeRollup,
-                ConversationFunnel,
-                FunnelDailyRollup,
-                UsageDailyRollup,
-            ):
+            for model in models:
                 model.objects.all().delete()
-        bounds = Event.objects.filter(id__lte=hi).aggregate(first=Min("occurred_at"), last=Max("occurred_at"))
-        from conversations.models import Message
-
-        messages = Message.objects.aggregate(first=Min("created_at"))
+        first_event = Event.objects.filter(id__lte=hi).aggregate(m=Min("occurred_at"))["m"]
+        last_event = Event.objects.filter(id__lte=hi).aggregate(m=Max("occurred_at"))["m"]
         event_days = (
-            _dates(bounds["first"].astimezone(UTC).date(), max(bounds["last"].astimezone(UTC).date(), today))
-            if bounds["first"]
+            _dates(first_event.astimezone(UTC).date(), max(last_event.astimezone(UTC).date(), today))
+            if first_event
             else []
         )
-        usage_days = _dates(messages["first"].astimezone(UTC).date(), today) if messages["first"] else []
+        first_order, first_message = _first_day(Order, "created_at"), _first_day(Message, "created_at")
+        order_days = _dates(first_order, today) if first_order else []
+        usage_days = _dates(first_message, today) if first_message else []
         if on_total:
-            on_total(len(event_days) + len(usage_days) + 1)
+            on_total(len(event_days) + len(order_days) + len(usage_days) + 1)
         cohort_days: set[date] = set()
         for day in event_days:
             start, end = day_bounds(day)
             with transaction.atomic():
-                _event_day_rebuild(day)
+                _event_day_rebuild(day, hi)
                 day_conversations = (
                     Event.objects.filter(occurred_at__gte=start, occurred_at__lt=end, id__lte=hi)
                     .exclude(conversation_id="")
                     .values("conversation_id")
                 )
-                cohort_days |= _conversations_rebuild(day_conversations)
+                cohort_days |= _conversations_rebuild(day_conversations, hi)
             if progress:
                 progress(1)
-        for day in usage_days:
-            with transaction.atomic():
-                _usage_day_rebuild(day)
-            if progress:
-                progress(1)
+        for rebuild, days in ((_orders_day_rebuild, order_days), (_usage_day_rebuild, usage_days)):
+            for day in days:
+                with transaction.atomic():
+                    rebuild(day)
+                if progress:
+                    progress(1)
         with transaction.atomic():
             _funnel_days_rebuild(cohort_days)
             state = RollupState.objects.select_for_update().get(key=STATE_KEY)

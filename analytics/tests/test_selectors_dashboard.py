@@ -7,7 +7,14 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from analytics.models import ConversationFunnel, Event, EventDailyRollup, FunnelDailyRollup, RollupState
+from analytics.models import (
+    ConversationFunnel,
+    Event,
+    EventDailyRollup,
+    FunnelDailyRollup,
+    FunnelDailyTotalRollup,
+    RollupState,
+)
 from analytics.selectors import Period, dashboard_get, funnel_get
 from analytics.services.rollups import analytics_rollups_rebuild, analytics_rollups_refresh
 from analytics.tests.history import ICE, P1, P2, P3, SEAL, WHEEL, build_history
@@ -240,8 +247,7 @@ def test_filter_by_action_type_keeps_orders_placed_through_it(history):
     assert [s["conversations"] for s in result["funnel"]["steps"]] == [1, 1, 0, 0, 0]  # h2
 
 
-@pytest.mark.parametrize("mode", ["refreshed"])
-def test_late_events_reach_the_rollups_on_the_next_refresh(shop, mode):
+def test_late_events_count_at_once_and_reach_the_rollups_on_the_next_refresh(shop):
     h = build_history(shop)
     analytics_rollups_refresh(now=later())
     d2 = h["d2"]
@@ -261,16 +267,23 @@ def test_late_events_reach_the_rollups_on_the_next_refresh(shop, mode):
         occurred_at=day_start(d2) + timedelta(hours=21),
         conversation_id="conv_h7",
     )
-    stale = funnel_get(period=Period(start=h["d1"], end=h["today"]))
-    assert [s["conversations"] for s in stale["steps"]] == [6, 5, 3, 3, 2]  # D2 is read from its rollup
+    # read at once from the events newer than the rollups: h7 starts on D2, h4 now reaches payment
+    live = funnel_get(period=Period(start=h["d1"], end=h["today"]))
+    assert [s["conversations"] for s in live["steps"]] == [7, 5, 3, 3, 3]
+    assert [row["conversations"] for row in live["daily"]] == [2, 3, 1, 1]
+    assert [row["payment_completed"] for row in live["daily"]] == [1, 1, 1, 0]
+    assert FunnelDailyTotalRollup.objects.get(day=d2).payment_completed == 0  # not rolled up yet
 
     result = analytics_rollups_refresh(now=later())
 
     assert result.events == 2
-    fresh = funnel_get(period=Period(start=h["d1"], end=h["today"]))
-    assert [s["conversations"] for s in fresh["steps"]] == [7, 5, 3, 3, 3]
-    assert [row["payment_completed"] for row in fresh["daily"]] == [1, 1, 1, 0]
+    rolled = funnel_get(period=Period(start=h["d1"], end=h["today"]))
+    assert rolled["steps"] == live["steps"] and rolled["daily"] == live["daily"]
     assert ConversationFunnel.objects.get(conversation_id="conv_h4").payment_completed == 1
+    totals = FunnelDailyTotalRollup.objects.get(day=d2)
+    assert (totals.conversations, totals.payment_completed) == (3, 1)
+    by_part = funnel_get(period=Period(start=h["d1"], end=h["today"], ps_number=P1))
+    assert [s["conversations"] for s in by_part["steps"]] == [3, 3, 2, 2, 2]  # h4 is a P1 conversation
 
 
 def test_refresh_is_idempotent(shop):
