@@ -314,3 +314,34 @@ def test_conversation_rows_know_their_cohort_and_first_touch(shop):
     h3 = ConversationFunnel.objects.get(conversation_id="conv_h3")
     assert (h3.ps_number, h3.action_type, h3.message_sent) == ("", "", 0)
     assert not ConversationFunnel.objects.filter(conversation_id="").exists()
+
+
+@pytest.mark.parametrize("rolled", [False, True])
+def test_an_order_with_two_lines_of_one_part_counts_once_for_that_part(shop, rolled):
+    from decimal import Decimal
+
+    from checkout.models import Order, OrderLine
+
+    order = Order.objects.create(
+        number="TWO-LINES",
+        order_source="conversational",
+        currency="USD",
+        subtotal=Decimal("59.48"),
+        total=Decimal("59.48"),
+    )
+    yesterday = timezone.now() - timedelta(days=1)
+    Order.objects.filter(pk=order.pk).update(created_at=yesterday)
+    for sku, qty, price in ((P1, 1, "24.99"), (P1, 1, "24.99"), (WHEEL, 1, "9.50")):
+        OrderLine.objects.create(
+            order=order, sku=sku, name=sku, quantity=qty, unit_price=Decimal(price), line_total=Decimal(price)
+        )
+    if rolled:
+        analytics_rollups_rebuild(now=later())
+    today = timezone.now().date()
+    result = dashboard_get(period=Period(start=today - timedelta(days=2), end=today, ps_number=P1))
+    assert result["orders"] == [
+        {"order_source": "conversational", "currency": "USD", "orders": 1, "revenue": "59.48", "aov": "59.48"}
+    ]
+    assert [(p["ps_number"], p["quantity"], p["orders"], p["revenue"]) for p in result["top_parts"]["sales"]] == [
+        (P1, 2, 1, "49.98")
+    ]
