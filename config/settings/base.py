@@ -40,6 +40,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "core.cors.EmbedCorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -200,6 +201,11 @@ PARLEY_CURRENCY = env("PARLEY_CURRENCY", default="USD")
 PARLEY_PUBLIC_URL = env("PARLEY_PUBLIC_URL", default="http://127.0.0.1:8000")
 PARLEY_MAX_QUANTITY = env.int("PARLEY_MAX_QUANTITY", default=10)
 PARLEY_MESSAGE_MAX_LENGTH = env.int("PARLEY_MESSAGE_MAX_LENGTH", default=2000)
+# Shop sites that may embed the chat widget (scheme://host[:port], comma-separated; "*" for any):
+# CORS on the chat API and the chat socket's origin check (core/cors.py).
+PARLEY_EMBED_ORIGINS = [
+    origin.strip().rstrip("/").lower() for origin in env.list("PARLEY_EMBED_ORIGINS", default=[]) if origin.strip()
+]
 # Client telemetry (POST /api/analytics/events): per client (conversation token, else address) per minute.
 PARLEY_ANALYTICS_RATE_REQUESTS = env.int("PARLEY_ANALYTICS_RATE_REQUESTS", default=120)
 PARLEY_ANALYTICS_RATE_EVENTS = env.int("PARLEY_ANALYTICS_RATE_EVENTS", default=6000)
