@@ -10,17 +10,18 @@ django_asgi_app = get_asgi_application()
 # Consumers import models, so they come after Django is set up.
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: E402
 
 from conversations.routing import websocket_urlpatterns  # noqa: E402
+from core.cors import EmbedOriginValidator  # noqa: E402
 
 http_app = ASGIStaticFilesHandler(django_asgi_app) if settings.PARLEY_SERVE_STATIC else django_asgi_app
 
 application = ProtocolTypeRouter(
     {
         "http": http_app,
-        "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+        # Origins: this site's hosts, plus PARLEY_EMBED_ORIGINS on the chat socket (the widget).
+        "websocket": EmbedOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )
