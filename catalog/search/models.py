@@ -21,6 +21,9 @@ class ProductEmbedding(models.Model):
 
     class Meta:
         app_label = "catalog"
+        # Search checks the vectors' freshness on every query: MAX(updated_at) per embedder,
+        # answered from this index without reading the blobs.
+        indexes = [models.Index(fields=["embedder", "updated_at"], name="catalog_embedding_fresh_idx")]
 
     def __str__(self):
         return f"{self.product_id} ({self.embedder})"

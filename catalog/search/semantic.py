@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 
 import numpy as np
-from django.db.models import Count, Max
+from django.db.models import Max
 
 from catalog.search.embeddings import EmbeddingError, embedder_get, embedder_name_configured, query_vector
 
@@ -17,6 +18,7 @@ class _VectorCache:
     def __init__(self):
         self.lock = threading.Lock()
         self.key: tuple | None = None
+        self.loaded_at = 0.0
         self.ids = np.zeros(0, dtype=np.int64)
         self.matrix = np.zeros((0, 1), dtype=np.float32)
 
@@ -24,9 +26,18 @@ class _VectorCache:
         from catalog.search.models import ProductEmbedding
 
         rows = ProductEmbedding.objects.filter(embedder=embedder_name)
-        version = (embedder_name, *rows.aggregate(n=Count("pk"), u=Max("updated_at")).values())
+        # New and changed vectors move MAX(updated_at); a vector of a deleted part may linger
+        # until the next change, harmless because results are read back from the catalogue.
+        version = (embedder_name, rows.aggregate(u=Max("updated_at"))["u"])
         if version == self.key:
             return self.ids, self.matrix
+        if (
+            self.key is not None
+            and self.key[0] == embedder_name
+            and self.ids.size > 20_000
+            and time.monotonic() - self.loaded_at < 2.0
+        ):
+            return self.ids, self.matrix  # a large set being rebuilt right now: reload at most every 2 s
         with self.lock:
             if version != self.key:
                 pairs = list(rows.order_by("product_id").values_list("product_id", "vector"))
@@ -38,6 +49,7 @@ class _VectorCache:
                 else:
                     self.matrix = np.zeros((0, 1), dtype=np.float32)
                 self.key = version
+                self.loaded_at = time.monotonic()
                 logger.info("semantic index loaded: %d vectors (%s)", len(pairs), embedder_name)
             return self.ids, self.matrix
 
