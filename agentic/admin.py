@@ -1,0 +1,125 @@
+"""Agent platforms and their keys are managed here; sessions, idempotency keys and deliveries are records."""
+
+from django.contrib import admin, messages
+from django.urls import reverse
+from django.utils.html import format_html
+
+from agentic.models import AcpCheckoutSession, AgentApiKey, AgentPlatform, IdempotencyRecord, WebhookDelivery
+from agentic.services.auth import api_key_issue
+from agentic.services.webhooks import webhook_deliveries_resend
+from checkout.admin import ReadOnlyAdminMixin, pretty_json
+
+
+def _show_key_once(request, platform: AgentPlatform, raw_key: str) -> None:
+    messages.warning(
+        request,
+        format_html(
+            "New API key for {}: <code>{}</code> — copy it now, it is not stored and will not be shown again.",
+            platform.name,
+            raw_key,
+        ),
+    )
+
+
+class AgentApiKeyInline(admin.TabularInline):
+    model = AgentApiKey
+    fields = ("prefix", "label", "is_active", "last_used_at", "created_at")
+    readonly_fields = ("prefix", "last_used_at", "created_at")
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False  # keys are issued by the "Issue a new API key" action, which shows the key once
+
+
+@admin.register(AgentPlatform)
+class AgentPlatformAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug", "is_active", "webhook_url", "signs_requests", "created_at")
+    list_filter = ("is_active",)
+    search_fields = ("name", "slug")
+    inlines = [AgentApiKeyInline]
+    actions = ["issue_api_key"]
+    fieldsets = (
+        (None, {"fields": ("name", "slug", "is_active")}),
+        ("Request signing", {"fields": ("signing_secret",)}),
+        ("Order webhooks", {"fields": ("webhook_url", "webhook_secret")}),
+    )
+
+    @admin.display(boolean=True, description="signs requests")
+    def signs_requests(self, obj):
+        return bool(obj.signing_secret)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if not change:
+            _, raw_key = api_key_issue(platform=obj, label="first key")
+            _show_key_once(request, obj, raw_key)
+
+    @admin.action(description="Issue a new API key (shown once)")
+    def issue_api_key(self, request, queryset):
+        for platform in queryset:
+            _, raw_key = api_key_issue(platform=platform, label=f"issued by {request.user}")
+            _show_key_once(request, platform, raw_key)
+
+
+@admin.register(AcpCheckoutSession)
+class AcpCheckoutSessionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("id", "platform", "status", "currency", "total", "order_link", "created_at")
+    list_filter = ("status", "platform", "currency")
+    search_fields = ("id", "order__number", "buyer__email")
+    exclude = ("cart", "items", "buyer", "fulfillment_details", "messages")
+    readonly_fields = ("cart_pretty", "request_pretty")
+
+    @admin.display(description="total")
+    def total(self, obj):
+        amount = next((t["amount"] for t in (obj.cart or {}).get("totals", []) if t["type"] == "total"), None)
+        return "—" if amount is None else f"{amount / 100:.2f}"
+
+    @admin.display(description="order")
+    def order_link(self, obj):
+        if not obj.order_id:
+            return "—"
+        return format_html(
+            '<a href="{}">{}</a>', reverse("admin:checkout_order_change", args=[obj.order_id]), obj.order.number
+        )
+
+    @admin.display(description="cart (as last shown)")
+    def cart_pretty(self, obj):
+        return pretty_json(obj.cart)
+
+    @admin.display(description="what the agent sent")
+    def request_pretty(self, obj):
+        return pretty_json(
+            {
+                "items": obj.items,
+                "buyer": obj.buyer,
+                "fulfillment_details": obj.fulfillment_details,
+                "messages": obj.messages,
+            }
+        )
+
+
+@admin.register(IdempotencyRecord)
+class IdempotencyRecordAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("key", "platform", "path", "in_flight", "response_status", "created_at")
+    list_filter = ("in_flight", "response_status", "platform")
+    search_fields = ("key", "path")
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("id", "event_type", "platform", "order", "status", "attempts", "last_status_code", "created_at")
+    list_filter = ("status", "event_type", "platform")
+    search_fields = ("order__number",)
+    exclude = ("payload",)
+    readonly_fields = ("payload_pretty",)
+    actions = ["resend"]
+
+    @admin.display(description="payload (as last sent)")
+    def payload_pretty(self, obj):
+        return pretty_json(obj.payload)
+
+    @admin.action(description="Resend the selected deliveries")
+    def resend(self, request, queryset):
+        count = webhook_deliveries_resend(delivery_ids=list(queryset.values_list("pk", flat=True)))
+        self.message_user(request, f"{count} deliveries queued to be sent again.", messages.SUCCESS)

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class AgenticConfig(AppConfig):
+    name = "agentic"
+    verbose_name = "Agentic commerce (ACP, GPT actions)"
+
+    def ready(self):
+        from agentic import receivers  # noqa: F401  (order_changed → platform webhooks)

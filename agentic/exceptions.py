@@ -1,0 +1,29 @@
+"""ACP errors: the spec's flat error body, not Parley's usual `{"error": {...}}`."""
+
+
+class AcpError(Exception):
+    """A refusal answered with the spec's `Error` schema: `type`, `code`, `message`, `param`."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str = "invalid",
+        status: int = 400,
+        type: str = "invalid_request",
+        param: str | None = None,
+        headers: dict | None = None,
+    ):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.status = status
+        self.type = type
+        self.param = param
+        self.headers = headers or {}
+
+    def body(self) -> dict:
+        body = {"type": self.type, "code": self.code, "message": self.message}
+        if self.param:
+            body["param"] = self.param
+        return body

@@ -1,0 +1,422 @@
+"""ACP checkout sessions: create, update, complete, cancel, and the authoritative body of each.
+
+Every write runs inside `idempotent_execute`'s transaction, so the session change and the
+stored response commit together. Completing creates a checkout `CheckoutSession` for the
+priced basket (channel `acp:<platform>`), charges the agent's delegated token through the
+`PaymentProvider`, and creates the order with checkout's order service: the same stock,
+discount and attribution rules as the chat's checkout.
+"""
+
+from django.conf import settings
+from django.utils import timezone
+
+from agentic import requests as rq
+from agentic.enums import TERMINAL, AcpStatus, OrderEventType
+from agentic.exceptions import AcpError
+from agentic.models import AcpCheckoutSession, AgentPlatform
+from agentic.selectors import order_permalink
+from agentic.services.cart import Cart, cart_compute
+from agentic.services.idempotency import AcpResponse
+from agentic.services.webhooks import order_event_record
+from checkout import gateway
+from checkout.exceptions import CheckoutError
+from checkout.models import CheckoutSession
+from checkout.services.discounts import DiscountInvalid
+from checkout.services.parts import buyer_customer, checkout_session_create_for_parts, checkout_session_pay_delegated
+
+PROTOCOL_VERSION = "2026-04-17"
+HANDLER_ID = "card_tokenized"
+INTERVENTIONS_OFFERED = ["3ds"]
+
+
+# --- the body ------------------------------------------------------------------------------
+
+
+def payment_handler() -> dict:
+    provider = gateway.payment_provider().name
+    is_stripe = provider == "stripe"
+    config = {
+        "psp": "stripe" if is_stripe else "parley_test",
+        "accepted_brands": ["visa", "mastercard", "amex", "discover"],
+        "supports_3ds": True,
+        "environment": "production" if is_stripe and not settings.STRIPE_SECRET_KEY.startswith("sk_test") else "test",
+    }
+    if is_stripe and settings.ACP_STRIPE_ACCOUNT_ID:
+        config["merchant_id"] = settings.ACP_STRIPE_ACCOUNT_ID
+    if not is_stripe:
+        config["test_tokens"] = (
+            "tok_test_<anything> pays; tok_test_decline… declines; tok_test_3ds… asks for 3-D Secure"
+        )
+    return {
+        "id": HANDLER_ID,
+        "name": "dev.acp.tokenized.card",
+        "display_name": "Card",
+        "version": "2026-01-22",
+        "spec": "https://acp.dev/handlers/tokenized.card",
+        "requires_delegate_payment": True,
+        "requires_pci_compliance": False,
+        "psp": config["psp"],
+        "config_schema": "https://acp.dev/schemas/handlers/tokenized.card/config.json",
+        "instrument_schemas": ["https://acp.dev/schemas/handlers/tokenized.card/instrument.json"],
+        "config": config,
+    }
+
+
+def _capabilities(session: AcpCheckoutSession) -> dict:
+    asked = ((session.capabilities or {}).get("interventions") or {}).get("supported") or []
+    return {
+        "payment": {"handlers": [payment_handler()]},
+        "interventions": {
+            "supported": [kind for kind in INTERVENTIONS_OFFERED if kind in asked],
+            "required": [],
+            "enforcement": "conditional",
+        },
+    }
+
+
+def _links() -> list[dict]:
+    return [{"type": kind, "url": url} for kind, url in (settings.ACP_LINKS or {}).items() if url]
+
+
+def _stamp(value) -> str:
+    return value.isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def authentication_metadata() -> dict:
+    acquirer = dict(settings.ACP_3DS_ACQUIRER)
+    directory = acquirer.pop("directory_server", "visa")
+    return {"acquirer_details": acquirer, "directory_server": directory}
+
+
+def session_body(session: AcpCheckoutSession, cart: dict) -> dict:
+    """The spec's CheckoutSession (with `order` once completed) for a session and its cart."""
+    body = {
+        "id": session.id,
+        "protocol": {"version": PROTOCOL_VERSION},
+        "capabilities": _capabilities(session),
+        "status": session.status,
+        "currency": session.currency.lower(),
+        "line_items": cart.get("line_items", []),
+        "fulfillment_options": cart.get("fulfillment_options", []),
+        "selected_fulfillment_options": cart.get("selected_fulfillment_options", []),
+        "totals": cart.get("totals", []),
+        "messages": list(session.messages or []) + list(cart.get("messages", [])),
+        "links": _links(),
+        "created_at": _stamp(session.created_at),
+        "updated_at": _stamp(session.updated_at),
+    }
+    if session.buyer:
+        body["buyer"] = session.buyer
+    if session.fulfillment_details:
+        body["fulfillment_details"] = session.fulfillment_details
+    if session.locale:
+        body["locale"] = session.locale
+    if cart.get("discounts"):
+        body["discounts"] = cart["discounts"]
+    if session.status == AcpStatus.AUTHENTICATION_REQUIRED and session.authentication_metadata:
+        body["authentication_metadata"] = session.authentication_metadata
+    if session.order_id:
+        order = session.order
+        body["order"] = {
+            "type": "order",
+            "id": order.number,
+            "checkout_session_id": session.id,
+            "order_number": order.number,
+            "permalink_url": order_permalink(number=order.number),
+            "status": "manual_review" if order.needs_attention else "confirmed",
+        }
+    return body
+
+
+def _customer(buyer: dict | None, *, create: bool = False):
+    email = (buyer or {}).get("email") or ""
+    if not email:
+        return None
+    if create:
+        name = (buyer.get("full_name") or f"{buyer.get('first_name', '')} {buyer.get('last_name', '')}").strip()
+        return buyer_customer(email=email, name=name, phone=buyer.get("phone_number") or "")
+    from conversations.models import Customer
+
+    return Customer.objects.filter(email__iexact=email).order_by("created_at").first()
+
+
+def _compute(session: AcpCheckoutSession, *, customer=None) -> Cart:
+    return cart_compute(
+        items=session.items,
+        currency=session.currency,
+        fulfillment_details=session.fulfillment_details,
+        selected=session.selected_fulfillment_options,
+        discount_codes=session.discount_codes,
+        customer=customer if customer is not None else _customer(session.buyer),
+    )
+
+
+def _open_status(session: AcpCheckoutSession, cart: Cart) -> str:
+    if session.status == AcpStatus.AUTHENTICATION_REQUIRED and cart.status == AcpStatus.READY_FOR_PAYMENT:
+        return AcpStatus.AUTHENTICATION_REQUIRED
+    return cart.status
+
+
+def acp_session_view(*, session: AcpCheckoutSession) -> dict:
+    """The latest authoritative state: live prices and stock for an open session, the frozen cart otherwise."""
+    if session.status in TERMINAL:
+        return session_body(session, session.cart)
+    try:
+        cart = _compute(session)
+    except AcpError as exc:
+        # The catalogue changed under the session (a part withdrawn): show the last cart, not ready.
+        problem = {"type": "error", "code": "invalid", "content_type": "plain", "content": exc.message}
+        if exc.param:
+            problem["param"] = exc.param
+        frozen = dict(session.cart)
+        frozen["messages"] = [*frozen.get("messages", []), problem]
+        session.status = AcpStatus.NOT_READY_FOR_PAYMENT
+        return session_body(session, frozen)
+    session.status = _open_status(session, cart)
+    return session_body(session, cart.snapshot())
+
+
+# --- writes ------------------------------------------------------------------------------
+
+
+def _not_open(session: AcpCheckoutSession, verb: str) -> AcpError:
+    return AcpError(
+        f"This checkout session is {session.status}; it cannot be {verb}.",
+        code=f"checkout_session_{session.status}",
+        status=405,
+    )
+
+
+def _lock(*, platform: AgentPlatform, session_id: str) -> AcpCheckoutSession:
+    session = (
+        AcpCheckoutSession.objects.select_for_update(of=("self",))
+        .select_related("order", "platform")
+        .filter(platform=platform, id=str(session_id)[:32])
+        .first()
+    )
+    if session is None:
+        raise AcpError("No such checkout session.", code="not_found", status=404)
+    return session
+
+
+def acp_session_create(*, platform: AgentPlatform, body: dict) -> AcpResponse:
+    """POST /checkout_sessions → 201 with the authoritative cart."""
+    currency = rq._string(body.get("currency", rq.ABSENT), "$.currency", required=True, max_length=3)
+    if len(currency) != 3 or not currency.isalpha():
+        raise AcpError("currency is an ISO 4217 code such as usd.", code="invalid", param="$.currency")
+    items = rq.line_items(body.get("line_items", rq.ABSENT))
+    buyer = rq.buyer(body["buyer"]) if "buyer" in body else None
+    details = rq.fulfillment_details(body["fulfillment_details"]) if "fulfillment_details" in body else None
+    capabilities = rq.plain_object(body.get("capabilities", rq.ABSENT), "$.capabilities")
+    codes = rq.discount_codes(body)
+    locale = rq._string(body.get("locale", rq.ABSENT), "$.locale", max_length=35)
+    session = AcpCheckoutSession(
+        platform=platform,
+        currency=currency.upper(),
+        items=items,
+        buyer=buyer,
+        fulfillment_details=details or None,
+        discount_codes=[] if codes is rq.ABSENT else codes,
+        capabilities=capabilities,
+        affiliate_attribution=rq.plain_object(body.get("affiliate_attribution", rq.ABSENT), "$.affiliate_attribution"),
+        metadata=rq.plain_object(body.get("metadata", rq.ABSENT), "$.metadata"),
+        locale=locale if isinstance(locale, str) else "",
+    )
+    cart = _compute(session)
+    session.status = cart.status
+    session.cart = cart.snapshot()
+    session.save(force_insert=True)
+    return AcpResponse(status=201, body=session_body(session, session.cart))
+
+
+def acp_session_update(*, platform: AgentPlatform, session_id: str, body: dict) -> AcpResponse:
+    """POST /checkout_sessions/{id} → 200: items, buyer, address, shipping choice, codes."""
+    session = _lock(platform=platform, session_id=session_id)
+    if session.status in TERMINAL:
+        raise _not_open(session, "updated")
+    if "line_items" in body:
+        session.items = rq.line_items(body["line_items"])
+    if "buyer" in body:
+        session.buyer = rq.buyer(body["buyer"])
+    if "fulfillment_details" in body:
+        session.fulfillment_details = rq.fulfillment_details(body["fulfillment_details"]) or None
+    if "selected_fulfillment_options" in body:
+        session.selected_fulfillment_options = rq.selected_fulfillment_options(body["selected_fulfillment_options"])
+    codes = rq.discount_codes(body)
+    if codes is not rq.ABSENT:
+        session.discount_codes = codes
+    cart = _compute(session)
+    if session.status == AcpStatus.AUTHENTICATION_REQUIRED:
+        session.status = AcpStatus.READY_FOR_PAYMENT  # a changed cart needs a fresh payment attempt
+        session.authentication_metadata = None
+    session.status = _open_status(session, cart)
+    session.messages = []  # a declined payment's message is about the cart before this change
+    session.cart = cart.snapshot()
+    session.save()
+    return AcpResponse(status=200, body=session_body(session, session.cart))
+
+
+def acp_session_cancel(*, platform: AgentPlatform, session_id: str, body: dict) -> AcpResponse:
+    """POST /checkout_sessions/{id}/cancel → 200, or 405 once completed or canceled."""
+    session = _lock(platform=platform, session_id=session_id)
+    if session.status in TERMINAL:
+        raise _not_open(session, "canceled")
+    trace = body.get("intent_trace") if isinstance(body, dict) else None
+    if trace is not None and not isinstance(trace, dict):
+        raise AcpError("intent_trace must be an object.", param="$.intent_trace")
+    try:
+        cart = _compute(session).snapshot()
+    except AcpError:
+        cart = dict(session.cart)
+    cart["messages"] = [{"type": "info", "content_type": "plain", "content": "Checkout session has been canceled."}]
+    session.status = AcpStatus.CANCELED
+    session.canceled_at = timezone.now()
+    session.intent_trace = trace
+    session.messages = []
+    session.authentication_metadata = None
+    session.cart = cart
+    session.save()
+    return AcpResponse(status=200, body=session_body(session, cart))
+
+
+def _declined(session: AcpCheckoutSession, cart: Cart, text: str, code: str) -> AcpResponse:
+    session.status = cart.status
+    session.authentication_metadata = None
+    session.messages = [
+        {
+            "type": "error",
+            "code": "payment_declined",
+            "content_type": "plain",
+            "content": text,
+            "param": "$.payment_data",
+            "resolution": "requires_buyer_input",
+        }
+    ]
+    session.cart = cart.snapshot()
+    session.save()
+    return AcpResponse(
+        status=402,
+        body={"type": "invalid_request", "code": "payment_declined", "message": text, "param": "$.payment_data"},
+    )
+
+
+def acp_session_complete(*, platform: AgentPlatform, session_id: str, body: dict) -> AcpResponse:
+    """POST /checkout_sessions/{id}/complete → 200 with the order, or a 4xx saying what to fix.
+
+    402 `payment_declined` (the session shows the message; pay with another token), 400
+    `requires_3ds` (authenticate with `authentication_metadata`, then complete again with
+    `authentication_result`), 400 with the cart's error code when it is not ready (out of
+    stock, no address, …) or `price_changed` when the total moved since it was last shown,
+    405 once completed or canceled.
+    """
+    session = _lock(platform=platform, session_id=session_id)
+    if session.status in TERMINAL:
+        raise _not_open(session, "completed")
+    payment = rq.payment_data(body.get("payment_data", rq.ABSENT))
+    authentication = rq.authentication_result(body.get("authentication_result", rq.ABSENT))
+    if "buyer" in body:
+        session.buyer = rq.buyer(body["buyer"])
+    if payment["handler_id"] != HANDLER_ID:
+        raise AcpError(
+            f"Unknown payment handler {payment['handler_id']!r}; use {HANDLER_ID!r}.",
+            code="invalid",
+            param="$.payment_data.handler_id",
+        )
+    if session.status == AcpStatus.AUTHENTICATION_REQUIRED and authentication is None:
+        raise AcpError(
+            "This checkout session requires issuer authentication. The request must include 'authentication_result'.",
+            code="requires_3ds",
+            param="$.authentication_result",
+        )
+    customer = _customer(session.buyer, create=True)
+    cart = _compute(session, customer=customer)
+    shown_total = next((t["amount"] for t in session.cart.get("totals", []) if t["type"] == "total"), None)
+    if cart.status != AcpStatus.READY_FOR_PAYMENT or shown_total != cart.total_minor:
+        first = next((m for m in cart.messages if m["type"] == "error"), None)
+        session.status = cart.status
+        session.cart = cart.snapshot()
+        session.save()
+        if first is not None:
+            error = {"type": "invalid_request", "code": first["code"], "message": first["content"]}
+            if first.get("param"):
+                error["param"] = first["param"]
+            return AcpResponse(status=400, body=error)
+        return AcpResponse(
+            status=400,
+            body={
+                "type": "invalid_request",
+                "code": "price_changed",
+                "message": "The total changed since the session was last shown; show the buyer the new total "
+                "(retrieve the session) and complete again.",
+            },
+        )
+
+    attempt = CheckoutSession.objects.filter(idempotency_key__startswith=f"acp:{session.id}:").count() + 1
+    address = (session.fulfillment_details or {}).get("address") or {}
+    try:
+        checkout_session = checkout_session_create_for_parts(
+            items=[(line.product.ps_number, line.quantity) for line in cart.basket.lines],
+            currency=session.currency,
+            discount_code=cart.applied.code.code if cart.applied else "",
+            shipping_total=cart.shipping_amount,
+            shipping_option=cart.shipping_option["id"] if cart.shipping_option else "",
+            shipping_address={**address, "recipient": (session.fulfillment_details or {}).get("name", "")},
+            channel=platform.channel,
+            idempotency_key=f"acp:{session.id}:{attempt}",
+            customer=customer,
+            hosted=False,
+        )
+        result, order = checkout_session_pay_delegated(
+            session=checkout_session,
+            token=payment["token"],
+            authentication=authentication,
+            description=f"{settings.PARLEY_SHOP_NAME} order via {platform.name}",
+        )
+    except DiscountInvalid as exc:
+        raise AcpError(exc.detail, code="discount_code_invalid", param="$.discounts.codes") from exc
+    except CheckoutError as exc:
+        raise AcpError(exc.detail, code=exc.code) from exc
+    session.checkout_session = checkout_session
+    if result.status == "error":
+        raise AcpError(
+            "The payment provider could not be reached; nothing was charged. Try again.",
+            code="payment_provider_unavailable",
+            type="service_unavailable",
+            status=503,
+        )
+    if result.status == "requires_authentication":
+        from checkout.enums import CheckoutStatus
+        from checkout.services.orders import checkout_session_close_unpaid
+
+        checkout_session_close_unpaid(
+            session=checkout_session, status=CheckoutStatus.FAILED, reason="3-D Secure authentication required"
+        )
+        session.status = AcpStatus.AUTHENTICATION_REQUIRED
+        session.authentication_metadata = authentication_metadata()
+        session.messages = []
+        session.cart = cart.snapshot()
+        session.save()
+        return AcpResponse(
+            status=400,
+            body={
+                "type": "invalid_request",
+                "code": "requires_3ds",
+                "message": "The card issuer requires 3-D Secure. Authenticate the buyer with the session's "
+                "authentication_metadata, then complete again with 'authentication_result'.",
+                "param": "$.authentication_result",
+            },
+        )
+    if order is None:
+        return _declined(session, cart, result.error or "The payment was declined.", result.decline_code)
+
+    session.status = AcpStatus.COMPLETED
+    session.order = order
+    session.completed_at = timezone.now()
+    session.messages = []
+    session.authentication_metadata = None
+    session.cart = cart.snapshot()
+    if "affiliate_attribution" in body and isinstance(body["affiliate_attribution"], dict):
+        session.affiliate_attribution = {**(session.affiliate_attribution or {}), "last": body["affiliate_attribution"]}
+    session.save()
+    order_event_record(order=order, event_type=OrderEventType.ORDER_CREATE)
+    return AcpResponse(status=200, body=session_body(session, session.cart))
