@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "checkout",
     "alerts",
     "analytics",
+    "agentic",
 ]
 
 MIDDLEWARE = [
@@ -155,6 +156,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "alerts.tasks.alerts_reconcile_task",
         "schedule": timedelta(seconds=30),
     },
+    "agentic-idempotency-purge": {
+        "task": "agentic.tasks.idempotency_records_purge_task",
+        "schedule": timedelta(hours=1),
+    },
+    "agentic-webhooks-resend-due": {
+        "task": "agentic.tasks.webhook_deliveries_resend_due_task",
+        "schedule": timedelta(minutes=1),
+    },
 }
 
 # Django's cache (rate limits): shared by every process through Redis when there is one.
@@ -250,6 +259,63 @@ PARLEY_DELIVERY_DISPATCH = env(
 PARLEY_DELIVERY_STANDARD = env("PARLEY_DELIVERY_STANDARD", default="3-5 business days")
 PARLEY_DELIVERY_EXPRESS = env("PARLEY_DELIVERY_EXPRESS", default="1-2 business days")
 PARLEY_FREE_SHIPPING_OVER = env("PARLEY_FREE_SHIPPING_OVER", default="75.00")
+
+# --- Agentic Commerce Protocol (agentic/) and GPT actions ---------------------------
+# API-Version values the ACP endpoints accept (the shapes are the 2026-04-17 spec's).
+ACP_API_VERSIONS = env.list("ACP_API_VERSIONS", default=["2026-04-17"])
+# Signature + Timestamp: how far a request's Timestamp may be from our clock.
+ACP_SIGNATURE_TOLERANCE_SECONDS = env.int("ACP_SIGNATURE_TOLERANCE_SECONDS", default=300)
+# Idempotency-Key records are kept this long (the RFC's minimum is 24 h), then purged.
+ACP_IDEMPOTENCY_RETENTION_HOURS = max(24, env.int("ACP_IDEMPOTENCY_RETENTION_HOURS", default=48))
+# A request still running after this long is taken for dead: its key may be used again.
+ACP_IDEMPOTENCY_LOCK_SECONDS = env.int("ACP_IDEMPOTENCY_LOCK_SECONDS", default=120)
+# Shipping offered to agents: id, title, carrier, business days, price per currency, free over.
+# Override with JSON in ACP_SHIPPING_OPTIONS; an option without a price in the cart's currency
+# is not offered. "free_over" (same currency) makes it free from that basket value up.
+ACP_SHIPPING_OPTIONS = env.json(
+    "ACP_SHIPPING_OPTIONS",
+    default=[
+        {
+            "id": "standard",
+            "title": "Standard",
+            "description": PARLEY_DELIVERY_STANDARD,
+            "carrier": "USPS",
+            "min_business_days": 3,
+            "max_business_days": 5,
+            "prices": {"USD": "7.99", "GBP": "5.99", "EUR": "6.99"},
+            "free_over": {"USD": PARLEY_FREE_SHIPPING_OVER} if PARLEY_FREE_SHIPPING_OVER else {},
+        },
+        {
+            "id": "express",
+            "title": "Express",
+            "description": PARLEY_DELIVERY_EXPRESS,
+            "carrier": "UPS",
+            "min_business_days": 1,
+            "max_business_days": 2,
+            "prices": {"USD": "19.99", "GBP": "14.99", "EUR": "17.99"},
+        },
+    ],
+)
+# Countries (ISO 3166-1 alpha-2) parts are shipped to; empty: anywhere.
+ACP_SHIPPING_COUNTRIES = env.list("ACP_SHIPPING_COUNTRIES", default=[])
+# Policy links shown with every ACP session: {"terms_of_use": url, "privacy_policy": url, "return_policy": url, …}.
+ACP_LINKS = env.json("ACP_LINKS", default={})
+# The Stripe account id shown to agents in the card payment handler's config (Stripe only).
+ACP_STRIPE_ACCOUNT_ID = env("ACP_STRIPE_ACCOUNT_ID", default="")
+# 3-D Secure: the acquirer details an agent needs to authenticate the buyer (AuthenticationMetadata).
+ACP_3DS_ACQUIRER = env.json(
+    "ACP_3DS_ACQUIRER",
+    default={
+        "acquirer_bin": "424242",
+        "acquirer_country": "US",
+        "acquirer_merchant_id": "parley",
+        "merchant_name": PARLEY_SHOP_NAME[:40],
+        "directory_server": "visa",
+    },
+)
+# Order webhooks to platforms: HTTP timeout and attempts (exponential backoff between them).
+ACP_WEBHOOK_TIMEOUT_SECONDS = env.float("ACP_WEBHOOK_TIMEOUT_SECONDS", default=10.0)
+ACP_WEBHOOK_MAX_ATTEMPTS = env.int("ACP_WEBHOOK_MAX_ATTEMPTS", default=8)
 
 # --- WhatsApp Cloud API -------------------------------------------------------------
 WHATSAPP_TOKEN = env("WHATSAPP_TOKEN", default="")
