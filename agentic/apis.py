@@ -19,6 +19,7 @@ from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 
 from agentic.exceptions import AcpError
+from agentic.requests import no_nul
 from agentic.selectors import acp_session_get
 from agentic.services.auth import platform_authenticate, request_signature_verify
 from agentic.services.idempotency import MAX_KEY_LENGTH, AcpResponse, idempotent_execute
@@ -154,6 +155,7 @@ class AcpApi(View):
             raise AcpError("The body is not valid JSON.", code="invalid_json") from None
         if not isinstance(body, dict):
             raise AcpError("The body must be a JSON object.", code="invalid", param="$")
+        no_nul(body)
         return body, exact
 
     body_required = True

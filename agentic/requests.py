@@ -82,17 +82,45 @@ def fulfillment_details(value, path: str = "$.fulfillment_details"):
     return out
 
 
+BUYER_STRINGS = ("first_name", "last_name", "full_name", "phone_number", "customer_id")
+BUYER_ENUMS = {
+    "account_type": ("guest", "registered", "business"),
+    "authentication_status": ("authenticated", "guest", "requires_signin"),
+}
+
+
 def buyer(value, path: str = "$.buyer"):
+    """The buyer's contact details (kept: the spec's string fields; company, loyalty, … are not used)."""
     if value is None:
         return None
     value = _object(value, path, required=True)
-    out = dict(value)
-    out["email"] = _email(value.get("email", ABSENT), f"{path}.email", required=True)
-    for name in ("first_name", "last_name", "full_name", "phone_number", "customer_id"):
+    out = {"email": _email(value.get("email", ABSENT), f"{path}.email", required=True)}
+    for name in BUYER_STRINGS:
         field_value = _string(value.get(name, ABSENT), f"{path}.{name}", max_length=200)
-        if field_value is ABSENT:
-            out.pop(name, None)
+        if isinstance(field_value, str):
+            out[name] = field_value
+    for name, allowed in BUYER_ENUMS.items():
+        field_value = value.get(name)
+        if field_value is not None:
+            if field_value not in allowed:
+                raise _fail(f"{name} must be one of {', '.join(allowed)}.", f"{path}.{name}")
+            out[name] = field_value
     return out
+
+
+def no_nul(value, path: str = "$") -> None:
+    """Refuse NUL characters anywhere (no database stores them in text)."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise _fail("Strings must not contain NUL characters.", path)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if "\x00" in key:
+                raise _fail("Keys must not contain NUL characters.", path)
+            no_nul(item, f"{path}.{key}")
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            no_nul(item, f"{path}[{index}]")
 
 
 def line_items(value, path: str = "$.line_items") -> list[dict]:

@@ -129,17 +129,18 @@ def _error(code: str, content: str, *, param: str | None = None, resolution: str
 def _apply_codes(codes: list[str], basket: PartsBasket, customer) -> tuple[AppliedDiscount | None, list, list]:
     applied, rejected, warnings = None, [], []
     for code in codes:
-        if applied is not None:
-            if code.upper() == applied.code.code.upper():
+        try:
+            candidate = parts_discount(code=code, basket=basket, customer=customer)
+        except DiscountInvalid as exc:
+            reason, text = DISCOUNT_REASONS.get(exc.code, "discount_code_invalid"), exc.detail
+        else:
+            if applied is None:
+                applied = candidate
+                continue
+            if candidate.code.pk == applied.code.pk:
                 reason, text = "discount_code_already_applied", f"{code} is already applied."
             else:
                 reason, text = "discount_code_combination_disallowed", "Only one discount code applies per order."
-        else:
-            try:
-                applied = parts_discount(code=code, basket=basket, customer=customer)
-                continue
-            except DiscountInvalid as exc:
-                reason, text = DISCOUNT_REASONS.get(exc.code, "discount_code_invalid"), exc.detail
         rejected.append({"code": code, "reason": reason, "message": text})
         warnings.append(
             {
@@ -220,7 +221,7 @@ def cart_compute(
         }
         if product.description:
             rendered["description"] = product.description[:1000]
-        if product.image_url:
+        if product.image_url.startswith(("https://", "http://")):
             rendered["images"] = [product.image_url]
         if product.category:
             rendered["category"] = product.category

@@ -63,7 +63,9 @@ def payment_handler() -> dict:
 
 
 def _capabilities(session: AcpCheckoutSession) -> dict:
-    asked = ((session.capabilities or {}).get("interventions") or {}).get("supported") or []
+    interventions = (session.capabilities or {}).get("interventions")
+    asked = interventions.get("supported") if isinstance(interventions, dict) else None
+    asked = [kind for kind in asked if isinstance(kind, str)] if isinstance(asked, list) else []
     return {
         "payment": {"handlers": [payment_handler()]},
         "interventions": {

@@ -86,7 +86,8 @@ class AcpClient:
 
 
 @pytest.fixture
-def acp(client, platform, shop):
+def acp(client, platform, request):
+    request.getfixturevalue("shop")
     return AcpClient(client, platform.raw_key)
 
 

@@ -55,7 +55,11 @@ def spec_document() -> dict:
     schemas["Error"]["properties"]["supported_versions"] = {"type": "array", "items": {"type": "string"}}  # 2
     get = doc["paths"]["/checkout_sessions/{checkout_session_id}"]["get"]
     get["responses"].setdefault(
-        "4XX", {"description": "Client error", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+        "4XX",
+        {
+            "description": "Client error",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+        },
     )  # defect 3
     return doc
 
@@ -123,11 +127,11 @@ def _operation(method: str, path: str) -> tuple[str, dict]:
     parts = path.strip("/").split("/")
     for template, item in spec_document()["paths"].items():
         template_parts = template.strip("/").split("/")
-        if len(template_parts) == len(parts) and all(
+        matches = len(template_parts) == len(parts) and all(
             t.startswith("{") or t == p for t, p in zip(template_parts, parts, strict=True)
-        ):
-            if method.lower() in item:
-                return template, item[method.lower()]
+        )
+        if matches and method.lower() in item:
+            return template, item[method.lower()]
     raise AssertionError(f"{method} {path} is not an operation of the ACP spec")
 
 
