@@ -4,8 +4,6 @@ The lifecycle is driven by services (every change is a recorded transition), so 
 shows it and never edits it; operator decisions will be admin actions calling the service.
 """
 
-import json
-
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
@@ -18,24 +16,8 @@ from django.utils.html import format_html
 from actions.enums import ActionStatus
 from actions.models import Action, ActionResponse, ActionTransition, ResponseTemplate
 from actions.services.feedback import action_feedback_apply
+from core.admin import ReadOnlyAdminMixin, pretty_json
 from core.exceptions import ApplicationError
-
-
-def pretty_json(value) -> str:
-    return format_html('<pre class="parley-json">{}</pre>', json.dumps(value, indent=2, sort_keys=True, default=str))
-
-
-class ReadOnlyAdminMixin:
-    """View only: rows are written by services and are part of an audit trail."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class ActionTransitionInline(ReadOnlyAdminMixin, admin.TabularInline):

@@ -12,19 +12,7 @@ from django.utils import timezone
 
 from alerts.enums import NoticeStatus, SubscriptionStatus
 from alerts.models import AlertNotice, BackInStockSubscription, PartAlertSummary, PendingOptIn, RestockRound
-
-
-class ReadOnlyAdminMixin:
-    """View only: rows are written by services and are part of an audit trail."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+from core.admin import ReadOnlyAdminMixin
 
 
 class AlertNoticeInline(ReadOnlyAdminMixin, admin.TabularInline):

@@ -1,11 +1,7 @@
 """Price book and discount codes are edited here; sessions, orders and webhooks are records."""
 
-import json
-
 from django.contrib import admin
 from django.db import models
-from django.urls import reverse
-from django.utils.html import format_html
 
 from checkout.models import (
     CheckoutSession,
@@ -17,30 +13,11 @@ from checkout.models import (
     Refund,
     WebhookEvent,
 )
-
-
-def pretty_json(value) -> str:
-    return format_html('<pre class="parley-json">{}</pre>', json.dumps(value, indent=2, sort_keys=True, default=str))
-
-
-class ReadOnlyAdminMixin:
-    """View only: rows are written by services and are part of an audit trail."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+from core.admin import ReadOnlyAdminMixin, admin_link, pretty_json
 
 
 def _conversation_link(conversation_id):
-    if not conversation_id:
-        return "—"
-    url = reverse("admin:conversations_conversation_change", args=[conversation_id])
-    return format_html('<a href="{}">{}</a>', url, conversation_id)
+    return admin_link("admin:conversations_conversation_change", conversation_id)
 
 
 # --- Price book ----------------------------------------------------------------------

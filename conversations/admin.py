@@ -1,7 +1,5 @@
 """Operators read conversations here; the transcript itself is never edited in the admin."""
 
-import json
-
 from django.contrib import admin
 from django.template.defaultfilters import truncatechars
 from django.urls import reverse
@@ -9,11 +7,7 @@ from django.utils.html import format_html
 
 from actions.models import Action
 from conversations.models import Conversation, Customer, Message
-
-
-def pretty_json(value) -> str:
-    """JSON as an escaped <pre> block (format_html escapes the text)."""
-    return format_html('<pre class="parley-json">{}</pre>', json.dumps(value, indent=2, sort_keys=True, default=str))
+from core.admin import pretty_json
 
 
 class MessageInline(admin.TabularInline):

@@ -1,0 +1,31 @@
+"""Admin building blocks every app's admin shares."""
+
+import json
+
+from django.urls import reverse
+from django.utils.html import format_html
+
+
+def pretty_json(value) -> str:
+    """JSON as an escaped <pre> block (format_html escapes the text)."""
+    return format_html('<pre class="parley-json">{}</pre>', json.dumps(value, indent=2, sort_keys=True, default=str))
+
+
+def admin_link(viewname: str, pk, label=None) -> str:
+    """A link to another object's change page, or a dash when there is none."""
+    if not pk:
+        return "—"
+    return format_html('<a href="{}">{}</a>', reverse(viewname, args=[pk]), label if label is not None else pk)
+
+
+class ReadOnlyAdminMixin:
+    """View only: rows are written by services and are part of an audit trail."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
