@@ -30,7 +30,8 @@ from jsonschema import Draft202012Validator, FormatChecker
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-SPEC_URI = "urn:acp:checkout"
+SPEC_URI = "https://acp.spec.invalid/openapi.agentic_checkout.yaml"
+WEBHOOK_URI = "https://acp.spec.invalid/openapi.agentic_checkout_webhook.yaml"
 
 
 def spec_dir() -> Path:
@@ -91,9 +92,7 @@ def _is_uri(value) -> bool:
 def _registry() -> Registry:
     resource = Resource.from_contents(spec_document(), default_specification=DRAFT202012)
     webhook = Resource.from_contents(webhook_document(), default_specification=DRAFT202012)
-    return Registry().with_resources(
-        [(SPEC_URI, resource), ("urn:acp:webhooks", webhook), ("urn:acp:openapi.agentic_checkout.yaml", resource)]
-    )
+    return Registry().with_resources([(SPEC_URI, resource), (WEBHOOK_URI, webhook)])
 
 
 def schema_errors(schema: dict, instance, *, base: str = SPEC_URI) -> list[str]:

@@ -1,0 +1,190 @@
+"""Order events to the platform's webhook URL: a local HTTP server plays the platform's receiver."""
+
+import hashlib
+import hmac
+import json
+import re
+import threading
+import time
+from datetime import timedelta
+from decimal import Decimal
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from django.contrib.auth.models import User
+from django.utils import timezone
+
+from agentic.models import WebhookDelivery
+from agentic.services.webhooks import webhook_deliveries_due, webhook_delivery_send
+from agentic.tests.conftest import create_body, payment
+from agentic.tests.spec import WEBHOOK_URI, schema_errors, webhook_document
+from checkout.models import Order
+from checkout.services.refunds import order_refund
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+SECRET = "whsec_platform"
+
+
+class Receiver:
+    """Verifies `Merchant-Signature` as the webhook spec tells the platform to, and records events."""
+
+    def __init__(self):
+        self.events: list[dict] = []
+        self.statuses: list[int] = []
+        self.fail_next = 0
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                status = 200
+                header = self.headers.get("Merchant-Signature", "")
+                match = re.fullmatch(r"t=(\d+),v1=([a-fA-F0-9]{64})", header)
+                if receiver.fail_next:
+                    receiver.fail_next -= 1
+                    status = 503
+                elif not match or abs(time.time() - int(match[1])) > 300:
+                    status = 401
+                else:
+                    expected = hmac.new(SECRET.encode(), match[1].encode() + b"." + body, hashlib.sha256).hexdigest()
+                    status = 200 if hmac.compare_digest(expected, match[2]) else 401
+                if status == 200:
+                    receiver.events.append(
+                        {"body": json.loads(body), "headers": dict(self.headers), "raw": body.decode()}
+                    )
+                receiver.statuses.append(status)
+                data = json.dumps({"received": status == 200}).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.server.server_address[1]}/agentic_checkout/webhooks/order_events"
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def receiver(platform):
+    server = Receiver()
+    platform.webhook_url = server.url
+    platform.webhook_secret = SECRET
+    platform.save()
+    yield server
+    server.close()
+
+
+def _valid_event(event: dict) -> list[str]:
+    return schema_errors({"$ref": "#/components/schemas/WebhookEvent"}, event, base=WEBHOOK_URI)
+
+
+def test_order_create_is_sent_signed_and_valid_per_the_webhook_spec(acp, receiver):
+    webhook_document()  # the spec is there (skips otherwise)
+    session_id = acp.create(create_body(("PS11750057", 2))).data["id"]
+    acp.complete(session_id, payment())
+    order = Order.objects.get()
+    [event] = receiver.events
+    body = event["body"]
+    assert body["type"] == "order_create"
+    assert _valid_event(body) == []
+    data = body["data"]
+    assert (data["id"], data["checkout_session_id"], data["status"]) == (order.number, session_id, "confirmed")
+    assert data["line_items"][0]["quantity"] == {"ordered": 2, "current": 2, "fulfilled": 0}
+    assert {t["type"]: t["amount"] for t in data["totals"]}["total"] == 4998 + 799
+    assert event["headers"]["Content-Type"] == "application/json"
+    assert event["headers"]["Request-Id"]
+    delivery = WebhookDelivery.objects.get()
+    assert (delivery.status, delivery.attempts, delivery.last_status_code) == ("succeeded", 1, 200)
+    assert delivery.delivered_at is not None
+
+
+def test_refunds_are_order_updates_with_adjustments(acp, receiver):
+    session_id = acp.create(create_body(("PS11750057", 2))).data["id"]
+    acp.complete(session_id, payment())
+    order = Order.objects.get()
+    order_refund(order=order, amount=Decimal("10.00"), reason="Damaged box")
+    update = receiver.events[-1]["body"]
+    assert update["type"] == "order_update"
+    assert _valid_event(update) == []
+    [adjustment] = update["data"]["adjustments"]
+    assert (adjustment["type"], adjustment["amount"], adjustment["status"]) == ("refund", 1000, "completed")
+    assert adjustment["description"] == "Damaged box"
+    assert {t["type"]: t["amount"] for t in update["data"]["totals"]}["amount_refunded"] == 1000
+    order_refund(order=order)
+    final = receiver.events[-1]["body"]["data"]
+    assert final["status"] == "canceled" and len(final["adjustments"]) == 2
+    assert WebhookDelivery.objects.filter(event_type="order_update", status="succeeded").count() == 2
+
+
+def test_orders_not_sold_by_a_platform_send_nothing(make_order, receiver):
+    order_refund(order=make_order())
+    assert receiver.events == [] and not WebhookDelivery.objects.exists()
+
+
+def test_a_failing_receiver_is_retried_then_succeeds(acp, receiver):
+    receiver.fail_next = 2
+    session_id = acp.create(create_body()).data["id"]
+    acp.complete(session_id, payment())
+    delivery = WebhookDelivery.objects.get()
+    assert receiver.statuses == [503, 503, 200]
+    assert (delivery.status, delivery.attempts) == ("succeeded", 3)
+
+
+def test_after_the_last_attempt_the_delivery_fails_and_an_operator_resends_it(acp, receiver, settings, client):
+    settings.ACP_WEBHOOK_MAX_ATTEMPTS = 3
+    receiver.fail_next = 10
+    session_id = acp.create(create_body()).data["id"]
+    acp.complete(session_id, payment())
+    delivery = WebhookDelivery.objects.get()
+    assert (delivery.status, delivery.attempts, delivery.last_status_code) == ("failed", 3, 503)
+    assert "HTTP 503" in delivery.last_error
+    assert receiver.events == []
+
+    receiver.fail_next = 0
+    admin = User.objects.create_superuser("ops", "ops@example.com", "pw")
+    client.force_login(admin)
+    page = client.get(f"/admin/agentic/webhookdelivery/{delivery.pk}/change/")
+    assert page.status_code == 200 and "order_create" in page.content.decode()
+    response = client.post(
+        "/admin/agentic/webhookdelivery/", {"action": "resend", "_selected_action": [delivery.pk]}, follow=True
+    )
+    assert "1 deliveries queued" in response.content.decode()
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts) == ("succeeded", 1)
+    assert receiver.events[0]["body"]["type"] == "order_create"
+
+
+def test_an_unreachable_receiver_is_recorded_and_picked_up_again_when_due(acp, platform):
+    platform.webhook_url = "http://127.0.0.1:9/unreachable"
+    platform.save()
+    session_id = acp.create(create_body()).data["id"]
+    acp.complete(session_id, payment())  # eager Celery: every retry ran at once, and all failed
+    delivery = WebhookDelivery.objects.get()
+    assert (delivery.status, delivery.attempts) == ("failed", 8)
+    assert "Connect" in delivery.last_error and delivery.last_status_code is None
+
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(
+        status="pending", attempts=1, next_retry_at=timezone.now() - timedelta(minutes=5)
+    )
+    assert webhook_deliveries_due() == [delivery.pk]
+    assert webhook_delivery_send(delivery_id=delivery.pk) == "retry"
+    delivery.refresh_from_db()
+    assert delivery.attempts == 2 and delivery.next_retry_at > timezone.now()
+    assert webhook_deliveries_due() == []
+    from agentic.tasks import webhook_deliveries_resend_due_task
+
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(next_retry_at=timezone.now() - timedelta(minutes=5))
+    assert webhook_deliveries_resend_due_task.apply().get() == 1
