@@ -87,7 +87,7 @@ def test_page_is_served_with_the_strict_csp(page):
 def test_static_assets_come_from_the_static_tag(page):
     _, parser = page
     scripts = [a["src"] for a in parser.find("script") if "src" in a]
-    assert scripts == [static("parley/chat.js")]
+    assert scripts == [static("parley/chat-core.js"), static("parley/chat.js")]  # the core first (both defer)
     stylesheets = [a["href"] for a in parser.find("link", rel="stylesheet")]
     assert static("parley/chat.css") in stylesheets
     assert (STATIC_DIR / "chat.js").is_file()
@@ -158,11 +158,18 @@ def test_page_hands_the_api_endpoints_to_the_script(page):
     assert meta["content"]
 
 
-def test_chat_script_never_inserts_html():
-    source = (STATIC_DIR / "chat.js").read_text()
+SCRIPTS = ("chat-core.js", "chat.js", "widget.js")
+
+
+@pytest.mark.parametrize("name", SCRIPTS)
+def test_scripts_never_insert_html(name):
+    source = (STATIC_DIR / name).read_text()
     for forbidden in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "new Function"):
         assert forbidden not in source, forbidden
-    # The contract the script speaks.
+
+
+def test_chat_core_speaks_the_contract():
+    source = (STATIC_DIR / "chat-core.js").read_text()
     for needle in (
         '"parley.conversation"',
         "Authorization",
@@ -178,6 +185,7 @@ def test_chat_script_never_inserts_html():
 
 
 @pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
-def test_chat_script_parses():
-    result = subprocess.run(["node", "--check", str(STATIC_DIR / "chat.js")], capture_output=True, text=True)
+@pytest.mark.parametrize("name", SCRIPTS)
+def test_scripts_parse(name):
+    result = subprocess.run(["node", "--check", str(STATIC_DIR / name)], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr

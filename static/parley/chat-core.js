@@ -1,0 +1,1281 @@
+/*
+ * Parley chat core: the one implementation of the customer chat, used by the chat page
+ * (chat.js) and by the embeddable widget (widget.js). A plain script, no build step.
+ *
+ *   const chat = window.ParleyChat.mount(rootElement, {apiBase, endpoints, context, ...});
+ *   const shell = window.ParleyChat.buildShell(document, {shopName, examples, ...});  // widget
+ *
+ * It talks to the chat REST API (start / resume a conversation, execute actions) and to the
+ * conversation's WebSocket (messages, typing, streamed tokens, live action status, payment
+ * and alert notices). Every piece of data reaches the page through textContent /
+ * createElement: never as HTML. Elements are found by class inside the root, so the page and
+ * the widget (inside a shadow root) share the same markup and the same code.
+ */
+(() => {
+  "use strict";
+
+  if (window.ParleyChat) return; // loaded twice (page + widget): one core is enough
+
+  const PING_INTERVAL_MS = 25000;
+  const TYPING_TIMEOUT_MS = 30000;
+  const MAX_BACKOFF_MS = 30000;
+
+  const DEFAULT_ENDPOINTS = {
+    conversations: "/api/chat/conversations",
+    checkout: "/api/checkout/session",
+    alternatives: "/api/chat/actions/alternatives",
+    backInStock: "/api/alerts/back-in-stock",
+  };
+
+  // Operator-decided and other server-side types: the click itself is the customer's request.
+  const API_TYPES = new Set(["checkout_now", "check_compatible_alternatives", "notify_when_in_stock"]);
+  // "failed" is not here: the server says (enabled) whether a failed action may be retried.
+  const DONE_STATUSES = new Set(["succeeded", "denied", "expired"]);
+  const STATUS_TEXT = {
+    clicked: "",
+    pending_approval: "Sent. A team member will review this shortly…",
+    approved: "Approved.",
+    denied: "Declined.",
+    edited: "Updated by a team member.",
+    succeeded: "Done.",
+    failed: "",
+    expired: "This option has expired.",
+  };
+  const ROLE_NAMES = { user: "You", assistant: "Assistant", operator: "Team member", internal: "Update" };
+  const AVAILABILITY = {
+    in_stock: ["In stock", "ok"],
+    out_of_stock: ["Out of stock", "bad"],
+    backordered: ["Backordered", "warn"],
+    discontinued: ["Discontinued", "bad"],
+  };
+
+  /* ------------------------------------------------------------------ helpers */
+
+  function el(tag, className, text) {
+    const node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    return node;
+  }
+
+  function uuid() {
+    if (window.crypto && typeof window.crypto.randomUUID === "function") return window.crypto.randomUUID();
+    const bytes = new Uint8Array(16);
+    window.crypto.getRandomValues(bytes);
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  }
+
+  function formatPrice(amount, currency) {
+    const value = Number(amount);
+    if (amount === null || amount === undefined || amount === "" || Number.isNaN(value)) return "";
+    try {
+      return new Intl.NumberFormat(undefined, { style: "currency", currency: currency || "USD" }).format(value);
+    } catch (_err) {
+      return `${value.toFixed(2)} ${currency || ""}`.trim();
+    }
+  }
+
+  function formatTime(iso) {
+    if (!iso) return "";
+    const date = new Date(iso);
+    if (Number.isNaN(date.getTime())) return "";
+    return new Intl.DateTimeFormat(undefined, { hour: "numeric", minute: "2-digit" }).format(date);
+  }
+
+  /** Plain text with line breaks kept: paragraphs on blank lines, <br> on single newlines. */
+  function appendText(container, text) {
+    const paragraphs = String(text || "").split(/\n{2,}/);
+    for (const paragraph of paragraphs) {
+      if (!paragraph.trim()) continue;
+      const p = el("p", "msg__text");
+      paragraph.split("\n").forEach((line, index) => {
+        if (index > 0) p.appendChild(document.createElement("br"));
+        p.appendChild(document.createTextNode(line));
+      });
+      container.appendChild(p);
+    }
+  }
+
+  /** The origin the API lives on: the page's own, or (widget) the script's. */
+  function resolveBase(apiBase) {
+    try {
+      return new URL(apiBase || window.location.href);
+    } catch (_err) {
+      return new URL(window.location.href);
+    }
+  }
+
+  class ApiError extends Error {
+    constructor(status, body) {
+      const error = (body && body.error) || {};
+      super(
+        error.detail ||
+          (status ? `Something went wrong (${status}). Please try again.` : "Can't reach the shop right now. Please try again."),
+      );
+      this.status = status;
+      this.code = error.code || "error";
+      this.fields = error.fields || {};
+    }
+  }
+
+  /* ------------------------------------------------------------------ the shell (widget) */
+
+  /**
+   * The chat's markup, built with createElement (the page renders the same classes on the server).
+   * `ids` must be unique in the document or shadow root the shell goes into.
+   */
+  function buildShell(options) {
+    const opts = options || {};
+    const prefix = opts.idPrefix || "parley";
+    const root = el("div", `chat-app${opts.variant ? ` chat-app--${opts.variant}` : ""}`);
+
+    const header = el("header", "chat-header");
+    const titles = el("div", "chat-header__titles");
+    const title = el(opts.variant === "widget" ? "h2" : "h1", "chat-title", opts.shopName || "Chat");
+    title.id = `${prefix}-title`;
+    titles.appendChild(title);
+    const connection = el("p", "chat-connection", "Connecting…");
+    connection.setAttribute("role", "status");
+    connection.dataset.state = "connecting";
+    titles.appendChild(connection);
+    header.appendChild(titles);
+    if (opts.closeButton) {
+      const close = el("button", "chat-close");
+      close.type = "button";
+      close.setAttribute("aria-label", "Close chat");
+      close.appendChild(icon("close"));
+      header.appendChild(close);
+    }
+    root.appendChild(header);
+
+    const main = el("div", "chat-window");
+    main.tabIndex = -1;
+    const welcome = el("section", "chat-welcome");
+    const welcomeTitle = el("h3", "chat-welcome__title", opts.welcomeTitle || "Hi! How can we help?");
+    welcomeTitle.id = `${prefix}-welcome-title`;
+    welcome.setAttribute("aria-labelledby", welcomeTitle.id);
+    welcome.appendChild(welcomeTitle);
+    welcome.appendChild(
+      el(
+        "p",
+        "chat-welcome__text",
+        opts.welcomeText || "Ask about a part or your appliance's model number: fit, installation, price and stock. For example:",
+      ),
+    );
+    const examples = el("ul", "chat-examples");
+    for (const question of opts.examples || []) {
+      const li = el("li");
+      const button = el("button", "chat-example", question);
+      button.type = "button";
+      button.dataset.question = question;
+      li.appendChild(button);
+      examples.appendChild(li);
+    }
+    welcome.appendChild(examples);
+    main.appendChild(welcome);
+
+    const log = el("ol", "chat-log");
+    log.setAttribute("role", "log");
+    log.setAttribute("aria-live", "polite");
+    log.setAttribute("aria-relevant", "additions text");
+    log.setAttribute("aria-label", "Conversation");
+    main.appendChild(log);
+
+    const typing = el("div", "chat-typing");
+    typing.hidden = true;
+    const dots = el("span", "chat-typing__dots");
+    dots.setAttribute("aria-hidden", "true");
+    dots.append(el("span"), el("span"), el("span"));
+    typing.append(dots, el("span", "chat-typing__text", "The assistant is typing…"));
+    main.appendChild(typing);
+    root.appendChild(main);
+
+    const footer = el("footer", "chat-footer");
+    const error = el("p", "chat-error");
+    error.setAttribute("role", "alert");
+    error.hidden = true;
+    footer.appendChild(error);
+    const form = el("form", "chat-composer");
+    form.noValidate = true;
+    const inputId = `${prefix}-input`;
+    const label = el("label", "chat-composer__label", "Your message");
+    label.htmlFor = inputId;
+    const row = el("div", "chat-composer__row");
+    const input = el("textarea", "chat-composer__input");
+    input.id = inputId;
+    input.name = "message";
+    input.rows = 1;
+    input.maxLength = opts.maxLength || 2000;
+    input.autocomplete = "off";
+    input.placeholder = opts.placeholder || "Ask about a part number or model number…";
+    const hint = el("p", "chat-composer__hint", "Enter to send, Shift+Enter for a new line.");
+    hint.id = `${prefix}-input-hint`;
+    input.setAttribute("aria-describedby", hint.id);
+    const send = el("button", "chat-composer__send", "Send");
+    send.type = "submit";
+    row.append(input, send);
+    form.append(label, row, hint);
+    footer.appendChild(form);
+    root.appendChild(footer);
+    return root;
+  }
+
+  /** Small inline SVG icons, built as DOM (no markup strings). */
+  function icon(name) {
+    const ns = "http://www.w3.org/2000/svg";
+    const svg = document.createElementNS(ns, "svg");
+    svg.setAttribute("viewBox", "0 0 24 24");
+    svg.setAttribute("width", "24");
+    svg.setAttribute("height", "24");
+    svg.setAttribute("aria-hidden", "true");
+    svg.setAttribute("focusable", "false");
+    const path = document.createElementNS(ns, "path");
+    path.setAttribute("fill", "currentColor");
+    path.setAttribute(
+      "d",
+      name === "close"
+        ? "M6.4 5 5 6.4 10.6 12 5 17.6 6.4 19l5.6-5.6 5.6 5.6 1.4-1.4-5.6-5.6L19 6.4 17.6 5 12 10.6z"
+        : "M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H8l-4 4V6a2 2 0 0 1 2-2zm3 6v2h2v-2H7zm4 0v2h2v-2h-2zm4 0v2h2v-2h-2z",
+    );
+    svg.appendChild(path);
+    return svg;
+  }
+
+  /* ------------------------------------------------------------------ one mounted chat */
+
+  function mount(root, options) {
+    const opts = options || {};
+    const base = resolveBase(opts.apiBase);
+    const endpoints = { ...DEFAULT_ENDPOINTS };
+    for (const [name, value] of Object.entries(opts.endpoints || {})) if (value) endpoints[name] = value;
+    const apiUrl = (path) => new URL(path, base).href;
+    const config = {
+      conversationsUrl: apiUrl(endpoints.conversations),
+      checkoutUrl: apiUrl(endpoints.checkout),
+      alternativesUrl: apiUrl(endpoints.alternatives),
+      backInStockUrl: apiUrl(endpoints.backInStock),
+      channel: opts.channel || "web",
+      context: opts.context || {},
+      storageKey: opts.storageKey || "parley.conversation",
+      csrfToken: opts.csrfToken || "",
+      // Cross-origin (widget): no cookies; the conversation token is the only key.
+      credentials: base.origin === window.location.origin ? "same-origin" : "omit",
+    };
+
+    const q = (selector) => root.querySelector(selector);
+    const ui = {
+      log: q(".chat-log"),
+      welcome: q(".chat-welcome"),
+      typing: q(".chat-typing"),
+      connection: q(".chat-connection"),
+      error: q(".chat-error"),
+      form: q(".chat-composer"),
+      input: q(".chat-composer__input"),
+      send: q(".chat-composer__send"),
+      window: q(".chat-window"),
+    };
+
+    const state = {
+      conversationId: null,
+      token: null,
+      wsUrl: null,
+      socket: null,
+      socketOpen: false,
+      hasConnected: false,
+      reconnectAttempts: 0,
+      reconnectTimer: null,
+      pingTimer: null,
+      typingTimer: null,
+      starting: null,
+      lastSeenId: null,
+      lastSeenSeq: -1,
+      loaded: false, // the first batch (history) is in: later messages count as new
+      messages: new Map(), // message id -> <li>
+      actions: new Map(), // action id -> action entry (see renderAction)
+      pending: new Map(), // client_message_id -> {content, element, sent}
+      closing: false,
+    };
+
+    /* -------------------------------------------------------------- small things */
+
+    function safeUrl(value) {
+      if (typeof value !== "string" || !value) return null;
+      try {
+        const url = new URL(value, base);
+        return url.protocol === "http:" || url.protocol === "https:" ? url.href : null;
+      } catch (_err) {
+        return null;
+      }
+    }
+
+    /** Product images may also be inline data images (the CSP allows img-src data:). */
+    function safeImageUrl(value) {
+      if (typeof value === "string" && /^data:image\/(png|jpeg|gif|webp)[;,]/i.test(value)) return value;
+      return safeUrl(value);
+    }
+
+    function isNearBottom() {
+      const scroller = ui.window;
+      return scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 120;
+    }
+
+    function scrollToBottom(force) {
+      if (force || isNearBottom()) {
+        window.requestAnimationFrame(() => {
+          ui.window.scrollTop = ui.window.scrollHeight;
+        });
+      }
+    }
+
+    function showError(text) {
+      ui.error.textContent = text || "";
+      ui.error.hidden = !text;
+    }
+
+    function setConnection(kind, text) {
+      ui.connection.dataset.state = kind;
+      ui.connection.textContent = text;
+    }
+
+    /* -------------------------------------------------------------- storage */
+
+    function loadSaved() {
+      try {
+        const raw = window.sessionStorage.getItem(config.storageKey);
+        if (!raw) return null;
+        const saved = JSON.parse(raw);
+        return saved && typeof saved.id === "string" && typeof saved.token === "string" ? saved : null;
+      } catch (_err) {
+        return null;
+      }
+    }
+
+    function save() {
+      try {
+        window.sessionStorage.setItem(
+          config.storageKey,
+          JSON.stringify({ id: state.conversationId, token: state.token, wsUrl: state.wsUrl }),
+        );
+      } catch (_err) {
+        /* private mode: the conversation just won't survive a reload */
+      }
+    }
+
+    function forget() {
+      try {
+        window.sessionStorage.removeItem(config.storageKey);
+      } catch (_err) {
+        /* nothing to forget */
+      }
+    }
+
+    /* -------------------------------------------------------------- HTTP */
+
+    async function api(method, url, body) {
+      const headers = { Accept: "application/json" };
+      if (body !== undefined) headers["Content-Type"] = "application/json";
+      if (state.token) headers.Authorization = `Bearer ${state.token}`;
+      if (config.csrfToken && method !== "GET" && config.credentials !== "omit") headers["X-CSRFToken"] = config.csrfToken;
+      let response;
+      try {
+        response = await fetch(url, {
+          method,
+          headers,
+          credentials: config.credentials,
+          mode: "cors",
+          body: body === undefined ? undefined : JSON.stringify(body),
+        });
+      } catch (_err) {
+        throw new ApiError(0, null);
+      }
+      let data = null;
+      try {
+        data = await response.json();
+      } catch (_err) {
+        data = null;
+      }
+      if (!response.ok) throw new ApiError(response.status, data);
+      return data || {};
+    }
+
+    function messagesUrl(id) {
+      return `${config.conversationsUrl}/${encodeURIComponent(id)}/messages`;
+    }
+
+    /* -------------------------------------------------------------- conversation */
+
+    function adopt(id, token, wsUrl) {
+      state.conversationId = id;
+      state.token = token;
+      state.wsUrl = wsUrl || `/ws/chat/${encodeURIComponent(id)}/?token=${encodeURIComponent(token)}`;
+      save();
+    }
+
+    async function createConversation() {
+      const data = await api("POST", config.conversationsUrl, { channel: config.channel, context: config.context });
+      adopt(data.id, data.token, data.wsUrl);
+      renderMessages(data.messages || []);
+    }
+
+    async function resume(saved) {
+      state.token = saved.token;
+      const data = await api("GET", messagesUrl(saved.id));
+      adopt(saved.id, saved.token, saved.wsUrl);
+      renderMessages(data.messages || []);
+    }
+
+    async function start() {
+      setConnection("connecting", "Connecting…");
+      const saved = loadSaved();
+      for (let attempt = 0; ; attempt += 1) {
+        try {
+          if (saved && !state.conversationId) {
+            try {
+              await resume(saved);
+            } catch (err) {
+              if (![401, 403, 404].includes(err.status)) throw err;
+              forget();
+              state.token = null;
+              await createConversation();
+            }
+          } else if (!state.conversationId) {
+            await createConversation();
+          }
+          state.loaded = true;
+          connect();
+          return;
+        } catch (err) {
+          setConnection("offline", "Offline");
+          showError(err.message);
+          const delay = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** attempt);
+          await new Promise((resolve) => window.setTimeout(resolve, delay));
+        }
+      }
+    }
+
+    function ensureStarted() {
+      if (!state.starting) state.starting = start();
+      return state.starting;
+    }
+
+    /* -------------------------------------------------------------- WebSocket */
+
+    function socketUrl() {
+      const url = new URL(state.wsUrl, base);
+      url.protocol = base.protocol === "https:" ? "wss:" : "ws:";
+      return url.href;
+    }
+
+    function sendSocket(event) {
+      if (!state.socket || state.socket.readyState !== WebSocket.OPEN) return false;
+      try {
+        state.socket.send(JSON.stringify(event));
+        return true;
+      } catch (_err) {
+        return false;
+      }
+    }
+
+    function connect() {
+      if (!state.conversationId || state.closing) return;
+      if (state.socket && state.socket.readyState <= WebSocket.OPEN) return;
+      window.clearTimeout(state.reconnectTimer);
+      let socket;
+      try {
+        socket = new WebSocket(socketUrl());
+      } catch (_err) {
+        scheduleReconnect();
+        return;
+      }
+      state.socket = socket;
+      socket.addEventListener("open", () => onOpen(socket));
+      socket.addEventListener("message", (event) => onSocketMessage(event));
+      socket.addEventListener("close", (event) => onClose(socket, event));
+      socket.addEventListener("error", () => {
+        /* a close event follows; reconnecting happens there */
+      });
+    }
+
+    function onOpen(socket) {
+      if (socket !== state.socket) return;
+      const wasReconnect = state.hasConnected;
+      state.hasConnected = true;
+      state.socketOpen = true;
+      state.reconnectAttempts = 0;
+      setConnection("online", "Online");
+      showError("");
+      // Whatever was said while we were away (or between the page's fetch and this socket).
+      if (state.lastSeenId) sendSocket({ type: "history", after: state.lastSeenId });
+      else if (wasReconnect) sendSocket({ type: "history" });
+      // Anything typed while away (or sent but never echoed) goes now; the server dedupes by client id.
+      for (const [clientId, item] of state.pending) {
+        if (sendSocket({ type: "message", content: item.content, client_message_id: clientId })) {
+          item.sent = true;
+          item.element.classList.remove("msg--queued");
+        }
+      }
+      window.clearInterval(state.pingTimer);
+      state.pingTimer = window.setInterval(() => sendSocket({ type: "ping" }), PING_INTERVAL_MS);
+      updateSendButton();
+    }
+
+    function onClose(socket, event) {
+      if (socket !== state.socket) return;
+      state.socketOpen = false;
+      state.socket = null;
+      window.clearInterval(state.pingTimer);
+      setTyping(false);
+      updateSendButton();
+      if (state.closing) return;
+      // 4401/4403/4404: the server no longer accepts this conversation's token.
+      if ([4001, 4003, 4004, 4401, 4403, 4404].includes(event.code)) {
+        recoverConversation();
+        return;
+      }
+      scheduleReconnect();
+    }
+
+    function scheduleReconnect() {
+      window.clearTimeout(state.reconnectTimer);
+      const attempt = state.reconnectAttempts;
+      state.reconnectAttempts += 1;
+      const backoff = Math.min(MAX_BACKOFF_MS, 500 * 2 ** attempt);
+      const delay = backoff / 2 + Math.random() * (backoff / 2);
+      setConnection("reconnecting", "Reconnecting…");
+      state.reconnectTimer = window.setTimeout(() => {
+        // After a few failures, check the conversation still exists before trying again.
+        if (state.reconnectAttempts >= 3) recoverConversation();
+        else connect();
+      }, delay);
+    }
+
+    async function recoverConversation() {
+      try {
+        const data = await api("GET", messagesUrl(state.conversationId));
+        renderMessages(data.messages || []);
+        connect();
+      } catch (err) {
+        if ([401, 403, 404].includes(err.status)) {
+          forget();
+          state.conversationId = null;
+          state.token = null;
+          state.starting = null;
+          showError("Your previous conversation has ended; we started a new one.");
+          ensureStarted();
+        } else {
+          scheduleReconnect();
+        }
+      }
+    }
+
+    function onSocketMessage(event) {
+      let data;
+      try {
+        data = JSON.parse(event.data);
+      } catch (_err) {
+        return;
+      }
+      if (!data || typeof data.type !== "string") return;
+      switch (data.type) {
+        case "message":
+          renderMessage(data.message);
+          break;
+        case "typing":
+          setTyping(Boolean(data.active));
+          break;
+        case "token":
+          appendToken(data.message_id, data.delta);
+          break;
+        case "action.status":
+          updateAction(data.action_id, data);
+          break;
+        case "payment.confirmed":
+          if (data.message) renderMessage(data.message);
+          else if (data.order) renderNotice(paymentText(data.order), "payment_confirmed");
+          break;
+        case "alert.notified":
+          if (data.message) renderMessage(data.message);
+          break;
+        case "history":
+          renderMessages(data.messages || []);
+          break;
+        case "error":
+          setTyping(false);
+          showError(data.detail || "Something went wrong.");
+          break;
+        case "pong":
+        default:
+          break;
+      }
+    }
+
+    function paymentText(order) {
+      const total = formatPrice(order.total, order.currency);
+      return `Payment received. Order ${order.number || ""}${total ? ` — ${total}` : ""}.`;
+    }
+
+    /* -------------------------------------------------------------- typing and streaming */
+
+    function setTyping(active) {
+      window.clearTimeout(state.typingTimer);
+      ui.typing.hidden = !active;
+      if (active) {
+        state.typingTimer = window.setTimeout(() => setTyping(false), TYPING_TIMEOUT_MS);
+        scrollToBottom(false);
+      }
+    }
+
+    function appendToken(messageId, delta) {
+      if (!messageId || typeof delta !== "string") return;
+      let item = state.messages.get(messageId);
+      if (item && !item.classList.contains("msg--streaming")) return; // the full message already arrived
+      if (!item) {
+        item = buildBubble({ id: messageId, role: "assistant", type: "text" });
+        item.classList.add("msg--streaming");
+        item.setAttribute("aria-busy", "true");
+        const text = el("p", "msg__text msg__text--stream");
+        item.querySelector(".msg__body").appendChild(text);
+        state.messages.set(messageId, item);
+        ui.log.appendChild(item);
+        setTyping(false);
+      }
+      const stream = item.querySelector(".msg__text--stream");
+      stream.appendChild(document.createTextNode(delta));
+      scrollToBottom(false);
+    }
+
+    /* -------------------------------------------------------------- messages */
+
+    function renderMessages(list) {
+      const stick = isNearBottom();
+      const sorted = [...list].filter(Boolean).sort((a, b) => (a.seq || 0) - (b.seq || 0));
+      for (const message of sorted) renderMessage(message, { scroll: false });
+      scrollToBottom(stick);
+    }
+
+    function buildBubble(message) {
+      const role = ROLE_NAMES[message.role] ? message.role : "assistant";
+      const type = message.type || "text";
+      const isNotice = role === "internal" || (type !== "text" && role !== "user");
+      const item = el(
+        "li",
+        `msg msg--${role}${isNotice ? " msg--notice" : ""} msg--type-${type.replace(/[^a-z0-9_-]/gi, "")}`,
+      );
+      if (message.id) item.dataset.messageId = message.id;
+      if (Number.isFinite(message.seq)) item.dataset.seq = String(message.seq);
+      item.appendChild(el("span", "msg__who visually-hidden", `${ROLE_NAMES[role]}:`));
+      item.appendChild(el("div", "msg__body"));
+      return item;
+    }
+
+    function insertInOrder(item, seq) {
+      if (!Number.isFinite(seq)) {
+        ui.log.appendChild(item);
+        return;
+      }
+      // Keep server order by seq; messages still waiting for their echo stay at the end.
+      const after = Array.from(ui.log.children).find(
+        (node) => node !== item && (node.dataset.seq === undefined || Number(node.dataset.seq) > seq),
+      );
+      ui.log.insertBefore(item, after || null);
+    }
+
+    function matchPending(message) {
+      if (message.role !== "user") return null;
+      const clientId = message.clientMessageId || message.client_message_id;
+      if (clientId && state.pending.has(clientId)) return clientId;
+      for (const [id, item] of state.pending) {
+        if (item.content.trim() === String(message.content || "").trim()) return id;
+      }
+      return null;
+    }
+
+    function renderMessage(message, options = {}) {
+      if (!message || !message.id) return;
+      const scroll = options.scroll !== false;
+      const stick = scroll && isNearBottom();
+
+      if (Number.isFinite(message.seq) && message.seq > state.lastSeenSeq) {
+        state.lastSeenSeq = message.seq;
+        state.lastSeenId = message.id;
+      } else if (state.lastSeenId === null) {
+        state.lastSeenId = message.id;
+      }
+
+      const existing = state.messages.get(message.id);
+      if (existing && !existing.classList.contains("msg--streaming")) {
+        // Seen already (echo, history overlap): only the actions can have moved on.
+        for (const action of message.actions || []) updateAction(action.id, action);
+        return;
+      }
+
+      const pendingId = matchPending(message);
+      const item = buildBubble(message);
+      const body = item.querySelector(".msg__body");
+      const type = message.type || "text";
+      if (type === "payment_confirmed") body.appendChild(el("span", "msg__badge msg__badge--ok", "Payment received"));
+      if (type === "payment_failed") body.appendChild(el("span", "msg__badge msg__badge--bad", "Payment failed"));
+      if (type === "alert_notified") body.appendChild(el("span", "msg__badge msg__badge--ok", "Back in stock"));
+      if (type === "action_status_update") body.appendChild(el("span", "msg__badge", "Update"));
+      if (message.role === "operator") body.appendChild(el("span", "msg__badge", "Team member"));
+      appendText(body, message.content);
+
+      const cards = (message.parts || []).filter((part) => part && part.type === "product_card");
+      if (cards.length) {
+        const list = el("div", "cards");
+        for (const card of cards) list.appendChild(renderProductCard(card));
+        body.appendChild(list);
+      }
+
+      const actions = (message.actions || []).filter((action) => action && action.id);
+      if (actions.length) {
+        const group = el("div", "actions");
+        group.setAttribute("role", "group");
+        group.setAttribute("aria-label", "Suggested actions");
+        for (const action of actions) group.appendChild(renderAction(action, message));
+        body.appendChild(group);
+      }
+
+      const time = formatTime(message.createdAt);
+      if (time) {
+        const stamp = el("time", "msg__time", time);
+        stamp.dateTime = message.createdAt;
+        item.appendChild(stamp);
+      }
+
+      if (existing) {
+        existing.replaceWith(item); // the streamed bubble becomes the final message
+        if (Number.isFinite(message.seq)) insertInOrder(item, message.seq);
+      } else if (pendingId) {
+        const placeholder = state.pending.get(pendingId).element;
+        state.pending.delete(pendingId);
+        placeholder.remove();
+        insertInOrder(item, message.seq);
+      } else {
+        insertInOrder(item, message.seq);
+      }
+      state.messages.set(message.id, item);
+      if (message.role !== "user") dropOrphanStreams();
+
+      if (message.role === "user") hideWelcome();
+      if (message.role !== "user" && type === "text") setTyping(false);
+      if (scroll) scrollToBottom(stick || message.role === "user");
+      if (state.loaded && message.role !== "user" && typeof opts.onIncoming === "function") opts.onIncoming(message);
+    }
+
+    /** A streamed bubble whose final message came under another id (or never came) must not linger. */
+    function dropOrphanStreams() {
+      for (const node of ui.log.querySelectorAll(".msg--streaming")) {
+        state.messages.delete(node.dataset.messageId);
+        node.remove();
+      }
+    }
+
+    function renderNotice(text, type) {
+      const item = buildBubble({ role: "internal", type: type || "notice" });
+      appendText(item.querySelector(".msg__body"), text);
+      ui.log.appendChild(item);
+      scrollToBottom(false);
+    }
+
+    function hideWelcome() {
+      if (ui.welcome) ui.welcome.hidden = true;
+    }
+
+    /* -------------------------------------------------------------- product cards */
+
+    function renderProductCard(card) {
+      const article = el("article", "card");
+      const imageUrl = safeImageUrl(card.imageUrl);
+      const figure = el("div", "card__media");
+      if (imageUrl) {
+        const img = document.createElement("img");
+        img.className = "card__image";
+        img.src = imageUrl;
+        img.alt = card.name ? String(card.name) : "";
+        img.loading = "lazy";
+        img.decoding = "async";
+        img.width = 96;
+        img.height = 96;
+        img.addEventListener("error", () => {
+          img.remove();
+          figure.classList.add("card__media--empty");
+        });
+        figure.appendChild(img);
+      } else {
+        figure.classList.add("card__media--empty");
+      }
+      article.appendChild(figure);
+
+      const info = el("div", "card__info");
+      info.appendChild(el("h3", "card__name", card.name || card.psNumber || "Part"));
+      if (card.psNumber) info.appendChild(el("p", "card__ps", card.psNumber));
+
+      const meta = el("p", "card__meta");
+      const price = formatPrice(card.price, card.currency);
+      if (price) meta.appendChild(el("span", "card__price", price));
+      const availability =
+        card.availability || (card.inStock ? "in_stock" : card.inStock === false ? "out_of_stock" : "");
+      if (availability) {
+        const [label, tone] = AVAILABILITY[availability] || [String(availability).replace(/_/g, " "), "warn"];
+        meta.appendChild(el("span", `card__stock card__stock--${tone}`, label));
+      }
+      if (card.rating !== null && card.rating !== undefined && card.rating !== "" && !Number.isNaN(Number(card.rating))) {
+        const value = Number(card.rating).toFixed(1);
+        const rating = el("span", "card__rating");
+        rating.appendChild(el("span", "card__stars", "★"));
+        rating.appendChild(document.createTextNode(` ${value}`));
+        rating.setAttribute("role", "img");
+        rating.setAttribute("aria-label", `Rated ${value} out of 5`);
+        meta.appendChild(rating);
+      }
+      if (card.confidence !== null && card.confidence !== undefined && card.confidence !== "") {
+        const value = Number(card.confidence);
+        if (!Number.isNaN(value)) {
+          const percent = value <= 1 ? Math.round(value * 100) : Math.round(value);
+          meta.appendChild(el("span", "card__confidence", `Fit confidence ${percent}%`));
+        }
+      }
+      info.appendChild(meta);
+      article.appendChild(info);
+      return article;
+    }
+
+    /* -------------------------------------------------------------- actions */
+
+    function renderAction(action, message) {
+      const wrapper = el("div", "action");
+      wrapper.dataset.actionId = action.id;
+      wrapper.dataset.actionType = action.type || "";
+      const style = action.style === "primary" ? "primary" : "secondary";
+      const button = el("button", `action__button action__button--${style}`, action.label || "Continue");
+      button.type = "button";
+      wrapper.appendChild(button);
+
+      const panel = el("div", "action__panel");
+      panel.hidden = true;
+      wrapper.appendChild(panel);
+      const status = el("p", "action__status");
+      status.setAttribute("role", "status");
+      status.hidden = true;
+      wrapper.appendChild(status);
+      const error = el("p", "action__error");
+      error.setAttribute("role", "alert");
+      error.hidden = true;
+      wrapper.appendChild(error);
+      const result = el("div", "action__result");
+      result.hidden = true;
+      wrapper.appendChild(result);
+
+      const entry = { data: { ...action }, message, wrapper, button, panel, status, error, result, busy: false };
+      state.actions.set(action.id, entry);
+      button.addEventListener("click", () => onActionClick(entry));
+      applyActionState(entry);
+      return wrapper;
+    }
+
+    function applyActionState(entry) {
+      const { data } = entry;
+      const enabled = data.enabled !== false && !DONE_STATUSES.has(data.status) && data.status !== "pending_approval";
+      // Keep the focus somewhere sensible when the button it sits on is disabled under it.
+      const hadFocus = entry.button === (root.getRootNode().activeElement || document.activeElement);
+      entry.button.disabled = !enabled || entry.busy;
+      entry.button.setAttribute("aria-busy", entry.busy ? "true" : "false");
+      entry.wrapper.dataset.status = data.status || "";
+      const statusText = entry.statusOverride || STATUS_TEXT[data.status] || "";
+      entry.status.textContent = statusText;
+      entry.status.hidden = !statusText;
+      const errorText = data.error || "";
+      entry.error.textContent = errorText;
+      entry.error.hidden = !errorText;
+      if (hadFocus && entry.button.disabled) ui.input.focus();
+    }
+
+    function updateAction(actionId, update) {
+      const entry = state.actions.get(actionId);
+      if (!entry || !update) return;
+      const before = entry.data.status;
+      for (const key of ["status", "enabled", "error", "result", "label"]) {
+        if (update[key] !== undefined) entry.data[key] = update[key];
+      }
+      if (update.label) entry.button.textContent = update.label;
+      if (entry.data.status !== before && entry.data.status !== "succeeded") entry.statusOverride = "";
+      if (DONE_STATUSES.has(entry.data.status) || entry.data.enabled === false) closePanel(entry);
+      applyActionState(entry);
+    }
+
+    function failAction(entry, err) {
+      entry.busy = false;
+      entry.data.enabled = false;
+      entry.data.error = err.message;
+      closePanel(entry);
+      applyActionState(entry);
+    }
+
+    function closePanel(entry) {
+      if (!entry.panel.hidden && entry.panel.contains(root.getRootNode().activeElement || document.activeElement)) {
+        entry.panel.hidden = true;
+        entry.panel.replaceChildren();
+        entry.button.hidden = false;
+        if (!entry.button.disabled) entry.button.focus();
+        else ui.input.focus();
+        return;
+      }
+      entry.panel.hidden = true;
+      entry.panel.replaceChildren();
+      entry.button.hidden = false;
+    }
+
+    function onActionClick(entry) {
+      if (entry.busy || entry.button.disabled) return;
+      entry.data.error = "";
+      applyActionState(entry);
+      const type = entry.data.type;
+      if (!API_TYPES.has(type)) {
+        clickOnServer(entry); // an operator-decided request: the click is the request
+      } else if (type === "notify_when_in_stock" || entry.data.requiresConfirmation) {
+        // A step before the API call: the press itself is recorded now (telemetry, no waiting);
+        // the API call that follows is recorded again by the server, which is race-safe.
+        sendSocket({ type: "action.click", action_id: entry.data.id });
+        if (type === "notify_when_in_stock") openContactForm(entry);
+        else openConfirm(entry);
+      } else {
+        execute(entry); // the API records the click itself
+      }
+    }
+
+    function describeAction(entry) {
+      const payload = entry.data.payload || {};
+      if (entry.data.type === "checkout_now") {
+        const card = ((entry.message && entry.message.parts) || []).find(
+          (part) => part && part.type === "product_card" && part.psNumber === payload.psNumber,
+        );
+        const quantity = Number(payload.quantity) || 1;
+        const name = card && card.name ? `${card.name} (${payload.psNumber})` : payload.psNumber || "this item";
+        const unit = card ? Number(card.price) : NaN;
+        const total = Number.isNaN(unit) ? "" : formatPrice((unit * quantity).toFixed(2), card.currency);
+        return `Buy ${quantity} × ${name}${total ? ` for ${total}` : ""}? You'll pay on a secure checkout page.`;
+      }
+      return `${entry.data.label || "Continue"}?`;
+    }
+
+    function openConfirm(entry) {
+      closePanel(entry);
+      const box = el("div", "confirm");
+      box.setAttribute("role", "group");
+      const textId = `confirm-${entry.data.id}`;
+      const text = el("p", "confirm__text", describeAction(entry));
+      text.id = textId;
+      box.setAttribute("aria-labelledby", textId);
+      box.appendChild(text);
+      const row = el("div", "confirm__buttons");
+      const yes = el("button", "action__button action__button--primary", "Confirm and pay");
+      yes.type = "button";
+      const no = el("button", "action__button action__button--secondary", "Cancel");
+      no.type = "button";
+      row.append(yes, no);
+      box.appendChild(row);
+      entry.panel.appendChild(box);
+      entry.panel.hidden = false;
+      entry.button.hidden = true;
+      yes.addEventListener("click", () => {
+        entry.button.hidden = false;
+        entry.panel.hidden = true;
+        entry.panel.replaceChildren();
+        execute(entry);
+      });
+      no.addEventListener("click", () => closePanel(entry));
+      box.addEventListener("keydown", (event) => {
+        if (event.key === "Escape") {
+          event.stopPropagation();
+          closePanel(entry);
+        }
+      });
+      yes.focus();
+    }
+
+    function openContactForm(entry) {
+      closePanel(entry);
+      const form = el("form", "contact");
+      form.noValidate = true;
+      const uid = `contact-${entry.data.id}`;
+
+      const choice = el("fieldset", "contact__choice");
+      choice.appendChild(el("legend", "contact__label", "How should we tell you it's back in stock?"));
+      const radios = {};
+      for (const [value, text] of [
+        ["email", "By email"],
+        ["web", "Here in this chat"],
+      ]) {
+        const label = el("label", "contact__option");
+        const radio = document.createElement("input");
+        radio.type = "radio";
+        radio.name = `${uid}-channel`;
+        radio.value = value;
+        radio.checked = value === "email";
+        radios[value] = radio;
+        label.append(radio, document.createTextNode(` ${text}`));
+        choice.appendChild(label);
+      }
+      form.appendChild(choice);
+
+      const emailRow = el("div", "contact__email");
+      const label = el("label", "contact__label", "Email address");
+      label.htmlFor = uid;
+      const input = document.createElement("input");
+      input.className = "contact__input";
+      input.type = "email";
+      input.id = uid;
+      input.name = "contact";
+      input.required = true;
+      input.autocomplete = "email";
+      input.placeholder = "you@example.com";
+      const hint = el("p", "contact__error");
+      hint.id = `${uid}-error`;
+      hint.hidden = true;
+      input.setAttribute("aria-describedby", hint.id);
+      emailRow.append(label, input, hint);
+      form.appendChild(emailRow);
+
+      const row = el("div", "contact__row");
+      const submit = el("button", "action__button action__button--primary", "Notify me");
+      submit.type = "submit";
+      const cancel = el("button", "action__button action__button--secondary", "Cancel");
+      cancel.type = "button";
+      row.append(submit, cancel);
+      form.appendChild(row);
+      entry.panel.appendChild(form);
+      entry.panel.hidden = false;
+
+      const channel = () => (radios.web.checked ? "web" : "email");
+      const syncChannel = () => {
+        emailRow.hidden = channel() === "web";
+        input.disabled = channel() === "web";
+      };
+      radios.email.addEventListener("change", syncChannel);
+      radios.web.addEventListener("change", syncChannel);
+      cancel.addEventListener("click", () => closePanel(entry));
+      form.addEventListener("keydown", (event) => {
+        if (event.key === "Escape") {
+          event.stopPropagation();
+          closePanel(entry);
+        }
+      });
+      form.addEventListener("submit", async (event) => {
+        event.preventDefault();
+        const chosen = channel();
+        const contact = chosen === "email" ? input.value.trim() : "";
+        if (chosen === "email" && (!contact || !input.checkValidity())) {
+          hint.textContent = "Please enter a valid email address.";
+          hint.hidden = false;
+          input.setAttribute("aria-invalid", "true");
+          input.focus();
+          return;
+        }
+        submit.disabled = true;
+        entry.busy = true;
+        applyActionState(entry);
+        try {
+          const body = { action_id: entry.data.id, channel: chosen };
+          if (contact) body.contact = contact;
+          const data = await api("POST", config.backInStockUrl, body);
+          const subscription = data.subscription || {};
+          let text = "We'll tell you here as soon as it's back.";
+          if (chosen === "email") {
+            text =
+              subscription.status === "pending"
+                ? `Check your inbox (${contact}) to confirm the alert.`
+                : `We'll email ${contact} when it's back.`;
+          }
+          succeed(entry, text);
+        } catch (err) {
+          const fieldErrors = err.fields && (err.fields.contact || err.fields.channel);
+          if (err.status === 400 && fieldErrors) {
+            // The address is the customer's to fix: keep the form open.
+            entry.busy = false;
+            submit.disabled = false;
+            applyActionState(entry);
+            hint.textContent = Array.isArray(fieldErrors) ? fieldErrors.join(" ") : String(fieldErrors);
+            hint.hidden = false;
+            emailRow.hidden = false;
+            input.disabled = false;
+            input.setAttribute("aria-invalid", "true");
+            input.focus();
+            return;
+          }
+          failAction(entry, err);
+        }
+      });
+      input.focus();
+    }
+
+    function succeed(entry, text) {
+      entry.busy = false;
+      entry.data.status = "succeeded";
+      entry.data.error = "";
+      entry.statusOverride = text || "";
+      closePanel(entry);
+      applyActionState(entry);
+    }
+
+    async function clickOnServer(entry) {
+      entry.busy = true;
+      applyActionState(entry);
+      try {
+        const url = `${config.conversationsUrl}/${encodeURIComponent(state.conversationId)}/actions/${encodeURIComponent(entry.data.id)}/click`;
+        const data = await api("POST", url);
+        entry.busy = false;
+        updateAction(entry.data.id, data);
+      } catch (err) {
+        failAction(entry, err);
+      }
+    }
+
+    async function execute(entry) {
+      entry.busy = true;
+      applyActionState(entry);
+      try {
+        if (entry.data.type === "checkout_now") await executeCheckout(entry);
+        else await executeAlternatives(entry);
+      } catch (err) {
+        failAction(entry, err);
+      }
+    }
+
+    async function executeCheckout(entry) {
+      const data = await api("POST", config.checkoutUrl, { action_id: entry.data.id });
+      const url = safeUrl(data.checkout_url);
+      if (!url) throw new ApiError(502, { error: { detail: "The checkout link could not be created. Please try again." } });
+      entry.busy = false;
+      entry.data.status = "succeeded";
+      entry.statusOverride = "Checkout opened in a new tab. Your confirmation will appear here.";
+      applyActionState(entry);
+      const link = el("a", "action__link", "Continue to secure checkout");
+      link.href = url;
+      link.target = "_blank";
+      link.rel = "noopener";
+      entry.result.replaceChildren(link);
+      entry.result.hidden = false;
+      // A new tab keeps the chat open; if the browser blocks it, go in this tab (the chat resumes on return).
+      const opened = window.open(url, "_blank");
+      if (opened) opened.opener = null;
+      else link.focus(); // blocked: the link is right there, focused
+    }
+
+    async function executeAlternatives(entry) {
+      const data = await api("POST", config.alternativesUrl, { action_id: entry.data.id });
+      const alternatives = Array.isArray(data.alternatives) ? data.alternatives : [];
+      entry.busy = false;
+      entry.data.status = "succeeded";
+      entry.statusOverride = "";
+      applyActionState(entry);
+      entry.status.hidden = true;
+      if (!alternatives.length) {
+        entry.result.replaceChildren(el("p", "action__note", "No compatible alternatives found right now."));
+      } else {
+        const list = el("div", "cards cards--alternatives");
+        for (const card of alternatives) list.appendChild(renderProductCard({ type: "product_card", ...card }));
+        entry.result.replaceChildren(el("p", "action__note", "Compatible alternatives:"), list);
+      }
+      entry.result.hidden = false;
+      scrollToBottom(false);
+    }
+
+    /* -------------------------------------------------------------- composer */
+
+    function updateSendButton() {
+      ui.send.disabled = !ui.input.value.trim();
+    }
+
+    function renderPending(content, clientId, queued) {
+      const item = buildBubble({ role: "user", type: "text" });
+      item.classList.add("msg--pending");
+      if (queued) item.classList.add("msg--queued");
+      item.dataset.clientMessageId = clientId;
+      appendText(item.querySelector(".msg__body"), content);
+      ui.log.appendChild(item);
+      hideWelcome();
+      scrollToBottom(true);
+      return item;
+    }
+
+    function sendMessage(text) {
+      const content = String(text || "").trim();
+      if (!content) return;
+      const clientId = uuid();
+      const sent = sendSocket({ type: "message", content, client_message_id: clientId });
+      const element = renderPending(content, clientId, !sent);
+      state.pending.set(clientId, { content, element, sent });
+      if (sent) setTyping(true); // the server's own typing event follows; this just shows it at once
+      if (!sent) {
+        ensureStarted();
+        if (state.conversationId) connect();
+      }
+      showError("");
+    }
+
+    ui.form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const text = ui.input.value;
+      if (!text.trim()) return;
+      sendMessage(text);
+      ui.input.value = "";
+      updateSendButton();
+      ui.input.focus();
+    });
+
+    ui.input.addEventListener("keydown", (event) => {
+      if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+        event.preventDefault();
+        ui.form.requestSubmit();
+      }
+    });
+    ui.input.addEventListener("input", updateSendButton);
+
+    for (const button of root.querySelectorAll(".chat-example")) {
+      button.addEventListener("click", () => {
+        sendMessage(button.dataset.question || button.textContent);
+        ui.input.focus();
+      });
+    }
+
+    /* -------------------------------------------------------------- lifecycle */
+
+    window.addEventListener("online", () => {
+      if (state.conversationId && !state.socketOpen) {
+        state.reconnectAttempts = 0;
+        connect();
+      }
+    });
+    document.addEventListener("visibilitychange", () => {
+      if (document.visibilityState === "visible" && state.conversationId && !state.socketOpen) connect();
+    });
+    window.addEventListener("pagehide", () => {
+      state.closing = true;
+      if (state.socket) state.socket.close(1000, "page closed");
+    });
+    window.addEventListener("pageshow", (event) => {
+      if (event.persisted) {
+        state.closing = false;
+        connect();
+      }
+    });
+
+    updateSendButton();
+    if (opts.autoStart !== false || loadSaved()) ensureStarted();
+
+    return {
+      start: ensureStarted,
+      focusInput: () => ui.input.focus(),
+      hasConversation: () => Boolean(loadSaved()),
+      get conversationId() {
+        return state.conversationId;
+      },
+    };
+  }
+
+  window.ParleyChat = Object.freeze({ mount, buildShell, icon });
+})();
