@@ -12,8 +12,9 @@ Three defects of the published document are patched here, and only these (README
    the base's properties (its evident intent).
 2. RFC §2.1 asks for `supported_versions` in the 400 for a missing/unsupported API-Version,
    which the `Error` schema (`additionalProperties: false`) forbids: the property is allowed.
-3. `GET /checkout_sessions/{id}` documents only 200 and 404 although it takes the same
-   Authorization and API-Version headers as the rest: its other 4xx are checked as `Error`.
+3. `GET /checkout_sessions/{id}` documents only 200 and 404, and `…/cancel` only 200, 400,
+   405, 409 and 422, although both take the same Authorization and API-Version headers (and
+   an unknown id) as the rest: their other 4xx (401, 404, …) are checked as `Error`.
 """
 
 import copy
@@ -54,14 +55,15 @@ def spec_document() -> dict:
     schemas = doc["components"]["schemas"]
     schemas["CheckoutSessionBase"]["properties"]["order"] = {"$ref": "#/components/schemas/Order"}  # defect 1
     schemas["Error"]["properties"]["supported_versions"] = {"type": "array", "items": {"type": "string"}}  # 2
-    get = doc["paths"]["/checkout_sessions/{checkout_session_id}"]["get"]
-    get["responses"].setdefault(
-        "4XX",
-        {
-            "description": "Client error",
-            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
-        },
-    )  # defect 3
+    client_error = {
+        "description": "Client error",
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    }
+    for path, method in (
+        ("/checkout_sessions/{checkout_session_id}", "get"),
+        ("/checkout_sessions/{checkout_session_id}/cancel", "post"),
+    ):
+        doc["paths"][path][method]["responses"].setdefault("4XX", client_error)  # defect 3
     return doc
 
 
