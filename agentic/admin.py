@@ -7,7 +7,7 @@ from django.utils.html import format_html
 from agentic.models import AcpCheckoutSession, AgentApiKey, AgentPlatform, IdempotencyRecord, WebhookDelivery
 from agentic.services.auth import api_key_issue
 from agentic.services.webhooks import webhook_deliveries_resend
-from checkout.admin import ReadOnlyAdminMixin, pretty_json
+from checkout.admin import URL_FORMFIELD, ReadOnlyAdminMixin, pretty_json
 
 
 def _show_key_once(request, platform: AgentPlatform, raw_key: str) -> None:
@@ -34,6 +34,7 @@ class AgentApiKeyInline(admin.TabularInline):
 
 @admin.register(AgentPlatform)
 class AgentPlatformAdmin(admin.ModelAdmin):
+    formfield_overrides = URL_FORMFIELD
     list_display = ("name", "slug", "is_active", "webhook_url", "signs_requests", "created_at")
     list_filter = ("is_active",)
     search_fields = ("name", "slug")

@@ -1,0 +1,105 @@
+"""ChatGPT custom actions: the curated OpenAPI document and the endpoints it names."""
+
+import pytest
+from openapi_spec_validator import validate
+
+from checkout.models import CheckoutSession, Order
+from checkout.providers.test_provider import signed_event
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def gpt(api, platform, shop):
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {platform.raw_key}")
+    return api
+
+
+def test_the_document_is_valid_openapi_with_model_readable_operations(client, settings):
+    response = client.get("/api/gpt/openapi.json")
+    assert response.status_code == 200
+    document = response.json()
+    validate(document)
+    assert document["servers"] == [{"url": settings.PARLEY_PUBLIC_URL}]
+    assert document["components"]["securitySchemes"]["apiKey"] == {"type": "http", "scheme": "bearer"}
+    operations = {op["operationId"]: op for path in document["paths"].values() for op in path.values()}
+    assert set(operations) == {
+        "searchParts",
+        "getPart",
+        "checkCompatibility",
+        "startCheckout",
+        "subscribeBackInStockAlert",
+    }
+    for operation in operations.values():
+        assert len(operation["description"]) > 80  # written for a model to read
+        assert "401" in operation["responses"]
+    assert "refrigerator and dishwasher" in document["info"]["description"]
+
+
+def test_every_operation_needs_a_platform_key(api, shop):
+    assert api.get("/api/gpt/parts/search", {"q": "rack"}).status_code == 401
+    api.credentials(HTTP_AUTHORIZATION="Bearer acp_wrong")
+    response = api.get("/api/gpt/parts/PS11750057")
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "invalid_api_key"
+
+
+def test_search_part_and_compatibility(gpt):
+    found = gpt.get("/api/gpt/parts/search", {"q": "PS11750057"}).json()
+    assert found["results"][0]["psNumber"] == "PS11750057"
+    part = gpt.get("/api/gpt/parts/ps11750057").json()
+    assert (part["psNumber"], part["price"], part["stockQuantity"]) == ("PS11750057", "24.99", 12)
+    assert gpt.get("/api/gpt/parts/PS00000000").status_code == 404
+    fit = gpt.get("/api/gpt/compatibility", {"psNumber": "PS11750057", "modelNumber": "WDT780SAEM1"}).json()
+    assert (fit["compatible"], fit["confidence"]) == ("yes", 1.0)
+    assert gpt.get("/api/gpt/compatibility", {"psNumber": "PS11750057"}).status_code == 400
+
+
+def test_start_checkout_gives_a_link_and_paying_it_makes_an_agentic_order(
+    gpt, client, django_capture_on_commit_callbacks
+):
+    response = gpt.post(
+        "/api/gpt/checkout",
+        {"items": [{"psNumber": "PS11750057", "quantity": 2}], "email": "ann@example.com"},
+        format="json",
+    )
+    assert response.status_code == 201
+    body = response.json()
+    session = CheckoutSession.objects.get(id=body["sessionId"])
+    assert body["checkoutUrl"].startswith("http") and body["checkoutUrl"].endswith(f"/checkout/test/{session.id}/")
+    assert (body["total"], body["currency"], session.channel) == ("49.98", "USD", "gpt:chatgpt")
+    payload, signature = signed_event(
+        event_type="checkout.session.completed", session=session, payment_status="paid", status="complete"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        hook = client.post(
+            "/webhooks/stripe", data=payload, content_type="application/json", HTTP_STRIPE_SIGNATURE=signature
+        )
+    assert hook.status_code == 200
+    order = Order.objects.get()
+    assert (order.order_source, order.channel, order.total) == ("agentic", "gpt:chatgpt", session.amount_total)
+
+
+def test_start_checkout_refuses_what_cannot_be_sold(gpt):
+    out = gpt.post("/api/gpt/checkout", {"items": [{"psNumber": "PS12584610"}]}, format="json")
+    assert out.status_code == 409 and out.json()["error"]["code"] == "out_of_stock"
+    unknown = gpt.post("/api/gpt/checkout", {"items": [{"psNumber": "PS00000000"}]}, format="json")
+    assert unknown.status_code == 400 and unknown.json()["error"]["code"] == "not_found"
+    assert gpt.post("/api/gpt/checkout", {"items": []}, format="json").status_code == 400
+    assert not CheckoutSession.objects.exists()
+
+
+def test_subscribe_to_a_back_in_stock_alert(gpt, mailoutbox):
+    response = gpt.post(
+        "/api/gpt/alerts/back-in-stock", {"psNumber": "PS12584610", "email": "ann@example.com"}, format="json"
+    )
+    assert response.status_code == 201
+    assert response.json()["status"] == "pending"
+    again = gpt.post(
+        "/api/gpt/alerts/back-in-stock", {"psNumber": "PS12584610", "email": "ann@example.com"}, format="json"
+    )
+    assert again.status_code == 200 and again.json()["created"] is False
+    in_stock = gpt.post(
+        "/api/gpt/alerts/back-in-stock", {"psNumber": "PS11750057", "email": "ann@example.com"}, format="json"
+    )
+    assert in_stock.status_code == 409
