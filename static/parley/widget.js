@@ -55,6 +55,24 @@
     return node;
   }
 
+  function chatIcon() {
+    const ns = "http://www.w3.org/2000/svg";
+    const svg = document.createElementNS(ns, "svg");
+    svg.setAttribute("viewBox", "0 0 24 24");
+    svg.setAttribute("width", "22");
+    svg.setAttribute("height", "22");
+    svg.setAttribute("aria-hidden", "true");
+    svg.setAttribute("focusable", "false");
+    const path = document.createElementNS(ns, "path");
+    path.setAttribute("fill", "currentColor");
+    path.setAttribute(
+      "d",
+      "M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H8l-4 4V6a2 2 0 0 1 2-2zm3 6v2h2v-2H7zm4 0v2h2v-2h-2zm4 0v2h2v-2h-2z",
+    );
+    svg.appendChild(path);
+    return svg;
+  }
+
   function remember(key, value) {
     try {
       if (value) window.sessionStorage.setItem(key, "1");
@@ -126,7 +144,7 @@
   const badge = el("span", "pw-launcher__badge");
   badge.hidden = true;
   badge.setAttribute("aria-hidden", "true");
-  launcher.append(launcherText, badge);
+  launcher.append(chatIcon(), launcherText, badge);
   frame.appendChild(launcher);
 
   const panel = el("div", "pw-panel");
