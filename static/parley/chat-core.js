@@ -885,7 +885,10 @@
       entry.button.disabled = !enabled || entry.busy;
       entry.button.setAttribute("aria-busy", entry.busy ? "true" : "false");
       entry.wrapper.dataset.status = data.status || "";
-      const statusText = entry.statusOverride || STATUS_TEXT[data.status] || "";
+      let statusText = entry.statusOverride || STATUS_TEXT[data.status] || "";
+      if (!entry.statusOverride && data.status === "succeeded" && !API_TYPES.has(data.type)) {
+        statusText = "Handled by our team: see their reply below.";
+      }
       entry.status.textContent = statusText;
       entry.status.hidden = !statusText;
       const errorText = data.error || "";
