@@ -134,8 +134,8 @@ def test_checkout_with_confirmation_then_the_payment_shows_in_the_chat(customer)
         page.keyboard.press("Enter")  # "Confirm and pay" has the focus
     provider = tab.value
     provider.wait_for_load_state()
-    status = page.locator(".action[data-action-type=checkout_now] .action__status")
-    expect()(status).to_contain_text("Checkout opened in a new tab")
+    result = page.locator(".action[data-action-type=checkout_now] .action__result")
+    expect()(result).to_contain_text("Checkout opened in a new tab")
     expect()(page.get_by_role("link", name="Continue to secure checkout")).to_be_visible()
 
     provider.get_by_role("button", name=re.compile(r"^Pay ")).click()

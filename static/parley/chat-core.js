@@ -905,7 +905,10 @@
         if (update[key] !== undefined) entry.data[key] = update[key];
       }
       if (update.label) entry.button.textContent = update.label;
-      if (entry.data.status !== before && entry.data.status !== "succeeded") entry.statusOverride = "";
+      // A late "clicked" (the press, recorded while the API call ran) does not undo what the call said.
+      if (entry.data.status !== before && !["succeeded", "clicked", "rendered"].includes(entry.data.status)) {
+        entry.statusOverride = "";
+      }
       if (DONE_STATUSES.has(entry.data.status) || entry.data.enabled === false) closePanel(entry);
       applyActionState(entry);
     }
@@ -1152,15 +1155,16 @@
       const data = await api("POST", config.checkoutUrl, { action_id: entry.data.id });
       const url = safeUrl(data.checkout_url);
       if (!url) throw new ApiError(502, { error: { detail: "The checkout link could not be created. Please try again." } });
+      // The action itself stays open until the payment is confirmed (pressing it again returns
+      // the same checkout session); the link stays here in case the tab was closed.
       entry.busy = false;
-      entry.data.status = "succeeded";
-      entry.statusOverride = "Checkout opened in a new tab. Your confirmation will appear here.";
       applyActionState(entry);
       const link = el("a", "action__link", "Continue to secure checkout");
       link.href = url;
       link.target = "_blank";
       link.rel = "noopener";
-      entry.result.replaceChildren(link);
+      const note = el("p", "action__note", "Checkout opened in a new tab. Your confirmation will appear here.");
+      entry.result.replaceChildren(note, link);
       entry.result.hidden = false;
       // A new tab keeps the chat open; if the browser blocks it, go in this tab (the chat resumes on return).
       const opened = window.open(url, "_blank");
