@@ -10,6 +10,7 @@ import copy
 from decimal import Decimal
 
 import pytest
+from django.test import override_settings
 
 from agentic.models import AcpCheckoutSession
 from agentic.tests.spec import examples
@@ -25,13 +26,14 @@ SHIPPING = [
 
 
 @pytest.fixture
-def example_shop(acp, settings, stripe_stub):
-    settings.ACP_SHIPPING_OPTIONS = SHIPPING
-    Product.objects.create(
-        ps_number="item_123", name="Dishwasher Rack", brand="Parley", appliance_type="dishwasher",
-        price=Decimal("3.00"), stock_quantity=5,
-    )  # fmt: skip
-    return acp
+def example_shop(acp, stripe_stub):
+    # Nested inside the stub's own override_settings, so both unwind in order.
+    with override_settings(ACP_SHIPPING_OPTIONS=SHIPPING):
+        Product.objects.create(
+            ps_number="item_123", name="Dishwasher Rack", brand="Parley", appliance_type="dishwasher",
+            price=Decimal("3.00"), stock_quantity=5,
+        )  # fmt: skip
+        yield acp
 
 
 def _create(acp, name="create_checkout_session_request"):
