@@ -92,3 +92,14 @@ def live_stack_factory(request):
     yield start
     for stack in reversed(stacks):
         stack.stop()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_channel_layer():
+    """A channel layer instance per test: channels_redis binds its locks to the first event
+    loop that waits on them, and every async test runs on a loop of its own."""
+    from channels.layers import channel_layers
+
+    channel_layers.backends.clear()
+    yield
+    channel_layers.backends.clear()
