@@ -86,6 +86,8 @@ class Product(TimeStampedModel):
             models.Index(fields=["appliance_type", "category"]),
             models.Index(Upper("ps_number"), name="catalog_ps_number_upper_idx"),
             models.Index(Upper("manufacturer_part_number"), name="catalog_mpn_upper_idx"),
+            # Search asks MAX(updated_at) on every query to know its index is current.
+            models.Index(fields=["updated_at"], name="catalog_product_updated_idx"),
         ]
 
     def __str__(self):

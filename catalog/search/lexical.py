@@ -124,7 +124,12 @@ class _Cache:
     def get(self) -> LexicalIndex:
         from catalog.models import Product
 
-        version = tuple(Product.objects.aggregate(m=Max("id"), u=Max("updated_at")).values())
+        # Two single-aggregate queries: each is one index lookup, where one query with both
+        # aggregates would scan the table.
+        version = (
+            Product.objects.aggregate(m=Max("id"))["m"],
+            Product.objects.aggregate(u=Max("updated_at"))["u"],
+        )
         if self.index is not None and version == self.version:
             return self.index
         with self.lock:
