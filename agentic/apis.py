@@ -126,7 +126,7 @@ class AcpApi(View):
             body, exact = self._parse(raw)
             operation = self._operation(platform=platform, body=body, **kwargs)
             response = idempotent_execute(
-                platform=platform, key=key, path=request.path, body=exact, operation=operation
+                platform=platform, key=key, path=request.path.rstrip("/"), body=exact, operation=operation
             )
             return _respond(response, request=request, idempotency_key=key)
         except AcpError as exc:
