@@ -7,7 +7,8 @@ from django.utils.html import format_html
 from agentic.models import AcpCheckoutSession, AgentApiKey, AgentPlatform, IdempotencyRecord, WebhookDelivery
 from agentic.services.auth import api_key_issue
 from agentic.services.webhooks import webhook_deliveries_resend
-from checkout.admin import URL_FORMFIELD, ReadOnlyAdminMixin, pretty_json
+from checkout.admin import URL_FORMFIELD
+from core.admin import ReadOnlyAdminMixin, pretty_json
 
 
 def _show_key_once(request, platform: AgentPlatform, raw_key: str) -> None:
