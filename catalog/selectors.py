@@ -343,7 +343,10 @@ def parts_for_symptom(
         symptoms = []
     if not symptoms:
         return []
-    products = Product.objects.filter(is_active=True, symptoms__in=symptoms)
+    # A subquery instead of a join: no DISTINCT over wide rows, which on a large catalogue cost
+    # more than everything else in a reply.
+    fixes = Product.symptoms.through.objects.filter(symptom__in=symptoms).values("product_id")
+    products = Product.objects.filter(is_active=True, id__in=fixes)
     if appliance_type:
         products = products.filter(appliance_type=appliance_type)
     if brand:
@@ -353,7 +356,7 @@ def parts_for_symptom(
         products = products.annotate(confidence=Subquery(fit.values("confidence")[:1])).filter(confidence__isnull=False)
     else:
         products = products.annotate(confidence=Value(None, output_field=IntegerField()))
-    products = products.distinct().annotate(stock_rank=_in_stock_rank())
+    products = products.annotate(stock_rank=_in_stock_rank())
     results = list(
         products.order_by("-stock_rank", F("confidence").desc(nulls_last=True), "-rating", "ps_number")[:limit]
     )
