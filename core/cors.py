@@ -13,7 +13,13 @@ from django.http import HttpResponse
 from django.utils.cache import patch_vary_headers
 
 # What the widget calls: the chat API, the checkout and alert buttons, its config.
-EMBED_PATHS = ("/api/chat/", "/api/checkout/session", "/api/alerts/back-in-stock", "/chat/widget/")
+EMBED_PATHS = (
+    "/api/chat/",
+    "/api/checkout/session",
+    "/api/alerts/back-in-stock",
+    "/api/analytics/events",
+    "/chat/widget/",
+)
 EMBED_SOCKET_PATHS = ("/ws/chat/",)
 ALLOWED_METHODS = "GET, POST, OPTIONS"
 ALLOWED_HEADERS = "Accept, Authorization, Content-Type, Idempotency-Key"

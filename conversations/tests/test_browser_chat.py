@@ -106,7 +106,7 @@ def test_ask_a_question_see_cards_and_buttons(customer):
     expect()(page.locator(".msg--user")).to_have_count(1)
 
 
-def test_checkout_with_confirmation_then_the_payment_shows_in_the_chat(customer):
+def test_checkout_with_confirmation_then_the_payment_shows_in_the_chat(customer, live_sqlite):
     page = customer
     online(page)
     ask(page, COMPATIBLE)
@@ -144,6 +144,17 @@ def test_checkout_with_confirmation_then_the_payment_shows_in_the_chat(customer)
     expect()(confirmed).to_contain_text("PS11750057")
     screenshot(page, "chat-payment-confirmed")
     provider.close()
+    # Following the payment link is something only the browser sees: it reports it.
+    conversation_id = page.evaluate("JSON.parse(sessionStorage.getItem('parley.conversation')).id")
+    page.evaluate("window.dispatchEvent(new Event('pagehide'))")
+    count = "from analytics.models import Event; print(Event.objects.filter(name='payment_link_clicked', "
+    count += f"source='client', conversation_id='{conversation_id}', ps_number='PS11750057').count())"
+    for _ in range(10):
+        if live_sqlite.run_manage("shell", "-v", "0", "-c", count).strip() == "1":
+            break
+        page.wait_for_timeout(200)
+    else:
+        pytest.fail("payment_link_clicked was not recorded")
 
 
 def test_subscribe_to_an_alert_and_hear_of_the_restock_in_the_chat(customer, browser, live_sqlite):

@@ -25,6 +25,7 @@
     checkout: "/api/checkout/session",
     alternatives: "/api/chat/actions/alternatives",
     backInStock: "/api/alerts/back-in-stock",
+    events: "/api/analytics/events",
   };
 
   // Operator-decided and other server-side types: the click itself is the customer's request.
@@ -257,6 +258,7 @@
       checkoutUrl: apiUrl(endpoints.checkout),
       alternativesUrl: apiUrl(endpoints.alternatives),
       backInStockUrl: apiUrl(endpoints.backInStock),
+      eventsUrl: apiUrl(endpoints.events),
       channel: opts.channel || "web",
       context: opts.context || {},
       storageKey: opts.storageKey || "parley.conversation",
@@ -400,6 +402,40 @@
       if (!response.ok) throw new ApiError(response.status, data);
       return data || {};
     }
+
+    // Telemetry the server cannot see for itself (e.g. the customer following a payment
+    // link), batched to POST /api/analytics/events. It never gets in the customer's way:
+    // failures are dropped, and what is left goes out with keepalive when the page is hidden.
+    const telemetry = { queue: [], timer: null };
+
+    function track(name, fields) {
+      if (!state.conversationId || !state.token) return;
+      telemetry.queue.push({
+        event_id: uuid(),
+        name,
+        occurred_at: new Date().toISOString(),
+        conversation_id: state.conversationId,
+        ...fields,
+      });
+      if (!telemetry.timer) telemetry.timer = window.setTimeout(() => flushTelemetry(false), 1000);
+    }
+
+    function flushTelemetry(leaving) {
+      window.clearTimeout(telemetry.timer);
+      telemetry.timer = null;
+      if (!telemetry.queue.length || !state.token) return;
+      const events = telemetry.queue.splice(0, 500);
+      fetch(config.eventsUrl, {
+        method: "POST",
+        headers: { "Content-Type": "application/json", Authorization: `Bearer ${state.token}` },
+        credentials: "omit",
+        mode: "cors",
+        keepalive: leaving,
+        body: JSON.stringify({ events }),
+      }).catch(() => {});
+    }
+
+    window.addEventListener("pagehide", () => flushTelemetry(true));
 
     function messagesUrl(id) {
       return `${config.conversationsUrl}/${encodeURIComponent(id)}/messages`;
@@ -1160,6 +1196,9 @@
       entry.busy = false;
       applyActionState(entry);
       const link = el("a", "action__link", "Continue to secure checkout");
+      const payload = entry.data.payload || {};
+      const linkFields = { action_type: entry.data.type, action_id: entry.data.id, ps_number: payload.psNumber };
+      link.addEventListener("click", () => track("payment_link_clicked", linkFields));
       link.href = url;
       link.target = "_blank";
       link.rel = "noopener";
@@ -1168,7 +1207,10 @@
       entry.result.hidden = false;
       // A new tab keeps the chat open; if the browser blocks it, go in this tab (the chat resumes on return).
       const opened = window.open(url, "_blank");
-      if (opened) opened.opener = null;
+      if (opened) {
+        opened.opener = null;
+        track("payment_link_clicked", linkFields);
+      }
       else link.focus(); // blocked: the link is right there, focused
     }
 
