@@ -22,6 +22,10 @@ from common import environment, latency_figures, write_result
 from core.testing.live import LiveStack
 
 N = int(os.environ.get("BENCH_N", "1000"))
+# One worker process; its pool size is the machine's cores, as `celery worker` defaults to
+# (BENCH_WORKER_POOL=solo BENCH_WORKER_CONCURRENCY=1 for the single-threaded figure).
+POOL = os.environ.get("BENCH_WORKER_POOL", "prefork")
+CONCURRENCY = int(os.environ.get("BENCH_WORKER_CONCURRENCY", str(os.cpu_count() or 1)))
 FLOOR_N = 300
 PART = "PS11750057"
 
@@ -90,7 +94,7 @@ def main() -> int:
         assert WebhookEvent.objects.filter(status="received").count() == N, "processed before the worker started?"
 
         asked = time.perf_counter()
-        stack.start_worker()
+        stack.start_worker(pool=POOL, concurrency=CONCURRENCY)
         ready = time.perf_counter()
         deadline = asked + 300
         while WebhookEvent.objects.filter(status="received").exists():
@@ -133,7 +137,12 @@ def main() -> int:
             "floor GET /admin/login/": floor_stats,
             "backlog": backlog,
         },
-        environment(db="postgresql", broker="redis", server=f"daphne {daphne.__version__}", worker="celery solo x1"),
+        environment(
+            db="postgresql",
+            broker="redis",
+            server=f"daphne {daphne.__version__}",
+            worker=f"one celery worker, {POOL} pool, concurrency {CONCURRENCY}",
+        ),
         method={
             "events": N,
             "concurrency": 1,

@@ -480,8 +480,8 @@ class LiveStack:
         self._start_server()
 
     # -- the worker --
-    def start_worker(self) -> _Process:
-        """Start a Celery worker (solo pool) on every queue; returns once it logged 'ready'."""
+    def start_worker(self, *, pool: str = "solo", concurrency: int = 1) -> _Process:
+        """Start a Celery worker (solo pool unless told) on every queue; returns once it logged 'ready'."""
         if not self.redis:
             raise LiveStackError("this stack has no broker (redis=False), so no worker")
         if self.worker is not None and self.worker.alive():
@@ -497,9 +497,9 @@ class LiveStack:
                 "config",
                 "worker",
                 "-P",
-                "solo",
+                pool,
                 "-c",
-                "1",
+                str(concurrency),
                 "-Q",
                 CELERY_QUEUES,
                 "-n",
