@@ -10,13 +10,11 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
 from django.template import TemplateSyntaxError, engines
 from django.template.defaultfilters import truncatechars
-from django.urls import reverse
-from django.utils.html import format_html
 
 from actions.enums import ActionStatus
 from actions.models import Action, ActionResponse, ActionTransition, ResponseTemplate
 from actions.services.feedback import action_feedback_apply
-from core.admin import ReadOnlyAdminMixin, pretty_json
+from core.admin import ReadOnlyAdminMixin, admin_link, pretty_json
 from core.exceptions import ApplicationError
 
 
@@ -149,10 +147,7 @@ class ActionAdmin(admin.ModelAdmin):
 
     @admin.display(description="Conversation", ordering="conversation__id")
     def conversation_link(self, obj):
-        if not obj.conversation_id:
-            return "—"
-        url = reverse("admin:conversations_conversation_change", args=[obj.conversation_id])
-        return format_html('<a href="{}">{}</a>', url, obj.conversation_id)
+        return admin_link("admin:conversations_conversation_change", obj.conversation_id)
 
     @admin.display(description="Payload")
     def payload_pretty(self, obj):

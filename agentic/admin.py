@@ -1,14 +1,13 @@
 """Agent platforms and their keys are managed here; sessions, idempotency keys and deliveries are records."""
 
 from django.contrib import admin, messages
-from django.urls import reverse
 from django.utils.html import format_html
 
 from agentic.models import AcpCheckoutSession, AgentApiKey, AgentPlatform, IdempotencyRecord, WebhookDelivery
 from agentic.services.auth import api_key_issue
 from agentic.services.webhooks import webhook_deliveries_resend
 from checkout.admin import URL_FORMFIELD
-from core.admin import ReadOnlyAdminMixin, pretty_json
+from core.admin import ReadOnlyAdminMixin, admin_link, pretty_json
 
 
 def _show_key_once(request, platform: AgentPlatform, raw_key: str) -> None:
@@ -79,11 +78,7 @@ class AcpCheckoutSessionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     @admin.display(description="order")
     def order_link(self, obj):
-        if not obj.order_id:
-            return "—"
-        return format_html(
-            '<a href="{}">{}</a>', reverse("admin:checkout_order_change", args=[obj.order_id]), obj.order.number
-        )
+        return admin_link("admin:checkout_order_change", obj.order_id, obj.order.number if obj.order_id else None)
 
     @admin.display(description="cart (as last shown)")
     def cart_pretty(self, obj):

@@ -2,12 +2,10 @@
 
 from django.contrib import admin
 from django.template.defaultfilters import truncatechars
-from django.urls import reverse
-from django.utils.html import format_html
 
 from actions.models import Action
 from conversations.models import Conversation, Customer, Message
-from core.admin import pretty_json
+from core.admin import admin_link, pretty_json
 
 
 class MessageInline(admin.TabularInline):
@@ -95,10 +93,7 @@ class ConversationAdmin(admin.ModelAdmin):
 
     @admin.display(description="Customer", ordering="customer__name")
     def customer_link(self, obj):
-        if not obj.customer_id:
-            return "—"
-        url = reverse("admin:conversations_customer_change", args=[obj.customer_id])
-        return format_html('<a href="{}">{}</a>', url, str(obj.customer))
+        return admin_link("admin:conversations_customer_change", obj.customer_id, str(obj.customer))
 
 
 @admin.register(Message)

@@ -2,6 +2,7 @@
 
 import json
 
+from django.contrib.admin.utils import quote
 from django.urls import reverse
 from django.utils.html import format_html
 
@@ -15,7 +16,9 @@ def admin_link(viewname: str, pk, label=None) -> str:
     """A link to another object's change page, or a dash when there is none."""
     if not pk:
         return "—"
-    return format_html('<a href="{}">{}</a>', reverse(viewname, args=[pk]), label if label is not None else pk)
+    # quote(): the admin's own escaping of primary keys in URLs ("_22" in an id would
+    # otherwise be read back as a quotation mark).
+    return format_html('<a href="{}">{}</a>', reverse(viewname, args=[quote(pk)]), label if label is not None else pk)
 
 
 class ReadOnlyAdminMixin:

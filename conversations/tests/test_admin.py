@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 from django.contrib import admin
+from django.contrib.admin.utils import quote
 from django.urls import reverse
 from django.utils import timezone
 
@@ -186,7 +187,7 @@ NO_ADD = [*VIEW_ONLY, Conversation, Action, Order]
 
 
 def _url(model, view, *args):
-    return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{view}", args=args)
+    return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{view}", args=[quote(a) for a in args])
 
 
 def test_every_model_is_registered():
@@ -278,7 +279,7 @@ def test_conversation_page_shows_transcript_in_order_and_never_the_token_hash(st
     second = text.index("PS11750057 is compatible with WDT780SAEM1.")
     assert first < second
     assert rows["action"].id in text
-    assert reverse("admin:conversations_customer_change", args=[rows["customer"].pk]) in text
+    assert reverse("admin:conversations_customer_change", args=[quote(rows["customer"].pk)]) in text
 
 
 def test_action_page_shows_audit_trail_and_decision_is_read_only(staff_client, rows):
@@ -380,3 +381,14 @@ def test_changelists_do_not_query_per_row(staff_client, rows, django_assert_max_
     for model in (Message, Action, Conversation, Order, BackInStockSubscription, ActionTransition):
         with django_assert_max_num_queries(12):
             assert staff_client.get(_url(model, "changelist")).status_code == 200
+
+
+def test_links_to_ids_that_look_like_admin_escapes_still_open_the_row(staff_client):
+    # "_22" is how the admin escapes a quotation mark in a URL; an id containing it must be quoted.
+    customer = Customer.objects.create(id="cus_22quote", name="Quote")
+    conversation = Conversation.objects.create(id="conv_22quote", customer=customer, token_hash=TOKEN_HASH)
+    page = staff_client.get(_url(Conversation, "change", conversation.pk))
+    assert page.status_code == 200
+    link = reverse("admin:conversations_customer_change", args=[quote(customer.pk)])
+    assert link in page.content.decode()
+    assert staff_client.get(link).status_code == 200
