@@ -12,6 +12,7 @@ from django.db.models.functions import Upper
 
 from catalog.enums import CompatibilityLevel
 from catalog.models import ApplianceModel, Compatibility, Product, Symptom, model_number_key
+from catalog.search.text import STOP_WORDS
 
 # When a model's compatibility list is known (it has rows) but a part is not on it, we say
 # "no" with this confidence: the lists are curated, but they can be incomplete.
@@ -29,51 +30,6 @@ APPLIANCE_WORDS = {
     "freezer": "refrigerator",
     "dishwasher": "dishwasher",
     "dishwashers": "dishwasher",
-}
-SYNONYMS = {"fridge": "refrigerator", "fridges": "refrigerator", "icemaker": "ice", "gasket": "gasket", "seal": "seal"}
-STOP_WORDS = {
-    "a",
-    "an",
-    "and",
-    "any",
-    "are",
-    "can",
-    "do",
-    "does",
-    "find",
-    "fit",
-    "fits",
-    "for",
-    "have",
-    "i",
-    "in",
-    "is",
-    "it",
-    "me",
-    "my",
-    "need",
-    "new",
-    "of",
-    "on",
-    "or",
-    "part",
-    "parts",
-    "please",
-    "replacement",
-    "show",
-    "that",
-    "the",
-    "this",
-    "to",
-    "want",
-    "what",
-    "which",
-    "with",
-    "you",
-    "your",
-    "looking",
-    "buy",
-    "get",
 }
 
 
