@@ -21,7 +21,7 @@ from agentic.services.auth import platform_authenticate
 from alerts.services.subscriptions import back_in_stock_subscribe
 from catalog import selectors as catalog
 from catalog.exceptions import ProductNotFound
-from catalog.serializers import appliance_model_summary, product_card, product_detail
+from catalog.serializers import compatibility_answer, product_card, product_detail
 from checkout.services.parts import buyer_customer, checkout_session_create_for_parts
 from core.ids import new_id
 
@@ -77,21 +77,10 @@ class GptCompatibilityApi(GptApi):
     def get(self, request):
         params = self.InputSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
-        ps_number, model_number = params.validated_data["psNumber"], params.validated_data["modelNumber"]
-        product = catalog.product_get(ps_number=ps_number)
-        if product is None:
-            raise ProductNotFound(f"No part {ps_number} in the catalogue.", fields={"psNumber": ["Unknown part."]})
-        model = catalog.appliance_model_get(model_number=model_number)
-        level, confidence = catalog.compatibility_check(product=product, appliance_model=model)
         return Response(
-            {
-                "psNumber": product.ps_number,
-                "modelNumber": model.model_number if model else model_number.strip().upper(),
-                "compatible": level,
-                "confidence": confidence,
-                "product": product_card(product),
-                "model": appliance_model_summary(model) if model else None,
-            }
+            compatibility_answer(
+                ps_number=params.validated_data["psNumber"], model_number=params.validated_data["modelNumber"]
+            )
         )
 
 

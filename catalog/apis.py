@@ -14,6 +14,7 @@ from catalog.serializers import (
     ProductCardSerializer,
     ProductDetailSerializer,
     appliance_model_summary,
+    compatibility_answer,
     product_card,
     product_detail,
 )
@@ -139,19 +140,8 @@ class CompatibilityCheckApi(PublicCatalogApi):
     def get(self, request):
         params = self.InputSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
-        ps_number, model_number = params.validated_data["psNumber"], params.validated_data["modelNumber"]
-        product = selectors.product_get(ps_number=ps_number)
-        if product is None:
-            raise ProductNotFound(f"No part {ps_number} in the catalogue.", fields={"psNumber": ["Unknown part."]})
-        model = selectors.appliance_model_get(model_number=model_number)
-        level, confidence = selectors.compatibility_check(product=product, appliance_model=model)
         return Response(
-            {
-                "psNumber": product.ps_number,
-                "modelNumber": model.model_number if model else model_number.strip().upper(),
-                "compatible": level,
-                "confidence": confidence,
-                "product": product_card(product),
-                "model": appliance_model_summary(model) if model else None,
-            }
+            compatibility_answer(
+                ps_number=params.validated_data["psNumber"], model_number=params.validated_data["modelNumber"]
+            )
         )

@@ -93,3 +93,26 @@ class ApplianceModelSummarySerializer(serializers.Serializer):
     brand = serializers.CharField()
     applianceType = serializers.CharField()
     name = serializers.CharField(allow_blank=True)
+
+
+def compatibility_answer(*, ps_number: str, model_number: str) -> dict:
+    """Does a part fit a model, as every front door (catalogue API, GPT actions) answers it.
+
+    An unknown part is refused (ProductNotFound); an unknown model answers `unknown`.
+    """
+    from catalog import selectors
+    from catalog.exceptions import ProductNotFound
+
+    product = selectors.product_get(ps_number=ps_number)
+    if product is None:
+        raise ProductNotFound(f"No part {ps_number} in the catalogue.", fields={"psNumber": ["Unknown part."]})
+    model = selectors.appliance_model_get(model_number=model_number)
+    level, confidence = selectors.compatibility_check(product=product, appliance_model=model)
+    return {
+        "psNumber": product.ps_number,
+        "modelNumber": model.model_number if model else model_number.strip().upper(),
+        "compatible": level,
+        "confidence": confidence,
+        "product": product_card(product),
+        "model": appliance_model_summary(model) if model else None,
+    }
