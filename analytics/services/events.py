@@ -204,7 +204,8 @@ def _authorized_conversations(conversation_ids: set[str], token: str | None) -> 
     return {cid for cid, stored in rows if hmac.compare_digest(stored, presented)}
 
 
-_COLUMNS = (
+# The columns a raw insert of events writes, in order (also used by the synthetic generator).
+EVENT_COLUMNS = (
     "event_id",
     "name",
     "source",
@@ -224,7 +225,7 @@ def _insert_ignoring_duplicates(rows: list[dict], received_at: datetime) -> int:
     if not rows:
         return 0
     table = connection.ops.quote_name(Event._meta.db_table)
-    columns = ", ".join(connection.ops.quote_name(c) for c in _COLUMNS)
+    columns = ", ".join(connection.ops.quote_name(c) for c in EVENT_COLUMNS)
     source = str(EventSource.CLIENT)
     if connection.vendor == "postgresql":
         # One statement whatever the batch size: arrays in, unnest, conflicts skipped. It goes
@@ -265,7 +266,7 @@ def _insert_ignoring_duplicates(rows: list[dict], received_at: datetime) -> int:
             )
             for row in rows
         ]
-        placeholders = ", ".join(["%s"] * len(_COLUMNS))
+        placeholders = ", ".join(["%s"] * len(EVENT_COLUMNS))
         cursor.executemany(
             f"INSERT INTO {table} ({columns}) VALUES ({placeholders}) ON CONFLICT (event_id) DO NOTHING",  # noqa: S608
             params,

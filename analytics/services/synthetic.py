@@ -27,25 +27,13 @@ from django.utils import timezone
 from analytics.enums import EventName as E
 from analytics.enums import EventSource
 from analytics.models import Event
+from analytics.services.events import EVENT_COLUMNS
 
 SYNTHETIC_PROVIDER = "synthetic"
 BATCH = 50_000
 _INTENTS = ["compatibility", "install", "troubleshoot", "price_stock", "product_info", "purchase", "alternatives"]
 _INTENT_WEIGHTS = [30, 15, 15, 15, 10, 10, 5]
 _CTR = {"checkout_now": 0.32, "check_compatible_alternatives": 0.22, "notify_when_in_stock": 0.18}
-_COLUMNS = (
-    "event_id",
-    "name",
-    "source",
-    "occurred_at",
-    "received_at",
-    "conversation_id",
-    "action_type",
-    "ps_number",
-    "model_number",
-    "intent",
-    "properties",
-)
 
 
 @dataclass
@@ -103,7 +91,7 @@ class _Sink:
         with transaction.atomic():
             if connection.vendor == "postgresql":
                 qn = connection.ops.quote_name
-                columns = ", ".join(qn(c) for c in _COLUMNS)
+                columns = ", ".join(qn(c) for c in EVENT_COLUMNS)
                 with (
                     connection.cursor() as cursor,
                     cursor.cursor.copy(f"COPY {qn(Event._meta.db_table)} ({columns}) FROM STDIN") as copy,
@@ -112,7 +100,7 @@ class _Sink:
                         copy.write_row(row)
             else:
                 Event.objects.bulk_create(
-                    [Event(**dict(zip(_COLUMNS, row, strict=True))) for row in rows], batch_size=2000
+                    [Event(**dict(zip(EVENT_COLUMNS, row, strict=True))) for row in rows], batch_size=2000
                 )
         self.written += len(rows)
         if self.progress:
