@@ -4,10 +4,7 @@ import time
 from decimal import Decimal
 
 from checkout.models import CheckoutSession
-
-
-def _minor(amount: Decimal) -> int:
-    return int((amount * 100).quantize(Decimal("1")))
+from checkout.providers.base import minor_units
 
 
 def session_event(
@@ -34,7 +31,7 @@ def session_event(
                 "mode": session.mode,
                 "status": status,
                 "payment_status": payment_status,
-                "amount_total": _minor(session.amount_total),
+                "amount_total": minor_units(session.amount_total),
                 "currency": session.currency.lower(),
                 "payment_intent": payment_intent,
                 "metadata": {"checkout_session_id": session.id, "conversation_id": session.conversation_id or ""},
@@ -56,8 +53,8 @@ def charge_refunded_event(
                 "id": "ch_" + payment_intent[3:],
                 "object": "charge",
                 "payment_intent": payment_intent,
-                "amount": _minor(amount),
-                "amount_refunded": _minor(refunded),
+                "amount": minor_units(amount),
+                "amount_refunded": minor_units(refunded),
                 "refunded": refunded >= amount,
                 "metadata": {"checkout_session_id": session_id},
             }

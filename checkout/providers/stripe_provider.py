@@ -14,11 +14,8 @@ from checkout.providers.base import (
     DelegatedChargeRequest,
     RefundRequest,
     RefundResult,
+    minor_units,
 )
-
-
-def _minor_units(amount: Decimal) -> int:
-    return int((amount * 100).quantize(Decimal("1")))
 
 
 class StripeProvider:
@@ -38,7 +35,7 @@ class StripeProvider:
                 continue
             price_data = {
                 "currency": request.currency.lower(),
-                "unit_amount": _minor_units(line.unit_amount),
+                "unit_amount": minor_units(line.unit_amount),
                 "product_data": {"name": line.name, "metadata": {"sku": line.sku}},
             }
             if request.mode == "subscription":
@@ -70,7 +67,7 @@ class StripeProvider:
                 # A one-use coupon shows the saving on Stripe's page and keeps the line items true.
                 coupon = self.client.v1.coupons.create(
                     {
-                        "amount_off": _minor_units(request.discount_amount),
+                        "amount_off": minor_units(request.discount_amount),
                         "currency": request.currency.lower(),
                         "duration": "once",
                         "max_redemptions": 1,
@@ -109,7 +106,7 @@ class StripeProvider:
     def refund(self, request: RefundRequest) -> RefundResult:
         params = {
             "payment_intent": request.payment_ref,
-            "amount": _minor_units(request.amount),
+            "amount": minor_units(request.amount),
             # Stripe's `reason` is an enum; our words go in the metadata.
             "reason": "requested_by_customer",
             "metadata": {**request.metadata, "refund_id": request.reference, "reason": request.reason[:500]},
@@ -142,7 +139,7 @@ class StripeProvider:
         `requires_action` means the issuer wants authentication the agent has to perform.
         """
         params = {
-            "amount": _minor_units(request.amount),
+            "amount": minor_units(request.amount),
             "currency": request.currency.lower(),
             "confirm": True,
             "payment_method_data": {"shared_payment_granted_token": request.token},

@@ -16,7 +16,6 @@ import hashlib
 import json
 import secrets
 import time
-from decimal import Decimal
 
 from django.conf import settings
 from django.urls import reverse
@@ -28,12 +27,9 @@ from checkout.providers.base import (
     DelegatedChargeRequest,
     RefundRequest,
     RefundResult,
+    minor_units,
 )
 from checkout.providers.stripe_provider import stripe_signature_header
-
-
-def _minor_units(amount: Decimal) -> int:
-    return int((amount * 100).quantize(Decimal("1")))
 
 
 class TestProvider:
@@ -131,7 +127,7 @@ def signed_event(
                 "mode": session.mode,
                 "status": status,
                 "payment_status": payment_status,
-                "amount_total": _minor_units(session.amount_total),
+                "amount_total": minor_units(session.amount_total),
                 "currency": session.currency.lower(),
                 "payment_intent": (
                     "pi_test_" + secrets.token_hex(10)
