@@ -1,7 +1,9 @@
+from django.conf import settings
 from django.db import transaction
 
 from analytics.enums import EventName
 from analytics.services import event_record
+from conversations.assistant.scope import scope_label
 from conversations.enums import Channel, MessageType, Role
 from conversations.models import Conversation, Customer
 from conversations.selectors import token_hash
@@ -28,10 +30,6 @@ def conversation_start(
     customer_email: str = "",
 ) -> tuple[Conversation, str]:
     """Open a conversation; the token returned here is the only way back into it."""
-    from django.conf import settings
-
-    from conversations.assistant.scope import scope_label
-
     if customer is None:
         customer = Customer.objects.create(name=customer_name, email=customer_email.lower())
     token = new_token()
