@@ -1,7 +1,7 @@
 # Parley: the commands a newcomer and CI type. Works from a fresh clone with only Python 3.11.
 #   make run     serve the demo shop on http://$(HOST):$(PORT)/ (Daphne: HTTP + WebSocket)
 #   make test    run the whole test suite (ARGS="-k something" passes through to pytest)
-#   make lint    ruff check + ruff format --check;   make format   fixes what it can
+#   make lint    ruff check + ruff format --check + lint-imports (layers);   make format   fixes what it can
 #   make bench   every bench/bench_*.py, figures in bench/results/<name>.json
 #   make worker / make beat   Celery worker / beat (when REDIS_URL or CELERY_BROKER_URL is set)
 #   make eval    the assistant's evaluation (intent, entities, grounded facts, scope, search recall@5)
@@ -68,6 +68,7 @@ test: dev-deps
 lint: dev-deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 
 format: dev-deps
 	$(BIN)/ruff check --fix .
