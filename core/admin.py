@@ -32,3 +32,7 @@ class ReadOnlyAdminMixin:
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# Registered here so the admin's autodiscovery (which imports `core.admin`) finds them.
+from core.outbox import admin as _outbox_admin  # noqa: E402, F401

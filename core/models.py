@@ -7,3 +7,7 @@ class TimeStampedModel(models.Model):
 
     class Meta:
         abstract = True
+
+
+# The outbox's models live in core/outbox/ and belong to this app.
+from core.outbox.models import OutboundAttempt, OutboundDelivery  # noqa: E402, F401

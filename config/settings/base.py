@@ -141,6 +141,10 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 300}
 CELERY_BEAT_SCHEDULE = {
+    "core-outbox-reconcile": {
+        "task": "core.tasks.outbox_reconcile_task",
+        "schedule": timedelta(seconds=30),
+    },
     "checkout-webhooks-reprocess": {
         "task": "checkout.tasks.webhook_events_reprocess_task",
         "schedule": timedelta(minutes=1),
@@ -327,6 +331,15 @@ ACP_WEBHOOK_MAX_ATTEMPTS = env.int("ACP_WEBHOOK_MAX_ATTEMPTS", default=8)
 WHATSAPP_TOKEN = env("WHATSAPP_TOKEN", default="")
 WHATSAPP_PHONE_NUMBER_ID = env("WHATSAPP_PHONE_NUMBER_ID", default="")
 WHATSAPP_API_BASE = env("WHATSAPP_API_BASE", default="https://graph.facebook.com/v21.0")
+
+# --- The outbox (core/outbox): every outbound delivery ----------------------------------
+# Attempts per delivery (a kind may set its own), the backoff between them (doubling from the
+# base up to the cap), and how long a claimed delivery is left to its worker before another
+# may take it over (longer than the slowest send: a provider's timeout and its retries).
+OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=8)
+OUTBOX_BACKOFF_SECONDS = env.float("OUTBOX_BACKOFF_SECONDS", default=5.0)
+OUTBOX_BACKOFF_MAX_SECONDS = env.float("OUTBOX_BACKOFF_MAX_SECONDS", default=3600.0)
+OUTBOX_LEASE_SECONDS = env.int("OUTBOX_LEASE_SECONDS", default=120)
 
 # --- Outbound channels / operator feedback --------------------------------------------
 # Tests only: slows every outbound delivery so a worker can be killed mid-send.
