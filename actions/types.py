@@ -62,10 +62,6 @@ class ActionType:
     def is_available(self, payload: dict, known: Prerequisites) -> bool:
         return True
 
-    @staticmethod
-    def in_scope(appliance_type: str | None) -> bool:
-        return bool(appliance_type) and appliance_type in settings.PARLEY_SHOP_SCOPE
-
 
 class CheckoutNow(ActionType):
     type = "checkout_now"
@@ -83,8 +79,8 @@ class CheckoutNow(ActionType):
             return value
 
     def is_available(self, payload, known):
-        product = catalog_selectors.product_get(ps_number=payload["psNumber"])
-        if product is None or not self.in_scope(product.appliance_type):
+        product = catalog_selectors.product_sellable_get(ps_number=payload["psNumber"])
+        if product is None:
             return False
         if not product.in_stock or payload["quantity"] > product.stock_quantity:
             return False
@@ -111,15 +107,17 @@ class CheckCompatibleAlternatives(ActionType):
             return attrs
 
     def is_available(self, payload, known):
-        if payload.get("applianceType") and not self.in_scope(payload["applianceType"]):
+        # In scope is enough here, not sold: alternatives to a discontinued part are the point.
+        in_scope = catalog_selectors.appliance_type_in_scope
+        if payload.get("applianceType") and not in_scope(appliance_type=payload["applianceType"]):
             return False
         if payload.get("psNumber"):
             product = catalog_selectors.product_get(ps_number=payload["psNumber"])
-            if product is None or not self.in_scope(product.appliance_type):
+            if product is None or not in_scope(appliance_type=product.appliance_type):
                 return False
         if payload.get("modelNumber"):
             model = catalog_selectors.appliance_model_get(model_number=payload["modelNumber"])
-            if model is None or not self.in_scope(model.appliance_type):
+            if model is None or not in_scope(appliance_type=model.appliance_type):
                 return False
         return True
 
@@ -133,8 +131,9 @@ class NotifyWhenInStock(ActionType):
         channel = serializers.ChoiceField(choices=["email", "sms", "whatsapp", "web"], default="email")
 
     def is_available(self, payload, known):
-        product = catalog_selectors.product_get(ps_number=payload["psNumber"])
-        return product is not None and self.in_scope(product.appliance_type) and not product.in_stock
+        # A discontinued part will never be back: no button the alerts API would then refuse.
+        product = catalog_selectors.product_sellable_get(ps_number=payload["psNumber"])
+        return product is not None and not product.in_stock
 
 
 class OperatorApproved(ActionType):

@@ -7,12 +7,14 @@ is involved each carries a `confidence` attribute (float, or None when no model 
 import re
 from typing import NamedTuple
 
+from django.conf import settings
 from django.db.models import Case, Count, F, IntegerField, Max, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Upper
 
 from catalog.enums import CompatibilityLevel
 from catalog.models import ApplianceModel, Compatibility, Product, Symptom, model_number_key
 from catalog.search.text import STOP_WORDS
+from catalog.vocabulary import appliance_type_mentioned
 
 # When a model's compatibility list is known (it has rows) but a part is not on it, we say
 # "no" with this confidence: the lists are curated, but they can be incomplete.
@@ -21,16 +23,6 @@ NOT_LISTED_CONFIDENCE = 0.9
 _NON_ALNUM = re.compile(r"[^A-Z0-9]")
 _TOKEN = re.compile(r"[a-z0-9]+(?:[-.][a-z0-9]+)*", re.IGNORECASE)
 _WORD = re.compile(r"[a-z0-9]+")
-
-APPLIANCE_WORDS = {
-    "refrigerator": "refrigerator",
-    "refrigerators": "refrigerator",
-    "fridge": "refrigerator",
-    "fridges": "refrigerator",
-    "freezer": "refrigerator",
-    "dishwasher": "dishwasher",
-    "dishwashers": "dishwasher",
-}
 
 
 class CompatibilityResult(NamedTuple):
@@ -73,6 +65,24 @@ def product_get(*, ps_number: str) -> Product | None:
         return by_ps[0]
     active = [p for p in found if p.is_active]
     return (active or found)[0]
+
+
+def appliance_type_in_scope(*, appliance_type: str | None) -> bool:
+    """Does the shop serve this appliance type? The scope is configuration (`PARLEY_SHOP_SCOPE`)."""
+    return bool(appliance_type) and appliance_type in settings.PARLEY_SHOP_SCOPE
+
+
+def product_is_sellable(*, product: Product | None) -> bool:
+    """The one rule for "this part is sold here": it exists, is active (not discontinued) and its
+    appliance type is in the shop's scope. Stock is a separate question (`product.in_stock`): an
+    out-of-stock part is still sold here (it can be waited for), a discontinued one is not."""
+    return product is not None and product.is_active and appliance_type_in_scope(appliance_type=product.appliance_type)
+
+
+def product_sellable_get(*, ps_number: str) -> Product | None:
+    """`product_get`, but only a part `product_is_sellable` accepts (None otherwise)."""
+    product = product_get(ps_number=ps_number)
+    return product if product_is_sellable(product=product) else None
 
 
 def appliance_model_get(*, model_number: str) -> ApplianceModel | None:
@@ -222,13 +232,6 @@ def _normalise_text(text: str) -> str:
     return " ".join(_WORD.findall(text))
 
 
-def _mentioned_appliance_type(text: str) -> str | None:
-    for word in text.split():
-        if word in APPLIANCE_WORDS:
-            return APPLIANCE_WORDS[word]
-    return None
-
-
 def symptom_matches(*, text: str, appliance_type: str | None = None, limit: int = 3) -> list[Symptom]:
     """Symptoms the text describes, best first.
 
@@ -241,7 +244,7 @@ def symptom_matches(*, text: str, appliance_type: str | None = None, limit: int 
     if not normalised.strip():
         return []
     words = set(normalised.split())
-    mentioned = _mentioned_appliance_type(normalised)
+    mentioned = appliance_type_mentioned(normalised.split())
     candidates = Symptom.objects.all()
     if appliance_type:
         candidates = candidates.filter(appliance_type=appliance_type)

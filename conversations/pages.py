@@ -8,7 +8,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from catalog.enums import Availability
-from catalog.selectors import product_get
+from catalog.selectors import product_sellable_get
 from catalog.serializers import product_card
 
 # The parts shop's examples; another shop sets PARLEY_CHAT_EXAMPLES to its own questions.
@@ -99,8 +99,8 @@ class DemoProductPageView(TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        product = product_get(ps_number=kwargs["ps_number"])
-        if product is None or not product.is_active:
+        product = product_sellable_get(ps_number=kwargs["ps_number"])
+        if product is None:
             raise Http404("No such part.")
         card = product_card(product)
         context.update(

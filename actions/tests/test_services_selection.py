@@ -139,3 +139,21 @@ def test_registering_a_type_name_twice_is_refused():
             label = "Buy"
 
     assert type(REGISTRY["checkout_now"]).__name__ == "CheckoutNow"
+
+
+def test_a_discontinued_part_gets_no_button_the_apis_would_refuse(shop, api):
+    """One rule decides "sold here" (`product_is_sellable`): the buttons and the APIs behind them agree."""
+    discontinued = shop["backordered"]  # PS12584610, out of stock: a notify button until it is discontinued
+    assert select(ActionProposal("notify_when_in_stock", {"psNumber": "PS12584610"}))
+    discontinued.is_active = False
+    discontinued.save()
+
+    assert select(ActionProposal("notify_when_in_stock", {"psNumber": "PS12584610"})) == []
+    refused = api.post(
+        "/api/alerts/back-in-stock",
+        {"psNumber": "PS12584610", "channel": "email", "contact": "a@example.com"},
+        format="json",
+    )
+    assert refused.status_code == 404 and refused.json()["error"]["code"] == "product_not_found"
+    # Alternatives to a discontinued part are still offered: that is when they matter most.
+    assert select(ActionProposal("check_compatible_alternatives", {"psNumber": "PS12584610"}))

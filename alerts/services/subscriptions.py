@@ -84,8 +84,8 @@ def _is_verified(*, channel: str, contact: str, conversation, user) -> bool:
 
 
 def _product_for_alert(ps_number: str):
-    product = catalog_selectors.product_get(ps_number=ps_number)
-    if product is None or not product.is_active or product.appliance_type not in settings.PARLEY_SHOP_SCOPE:
+    product = catalog_selectors.product_sellable_get(ps_number=ps_number)
+    if product is None:
         raise NotFound(f"There is no part {ps_number} in this shop.", code="product_not_found")
     if product.in_stock:
         raise AlertError(

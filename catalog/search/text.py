@@ -3,19 +3,16 @@
 import re
 from functools import lru_cache
 
+from catalog.vocabulary import APPLIANCE_SPELLINGS
+
 _WORD = re.compile(r"[a-z0-9]+")
 
 # Customer words → catalogue words. Generic to appliances, not to one shop.
 SYNONYMS = {
-    "fridge": "refrigerator",
-    "fridges": "refrigerator",
-    "refridgerator": "refrigerator",
-    "frig": "refrigerator",
+    **APPLIANCE_SPELLINGS,
     "icemaker": "ice",
     "seal": "gasket",
     "seals": "gasket",
-    "dishwasher": "dishwasher",
-    "dishwaser": "dishwasher",
     "tray": "tray",
     "shelving": "shelf",
     "shelves": "shelf",

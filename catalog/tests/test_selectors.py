@@ -138,3 +138,19 @@ def test_product_search_lexical_and_before_or():
 
     assert [(p.ps_number, p.match) for p in results] == [(both.ps_number, "all_terms"), (one.ps_number, "any_term")]
     assert selectors.product_search(query="   ") == []
+
+
+@pytest.mark.django_db
+def test_sold_here_means_active_and_in_the_shops_scope(settings):
+    settings.PARLEY_SHOP_SCOPE = ["dishwasher"]
+    sold = ProductFactory(appliance_type="dishwasher", stock_quantity=0)
+    discontinued = ProductFactory(appliance_type="dishwasher", is_active=False)
+    elsewhere = ProductFactory(appliance_type="washer")
+
+    assert selectors.product_is_sellable(product=sold)  # out of stock is still sold here
+    assert not selectors.product_is_sellable(product=discontinued)
+    assert not selectors.product_is_sellable(product=elsewhere)
+    assert not selectors.product_is_sellable(product=None)
+    assert selectors.product_sellable_get(ps_number=sold.ps_number.lower()) == sold
+    assert selectors.product_sellable_get(ps_number=discontinued.ps_number) is None
+    assert selectors.product_sellable_get(ps_number=elsewhere.ps_number) is None

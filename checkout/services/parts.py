@@ -71,7 +71,7 @@ class PartsBasket:
 
 def part_problem(*, product: Product | None, quantity: int) -> PartProblem | None:
     """The shop's rule for selling `quantity` of `product` (the chat's `checkout_now` uses it too)."""
-    if product is None or not product.is_active or product.appliance_type not in settings.PARLEY_SHOP_SCOPE:
+    if not catalog.product_is_sellable(product=product):
         return PartProblem("not_sold", "That part is not sold here.")
     if quantity < 1:
         return PartProblem("quantity_invalid", "The quantity must be at least 1.")
