@@ -1,6 +1,7 @@
 """Telling the conversation what happened to its payment (stored as a message, pushed live)."""
 
 from checkout.models import CheckoutSession, Order, Subscription
+from checkout.services.pricing import chat_setup_steps
 from conversations.enums import MessageType, Role
 from conversations.models import Conversation
 from conversations.services.messages import conversation_message_create, message_push
@@ -26,7 +27,7 @@ def _plan_text(order: Order) -> str:
     session = order.checkout_session
     plan = session.plan if session else {}
     setup = ""
-    if plan.get("product_type") == "chat" or plan.get("chat_addon") is True:
+    if chat_setup_steps(plan):
         setup = " Next, the chat setup steps: we'll walk you through adding the chat to your site."
     names = " + ".join(line.name for line in order.lines.all())
     return (
