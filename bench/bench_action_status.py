@@ -61,8 +61,7 @@ def make_data(n: int) -> tuple[str, list[dict]]:
 
     from actions.models import Action
     from conversations.models import Conversation, Customer
-    from conversations.selectors import token_hash
-    from core.ids import new_token
+    from core.ids import new_token, token_hash
 
     operator = get_user_model().objects.create_user(username="bench-operator", password="x" * 12, is_staff=True)
     api_token = Token.objects.create(user=operator).key

@@ -1,16 +1,10 @@
-import hashlib
-import hmac
-
 from django.db.models import Prefetch
 
 from actions.models import Action
 from conversations.exceptions import ConversationAccessDenied
-from conversations.models import Conversation, Message
+from conversations.models import Conversation, Customer, Message
 from core.exceptions import NotFound
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+from core.ids import token_matches
 
 
 def conversation_get_authorized(*, conversation_id: str, token: str | None) -> Conversation:
@@ -18,9 +12,18 @@ def conversation_get_authorized(*, conversation_id: str, token: str | None) -> C
     conversation = Conversation.objects.select_related("customer").filter(id=conversation_id).first()
     if conversation is None:
         raise NotFound("No such conversation.", code="conversation_not_found")
-    if not token or not hmac.compare_digest(conversation.token_hash, token_hash(token)):
+    if not token_matches(stored_hash=conversation.token_hash, token=token):
         raise ConversationAccessDenied("This conversation needs its own token.")
     return conversation
+
+
+def customer_get_by_email(*, email: str) -> Customer | None:
+    """The customer an email names, case-insensitively: the oldest, as an email is not unique
+    (each web conversation may have its own customer row). None for an empty email."""
+    email = (email or "").strip()
+    if not email:
+        return None
+    return Customer.objects.filter(email__iexact=email).order_by("created_at").first()
 
 
 def messages_list(*, conversation: Conversation, after_id: str | None = None, limit: int = 200) -> list[Message]:

@@ -23,6 +23,7 @@ from checkout.exceptions import CheckoutError
 from checkout.models import CheckoutSession
 from checkout.services.discounts import DiscountInvalid
 from checkout.services.parts import buyer_customer, checkout_session_create_for_parts, checkout_session_pay_delegated
+from conversations.selectors import customer_get_by_email
 
 PROTOCOL_VERSION = "2026-04-17"
 HANDLER_ID = "card_tokenized"
@@ -137,9 +138,7 @@ def _customer(buyer: dict | None, *, create: bool = False):
     if create:
         name = (buyer.get("full_name") or f"{buyer.get('first_name', '')} {buyer.get('last_name', '')}").strip()
         return buyer_customer(email=email, name=name, phone=buyer.get("phone_number") or "")
-    from conversations.models import Customer
-
-    return Customer.objects.filter(email__iexact=email).order_by("created_at").first()
+    return customer_get_by_email(email=email)
 
 
 def _compute(session: AcpCheckoutSession, *, customer=None) -> Cart:

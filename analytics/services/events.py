@@ -8,7 +8,6 @@ batch is not counted twice), and the bad ones come back with a reason.
 
 from __future__ import annotations
 
-import hmac
 import json
 import logging
 import re
@@ -24,6 +23,7 @@ from analytics import constants
 from analytics.enums import EventName, EventSource
 from analytics.exceptions import BatchInvalid
 from analytics.models import Event
+from core.ids import token_matches
 
 logger = logging.getLogger(__name__)
 
@@ -197,11 +197,9 @@ def _authorized_conversations(conversation_ids: set[str], token: str | None) -> 
     if not token or not conversation_ids:
         return set()
     from conversations.models import Conversation
-    from conversations.selectors import token_hash
 
-    presented = token_hash(token)
     rows = Conversation.objects.filter(id__in=conversation_ids).values_list("id", "token_hash")
-    return {cid for cid, stored in rows if hmac.compare_digest(stored, presented)}
+    return {cid for cid, stored in rows if token_matches(stored_hash=stored, token=token)}
 
 
 # The columns a raw insert of events writes, in order (also used by the synthetic generator).

@@ -123,11 +123,12 @@ def parts_discount(*, code: str, basket: PartsBasket, customer=None) -> AppliedD
 def buyer_customer(*, email: str, name: str = "", phone: str = ""):
     """The customer record for a buyer an agent platform names by email (the first one, else a new one)."""
     from conversations.models import Customer
+    from conversations.selectors import customer_get_by_email
 
     email = (email or "").strip().lower()
     if not email:
         return None
-    customer = Customer.objects.filter(email__iexact=email).order_by("created_at").first()
+    customer = customer_get_by_email(email=email)
     if customer is None:
         customer = Customer.objects.create(email=email, name=name[:200], phone=phone[:20])
     return customer

@@ -6,9 +6,8 @@ from analytics.services import event_record
 from conversations.assistant.scope import scope_label
 from conversations.enums import Channel, MessageType, Role
 from conversations.models import Conversation, Customer
-from conversations.selectors import token_hash
 from conversations.services.messages import conversation_message_create
-from core.ids import new_token
+from core.ids import new_token, token_hash
 
 _CONTEXT_KEYS = ("psNumber", "modelNumber", "applianceType", "brand", "pageUrl")
 
