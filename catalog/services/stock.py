@@ -1,4 +1,6 @@
 from django.db import transaction
+from django.db.models import F
+from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from catalog.exceptions import CatalogError
@@ -31,3 +33,35 @@ def product_stock_set(*, product: Product, quantity: int) -> Product:
     Product.objects.filter(pk=product.pk).update(stock_quantity=quantity, updated_at=timezone.now())
     stock_changed_send_on_commit(product_id=product.pk, old_quantity=old_quantity, new_quantity=quantity)
     return product
+
+
+@transaction.atomic
+def stock_take(*, quantities: dict[str, int]) -> tuple[dict[str, Product], dict[str, int]]:
+    """Take sold parts out of stock: `quantities` maps ps_number → how many were sold.
+
+    Returns the products as they were before the take (locked, by ps_number) and, per
+    ps_number, how many could not be covered. A shortage is reported, never raised: the money
+    is already taken when an order calls this. Stock never goes below 0. Rows are locked in
+    ps_number order, so two orders for the same parts never deadlock; `stock_changed` fires on
+    commit for each product whose stock moved (an open back-in-stock round closes on a sell-out).
+    """
+    products = {
+        p.ps_number: p
+        for p in Product.objects.select_for_update().filter(ps_number__in=list(quantities)).order_by("ps_number")
+    }
+    shortages = {}
+    now = timezone.now()
+    for ps_number, product in products.items():
+        quantity = quantities[ps_number]
+        if product.stock_quantity < quantity:
+            shortages[ps_number] = quantity - product.stock_quantity
+        new_quantity = max(product.stock_quantity - quantity, 0)
+        if new_quantity == product.stock_quantity:
+            continue
+        Product.objects.filter(pk=product.pk).update(
+            stock_quantity=Greatest(F("stock_quantity") - quantity, 0), updated_at=now
+        )
+        stock_changed_send_on_commit(
+            product_id=product.pk, old_quantity=product.stock_quantity, new_quantity=new_quantity
+        )
+    return products, shortages

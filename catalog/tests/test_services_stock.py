@@ -6,7 +6,7 @@ from django.contrib.admin.sites import AdminSite
 from catalog.admin import ProductAdmin
 from catalog.exceptions import CatalogError
 from catalog.models import Product
-from catalog.services.stock import product_stock_set
+from catalog.services.stock import product_stock_set, stock_take
 from catalog.signals import stock_changed
 from catalog.tests.factories import ProductFactory
 
@@ -45,6 +45,22 @@ def test_stock_set_to_the_same_quantity_announces_nothing(django_capture_on_comm
         product_stock_set(product=product, quantity=4)
 
     assert received == []
+
+
+def test_stock_take_sells_announces_and_reports_what_it_could_not_cover(django_capture_on_commit_callbacks, received):
+    rack = ProductFactory(ps_number="PS1", stock_quantity=5)
+    wheel = ProductFactory(ps_number="PS2", stock_quantity=1)
+    gone = ProductFactory(ps_number="PS3", stock_quantity=0)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        products, short = stock_take(quantities={"PS1": 2, "PS2": 3, "PS3": 1, "PS404": 1})
+
+    assert {ps: p.stock_quantity for ps, p in products.items()} == {"PS1": 5, "PS2": 1, "PS3": 0}
+    assert short == {"PS2": 2, "PS3": 1}
+    assert dict(Product.objects.values_list("ps_number", "stock_quantity")) == {"PS1": 3, "PS2": 0, "PS3": 0}
+    # One announcement per product whose stock moved: the alerts close a round on a sell-out.
+    assert sorted(received) == [(Product, rack.pk, 5, 3), (Product, wheel.pk, 1, 0)]
+    assert gone.pk not in [event[1] for event in received]
 
 
 def test_stock_set_refuses_negative_quantities():

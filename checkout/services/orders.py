@@ -5,8 +5,6 @@ import secrets
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import F
-from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from actions.enums import ActionStatus
@@ -14,7 +12,7 @@ from actions.lifecycle import can_transition
 from actions.services.lifecycle import action_transition
 from analytics.enums import EventName
 from analytics.services import event_record
-from catalog.models import Product
+from catalog.services.stock import stock_take
 from checkout.enums import CheckoutMode, CheckoutStatus, OrderSource
 from checkout.models import CheckoutSession, Order, OrderLine
 from checkout.services.discounts import discount_use_consume
@@ -40,7 +38,7 @@ def _action_settle(action, to_status: str, *, enabled: bool, error: str = "", re
 
 
 def _stock_take(session: CheckoutSession) -> tuple[dict, list[str]]:
-    """Decrement stock for the session's parts under row locks; what could not be covered is reported.
+    """Take the session's parts out of stock (catalog's service); what could not be covered is reported.
 
     The money is already taken when this runs, so a shortage does not stop the order: it is
     recorded, the order is flagged for an operator and the customer is told.
@@ -48,22 +46,15 @@ def _stock_take(session: CheckoutSession) -> tuple[dict, list[str]]:
     wanted = {}
     for line in session.line_items:
         wanted[line["sku"]] = wanted.get(line["sku"], 0) + int(line["quantity"])
-    products = {
-        p.ps_number: p
-        for p in Product.objects.select_for_update().filter(ps_number__in=list(wanted)).order_by("ps_number")
-    }
+    parts = {sku: quantity for sku, quantity in wanted.items() if not sku.startswith("plan:")}
+    products, short = stock_take(quantities=parts)
     shortages = []
-    for sku, quantity in wanted.items():
+    for sku in parts:
         product = products.get(sku)
         if product is None:
-            if not sku.startswith("plan:"):
-                shortages.append(f"{sku} is no longer in the catalogue")
-            continue
-        if product.stock_quantity < quantity:
-            shortages.append(f"{sku} short by {quantity - product.stock_quantity} (had {product.stock_quantity})")
-        Product.objects.filter(pk=product.pk).update(
-            stock_quantity=Greatest(F("stock_quantity") - quantity, 0), updated_at=timezone.now()
-        )
+            shortages.append(f"{sku} is no longer in the catalogue")
+        elif sku in short:
+            shortages.append(f"{sku} short by {short[sku]} (had {product.stock_quantity})")
     return products, shortages
 
 
