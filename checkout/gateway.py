@@ -4,6 +4,7 @@ from functools import cache
 
 from django.conf import settings
 
+from checkout.exceptions import PaymentError
 from checkout.providers.base import (
     ChargeResult,
     CheckoutRequest,
@@ -15,19 +16,37 @@ from checkout.providers.base import (
 )
 
 
+class PaymentsOff:
+    """No Stripe key and the offline provider not allowed (production): every payment is refused.
+
+    Plans with a configured Payment Link still sell: they never reach a provider."""
+
+    name = "none"
+
+    def _refuse(self, request=None):
+        raise PaymentError("Payments are not set up on this server.", code="payments_unavailable", status_code=503)
+
+    create_checkout = refund = charge_delegated = _refuse
+
+    def expire_checkout(self, provider_ref: str) -> bool:
+        return True  # nothing was ever opened
+
+
 @cache
-def _provider(secret_key: str, api_base: str) -> PaymentProvider:
+def _provider(secret_key: str, api_base: str, offline_allowed: bool) -> PaymentProvider:
     if secret_key:
         from checkout.providers.stripe_provider import StripeProvider
 
         return StripeProvider(api_key=secret_key, api_base=api_base)
+    if not offline_allowed:
+        return PaymentsOff()
     from checkout.providers.test_provider import TestProvider
 
     return TestProvider()
 
 
 def payment_provider() -> PaymentProvider:
-    return _provider(settings.STRIPE_SECRET_KEY, settings.STRIPE_API_BASE)
+    return _provider(settings.STRIPE_SECRET_KEY, settings.STRIPE_API_BASE, settings.PARLEY_OFFLINE_PAYMENTS)
 
 
 def checkout_create(request: CheckoutRequest) -> CheckoutResult:
@@ -38,7 +57,7 @@ def provider_for(name: str) -> PaymentProvider:
     """The provider that took a payment: a refund goes back through the same one."""
     current = payment_provider()
     if name and name != current.name:
-        if name == "test":
+        if name == "test" and settings.PARLEY_OFFLINE_PAYMENTS:
             from checkout.providers.test_provider import TestProvider
 
             return TestProvider()

@@ -1,5 +1,6 @@
 """The offline test provider's hosted checkout page (what Stripe's hosted page is in production)."""
 
+from django.conf import settings
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.views import View
@@ -13,6 +14,8 @@ class TestCheckoutPageView(View):
     template_name = "checkout/test_checkout.html"
 
     def _session(self, session_id: str):
+        if not settings.PARLEY_OFFLINE_PAYMENTS:
+            raise Http404("No such checkout session.")  # production: nobody "pays" here
         session = checkout_session_get(session_id=session_id)
         if session is None or session.provider != "test":
             raise Http404("No such checkout session.")

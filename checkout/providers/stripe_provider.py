@@ -196,10 +196,18 @@ class StripeProvider:
 
 
 def stripe_event_construct(*, payload: bytes, signature: str) -> dict:
-    """Verify a webhook with Stripe's own code; raise ValueError or SignatureVerificationError."""
-    stripe.WebhookSignature.verify_header(
-        payload.decode("utf-8"), signature, settings.STRIPE_WEBHOOK_SECRET, settings.STRIPE_WEBHOOK_TOLERANCE_SECONDS
-    )
+    """Verify a webhook with Stripe's own code; raise ValueError or SignatureVerificationError.
+
+    Stripe's check refuses only timestamps too far in the past; one dated in the future beyond
+    the same tolerance is refused here (a captured or pre-signed event must not outlive it)."""
+    secret = settings.STRIPE_WEBHOOK_SECRET
+    if not secret:
+        raise stripe.SignatureVerificationError("no webhook secret is configured", signature, payload)
+    tolerance = settings.STRIPE_WEBHOOK_TOLERANCE_SECONDS
+    stripe.WebhookSignature.verify_header(payload.decode("utf-8"), signature, secret, tolerance)
+    signed_at = int(dict(item.split("=", 1) for item in signature.split(",") if "=" in item)["t"])
+    if signed_at > time.time() + tolerance:
+        raise stripe.SignatureVerificationError("timestamp is in the future", signature, payload)
     event = json.loads(payload)
     if not isinstance(event, dict):
         raise ValueError("an event is a JSON object")

@@ -3,10 +3,12 @@ import time
 
 import pytest
 from django.conf import settings
+from django.test import override_settings
 
 from actions.models import Action
 from analytics.models import Event
 from catalog.models import Product
+from checkout import gateway
 from checkout.models import CheckoutSession, Order, WebhookEvent
 from checkout.providers.stripe_provider import stripe_signature_header
 from checkout.providers.test_provider import signed_event
@@ -46,6 +48,24 @@ def test_confirmed_checkout_creates_one_session_with_server_prices(api, checkout
     assert session.line_items[0]["sku"] == "PS11750057"
     assert Action.objects.get(id=action["id"]).status == "clicked"
     assert Event.objects.filter(name="payment_link_generated", conversation_id=conv["id"]).count() == 1
+
+
+def test_offline_payments_switched_off_refuse_checkout_and_hide_the_pay_page(api, checkout_action):
+    _, action = checkout_action
+    session_id = create_session(api, action["id"]).json()["session_id"]
+    gateway._provider.cache_clear()
+    try:
+        with override_settings(PARLEY_OFFLINE_PAYMENTS=False):
+            page = api.get(f"/checkout/test/{session_id}/")
+            CheckoutSession.objects.all().delete()  # so the next request has to open a new one
+            refused = create_session(api, action["id"])
+    finally:
+        gateway._provider.cache_clear()
+
+    assert page.status_code == 404
+    assert refused.status_code == 503
+    assert refused.json()["error"]["code"] == "payments_unavailable"
+    assert not CheckoutSession.objects.exists()
 
 
 @pytest.mark.parametrize(
@@ -175,6 +195,36 @@ def test_stale_timestamp_is_refused(api, checkout_action):
     old = int(time.time()) - settings.STRIPE_WEBHOOK_TOLERANCE_SECONDS - 60
     header = stripe_signature_header(payload=payload, secret=settings.STRIPE_WEBHOOK_SECRET, timestamp=old)
     assert post_webhook(api, payload, header).status_code == 400
+
+
+def test_timestamp_in_the_future_beyond_the_tolerance_is_refused(api, checkout_action):
+    _, action = checkout_action
+    session = CheckoutSession.objects.get(id=create_session(api, action["id"]).json()["session_id"])
+    payload, _ = paid_webhook(api, session)
+    ahead = int(time.time()) + settings.STRIPE_WEBHOOK_TOLERANCE_SECONDS + 60
+    header = stripe_signature_header(payload=payload, secret=settings.STRIPE_WEBHOOK_SECRET, timestamp=ahead)
+
+    response = post_webhook(api, payload, header)
+
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "signature_invalid"
+    assert not WebhookEvent.objects.exists()
+    slightly_ahead = int(time.time()) + 30  # clock skew within the tolerance is fine
+    header = stripe_signature_header(payload=payload, secret=settings.STRIPE_WEBHOOK_SECRET, timestamp=slightly_ahead)
+    assert post_webhook(api, payload, header).status_code == 200
+
+
+def test_without_a_webhook_secret_every_event_is_refused(api, shop):
+    payload = json.dumps(
+        {"id": "evt_y", "object": "event", "type": "customer.created", "data": {"object": {}}}
+    ).encode()
+    header = stripe_signature_header(payload=payload, secret="")  # what anyone can compute
+
+    with override_settings(STRIPE_WEBHOOK_SECRET=""):
+        response = post_webhook(api, payload, header)
+
+    assert response.status_code == 400
+    assert not WebhookEvent.objects.exists()
 
 
 def test_unknown_event_types_are_acknowledged_and_ignored(api, shop):

@@ -11,7 +11,10 @@ from datetime import timedelta
 
 from config.env import BASE_DIR, env
 
-SECRET_KEY = env("DJANGO_SECRET_KEY", default="parley-insecure-local-key-change-me")
+# Development defaults of secrets: public (they are in this file), so production refuses them.
+DEV_SECRET_KEY = "parley-insecure-local-key-change-me"
+DEV_STRIPE_WEBHOOK_SECRET = "whsec_parley_offline_test_provider"
+SECRET_KEY = env("DJANGO_SECRET_KEY", default=DEV_SECRET_KEY)
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
@@ -233,8 +236,12 @@ PARLEY_ANALYTICS_RATE_EVENTS = env.int("PARLEY_ANALYTICS_RATE_EVENTS", default=6
 STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="")
 STRIPE_API_BASE = env("STRIPE_API_BASE", default="")
 # The offline provider signs its webhooks with this secret, so the real verification runs.
-STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="whsec_parley_offline_test_provider")
+STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default=DEV_STRIPE_WEBHOOK_SECRET)
+# How far a webhook's signed timestamp may be from our clock, in the past or the future.
 STRIPE_WEBHOOK_TOLERANCE_SECONDS = env.int("STRIPE_WEBHOOK_TOLERANCE_SECONDS", default=300)
+# Without STRIPE_SECRET_KEY: the offline test provider and its "pay" page (/checkout/test/…).
+# On by default here; production turns it off unless PARLEY_OFFLINE_PAYMENTS=1 (a demo).
+PARLEY_OFFLINE_PAYMENTS = env.bool("PARLEY_OFFLINE_PAYMENTS", default=True)
 CHECKOUT_SESSION_TTL_MINUTES = 30
 # Stripe Payment Links for plans, used when no secret key is set (seeds/004): every
 # ACTIVATION_LINK_<TIER>, ACTIVATION_LINK_<TIER>_BUNDLE, CHAT_PAYMENT_LINK_<PLAN> and the

