@@ -22,7 +22,8 @@ from alerts.services.subscriptions import back_in_stock_subscribe
 from catalog import selectors as catalog
 from catalog.exceptions import ProductNotFound
 from catalog.serializers import compatibility_answer, product_card, product_detail
-from checkout.services.parts import buyer_customer, checkout_session_create_for_parts
+from checkout.services.parts import checkout_session_create_for_parts
+from conversations.services.customers import customer_get_or_create_by_email
 from core.ids import new_id
 
 
@@ -105,7 +106,7 @@ class GptCheckoutStartApi(GptApi):
             channel=f"gpt:{platform.slug}",
             idempotency_key=new_id("gpt"),
             discount_code=values.get("discountCode", "").strip(),
-            customer=buyer_customer(email=email) if email else None,
+            customer=customer_get_or_create_by_email(email=email) if email else None,
             email=email,
             hosted=True,
         )

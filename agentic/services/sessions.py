@@ -22,8 +22,9 @@ from checkout import gateway
 from checkout.exceptions import CheckoutError
 from checkout.models import CheckoutSession
 from checkout.services.discounts import DiscountInvalid
-from checkout.services.parts import buyer_customer, checkout_session_create_for_parts, checkout_session_pay_delegated
+from checkout.services.parts import checkout_session_create_for_parts, checkout_session_pay_delegated
 from conversations.selectors import customer_get_by_email
+from conversations.services.customers import customer_get_or_create_by_email
 
 PROTOCOL_VERSION = "2026-04-17"
 HANDLER_ID = "card_tokenized"
@@ -137,7 +138,7 @@ def _customer(buyer: dict | None, *, create: bool = False):
         return None
     if create:
         name = (buyer.get("full_name") or f"{buyer.get('first_name', '')} {buyer.get('last_name', '')}").strip()
-        return buyer_customer(email=email, name=name, phone=buyer.get("phone_number") or "")
+        return customer_get_or_create_by_email(email=email, name=name, phone=buyer.get("phone_number") or "")
     return customer_get_by_email(email=email)
 
 

@@ -120,20 +120,6 @@ def parts_discount(*, code: str, basket: PartsBasket, customer=None) -> AppliedD
     return discount_apply(code=code, currency=basket.currency, subtotal=basket.subtotal, customer=customer)
 
 
-def buyer_customer(*, email: str, name: str = "", phone: str = ""):
-    """The customer record for a buyer an agent platform names by email (the first one, else a new one)."""
-    from conversations.models import Customer
-    from conversations.selectors import customer_get_by_email
-
-    email = (email or "").strip().lower()
-    if not email:
-        return None
-    customer = customer_get_by_email(email=email)
-    if customer is None:
-        customer = Customer.objects.create(email=email, name=name[:200], phone=phone[:20])
-    return customer
-
-
 @transaction.atomic
 def checkout_session_create_for_parts(
     *,
