@@ -1,11 +1,12 @@
-"""Agent platforms and their keys are managed here; sessions, idempotency keys and deliveries are records."""
+"""Agent platforms and their keys are managed here; sessions and idempotency keys are records.
+
+Order events to platforms are in the outbox's admin (kind `acp.order_event`), with "send again"."""
 
 from django.contrib import admin, messages
 from django.utils.html import format_html
 
-from agentic.models import AcpCheckoutSession, AgentApiKey, AgentPlatform, IdempotencyRecord, WebhookDelivery
+from agentic.models import AcpCheckoutSession, AgentApiKey, AgentPlatform, IdempotencyRecord
 from agentic.services.auth import api_key_issue
-from agentic.services.webhooks import webhook_deliveries_resend
 from checkout.admin import URL_FORMFIELD
 from core.admin import ReadOnlyAdminMixin, admin_link, pretty_json
 
@@ -101,22 +102,3 @@ class IdempotencyRecordAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("key", "platform", "path", "in_flight", "response_status", "created_at")
     list_filter = ("in_flight", "response_status", "platform")
     search_fields = ("key", "path")
-
-
-@admin.register(WebhookDelivery)
-class WebhookDeliveryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ("id", "event_type", "platform", "order", "status", "attempts", "last_status_code", "created_at")
-    list_filter = ("status", "event_type", "platform")
-    search_fields = ("order__number",)
-    exclude = ("payload",)
-    readonly_fields = ("payload_pretty",)
-    actions = ["resend"]
-
-    @admin.display(description="payload (as last sent)")
-    def payload_pretty(self, obj):
-        return pretty_json(obj.payload)
-
-    @admin.action(description="Resend the selected deliveries")
-    def resend(self, request, queryset):
-        count = webhook_deliveries_resend(delivery_ids=list(queryset.values_list("pk", flat=True)))
-        self.message_user(request, f"{count} deliveries queued to be sent again.", messages.SUCCESS)

@@ -7,3 +7,7 @@ class AgenticConfig(AppConfig):
 
     def ready(self):
         from agentic import receivers  # noqa: F401  (order_changed → platform webhooks)
+        from agentic.services.webhooks import OrderEventSender
+        from core.outbox.registry import sender_register
+
+        sender_register(OrderEventSender())

@@ -15,12 +15,6 @@ class AcpStatus(models.TextChoices):
 TERMINAL = (AcpStatus.COMPLETED, AcpStatus.CANCELED)
 
 
-class DeliveryStatus(models.TextChoices):
-    PENDING = "pending", "Pending"
-    SUCCEEDED = "succeeded", "Delivered"
-    FAILED = "failed", "Failed (retries exhausted)"
-
-
 class OrderEventType(models.TextChoices):
     """The webhook spec's event types (`openapi.agentic_checkout_webhook.yaml`)."""
 

@@ -1,9 +1,11 @@
-"""Agent platforms (who may call), ACP checkout sessions, idempotency records, webhook deliveries."""
+"""Agent platforms (who may call), ACP checkout sessions, idempotency records.
+
+Order events for the platforms are outbound deliveries of the core outbox (agentic/services/webhooks.py)."""
 
 from django.db import models
 from django.utils.text import slugify
 
-from agentic.enums import AcpStatus, DeliveryStatus, OrderEventType
+from agentic.enums import AcpStatus
 from core.ids import new_id
 from core.models import TimeStampedModel
 
@@ -123,27 +125,3 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self):
         return f"{self.key} {self.path}"
-
-
-class WebhookDelivery(TimeStampedModel):
-    """An order event for a platform's webhook: stored with the change, sent by Celery, retried, resendable."""
-
-    platform = models.ForeignKey(AgentPlatform, on_delete=models.CASCADE, related_name="deliveries")
-    order = models.ForeignKey("checkout.Order", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    event_type = models.CharField(max_length=20, choices=OrderEventType.choices)
-    payload = models.JSONField()
-    status = models.CharField(
-        max_length=16, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING, db_index=True
-    )
-    attempts = models.PositiveIntegerField(default=0)
-    last_error = models.TextField(blank=True)
-    last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
-    next_retry_at = models.DateTimeField(null=True, blank=True, db_index=True)
-    delivered_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        verbose_name_plural = "webhook deliveries"
-        ordering = ["-created_at"]
-
-    def __str__(self):
-        return f"{self.event_type} → {self.platform} ({self.status})"

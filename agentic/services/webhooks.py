@@ -1,36 +1,33 @@
-"""Order events for agent platforms (the ACP webhook spec), stored with the change, sent by Celery.
+"""Order events for agent platforms (the ACP webhook spec), through the outbox.
 
-An event is a `WebhookDelivery` row written in the transaction that changed the order (an
-outbox), then POSTed on commit to the platform's `webhook_url` with
+An event is an outbound delivery (`core.outbox`, kind `acp.order_event`) enqueued in the
+transaction that changed the order, then POSTed to the platform's `webhook_url` with
 `Merchant-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">` under the
-platform's `webhook_secret`. Failures are retried with exponential backoff up to
-`ACP_WEBHOOK_MAX_ATTEMPTS`; a beat task picks up any whose task was lost; operators can
-resend from the admin. Each delivery carries the full order as it is when it is *sent*.
+platform's `webhook_secret`. The outbox retries with backoff up to `ACP_WEBHOOK_MAX_ATTEMPTS`,
+its reconcile beat picks up lost tasks and dead workers, and operators resend from the
+outbox's admin (also after success: each delivery carries the full order as it is when it is
+*sent*, so a repeat is a fresh snapshot). Each attempt keeps the body it sent.
 """
 
 import hashlib
 import hmac
 import json
-import logging
 import time
-from datetime import timedelta
 
 import httpx
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 
-from agentic.enums import DeliveryStatus, OrderEventType
-from agentic.models import AcpCheckoutSession, WebhookDelivery
+from agentic.enums import OrderEventType
+from agentic.models import AcpCheckoutSession, AgentPlatform
 from agentic.money import to_minor
 from agentic.selectors import order_permalink
 from checkout.enums import OrderStatus, RefundStatus
 from checkout.models import Order
 from core.ids import new_id
-
-logger = logging.getLogger(__name__)
-
-SENT, RETRY, FAILED, SKIPPED = "sent", "retry", "failed", "skipped"
+from core.outbox.models import OutboundDelivery
+from core.outbox.registry import Sender, SendResult
+from core.outbox.services import delivery_enqueue
 
 _ORDER_STATUS = {
     OrderStatus.PAID: "confirmed",
@@ -106,53 +103,47 @@ def order_acp_object(*, order: Order, checkout_session_id: str) -> dict:
     }
 
 
-def order_event_record(*, order: Order, event_type: str) -> WebhookDelivery | None:
-    """Store an event for the platform that sold `order` and send it once committed (None: nobody to tell)."""
+ORDER_EVENT = "acp.order_event"
+
+
+def order_event_record(*, order: Order, event_type: str) -> OutboundDelivery | None:
+    """Enqueue an event for the platform that sold `order`, sent once committed (None: nobody to tell)."""
     session = AcpCheckoutSession.objects.select_related("platform").filter(order=order).first()
     if session is None or not session.platform.webhook_url:
         return None
-    delivery = WebhookDelivery.objects.create(
-        platform=session.platform,
-        order=order,
-        event_type=OrderEventType(event_type),
-        payload={"type": event_type, "data": {"checkout_session_id": session.id}},
-        next_retry_at=timezone.now(),
+    return delivery_enqueue(
+        kind=ORDER_EVENT,
+        key=new_id("acpevt"),
+        payload={
+            "platform_id": session.platform_id,
+            "order_id": order.pk,
+            "event_type": OrderEventType(event_type).value,
+            "checkout_session_id": session.id,
+        },
     )
-    _send_on_commit(delivery.pk)
-    return delivery
 
 
-def _send_on_commit(delivery_id: int) -> None:
-    from agentic.tasks import webhook_delivery_send_task
+class OrderEventSender(Sender):
+    """POSTs one order event, signed, with the order as it is now (the spec: full object, not a delta)."""
 
-    transaction.on_commit(lambda: webhook_delivery_send_task.delay(delivery_id))
+    kind = ORDER_EVENT
+    resend_sent = True
 
+    def attempts_allowed(self) -> int:
+        return settings.ACP_WEBHOOK_MAX_ATTEMPTS
 
-def _backoff(attempts: int) -> timedelta:
-    return timedelta(seconds=min(2**attempts * 5, 3600))
-
-
-def webhook_delivery_send(*, delivery_id: int) -> str:
-    """POST one delivery; `sent`, `retry` (try again later), `failed` (gave up) or `skipped` (nothing to do)."""
-    with transaction.atomic():
-        delivery = (
-            WebhookDelivery.objects.select_for_update(of=("self",), skip_locked=True)
-            .select_related("platform", "order")
-            .filter(pk=delivery_id)
-            .first()
-        )
-        if delivery is None or delivery.status != DeliveryStatus.PENDING:
-            return SKIPPED  # gone, done, or being sent by another worker right now
-        platform = delivery.platform
-        payload = delivery.payload
-        if delivery.order is not None:
-            # Always the whole order as it is now (the spec: full object, not a delta).
-            order = Order.objects.prefetch_related("lines", "refunds").get(pk=delivery.order_id)
-            payload = {
-                "type": delivery.event_type,
-                "data": order_acp_object(order=order, checkout_session_id=payload["data"]["checkout_session_id"]),
-            }
-            delivery.payload = payload
+    def send(self, delivery: OutboundDelivery) -> SendResult:
+        data = delivery.payload
+        platform = AgentPlatform.objects.filter(pk=data["platform_id"]).first()
+        order = Order.objects.prefetch_related("lines", "refunds").filter(pk=data["order_id"]).first()
+        if platform is None or order is None:
+            return SendResult.failed("The platform or the order is gone.", retryable=False)
+        if not platform.webhook_url:
+            return SendResult.failed("The platform has no webhook URL.", retryable=False)
+        payload = {
+            "type": data["event_type"],
+            "data": order_acp_object(order=order, checkout_session_id=data["checkout_session_id"]),
+        }
         body = json.dumps(payload, separators=(",", ":"), sort_keys=True).encode()
         headers = {
             "Content-Type": "application/json",
@@ -162,58 +153,17 @@ def webhook_delivery_send(*, delivery_id: int) -> str:
         }
         if platform.webhook_secret:
             headers["Merchant-Signature"] = merchant_signature(secret=platform.webhook_secret, body=body)
-        delivery.attempts += 1
-        error, status_code = "", None
-        if not platform.webhook_url:
-            error = "The platform has no webhook URL."
-        else:
-            try:
-                response = httpx.post(
-                    platform.webhook_url, content=body, headers=headers, timeout=settings.ACP_WEBHOOK_TIMEOUT_SECONDS
-                )
-                status_code = response.status_code
-                if not 200 <= status_code < 300:
-                    error = f"HTTP {status_code}: {response.text[:500]}"
-            except httpx.HTTPError as exc:
-                error = f"{type(exc).__name__}: {exc}"[:1000]
-        delivery.last_status_code = status_code
-        delivery.last_error = error
-        if not error:
-            delivery.status = DeliveryStatus.SUCCEEDED
-            delivery.delivered_at = timezone.now()
-            delivery.next_retry_at = None
-            outcome = SENT
-        elif delivery.attempts >= settings.ACP_WEBHOOK_MAX_ATTEMPTS:
-            delivery.status = DeliveryStatus.FAILED
-            delivery.next_retry_at = None
-            outcome = FAILED
-            logger.warning("webhook delivery %s to %s gave up: %s", delivery.pk, platform, error)
-        else:
-            delivery.next_retry_at = timezone.now() + _backoff(delivery.attempts)
-            outcome = RETRY
-        delivery.save()
-    return outcome
-
-
-@transaction.atomic
-def webhook_deliveries_resend(*, delivery_ids: list[int]) -> int:
-    """Send again (operator action): each becomes pending with a fresh set of attempts."""
-    count = 0
-    for delivery in WebhookDelivery.objects.select_for_update().filter(pk__in=delivery_ids):
-        delivery.status = DeliveryStatus.PENDING
-        delivery.attempts = 0
-        delivery.next_retry_at = timezone.now()
-        delivery.save(update_fields=["status", "attempts", "next_retry_at", "updated_at"])
-        _send_on_commit(delivery.pk)
-        count += 1
-    return count
-
-
-def webhook_deliveries_due(*, grace_seconds: int = 60, limit: int = 500) -> list[int]:
-    """Pending deliveries whose retry time passed a while ago (their task was lost)."""
-    cutoff = timezone.now() - timedelta(seconds=grace_seconds)
-    return list(
-        WebhookDelivery.objects.filter(status=DeliveryStatus.PENDING, next_retry_at__lt=cutoff)
-        .order_by("next_retry_at")
-        .values_list("pk", flat=True)[:limit]
-    )
+        try:
+            response = httpx.post(
+                platform.webhook_url, content=body, headers=headers, timeout=settings.ACP_WEBHOOK_TIMEOUT_SECONDS
+            )
+        except httpx.HTTPError as exc:
+            return SendResult.failed(f"{type(exc).__name__}: {exc}", retryable=True, request=payload)
+        if 200 <= response.status_code < 300:
+            return SendResult.ok(status_code=response.status_code, request=payload)
+        return SendResult.failed(
+            f"HTTP {response.status_code}: {response.text[:500]}",
+            retryable=True,  # the platform decides when it is ready again; attempts are bounded
+            status_code=response.status_code,
+            request=payload,
+        )

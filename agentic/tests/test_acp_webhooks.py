@@ -14,12 +14,13 @@ import pytest
 from django.contrib.auth.models import User
 from django.utils import timezone
 
-from agentic.models import WebhookDelivery
-from agentic.services.webhooks import webhook_deliveries_due, webhook_delivery_send
+from agentic.services.webhooks import ORDER_EVENT
 from agentic.tests.conftest import create_body, payment
 from agentic.tests.spec import WEBHOOK_URI, schema_errors, webhook_document
 from checkout.models import Order
 from checkout.services.refunds import order_refund
+from core.outbox.models import OutboundDelivery
+from core.outbox.services import deliveries_due, delivery_send
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -87,6 +88,14 @@ def receiver(platform):
     server.close()
 
 
+def order_events():
+    return OutboundDelivery.objects.filter(kind=ORDER_EVENT)
+
+
+def last_status_code(delivery) -> int | None:
+    return delivery.attempt_rows.order_by("-started_at", "-pk").first().status_code
+
+
 def _valid_event(event: dict) -> list[str]:
     return schema_errors({"$ref": "#/components/schemas/WebhookEvent"}, event, base=WEBHOOK_URI)
 
@@ -106,9 +115,10 @@ def test_order_create_is_sent_signed_and_valid_per_the_webhook_spec(acp, receive
     assert {t["type"]: t["amount"] for t in data["totals"]}["total"] == 4998 + 799
     assert event["headers"]["Content-Type"] == "application/json"
     assert event["headers"]["Request-Id"]
-    delivery = WebhookDelivery.objects.get()
-    assert (delivery.status, delivery.attempts, delivery.last_status_code) == ("succeeded", 1, 200)
-    assert delivery.delivered_at is not None
+    delivery = order_events().get()
+    assert (delivery.status, delivery.attempts, last_status_code(delivery)) == ("sent", 1, 200)
+    assert delivery.sent_at is not None
+    assert delivery.attempt_rows.get().request == body  # operators see what was sent
 
 
 def test_refunds_are_order_updates_with_adjustments(acp, receiver):
@@ -126,21 +136,21 @@ def test_refunds_are_order_updates_with_adjustments(acp, receiver):
     order_refund(order=order)
     final = receiver.events[-1]["body"]["data"]
     assert final["status"] == "canceled" and len(final["adjustments"]) == 2
-    assert WebhookDelivery.objects.filter(event_type="order_update", status="succeeded").count() == 2
+    assert order_events().filter(payload__event_type="order_update", status="sent").count() == 2
 
 
 def test_orders_not_sold_by_a_platform_send_nothing(make_order, receiver):
     order_refund(order=make_order())
-    assert receiver.events == [] and not WebhookDelivery.objects.exists()
+    assert receiver.events == [] and not order_events().exists()
 
 
 def test_a_failing_receiver_is_retried_then_succeeds(acp, receiver):
     receiver.fail_next = 2
     session_id = acp.create(create_body()).data["id"]
     acp.complete(session_id, payment())
-    delivery = WebhookDelivery.objects.get()
+    delivery = order_events().get()
     assert receiver.statuses == [503, 503, 200]
-    assert (delivery.status, delivery.attempts) == ("succeeded", 3)
+    assert (delivery.status, delivery.attempts) == ("sent", 3)
 
 
 def test_after_the_last_attempt_the_delivery_fails_and_an_operator_resends_it(acp, receiver, settings, client):
@@ -148,23 +158,27 @@ def test_after_the_last_attempt_the_delivery_fails_and_an_operator_resends_it(ac
     receiver.fail_next = 10
     session_id = acp.create(create_body()).data["id"]
     acp.complete(session_id, payment())
-    delivery = WebhookDelivery.objects.get()
-    assert (delivery.status, delivery.attempts, delivery.last_status_code) == ("failed", 3, 503)
+    delivery = order_events().get()
+    assert (delivery.status, delivery.attempts, last_status_code(delivery)) == ("failed", 3, 503)
     assert "HTTP 503" in delivery.last_error
     assert receiver.events == []
 
     receiver.fail_next = 0
     admin = User.objects.create_superuser("ops", "ops@example.com", "pw")
     client.force_login(admin)
-    page = client.get(f"/admin/agentic/webhookdelivery/{delivery.pk}/change/")
+    page = client.get(f"/admin/core/outbounddelivery/{delivery.pk}/change/")
     assert page.status_code == 200 and "order_create" in page.content.decode()
     response = client.post(
-        "/admin/agentic/webhookdelivery/", {"action": "resend", "_selected_action": [delivery.pk]}, follow=True
+        "/admin/core/outbounddelivery/", {"action": "resend", "_selected_action": [delivery.pk]}, follow=True
     )
     assert "1 deliveries queued" in response.content.decode()
     delivery.refresh_from_db()
-    assert (delivery.status, delivery.attempts) == ("succeeded", 1)
+    assert (delivery.status, delivery.attempts) == ("sent", 1)
     assert receiver.events[0]["body"]["type"] == "order_create"
+
+    # A sent event may be sent again: it carries the order as it is now.
+    client.post("/admin/core/outbounddelivery/", {"action": "resend", "_selected_action": [delivery.pk]})
+    assert [event["body"]["type"] for event in receiver.events] == ["order_create", "order_create"]
 
 
 def test_an_unreachable_receiver_is_recorded_and_picked_up_again_when_due(acp, platform):
@@ -172,19 +186,19 @@ def test_an_unreachable_receiver_is_recorded_and_picked_up_again_when_due(acp, p
     platform.save()
     session_id = acp.create(create_body()).data["id"]
     acp.complete(session_id, payment())  # eager Celery: every retry ran at once, and all failed
-    delivery = WebhookDelivery.objects.get()
+    delivery = order_events().get()
     assert (delivery.status, delivery.attempts) == ("failed", 8)
-    assert "Connect" in delivery.last_error and delivery.last_status_code is None
+    assert "Connect" in delivery.last_error and last_status_code(delivery) is None
 
-    WebhookDelivery.objects.filter(pk=delivery.pk).update(
-        status="pending", attempts=1, next_retry_at=timezone.now() - timedelta(minutes=5)
+    OutboundDelivery.objects.filter(pk=delivery.pk).update(
+        status="pending", attempts=1, next_attempt_at=timezone.now() - timedelta(minutes=5)
     )
-    assert webhook_deliveries_due() == [delivery.pk]
-    assert webhook_delivery_send(delivery_id=delivery.pk) == "retry"
+    assert deliveries_due() == [delivery.pk]
+    assert delivery_send(delivery_id=delivery.pk) == "retry"
     delivery.refresh_from_db()
-    assert delivery.attempts == 2 and delivery.next_retry_at > timezone.now()
-    assert webhook_deliveries_due() == []
-    from agentic.tasks import webhook_deliveries_resend_due_task
+    assert delivery.attempts == 2 and delivery.next_attempt_at > timezone.now()
+    assert deliveries_due() == []
+    from core.tasks import outbox_reconcile_task
 
-    WebhookDelivery.objects.filter(pk=delivery.pk).update(next_retry_at=timezone.now() - timedelta(minutes=5))
-    assert webhook_deliveries_resend_due_task.apply().get() == 1
+    OutboundDelivery.objects.filter(pk=delivery.pk).update(next_attempt_at=timezone.now() - timedelta(minutes=5))
+    assert outbox_reconcile_task.apply().get()["due"] == 1

@@ -173,10 +173,6 @@ CELERY_BEAT_SCHEDULE = {
         "task": "agentic.tasks.idempotency_records_purge_task",
         "schedule": timedelta(hours=1),
     },
-    "agentic-webhooks-resend-due": {
-        "task": "agentic.tasks.webhook_deliveries_resend_due_task",
-        "schedule": timedelta(minutes=1),
-    },
 }
 
 # Django's cache (rate limits): shared by every process through Redis when there is one.
