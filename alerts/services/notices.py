@@ -47,6 +47,9 @@ from alerts.enums import AlertChannel, NoticeStatus, SubscriptionStatus
 from alerts.exceptions import AlertError
 from alerts.models import AlertNotice, BackInStockSubscription
 from alerts.tokens import unsubscribe_url
+from analytics.enums import EventName
+from analytics.selectors import event_ids_recorded
+from analytics.services import ServerEvent, events_record_many
 
 logger = logging.getLogger(__name__)
 
@@ -432,41 +435,27 @@ def _subscriptions_mark_notified(*, subscription_ids: list[str]) -> None:
 
 
 def _telemetry_record(*, notices: list[AlertNotice]) -> None:
-    """`alert_notified`, one event per notice, keyed by the notice (a re-run adds nothing).
-
-    Written in one INSERT per batch: at thousands of notices a row-per-call would dominate.
-    """
-    if not notices:
-        return
-    from analytics.enums import EventName, EventSource
-    from analytics.models import Event
-
+    """`alert_notified`, one event per notice, keyed by the notice (a re-run adds nothing), written
+    by analytics in one INSERT per batch: at thousands of notices a row-per-call would dominate."""
     now = timezone.now()
-    try:
-        Event.objects.bulk_create(
-            [
-                Event(
-                    event_id=f"alert_notified:{notice.pk}",
-                    name=EventName.ALERT_NOTIFIED,
-                    source=EventSource.SERVER,
-                    occurred_at=notice.sent_at or now,
-                    conversation_id=notice.subscription.conversation_id or "",
-                    action_type="",
-                    ps_number=notice.subscription.product.ps_number,
-                    properties={
-                        "channel": notice.channel,
-                        "notice_id": notice.pk,
-                        "subscription_id": notice.subscription_id,
-                        "restock_key": notice.restock_key,
-                    },
-                )
-                for notice in notices
-            ],
-            batch_size=1000,
-            ignore_conflicts=True,
-        )
-    except Exception:  # telemetry never breaks the sending
-        logger.exception("alert_notified telemetry for %s notices was not recorded", len(notices))
+    events_record_many(
+        events=[
+            ServerEvent(
+                event_id=f"alert_notified:{notice.pk}",
+                name=EventName.ALERT_NOTIFIED,
+                occurred_at=notice.sent_at or now,
+                conversation_id=notice.subscription.conversation_id or "",
+                ps_number=notice.subscription.product.ps_number,
+                properties={
+                    "channel": notice.channel,
+                    "notice_id": notice.pk,
+                    "subscription_id": notice.subscription_id,
+                    "restock_key": notice.restock_key,
+                },
+            )
+            for notice in notices
+        ]
+    )
 
 
 # --- operators and maintenance ------------------------------------------------------------
@@ -557,7 +546,6 @@ def alerts_reconcile(*, grace_seconds: int = 60) -> dict:
 
 def _telemetry_backfill(*, since) -> int:
     """`alert_notified` for notices sent by a worker that died before its batch wrote the events."""
-    from analytics.models import Event
 
     sent = list(
         AlertNotice.objects.filter(status=NoticeStatus.SENT, sent_at__gte=since)
@@ -566,9 +554,7 @@ def _telemetry_backfill(*, since) -> int:
     )
     if not sent:
         return 0
-    recorded = set(
-        Event.objects.filter(event_id__in=[f"alert_notified:{n.pk}" for n in sent]).values_list("event_id", flat=True)
-    )
+    recorded = event_ids_recorded(event_ids=[f"alert_notified:{n.pk}" for n in sent])
     missing = [notice for notice in sent if f"alert_notified:{notice.pk}" not in recorded]
     _telemetry_record(notices=missing)
     return len(missing)

@@ -1,5 +1,5 @@
 """Analytics writes: server-side telemetry, client batch ingest, rollups, synthetic traffic."""
 
-from analytics.services.events import event_record, events_ingest
+from analytics.services.events import ServerEvent, event_record, events_ingest, events_record_many
 
-__all__ = ["event_record", "events_ingest"]
+__all__ = ["ServerEvent", "event_record", "events_ingest", "events_record_many"]

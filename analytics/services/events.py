@@ -66,6 +66,46 @@ def event_record(
         logger.exception("telemetry event %s was not scheduled", name)
 
 
+@dataclass(frozen=True)
+class ServerEvent:
+    """One server-side event for `events_record_many`; `event_id` is its idempotency key."""
+
+    event_id: str
+    name: EventName | str
+    occurred_at: datetime
+    conversation_id: str = ""
+    ps_number: str = ""
+    properties: dict = field(default_factory=dict)
+
+
+def events_record_many(*, events: list[ServerEvent]) -> None:
+    """Record many server-side events now, one INSERT per 1,000; an `event_id` already there is
+    skipped, so a re-run adds nothing. For batch workers (thousands of alert notices), where a
+    row per `event_record` would dominate. Failures are only logged: telemetry never breaks the work."""
+    if not events:
+        return
+    try:
+        Event.objects.bulk_create(
+            [
+                Event(
+                    event_id=event.event_id,
+                    name=str(event.name),
+                    source=EventSource.SERVER,
+                    occurred_at=event.occurred_at,
+                    conversation_id=event.conversation_id or "",
+                    action_type="",
+                    ps_number=(event.ps_number or "")[:32],
+                    properties=event.properties,
+                )
+                for event in events
+            ],
+            batch_size=1000,
+            ignore_conflicts=True,
+        )
+    except Exception:
+        logger.exception("%s server events were not recorded", len(events))
+
+
 # --- client batches ---------------------------------------------------------------------
 
 _EVENT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:~-]{0,63}")
