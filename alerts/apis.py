@@ -3,10 +3,11 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from actions.authentication import action_from_request
 from alerts.enums import AlertChannel
 from alerts.exceptions import AlertRateLimited
 from alerts.services.subscriptions import back_in_stock_subscribe, back_in_stock_subscribe_for_action
-from conversations.authentication import action_from_request, conversation_from_request
+from core.authentication import conversation_from_request
 
 ERROR = inline_serializer(
     "AlertErrorBody",

@@ -20,7 +20,7 @@ from analytics.ratelimit import client_key, ingest_rate_check
 from analytics.renderers import CSVRenderer
 from analytics.selectors import Period, dashboard_get, funnel_get
 from analytics.services import events_ingest
-from conversations.authentication import bearer_token
+from core.authentication import bearer_token
 
 MAX_PERIOD_DAYS = 366
 _ACTION_TYPE = r"^[a-z][a-z0-9_]{0,63}$"

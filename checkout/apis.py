@@ -5,12 +5,13 @@ from rest_framework.permissions import IsAdminUser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from actions.authentication import action_from_request
 from checkout.exceptions import CheckoutError
 from checkout.selectors import order_get_for_staff
 from checkout.services.pricing import plan_quote
 from checkout.services.sessions import checkout_session_create_for_action, checkout_session_create_for_plan
 from checkout.services.webhooks import stripe_webhook_receive
-from conversations.authentication import action_from_request, conversation_from_request
+from core.authentication import conversation_from_request
 
 ERROR = inline_serializer(
     "CheckoutErrorBody",

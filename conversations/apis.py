@@ -4,16 +4,17 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from actions.authentication import action_from_request
 from actions.selectors import action_get_for_conversation
 from actions.serializers import action_to_dict
 from actions.services.clicks import action_click
 from actions.services.execution import action_alternatives_execute
-from conversations.authentication import action_from_request, conversation_from_request
 from conversations.enums import Channel
 from conversations.selectors import messages_list
 from conversations.serializers import message_to_dict
 from conversations.services.conversations import conversation_start
 from conversations.services.replies import customer_message_handle
+from core.authentication import conversation_from_request
 
 
 class MessageOutputSerializer(serializers.Serializer):

@@ -219,6 +219,9 @@ PARLEY_CURRENCY = env("PARLEY_CURRENCY", default="USD")
 PARLEY_PUBLIC_URL = env("PARLEY_PUBLIC_URL", default="http://127.0.0.1:8000")
 PARLEY_MAX_QUANTITY = env.int("PARLEY_MAX_QUANTITY", default=10)
 PARLEY_MESSAGE_MAX_LENGTH = env.int("PARLEY_MESSAGE_MAX_LENGTH", default=2000)
+# Which function checks a conversation token for core.authentication (every layer's API asks it;
+# core and the apps below conversations must not import conversations).
+PARLEY_CONVERSATION_AUTHORIZER = "conversations.selectors.conversation_get_authorized"
 # Shop sites that may embed the chat widget (scheme://host[:port], comma-separated; "*" for any):
 # CORS on the chat API and the chat socket's origin check (core/cors.py).
 PARLEY_EMBED_ORIGINS = [
