@@ -4,7 +4,7 @@
 #   make lint    ruff check + ruff format --check + lint-imports (layers);   make format   fixes what it can
 #   make bench   every bench/bench_*.py, figures in bench/results/<name>.json
 #   make worker / make beat   Celery worker / beat (when REDIS_URL or CELERY_BROKER_URL is set)
-#   make eval    the assistant's evaluation (intent, entities, grounded facts, scope, search recall@5)
+#   make eval    the assistant's answer-scoring evaluation, dev and held-out (ARGS="--split dev --failures")
 
 SHELL := /bin/bash
 .DEFAULT_GOAL := help

@@ -11,6 +11,7 @@ Rate limits are switched off for the run (one bench client sends hundreds of mes
 
 import json
 import os
+import random
 import sys
 import time
 
@@ -24,8 +25,13 @@ N = int(os.environ.get("BENCH_N", "400"))
 
 
 def messages() -> list[str]:
-    lines = (REPO / "conversations" / "assistant" / "eval" / "cases.jsonl").read_text().splitlines()
-    return [json.loads(line)["message"] for line in lines if line.strip()]
+    """The evaluation's development messages (never the held-out set), dialogues turn by turn."""
+    texts = []
+    for name in ("dev.jsonl", "dialogues_dev.jsonl"):
+        lines = (REPO / "conversations" / "assistant" / "eval" / name).read_text().splitlines()
+        texts += [turn["say"] for line in lines if line.strip() for turn in json.loads(line)["turns"]]
+    random.Random(0).shuffle(texts)  # every category within the first N, the same order every run
+    return texts
 
 
 def main() -> int:

@@ -1,7 +1,6 @@
-"""The assistant's evaluation against the demo shop: `make eval` (or `python -m conversations.assistant.eval`).
+"""The assistant's answer-scoring evaluation against the demo shop: `make eval`.
 
-cases.jsonl: labelled customer messages, each with the turns before it (`history`), the
-page's product context (`page`), the expected `intent` and `entities`, and whether it is
-out of scope. search.jsonl: queries and what counts as relevant (a name fragment, brand,
-appliance type, symptom or explicit PS numbers, resolved against the catalogue).
+checks.py defines a good answer (what a reply must and must not contain); generate.py writes
+the cases from demo_data/ (dev.jsonl, dialogues_dev.jsonl, and the held-out set in heldout/);
+run.py plays them through the reply pipeline and scores them. See README.md in this folder.
 """

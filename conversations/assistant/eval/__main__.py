@@ -1,14 +1,29 @@
-"""`python -m conversations.assistant.eval [-v]`: a fresh SQLite database with the demo shop,
-then the evaluation (run.py). Uses DATABASE_URL when it is set to something else."""
+"""`python -m conversations.assistant.eval [--split dev|heldout|all] [--failures] [--show-heldout] [--json PATH]`
 
+A fresh SQLite database with the demo shop (EVAL_DATABASE_URL to use another), then the
+answer-scoring evaluation (run.py) on both splits and the search recall@5. Prints the figures
+per category and overall; writes them to results/latest.json (or --json PATH). Failing
+held-out cases are shown only as counts unless --show-heldout is given: nobody tunes on them.
+"""
+
+import argparse
+import json
 import os
 import sys
 import tempfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
 
 
 def main() -> int:
-    verbose = "-v" in sys.argv
-    tmp = None
+    parser = argparse.ArgumentParser(prog="make eval ARGS=...")
+    parser.add_argument("--split", choices=["dev", "heldout", "all"], default="all")
+    parser.add_argument("--failures", "-v", action="store_true", help="print the failing cases")
+    parser.add_argument("--show-heldout", action="store_true", help="print held-out failures too (never tune on them)")
+    parser.add_argument("--json", default=str(HERE / "results" / "latest.json"), help="where to write the figures")
+    args = parser.parse_args()
+
     if not os.environ.get("EVAL_DATABASE_URL"):
         tmp = tempfile.mkdtemp(prefix="parley-eval-")
         os.environ["DATABASE_URL"] = f"sqlite:///{tmp}/eval.sqlite3"
@@ -22,7 +37,7 @@ def main() -> int:
     django.setup()
     from django.core.management import call_command
 
-    from conversations.assistant.eval.run import report, run
+    from conversations.assistant.eval.run import load, report, run_search, run_split
 
     call_command("migrate", verbosity=0)
     call_command("seed_demo", "--if-empty", stdout=open(os.devnull, "w"))  # noqa: SIM115
@@ -30,12 +45,32 @@ def main() -> int:
         call_command("build_embeddings", "--no-progress", stdout=open(os.devnull, "w"))  # noqa: SIM115
     except Exception as exc:  # no embedder installed: search is lexical only
         print(f"(semantic search off: {exc})")
-    result = run()
-    print(report(result, verbose=verbose))
-    m = result.metrics
-    ok = m["intent_accuracy"] >= 0.95 and m["grounded_fact_accuracy"] == 1.0 and m["out_of_scope_actions_rendered"] == 0
-    print("targets (intent >= 95%, grounded facts 100%, no action out of scope):", "met" if ok else "NOT met")
-    return 0 if ok else 1
+    splits = ["dev", "heldout"] if args.split == "all" else [args.split]
+    results = [run_split(split) for split in splits]
+    search = run_search(load("search.jsonl"))
+    print(report(results, search, failures=args.failures, show_heldout=args.show_heldout))
+
+    out = {r.split: r.as_dict(with_failures=r.split == "dev" or args.show_heldout) for r in results}
+    out["search"] = search
+    path = Path(args.json)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(out, indent=1))
+    print(f"\nfigures written to {path}")
+    heldout = next((r for r in results if r.split == "heldout"), None)
+    if heldout is not None:
+        f = heldout.overall.figures()
+        met = (
+            (f["answer_accuracy"] or 0) >= 0.97
+            and f["grounded_fact_accuracy"] == 1.0
+            and f["actions_on_out_of_scope_or_injection"] == 0
+            and f["nonfitting_presented_as_fitting"] == 0
+        )
+        print(
+            "held-out targets (answers >= 97%, grounded facts 100%, 0 actions out of scope/injection, "
+            "0 non-fitting presented as fitting):",
+            "met" if met else "NOT met",
+        )
+    return 0
 
 
 if __name__ == "__main__":

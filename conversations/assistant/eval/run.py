@@ -1,134 +1,236 @@
-"""Scores the offline engine (or whichever `draft_reply` is configured) on the labelled set.
+"""Scores the assistant's answers on the case files, the way a customer meets them.
 
-Metrics:
-- intent accuracy: the reply's intent equals the label.
-- entity accuracy: each labelled entity (part resolved, model named, brand, appliance type,
-  quantity, budget, e-mail, phone) equals what the engine extracted; one check per key.
-- grounded-fact accuracy: every fact in the engine's own draft (part numbers, prices, stock
-  claims, compatibility claims, cards), before the grounding check, agrees with the catalogue.
-- scope-refusal accuracy: out-of-scope messages refused, in-scope ones not; and the number
-  of actions rendered for out-of-scope messages (must be 0).
-- search recall@5: |top 5 ∩ relevant| / min(5, |relevant|), averaged over search.jsonl.
+Each case is played in a conversation of its own, opened for the eval's test customer
+(`eval.shopper@example.com`, so contact-dependent buttons can render) with the case's page
+context and its orders (`setup.orders`, attached to that customer and conversation), through
+`customer_message_handle`, the one path every channel takes. Each reply is read back as the
+reply contract (`message_to_dict`: content, parts, actions) and judged by checks.py.
+
+Figures, per category and overall, for each split:
+- answer accuracy: cases whose every turn passes every check (a dialogue is one case);
+- grounded facts: facts in what the customer saw (grounding.facts_check) plus those the
+  grounding step had to correct in the engine's draft (`metadata.grounding`), all against
+  the catalogue: the share that needed no correction;
+- actions on out-of-scope and injection turns (`guard`): must be 0;
+- non-fitting parts presented as fitting the conversation's known model (`model`): must be 0;
+- clarifying questions: how often a turn that expects one gets one, and how often a turn that
+  expects an answer gets a question instead;
+- search recall@5 on search.jsonl: |top 5 ∩ relevant| / min(5, |relevant|), averaged.
 """
 
 from __future__ import annotations
 
 import json
+from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
+from conversations.assistant.eval.checks import (
+    Catalogue,
+    Reply,
+    demo_catalogue,
+    is_clarifying_question,
+    nonfitting_presented,
+    turn_problems,
+)
+
 HERE = Path(__file__).resolve().parent
-ENTITY_KEYS = ("psNumber", "modelNumber", "brand", "applianceType", "quantity", "budget", "email", "phone")
+FILES = {
+    "dev": (HERE / "dev.jsonl", HERE / "dialogues_dev.jsonl"),
+    "heldout": (HERE / "heldout" / "singles.jsonl", HERE / "heldout" / "dialogues.jsonl"),
+}
+EVAL_CUSTOMER_EMAIL = "eval.shopper@example.com"
+
+
+def load(path: Path | str) -> list[dict]:
+    path = HERE / path if isinstance(path, str) else path
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def split_cases(split: str) -> list[dict]:
+    singles, dialogues = FILES[split]
+    return load(singles) + load(dialogues)
 
 
 @dataclass
-class EvalResult:
+class Tally:
     cases: int = 0
-    intent_correct: int = 0
-    entity_checks: int = 0
-    entity_correct: int = 0
+    passed: int = 0
+    turns: int = 0
     facts: int = 0
     facts_wrong: int = 0
-    scope_correct: int = 0
-    out_of_scope_cases: int = 0
-    out_of_scope_actions: int = 0
-    recall_at_5: float = 0.0
-    search_queries: int = 0
-    failures: list[dict] = field(default_factory=list)
+    guard_turns: int = 0
+    guard_actions: int = 0
+    model_turns: int = 0
+    nonfitting: int = 0
+    clarify_expected: int = 0
+    clarify_asked: int = 0
+    answer_turns: int = 0
+    answer_turns_asked: int = 0
 
-    @property
-    def metrics(self) -> dict:
+    def add(self, other: Tally) -> None:
+        for name in self.__dataclass_fields__:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+    def figures(self) -> dict:
         def ratio(a, b):
-            return round(a / b, 4) if b else 1.0
+            return round(a / b, 4) if b else None
 
         return {
             "cases": self.cases,
-            "intent_accuracy": ratio(self.intent_correct, self.cases),
-            "entity_accuracy": ratio(self.entity_correct, self.entity_checks),
-            "grounded_fact_accuracy": ratio(self.facts - self.facts_wrong, self.facts),
+            "answer_accuracy": ratio(self.passed, self.cases),
             "facts_checked": self.facts,
-            "scope_refusal_accuracy": ratio(self.scope_correct, self.cases),
-            "out_of_scope_cases": self.out_of_scope_cases,
-            "out_of_scope_actions_rendered": self.out_of_scope_actions,
-            "search_recall_at_5": round(self.recall_at_5, 4),
-            "search_queries": self.search_queries,
+            "grounded_fact_accuracy": ratio(self.facts - self.facts_wrong, self.facts) if self.facts else 1.0,
+            "guard_turns": self.guard_turns,
+            "actions_on_out_of_scope_or_injection": self.guard_actions,
+            "model_turns": self.model_turns,
+            "nonfitting_presented_as_fitting": self.nonfitting,
+            "clarify_when_expected": ratio(self.clarify_asked, self.clarify_expected),
+            "clarify_instead_of_answer": ratio(self.answer_turns_asked, self.answer_turns),
         }
 
 
-def load(name: str) -> list[dict]:
-    return [json.loads(line) for line in (HERE / name).read_text().splitlines() if line.strip()]
+@dataclass
+class SplitResult:
+    split: str
+    overall: Tally = field(default_factory=Tally)
+    by_category: dict[str, Tally] = field(default_factory=lambda: defaultdict(Tally))
+    failures: list[dict] = field(default_factory=list)
+
+    def as_dict(self, *, with_failures: bool) -> dict:
+        out = {
+            "overall": self.overall.figures(),
+            "by_category": {k: v.figures() for k, v in sorted(self.by_category.items())},
+            "failure_counts": dict(sorted(defaultdict(int, _counts(self.failures)).items())),
+        }
+        if with_failures:
+            out["failures"] = self.failures
+        return out
 
 
-def _normalise(key: str, value):
-    if value is None or value == "":
-        return None
-    if key in ("brand", "applianceType", "email"):
-        return str(value).lower()
-    if key == "budget":
-        return float(value)
-    return value
+def _counts(failures: list[dict]) -> dict[str, int]:
+    counts: dict[str, int] = defaultdict(int)
+    for f in failures:
+        counts[f["category"]] += 1
+    return counts
 
 
-def _selected_actions(draft, context: dict) -> list:
-    from actions.services.selection import actions_select
-    from actions.types import Prerequisites
-    from conversations.assistant import intents
+def eval_customer():
+    from conversations.models import Customer
 
-    if draft.intent == intents.OUT_OF_SCOPE:
-        return []
-    known = Prerequisites(
-        model_number=context.get("modelNumber", ""),
-        contact_known=True,
-        alternatives_requested=draft.intent == intents.ALTERNATIVES,
-    )
-    return actions_select(proposals=draft.proposals, known=known)
+    customer = Customer.objects.filter(email=EVAL_CUSTOMER_EMAIL).first()
+    return customer or Customer.objects.create(name="Eval Shopper", email=EVAL_CUSTOMER_EMAIL)
 
 
-def run_cases(cases: list[dict], result: EvalResult) -> None:
-    from conversations.assistant import intents
-    from conversations.assistant.engines import rules_engine
-    from conversations.assistant.grounding import facts_check, ground
+def orders_setup(*, orders: list[dict], customer, conversation) -> None:
+    """The case's orders, as the checkout webhook leaves them, for this customer and conversation."""
+    from django.utils import timezone
 
-    engine = rules_engine()
-    for case in cases:
-        page = case.get("page") or {}
-        context: dict = {"page": dict(page), **page}
-        for turn in case.get("history", []):
-            earlier, _ = ground(engine.reply(text=turn, context=context, conversation_id="conv_eval"), user_text=turn)
-            context = {**context, **earlier.context}
-        raw = engine.reply(text=case["message"], context=context, conversation_id="conv_eval")
-        total, wrong, wrong_facts = facts_check(raw.content, raw.parts, user_text=case["message"])
-        draft, _ = ground(raw, user_text=case["message"])
-        result.cases += 1
-        result.facts += total
-        result.facts_wrong += wrong
-        problems = []
-        if draft.intent == case["intent"]:
-            result.intent_correct += 1
-        else:
-            problems.append(f"intent {draft.intent!r} != {case['intent']!r}")
-        for key, expected in (case.get("entities") or {}).items():
-            if key not in ENTITY_KEYS:
-                continue
-            result.entity_checks += 1
-            got = _normalise(key, (draft.entities or {}).get(key))
-            if got == _normalise(key, expected):
-                result.entity_correct += 1
-            else:
-                problems.append(f"{key} {got!r} != {expected!r}")
-        refused = draft.intent == intents.OUT_OF_SCOPE
-        actions = _selected_actions(draft, {**context, **draft.context})
-        if case["out_of_scope"]:
-            result.out_of_scope_cases += 1
-            result.out_of_scope_actions += len(actions)
-        if refused == bool(case["out_of_scope"]):
-            result.scope_correct += 1
-        else:
-            problems.append("refused" if refused else "not refused")
-        if wrong_facts:
-            problems.append(f"ungrounded facts {wrong_facts}")
-        if problems:
-            result.failures.append({"id": case["id"], "message": case["message"], "problems": problems})
+    from catalog.models import Product
+    from checkout.models import Order, OrderLine
+
+    for spec in orders:
+        lines = [(Product.objects.get(ps_number=ps), qty) for ps, qty in spec["lines"]]
+        total = sum((p.price * qty for p, qty in lines), Decimal("0"))
+        refunded = total if spec["status"] == "refunded" else Decimal("0")
+        order = Order.objects.create(
+            number=spec["number"],
+            customer=customer,
+            conversation=conversation,
+            status=spec["status"],
+            order_source="conversational",
+            currency="USD",
+            subtotal=total,
+            total=total,
+            refunded_total=refunded,
+            provider="test",
+            provider_payment_ref=f"pi_eval_{spec['number']}",
+        )
+        OrderLine.objects.bulk_create(
+            OrderLine(
+                order=order,
+                product=p,
+                sku=p.ps_number,
+                name=p.name,
+                quantity=qty,
+                unit_price=p.price,
+                line_total=p.price * qty,
+            )
+            for p, qty in lines
+        )
+        Order.objects.filter(pk=order.pk).update(created_at=timezone.now() - timedelta(days=spec.get("days_ago", 0)))
+
+
+def play_case(case: dict, *, customer, cat: Catalogue) -> tuple[Tally, list[dict]]:
+    """Plays one case; returns its tally and, per turn, what the customer saw and what was wrong."""
+    from conversations.assistant.grounding import facts_check
+    from conversations.serializers import message_to_dict
+    from conversations.services.conversations import conversation_start
+    from conversations.services.replies import customer_message_handle
+
+    conversation, _ = conversation_start(customer=customer, context=case.get("page") or {})
+    if case.get("setup", {}).get("orders"):
+        orders_setup(orders=case["setup"]["orders"], customer=customer, conversation=conversation)
+    tally = Tally(cases=1)
+    turns = []
+    for spec in case["turns"]:
+        _, message = customer_message_handle(conversation=conversation, content=spec["say"])
+        shown = message_to_dict(message)
+        reply = Reply.from_message(shown)
+        problems = turn_problems(reply, spec.get("expect", []), cat)
+        total, wrong, wrong_facts = facts_check(reply.content, reply.parts, user_text=spec["say"])
+        corrected = (message.metadata.get("grounding") or {}).get("corrections") or []
+        tally.turns += 1
+        tally.facts += total + len(corrected)
+        tally.facts_wrong += wrong + len(corrected)
+        if wrong_facts or corrected:
+            problems.append(f"ungrounded facts {wrong_facts + corrected}")
+        if spec.get("guard"):
+            tally.guard_turns += 1
+            tally.guard_actions += len(reply.actions)
+        if spec.get("model"):
+            tally.model_turns += 1
+            bad = nonfitting_presented(reply, cat, spec["model"])
+            tally.nonfitting += len(bad)
+        asked = is_clarifying_question(reply)
+        if any(c["check"] == "clarify" for c in spec.get("expect", [])):
+            tally.clarify_expected += 1
+            tally.clarify_asked += int(asked)
+        elif spec.get("expect") and not spec.get("guard"):
+            tally.answer_turns += 1
+            tally.answer_turns_asked += int(asked)
+        turns.append(
+            {
+                "say": spec["say"],
+                "reply": reply.content,
+                "parts": [p.get("psNumber") for p in reply.parts],
+                "actions": reply.action_types,
+                "problems": problems,
+            }
+        )
+    tally.passed = int(all(not t["problems"] for t in turns))
+    return tally, turns
+
+
+def run_split(split: str, *, cases: list[dict] | None = None) -> SplitResult:
+    from django.test import override_settings
+
+    result = SplitResult(split=split)
+    cat = demo_catalogue()
+    customer = eval_customer()
+    with override_settings(PARLEY_RATE_LIMIT_PER_MINUTE=0, PARLEY_RATE_LIMIT_PER_HOUR=0):
+        for case in split_cases(split) if cases is None else cases:
+            tally, turns = play_case(case, customer=customer, cat=cat)
+            result.overall.add(tally)
+            result.by_category[case["category"]].add(tally)
+            if not tally.passed:
+                result.failures.append({"id": case["id"], "category": case["category"], "turns": turns})
+    return result
+
+
+# --- search recall@5 -------------------------------------------------------------------
 
 
 def relevant_ids(spec: dict) -> set[str]:
@@ -148,40 +250,71 @@ def relevant_ids(spec: dict) -> set[str]:
     return set(products.values_list("ps_number", flat=True))
 
 
-def run_search(queries: list[dict], result: EvalResult) -> None:
+def run_search(queries: list[dict]) -> dict:
     from catalog.selectors import product_search
 
     total = 0.0
+    misses = []
     for item in queries:
         relevant = relevant_ids(item["relevant"])
         top = [p.ps_number for p in product_search(query=item["query"], limit=5)]
         score = len(relevant & set(top)) / min(5, len(relevant)) if relevant else 0.0
         total += score
         if score < 1.0:
-            result.failures.append({"search": item["query"], "recall@5": round(score, 2), "top": top})
-    result.search_queries = len(queries)
-    result.recall_at_5 = total / len(queries) if queries else 0.0
+            misses.append({"search": item["query"], "recall@5": round(score, 2), "top": top})
+    return {
+        "queries": len(queries),
+        "recall_at_5": round(total / len(queries), 4) if queries else None,
+        "misses": misses,
+    }
 
 
-def run() -> EvalResult:
-    result = EvalResult()
-    run_cases(load("cases.jsonl"), result)
-    run_search(load("search.jsonl"), result)
-    return result
+# --- report ----------------------------------------------------------------------------
+
+COLUMNS = (
+    ("cases", "cases", "{}"),
+    ("answer_accuracy", "answers", "{:.1%}"),
+    ("grounded_fact_accuracy", "grounded", "{:.1%}"),
+    ("actions_on_out_of_scope_or_injection", "guard acts", "{}"),
+    ("nonfitting_presented_as_fitting", "non-fit", "{}"),
+    ("clarify_when_expected", "clarify", "{:.0%}"),
+    ("clarify_instead_of_answer", "over-ask", "{:.0%}"),
+)
 
 
-def report(result: EvalResult, *, verbose: bool = False) -> str:
-    m = result.metrics
-    lines = [
-        f"cases                     {m['cases']}",
-        f"intent accuracy           {m['intent_accuracy']:.1%}",
-        f"entity accuracy           {m['entity_accuracy']:.1%}",
-        f"grounded-fact accuracy    {m['grounded_fact_accuracy']:.1%}  ({m['facts_checked']} facts)",
-        f"scope-refusal accuracy    {m['scope_refusal_accuracy']:.1%}  "
-        f"({m['out_of_scope_cases']} out of scope, {m['out_of_scope_actions_rendered']} actions rendered for them)",
-        f"search recall@5           {m['search_recall_at_5']:.1%}  ({m['search_queries']} queries)",
-    ]
-    if verbose and result.failures:
-        lines.append("")
-        lines += [json.dumps(f) for f in result.failures]
+def _row(label: str, figures: dict) -> str:
+    cells = []
+    for key, _, fmt in COLUMNS:
+        value = figures.get(key)
+        cells.append(("-" if value is None else fmt.format(value)).rjust(10))
+    return f"{label:<32}" + "".join(cells)
+
+
+def report(results: list[SplitResult], search: dict | None, *, failures: bool, show_heldout: bool) -> str:
+    lines = []
+    header = f"{'':<32}" + "".join(title.rjust(10) for _, title, _ in COLUMNS)
+    for result in results:
+        lines += ["", f"== {result.split} ==", header]
+        for category, tally in sorted(result.by_category.items()):
+            lines.append(_row(category, tally.figures()))
+        lines.append(_row("OVERALL", result.overall.figures()))
+    if search is not None:
+        lines += ["", f"search recall@5: {search['recall_at_5']:.1%} ({search['queries']} queries)"]
+    for result in results:
+        if not failures or not result.failures:
+            continue
+        if result.split == "heldout" and not show_heldout:
+            counts = ", ".join(f"{k} {v}" for k, v in sorted(_counts(result.failures).items()))
+            lines += ["", f"held-out failures (counts only; --show-heldout to print them): {counts}"]
+            continue
+        lines += ["", f"-- failing {result.split} cases --"]
+        for f in result.failures:
+            lines.append(f"{f['id']} [{f['category']}]")
+            for t in f["turns"]:
+                lines.append(f"  > {t['say']}")
+                lines.append(f"  < {t['reply'][:400]!r} parts={t['parts']} actions={t['actions']}")
+                for p in t["problems"]:
+                    lines.append(f"    ✗ {p}")
+        if failures and search and search["misses"]:
+            lines += ["", "-- search misses --", *(json.dumps(m) for m in search["misses"])]
     return "\n".join(lines)
