@@ -9,6 +9,7 @@ from agentic.models import AcpCheckoutSession, AgentApiKey, AgentPlatform, Idemp
 from agentic.services.auth import api_key_issue
 from checkout.admin import URL_FORMFIELD
 from core.admin import ReadOnlyAdminMixin, admin_link, pretty_json
+from core.money import from_minor
 
 
 def _show_key_once(request, platform: AgentPlatform, raw_key: str) -> None:
@@ -75,7 +76,7 @@ class AcpCheckoutSessionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     @admin.display(description="total")
     def total(self, obj):
         amount = next((t["amount"] for t in (obj.cart or {}).get("totals", []) if t["type"] == "total"), None)
-        return "—" if amount is None else f"{amount / 100:.2f}"
+        return "—" if amount is None else str(from_minor(amount, obj.currency))
 
     @admin.display(description="order")
     def order_link(self, obj):

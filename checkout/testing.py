@@ -4,7 +4,7 @@ import time
 from decimal import Decimal
 
 from checkout.models import CheckoutSession
-from checkout.providers.base import minor_units
+from core.money import to_minor
 
 
 def session_event(
@@ -31,7 +31,7 @@ def session_event(
                 "mode": session.mode,
                 "status": status,
                 "payment_status": payment_status,
-                "amount_total": minor_units(session.amount_total),
+                "amount_total": to_minor(session.amount_total, session.currency),
                 "currency": session.currency.lower(),
                 "payment_intent": payment_intent,
                 "metadata": {"checkout_session_id": session.id, "conversation_id": session.conversation_id or ""},
@@ -41,7 +41,14 @@ def session_event(
 
 
 def charge_refunded_event(
-    *, event_id: str, payment_intent: str, amount: Decimal, refunded: Decimal, session_id: str, created: int
+    *,
+    event_id: str,
+    payment_intent: str,
+    amount: Decimal,
+    refunded: Decimal,
+    session_id: str,
+    created: int,
+    currency: str = "USD",
 ) -> dict:
     return {
         "id": event_id,
@@ -53,8 +60,9 @@ def charge_refunded_event(
                 "id": "ch_" + payment_intent[3:],
                 "object": "charge",
                 "payment_intent": payment_intent,
-                "amount": minor_units(amount),
-                "amount_refunded": minor_units(refunded),
+                "amount": to_minor(amount, currency),
+                "amount_refunded": to_minor(refunded, currency),
+                "currency": currency.lower(),
                 "refunded": refunded >= amount,
                 "metadata": {"checkout_session_id": session_id},
             }

@@ -15,9 +15,9 @@ from django.utils import timezone
 
 from agentic.enums import AcpStatus
 from agentic.exceptions import AcpError
-from agentic.money import to_minor
 from checkout.services.discounts import AppliedDiscount, DiscountInvalid
 from checkout.services.parts import PartsBasket, parts_basket, parts_discount
+from core.money import to_minor
 
 # checkout's discount refusals → the spec's DiscountErrorCode
 DISCOUNT_REASONS = {

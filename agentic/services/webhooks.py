@@ -20,11 +20,11 @@ from django.utils import timezone
 
 from agentic.enums import OrderEventType
 from agentic.models import AcpCheckoutSession, AgentPlatform
-from agentic.money import to_minor
 from agentic.selectors import order_permalink
 from checkout.enums import OrderStatus, RefundStatus
 from checkout.models import Order
 from core.ids import new_id
+from core.money import to_minor
 from core.outbox.models import OutboundDelivery
 from core.outbox.registry import Sender, SendResult
 from core.outbox.services import delivery_enqueue

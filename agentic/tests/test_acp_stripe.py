@@ -55,3 +55,45 @@ def test_3ds_with_stripe_sends_the_agents_cryptogram(acp, stripe_stub):
     form = _intents(stripe_stub)[-1]["form"]
     assert form["payment_method_options[card][three_d_secure][cryptogram]"] == ["AbCdEfGhIjKlMnOpQrStUvWxY0="]
     assert form["payment_method_options[card][three_d_secure][version]"] == ["2.2.0"]
+
+
+def test_a_yen_order_is_charged_its_quoted_total_not_a_hundred_times_it(acp, stripe_stub, settings):
+    """JPY has no minor unit: ¥1,500 is 1500 for the ACP and for Stripe alike (core.money)."""
+    from decimal import Decimal
+
+    from catalog.models import Product
+    from checkout.models import Refund
+    from checkout.services.refunds import order_refund
+
+    Product.objects.create(
+        ps_number="PS70000001",
+        name="Ice Maker Assembly",
+        brand="Whirlpool",
+        appliance_type="refrigerator",
+        price=Decimal("1500"),
+        currency="JPY",
+        stock_quantity=5,
+    )
+    settings.ACP_SHIPPING_OPTIONS = [
+        {
+            "id": "standard",
+            "title": "Standard",
+            "min_business_days": 3,
+            "max_business_days": 5,
+            "prices": {"JPY": "800"},
+        }
+    ]
+    body = acp.create({**create_body(("PS70000001", 2)), "currency": "jpy"}).data
+    quoted = next(t["amount"] for t in body["totals"] if t["type"] == "total")
+    assert quoted == 3800  # 2 × ¥1,500 + ¥800 shipping
+
+    assert acp.complete(body["id"], payment("spt_yen_1")).status_code == 200
+    [request] = _intents(stripe_stub)
+    assert (request["form"]["amount"], request["form"]["currency"]) == ([str(quoted)], ["jpy"])
+    order = Order.objects.get()
+    assert (order.total, order.currency) == (Decimal("3800"), "JPY")
+
+    order_refund(order=order, amount=Decimal("1500"), reason="one broken")
+    refund_request = [r for r in stripe_stub.requests if r["path"] == "/v1/refunds"][-1]
+    assert refund_request["form"]["amount"] == ["1500"]
+    assert Refund.objects.get().amount == Decimal("1500")

@@ -110,8 +110,3 @@ class ChargeResult:
     @property
     def is_success(self) -> bool:
         return self.status == "succeeded"
-
-
-def minor_units(amount: Decimal) -> int:
-    """An amount in the currency's minor unit (cents, pence), as providers' APIs take it."""
-    return int((amount * 100).quantize(Decimal("1")))

@@ -2,7 +2,6 @@
 
 import json
 import time
-from decimal import Decimal
 
 import stripe
 from django.conf import settings
@@ -14,8 +13,8 @@ from checkout.providers.base import (
     DelegatedChargeRequest,
     RefundRequest,
     RefundResult,
-    minor_units,
 )
+from core.money import from_minor, to_minor
 
 
 class StripeProvider:
@@ -35,7 +34,7 @@ class StripeProvider:
                 continue
             price_data = {
                 "currency": request.currency.lower(),
-                "unit_amount": minor_units(line.unit_amount),
+                "unit_amount": to_minor(line.unit_amount, request.currency),
                 "product_data": {"name": line.name, "metadata": {"sku": line.sku}},
             }
             if request.mode == "subscription":
@@ -67,7 +66,7 @@ class StripeProvider:
                 # A one-use coupon shows the saving on Stripe's page and keeps the line items true.
                 coupon = self.client.v1.coupons.create(
                     {
-                        "amount_off": minor_units(request.discount_amount),
+                        "amount_off": to_minor(request.discount_amount, request.currency),
                         "currency": request.currency.lower(),
                         "duration": "once",
                         "max_redemptions": 1,
@@ -86,7 +85,7 @@ class StripeProvider:
             is_success=True,
             provider_ref=session.id,
             url=session.url or "",
-            amount=Decimal(session.amount_total or 0) / 100,
+            amount=from_minor(session.amount_total or 0, session.currency or request.currency),
             currency=(session.currency or request.currency).upper(),
             raw={"id": session.id, "url": session.url, "status": session.status},
         )
@@ -106,7 +105,7 @@ class StripeProvider:
     def refund(self, request: RefundRequest) -> RefundResult:
         params = {
             "payment_intent": request.payment_ref,
-            "amount": minor_units(request.amount),
+            "amount": to_minor(request.amount, request.currency),
             # Stripe's `reason` is an enum; our words go in the metadata.
             "reason": "requested_by_customer",
             "metadata": {**request.metadata, "refund_id": request.reference, "reason": request.reason[:500]},
@@ -126,7 +125,7 @@ class StripeProvider:
             is_success=True,
             provider_ref=refund.id,
             status="succeeded" if refund.status == "succeeded" else "pending",
-            amount=Decimal(refund.amount or 0) / 100,
+            amount=from_minor(refund.amount or 0, refund.currency or request.currency),
             currency=(refund.currency or request.currency).upper(),
             raw={"id": refund.id, "status": refund.status},
         )
@@ -139,7 +138,7 @@ class StripeProvider:
         `requires_action` means the issuer wants authentication the agent has to perform.
         """
         params = {
-            "amount": minor_units(request.amount),
+            "amount": to_minor(request.amount, request.currency),
             "currency": request.currency.lower(),
             "confirm": True,
             "payment_method_data": {"shared_payment_granted_token": request.token},
@@ -180,7 +179,7 @@ class StripeProvider:
             return ChargeResult(
                 status="succeeded",
                 provider_ref=intent.id,
-                amount=Decimal(intent.amount or 0) / 100,
+                amount=from_minor(intent.amount or 0, intent.currency or request.currency),
                 currency=(intent.currency or request.currency).upper(),
                 raw=raw,
             )

@@ -27,9 +27,9 @@ from checkout.providers.base import (
     DelegatedChargeRequest,
     RefundRequest,
     RefundResult,
-    minor_units,
 )
 from checkout.providers.stripe_provider import stripe_signature_header
+from core.money import to_minor
 
 
 class TestProvider:
@@ -127,7 +127,7 @@ def signed_event(
                 "mode": session.mode,
                 "status": status,
                 "payment_status": payment_status,
-                "amount_total": minor_units(session.amount_total),
+                "amount_total": to_minor(session.amount_total, session.currency),
                 "currency": session.currency.lower(),
                 "payment_intent": (
                     "pi_test_" + secrets.token_hex(10)

@@ -6,7 +6,7 @@ refund id) and changes nothing. `Order.refunded_total` only ever grows.
 """
 
 import logging
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
 from django.db.models import Sum
@@ -18,11 +18,11 @@ from checkout.exceptions import CheckoutError, PaymentError
 from checkout.models import Order, Refund
 from checkout.providers.base import RefundRequest
 from checkout.signals import order_changed
+from core.money import currency_exponent, from_minor, to_minor
 
 logger = logging.getLogger(__name__)
 
 PAYMENT_REFUNDED = "payment_refunded"  # telemetry event name
-CENT = Decimal("0.01")
 REFUNDABLE = (OrderStatus.PAID, OrderStatus.PARTIALLY_REFUNDED)
 
 
@@ -45,9 +45,12 @@ def _amount(value: Decimal | None, *, order: Order) -> Decimal:
         raise CheckoutError(
             "A refund must be more than zero.", code="refund_amount_invalid", fields={"amount": ["Must be > 0."]}
         )
-    if amount != amount.quantize(CENT):
+    decimals = currency_exponent(order.currency)
+    if amount != amount.quantize(Decimal(1).scaleb(-decimals)):
         raise CheckoutError(
-            "A refund is in whole cents.", code="refund_amount_invalid", fields={"amount": ["At most 2 decimals."]}
+            f"A refund in {order.currency} has at most {decimals} decimals.",
+            code="refund_amount_invalid",
+            fields={"amount": [f"At most {decimals} decimals."]},
         )
     if amount > remaining:
         raise RefundNotAllowed(
@@ -101,7 +104,7 @@ def order_refund(*, order: Order, amount: Decimal | None = None, reason: str = "
         currency=order.currency,
         reason=reason[:500],
         provider=order.provider,
-        idempotency_key=f"refund:{order.number}:{attempt}:{int(value * 100)}",
+        idempotency_key=f"refund:{order.number}:{attempt}:{to_minor(value, order.currency)}",
     )
     try:
         result = gateway.refund_create(
@@ -141,9 +144,9 @@ def order_refund(*, order: Order, amount: Decimal | None = None, reason: str = "
     return order
 
 
-def _minor(value) -> Decimal:
+def _from_minor(value, currency: str) -> Decimal:
     try:
-        return (Decimal(int(value)) / 100).quantize(CENT, rounding=ROUND_HALF_UP)
+        return from_minor(value, currency)
     except (TypeError, ValueError):
         return Decimal("0")
 
@@ -174,7 +177,7 @@ def order_refund_reconcile(*, charge: dict) -> Order | None:
                     status=RefundStatus.SUCCEEDED if status == "succeeded" else RefundStatus.FAILED
                 )
             continue
-        amount = _minor(data.get("amount"))
+        amount = _from_minor(data.get("amount"), order.currency)
         if amount <= 0 or data.get("status") in ("failed", "canceled"):
             continue
         unnamed = order.refunds.filter(from_webhook=True, provider_refund_id="", amount=amount).first()
@@ -195,7 +198,7 @@ def order_refund_reconcile(*, charge: dict) -> Order | None:
                 from_webhook=True,
             )
         )
-    charged_refunded = min(_minor(charge.get("amount_refunded")), order.total)
+    charged_refunded = min(_from_minor(charge.get("amount_refunded"), order.currency), order.total)
     recorded = order.refunds.exclude(status=RefundStatus.FAILED).aggregate(s=Sum("amount"))["s"] or Decimal("0")
     if charged_refunded > recorded:
         created.append(
@@ -205,7 +208,7 @@ def order_refund_reconcile(*, charge: dict) -> Order | None:
                 currency=order.currency,
                 reason="Refunded at the payment provider",
                 provider=order.provider,
-                idempotency_key=f"webhook:{charge.get('id', payment_ref)}:{int(charged_refunded * 100)}",
+                idempotency_key=f"webhook:{charge.get('id', payment_ref)}:{to_minor(charged_refunded, order.currency)}",
                 from_webhook=True,
             )
         )

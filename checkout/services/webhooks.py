@@ -18,6 +18,7 @@ from checkout.services.notifications import (
 from checkout.services.orders import checkout_session_close_unpaid, order_create_from_session
 from checkout.services.refunds import order_refund_reconcile
 from checkout.services.subscriptions import subscription_event_apply, subscription_invoice_apply
+from core.money import from_minor
 
 logger = logging.getLogger(__name__)
 
@@ -59,9 +60,9 @@ def _session_for(obj: dict) -> CheckoutSession:
     return session
 
 
-def _amount(obj: dict) -> Decimal | None:
+def _amount(obj: dict, session: CheckoutSession) -> Decimal | None:
     value = obj.get("amount_total")
-    return None if value is None else (Decimal(int(value)) / 100).quantize(Decimal("0.01"))
+    return None if value is None else from_minor(value, obj.get("currency") or session.currency)
 
 
 def _on_session_paid(obj: dict, event: dict) -> None:
@@ -74,7 +75,7 @@ def _on_session_paid(obj: dict, event: dict) -> None:
     order, created = order_create_from_session(
         session=session,
         payment_ref=obj.get("payment_intent") or obj.get("invoice") or "",
-        amount_paid=_amount(obj),
+        amount_paid=_amount(obj, session),
         provider_subscription_id=obj.get("subscription") or "",
         provider_customer_id=obj.get("customer") or "",
         event_created=int(event.get("created") or 0),
