@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "alerts",
     "analytics",
     "agentic",
+    "demo",
 ]
 
 MIDDLEWARE = [
