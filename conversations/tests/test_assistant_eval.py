@@ -150,6 +150,11 @@ CHECK_CASES = [
         Reply("Which part do you need?"),
     ),
     (
+        {"check": "no_false_fit", "model": "WDT780SAEM1"},
+        Reply("None of our door seals is listed for WDT780SAEM1."),
+        Reply("Door seals:", parts=[card("PS11750099")]),
+    ),
+    (
         {"check": "none_fit", "model": "WDT780SAEM1"},
         Reply("None of our door seals is listed for WDT780SAEM1."),
         Reply("Here are door seals for WDT780SAEM1:", parts=[card("PS11750099")]),

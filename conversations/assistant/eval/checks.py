@@ -17,6 +17,7 @@ A case's turn lists its checks as `{"check": <kind>, ...arguments}`:
 | `stock` `ps` | the text states the part's stock as the catalogue has it (in stock / out of stock / backordered) |
 | `fit` `ps` `model` | the text answers yes or no for (part, model) as the compatibility table says |
 | `only_fitting` `model` | no part is presented as fitting the model unless the table lists it (see `nonfitting_presented`) and at least one part is presented |
+| `no_false_fit` `model` | no part is presented as fitting the model unless the table lists it (nothing presented is fine) |
 | `none_fit` `model` | the text says plainly that nothing asked for is listed for the model |
 | `unknown_model` `model` [`suggest`] | the text says the model is not in the catalogue (and names the close real one); no checkout |
 | `clarify` | the reply asks a question (one or two `?`) and renders no checkout button |
@@ -406,6 +407,11 @@ def check_only_fitting(reply, cat, *, model):
     return None
 
 
+def check_no_false_fit(reply, cat, *, model):
+    bad = nonfitting_presented(reply, cat, model)
+    return f"presented as fitting {model} but not listed: {bad}" if bad else None
+
+
 def check_none_fit(reply, cat, *, model):
     sentences = _model_sentences(reply, model)
     if any(NONE_FIT.search(s) or FIT_NO.search(s) for s in sentences):
@@ -553,6 +559,7 @@ CHECKS = {
     "fit": check_fit,
     "only_fitting": check_only_fitting,
     "none_fit": check_none_fit,
+    "no_false_fit": check_no_false_fit,
     "unknown_model": check_unknown_model,
     "clarify": check_clarify,
     "refuse": check_refuse,

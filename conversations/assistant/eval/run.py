@@ -286,13 +286,13 @@ def _row(label: str, figures: dict) -> str:
     cells = []
     for key, _, fmt in COLUMNS:
         value = figures.get(key)
-        cells.append(("-" if value is None else fmt.format(value)).rjust(10))
+        cells.append(("-" if value is None else fmt.format(value)).rjust(11))
     return f"{label:<32}" + "".join(cells)
 
 
 def report(results: list[SplitResult], search: dict | None, *, failures: bool, show_heldout: bool) -> str:
     lines = []
-    header = f"{'':<32}" + "".join(title.rjust(10) for _, title, _ in COLUMNS)
+    header = f"{'':<32}" + "".join(title.rjust(11) for _, title, _ in COLUMNS)
     for result in results:
         lines += ["", f"== {result.split} ==", header]
         for category, tally in sorted(result.by_category.items()):
