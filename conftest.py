@@ -20,7 +20,15 @@ import pytest
 from core.testing.live import LiveStack
 from core.testing.services import apply_service_gate
 
-pytest_plugins = ["pytester"]
+# Fixtures shared across apps live in plugin modules, each in the app that owns what it builds;
+# an app's conftest.py keeps only the fixtures of its own tests (no conftest imports another).
+pytest_plugins = [
+    "pytester",
+    "core.testing.fixtures",
+    "catalog.tests.fixtures",
+    "conversations.tests.fixtures",
+    "checkout.tests.fixtures",
+]
 
 _FIXTURE_MARKERS = {
     "live_postgres_redis": ("postgres", "redis", "live"),

@@ -2,8 +2,6 @@ from decimal import Decimal
 
 import pytest
 
-from core.testing.shop import api, conversation_factory, shop  # noqa: F401
-
 
 @pytest.fixture
 def operator(db, django_user_model):
@@ -67,7 +65,7 @@ def rendered_action(db):
 
 
 @pytest.fixture
-def pending_action(rendered_action, conversation_factory):  # noqa: F811
+def pending_action(rendered_action, conversation_factory):
     """A refund_request the customer clicked: pending_approval."""
 
     def make(conversation=None, **kwargs):

@@ -4,8 +4,6 @@ import uuid
 import pytest
 
 from agentic.tests.spec import response_problems
-from checkout.tests.conftest import make_order, stripe_stub  # noqa: F401
-from core.testing.shop import api, shop  # noqa: F401
 
 API_VERSION = "2026-04-17"
 ADDRESS = {

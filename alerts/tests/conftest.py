@@ -1,8 +1,6 @@
 import pytest
 from django.core.cache import cache
 
-from core.testing.shop import api, conversation_factory, shop  # noqa: F401
-
 
 @pytest.fixture(autouse=True)
 def _fresh_rate_limits():
@@ -12,7 +10,7 @@ def _fresh_rate_limits():
 
 
 @pytest.fixture
-def out_of_stock(shop):  # noqa: F811
+def out_of_stock(shop):
     """The upper rack adjuster, sold out (PS11750057)."""
     from catalog.models import Product
 

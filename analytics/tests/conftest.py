@@ -1,7 +1,5 @@
 import pytest
 
-from core.testing.shop import api, conversation_factory, shop  # noqa: F401
-
 
 @pytest.fixture
 def staff_api(db):

@@ -1,4 +1,5 @@
-"""A tiny, exact shop for unit tests: the seed examples and nothing else, built with the ORM."""
+"""Catalogue fixtures shared by every app's tests (a pytest plugin: the root conftest lists it in
+`pytest_plugins`). `shop`: a tiny, exact shop, the seed examples and nothing else, built with the ORM."""
 
 from decimal import Decimal
 
@@ -116,21 +117,3 @@ def shop(db):
         "fridge": fridge,
         "washer": washer,
     }
-
-
-@pytest.fixture
-def conversation_factory(db):
-    from conversations.services.conversations import conversation_start
-
-    def make(**kwargs):
-        conversation, token = conversation_start(**kwargs)
-        return conversation, token
-
-    return make
-
-
-@pytest.fixture
-def api():
-    from rest_framework.test import APIClient
-
-    return APIClient()

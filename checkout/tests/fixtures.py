@@ -1,3 +1,6 @@
+"""Checkout fixtures shared by every app's tests (a pytest plugin: the root conftest lists it in
+`pytest_plugins`): the Stripe stub and paid orders."""
+
 from decimal import Decimal
 
 import pytest
@@ -5,7 +8,6 @@ from django.test import override_settings
 
 from checkout import gateway
 from checkout.tests.stripe_stub import StripeStub
-from core.testing.shop import api, conversation_factory, shop  # noqa: F401
 
 
 @pytest.fixture

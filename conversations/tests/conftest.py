@@ -1,1 +1,0 @@
-from core.testing.shop import api, conversation_factory, shop  # noqa: F401
