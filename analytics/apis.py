@@ -7,7 +7,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.authentication import SessionAuthentication
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny, IsAdminUser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -21,6 +20,7 @@ from analytics.renderers import CSVRenderer
 from analytics.selectors import Period, dashboard_get, funnel_get
 from analytics.services import events_ingest
 from core.authentication import bearer_token
+from core.parsers import JSONParser
 
 MAX_PERIOD_DAYS = 366
 _ACTION_TYPE = r"^[a-z][a-z0-9_]{0,63}$"

@@ -12,8 +12,10 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: E402
+from django.urls import re_path  # noqa: E402
 
 from conversations.routing import websocket_urlpatterns  # noqa: E402
+from core.consumers import SocketNotFoundConsumer  # noqa: E402
 from core.cors import EmbedOriginValidator  # noqa: E402
 
 http_app = ASGIStaticFilesHandler(django_asgi_app) if settings.PARLEY_SERVE_STATIC else django_asgi_app
@@ -22,6 +24,9 @@ application = ProtocolTypeRouter(
     {
         "http": http_app,
         # Origins: this site's hosts, plus PARLEY_EMBED_ORIGINS on the chat socket (the widget).
-        "websocket": EmbedOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+        # Any other path is closed with 4404 (the router alone would answer an HTTP 500).
+        "websocket": EmbedOriginValidator(
+            AuthMiddlewareStack(URLRouter([*websocket_urlpatterns, re_path(r"", SocketNotFoundConsumer.as_asgi())]))
+        ),
     }
 )

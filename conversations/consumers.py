@@ -1,11 +1,8 @@
 """WebSocket transport for the chat and the operator inbox. Everything else is a service call."""
 
-import json
-import logging
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from actions.selectors import action_get_for_conversation
 from actions.serializers import action_to_dict
@@ -14,9 +11,8 @@ from conversations.selectors import conversation_get_authorized, messages_list
 from conversations.serializers import message_to_dict
 from conversations.services.replies import customer_message_handle
 from core import realtime
+from core.consumers import JsonFrameConsumer
 from core.exceptions import ApplicationError
-
-logger = logging.getLogger(__name__)
 
 CLOSE_FORBIDDEN = 4403
 
@@ -42,7 +38,7 @@ def _click(conversation, action_id):
     return action_to_dict(action_click(action=action))
 
 
-class ChatConsumer(AsyncJsonWebsocketConsumer):
+class ChatConsumer(JsonFrameConsumer):
     group_name = None
 
     async def connect(self):
@@ -65,20 +61,6 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         if self.group_name:
             await self.channel_layer.group_discard(self.group_name, self.channel_name)
 
-    async def receive(self, text_data=None, bytes_data=None):
-        if text_data is None:
-            await self._error("invalid_frame", "Send JSON text frames.")
-            return
-        try:
-            content = json.loads(text_data)
-        except ValueError:
-            await self._error("invalid_json", "The frame is not valid JSON.")
-            return
-        if not isinstance(content, dict) or not isinstance(content.get("type"), str):
-            await self._error("invalid_event", "Each frame is an object with a string `type`.")
-            return
-        await self.receive_json(content)
-
     async def receive_json(self, content, **kwargs):
         handler = {
             "message": self._on_message,
@@ -89,13 +71,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         if handler is None:
             await self._error("unknown_type", f"Unknown event type {content['type'][:40]!r}.")
             return
-        try:
-            await handler(content)
-        except ApplicationError as exc:
-            await self._error(exc.code, exc.detail)
-        except Exception:
-            logger.exception("chat socket event %s failed", content["type"])
-            await self._error("server_error", "Something went wrong on our side; please try again.")
+        await handler(content)
 
     async def _on_message(self, content):
         client_message_id = content.get("client_message_id") or ""
@@ -131,7 +107,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json({"type": "history", "messages": messages})
 
     async def _error(self, code, detail):
-        await self.send_json({"type": "error", "code": code, "detail": detail})
+        await self.send_error(code, detail)
 
     # --- events from the group: forwarded as they are -------------------------------
 
@@ -167,7 +143,7 @@ def _operator_conversation(conversation_id):
     return conversation.id, messages
 
 
-class OperatorConsumer(AsyncJsonWebsocketConsumer):
+class OperatorConsumer(JsonFrameConsumer):
     """The operator inbox feed: staff sessions only.
 
     On connect: an `operator.snapshot` (pending actions, recent conversations). Then live
@@ -197,7 +173,7 @@ class OperatorConsumer(AsyncJsonWebsocketConsumer):
             await self.channel_layer.group_discard(self.watching, self.channel_name)
 
     async def receive_json(self, content, **kwargs):
-        kind = content.get("type") if isinstance(content, dict) else None
+        kind = content["type"]
         if kind == "ping":
             await self.send_json({"type": "pong"})
         elif kind == "snapshot":

@@ -10,7 +10,6 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import exceptions as drf_exceptions
 from rest_framework.response import Response
-from rest_framework.views import exception_handler
 
 logger = logging.getLogger(__name__)
 
@@ -75,6 +74,10 @@ def _messages(value) -> list[str] | dict:
 
 
 def api_exception_handler(exc, context):
+    # Not at module level: importing rest_framework.views builds APIView, which imports the
+    # default parser (core.parsers), which needs this module's ApplicationError.
+    from rest_framework.views import exception_handler
+
     if isinstance(exc, ApplicationError):
         return Response(error_body(exc.code, exc.detail, exc.fields), status=exc.status_code)
     if isinstance(exc, DjangoValidationError):

@@ -1,4 +1,9 @@
 from django.conf import settings
+from django.http import JsonResponse
+
+from core.exceptions import error_body
+from core.jsonsafe import text_is_clean
+from core.parsers import request_too_large
 
 _DEFAULT_CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: https:; "
@@ -22,3 +27,54 @@ class ContentSecurityPolicyMiddleware:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         return response
+
+
+class RequestEdgeMiddleware:
+    """Refuses, before any view runs, what no view can handle: a path or query parameter holding a
+    NUL or a lone surrogate (404 / 400: PostgreSQL cannot compare such text), a form field the
+    same, and a body announced larger than PARLEY_REQUEST_MAX_BYTES (413). Answers carry the
+    usual `{"error": {"code", "detail", "fields"}}` body.
+
+    The ACP door (/acp/) answers in its own spec's error shape and checks its own input; the
+    admin keeps Django's upload limits (staff may upload files larger than an API body)."""
+
+    exempt_prefixes = ("/acp/", "/admin/")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        path = request.path
+        if not text_is_clean(path):
+            return JsonResponse(error_body("not_found", "Not found."), status=404)
+        if path.startswith(self.exempt_prefixes):
+            return self.get_response(request)
+        refused = self._query_refused(request.GET) or self._body_refused(request)
+        return refused or self.get_response(request)
+
+    @staticmethod
+    def _query_refused(params):
+        for key, values in params.lists():
+            if not all(text_is_clean(text) for text in (key, *values)):
+                name = key if text_is_clean(key) else "?"
+                return JsonResponse(
+                    error_body(
+                        "invalid_characters",
+                        "Parameters may not contain NUL characters or unpaired surrogates.",
+                        {name: ["Contains a NUL character or an unpaired surrogate."]},
+                    ),
+                    status=400,
+                )
+        return None
+
+    def _body_refused(self, request):
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > settings.PARLEY_REQUEST_MAX_BYTES:
+            exc = request_too_large()
+            return JsonResponse(error_body(exc.code, exc.detail), status=exc.status_code)
+        if request.method == "POST" and request.content_type == "application/x-www-form-urlencoded":
+            return self._query_refused(request.POST)
+        return None

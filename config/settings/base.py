@@ -45,6 +45,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "core.middleware.RequestEdgeMiddleware",
     "core.cors.EmbedCorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -192,13 +193,17 @@ vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Parley <shop@parley.local>")
 
 # --- REST framework and OpenAPI ----------------------------------------------------
+# Every JSON body (core/parsers.py, core/middleware.py): at most this many bytes (413 above),
+# nested at most this deep (400 above); NUL and lone surrogates are refused everywhere.
+PARLEY_REQUEST_MAX_BYTES = env.int("PARLEY_REQUEST_MAX_BYTES", default=1024 * 1024)
+PARLEY_JSON_MAX_DEPTH = env.int("PARLEY_JSON_MAX_DEPTH", default=32)
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "core.schema.ParleyAutoSchema",
     "EXCEPTION_HANDLER": "core.exceptions.api_exception_handler",
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["core.parsers.JSONParser"],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 SPECTACULAR_SETTINGS = {

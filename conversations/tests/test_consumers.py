@@ -96,6 +96,53 @@ async def test_bad_frames_get_error_events_and_the_socket_stays_open(shop):
     await ws.disconnect()
 
 
+async def test_frames_no_handler_could_take_get_error_events_and_the_socket_stays_open(shop):
+    conversation, token = await new_conversation()
+    ws, _, _ = await connect(conversation.id, token)
+    frames = {
+        '{"type": "ping", "x": ' + "[" * 5000 + "]" * 5000 + "}": "json_too_deep",  # was: closed with 1011
+        '{"type": "ping", "x": ' + "[" * 40 + "]" * 40 + "}": "json_too_deep",
+        json.dumps({"type": "history", "after": "msg_\u0000"}): "invalid_characters",  # was: server_error
+        '{"type": "message", "content": "hi \\ud800"}': "invalid_characters",
+        json.dumps({"type": "message", "content": "hi", "client_message_id": "a\u0000"}): "invalid_characters",
+        '{"type": "ping", "n": NaN}': "invalid_json",
+    }
+    for frame, code in frames.items():
+        await ws.send_to(text_data=frame)
+        event = await ws.receive_json_from()
+        assert (event["type"], event["code"]) == ("error", code), frame[:60]
+    await ws.send_to(bytes_data=b"\x00\x01")
+    assert (await ws.receive_json_from())["code"] == "invalid_frame"
+    await ws.send_json_to({"type": "ping"})
+    assert await ws.receive_json_from() == {"type": "pong"}
+    assert await database_sync_to_async(Message.objects.filter(conversation=conversation).count)() == 1
+    await ws.disconnect()
+
+
+async def test_a_handler_that_fails_answers_server_error_and_keeps_the_socket(shop, monkeypatch):
+    from conversations import consumers
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(consumers, "messages_list", broken)
+    conversation, token = await new_conversation()
+    ws, _, _ = await connect(conversation.id, token)
+    await ws.send_json_to({"type": "history"})
+    assert (await ws.receive_json_from())["code"] == "server_error"
+    await ws.send_json_to({"type": "ping"})
+    assert await ws.receive_json_from() == {"type": "pong"}
+    await ws.disconnect()
+
+
+async def test_an_unknown_socket_path_is_closed_politely(shop):
+    communicator = WebsocketCommunicator(application, "/ws/nowhere/", headers=ORIGIN)
+    connected, _ = await communicator.connect()  # was: no route, an HTTP 500
+
+    assert connected
+    assert (await communicator.receive_output(timeout=5)) == {"type": "websocket.close", "code": 4404}
+
+
 async def test_reconnecting_client_gets_what_it_missed(shop):
     conversation, token = await new_conversation()
     first = await database_sync_to_async(lambda: Message.objects.get(conversation=conversation))()
