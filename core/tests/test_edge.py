@@ -9,7 +9,6 @@ from django.test import override_settings
 
 from core.jsonsafe import InputRefused
 from core.parsers import JSONParser
-from core.testing.shop import shop  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
