@@ -1,7 +1,15 @@
-"""The one way anything is pushed to WebSockets: after the transaction commits.
+"""The one way anything is pushed to WebSockets (Zulip's `send_event_on_commit`).
+
+- `send_event_on_commit(group, event)`: what services call. Sent after the transaction
+  commits, so nothing is announced that then rolls back; outside a transaction, at once.
+  `event` may be a callable that builds the event after commit, from the rows as committed.
+- `stream_now(group, event)`: sent at once, whatever transaction is open. Only for what belongs
+  to no transaction and is worthless later: streamed reply tokens, the typing indicator.
 
 Events are dicts with a `type` (dots allowed, as Channels maps `action.status` to the
-consumer method `action_status`). Only services call this.
+consumer method `action_status`); group names come from `conversation_group` or
+`OPERATORS_GROUP`. Tests observe pushes with the `capture_realtime` fixture
+(`core/testing/fixtures.py`).
 
 With a cross-process layer (Redis), pushes leave through a publisher thread with an event
 loop of its own: the request or task that caused them never waits on the server's busy
@@ -15,6 +23,7 @@ import logging
 import os
 import re
 import threading
+from collections.abc import Callable
 
 from asgiref.sync import async_to_sync
 from channels.layers import InMemoryChannelLayer, get_channel_layer
@@ -90,7 +99,9 @@ _publisher = _Publisher()
 atexit.register(_publisher.flush)
 
 
-def send_now(group: str, event: dict) -> None:
+def _send(group: str, event: dict) -> None:
+    """Hand one event to the channel layer. Never raises: a dropped push must not break the
+    write that caused it (the client catches up from history on reconnect)."""
     layer = get_channel_layer()
     if layer is None:
         return
@@ -107,6 +118,29 @@ def flush(timeout: float = 5.0) -> None:
     _publisher.flush(timeout)
 
 
-def send_on_commit(group: str, event: dict) -> None:
+def send_event_on_commit(group: str, event: dict | Callable[[], dict | None]) -> None:
+    """Push `event` to `group` once the current transaction commits (at once outside one).
+
+    A callable `event` is called after commit and may return None to send nothing (the row it
+    describes is gone); if it raises, the error is logged and nothing is sent.
+    """
+    if not callable(event):
+        assert "type" in event, "every realtime event has a type"
+
+    def send() -> None:
+        try:
+            built = event() if callable(event) else event
+        except Exception:  # building the event reads the database; that must not break the commit
+            logger.exception("realtime event for %s could not be built", group)
+            return
+        if built is not None:
+            assert "type" in built, "every realtime event has a type"
+            _send(group, built)
+
+    transaction.on_commit(send)
+
+
+def stream_now(group: str, event: dict) -> None:
+    """Push at once, inside a transaction or not: streamed tokens and typing, nothing else."""
     assert "type" in event, "every realtime event has a type"
-    transaction.on_commit(lambda: send_now(group, event))
+    _send(group, event)

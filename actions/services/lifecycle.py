@@ -97,22 +97,17 @@ def action_status_push(*, action: Action) -> None:
     a client can measure the delay from the decision's commit to its screen.
     """
     event = action_status_event(action)
-    group = realtime.conversation_group(action.conversation_id)
-    transaction.on_commit(lambda: realtime.send_now(group, {**event, "committed_at": round(time.time() * 1000, 3)}))
+    realtime.send_event_on_commit(
+        realtime.conversation_group(action.conversation_id),
+        lambda: {**event, "committed_at": round(time.time() * 1000, 3)},
+    )
     action_type = action_type_get(action.type)
     if action_type is not None and action_type.needs_operator and action.status in _OPERATOR_STATUSES:
         # Rendered after commit, from the row as committed (decider's name, customer).
         action_id = action.pk
 
-        def push_operator():
-            try:
-                fresh = (
-                    Action.objects.select_related("conversation__customer", "decided_by").filter(pk=action_id).first()
-                )
-            except Exception:  # a dropped push must never break the write that caused it
-                logger.exception("operator push for %s failed", action_id)
-                return
-            if fresh is not None:
-                realtime.send_now(realtime.OPERATORS_GROUP, operator_action_event(fresh))
+        def operator_event() -> dict | None:
+            fresh = Action.objects.select_related("conversation__customer", "decided_by").filter(pk=action_id).first()
+            return operator_action_event(fresh) if fresh is not None else None
 
-        transaction.on_commit(push_operator)
+        realtime.send_event_on_commit(realtime.OPERATORS_GROUP, operator_event)

@@ -3,8 +3,6 @@
 import itertools
 
 import pytest
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 
 from actions.enums import ActionStatus as S
 from actions.exceptions import ActionNotAllowed
@@ -23,13 +21,6 @@ ILLEGAL = sorted(
 )
 
 
-def listen(group):
-    layer = get_channel_layer()
-    channel = async_to_sync(layer.new_channel)()
-    async_to_sync(layer.group_add)(group, channel)
-    return lambda: async_to_sync(layer.receive)(channel)
-
-
 def test_the_table_is_the_documented_lifecycle():
     assert can_transition(S.RENDERED, S.CLICKED)
     assert can_transition(S.CLICKED, S.PENDING_APPROVAL)
@@ -43,11 +34,10 @@ def test_the_table_is_the_documented_lifecycle():
 
 @pytest.mark.parametrize("from_status,to_status", ALLOWED)
 def test_each_allowed_transition_is_stored_with_who_and_when_and_pushed(
-    from_status, to_status, conversation_factory, rendered_action, operator
+    from_status, to_status, conversation_factory, rendered_action, operator, capture_realtime
 ):
     conversation, _ = conversation_factory()
     action = rendered_action(conversation, status=from_status)
-    receive = listen(conversation_group(conversation.id))
 
     action_transition(action=action, to_status=to_status, actor_kind="operator", actor=operator, note="why")
 
@@ -56,7 +46,7 @@ def test_each_allowed_transition_is_stored_with_who_and_when_and_pushed(
     last = ActionTransition.objects.filter(action=action).latest("id")
     assert (last.from_status, last.to_status, last.actor, last.note) == (from_status, to_status, operator, "why")
     assert last.created_at is not None
-    event = receive()
+    (event,) = capture_realtime.events(group=conversation_group(conversation.id), type="action.status")
     assert event["type"] == "action.status" and event["action_id"] == action.id and event["status"] == to_status
     assert isinstance(event["committed_at"], float)
 
@@ -103,10 +93,11 @@ def test_succeeded_emits_action_succeeded(conversation_factory, rendered_action,
     assert Event.objects.filter(name="action_succeeded", action_type="checkout_now").count() == 1
 
 
-def test_clicking_an_operator_type_makes_it_pending_and_tells_the_inbox(conversation_factory, rendered_action):
+def test_clicking_an_operator_type_makes_it_pending_and_tells_the_inbox(
+    conversation_factory, rendered_action, capture_realtime
+):
     conversation, _ = conversation_factory(customer_name="Ann")
     action = rendered_action(conversation)
-    operators = listen(OPERATORS_GROUP)
 
     action_click(action=action)
 
@@ -117,7 +108,7 @@ def test_clicking_an_operator_type_makes_it_pending_and_tells_the_inbox(conversa
         ("clicked", "customer"),
         ("pending_approval", "customer"),
     ]
-    event = operators()
+    (event,) = capture_realtime.events(group=OPERATORS_GROUP)
     assert event["type"] == "operator.action"
     assert event["action"]["id"] == action.id and event["action"]["status"] == "pending_approval"
     assert event["action"]["customer"]["name"] == "Ann"

@@ -4,8 +4,6 @@ import re
 from datetime import timedelta
 
 import pytest
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.core import mail
 from django.test import Client
 from django.utils import timezone
@@ -46,7 +44,7 @@ def test_the_email_carries_the_part_and_a_working_one_click_unsubscribe(out_of_s
 
 @pytest.mark.django_db(transaction=True)
 def test_a_chat_subscriber_gets_an_alert_message_with_a_checkout_button_live(
-    out_of_stock, conversation_factory, settings
+    out_of_stock, conversation_factory, settings, capture_realtime
 ):
     from catalog.services.stock import product_stock_set
 
@@ -54,14 +52,9 @@ def test_a_chat_subscriber_gets_an_alert_message_with_a_checkout_button_live(
     sub = BackInStockSubscription.objects.create(
         product=out_of_stock, channel="web", contact=conversation.id, conversation=conversation, status="active"
     )
-    layer = get_channel_layer()
-    channel = async_to_sync(layer.new_channel)()
-    async_to_sync(layer.group_add)(realtime.conversation_group(conversation.id), channel)
-
     product_stock_set(product=out_of_stock, quantity=3)  # commits; everything after runs eagerly
 
-    event = async_to_sync(layer.receive)(channel)
-    assert event["type"] == "alert.notified"
+    (event,) = capture_realtime.events(group=realtime.conversation_group(conversation.id), type="alert.notified")
     assert event["message"]["type"] == "alert_notified" and "back in stock" in event["message"]["content"]
     (button,) = event["message"]["actions"]
     assert button["type"] == "checkout_now" and button["payload"] == {"psNumber": "PS11750057", "quantity": 1}

@@ -21,5 +21,6 @@ class WebChannel(OutboundChannel):
             "type": "message",
             "message": {"role": "assistant", "content": message.text},
         }
-        realtime.send_now(realtime.conversation_group(conversation_id), event)
+        # The outbox sends outside any transaction, so this goes at once.
+        realtime.send_event_on_commit(realtime.conversation_group(conversation_id), event)
         return DeliveryResult.ok(external_id=message.extra.get("message_id", ""))

@@ -53,14 +53,11 @@ def conversation_message_create(
 def message_push(*, message: Message, event_type: str = "message", extra: dict | None = None) -> None:
     """Send the message, as the client will render it, to every socket of its conversation."""
 
-    def send():
+    def event() -> dict:
         fresh = message_with_actions(message_id=message.id)
-        realtime.send_now(
-            realtime.conversation_group(fresh.conversation_id),
-            {"type": event_type, "message": message_to_dict(fresh), **(extra or {})},
-        )
+        return {"type": event_type, "message": message_to_dict(fresh), **(extra or {})}
 
-    transaction.on_commit(send)
+    realtime.send_event_on_commit(realtime.conversation_group(message.conversation_id), event)
 
 
 def message_content_clean(content) -> str:

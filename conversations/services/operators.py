@@ -28,7 +28,7 @@ def operator_conversation_event(*, conversation: Conversation, message: Message)
 
 def operator_conversation_push(*, conversation: Conversation, message: Message) -> None:
     """On commit: tell the operators that a customer wrote (a new line in their inbox)."""
-    realtime.send_on_commit(
+    realtime.send_event_on_commit(
         realtime.OPERATORS_GROUP, operator_conversation_event(conversation=conversation, message=message)
     )
 

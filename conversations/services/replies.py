@@ -118,12 +118,12 @@ def customer_message_handle(
             return existing  # type: ignore[return-value]
 
     group = realtime.conversation_group(conversation.id)
-    realtime.send_now(group, {"type": "typing", "active": True})
+    realtime.stream_now(group, {"type": "typing", "active": True})
     conversation.refresh_from_db(fields=["context"])
     reply_id = new_message_id()
 
     def on_delta(delta: str) -> None:
-        realtime.send_now(group, {"type": "token", "message_id": reply_id, "delta": delta})
+        realtime.stream_now(group, {"type": "token", "message_id": reply_id, "delta": delta})
 
     draft = draft_reply(
         text=text,
@@ -188,9 +188,7 @@ def customer_message_handle(
                 model_number=context.get("modelNumber", ""),
             )
         message_push(message=reply)
-        transaction.on_commit(
-            lambda: realtime.send_now(realtime.conversation_group(conversation.id), {"type": "typing", "active": False})
-        )
+        realtime.send_event_on_commit(realtime.conversation_group(conversation.id), {"type": "typing", "active": False})
     return user_message, reply
 
 

@@ -1,14 +1,13 @@
 """Outbound channels: web push, WhatsApp Cloud API (against a local stub) and email."""
 
 import pytest
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.core import mail
 
 from conversations.outbound.base import OutboundMessage
 from conversations.outbound.registry import outbound_send
 from conversations.tests.whatsapp_stub import WhatsAppStub
 from core.realtime import conversation_group
+from core.testing.fixtures import Pushed
 
 
 @pytest.fixture
@@ -147,20 +146,19 @@ def test_unknown_channel_is_a_final_failure():
     assert not result.is_success and not result.retryable and "carrier-pigeon" in result.error
 
 
-def test_web_pushes_the_event_to_the_conversation_group():
-    layer = get_channel_layer()
-    channel = async_to_sync(layer.new_channel)()
-    async_to_sync(layer.group_add)(conversation_group("conv_web1"), channel)
+@pytest.mark.django_db
+def test_web_pushes_the_event_to_the_conversation_group(capture_realtime, django_capture_on_commit_callbacks):
     event = {"type": "message", "message": {"id": "msg_1", "role": "assistant", "content": "Approved."}}
 
-    result = outbound_send(
-        message=OutboundMessage(
-            channel="web", to="conv_web1", text="Approved.", conversation_id="conv_web1", extra={"event": event}
+    with django_capture_on_commit_callbacks(execute=True):  # the outbox sends after commit
+        result = outbound_send(
+            message=OutboundMessage(
+                channel="web", to="conv_web1", text="Approved.", conversation_id="conv_web1", extra={"event": event}
+            )
         )
-    )
 
     assert result.is_success
-    assert async_to_sync(layer.receive)(channel) == event
+    assert capture_realtime.pushed == [Pushed(conversation_group("conv_web1"), event)]
 
 
 def test_web_without_a_conversation_is_refused():

@@ -1,7 +1,12 @@
 """Fixtures every app's tests share that know no domain (a pytest plugin: the root conftest lists it
 in `pytest_plugins`)."""
 
+import copy
+from dataclasses import dataclass
+
 import pytest
+
+from core import realtime
 
 
 @pytest.fixture
@@ -9,3 +14,48 @@ def api():
     from rest_framework.test import APIClient
 
     return APIClient()
+
+
+@dataclass(frozen=True)
+class Pushed:
+    group: str
+    event: dict
+
+
+class RealtimeCapture:
+    """Every WebSocket push made while the fixture is active, in order, as it left for the
+    channel layer (after commit for `send_event_on_commit`, at once for `stream_now`)."""
+
+    def __init__(self) -> None:
+        self.pushed: list[Pushed] = []
+
+    def events(self, *, group: str | None = None, type: str | None = None) -> list[dict]:
+        return [
+            p.event
+            for p in self.pushed
+            if (group is None or p.group == group) and (type is None or p.event.get("type") == type)
+        ]
+
+    def types(self, *, group: str | None = None) -> list[str]:
+        return [event["type"] for event in self.events(group=group)]
+
+    def clear(self) -> None:
+        self.pushed.clear()
+
+
+@pytest.fixture
+def capture_realtime(monkeypatch) -> RealtimeCapture:
+    """Record what is pushed to WebSockets; the pushes still go out (sockets in the test see them).
+
+    Pushes made on commit are recorded when the commit happens: in a `django_db` test (one
+    transaction) wrap the code in `django_capture_on_commit_callbacks(execute=True)`.
+    """
+    capture = RealtimeCapture()
+    send = realtime._send
+
+    def spy(group: str, event: dict) -> None:
+        capture.pushed.append(Pushed(group, copy.deepcopy(event)))
+        send(group, event)
+
+    monkeypatch.setattr(realtime, "_send", spy)
+    return capture
