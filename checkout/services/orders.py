@@ -17,7 +17,7 @@ from checkout.enums import CheckoutMode, CheckoutStatus, OrderSource
 from checkout.models import CheckoutSession, Order, OrderLine
 from checkout.services.discounts import discount_use_consume
 from checkout.services.subscriptions import subscription_start
-from checkout.signals import order_changed
+from checkout.signals import checkout_session_closed, order_changed
 
 logger = logging.getLogger(__name__)
 
@@ -179,4 +179,5 @@ def checkout_session_close_unpaid(*, session: CheckoutSession, status: str, reas
         action_type=session.action.type if session.action else "",
         properties={"checkout_session_id": session.id, "reason": reason},
     )
+    checkout_session_closed.send(sender=CheckoutSession, session=session)
     return True

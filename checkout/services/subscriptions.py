@@ -15,6 +15,7 @@ from django.utils import timezone
 from checkout.enums import SubscriptionStatus
 from checkout.exceptions import WebhookNotReady
 from checkout.models import CheckoutSession, Order, Subscription
+from checkout.signals import subscription_changed
 
 
 def _ts(value) -> datetime | None:
@@ -122,6 +123,8 @@ def subscription_event_apply(*, obj: dict, created: int, deleted: bool = False) 
             row.canceled_at = _ts(obj.get("canceled_at")) or timezone.now()
         row.state_as_of = created
     row.save()
+    if deleted:
+        subscription_changed.send(sender=Subscription, subscription=row, change="canceled")
     return row
 
 
@@ -161,4 +164,7 @@ def subscription_invoice_apply(*, obj: dict, created: int, paid: bool) -> tuple[
         row.last_payment_failed_at = _ts(created) or timezone.now()
     row.state_as_of = created
     row.save()
-    return row, before != (row.status, row.latest_invoice_id, row.last_payment_failed_at)
+    changed = before != (row.status, row.latest_invoice_id, row.last_payment_failed_at)
+    if changed and not paid:
+        subscription_changed.send(sender=Subscription, subscription=row, change="payment_failed")
+    return row, changed

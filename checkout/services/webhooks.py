@@ -10,11 +10,6 @@ from checkout.enums import CheckoutStatus, WebhookStatus
 from checkout.exceptions import WebhookInvalid, WebhookNotReady
 from checkout.models import CheckoutSession, WebhookEvent
 from checkout.providers.stripe_provider import SignatureError, stripe_event_construct
-from checkout.services.notifications import (
-    conversation_payment_confirmed,
-    conversation_payment_failed,
-    conversation_subscription_notice,
-)
 from checkout.services.orders import checkout_session_close_unpaid, order_create_from_session
 from checkout.services.refunds import order_refund_reconcile
 from checkout.services.subscriptions import subscription_event_apply, subscription_invoice_apply
@@ -72,7 +67,7 @@ def _on_session_paid(obj: dict, event: dict) -> None:
     if session.provider_session_id != obj.get("id") and obj.get("id") and not session.provider_session_id:
         # A Payment Link made the provider's session: remember its id.
         CheckoutSession.objects.filter(pk=session.pk, provider_session_id="").update(provider_session_id=obj["id"])
-    order, created = order_create_from_session(
+    order_create_from_session(
         session=session,
         payment_ref=obj.get("payment_intent") or obj.get("invoice") or "",
         amount_paid=_amount(obj, session),
@@ -80,26 +75,18 @@ def _on_session_paid(obj: dict, event: dict) -> None:
         provider_customer_id=obj.get("customer") or "",
         event_created=int(event.get("created") or 0),
     )
-    if created:
-        conversation_payment_confirmed(order=order)
 
 
 def _on_session_failed(obj: dict, event: dict) -> None:
     session = _session_for(obj)
-    if checkout_session_close_unpaid(
+    checkout_session_close_unpaid(
         session=session, status=CheckoutStatus.FAILED, reason="The payment did not go through."
-    ):
-        conversation_payment_failed(session=session, reason="The payment did not go through. You can try again.")
+    )
 
 
 def _on_session_expired(obj: dict, event: dict) -> None:
     session = _session_for(obj)
-    if checkout_session_close_unpaid(
-        session=session, status=CheckoutStatus.EXPIRED, reason="The checkout link expired."
-    ):
-        conversation_payment_failed(
-            session=session, reason="The checkout link expired. Press Checkout now for a new one."
-        )
+    checkout_session_close_unpaid(session=session, status=CheckoutStatus.EXPIRED, reason="The checkout link expired.")
 
 
 def _on_charge_refunded(obj: dict, event: dict) -> None:
@@ -116,9 +103,7 @@ def _on_subscription_changed(obj: dict, event: dict) -> None:
 
 
 def _on_subscription_deleted(obj: dict, event: dict) -> None:
-    row = subscription_event_apply(obj=obj, created=int(event.get("created") or 0), deleted=True)
-    if row is not None:
-        conversation_subscription_notice(subscription=row, kind="canceled")
+    subscription_event_apply(obj=obj, created=int(event.get("created") or 0), deleted=True)
 
 
 def _on_invoice_paid(obj: dict, event: dict) -> None:
@@ -126,9 +111,7 @@ def _on_invoice_paid(obj: dict, event: dict) -> None:
 
 
 def _on_invoice_failed(obj: dict, event: dict) -> None:
-    row, changed = subscription_invoice_apply(obj=obj, created=int(event.get("created") or 0), paid=False)
-    if row is not None and changed:
-        conversation_subscription_notice(subscription=row, kind="payment_failed")
+    subscription_invoice_apply(obj=obj, created=int(event.get("created") or 0), paid=False)
 
 
 NOT_READY = "not_ready"

@@ -1,5 +1,11 @@
-"""Telling the conversation what happened to its payment (stored as a message, pushed live)."""
+"""Telling the conversation what happened to its payment (stored as a message, pushed live).
 
+Checkout does not call this: it sends its signals (`order_changed`, `checkout_session_closed`,
+`subscription_changed`) inside the transaction of the change, and `conversations.receivers`
+calls these services, so the message commits or rolls back with the payment's state.
+"""
+
+from checkout.enums import CheckoutStatus
 from checkout.models import CheckoutSession, Order, Subscription
 from checkout.services.pricing import chat_setup_steps
 from conversations.enums import MessageType, Role
@@ -72,15 +78,22 @@ def conversation_payment_confirmed(*, order: Order) -> None:
     message_push(message=message, event_type="payment.confirmed", extra={"order": order_summary(order)})
 
 
-def conversation_payment_failed(*, session: CheckoutSession, reason: str) -> None:
-    if session.conversation_id is None:
+_CLOSED_TEXT = {
+    CheckoutStatus.FAILED: "The payment did not go through. You can try again.",
+    CheckoutStatus.EXPIRED: "The checkout link expired. Press Checkout now for a new one.",
+}
+
+
+def conversation_checkout_closed(*, session: CheckoutSession) -> None:
+    """A checkout closed unpaid (failed or expired): the conversation is told it may try again."""
+    if session.conversation_id is None or session.status not in _CLOSED_TEXT:
         return
     conversation = Conversation.objects.get(pk=session.conversation_id)
     conversation_message_create(
         conversation=conversation,
         role=Role.ASSISTANT,
         message_type=MessageType.PAYMENT_FAILED,
-        content=reason,
+        content=_CLOSED_TEXT[session.status],
         metadata={"checkout_session_id": session.id},
     )
 
