@@ -1,4 +1,4 @@
-"""`python -m conversations.assistant.eval [--split dev|heldout|all] [--failures] [--show-heldout] [--json PATH]`
+"""`python -m conversations.assistant.eval [--split dev|heldout|all] [--category a,b] [--failures] [--show-heldout] [--json PATH]`
 
 A fresh SQLite database with the demo shop (EVAL_DATABASE_URL to use another), then the
 answer-scoring evaluation (run.py) on both splits and the search recall@5. Prints the figures
@@ -21,6 +21,7 @@ def main() -> int:
     parser.add_argument("--split", choices=["dev", "heldout", "all"], default="all")
     parser.add_argument("--failures", "-v", action="store_true", help="print the failing cases")
     parser.add_argument("--show-heldout", action="store_true", help="print held-out failures too (never tune on them)")
+    parser.add_argument("--category", default="", help="only these categories (comma-separated), e.g. fit,multi")
     parser.add_argument("--json", default=str(HERE / "results" / "latest.json"), help="where to write the figures")
     args = parser.parse_args()
 
@@ -37,7 +38,7 @@ def main() -> int:
     django.setup()
     from django.core.management import call_command
 
-    from conversations.assistant.eval.run import load, report, run_search, run_split
+    from conversations.assistant.eval.run import load, report, run_search, run_split, split_cases
 
     call_command("migrate", verbosity=0)
     call_command("seed_demo", "--if-empty", stdout=open(os.devnull, "w"))  # noqa: SIM115
@@ -46,7 +47,10 @@ def main() -> int:
     except Exception as exc:  # no embedder installed: search is lexical only
         print(f"(semantic search off: {exc})")
     splits = ["dev", "heldout"] if args.split == "all" else [args.split]
-    results = [run_split(split) for split in splits]
+    only = {c.strip() for c in args.category.split(",") if c.strip()}
+    results = [
+        run_split(split, cases=[c for c in split_cases(split) if not only or c["category"] in only]) for split in splits
+    ]
     search = run_search(load("search.jsonl"))
     print(report(results, search, failures=args.failures, show_heldout=args.show_heldout))
 

@@ -152,7 +152,7 @@ class Part:
 @dataclass
 class Catalogue:
     parts: dict[str, Part]
-    models: dict[str, dict]  # model number -> {"brand", "appliance_type"}
+    models: dict[str, dict]  # normalised model number -> {"model_number" (as written), "brand", "appliance_type"}
     fits: set[tuple[str, str]]  # (ps, model)
     policies: dict[str, str] = field(default_factory=dict)  # topic -> the shop's text
     by_mpn: dict[str, str] = field(default_factory=dict)
@@ -196,7 +196,11 @@ def policies_load() -> dict[str, str]:
 def demo_catalogue() -> Catalogue:
     parts = {p.ps: p for p in (_part(r) for r in json.loads((DEMO / "parts.json").read_text())) if p}
     models = {
-        norm_id(m["model_number"]): {"brand": m["brand"], "appliance_type": m["appliance_type"]}
+        norm_id(m["model_number"]): {
+            "model_number": m["model_number"],
+            "brand": m["brand"],
+            "appliance_type": m["appliance_type"],
+        }
         for m in json.loads((DEMO / "appliance_models.json").read_text())
     }
     with (DEMO / "compatibility.csv").open() as fh:

@@ -560,7 +560,9 @@ class Data:
         return part.ps
 
     def model_form(self, model: str) -> str:
-        return self.rng.choice([model, model, model.lower()])
+        """A model number as shoppers write it: as printed (dots and all), lower case, or without punctuation."""
+        printed = self.cat.models[model].get("model_number", model)
+        return self.rng.choice([printed, printed, printed.lower(), model])
 
     def appl(self, appliance_type: str) -> str:
         return self.rng.choice(APPLIANCE_WORDS[appliance_type])
@@ -736,6 +738,17 @@ def _core(name: str) -> str:
     return rest if head.lower() in ("dishwasher", "refrigerator") else name
 
 
+def unknown_model_turn(d: Data, frame: str) -> tuple[str, list[dict], Part, str]:
+    """A question naming a model one character off a real one: (text, checks, the part asked about, the real model)."""
+    model = d.model()
+    typo, suggest = d.typo(model)
+    mtype = d.cat.models[model]["appliance_type"]
+    part = d.cat.part(d.rng.choice(d.fitting[model]))
+    say = _fill(frame, ps=d.ps_form(part), typo=d.rng.choice([typo, typo.lower()]), appl=d.appl(mtype))
+    check = {"check": "unknown_model", "model": typo} | ({"suggest": suggest} if suggest else {})
+    return say, [check, {"check": "no_checkout"}], part, model
+
+
 def build_single(d: Data, category: str, frame: str) -> dict | None:
     rng = d.rng
     if category in ("price", "stock", "price_stock", "install"):
@@ -804,15 +817,8 @@ def build_single(d: Data, category: str, frame: str) -> dict | None:
         say = _fill(frame, ps=d.ps_form(p1), ps2=d.ps_form(p2))
         return _single(category, frame, say, [{"check": "price", "ps": p1.ps}, {"check": "price", "ps": p2.ps}])
     if category == "unknown_model":
-        model = d.model()
-        typo, suggest = d.typo(model)
-        mtype = d.cat.models[model]["appliance_type"]
-        part = d.cat.part(rng.choice(d.fitting[model]))
-        say = _fill(frame, ps=d.ps_form(part), typo=rng.choice([typo, typo.lower()]), appl=d.appl(mtype))
-        check = {"check": "unknown_model", "model": typo}
-        if suggest:
-            check["suggest"] = suggest
-        return _single(category, frame, say, [check, {"check": "no_checkout"}])
+        say, expect, _, _ = unknown_model_turn(d, frame)
+        return _single(category, frame, say, expect)
     if category in ("model_parts", "cheapest_model"):
         model = d.model()
         mtype = d.cat.models[model]["appliance_type"]
@@ -1028,17 +1034,10 @@ def build_dialogue(d: Data, kind: str, first: str, second) -> dict | None:
         t2 = turn(say, expect, guard="injection", model=opener["turns"][0].get("model"))
         return {"category": kind, "template": f"{first} | {text}", "turns": [opener["turns"][0], t2]}
     if kind == "dlg_typo_then_correction":
-        opener = build_single(d, "unknown_model", first)
-        typo = opener["turns"][0]["expect"][0]["model"]
-        say = opener["turns"][0]["say"]
-        real = next(
-            m for m in d.models if len(m) == len(typo) and sum(a != b for a, b in zip(m, typo, strict=True)) == 1
-        )
-        ps = next(
-            p.ps for p in d.parts if norm_id(p.ps[2:]) in norm_id(say) or (p.mpn and norm_id(p.mpn) in norm_id(say))
-        )
+        say, expect, part, real = unknown_model_turn(d, first)
+        ps = part.ps
         t2 = turn(_fill(second, model=d.model_form(real)), [{"check": "fit", "ps": ps, "model": real}], model=real)
-        return {"category": kind, "template": f"{first} | {second}", "turns": [opener["turns"][0], t2]}
+        return {"category": kind, "template": f"{first} | {second}", "turns": [turn(say, expect), t2]}
     raise ValueError(kind)
 
 
