@@ -19,7 +19,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
-from common import environment, write_result
+from common import environment, sessions_for_replay, write_result
 
 from core.testing.live import LiveStack
 
@@ -111,7 +111,6 @@ def main() -> int:
         from catalog.models import Product
         from checkout.models import CheckoutSession, Order, WebhookEvent
         from checkout.providers.test_provider import event_sign
-        from checkout.testing import sessions_for_replay
         from conversations.models import Message
 
         Product.objects.filter(ps_number=PART).update(stock_quantity=10 * N)

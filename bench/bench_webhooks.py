@@ -17,7 +17,7 @@ import sys
 import time
 
 import httpx
-from common import environment, latency_figures, write_result
+from common import environment, latency_figures, sessions_for_replay, write_result
 
 from core.testing.live import LiveStack
 
@@ -55,7 +55,7 @@ def main() -> int:
         from catalog.models import Product
         from checkout.models import CheckoutSession, Order, WebhookEvent
         from checkout.providers.test_provider import event_sign
-        from checkout.testing import session_event, sessions_for_replay
+        from checkout.testing import session_event
 
         Product.objects.filter(ps_number=PART).update(stock_quantity=10 * N)
         sessions = CheckoutSession.objects.bulk_create(sessions_for_replay(count=N, ps_number=PART, prefix="bw"))

@@ -71,3 +71,44 @@ class Timer:
 
     def __exit__(self, *exc):
         self.seconds = time.perf_counter() - self.start
+
+
+def sessions_for_replay(*, count: int, ps_number: str, prefix: str) -> list:
+    """`count` unsaved, open test-provider `CheckoutSession`s for one part, each in a conversation
+    of its own (the caller bulk-creates them)."""
+    # Imported here: Django is set up (django_on) only once a benchmark's stack runs.
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from catalog.models import Product
+    from checkout.models import CheckoutSession
+    from conversations.services.conversations import conversation_start
+
+    product = Product.objects.get(ps_number=ps_number)
+    sessions = []
+    for i in range(count):
+        conversation, _ = conversation_start()
+        sessions.append(
+            CheckoutSession(
+                conversation=conversation,
+                customer_id=conversation.customer_id,
+                provider="test",
+                provider_session_id=f"cs_{prefix}_{i}",
+                idempotency_key=f"{prefix}:{i}",
+                currency=product.currency,
+                subtotal=product.price,
+                amount_total=product.price,
+                line_items=[
+                    {
+                        "sku": product.ps_number,
+                        "name": product.name,
+                        "quantity": 1,
+                        "unitPrice": f"{product.price:.2f}",
+                        "lineTotal": f"{product.price:.2f}",
+                    }
+                ],
+                expires_at=timezone.now() + timedelta(minutes=30),
+            )
+        )
+    return sessions
