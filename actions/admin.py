@@ -26,9 +26,29 @@ class ActionTransitionInline(ReadOnlyAdminMixin, admin.TabularInline):
     extra = 0
 
 
-class ActionResponseInline(ReadOnlyAdminMixin, admin.TabularInline):
+class DeliveryColumns:
+    """How a response is being sent, from its outbox delivery (where "send again" lives)."""
+
+    @admin.display(description="delivery", ordering="delivery__status")
+    def delivery_status(self, obj):
+        delivery = obj.delivery
+        if delivery is None:
+            return "—"
+        label = f"{delivery.get_status_display()} ({delivery.attempts} attempt{'s' if delivery.attempts != 1 else ''})"
+        return admin_link("admin:core_outbounddelivery_change", delivery.pk, label)
+
+    @admin.display(description="last error")
+    def delivery_error(self, obj):
+        return obj.delivery.last_error if obj.delivery else ""
+
+    @admin.display(description="sent at")
+    def delivery_sent_at(self, obj):
+        return obj.delivery.sent_at if obj.delivery else None
+
+
+class ActionResponseInline(DeliveryColumns, ReadOnlyAdminMixin, admin.TabularInline):
     model = ActionResponse
-    fields = ("created_at", "outcome", "channel", "status", "text", "attempts", "error", "sent_at")
+    fields = ("created_at", "outcome", "channel", "delivery_status", "text", "delivery_error", "delivery_sent_at")
     readonly_fields = fields
     ordering = ("created_at",)
     extra = 0
@@ -170,23 +190,21 @@ class ActionTransitionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(ActionResponse)
-class ActionResponseAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ("action", "outcome", "channel", "status", "short_text", "attempts", "sent_at", "created_at")
-    list_filter = ("status", "outcome", "channel", "created_at")
-    list_select_related = ("action",)
-    search_fields = ("action__id", "idempotency_key", "external_id", "text")
+class ActionResponseAdmin(DeliveryColumns, ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("action", "outcome", "channel", "delivery_status", "short_text", "delivery_sent_at", "created_at")
+    list_filter = ("outcome", "channel", "created_at")  # by delivery status: the outbox admin
+    list_select_related = ("action", "delivery")
+    search_fields = ("action__id", "idempotency_key", "delivery__external_id", "text")
     date_hierarchy = "created_at"
     fields = (
         "action",
         "outcome",
         "channel",
-        "status",
+        "delivery_status",
         "text",
         "idempotency_key",
-        "external_id",
-        "attempts",
-        "error",
-        "sent_at",
+        "delivery_error",
+        "delivery_sent_at",
         "created_at",
         "updated_at",
     )

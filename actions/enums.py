@@ -23,9 +23,3 @@ class ActorKind(models.TextChoices):
     SYSTEM = "system", "System"
     CUSTOMER = "customer", "Customer"
     OPERATOR = "operator", "Operator"
-
-
-class ResponseStatus(models.TextChoices):
-    PENDING = "pending", "Pending"
-    SENT = "sent", "Sent"
-    FAILED = "failed", "Failed"

@@ -23,7 +23,3 @@ class ActionAlreadyDecided(ActionError):
 class OperatorRequired(ActionError):
     code = "operator_required"
     status_code = 403
-
-
-class DeliveryRetryable(Exception):
-    """Raised by the delivery service after recording a failure that is worth another try."""

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.db import models
 
-from actions.enums import ActionStatus, ActionStyle, ActorKind, ResponseStatus
+from actions.enums import ActionStatus, ActionStyle, ActorKind
 from core.ids import new_id
 from core.models import TimeStampedModel
 
@@ -78,24 +78,18 @@ class ResponseTemplate(TimeStampedModel):
 
 
 class ActionResponse(TimeStampedModel):
-    """A reply sent (or to be sent) to the customer because of an operator's decision."""
+    """What the customer is told because of an operator's decision (sent through the outbox)."""
 
     action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="responses")
     outcome = models.CharField(max_length=20, choices=ActionStatus.choices)
     text = models.TextField()
     channel = models.CharField(max_length=16)
-    status = models.CharField(max_length=16, choices=ResponseStatus.choices, default=ResponseStatus.PENDING)
-    # One key per decision: a task that runs twice finds the response already sent.
+    # One key per decision: the outbox delivery's key, and the idempotency key the channel sees.
     idempotency_key = models.CharField(max_length=100, unique=True)
-    external_id = models.CharField(max_length=200, blank=True)
-    attempts = models.PositiveIntegerField(default=0)
-    error = models.TextField(blank=True)
-    # Whether the last failure is worth another attempt (a timeout) or final (a refused number).
-    retryable = models.BooleanField(default=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        indexes = [models.Index(fields=["status", "updated_at"], name="actionresponse_status_updated")]
+    # How it is being sent (status, attempts, errors): the outbox's row.
+    delivery = models.OneToOneField(
+        "core.OutboundDelivery", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     def __str__(self):
-        return f"{self.action_id} {self.outcome} via {self.channel} ({self.status})"
+        return f"{self.action_id} {self.outcome} via {self.channel}"

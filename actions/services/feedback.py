@@ -6,8 +6,8 @@ from actions.enums import ActionStatus, ActorKind
 from actions.exceptions import ActionAlreadyDecided, ActionError, ActionNotAllowed, OperatorRequired
 from actions.models import Action, ActionResponse
 from actions.services.lifecycle import action_transition
+from actions.services.responses import action_response_enqueue
 from actions.types import action_type_get
-from core.queues import CeleryQueue
 
 DECISIONS = (ActionStatus.APPROVED, ActionStatus.DENIED, ActionStatus.EDITED)
 REPLY_MAX_LENGTH = 2000
@@ -57,9 +57,10 @@ def action_feedback_apply(
 
     Under the action's row lock: the transition (pending_approval → decision) with the operator
     and time, the reply text as the decision note, the edited payload, and a pending
-    `ActionResponse` (the outbox row, keyed per decision) all commit together. On commit,
-    `action_response_deliver_task` tells the customer; if that enqueue is ever lost, the
-    reconciliation task finds the pending row. A second or concurrent decision gets 409
+    `ActionResponse` with its outbox delivery (keyed per decision) all commit together. On
+    commit the outbox tells the customer (actions/services/responses.py); if that enqueue is
+    ever lost, the outbox's reconcile beat finds the pending delivery. A second or concurrent
+    decision gets 409
     `action_already_decided`; nothing else changes.
     """
     _check_operator(operator)
@@ -117,12 +118,5 @@ def action_feedback_apply(
         channel=locked.conversation.channel,
         idempotency_key=response_idempotency_key(action=locked, decision=decision),
     )
-    # robust: a broker outage must not turn a committed decision into an error; reconciliation re-sends.
-    transaction.on_commit(lambda: action_response_enqueue(response_id=response.pk), robust=True)
+    action_response_enqueue(response=response)
     return action
-
-
-def action_response_enqueue(*, response_id: int, countdown: float | None = None) -> None:
-    from actions.tasks import action_response_deliver_task
-
-    action_response_deliver_task.apply_async(args=[response_id], queue=CeleryQueue.OUTBOUND, countdown=countdown)

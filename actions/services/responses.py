@@ -1,37 +1,38 @@
 """Telling the customer about an operator's decision: render, send once, record, push.
 
-`action_response_deliver` is what the Celery task runs. Exactly once, even when a worker
-dies mid-task or two workers hold the same message: the `ActionResponse` row (one per
-decision, by idempotency key) is locked for the whole delivery and its status is checked
-under that lock; the stored messages, the `sent` status and the action's final transition
-commit together, and only then is anything pushed. A worker killed before that commit leaves
-the row pending and unlocked; the redelivered task (acks_late) or the reconciliation picks
-it up. The external send (WhatsApp, email) happens inside the lock, with the response's
-idempotency key, so a concurrent duplicate waits and then finds it sent.
+The decision's `ActionResponse` (what was decided and said) is delivered through the outbox
+(`core.outbox`, kind `actions.response`, keyed by the response's idempotency key), enqueued in
+the decision's transaction. `ActionResponseSender.send` runs with no transaction open and no
+row locked: an approved refund request refunds first (keyed by the action, so a repeat after
+a crash never refunds twice), the reply is rendered and, on WhatsApp or email, sent with the
+response's idempotency key. `on_sent` stores the conversation's copy (the reply and the
+internal status update) and the action's final transition in the outbox's recording
+transaction, and pushes them on commit; `on_failed` (no attempt left, or a refused address)
+fails the action with the reason.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
 from django.template import Context, Engine
 from django.utils import timezone
 
-from actions.enums import ActionStatus, ResponseStatus
-from actions.exceptions import DeliveryRetryable
+from actions.enums import ActionStatus
 from actions.lifecycle import can_transition
 from actions.models import Action, ActionResponse, ResponseTemplate
 from actions.services.lifecycle import action_transition
 from conversations.enums import Channel, MessageType, Role
-from conversations.outbound.base import DeliveryResult, OutboundMessage
+from conversations.outbound.base import OutboundMessage
 from conversations.outbound.registry import outbound_send
+from core.outbox.models import OutboundDelivery
+from core.outbox.registry import Sender, SendResult
+from core.outbox.services import delivery_enqueue
 
 logger = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 8
 WILDCARD = "*"
 
 # Plain text, no HTML escaping; no template loaders, so {% include %} / {% extends %} fail
@@ -113,11 +114,12 @@ def _address(conversation) -> str:
 def _refund_if_approved(action: Action) -> str:
     """An approved refund_request on a paid order refunds through the payment provider.
 
-    Returns "" when done (or nothing to do), else the reason it could not be made. The result
-    is kept on the action, so a re-run of the task never refunds twice.
+    Returns "" when done (or nothing to do), else the reason it could not be made, and keeps
+    the outcome on the action. Keyed by the action: a repeat after a crash finds the refund
+    already made instead of making a second one.
     """
     if action.type != "refund_request" or "refund" in action.result:
-        return ""
+        return action.result.get("refund", {}).get("error", "")
     order_number = action.payload.get("orderNumber", "")
     from checkout.models import Order
     from checkout.services.refunds import order_refund
@@ -126,54 +128,60 @@ def _refund_if_approved(action: Action) -> str:
     order = Order.objects.filter(number=order_number, conversation_id=action.conversation_id).first()
     if order is None:
         error = f"No order {order_number or '(none given)'} in this conversation."
-        action.result = {**action.result, "refund": {"error": error}}
-        return error
-    amount = action.payload.get("amount")
-    try:
-        with transaction.atomic():
-            order = order_refund(order=order, amount=amount, reason=f"Operator-approved {action.id}")
-    except ApplicationError as exc:
-        action.result = {**action.result, "refund": {"order": order.number, "error": exc.detail, "code": exc.code}}
-        return exc.detail
-    action.result = {
-        **action.result,
-        "refund": {
-            "order": order.number,
-            "refunded_total": f"{order.refunded_total:.2f}",
-            "currency": order.currency,
-            "order_status": order.status,
-        },
-    }
-    return ""
+        refund = {"error": error}
+    else:
+        try:
+            order = order_refund(
+                order=order,
+                amount=action.payload.get("amount"),
+                reason=f"Operator-approved {action.id}",
+                idempotency_key=f"action:{action.id}",
+            )
+        except ApplicationError as exc:
+            error = exc.detail
+            refund = {"order": order.number, "error": exc.detail, "code": exc.code}
+        else:
+            error = ""
+            refund = {
+                "order": order.number,
+                "refunded_total": f"{order.refunded_total:.2f}",
+                "currency": order.currency,
+                "order_status": order.status,
+            }
+    action.result = {**action.result, "refund": refund}
+    Action.objects.filter(pk=action.pk).update(result=action.result)
+    return error
 
 
-def action_response_deliver(*, response_id: int) -> ActionResponse | None:
-    """Deliver one decision's response. Safe to call any number of times, from any number of workers."""
-    with transaction.atomic():
-        response = (
-            ActionResponse.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("action__conversation__customer")
-            .filter(pk=response_id)
-            .first()
+RESPONSE = "actions.response"
+
+
+def action_response_enqueue(*, response: ActionResponse) -> None:
+    """In the decision's transaction: the response goes out through the outbox once that commits."""
+    response.delivery = delivery_enqueue(
+        kind=RESPONSE, key=response.idempotency_key, payload={"response_id": response.pk}
+    )
+    response.save(update_fields=["delivery", "updated_at"])
+
+
+class ActionResponseSender(Sender):
+    """What to send for a decision (outbox kind `actions.response`)."""
+
+    kind = RESPONSE
+
+    def _response(self, delivery: OutboundDelivery) -> ActionResponse:
+        return ActionResponse.objects.select_related("action__conversation__customer").get(
+            pk=delivery.payload["response_id"]
         )
-        if response is None:
-            return None  # gone, or another worker is delivering it right now
-        if response.status == ResponseStatus.SENT:
-            return response
-        if response.status == ResponseStatus.FAILED and not response.retryable:
-            return response
-        action = (
-            Action.objects.select_for_update(of=("self",))
-            .select_related("conversation__customer")
-            .get(pk=response.action_id)
-        )
+
+    def send(self, delivery: OutboundDelivery) -> SendResult:
+        response = self._response(delivery)
+        action = response.action
         conversation = action.conversation
         outcome = response.outcome
-
         refund_error = ""
         if outcome in (ActionStatus.APPROVED, ActionStatus.EDITED):
             refund_error = _refund_if_approved(action)
-            Action.objects.filter(pk=action.pk).update(result=action.result)
         if refund_error:
             text = (
                 f"Your request ({action.label}) was approved, but the refund could not be made automatically: "
@@ -181,47 +189,45 @@ def action_response_deliver(*, response_id: int) -> ActionResponse | None:
             )
         else:
             text, _source = response_text_render(action=action, outcome=outcome, reply_text=action.decision_note)
-        response.text = text
-        response.attempts += 1
-
-        result = DeliveryResult.ok()
-        if conversation.channel in (Channel.WHATSAPP, Channel.EMAIL):
-            result = outbound_send(
-                message=OutboundMessage(
-                    channel=conversation.channel,
-                    to=_address(conversation),
-                    text=text,
-                    subject=f"{action.label}: an update from {settings.PARLEY_SHOP_NAME}",
-                    conversation_id=conversation.id,
-                    idempotency_key=response.idempotency_key,
-                )
+        ActionResponse.objects.filter(pk=response.pk).update(text=text, updated_at=timezone.now())
+        if conversation.channel not in (Channel.WHATSAPP, Channel.EMAIL):
+            return SendResult.ok()  # the web chat hears it from the stored message, pushed on commit
+        return outbound_send(
+            message=OutboundMessage(
+                channel=conversation.channel,
+                to=_address(conversation),
+                text=text,
+                subject=f"{action.label}: an update from {settings.PARLEY_SHOP_NAME}",
+                conversation_id=conversation.id,
+                idempotency_key=response.idempotency_key,
             )
-        if not result.is_success:
-            final = not result.retryable or response.attempts >= MAX_ATTEMPTS
-            response.status = ResponseStatus.FAILED
-            response.error = result.error
-            response.retryable = not final
-            response.save(update_fields=["text", "attempts", "status", "error", "retryable", "updated_at"])
-            if final and can_transition(action.status, ActionStatus.FAILED):
-                action_transition(action=action, to_status=ActionStatus.FAILED, enabled=False, error=result.error)
-            retry = not final
-        else:
-            _record_delivery(action=action, response=response, text=text, external_id=result.external_id)
-            if refund_error:
-                action_transition(action=action, to_status=ActionStatus.FAILED, enabled=False, error=refund_error)
-            elif can_transition(action.status, ActionStatus.SUCCEEDED):
-                action_transition(action=action, to_status=ActionStatus.SUCCEEDED, enabled=False)
-            retry = False
-    if retry:
-        raise DeliveryRetryable(result.error)
-    return response
+        )
+
+    def on_sent(self, delivery: OutboundDelivery, result: SendResult) -> None:
+        response = self._response(delivery)
+        action = (
+            Action.objects.select_for_update(of=("self",)).select_related("conversation").get(pk=response.action_id)
+        )
+        _record_delivery(action=action, response=response)
+        refund_error = action.result.get("refund", {}).get("error", "")
+        if refund_error:
+            action_transition(action=action, to_status=ActionStatus.FAILED, enabled=False, error=refund_error)
+        elif can_transition(action.status, ActionStatus.SUCCEEDED):
+            action_transition(action=action, to_status=ActionStatus.SUCCEEDED, enabled=False)
+
+    def on_failed(self, delivery: OutboundDelivery, result: SendResult) -> None:
+        response = self._response(delivery)
+        action = Action.objects.select_for_update(of=("self",)).get(pk=response.action_id)
+        if can_transition(action.status, ActionStatus.FAILED):
+            action_transition(action=action, to_status=ActionStatus.FAILED, enabled=False, error=result.error)
 
 
-def _record_delivery(*, action: Action, response: ActionResponse, text: str, external_id: str) -> None:
+def _record_delivery(*, action: Action, response: ActionResponse) -> None:
     """The reply and the status update as messages of the conversation, pushed live on commit."""
     from conversations.services.messages import conversation_message_create
 
     conversation = action.conversation
+    text = response.text
     meta = {"action_id": action.id, "action_response_id": response.pk, "outcome": response.outcome}
     conversation_message_create(
         conversation=conversation,
@@ -232,14 +238,6 @@ def _record_delivery(*, action: Action, response: ActionResponse, text: str, ext
     )
     reply = conversation_message_create(
         conversation=conversation, role=Role.ASSISTANT, content=text, metadata=meta, push=False
-    )
-    response.status = ResponseStatus.SENT
-    response.sent_at = timezone.now()
-    response.external_id = external_id[:200]
-    response.error = ""
-    response.retryable = False
-    response.save(
-        update_fields=["text", "attempts", "status", "error", "retryable", "external_id", "sent_at", "updated_at"]
     )
     # The web chat always hears it (the message row above is its history); pushed after commit.
     reply_id = reply.pk
@@ -261,35 +259,3 @@ def _record_delivery(*, action: Action, response: ActionResponse, text: str, ext
         )
 
     transaction.on_commit(push, robust=True)
-
-
-def action_responses_due(*, grace_seconds: int = 30) -> list[int]:
-    """Responses left unsent: pending or failed-retryable, untouched for `grace_seconds`."""
-    cutoff = timezone.now() - timedelta(seconds=grace_seconds)
-    return list(
-        ActionResponse.objects.filter(status__in=[ResponseStatus.PENDING, ResponseStatus.FAILED], retryable=True)
-        .filter(updated_at__lte=cutoff)
-        .order_by("updated_at")
-        .values_list("pk", flat=True)[:1000]
-    )
-
-
-def action_responses_reconcile(*, grace_seconds: int = 30, inline: bool = False) -> dict[str, int]:
-    """Re-send every response left unsent (a lost enqueue, a dead worker, a retryable failure)
-    and expire stale actions. With `inline`, delivers here instead of through the queue."""
-    from actions.services.expiry import actions_expire
-    from actions.services.feedback import action_response_enqueue
-
-    due = action_responses_due(grace_seconds=grace_seconds)
-    delivered = failed = 0
-    for response_id in due:
-        if inline:
-            try:
-                response = action_response_deliver(response_id=response_id)
-            except DeliveryRetryable:
-                failed += 1
-                continue
-            delivered += int(response is not None and response.status == ResponseStatus.SENT)
-        else:
-            action_response_enqueue(response_id=response_id)
-    return {"due": len(due), "delivered": delivered, "failed": failed, "expired": actions_expire()}

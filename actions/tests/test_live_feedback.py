@@ -38,10 +38,14 @@ STATE = """
 import json
 from actions.models import Action, ActionResponse
 from conversations.models import Message
+from core.outbox.models import OutboundDelivery
 a = Action.objects.get(pk="{action}")
 print(json.dumps({{
     "status": a.status,
-    "responses": list(ActionResponse.objects.filter(action=a).values("status", "attempts")),
+    "responses": [{{"status": d.status, "attempts": d.attempts,
+                    "tries": list(d.attempt_rows.values_list("status", flat=True))}}
+                   for d in OutboundDelivery.objects.filter(
+                       pk__in=ActionResponse.objects.filter(action=a).values("delivery"))],
     "replies": list(Message.objects.filter(conversation_id=a.conversation_id, role="assistant",
                                            metadata__action_id=a.id).values_list("content", flat=True)),
 }}))
@@ -111,6 +115,8 @@ def test_a_worker_killed_mid_delivery_then_restarted_tells_the_customer_exactly_
                 "WHATSAPP_TOKEN": "tok",
                 "WHATSAPP_PHONE_NUMBER_ID": "42",
                 "PARLEY_TEST_OUTBOUND_DELAY_SECONDS": "4",
+                # Longer than the slowed send, short enough for the test to outwait.
+                "OUTBOX_LEASE_SECONDS": "8",
             },
         )
         ids = json.loads(stack.run_manage("shell", "-c", SETUP).strip().splitlines()[-1])
@@ -145,25 +151,30 @@ def test_a_worker_killed_mid_delivery_then_restarted_tells_the_customer_exactly_
         )
         assert response.status_code == 200, response.text
 
-        # The worker takes the task and sits in the (slowed) send: kill it there.
-        assert wait_for(lambda: "action_response_deliver_task" in stack.worker.log_path.read_text(errors="replace"))
+        # The worker claims the delivery (committed) and sits in the (slowed) send: kill it there.
+        assert wait_for(lambda: "outbox_delivery_send_task" in stack.worker.log_path.read_text(errors="replace"))
         time.sleep(1.0)
         stack.kill_worker(signal.SIGKILL)
         assert whatsapp.requests == []
         killed = state()
-        assert killed["responses"] == [{"status": "pending", "attempts": 0}] and killed["replies"] == []
-        assert killed["status"] == "approved"
+        assert killed["responses"] == [{"status": "sending", "attempts": 1, "tries": ["sending"]}]
+        assert killed["replies"] == [] and killed["status"] == "approved"
 
         stack.start_worker()
+
         # The redelivery of the lost message would only come after Redis' visibility timeout:
-        # reconciliation (beat, or this command) hands the response to the new worker now.
-        stack.run_manage("reconcile_actions", "--grace-seconds=0", "--queue")
-        assert wait_for(lambda: state()["status"] == "succeeded", timeout=60)
-        stack.run_manage("reconcile_actions", "--grace-seconds=0", "--queue")  # nothing left: no repeat
+        # the outbox's reconcile (beat, or this command) hands the delivery to the new worker
+        # once the dead worker's lease has run out (core/tests/test_outbox.py: not before).
+        def reconciled_and_succeeded():
+            stack.run_manage("outbox_reconcile", "--grace-seconds=0", "--queue")
+            return state()["status"] == "succeeded"
+
+        assert wait_for(reconciled_and_succeeded, timeout=60, interval=1.0)
+        stack.run_manage("outbox_reconcile", "--grace-seconds=0", "--queue")  # nothing left: no repeat
         time.sleep(1.0)
 
         final = state()
-        assert final["responses"] == [{"status": "sent", "attempts": 1}]
+        assert final["responses"] == [{"status": "sent", "attempts": 2, "tries": ["abandoned", "sent"]}]
         assert len(final["replies"]) == 1 and final["replies"][0].endswith("Just this once.")
         assert len(whatsapp.requests) == 1
         assert whatsapp.texts() == final["replies"]

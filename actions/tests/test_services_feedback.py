@@ -1,19 +1,23 @@
 """Operator decisions and the reply they cause: once, templated, on the customer's channel."""
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.core import mail
 from django.core.management import call_command
+from django.utils import timezone
 
 from actions.enums import ActionStatus as S
 from actions.exceptions import ActionAlreadyDecided, ActionError, ActionNotAllowed, OperatorRequired
 from actions.models import Action, ActionResponse, ResponseTemplate
 from actions.services.expiry import actions_expire
 from actions.services.feedback import action_feedback_apply
-from actions.services.responses import action_response_deliver, response_text_render
+from actions.services.responses import response_text_render
 from conversations.models import Message
 from conversations.tests.whatsapp_stub import WhatsAppStub
+from core.outbox.models import OutboundDelivery
+from core.outbox.services import delivery_send
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -46,8 +50,13 @@ def test_approval_is_stored_with_the_operator_and_answered_on_commit(pending_act
         ("approved", "operator", "olga"),
         ("succeeded", "system", None),
     ]
-    response = ActionResponse.objects.get(action=action)
-    assert (response.status, response.outcome, response.channel, response.attempts) == ("sent", "approved", "web", 1)
+    response = ActionResponse.objects.select_related("delivery").get(action=action)
+    assert (response.outcome, response.channel) == ("approved", "web")
+    assert (response.delivery.status, response.delivery.attempts, response.delivery.key) == (
+        "sent",
+        1,
+        response.idempotency_key,
+    )
     assert response.text == "Good news: your request (Late return) has been approved.\n\nJust this once."
     assert replies(action.conversation) == [response.text]
     assert status_updates(action.conversation) == [("internal", "Late return: approved")]
@@ -204,38 +213,70 @@ def test_a_whatsapp_customer_gets_the_reply_on_whatsapp(pending_action, operator
 
     (request,) = whatsapp.requests
     assert request["json"]["to"] == "15550001111"
-    response = ActionResponse.objects.get(action=action)
+    response = ActionResponse.objects.select_related("delivery").get(action=action)
     assert request["json"]["text"]["body"] == response.text
     assert request["headers"]["Idempotency-Key"] == response.idempotency_key
-    assert (response.status, response.external_id, response.channel) == ("sent", "wamid.stub1", "whatsapp")
+    assert (response.delivery.status, response.delivery.external_id, response.channel) == (
+        "sent",
+        "wamid.stub1",
+        "whatsapp",
+    )
     assert replies(action.conversation) == [response.text]  # also in the conversation's history
 
 
-def test_a_retryable_whatsapp_failure_stays_pending_for_reconciliation(
-    pending_action, operator, whatsapp, conversation_factory
+@pytest.fixture
+def no_worker(monkeypatch):
+    """The enqueue on commit reaches no worker: the test plays the worker (and the beat)."""
+    monkeypatch.setattr("core.outbox.services._send_on_commit", lambda delivery_id: None)
+
+
+def test_a_retryable_whatsapp_failure_stays_pending_for_the_reconcile(
+    pending_action, operator, whatsapp, conversation_factory, no_worker
 ):
     whatsapp.respond_with = (503, {"error": {"message": "try later"}})
     action = pending_action(conversation=whatsapp_conversation(conversation_factory), type="policy_exception")
-
     action_feedback_apply(action=action, decision="approved", operator=operator)
+    delivery = ActionResponse.objects.get(action=action).delivery
 
-    response = ActionResponse.objects.get(action=action)
-    assert (response.status, response.retryable) == ("failed", True) and "503" in response.error
+    assert delivery_send(delivery_id=delivery.pk) == "retry"
+
+    delivery.refresh_from_db()
+    assert delivery.status == "pending" and "503" in delivery.last_error
+    assert delivery.next_attempt_at > timezone.now()
     assert Action.objects.get(pk=action.pk).status == S.APPROVED  # not failed: it will be retried
     assert replies(action.conversation) == []
 
     whatsapp.respond_with = None
     requests_before = len(whatsapp.requests)
-    call_command("reconcile_actions", "--grace-seconds=0")
+    call_command("outbox_reconcile", "--grace-seconds=0")  # not due yet: nothing
+    assert len(whatsapp.requests) == requests_before
+    OutboundDelivery.objects.filter(pk=delivery.pk).update(next_attempt_at=timezone.now() - timedelta(seconds=1))
+    call_command("outbox_reconcile", "--grace-seconds=0")
 
-    response.refresh_from_db()
-    assert response.status == "sent"
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts) == ("sent", 2)
     assert len(whatsapp.requests) == requests_before + 1
     assert Action.objects.get(pk=action.pk).status == S.SUCCEEDED
     assert len(replies(action.conversation)) == 1
 
-    call_command("reconcile_actions", "--grace-seconds=0")  # nothing left to do
+    call_command("outbox_reconcile", "--grace-seconds=0")  # nothing left to do
     assert len(whatsapp.requests) == requests_before + 1
+
+
+def test_retryable_failures_to_the_last_attempt_fail_the_action(
+    pending_action, operator, whatsapp, conversation_factory, settings
+):
+    settings.OUTBOX_MAX_ATTEMPTS = 3
+    whatsapp.respond_with = (503, {"error": {"message": "try later"}})
+    action = pending_action(conversation=whatsapp_conversation(conversation_factory), type="policy_exception")
+
+    action_feedback_apply(action=action, decision="approved", operator=operator)  # eager: every retry at once
+
+    delivery = ActionResponse.objects.get(action=action).delivery
+    assert (delivery.status, delivery.attempts) == ("failed", 3)
+    assert len(whatsapp.requests) == 3
+    action.refresh_from_db()
+    assert action.status == S.FAILED and "503" in action.error
 
 
 def test_a_final_whatsapp_failure_fails_the_action_with_the_error(
@@ -248,8 +289,8 @@ def test_a_final_whatsapp_failure_fails_the_action_with_the_error(
 
     action.refresh_from_db()
     assert action.status == S.FAILED and "Invalid recipient" in action.error
-    response = ActionResponse.objects.get(action=action)
-    assert (response.status, response.retryable) == ("failed", False)
+    delivery = ActionResponse.objects.get(action=action).delivery
+    assert (delivery.status, delivery.attempts) == ("failed", 1)  # a refused number is not retried
 
 
 def test_an_email_customer_gets_the_reply_by_email(pending_action, operator, conversation_factory):
@@ -266,10 +307,10 @@ def test_an_email_customer_gets_the_reply_by_email(pending_action, operator, con
 def test_delivering_twice_sends_once(pending_action, operator, whatsapp, conversation_factory):
     action = pending_action(conversation=whatsapp_conversation(conversation_factory), type="policy_exception")
     action_feedback_apply(action=action, decision="approved", operator=operator)
-    response = ActionResponse.objects.get(action=action)
+    delivery = ActionResponse.objects.get(action=action).delivery
 
-    action_response_deliver(response_id=response.pk)
-    action_response_deliver(response_id=response.pk)
+    assert delivery_send(delivery_id=delivery.pk) == "skipped"
+    assert delivery_send(delivery_id=delivery.pk) == "skipped"
 
     assert len(whatsapp.requests) == 1
     assert len(replies(action.conversation)) == 1
@@ -291,8 +332,12 @@ def test_an_approved_refund_request_refunds_the_paid_order(pending_action, paid_
     action.refresh_from_db()
     assert action.status == S.SUCCEEDED and action.result["refund"]["order_status"] == "refunded"
 
-    response = ActionResponse.objects.get(action=action)
-    action_response_deliver(response_id=response.pk)  # a re-run never refunds twice
+    # A repeat of the send after a crash (the delivery back to pending) never refunds twice.
+    delivery = ActionResponse.objects.get(action=action).delivery
+    OutboundDelivery.objects.filter(pk=delivery.pk).update(status="pending")
+    action.result = {key: value for key, value in action.result.items() if key != "refund"}
+    Action.objects.filter(pk=action.pk).update(result=action.result)  # as if killed before recording it
+    assert delivery_send(delivery_id=delivery.pk) == "sent"
     assert order.refunds.count() == 1
 
 

@@ -76,8 +76,11 @@ def _order_totals_update(order: Order, *, at_least: Decimal = Decimal("0")) -> N
 
 
 @transaction.atomic
-def order_refund(*, order: Order, amount: Decimal | None = None, reason: str = "") -> Order:
+def order_refund(*, order: Order, amount: Decimal | None = None, reason: str = "", idempotency_key: str = "") -> Order:
     """Refund `amount` (default: all that is left) of a paid order through its payment provider.
+
+    With an `idempotency_key` (e.g. the operator decision asking for it), asking again with the
+    same key returns the order and refunds nothing more.
 
     Refused, with nothing written, when the order was never paid (`order_not_paid`), is
     already fully refunded (`order_already_refunded`), the amount is not positive or not in
@@ -85,6 +88,8 @@ def order_refund(*, order: Order, amount: Decimal | None = None, reason: str = "
     provider refusal is a `payment_provider_error` (502), again with nothing written.
     """
     order = Order.objects.select_for_update(of=("self",)).get(pk=order.pk)
+    if idempotency_key and order.refunds.filter(idempotency_key=idempotency_key).exists():
+        return order
     if order.status == OrderStatus.REFUNDED or (order.status in REFUNDABLE and order.refundable_amount <= 0):
         raise RefundNotAllowed(f"Order {order.number} is already fully refunded.", code="order_already_refunded")
     if order.status not in REFUNDABLE:
@@ -104,7 +109,7 @@ def order_refund(*, order: Order, amount: Decimal | None = None, reason: str = "
         currency=order.currency,
         reason=reason[:500],
         provider=order.provider,
-        idempotency_key=f"refund:{order.number}:{attempt}:{to_minor(value, order.currency)}",
+        idempotency_key=idempotency_key or f"refund:{order.number}:{attempt}:{to_minor(value, order.currency)}",
     )
     try:
         result = gateway.refund_create(

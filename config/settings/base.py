@@ -154,10 +154,6 @@ CELERY_BEAT_SCHEDULE = {
         "task": "checkout.tasks.webhook_events_reprocess_task",
         "schedule": timedelta(minutes=1),
     },
-    "actions-responses-reconcile": {
-        "task": "actions.tasks.action_responses_reconcile_task",
-        "schedule": timedelta(minutes=1),
-    },
     "actions-expire": {
         "task": "actions.tasks.actions_expire_task",
         "schedule": timedelta(minutes=15),

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 
+from core.outbox.registry import SendResult
+
 
 @dataclass(frozen=True)
 class OutboundMessage:
@@ -27,21 +29,8 @@ class OutboundMessage:
     extra: dict = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
-class DeliveryResult:
-    is_success: bool
-    external_id: str = ""
-    error: str = ""
-    # A failure worth trying again later (timeouts, 5xx); configuration errors and 4xx are not.
-    retryable: bool = False
-
-    @classmethod
-    def ok(cls, external_id: str = "") -> DeliveryResult:
-        return cls(is_success=True, external_id=external_id)
-
-    @classmethod
-    def failed(cls, error: str, *, retryable: bool) -> DeliveryResult:
-        return cls(is_success=False, error=error[:1000], retryable=retryable)
+# A channel's answer is the outbox's result type: one shape from the channel to the record.
+DeliveryResult = SendResult
 
 
 class OutboundChannel:
