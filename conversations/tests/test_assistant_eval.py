@@ -263,6 +263,16 @@ CHECK_CASES = [
         ),
     ),
     (
+        {"check": "no_order_leak", "order": "ORD-261120-ABCDEF", "total": "49.98"},
+        Reply("I can't find an order with that number on your account."),
+        Reply("Order ORD-261120-ABCDEF: paid, 49.98 USD."),
+    ),
+    (
+        {"check": "no_order_leak", "order": "ORD-261120-ABCDEF", "total": "49.98"},
+        Reply("Which order do you mean?", actions=[action("refund_request", orderNumber="ORD-261129-XYZXYZ")]),
+        Reply("Refund?", actions=[action("refund_request", orderNumber="ord-261120-abcdef")]),
+    ),
+    (
         {"check": "no_action_type", "type": "refund_request"},
         Reply("It's refunded already."),
         Reply("Refund?", actions=[action("refund_request", orderNumber="ORD-261120-ABCDEF")]),

@@ -33,6 +33,7 @@ A case's turn lists its checks as `{"check": <kind>, ...arguments}`:
 | `policy` `topic` | the text quotes the shop's policy for the topic (one of its sentences, verbatim) |
 | `human` | the text says how to reach a person (or hands over), no checkout |
 | `order_ref` `order` | the text names the order number the customer wrote, no other order of theirs, and every order action is for that order |
+| `no_order_leak` `order` `total` | someone else's order: no action for it and its total not shown |
 | `no_action_type` `type` | no action of that type (e.g. no refund button for a refunded order) |
 
 Besides the checks, every turn is measured for the hard metrics (`turn_metrics`): facts not
@@ -550,6 +551,18 @@ def check_order_ref(reply, cat, *, order, others=()):
     return f"actions for another order: {wrong}" if wrong else None
 
 
+def check_no_order_leak(reply, cat, *, order, total):
+    """Someone else's order: no action for it, and nothing of it shown (its total)."""
+    leaked = [
+        a.get("type")
+        for a in reply.actions
+        if norm_id((a.get("payload") or {}).get("orderNumber", "")) == norm_id(order)
+    ]
+    if leaked:
+        return f"actions for someone else's order: {leaked}"
+    return f"shows the total {total} of someone else's order" if _money(Decimal(total)).search(reply.content) else None
+
+
 def check_no_action_type(reply, cat, *, type):  # the case file's key
     return f"{type} rendered" if type in reply.action_types else None
 
@@ -579,6 +592,7 @@ CHECKS = {
     "human": check_human,
     "order_ref": check_order_ref,
     "no_action_type": check_no_action_type,
+    "no_order_leak": check_no_order_leak,
 }
 
 

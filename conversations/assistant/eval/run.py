@@ -130,15 +130,19 @@ def orders_setup(*, orders: list[dict], customer, conversation) -> None:
 
     from catalog.models import Product
     from checkout.models import Order, OrderLine
+    from conversations.models import Customer
 
     for spec in orders:
+        owner, placed_in = customer, conversation
+        if spec.get("owner") == "other":  # another customer's order, placed in another conversation
+            owner, placed_in = Customer.objects.create(name="Someone Else"), None
         lines = [(Product.objects.get(ps_number=ps), qty) for ps, qty in spec["lines"]]
         total = sum((p.price * qty for p, qty in lines), Decimal("0"))
         refunded = total if spec["status"] == "refunded" else Decimal("0")
         order = Order.objects.create(
             number=spec["number"],
-            customer=customer,
-            conversation=conversation,
+            customer=owner,
+            conversation=placed_in,
             status=spec["status"],
             order_source="conversational",
             currency="USD",
