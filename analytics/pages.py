@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.views.generic import TemplateView
 
+from actions.types import REGISTRY
 from analytics.models import EventDailyTypeRollup
 
 
@@ -14,8 +15,6 @@ class DashboardPageView(TemplateView):
     template_name = "analytics/dashboard.html"
 
     def get_context_data(self, **kwargs):
-        from actions.types import REGISTRY
-
         context = super().get_context_data(**kwargs)
         seen = EventDailyTypeRollup.objects.exclude(action_type="").values_list("action_type", flat=True).distinct()
         context.update(

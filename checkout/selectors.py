@@ -1,4 +1,5 @@
 from checkout.models import CheckoutSession, Order
+from core.exceptions import NotFound
 
 
 def orders_for_conversation(*, conversation_id: str) -> list[Order]:
@@ -10,8 +11,6 @@ def checkout_session_get(*, session_id: str) -> CheckoutSession | None:
 
 
 def order_get_for_staff(*, number: str) -> Order:
-    from core.exceptions import NotFound
-
     order = (
         Order.objects.select_related("discount_code")
         .prefetch_related("lines", "refunds")

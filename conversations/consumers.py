@@ -4,8 +4,8 @@ from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
 
-from actions.selectors import action_get_for_conversation
-from actions.serializers import action_to_dict
+from actions.selectors import action_get_for_conversation, actions_pending_list
+from actions.serializers import action_to_dict, operator_action_to_dict
 from actions.services.clicks import action_click
 from conversations.selectors import conversation_get_authorized, messages_list
 from conversations.serializers import message_to_dict
@@ -124,8 +124,6 @@ class ChatConsumer(JsonFrameConsumer):
 
 @database_sync_to_async
 def _operator_snapshot():
-    from actions.selectors import actions_pending_list
-    from actions.serializers import operator_action_to_dict
     from conversations.services.operators import conversations_recent_for_operators
 
     return {

@@ -19,9 +19,11 @@ from agentic.services.cart import Cart, cart_compute
 from agentic.services.idempotency import AcpResponse
 from agentic.services.webhooks import order_event_record
 from checkout import gateway
+from checkout.enums import CheckoutStatus
 from checkout.exceptions import CheckoutError
 from checkout.models import CheckoutSession
 from checkout.services.discounts import DiscountInvalid
+from checkout.services.orders import checkout_session_close_unpaid
 from checkout.services.parts import checkout_session_create_for_parts, checkout_session_pay_delegated
 from conversations.selectors import customer_get_by_email
 from conversations.services.customers import customer_get_or_create_by_email
@@ -387,9 +389,6 @@ def acp_session_complete(*, platform: AgentPlatform, session_id: str, body: dict
             status=503,
         )
     if result.status == "requires_authentication":
-        from checkout.enums import CheckoutStatus
-        from checkout.services.orders import checkout_session_close_unpaid
-
         checkout_session_close_unpaid(
             session=checkout_session, status=CheckoutStatus.FAILED, reason="3-D Secure authentication required"
         )

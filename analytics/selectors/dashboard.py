@@ -48,6 +48,7 @@ from django.db.models import (
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from alerts.models import BackInStockSubscription
 from analytics.constants import FUNNEL_STEPS
 from analytics.enums import EventName, EventSource
 from analytics.models import (
@@ -71,6 +72,8 @@ from analytics.services.rollups import (
     day_bounds,
     paid_orders,
 )
+from catalog.models import Product
+from checkout.models import OrderLine
 
 STEPS = [str(step) for step in FUNNEL_STEPS]
 TOP_N = 10
@@ -294,8 +297,6 @@ def funnel_get(*, period: Period) -> dict:
 
 
 def _orders_queryset(period: Period, start: datetime, end: datetime):
-    from checkout.models import OrderLine
-
     orders = paid_orders(start, end)
     if period.ps_number:
         orders = orders.filter(Exists(OrderLine.objects.filter(order_id=OuterRef("pk"), sku=period.ps_number)))
@@ -364,8 +365,6 @@ def _orders(period: Period, split: _Split) -> tuple[list[dict], dict[date, dict]
 
 def _sales(period: Period, split: _Split) -> list[dict]:
     """Top parts by revenue: per part and currency, quantity, orders and line revenue."""
-    from checkout.models import OrderLine
-
     totals: dict[tuple[str, str], list] = defaultdict(lambda: [0, 0, Decimal(0)])
     if split.rolled:
         rolled = OrderSkuDailyRollup.objects.filter(day__gte=split.rolled[0], day__lte=split.rolled[1])
@@ -401,8 +400,6 @@ def _sales(period: Period, split: _Split) -> list[dict]:
 
 
 def _top_parts(period: Period, split: _Split) -> dict:
-    from catalog.models import Product
-
     counts = event_counts(
         period,
         split,
@@ -438,9 +435,6 @@ def _top_parts(period: Period, split: _Split) -> dict:
 
 
 def _alerts(period: Period) -> dict:
-    from alerts.models import BackInStockSubscription
-    from checkout.models import OrderLine
-
     start, end = period.bounds
     subscriptions = BackInStockSubscription.objects.filter(created_at__gte=start, created_at__lt=end)
     if period.ps_number:

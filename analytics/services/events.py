@@ -23,6 +23,7 @@ from analytics import constants
 from analytics.enums import EventName, EventSource
 from analytics.exceptions import BatchInvalid
 from analytics.models import Event
+from conversations.models import Conversation
 from core.ids import token_matches
 
 logger = logging.getLogger(__name__)
@@ -236,7 +237,6 @@ def _authorized_conversations(conversation_ids: set[str], token: str | None) -> 
     """The ids among these that the bearer token opens: at most one, since a token is per conversation."""
     if not token or not conversation_ids:
         return set()
-    from conversations.models import Conversation
 
     rows = Conversation.objects.filter(id__in=conversation_ids).values_list("id", "token_hash")
     return {cid for cid, stored in rows if token_matches(stored_hash=stored, token=token)}

@@ -65,6 +65,9 @@ from analytics.models import (
     RollupState,
     UsageDailyRollup,
 )
+from checkout.models import Order, OrderLine
+from conversations.enums import Role
+from conversations.models import Message
 
 logger = logging.getLogger(__name__)
 
@@ -250,8 +253,6 @@ PAID_STATUSES = ("paid", "partially_refunded")
 
 
 def paid_orders(start: datetime, end: datetime) -> QuerySet:
-    from checkout.models import Order
-
     return Order.objects.filter(created_at__gte=start, created_at__lt=end, status__in=PAID_STATUSES)
 
 
@@ -291,8 +292,6 @@ def _orders_day_rebuild(day: date) -> None:
 
 def _sku_rows(start: datetime, end: datetime, day: date) -> QuerySet:
     """Per part: orders containing it, those orders' revenue (each order once), quantity, line revenue."""
-    from checkout.models import OrderLine
-
     money = DecimalField(max_digits=16, decimal_places=2)
     order_total_once = Case(
         # an order's total counts on the first of its lines with that sku only
@@ -341,9 +340,6 @@ def _usage_number(key: str, output_field):
 
 
 def assistant_usage_queryset(start: datetime, end: datetime) -> QuerySet:
-    from conversations.enums import Role
-    from conversations.models import Message
-
     return Message.objects.filter(role=Role.ASSISTANT, created_at__gte=start, created_at__lt=end)
 
 
@@ -375,9 +371,6 @@ def _first_day(model, field: str) -> date | None:
 
 def analytics_rollups_refresh(*, now: datetime | None = None) -> RefreshResult:
     """Bring the rollups up to date with what was stored since the last run (idempotent)."""
-    from checkout.models import Order
-    from conversations.models import Message
-
     now = now or timezone.now()
     today = now.astimezone(UTC).date()
     yesterday = today - timedelta(days=1)
@@ -432,9 +425,6 @@ def analytics_rollups_rebuild(
     so it is slower but right. `on_total(n)` is told how many steps there are, `progress(1)`
     after each.
     """
-    from checkout.models import Order
-    from conversations.models import Message
-
     now = now or timezone.now()
     today = now.astimezone(UTC).date()
     models = (

@@ -28,6 +28,8 @@ from analytics.enums import EventName as E
 from analytics.enums import EventSource
 from analytics.models import Event
 from analytics.services.events import EVENT_COLUMNS
+from catalog.models import ApplianceModel, Product
+from checkout.models import Order, OrderLine
 
 SYNTHETIC_PROVIDER = "synthetic"
 BATCH = 50_000
@@ -54,8 +56,6 @@ class _Part:
 
 
 def _catalogue(rng: random.Random) -> tuple[list[_Part], list[str]]:
-    from catalog.models import ApplianceModel, Product
-
     parts = [
         _Part(p["ps_number"], p["name"], p["price"], p["stock_quantity"] > 0, p["id"])
         for p in Product.objects.order_by("ps_number").values("id", "ps_number", "name", "price", "stock_quantity")[
@@ -251,8 +251,6 @@ def events_generate(
 def _orders_create(rng, run, paid, parts, part_weights, day_weights, first_day, now, ratio) -> tuple[int, int]:
     from django.conf import settings
 
-    from checkout.models import Order, OrderLine
-
     currency = getattr(settings, "PARLEY_CURRENCY", "USD")
     specs = [(when, part, quantity, "conversational") for when, part, quantity, _ in paid]
     traditional = int(len(paid) * ratio)
@@ -324,8 +322,6 @@ def _raw_insert(model, rows: list[dict]) -> None:
 @transaction.atomic
 def events_generated_clear() -> tuple[int, int]:
     """Remove every synthetic event and order; returns (events, orders) removed."""
-    from checkout.models import Order
-
     events = Event.objects.filter(event_id__startswith="syn").delete()[0]
     orders = Order.objects.filter(provider=SYNTHETIC_PROVIDER).delete()[1].get("checkout.Order", 0)
     return events, orders

@@ -2,6 +2,7 @@
 
 from conversations.models import Conversation, Message
 from core import realtime
+from core.exceptions import NotFound
 
 PREVIEW_LENGTH = 200
 
@@ -68,7 +69,6 @@ def conversation_for_operator(*, conversation_id: str) -> tuple[Conversation, li
     """A conversation and its messages (with their actions), as the customer sees them."""
     from conversations.selectors import messages_list
     from conversations.serializers import message_to_dict
-    from core.exceptions import NotFound
 
     conversation = Conversation.objects.select_related("customer").filter(id=conversation_id).first()
     if conversation is None:
