@@ -16,9 +16,9 @@ from conversations.assistant.eval import generate
 from conversations.assistant.eval.checks import Catalogue, Part, Reply, check_run, nonfitting_presented
 from conversations.assistant.eval.run import FILES, load, run_search, run_split, split_cases
 
-# Today's offline engine on the sample below (both splits), minus a margin for the sample's
-# noise. The lead raises it when the new understanding layer lands (issue 12: >= 97%).
-ACCURACY_FLOOR = 0.45
+# Today's offline engine on the sample below: 56.7% dev, 63.0% held-out (Dec 2026), minus a margin;
+# the lead raises it when the new understanding layer lands (issue 12: >= 97% on held-out).
+ACCURACY_FLOOR = 0.50
 
 
 def _part(
@@ -345,3 +345,32 @@ def test_fit_follow_up_answers_count_but_questions_do_not(cat):
     spec = {"check": "fit", "ps": "PS11750057", "model": "WDT780SAEM1"}
     assert check_run(Reply("Yes, it fits."), spec, cat) is None
     assert check_run(Reply("What's your model number? I'll check whether PS11750057 fits it."), spec, cat)
+
+
+def test_every_check_kind_is_tested():
+    from conversations.assistant.eval.checks import CHECKS
+
+    assert {spec["check"] for spec, _, _ in CHECK_CASES} == set(CHECKS)
+
+
+def test_orders_setup_gives_the_customer_their_orders_and_someone_else_theirs(demo_shop):
+    from checkout.models import Order
+    from conversations.assistant.eval.run import eval_customer, orders_setup
+    from conversations.services.conversations import conversation_start
+
+    customer = eval_customer()
+    conversation, _ = conversation_start(customer=customer)
+    orders_setup(
+        customer=customer,
+        conversation=conversation,
+        orders=[
+            {"number": "ORD-261101-AAAAAA", "status": "refunded", "lines": [["PS11752778", 2]], "days_ago": 9},
+            {"number": "ORD-261101-BBBBBB", "status": "paid", "lines": [["PS11752778", 1]], "owner": "other"},
+        ],
+    )
+    own = Order.objects.get(number="ORD-261101-AAAAAA")
+    assert (own.customer, own.conversation, own.status) == (customer, conversation, "refunded")
+    assert own.total == own.refunded_total == Decimal("43.98")
+    assert own.lines.get().sku == "PS11752778"
+    other = Order.objects.get(number="ORD-261101-BBBBBB")
+    assert other.customer != customer and other.conversation is None
