@@ -5,9 +5,9 @@ from rest_framework.views import APIView
 
 from actions.authentication import action_from_request
 from alerts.enums import AlertChannel
-from alerts.exceptions import AlertRateLimited
 from alerts.services.subscriptions import back_in_stock_subscribe, back_in_stock_subscribe_for_action
 from core.authentication import conversation_from_request
+from core.ratelimit import client_address
 
 ERROR = inline_serializer(
     "AlertErrorBody",
@@ -27,10 +27,6 @@ class BackInStockSubscriptionSerializer(serializers.Serializer):
     contact = serializers.CharField(help_text="As stored: lower-cased email, E.164 phone, or the conversation id")
     psNumber = serializers.CharField(source="product.ps_number")
     created_at = serializers.DateTimeField()
-
-
-def client_ip(request) -> str:
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
 
 
 class BackInStockSubscriptionCreateApi(APIView):
@@ -89,7 +85,7 @@ class BackInStockSubscriptionCreateApi(APIView):
                 channel=values.get("channel"),
                 submitted_payload=values.get("payload"),
                 user=request.user,
-                ip=client_ip(request),
+                ip=client_address(request),
             )
         else:
             conversation = (
@@ -101,13 +97,7 @@ class BackInStockSubscriptionCreateApi(APIView):
                 contact=values.get("contact", ""),
                 conversation=conversation,
                 user=request.user,
-                ip=client_ip(request),
+                ip=client_address(request),
             )
         body = self.OutputSerializer({"subscription": result.subscription, "created": result.created}).data
         return Response(body, status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)
-
-    def handle_exception(self, exc):
-        response = super().handle_exception(exc)
-        if isinstance(exc, AlertRateLimited):
-            response["Retry-After"] = str(exc.retry_after)
-        return response

@@ -48,8 +48,14 @@ class Conflict(ApplicationError):
 
 
 class RateLimited(ApplicationError):
+    """Too many requests; `retry_after` (seconds) becomes the Retry-After header."""
+
     code = "rate_limited"
     status_code = 429
+
+    def __init__(self, detail: str, *, retry_after: int | None = None, **kwargs):
+        super().__init__(detail, **kwargs)
+        self.retry_after = retry_after
 
 
 def error_body(code: str, detail: str, fields: dict | None = None) -> dict:
@@ -79,7 +85,10 @@ def api_exception_handler(exc, context):
     from rest_framework.views import exception_handler
 
     if isinstance(exc, ApplicationError):
-        return Response(error_body(exc.code, exc.detail, exc.fields), status=exc.status_code)
+        response = Response(error_body(exc.code, exc.detail, exc.fields), status=exc.status_code)
+        if getattr(exc, "retry_after", None):
+            response["Retry-After"] = str(exc.retry_after)
+        return response
     if isinstance(exc, DjangoValidationError):
         fields = exc.message_dict if hasattr(exc, "error_dict") else {}
         return Response(error_body("invalid", "; ".join(exc.messages), fields), status=400)
@@ -93,6 +102,8 @@ def api_exception_handler(exc, context):
         return None
     if isinstance(exc, drf_exceptions.ValidationError):
         response.data = error_body("invalid", "The request is not valid; see fields.", _flatten_fields(exc.detail))
+    elif isinstance(exc, drf_exceptions.Throttled):  # one code for every limit (DRF says "throttled")
+        response.data = error_body(RateLimited.code, str(exc.detail))
     elif isinstance(exc, drf_exceptions.APIException):
         codes = exc.get_codes()
         code = codes if isinstance(codes, str) else exc.default_code

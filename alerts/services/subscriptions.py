@@ -19,11 +19,11 @@ from alerts.contacts import contact_normalise
 from alerts.enums import AlertChannel, SubscriptionStatus
 from alerts.exceptions import AlertError
 from alerts.models import BackInStockSubscription
-from alerts.ratelimit import rate_limit_hit
 from analytics.enums import EventName
 from analytics.services import event_record
 from catalog import selectors as catalog_selectors
 from core.exceptions import ApplicationError, NotFound
+from core.ratelimit import rate_limit_hit
 
 logger = logging.getLogger(__name__)
 

@@ -270,6 +270,12 @@ OPENAI_EMBEDDING_MODEL = env("OPENAI_EMBEDDING_MODEL", default="text-embedding-3
 # Per-customer limits on chat messages (all engines): at most N a minute and M an hour.
 PARLEY_RATE_LIMIT_PER_MINUTE = env.int("PARLEY_RATE_LIMIT_PER_MINUTE", default=20)
 PARLEY_RATE_LIMIT_PER_HOUR = env.int("PARLEY_RATE_LIMIT_PER_HOUR", default=300)
+# One reply per client_message_id: the request that stored the message drafts the reply under a
+# lease this long (a retry takes over if the owner died); a retry waits this long for the reply.
+PARLEY_REPLY_LEASE_SECONDS = env.int(
+    "PARLEY_REPLY_LEASE_SECONDS", default=int(OPENAI_TIMEOUT_SECONDS * (OPENAI_MAX_RETRIES + 1)) + 10
+)
+PARLEY_REPLY_WAIT_SECONDS = env.float("PARLEY_REPLY_WAIT_SECONDS", default=30.0)
 # What the assistant says about delivery: the shop's data, never invented (empty = not offered).
 PARLEY_DELIVERY_DISPATCH = env(
     "PARLEY_DELIVERY_DISPATCH", default="In-stock parts ship the same business day when ordered before 3 pm ET"

@@ -7,12 +7,11 @@ stored. The reply's id is reserved before drafting, so streamed `token` events
 `message` event carries the grounded text, which replaces the streamed one.
 """
 
-from datetime import timedelta
+import time
 from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
 from actions.services.selection import actions_render_for_message, actions_select
 from actions.types import Prerequisites
@@ -24,48 +23,110 @@ from conversations.enums import Role
 from conversations.models import Conversation, Customer, Message, new_message_id
 from conversations.services.messages import conversation_message_create, message_content_clean, message_push
 from core import realtime
-from core.exceptions import RateLimited
+from core.exceptions import Conflict, RateLimited
+from core.ratelimit import rate_count
 
 
-def _existing_exchange(conversation: Conversation, client_message_id: str) -> tuple[Message, Message | None] | None:
-    if not client_message_id:
-        return None
-    user_message = Message.objects.filter(conversation=conversation, client_message_id=client_message_id).first()
-    if user_message is None:
-        return None
-    reply = (
+def _reply_to(user_message: Message) -> Message | None:
+    return (
         Message.objects.filter(
-            conversation=conversation, seq__gt=user_message.seq, role=Role.ASSISTANT, metadata__reply_to=user_message.id
+            conversation_id=user_message.conversation_id,
+            seq__gt=user_message.seq,
+            role=Role.ASSISTANT,
+            metadata__reply_to=user_message.id,
         )
         .order_by("seq")
         .first()
     )
-    return user_message, reply
+
+
+def _lease_until() -> float:
+    return time.time() + settings.PARLEY_REPLY_LEASE_SECONDS
 
 
 def customer_rate_limit_check(*, customer_id: str) -> None:
-    """Refuse a message when the customer has sent too many recently (all their conversations).
+    """Count one message for the customer (all their conversations); refuse it when over the limit.
 
-    Counted from stored messages, so every process and worker sees the same numbers."""
-    now = timezone.now()
-    recent = Message.objects.filter(conversation__customer_id=customer_id, role=Role.USER)
-    for limit, window, label in (
-        (settings.PARLEY_RATE_LIMIT_PER_MINUTE, timedelta(minutes=1), "minute"),
-        (settings.PARLEY_RATE_LIMIT_PER_HOUR, timedelta(hours=1), "hour"),
-    ):
-        if limit <= 0:
-            continue
-        times = list(
-            recent.filter(created_at__gte=now - window)
-            .order_by("-created_at")
-            .values_list("created_at", flat=True)[: limit + 1]
+    A shared cache counter (core/ratelimit.py): parallel messages cannot all pass, as they did
+    when the check counted stored rows and then inserted."""
+    rate = ",".join(
+        f"{limit}/{unit}"
+        for limit, unit in ((settings.PARLEY_RATE_LIMIT_PER_MINUTE, "m"), (settings.PARLEY_RATE_LIMIT_PER_HOUR, "h"))
+    )
+    wait = rate_count(scope="messages:customer", key=customer_id, rate=rate)
+    if wait is not None:
+        raise RateLimited(
+            f"You've sent too many messages. Please wait {wait} seconds.",
+            fields={"retryAfter": [str(wait)]},
+            retry_after=wait,
         )
-        if len(times) >= limit:
-            retry_after = max(1, int((times[limit - 1] + window - now).total_seconds()) + 1)
-            raise RateLimited(
-                f"You've sent {limit} messages in the last {label}. Please wait {retry_after} seconds.",
-                fields={"retryAfter": [str(retry_after)]},
+
+
+def _exchange_claim(*, conversation: Conversation, text: str, client_message_id: str) -> tuple[Message, bool]:
+    """Store the customer's message, or find the one stored under the same `client_message_id`.
+
+    Returns (message, owned): the request that stored it owns the exchange and drafts the reply;
+    the unique (conversation, client_message_id) constraint makes exactly one request the owner
+    however many race. Only the owner counts against the rate limit (in the same transaction,
+    so a refused message is not stored)."""
+    if client_message_id:
+        found = Message.objects.filter(conversation=conversation, client_message_id=client_message_id).first()
+        if found is not None:
+            return found, False
+    try:
+        with transaction.atomic():
+            user_message = conversation_message_create(
+                conversation=conversation,
+                role=Role.USER,
+                content=text,
+                client_message_id=client_message_id,
+                metadata={"reply_lease_until": _lease_until()} if client_message_id else None,
             )
+            customer_rate_limit_check(customer_id=conversation.customer_id)
+            event_record(name=EventName.MESSAGE_SENT, conversation_id=conversation.id)
+    except IntegrityError:
+        # Another request stored this client id first (it waited on the unique index): a retry.
+        return Message.objects.get(conversation=conversation, client_message_id=client_message_id), False
+    return user_message, True
+
+
+def _lease_take(user_message: Message) -> bool:
+    """Take over an exchange whose owner is gone (its lease ran out, or it failed and let go)."""
+    with transaction.atomic():
+        locked = Message.objects.select_for_update().get(pk=user_message.pk)
+        if _reply_to(locked) is not None or locked.metadata.get("reply_lease_until", 0) > time.time():
+            return False
+        locked.metadata = {**locked.metadata, "reply_lease_until": _lease_until()}
+        locked.save(update_fields=["metadata"])
+        return True
+
+
+def _lease_release(user_message: Message) -> None:
+    """The owner failed before storing a reply: the next retry may take over at once."""
+    with transaction.atomic():
+        locked = Message.objects.select_for_update().get(pk=user_message.pk)
+        locked.metadata = {**locked.metadata, "reply_lease_until": 0}
+        locked.save(update_fields=["metadata"])
+
+
+def _reply_wait(user_message: Message) -> tuple[Message | None, bool]:
+    """A retry of an exchange another request owns: wait for its reply (polling, backing off),
+    taking the exchange over if the owner is gone. Returns (reply, owned)."""
+    deadline = time.monotonic() + settings.PARLEY_REPLY_WAIT_SECONDS
+    pause = 0.05
+    while True:
+        reply = _reply_to(user_message)
+        if reply is not None:
+            return reply, False
+        if _lease_take(user_message):
+            return None, True
+        if time.monotonic() >= deadline:
+            raise Conflict(
+                "The reply to this message is still being written; retry in a moment to get it.",
+                code="reply_in_progress",
+            )
+        time.sleep(pause)
+        pause = min(pause * 2, 0.5)
 
 
 def _history(conversation: Conversation, before_seq: int) -> list[dict]:
@@ -92,31 +153,30 @@ def customer_message_handle(
 ) -> tuple[Message, Message]:
     """Store the customer's message, draft a reply, apply the action rules, store and push it.
 
-    Sending the same `client_message_id` twice (a retry after a dropped connection) returns
-    the first exchange instead of asking twice.
+    Exactly one reply per `client_message_id`, whatever the timing: the request that stores the
+    message owns the exchange; a retry (a dropped connection, a double send, another tab) waits
+    for the owner's reply and returns that exchange, never drafting a second one. If the owner
+    fails or dies, its lease (PARLEY_REPLY_LEASE_SECONDS) lets a retry take over; a retry that
+    waits PARLEY_REPLY_WAIT_SECONDS without a reply gets 409 `reply_in_progress`.
     """
     text = message_content_clean(content)
     client_message_id = (client_message_id or "")[:64]
-    existing = _existing_exchange(conversation, client_message_id)
-    if existing and existing[1] is not None:
-        return existing  # type: ignore[return-value]
-    if existing:
-        user_message = existing[0]
-    else:
-        customer_rate_limit_check(customer_id=conversation.customer_id)
-        try:
-            with transaction.atomic():
-                user_message = conversation_message_create(
-                    conversation=conversation, role=Role.USER, content=text, client_message_id=client_message_id
-                )
-                event_record(name=EventName.MESSAGE_SENT, conversation_id=conversation.id)
-        except IntegrityError:
-            # The same client id raced in on another socket: answer with that exchange.
-            existing = _existing_exchange(conversation, client_message_id)
-            if existing is None or existing[1] is None:
-                raise
-            return existing  # type: ignore[return-value]
+    user_message, owned = _exchange_claim(conversation=conversation, text=text, client_message_id=client_message_id)
+    if not owned:
+        reply, owned = _reply_wait(user_message)
+        if reply is not None:
+            return user_message, reply
+        text = user_message.content  # the stored message is the one answered
+    try:
+        return _reply_write(conversation=conversation, user_message=user_message, text=text)
+    except Exception:
+        if client_message_id:
+            _lease_release(user_message)
+        raise
 
+
+def _reply_write(*, conversation: Conversation, user_message: Message, text: str) -> tuple[Message, Message]:
+    """Draft, check and store the reply to `user_message` (its owner only) and push it."""
     group = realtime.conversation_group(conversation.id)
     realtime.stream_now(group, {"type": "typing", "active": True})
     conversation.refresh_from_db(fields=["context"])
@@ -139,6 +199,12 @@ def customer_message_handle(
     }
 
     with transaction.atomic():
+        # The one reply: a slow owner whose lease ran out may find a taker's reply stored.
+        Message.objects.select_for_update().filter(pk=user_message.pk).first()
+        stored = _reply_to(user_message)
+        if stored is not None:
+            return user_message, stored
+        conversation.refresh_from_db(fields=["context"])
         context = {**conversation.context, **draft.context}
         context["usage"] = _usage_total(conversation.context.get("usage"), usage)
         Conversation.objects.filter(pk=conversation.pk).update(context=context)

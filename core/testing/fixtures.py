@@ -5,6 +5,16 @@ import copy
 from dataclasses import dataclass
 
 import pytest
+from django.core.cache import cache
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    """Rate-limit counters (core/ratelimit.py, the test settings' local-memory cache) start at zero
+    in every test: every test client comes from the same address."""
+    cache.clear()
+    yield
+    cache.clear()
 
 from core import realtime
 
