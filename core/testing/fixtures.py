@@ -7,6 +7,8 @@ from dataclasses import dataclass
 import pytest
 from django.core.cache import cache
 
+from core import realtime
+
 
 @pytest.fixture(autouse=True)
 def _fresh_rate_limits():
@@ -15,8 +17,6 @@ def _fresh_rate_limits():
     cache.clear()
     yield
     cache.clear()
-
-from core import realtime
 
 
 @pytest.fixture
