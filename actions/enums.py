@@ -14,6 +14,19 @@ class ActionStatus(models.TextChoices):
     EXPIRED = "expired", "Expired"
 
 
+class ActionTypeName(models.TextChoices):
+    """The names of the action types Parley ships (their classes, in `actions/types.py`, are the
+    registry). Code names a type through this, never by a string literal."""
+
+    CHECKOUT_NOW = "checkout_now"
+    CHECK_COMPATIBLE_ALTERNATIVES = "check_compatible_alternatives"
+    NOTIFY_WHEN_IN_STOCK = "notify_when_in_stock"
+    REFUND_REQUEST = "refund_request"
+    ORDER_CANCELLATION = "order_cancellation"
+    POLICY_EXCEPTION = "policy_exception"
+    POLICY_CLARIFICATION = "policy_clarification"
+
+
 class ActionStyle(models.TextChoices):
     PRIMARY = "primary", "Primary"
     SECONDARY = "secondary", "Secondary"

@@ -13,7 +13,7 @@ from typing import ClassVar
 from django.conf import settings
 from rest_framework import serializers
 
-from actions.enums import ActionStyle
+from actions.enums import ActionStyle, ActionTypeName
 from catalog import selectors as catalog_selectors
 
 HIGH_CONFIDENCE = 0.8
@@ -64,7 +64,7 @@ class ActionType:
 
 
 class CheckoutNow(ActionType):
-    type = "checkout_now"
+    type = ActionTypeName.CHECKOUT_NOW
     label = "Checkout now"
     style = ActionStyle.PRIMARY
     requires_confirmation = True
@@ -93,7 +93,7 @@ class CheckoutNow(ActionType):
 
 
 class CheckCompatibleAlternatives(ActionType):
-    type = "check_compatible_alternatives"
+    type = ActionTypeName.CHECK_COMPATIBLE_ALTERNATIVES
     label = "Show compatible alternatives"
 
     class Payload(serializers.Serializer):
@@ -123,7 +123,7 @@ class CheckCompatibleAlternatives(ActionType):
 
 
 class NotifyWhenInStock(ActionType):
-    type = "notify_when_in_stock"
+    type = ActionTypeName.NOTIFY_WHEN_IN_STOCK
     label = "Notify me when in stock"
 
     class Payload(serializers.Serializer):
@@ -151,7 +151,7 @@ class RefundRequest(OperatorApproved):
     """Shown only for a paid (not fully refunded) order of this conversation; approving it refunds
     through the payment provider (`amount` empty: everything still refundable)."""
 
-    type = "refund_request"
+    type = ActionTypeName.REFUND_REQUEST
     label = "Request a refund"
 
     class Payload(OperatorApproved.Payload):
@@ -171,17 +171,17 @@ class RefundRequest(OperatorApproved):
 
 
 class OrderCancellation(OperatorApproved):
-    type = "order_cancellation"
+    type = ActionTypeName.ORDER_CANCELLATION
     label = "Cancel my order"
 
 
 class PolicyException(OperatorApproved):
-    type = "policy_exception"
+    type = ActionTypeName.POLICY_EXCEPTION
     label = "Ask for an exception"
 
 
 class PolicyClarification(OperatorApproved):
-    type = "policy_clarification"
+    type = ActionTypeName.POLICY_CLARIFICATION
     label = "Ask about our policy"
 
 

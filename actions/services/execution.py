@@ -2,7 +2,7 @@
 
 from django.db import transaction
 
-from actions.enums import ActionStatus
+from actions.enums import ActionStatus, ActionTypeName
 from actions.exceptions import ActionNotAllowed, ActionPayloadInvalid
 from actions.lifecycle import can_transition
 from actions.models import Action
@@ -48,7 +48,7 @@ def action_payload_verify(*, action: Action, submitted_payload: dict | None, exp
 
 def action_alternatives_execute(*, action: Action, submitted_payload: dict | None = None) -> list[dict]:
     action_payload_verify(
-        action=action, submitted_payload=submitted_payload, expected_type="check_compatible_alternatives"
+        action=action, submitted_payload=submitted_payload, expected_type=ActionTypeName.CHECK_COMPATIBLE_ALTERNATIVES
     )
     payload = action.payload
     product = catalog.product_get(ps_number=payload["psNumber"]) if payload.get("psNumber") else None

@@ -262,6 +262,7 @@ def _record_sent_with_conversation(*, notice: AlertNotice, token: str, external_
 def _conversation_message(*, notice: AlertNotice):
     """The assistant message of type alert_notified and its checkout_now button (through the action
     rules, so a part that is out of stock again, or does not fit the conversation's model, gets none)."""
+    from actions.enums import ActionTypeName
     from actions.services.selection import ActionProposal, actions_render_for_message, actions_select
     from actions.types import Prerequisites
     from catalog.serializers import product_card
@@ -288,7 +289,9 @@ def _conversation_message(*, notice: AlertNotice):
         push=False,
     )
     selected = actions_select(
-        proposals=[ActionProposal(type="checkout_now", payload={"psNumber": product.ps_number, "quantity": 1})],
+        proposals=[
+            ActionProposal(type=ActionTypeName.CHECKOUT_NOW, payload={"psNumber": product.ps_number, "quantity": 1})
+        ],
         known=Prerequisites(model_number=str(context.get("modelNumber") or ""), conversation_id=conversation.id),
     )
     actions = actions_render_for_message(

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from actions.enums import ActionStatus
+from actions.enums import ActionStatus, ActionTypeName
 from actions.models import Action
 from actions.services.clicks import action_click
 from actions.services.execution import action_payload_verify
@@ -229,7 +229,9 @@ def back_in_stock_subscribe_for_action(
 ) -> SubscribeResult:
     """The `notify_when_in_stock` button: the action must be this conversation's (the caller checked the
     token) and of that type, its payload unchanged; it becomes succeeded, or failed with the error."""
-    action_payload_verify(action=action, submitted_payload=submitted_payload, expected_type="notify_when_in_stock")
+    action_payload_verify(
+        action=action, submitted_payload=submitted_payload, expected_type=ActionTypeName.NOTIFY_WHEN_IN_STOCK
+    )
     action.refresh_from_db()
     subscription_id = (action.result or {}).get("subscription_id")
     if action.status == ActionStatus.SUCCEEDED and subscription_id:

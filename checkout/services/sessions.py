@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from actions.enums import ActionStatus
+from actions.enums import ActionStatus, ActionTypeName
 from actions.exceptions import ActionNotAllowed
 from actions.lifecycle import CLICKABLE
 from actions.models import Action
@@ -68,7 +68,7 @@ def checkout_session_create_for_action(
     a different discount code is asked for: then the open one is closed and a new one made.
     A provider failure leaves nothing behind but the action marked failed, with the reason.
     """
-    action_payload_verify(action=action, submitted_payload=submitted_payload, expected_type="checkout_now")
+    action_payload_verify(action=action, submitted_payload=submitted_payload, expected_type=ActionTypeName.CHECKOUT_NOW)
     try:
         return _create_for_action(action=action, discount_code=_normalised_code(discount_code))
     except PaymentError as exc:

@@ -13,6 +13,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
+from actions.enums import ActionTypeName
 from actions.services.selection import actions_render_for_message, actions_select
 from actions.types import Prerequisites
 from analytics.enums import EventName
@@ -245,7 +246,7 @@ def _reply_write(*, conversation: Conversation, user_message: Message, text: str
             ps_number=context.get("psNumber", ""),
             model_number=context.get("modelNumber", ""),
         )
-        if draft.intent in intents.PURCHASE_INTENTS or any(a.type == "checkout_now" for a in selected):
+        if draft.intent in intents.PURCHASE_INTENTS or any(a.type == ActionTypeName.CHECKOUT_NOW for a in selected):
             event_record(
                 name=EventName.PURCHASE_INTENT_DETECTED,
                 conversation_id=conversation.id,
