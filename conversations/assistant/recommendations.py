@@ -47,7 +47,10 @@ def recommend(
     allowed_types: list[str] | tuple[str, ...] = (),
     candidates: list[Product] | None = None,
     limit: int = 3,
+    keep_order: bool = False,
 ) -> RecommendationResult:
+    """`keep_order`: the candidates are already sorted as the customer asked ("cheapest"):
+    keep that order instead of in-stock first and brand and price diversity."""
     pool = candidates if candidates is not None else catalog.product_search(query=query, limit=40)
     pool = [p for p in pool if p.is_active and (not allowed_types or p.appliance_type in allowed_types)]
     strong = [p for p in pool if getattr(p, "match", "all_terms") not in ("any_term", "semantic")]
@@ -77,9 +80,9 @@ def recommend(
             p.price,
         )
 
-    ranked = sorted(pool, key=key)
-    chosen: list[Product] = []
-    for p in ranked:
+    ranked = list(pool) if keep_order else sorted(pool, key=key)
+    chosen: list[Product] = ranked[:limit] if keep_order else []
+    for p in [] if keep_order else ranked:
         if len(chosen) == limit:
             break
         same_brand = any(c.brand == p.brand for c in chosen)

@@ -1,11 +1,18 @@
-"""The offline assistant: deterministic rules over the shop's own catalogue.
+"""The offline assistant: understanding by identifiers and meaning, answers from the catalogue.
 
 Every fact it states (price, stock, compatibility, install steps, part numbers, delivery
-terms) is read from the catalogue or the shop's settings at the moment of the reply. It
-understands misspellings (normalise.py), follow-ups that lean on the conversation ("it",
-"the second one", "and the door gasket?"), the page's product context
-(`context["page"]`), and remembers what it inferred in the conversation's context,
-including the customer's preferences (brand, budget, model, appliance type, quantity).
+terms) is read from the catalogue or the shop's settings at the moment of the reply.
+
+Understanding, in order (no spelling correction of ordinary words anywhere):
+1. identifiers (identifiers.py): part, model and order numbers in every written form,
+   resolved against the catalogue; unknown ones stay unknown, with "did you mean" offers;
+2. segments (intents.segments): each question of a message is answered;
+3. meaning (meaning.py): intent, scope, appliance type and symptom by sentence embeddings
+   over labelled examples and the catalogue's symptoms; unsure → one clarifying question;
+4. slots (entities.py) and the conversation's memory ("it", "the second one", the page's
+   part, the remembered model and symptom).
+Refused turns (out of scope, injection, discounts) carry no actions at all; actions come
+from the current turn's understanding only.
 """
 
 from __future__ import annotations
@@ -16,21 +23,22 @@ from django.conf import settings
 
 from actions.services.selection import ActionProposal
 from catalog import selectors as catalog
-from catalog.models import Compatibility
+from catalog.models import ApplianceModel, Compatibility
 from catalog.search.engine import catalogue_vocabulary
 from catalog.search.text import tokens as search_tokens
 from catalog.serializers import product_card
 from checkout import selectors as checkout_selectors
-from conversations.assistant import intents, scope
+from conversations.assistant import intents, meaning, scope
 from conversations.assistant.draft import Draft
-from conversations.assistant.entities import Entities, extract
-from conversations.assistant.normalise import normalise
-from conversations.assistant.recommendations import recommend
+from conversations.assistant.entities import extract
+from conversations.assistant.finder import parts_find
+from conversations.assistant.identifiers import Identifiers, identifiers_find, suggestions_for
 
 # Words that name a whole appliance or are too generic to identify a part on their own.
 _GENERIC_NAME_WORDS = frozenset(
     {"refrigerator", "dishwasher", "assembly", "kit", "door", "part", "upper", "lower", "main", "control", "water"}
 )
+REFUND_REQUEST = intents.REFUND_REQUEST
 
 
 def money(product) -> str:
@@ -47,15 +55,19 @@ def stock_phrase(product) -> str:
     return "out of stock"
 
 
-_money = money
-_stock_phrase = stock_phrase
-
-
 class Understanding:
-    """What the engine read in one message, with the conversation's memory applied."""
+    """What the engine read in one segment of a message, with the conversation's memory applied."""
 
     def __init__(self, **kwargs):
         self.__dict__.update(kwargs)
+
+    def key(self) -> tuple:
+        return (
+            self.intent,
+            self.product.pk if self.product else None,
+            self.model.pk if self.model else None,
+            tuple(m.text for m in self.unknown),
+        )
 
 
 class RulesEngine:
@@ -63,36 +75,40 @@ class RulesEngine:
 
     # --- understanding ------------------------------------------------------------
 
-    def understand(self, *, text: str, context: dict) -> Understanding:
-        brands, name_terms, extra = _vocabulary()
-        norm = normalise(text, extra_words=extra)
-        entities = extract(norm, brands=brands)
-        page = context.get("page") or {}
+    def understand(self, *, text: str, context: dict) -> list[Understanding]:
+        """One Understanding per question in the message."""
+        ids = identifiers_find(text)
+        readings = []
+        memory = dict(context)
+        for start, end in intents.segments(text):
+            u = self._understand_segment(text[start:end], ids.in_span(start, end), memory)
+            readings.append(u)
+            memory = {**memory, **self._memory(u, Draft(content="", intent=u.intent), memory)}
+        return readings
 
-        mentioned = [p for p in (catalog.product_get(ps_number=ps) for ps in entities.ps_numbers) if p is not None]
-        unknown_ps = [ps for ps in entities.ps_numbers if not any(p.ps_number == ps for p in mentioned)]
-        model = None
-        unknown_codes = []
-        for code in entities.codes:
-            found_model = catalog.appliance_model_get(model_number=code)
-            if found_model is not None:
-                model = model or found_model
-                continue
-            by_mpn = catalog.product_get(ps_number=code)
-            if by_mpn is not None:
-                if by_mpn not in mentioned:
-                    mentioned.append(by_mpn)
-            else:
-                unknown_codes.append(code)
+    def _understand_segment(self, text: str, ids: Identifiers, context: dict) -> Understanding:
+        brands, name_terms = _vocabulary()
+        masked = ids.masked(text)
+        blank = ids.masked(text, blank=True)
+        reading = intents.read(_part_words_masked(masked, name_terms, brands))
+        entities = extract(blank, brands=brands, appliance_types=meaning.appliance_types(blank, part_terms=name_terms))
+        page = context.get("page") or {}
+        mentioned = ids.products
+        unknown = ids.unknown
+        unknown_ps = [m.text.upper() for m in unknown if m.text.upper().startswith("PS")]
+        unknown_codes = [m.text.upper() for m in unknown if not m.text.upper().startswith("PS")]
+        model = ids.models[0] if ids.models else None
         model_from_message = model is not None
-        if model is None and context.get("modelNumber"):
+        if model is None and not unknown_codes and context.get("modelNumber"):
             model = catalog.appliance_model_get(model_number=context["modelNumber"])
 
-        # Part words of the catalogue in the message ("door gasket", "water filter").
-        words = search_tokens(norm)
-        part_words = [w for w in words if w in name_terms and w not in _GENERIC_NAME_WORDS and w.isalpha()]
-        part_words = [w for w in part_words if w.lower() not in {b.lower() for b in brands}]
-
+        words = search_tokens(blank)
+        lowered_brands = {b.lower() for b in brands}
+        part_words = [
+            w
+            for w in words
+            if w in name_terms and w not in _GENERIC_NAME_WORDS and w.isalpha() and w not in lowered_brands
+        ]
         last_parts = [ps for ps in context.get("lastParts") or [] if ps]
         product = mentioned[0] if mentioned else None
         referenced = False
@@ -102,83 +118,138 @@ class RulesEngine:
                 if index < len(last_parts):
                     product = catalog.product_get(ps_number=last_parts[index])
                     referenced = product is not None
-            elif entities.cheapest and last_parts and intents.match(norm) != intents.ALTERNATIVES:
+            elif entities.cheapest and last_parts:
                 shown = [p for p in (catalog.product_get(ps_number=ps) for ps in last_parts) if p]
                 product = min(shown, key=lambda p: p.price) if shown else None
                 referenced = product is not None
+        scope_types = _scope_types()
+        named_types = [t for t in entities.appliance_types if t in scope_types]
         appliance_type = (
-            next((t for t in entities.appliance_types if t in _scope_types()), None)
+            next(iter(named_types), None)
             or (model.appliance_type if model_from_message and model else None)
             or (product.appliance_type if product else None)
             or context.get("applianceType")
             or (model.appliance_type if model else None)
         )
         brand = entities.brand or (model.brand if model_from_message and model else "") or context.get("brand") or ""
-        symptom = catalog.symptom_match(text=norm, appliance_type=appliance_type)
+        symptom, symptom_score = meaning.symptom_find(masked, appliance_type=appliance_type)
         from_words = False
         if product is None and not unknown_ps and part_words and not referenced:
             remembered = catalog.product_get(ps_number=context.get("psNumber") or page.get("psNumber") or "")
             if remembered is not None and all(w in search_tokens(remembered.name) for w in part_words):
                 product = remembered  # "the door gasket" is the one we were talking about
             else:
-                product = self._part_by_words(norm, part_words, appliance_type, brand, model)
+                product = self._part_by_words(part_words, appliance_type, brand, model)
             referenced = product is not None
             from_words = referenced
-        if product is None and not unknown_ps and not part_words:
+        if product is None and not unknown_ps and not part_words and not unknown_codes:
             remembered = context.get("psNumber") or page.get("psNumber")
             if remembered:
                 product = catalog.product_get(ps_number=remembered)
-        if product is not None and not mentioned and appliance_type is None:
-            appliance_type = product.appliance_type
 
-        has_domain = bool(
-            mentioned
-            or unknown_ps
-            or model_from_message
-            or entities.appliance_types
-            or entities.brand
-            or part_words
-            or symptom
-            or (referenced and product)
-            or (entities.pronoun and product is not None)
-            or (entities.email or entities.phone)
-            or entities.budget
-        )
-        intent = intents.classify(
-            norm,
-            has_part=bool(mentioned or (referenced and not from_words) or (entities.pronoun and product is not None)),
-            has_symptom=symptom is not None,
-            has_domain=has_domain or bool(intents.match(norm)),
-            previous=context.get("lastIntent", ""),
-            two_parts=len(mentioned) >= 2 or (entities.ordinal is not None and len(mentioned) == 1),
-            part_words=bool(part_words) and not mentioned,
-            budget=entities.budget is not None,
-        )
-        if (entities.email or entities.phone) and context.get("lastIntent") == intents.NOTIFY:
-            intent = (
-                intents.NOTIFY if intent in (intents.SEARCH, intents.OUT_OF_SCOPE, intents.PRODUCT_INFO) else intent
-            )
-        return Understanding(
+        u = Understanding(
             text=text,
-            norm=norm,
+            masked=masked,
+            reading=reading,
+            ids=ids,
             entities=entities,
             mentioned=mentioned,
+            unknown=unknown,
             unknown_ps=unknown_ps,
             unknown_codes=unknown_codes,
             model=model,
             model_from_message=model_from_message,
             product=product,
+            referenced=referenced,
+            from_words=from_words,
             appliance_type=appliance_type,
+            named_types=entities.appliance_types,
             brand=brand,
             symptom=symptom,
+            symptom_score=symptom_score,
             part_words=part_words,
-            intent=intent,
-            has_domain=has_domain,
             last_parts=last_parts,
+            order_numbers=ids.order_numbers,
+            previous=context.get("lastIntent", ""),
+            remembered_symptom=context.get("symptom") or "",
         )
+        u.intent, u.refusal = self._decide(u)
+        return u
 
     @staticmethod
-    def _part_by_words(norm, part_words, appliance_type, brand, model):
+    def _decide(u) -> tuple[str, str]:
+        """(intent, refusal reason or "") for a segment: the classifier's reading, corrected by what
+        the identifiers and the conversation make certain."""
+        reading, entities = u.reading, u.entities
+        scope_types = _scope_types()
+        if intents.injection_suspected(reading):
+            return intents.INJECTION, "injection"
+        in_scope_ids = any(p.appliance_type in scope_types for p in u.mentioned) or bool(
+            u.model_from_message and u.model.appliance_type in scope_types
+        )
+        out_types = [t for t in u.named_types if t not in scope_types]
+        in_types = [t for t in u.named_types if t in scope_types]
+        if u.mentioned and not in_scope_ids:
+            return intents.OUT_OF_SCOPE, "appliance"
+        if out_types and not in_types and not in_scope_ids:
+            return intents.OUT_OF_SCOPE, "appliance"
+        intent, confidence = reading.intent, reading.confidence
+        abstain = meaning.threshold("abstain")
+        domain = bool(in_scope_ids or in_types or u.part_words or u.symptom or u.unknown or u.order_numbers)
+        if intent == intents.DISCOUNT:
+            return intent, "discount"
+        if intent == intents.OUT_OF_SCOPE:
+            if not domain:
+                return (intents.OUT_OF_SCOPE, "general") if confidence >= abstain else (intents.CLARIFY, "")
+            intent = next((label for label in reading.scores if label not in intents.REFUSALS), intents.SEARCH)
+            confidence = reading.scores[intent]
+        part_named = bool(
+            u.mentioned or (u.referenced and not u.from_words) or (entities.pronoun and u.product is not None)
+        )
+        if u.order_numbers and intent not in intents.ORDER_INTENTS:
+            intent = intents.ORDER_STATUS
+        # "and the door gasket?": a bare follow-up keeps the question and changes its subject.
+        bare_follow_up = (
+            intents.FOLLOW_UP.search(u.text)
+            and len(u.text.split()) <= 6
+            and u.previous in intents.CARRY_OVER
+            and (intent in (intents.SEARCH, intents.PRODUCT_INFO, intents.RECOMMEND) or confidence < abstain)
+        )
+        if intents.only_identifiers(u.masked) or bare_follow_up:
+            if u.model_from_message and not u.mentioned and u.remembered_symptom:
+                return intents.TROUBLESHOOT, ""
+            if u.previous in intents.CARRY_OVER and (u.product is not None or u.unknown):
+                return u.previous, ""
+            if u.mentioned or u.unknown_ps:
+                return intents.PRODUCT_INFO, ""
+            if u.model_from_message:
+                return intents.SEARCH, ""
+        if len(u.mentioned) >= 2 and reading.scores.get(intents.COMPARE, 0) >= confidence - 0.1:
+            return intents.COMPARE, ""
+        if (u.entities.email or u.entities.phone) and u.previous == intents.NOTIFY and intent != intents.PURCHASE:
+            return intents.NOTIFY, ""
+        if intent == intents.GREETING and domain:
+            intent = next(label for label in reading.scores if label not in (*intents.REFUSALS, intents.GREETING))
+            confidence = reading.scores[intent]
+        if intent in (intents.PRODUCT_INFO, intents.COMPARE) and u.part_words and not part_named:
+            return intents.SEARCH, ""  # "evaporator fan motor": a part named by its words, to find
+        if intent == intents.TROUBLESHOOT and u.symptom is None:
+            if part_named:
+                return intents.PRODUCT_INFO, ""
+            if u.part_words:
+                return intents.SEARCH, ""
+        if confidence < abstain:
+            if part_named or u.unknown:
+                return intents.PRODUCT_INFO, ""
+            if u.symptom is not None:
+                return intents.TROUBLESHOOT, ""
+            if u.part_words or u.model_from_message:
+                return intents.SEARCH, ""
+            return intents.CLARIFY, ""
+        return intent, ""
+
+    @staticmethod
+    def _part_by_words(part_words, appliance_type, brand, model):
         query = " ".join(part_words + ([appliance_type] if appliance_type else []))
         candidates = [p for p in catalog.product_search(query=query, limit=40, semantic=False) if p.is_active]
         if appliance_type:
@@ -192,53 +263,65 @@ class RulesEngine:
                     appliance_model=model, product_id__in=[p.pk for p in candidates]
                 ).values_list("product_id", flat=True)
             )
-            candidates = [p for p in candidates if p.pk in fit_ids] or candidates
+            # Only a part that fits the customer's model is "the" part they mean.
+            candidates = [p for p in candidates if p.pk in fit_ids]
+            if not candidates:
+                return None
         if brand:
             candidates = [p for p in candidates if p.brand.lower() == brand.lower()] or candidates
         return candidates[0]
 
+    # --- the reply ----------------------------------------------------------------
+
     def reply(self, *, text: str, context: dict, conversation_id: str = "") -> Draft:
-        early = extract(text)
-        reason = scope.refusal_reason(normalise(text), early.appliance_types)
-        if reason == "injection":
-            return Draft(content=scope.refusal_text(reason), intent=intents.OUT_OF_SCOPE, entities=early.as_dict())
-        if _REFUND.search(text):
-            return self._refund_request(text=text, conversation_id=conversation_id, entities=early)
-        if reason:
-            return Draft(content=scope.refusal_text(reason), intent=intents.OUT_OF_SCOPE, entities=early.as_dict())
+        readings = self.understand(text=text, context=context)
+        if any(u.refusal == "injection" for u in readings) or intents.injection_in(identifiers_find(text).masked(text)):
+            return self._refusal("injection", readings[0])
+        answered = [u for u in readings if not u.refusal]
+        if not answered:
+            return self._refusal(readings[0].refusal, readings[0])
+        drafts, seen = [], set()
+        memory = dict(context)
+        for u in readings:
+            if u.key() in seen:
+                continue
+            seen.add(u.key())
+            if u.refusal:
+                drafts.append(Draft(content=scope.refusal_text(u.refusal), intent=intents.OUT_OF_SCOPE))
+                continue
+            draft = self._answer(u, context=memory, conversation_id=conversation_id)
+            draft.intent = draft.intent or u.intent
+            draft.context = {**self._memory(u, draft, memory), **draft.context}
+            memory = {**memory, **draft.context}
+            drafts.append(draft)
+        merged = _merge(drafts)
+        merged.entities = self._entities_out(answered[0])
+        merged.context = {key: value for key, value in memory.items() if key not in context or context[key] != value}
+        return merged
 
-        u = self.understand(text=text, context=context)
-        entities = u.entities
-        if u.product is not None and not _in_scope(u.product.appliance_type):
-            return Draft(
-                content=scope.refusal_text("appliance"), intent=intents.OUT_OF_SCOPE, entities=entities.as_dict()
-            )
-        if u.intent == intents.OUT_OF_SCOPE:
-            return Draft(
-                content=scope.refusal_text("general"), intent=intents.OUT_OF_SCOPE, entities=entities.as_dict()
-            )
+    def _refusal(self, reason: str, u) -> Draft:
+        return Draft(content=scope.refusal_text(reason), intent=intents.OUT_OF_SCOPE, entities=self._entities_out(u))
 
-        if u.unknown_ps and u.product is None:
-            draft = self._unknown_part(u.unknown_ps)
-            draft.intent = u.intent if u.intent not in (intents.SEARCH, intents.OUT_OF_SCOPE) else intents.PRODUCT_INFO
-        else:
-            handler = getattr(self, f"_{u.intent}", self._search)
-            draft = handler(u=u, context=context, conversation_id=conversation_id, **_legacy(u))
-        draft.intent = draft.intent or u.intent
-        draft.entities = self._entities_out(u)
-        draft.context = {**self._memory(u, draft, context), **draft.context}
-        return draft
+    def _answer(self, u, *, context: dict, conversation_id: str) -> Draft:
+        if u.unknown and (u.product is None or u.unknown_codes) and u.intent not in intents.ORDER_INTENTS:
+            return self._unknown_identifiers(u)
+        handler = getattr(self, f"_{u.intent}", self._search)
+        return handler(u=u, context=context, conversation_id=conversation_id)
 
     @staticmethod
     def _entities_out(u) -> dict:
         out = u.entities.as_dict()
         out.update(
             {
+                "psNumbers": [p.ps_number for p in u.mentioned],
                 "psNumber": u.product.ps_number if u.product else None,
                 "modelNumber": u.model.model_number if u.model_from_message and u.model else None,
+                "unknownNumbers": [m.text for m in u.unknown],
+                "orderNumbers": u.order_numbers,
                 "applianceType": u.appliance_type,
                 "brand": u.brand or None,
                 "symptom": u.symptom.slug if u.symptom else None,
+                "confidence": round(u.reading.confidence, 3),
             }
         )
         return out
@@ -263,9 +346,10 @@ class RulesEngine:
             "applianceType": u.appliance_type,
             "brand": u.brand or None,
             "budget": u.entities.budget,
+            # The problem stays in the conversation: a model number given later narrows its parts.
             "symptom": u.symptom.slug if u.symptom else None,
             "lastParts": shown or None,
-            "lastIntent": draft.intent,
+            "lastIntent": draft.intent if draft.intent != intents.CLARIFY else None,
             "preferences": preferences or None,
             "contact": {"email": u.entities.email, "phone": u.entities.phone}
             if (u.entities.email or u.entities.phone)
@@ -273,7 +357,45 @@ class RulesEngine:
         }
         return {key: value for key, value in memory.items() if value}
 
+    # --- identifiers the catalogue does not know ---------------------------------
+
+    def _unknown_identifiers(self, u) -> Draft:
+        lines = []
+        for mention in u.unknown:
+            number = mention.text.upper()
+            line = f"I couldn't find {number} in our catalogue" + (
+                "." if number.startswith("PS") or number.isdigit() else ": no model or part of ours has that number."
+            )
+            offers = suggestions_for(mention)
+            if offers:
+                line += " Did you mean " + " or ".join(offers) + "?"
+            lines.append(line)
+        if u.product is not None and u.unknown_codes:
+            lines.append(
+                f"Once I have your model number as printed on the appliance's rating plate, I'll check "
+                f"{u.product.ps_number} against it."
+            )
+        elif u.unknown_codes:
+            lines.append("Please check the number on the appliance's rating plate or the part's packaging.")
+        return Draft(
+            content=" ".join(lines),
+            intent=u.intent if u.intent in intents.PART_INTENTS else intents.PRODUCT_INFO,
+            parts=[product_card(u.product)] if u.product is not None else [],
+        )
+
     # --- intents ------------------------------------------------------------------
+
+    def _clarify(self, *, u, **_):
+        options = [label for label in u.reading.scores if label in _CLARIFY_CHOICES][:2]
+        if len(options) == 2:
+            question = f"Do you want to {_CLARIFY_CHOICES[options[0]]} or {_CLARIFY_CHOICES[options[1]]}?"
+        else:
+            question = "Could you tell me a bit more?"
+        return Draft(
+            content=f"{question} I can help with {scope.scope_label()} parts: a part number, your model number "
+            "or what the appliance is doing is a good start.",
+            intent=intents.CLARIFY,
+        )
 
     def _compatibility(self, *, u, **_):
         product, model, entities = u.product, u.model, u.entities
@@ -284,13 +406,7 @@ class RulesEngine:
                 intent=intents.COMPATIBILITY,
             )
         if model is None:
-            if u.unknown_codes:
-                text = (
-                    "I couldn't find that model number in our catalogue. Please check the model number on the "
-                    f"appliance's rating plate, and I'll check {product.ps_number} against it."
-                )
-            else:
-                text = f"What's your appliance's model number? I'll check whether {product.ps_number} fits it."
+            text = f"What's your appliance's model number? I'll check whether {product.ps_number} fits it."
             return Draft(content=text, intent=intents.COMPATIBILITY, parts=[product_card(product)])
         level, confidence = catalog.compatibility_check(product=product, appliance_model=model)
         name = f"{product.ps_number} ({product.name})"
@@ -305,18 +421,9 @@ class RulesEngine:
         text += f" It costs {money(product)} and is {stock_phrase(product)}."
         proposals = [
             ActionProposal("checkout_now", {"psNumber": product.ps_number, "quantity": entities.quantity or 1})
-            if level == "yes"
+            if level == "yes" and product.in_stock
             else None,
-            ActionProposal(
-                "check_compatible_alternatives",
-                {
-                    "psNumber": product.ps_number,
-                    "modelNumber": model.model_number,
-                    "applianceType": model.appliance_type,
-                },
-            )
-            if level != "yes" or not product.in_stock
-            else None,
+            _alternatives_action(product, model) if level != "yes" or not product.in_stock else None,
             ActionProposal("notify_when_in_stock", {"psNumber": product.ps_number}) if not product.in_stock else None,
         ]
         return Draft(
@@ -351,29 +458,34 @@ class RulesEngine:
             content="\n".join(lines),
             intent=intents.INSTALL,
             parts=[product_card(product)],
-            proposals=self._buy_or_wait(product, 1),
+            proposals=self._buy_or_wait(product, 1, u.model),
         )
 
     def _price_stock(self, *, u, **_):
-        product = u.product
-        if product is None:
+        products = u.mentioned if len(u.mentioned) > 1 else ([u.product] if u.product is not None else [])
+        if not products:
             return Draft(
                 content="Which part? Send me its PS number or manufacturer part number and I'll check price and stock.",
                 intent=intents.PRICE_STOCK,
             )
-        text = f"{product.ps_number} ({product.name}) costs {money(product)} and is {stock_phrase(product)}."
+        lines = [f"{p.ps_number} ({p.name}) costs {money(p)} and is {stock_phrase(p)}." for p in products]
         quantity = u.entities.quantity
-        if quantity and product.in_stock and quantity > product.stock_quantity:
-            text += f" That's fewer than the {quantity} you asked for."
+        product = products[0]
+        if len(products) == 1 and quantity and product.in_stock and quantity > product.stock_quantity:
+            lines.append(f"That's fewer than the {quantity} you asked for.")
+        proposals = []
+        for p in products:
+            offers = self._buy_or_wait(p, min(quantity or 1, max(p.stock_quantity, 1)), u.model)
+            proposals += offers if len(products) == 1 else offers[:1]
         return Draft(
-            content=text,
+            content=" ".join(lines),
             intent=intents.PRICE_STOCK,
-            parts=[product_card(product)],
-            proposals=self._buy_or_wait(product, min(quantity or 1, max(product.stock_quantity, 1))),
+            parts=[product_card(p) for p in products],
+            proposals=proposals,
         )
 
     def _delivery(self, *, u, **_):
-        product = u.product
+        product = u.product if (u.mentioned or u.referenced or u.entities.pronoun) else None
         lines = []
         dispatch = settings.PARLEY_DELIVERY_DISPATCH
         standard = settings.PARLEY_DELIVERY_STANDARD
@@ -396,13 +508,13 @@ class RulesEngine:
                 lines.append(f"Standard delivery: {standard}.")
             if express:
                 lines.append(f"Express delivery: {express}.")
-            if free_over:
-                lines.append(f"Shipping is free on orders over {free_over} {settings.PARLEY_CURRENCY}.")
+        if free_over:
+            lines.append(f"Shipping is free on orders over {free_over} {settings.PARLEY_CURRENCY}.")
         return Draft(
             content=" ".join(lines),
             intent=intents.DELIVERY,
             parts=[product_card(product)] if product else [],
-            proposals=self._buy_or_wait(product, u.entities.quantity or 1) if product else [],
+            proposals=self._buy_or_wait(product, u.entities.quantity or 1, u.model) if product else [],
         )
 
     def _product_info(self, *, u, **_):
@@ -422,7 +534,7 @@ class RulesEngine:
             content=text,
             intent=intents.PRODUCT_INFO,
             parts=[product_card(product)],
-            proposals=self._buy_or_wait(product, u.entities.quantity or 1),
+            proposals=self._buy_or_wait(product, u.entities.quantity or 1, u.model),
         )
 
     def _purchase(self, *, u, **_):
@@ -452,19 +564,9 @@ class RulesEngine:
             if level == "no":
                 text = (
                     f"Before you buy: {product.ps_number} is not listed as compatible with your "
-                    f"{u.model.model_number}. " + text
+                    f"{u.model.model_number}. " + text.replace(" Press Checkout now to pay securely.", "")
                 )
-                proposals = [
-                    ActionProposal(
-                        "check_compatible_alternatives",
-                        {
-                            "psNumber": product.ps_number,
-                            "modelNumber": u.model.model_number,
-                            "applianceType": u.model.appliance_type,
-                        },
-                    ),
-                    *proposals,
-                ]
+                proposals = [_alternatives_action(product, u.model)]
         return Draft(content=text, intent=intents.PURCHASE, parts=[product_card(product)], proposals=proposals)
 
     def _alternatives(self, *, u, **_):
@@ -472,7 +574,7 @@ class RulesEngine:
         alternatives = catalog.compatible_alternatives(
             product=product, appliance_model=model, appliance_type=u.appliance_type, limit=10
         )
-        cheaper_wanted = bool(re.search(r"\b(cheaper|less expensive|lower price|budget|cheapest)\b", u.norm, re.I))
+        cheaper_wanted = u.entities.sort == "price"
         note = ""
         if cheaper_wanted and product is not None:
             cheaper = [alt for alt in alternatives if alt.price < product.price]
@@ -495,7 +597,7 @@ class RulesEngine:
             )
         names = "; ".join(f"{alt.ps_number} ({alt.name}, {money(alt)}, {stock_phrase(alt)})" for alt in alternatives)
         subject = f" for {model.model_number}" if model else (f" to {product.ps_number}" if product else "")
-        proposals = [self._buy_or_wait(alt, 1)[0] for alt in alternatives if alt.in_stock][:1]
+        proposals = [self._buy_or_wait(alt, 1)[0] for alt in alternatives if alt.in_stock][:1] if model else []
         return Draft(
             content=f"Here are alternatives{subject}: {names}.{note}",
             intent=intents.ALTERNATIVES,
@@ -512,7 +614,7 @@ class RulesEngine:
                 content=f"Good news: {product.ps_number} is {stock_phrase(product)} now.",
                 intent=intents.NOTIFY,
                 parts=[product_card(product)],
-                proposals=self._buy_or_wait(product, 1),
+                proposals=self._buy_or_wait(product, 1, u.model),
             )
         channel = "sms" if u.entities.phone and not u.entities.email else "email"
         contact = u.entities.email or u.entities.phone
@@ -529,26 +631,37 @@ class RulesEngine:
             proposals=[ActionProposal("notify_when_in_stock", {"psNumber": product.ps_number, "channel": channel})],
         )
 
-    def _troubleshoot(self, *, u, context, **_):
-        symptom, model, appliance_type = u.symptom, u.model, u.appliance_type
+    def _troubleshoot(self, *, u, **_):
+        model, symptom = u.model, u.symptom
+        if symptom is None and u.remembered_symptom:
+            symptom = meaning.symptom_get(u.remembered_symptom)
         if symptom is None:
             return Draft(
                 content='Tell me what the appliance is doing (for example "ice maker not making ice" or '
                 '"dishwasher not draining") and its model number, and I\'ll find the parts that fix it.',
                 intent=intents.TROUBLESHOOT,
             )
-        brand = (model.brand if model else None) or u.brand or None
-        parts = catalog.parts_for_symptom(
-            symptom=symptom, appliance_type=appliance_type, brand=brand, appliance_model=model, limit=3
-        )
-        if not parts and brand and model is None:
-            parts = catalog.parts_for_symptom(symptom=symptom, appliance_type=appliance_type, limit=3)
+        if model is not None and model.appliance_type != symptom.appliance_type:
+            model = None  # a dishwasher model says nothing about a fridge's problem
+        brand = (model.brand if model else None) or (u.brand or None)
+        parts = catalog.parts_for_symptom(symptom=symptom, appliance_model=model, limit=3)
+        if model is None and brand:
+            parts = _listed_for_brand(
+                catalog.parts_for_symptom(symptom=symptom, appliance_type=symptom.appliance_type, limit=50), brand
+            )[:3]
+        memory = {"symptom": symptom.slug}
         if not parts:
+            where = f"for {model.model_number}" if model else (f"for {brand} models" if brand else "yet")
             return Draft(
-                content=f'I don\'t have parts listed for "{symptom.name}" yet. Tell me your model number and '
-                "I'll look at the parts that fit it.",
+                content=f'None of the parts we list for "{symptom.name}" is listed {where}. '
+                + (
+                    "Check the model number on the rating plate, or ask me for the parts that fit it."
+                    if model
+                    else "Tell me your model number and I'll look at the parts that fit it."
+                ),
                 intent=intents.TROUBLESHOOT,
-                context={"symptom": symptom.slug},
+                context=memory,
+                proposals=[_alternatives_action(None, model)] if model else [],
             )
         subject = f" on your {model.model_number}" if model else (f" ({brand})" if brand else "")
         lines = [f'For "{symptom.name}"{subject}, these parts are the usual fix:']
@@ -561,7 +674,7 @@ class RulesEngine:
             intent=intents.TROUBLESHOOT,
             parts=[product_card(p) for p in parts],
             proposals=proposals,
-            context={"symptom": symptom.slug},
+            context=memory,
         )
 
     def _compare(self, *, u, **_):
@@ -594,47 +707,103 @@ class RulesEngine:
         if a.price != b.price:
             cheaper = a if a.price < b.price else b
             lines.append(f"{cheaper.ps_number} is {abs(a.price - b.price):.2f} {a.currency} cheaper.")
+        else:
+            lines.append("They cost the same.")
         return Draft(
             content="\n".join(lines),
             intent=intents.COMPARE,
             parts=[product_card(a), product_card(b)],
-            proposals=[*self._buy_or_wait(a, 1)[:1], *self._buy_or_wait(b, 1)[:1]],
+            proposals=[*self._buy_or_wait(a, 1, u.model)[:1], *self._buy_or_wait(b, 1, u.model)[:1]],
         )
 
-    def _order_status(self, *, conversation_id, **_):
-        orders = checkout_selectors.orders_for_conversation(conversation_id=conversation_id)
-        if not orders:
-            return Draft(content="I can't see an order placed in this conversation yet.", intent=intents.ORDER_STATUS)
-        lines = [
+    # --- orders -------------------------------------------------------------------
+
+    @staticmethod
+    def _named_orders(u, conversation_id: str) -> tuple[list, list[str]]:
+        """(the orders the customer may ask about, order numbers they named that are not theirs).
+        Named numbers select those orders; otherwise the conversation's orders, latest first."""
+        own = checkout_selectors.orders_for_conversation(conversation_id=conversation_id)
+        if not u.order_numbers:
+            return own, []
+        by_number = {o.number.upper(): o for o in own}
+        found = [by_number[n] for n in u.order_numbers if n in by_number]
+        return found, [n for n in u.order_numbers if n not in by_number]
+
+    def _order_status(self, *, u, conversation_id, **_):
+        orders, foreign = self._named_orders(u, conversation_id)
+        lines = [f"I can't find order {n} in this conversation; please check the number." for n in foreign]
+        if not orders and not foreign:
+            lines.append("I can't see an order placed in this conversation yet.")
+        lines += [
             f"Order {o.number}: {o.get_status_display().lower()}, {o.total:.2f} {o.currency}, "
             f"placed {o.created_at:%d %b %Y}."
             for o in orders[:3]
         ]
         return Draft(content="\n".join(lines), intent=intents.ORDER_STATUS)
 
-    def _refund_request(self, *, text, conversation_id, entities: Entities) -> Draft:
-        """A refund is for an operator to decide: offer the button for this conversation's paid order."""
-        orders = [
-            o
-            for o in checkout_selectors.orders_for_conversation(conversation_id=conversation_id)
-            if o.status in ("paid", "partially_refunded") and o.refundable_amount > 0
-        ]
-        if not orders:
-            return Draft(
-                content="I can't see a paid order in this conversation to refund. If you ordered elsewhere, "
-                "please contact us with your order number.",
-                intent=REFUND_REQUEST,
-                entities=entities.as_dict(),
-            )
-        order = orders[0]
-        return Draft(
-            content=f"I can ask our team to refund order {order.number} ({order.refundable_amount:.2f} "
+    def _refund_request(self, *, u, conversation_id, **_):
+        """A refund is for an operator to decide: offer the button for the order the customer named
+        (or this conversation's latest paid one), never for a fully refunded order."""
+        orders, foreign = self._named_orders(u, conversation_id)
+        lines = [f"I can't find order {n} in this conversation; please check the number." for n in foreign]
+        refundable = [o for o in orders if o.status in ("paid", "partially_refunded") and o.refundable_amount > 0]
+        if not refundable:
+            if orders:
+                order = orders[0]
+                state = (
+                    "has been fully refunded"
+                    if order.refundable_amount <= 0
+                    else f"is {order.get_status_display().lower()}"
+                )
+                lines.append(f"Order {order.number} {state}, so there is nothing left to refund.")
+            elif not foreign:
+                lines.append(
+                    "I can't see a paid order in this conversation to refund. If you ordered elsewhere, "
+                    "please contact us with your order number."
+                )
+            return Draft(content=" ".join(lines), intent=REFUND_REQUEST)
+        order = refundable[0]
+        lines.append(
+            f"I can ask our team to refund order {order.number} ({order.refundable_amount:.2f} "
             f"{order.currency}). Press Request a refund and a team member will review it; you'll get "
-            "their answer here.",
-            intent=REFUND_REQUEST,
-            entities=entities.as_dict(),
-            proposals=[ActionProposal("refund_request", {"orderNumber": order.number, "reason": text[:1000]})],
+            "their answer here."
         )
+        return Draft(
+            content=" ".join(lines),
+            intent=REFUND_REQUEST,
+            proposals=[ActionProposal("refund_request", {"orderNumber": order.number, "reason": u.text[:1000]})],
+        )
+
+    def _order_cancel(self, *, u, conversation_id, **_):
+        orders, foreign = self._named_orders(u, conversation_id)
+        lines = [f"I can't find order {n} in this conversation; please check the number." for n in foreign]
+        open_orders = [o for o in orders if o.status == "paid"]
+        if not open_orders:
+            if not foreign:
+                lines.append(
+                    f"Order {orders[0].number} is {orders[0].get_status_display().lower()}, so it can't be cancelled here."
+                    if orders
+                    else "I can't see an order in this conversation to cancel."
+                )
+            return Draft(content=" ".join(lines), intent=intents.ORDER_CANCEL)
+        order = open_orders[0]
+        lines.append(
+            f"I can ask our team to cancel order {order.number}. Press Cancel my order and a team member will "
+            "confirm it here."
+        )
+        return Draft(
+            content=" ".join(lines),
+            intent=intents.ORDER_CANCEL,
+            proposals=[ActionProposal("order_cancellation", {"orderNumber": order.number, "reason": u.text[:1000]})],
+        )
+
+    # --- the shop -----------------------------------------------------------------
+
+    def _policy(self, *, u, **_):
+        return Draft(content=scope.shop_contact_text(), intent=intents.POLICY)
+
+    def _human(self, **_):
+        return Draft(content=scope.shop_contact_text(), intent=intents.HUMAN)
 
     def _greeting(self, **_):
         return Draft(
@@ -647,31 +816,46 @@ class RulesEngine:
         return self._search(u=u, intent=intents.RECOMMEND)
 
     def _search(self, *, u, intent: str = intents.SEARCH, **_):
-        words = [w for w in search_tokens(u.norm) if w.isalpha() and not intents.match(w)]
-        query = " ".join(dict.fromkeys(u.part_words + words)) or u.norm
-        budget = u.entities.budget if u.entities.budget is not None else None
-        result = recommend(
-            query=query,
+        words = list(dict.fromkeys(u.part_words))
+        query = " ".join(words + [w for w in search_tokens(u.ids.masked(u.text, blank=True)) if w.isalpha()][:6])
+        model = u.model
+        result = parts_find(
+            query=query or u.text,
+            words=words,
             appliance_type=u.appliance_type,
-            brand=u.brand or None,
-            appliance_model=u.model if (u.model_from_message or u.model) else None,
-            budget=budget,
+            brand=None if model is not None else (u.brand or None),
+            appliance_model=model,
+            budget=u.entities.budget,
+            sort=u.entities.sort,
             allowed_types=_scope_types(),
         )
-        if not result.items and u.model is not None:
-            result = recommend(
-                query=query,
-                appliance_type=u.appliance_type,
-                brand=u.brand or None,
-                budget=budget,
-                allowed_types=_scope_types(),
-            )
+        asked = _plural(_part_phrase(u)) or "parts"
         if not result.items:
-            if result.over_budget:
+            if result.empty_because == "model":
+                text = (
+                    f"None of our {asked} is listed for {model.model_number}."
+                    if words
+                    else f"We have no parts listed for {model.model_number} yet."
+                )
+                text += " I can look for compatible alternatives, or check a part number you have in mind."
+                return Draft(content=text, intent=intent, proposals=[_alternatives_action(None, model)])
+            if result.empty_because == "brand":
+                return Draft(
+                    content=f"None of our {asked} is listed for {u.brand} models. Tell me your model number and "
+                    "I'll check what fits it.",
+                    intent=intent,
+                )
+            if result.empty_because == "appliance_type":
+                return Draft(
+                    content=f"None of our {asked} is for a {u.appliance_type}. Tell me your model number and "
+                    "I'll check what fits it.",
+                    intent=intent,
+                )
+            if result.empty_because == "budget" and result.over_budget:
                 p = result.over_budget[0]
                 return Draft(
-                    content=f"Nothing matches within {budget:.2f}. The closest is {p.ps_number} ({p.name}) at "
-                    f"{money(p)}, {stock_phrase(p)}.",
+                    content=f"Nothing matches within {u.entities.budget:.2f}. The closest is {p.ps_number} ({p.name}) "
+                    f"at {money(p)}, {stock_phrase(p)}.",
                     intent=intent,
                     parts=[product_card(p)],
                 )
@@ -680,65 +864,157 @@ class RulesEngine:
                 f"or your {scope.scope_label()}'s model number and I'll look again.",
                 intent=intent,
             )
-        lines = ["Here are my top picks:" if intent == intents.RECOMMEND else "Here's what I found:"]
+        items = result.items
+        if u.entities.sort == "price":
+            lines = [f"The cheapest {asked} we sell" + (f" for {model.model_number}" if model else "") + ":"]
+        elif u.entities.sort == "rating":
+            lines = [f"The best rated {asked}" + (f" for {model.model_number}" if model else "") + ":"]
+        elif model is not None:
+            lines = [
+                f"These {asked} fit your {model.model_number}:" if words else f"Parts for your {model.model_number}:"
+            ]
+        else:
+            lines = ["Here are my top picks:" if intent == intents.RECOMMEND else "Here's what I found:"]
         lines += [
             f"- {r.product.ps_number} {r.product.name} by {r.product.brand}, {money(r.product)}: {r.reason}."
-            for r in result.items
+            for r in items
         ]
-        if u.model is None and len(result.items) > 1:
+        if model is None and len(items) > 1:
             lines.append("Tell me your model number and I'll check which one fits.")
-        proposals = [self._buy_or_wait(r.product, 1)[0] for r in result.items if r.product.in_stock][:1]
+        proposals = [self._buy_or_wait(r.product, 1)[0] for r in items if r.product.in_stock][:1]
         return Draft(
             content="\n".join(lines),
             intent=intent,
-            parts=[product_card(r.product) for r in result.items],
-            proposals=proposals if u.model is not None else [],
-        )
-
-    def _unknown_part(self, unknown_ps: list[str]) -> Draft:
-        return Draft(
-            content=f"I couldn't find {', '.join(unknown_ps)} in our catalogue. Please check the number; "
-            "PS numbers are on the part's packaging and in our listings.",
-            intent=intents.PRODUCT_INFO,
+            parts=[product_card(r.product) for r in items],
+            proposals=proposals if model is not None else [],
         )
 
     @staticmethod
-    def _buy_or_wait(product, quantity: int) -> list[ActionProposal]:
+    def _buy_or_wait(product, quantity: int, model: ApplianceModel | None = None) -> list[ActionProposal]:
+        """Checkout for a part in stock that is not known not to fit the customer's model."""
+        if model is not None and catalog.compatibility_check(product=product, appliance_model=model).level == "no":
+            return [_alternatives_action(product, model)]
         if product.in_stock:
             return [ActionProposal("checkout_now", {"psNumber": product.ps_number, "quantity": max(1, quantity)})]
         return [
             ActionProposal("notify_when_in_stock", {"psNumber": product.ps_number}),
-            ActionProposal(
-                "check_compatible_alternatives",
-                {"psNumber": product.ps_number, "applianceType": product.appliance_type},
-            ),
+            _alternatives_action(product, None),
         ]
+
+
+_CLARIFY_CHOICES = {
+    intents.COMPATIBILITY: "check a part fits your model",
+    intents.INSTALL: "install a part",
+    intents.TROUBLESHOOT: "fix a problem with your appliance",
+    intents.PRICE_STOCK: "know a part's price and stock",
+    intents.SEARCH: "find a part",
+    intents.DELIVERY: "know about delivery",
+    intents.ORDER_STATUS: "check an order",
+    intents.POLICY: "know our returns, warranty or payment terms",
+    intents.HUMAN: "reach our team",
+}
+
+
+def _alternatives_action(product, model) -> ActionProposal:
+    payload = {}
+    if product is not None:
+        payload["psNumber"] = product.ps_number
+    if model is not None:
+        payload["modelNumber"] = model.model_number
+    payload["applianceType"] = (model.appliance_type if model else None) or product.appliance_type
+    return ActionProposal("check_compatible_alternatives", payload)
+
+
+def _listed_for_brand(parts: list, brand: str) -> list:
+    """Parts listed for at least one model of the brand (a Maytag fridge takes Whirlpool parts)."""
+    listed = set(
+        Compatibility.objects.filter(
+            product_id__in=[p.pk for p in parts], appliance_model__brand__iexact=brand
+        ).values_list("product_id", flat=True)
+    )
+    return [p for p in parts if p.pk in listed or p.brand.lower() == brand.lower()]
+
+
+_APPLIANCE_NAMES = frozenset({"refrigerator", "fridge", "freezer", "dishwasher"})
+
+
+def _part_words_masked(masked: str, name_terms: frozenset, brands) -> str:
+    """The text with the catalogue's part words and brands read as "part" / "brand": what the
+    customer wants to do does not depend on which part ("can I replace the door gasket myself?")."""
+    lowered_brands = {b.lower() for b in brands}
+    out, previous = [], ""
+    for token in re.findall(r"[A-Za-z']+|[^A-Za-z']+", masked):
+        word = token.lower()
+        if word in lowered_brands:
+            token = "brand"
+        elif word.isalpha() and word in name_terms and word not in _APPLIANCE_NAMES and word not in _KEEP_WORDS:
+            token = "" if previous == "part" else "part"
+        if token.strip():
+            previous = token
+        out.append(token)
+    return re.sub(r"\s+", " ", "".join(out)).strip()
+
+
+# Part-name words that also say what the customer wants ("filter light", "water").
+_KEEP_WORDS = frozenset({"this", "my", "water", "ice", "light", "door", "control", "part", "parts"})
+
+
+def _part_phrase(u) -> str:
+    """The part the customer named, in their words ("water filter", "door gasket")."""
+    _, name_terms = _vocabulary()
+    kept = [
+        w
+        for w in search_tokens(u.ids.masked(u.text, blank=True))
+        if w.isalpha()
+        and w in name_terms
+        and w not in ("refrigerator", "dishwasher", "part", "parts")
+        and w not in u.named_types
+    ]
+    return " ".join(dict.fromkeys(kept)) if u.part_words else ""
+
+
+def _plural(phrase: str) -> str:
+    if not phrase:
+        return ""
+    return phrase if phrase.endswith("s") else phrase + "s"
+
+
+def _merge(drafts: list[Draft]) -> Draft:
+    """One reply from the answers to each question of a message."""
+    if len(drafts) == 1:
+        return drafts[0]
+    answered = [d for d in drafts if d.intent != intents.OUT_OF_SCOPE] or drafts
+    parts, seen = [], set()
+    for draft in drafts:
+        for card in draft.parts:
+            if card.get("psNumber") not in seen:
+                seen.add(card.get("psNumber"))
+                parts.append(card)
+    context: dict = {}
+    for draft in drafts:
+        context.update(draft.context)
+    return Draft(
+        content="\n\n".join(d.content for d in drafts if d.content),
+        intent=answered[0].intent,
+        parts=parts,
+        proposals=[p for d in answered for p in d.proposals],
+        context=context,
+    )
 
 
 _vocabulary_cache: dict = {}
 
 
 def _vocabulary():
-    """(brands, part-name words, the extra words spelling correction knows), rebuilt with the index."""
+    """(brands of parts and of appliance models, part-name words), rebuilt with the index."""
     brands, name_terms = catalogue_vocabulary()
     key = (id(name_terms), brands)
     if _vocabulary_cache.get("key") != key:
-        extra = frozenset(w for w in name_terms if w.isalpha()) | frozenset(b.lower() for b in brands)
-        _vocabulary_cache.update(key=key, value=(brands, name_terms, extra))
+        model_brands = tuple(ApplianceModel.objects.values_list("brand", flat=True).distinct())
+        all_brands = tuple(dict.fromkeys([*brands, *model_brands]))
+        _vocabulary_cache.update(key=key, value=(all_brands, name_terms))
     return _vocabulary_cache["value"]
-
-
-def _legacy(u) -> dict:
-    return {}
-
-
-REFUND_REQUEST = "refund_request"
-_REFUND = re.compile(r"\b(refund|money back|reimburse(ment)?|return (it|the part|my order)|charge ?back)\b", re.I)
 
 
 def _scope_types() -> list[str]:
     return settings.PARLEY_SHOP_SCOPE
-
-
-def _in_scope(appliance_type: str) -> bool:
-    return appliance_type in _scope_types()

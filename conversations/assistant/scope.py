@@ -1,48 +1,17 @@
-"""What the assistant refuses: other appliances, prompt injection, invented discounts, small talk."""
+"""What the assistant says when it refuses, and how customers reach the shop.
 
-import re
+Whether a message is refused is decided by meaning (meaning.py, intents.py): the shop's scope
+is the PARLEY_SHOP_SCOPE setting, the none-of-these examples are data.
+"""
+
+from email.utils import parseaddr
 
 from django.conf import settings
-
-from conversations.assistant.vocabulary import APPLIANCE_WORDS
-
-_INJECTION = re.compile(
-    r"(ignore (all |any |the )?(previous|prior|above|earlier|your) (instructions|rules|prompts?)|"
-    r"disregard (the |your )?(instructions|rules)|system prompt|reveal (your|the) (prompt|instructions)|"
-    r"what are your instructions|you are now|act as (?!a customer)|pretend (to be|you are)|jailbreak|developer mode|"
-    r"print your (prompt|rules)|repeat the (text|words) above)",
-    re.I,
-)
-_DISCOUNT = re.compile(
-    r"(discount|coupon|promo(tion)? code|voucher|free (shipping|part)|give me .*% off|\d+ ?% off|price match)", re.I
-)
-
-
-# General chat the shop does not do, whatever appliance it mentions.
-_CHITCHAT = re.compile(
-    r"\b(poem|joke|story|song|lyrics|movie|film|weather|capital of|football|soccer|basketball|election|"
-    r"president|recipe|horoscope|bitcoin|stock market|homework|\d+\s*[-+*/x]\s*\d+\s*(=|\?|$))",
-    re.I,
-)
 
 
 def scope_label() -> str:
     names = [t.replace("_", " ") for t in settings.PARLEY_SHOP_SCOPE]
     return " and ".join(names) if len(names) <= 2 else ", ".join(names[:-1]) + " and " + names[-1]
-
-
-def refusal_reason(text: str, appliance_types: list[str]) -> str | None:
-    """Why this message is refused, or None when it is the shop's business."""
-    if _INJECTION.search(text):
-        return "injection"
-    if _DISCOUNT.search(text):
-        return "discount"
-    if _CHITCHAT.search(text):
-        return "general"
-    allowed = set(settings.PARLEY_SHOP_SCOPE)
-    if appliance_types and not (set(appliance_types) & allowed):
-        return "appliance"
-    return None
 
 
 def refusal_text(reason: str) -> str:
@@ -63,5 +32,8 @@ def refusal_text(reason: str) -> str:
     )
 
 
-def known_appliance_words() -> frozenset[str]:
-    return frozenset(word for words in APPLIANCE_WORDS.values() for word in words)
+def shop_contact_text() -> str:
+    return (
+        f"You can reach the {settings.PARLEY_SHOP_NAME} team by e-mail at {parseaddr(settings.DEFAULT_FROM_EMAIL)[1]}; "
+        "a person answers every message. I can keep helping here with parts, fit, installation and orders."
+    )

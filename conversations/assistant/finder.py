@@ -1,0 +1,117 @@
+"""Filter, then rank: the parts for what a customer asked.
+
+A known model, brand or appliance type is a hard filter, never a preference: with a model,
+the candidates are the parts listed for it and only then matched to the words; without one,
+the catalogue search's candidates of another appliance type (or, with a brand, listed for none
+of that brand's models) are dropped. When nothing is left, the result says which filter
+emptied it, so the reply can say so plainly instead of listing parts that do not fit.
+"Cheapest", "best rated" and "under $N" are sort and filter slots.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from catalog import selectors as catalog
+from catalog.models import Compatibility, Product
+from catalog.search.text import tokens as search_tokens
+from conversations.assistant.recommendations import Recommendation, recommend
+
+MODEL_POOL = 2000  # parts listed for one model considered for the words (a model lists far fewer)
+
+
+@dataclass
+class FindResult:
+    items: list[Recommendation] = field(default_factory=list)
+    empty_because: str = ""  # "model" | "brand" | "appliance_type" | "budget" | "words" | ""
+    over_budget: list[Product] = field(default_factory=list)
+
+
+def _word_match(product: Product, words: list[str]) -> int:
+    have = set(search_tokens(f"{product.name} {product.category}"))
+    return sum(1 for w in words if w in have)
+
+
+def _brand_fits(products: list[Product], brand: str) -> set[int]:
+    """Parts listed for at least one model of `brand` (an appliance brand: a Maytag fridge takes
+    Whirlpool parts), or made by that brand."""
+    ids = [p.pk for p in products]
+    listed = set(
+        Compatibility.objects.filter(product_id__in=ids, appliance_model__brand__iexact=brand).values_list(
+            "product_id", flat=True
+        )
+    )
+    return listed | {p.pk for p in products if p.brand.lower() == brand.lower()}
+
+
+def parts_find(
+    *,
+    query: str,
+    words: list[str],
+    appliance_type: str | None,
+    brand: str | None,
+    appliance_model,
+    budget: float | None,
+    sort: str,
+    allowed_types: list[str] | tuple[str, ...],
+    limit: int = 3,
+) -> FindResult:
+    """`words`: the part words the customer used ("drain", "pump"); `query`: the search text."""
+    if appliance_model is not None:
+        rows = (
+            Compatibility.objects.filter(appliance_model=appliance_model, product__is_active=True)
+            .select_related("product")
+            .order_by("-confidence", "product__ps_number")[:MODEL_POOL]
+        )
+        fitting = [row.product for row in rows]
+        if not fitting:
+            return FindResult(empty_because="model")
+        if words:
+            scored = [(p, _word_match(p, words)) for p in fitting]
+            best = max(s for _, s in scored)
+            if best == 0:
+                return FindResult(empty_because="model")
+            pool = [p for p, s in sorted(scored, key=lambda ps: -ps[1]) if s == best]
+        else:
+            pool = fitting
+    else:
+        pool = [p for p in catalog.product_search(query=query, limit=40) if p.is_active]
+        strong = [p for p in pool if getattr(p, "match", "all_terms") not in ("any_term", "semantic")]
+        if words and strong:
+            pool = strong
+        if words:
+            scored = [(p, _word_match(p, words)) for p in pool]
+            best = max((s for _, s in scored), default=0)
+            # The parts with the most of the customer's words ("drain pump" is not a drain hose).
+            pool = [p for p, s in scored if s == best and best > 0] or [
+                p for p in pool if getattr(p, "match", "") == "semantic"
+            ]
+        if not pool:
+            return FindResult(empty_because="words")
+        pool = [p for p in pool if p.appliance_type in allowed_types]
+        if appliance_type:
+            pool = [p for p in pool if p.appliance_type == appliance_type]
+            if not pool:
+                return FindResult(empty_because="appliance_type")
+        if brand:
+            fits = _brand_fits(pool, brand)
+            pool = [p for p in pool if p.pk in fits]
+            if not pool:
+                return FindResult(empty_because="brand")
+    if sort == "price":
+        pool = sorted(pool, key=lambda p: (p.price, p.ps_number))
+    elif sort == "rating":
+        pool = sorted(pool, key=lambda p: (-(p.rating or 0), -p.review_count, p.ps_number))
+    result = recommend(
+        query=query,
+        brand=brand,
+        appliance_model=appliance_model,
+        budget=budget,
+        allowed_types=allowed_types,
+        candidates=pool,
+        limit=limit,
+        keep_order=bool(sort),
+    )
+    if not result.items:
+        return FindResult(empty_because="budget" if result.over_budget else "words", over_budget=result.over_budget)
+    return FindResult(items=result.items)

@@ -1,0 +1,279 @@
+"""Reading a message by meaning: nearest labelled examples by sentence embedding.
+
+- Intents: the examples in data/intents.json (shop data, not code), with explicit
+  none-of-these classes (`out_of_scope`, `injection`). A label's score is the mean cosine of
+  its `TOP_K` nearest examples; the best label wins when its score clears the embedder's
+  `abstain` threshold, otherwise the engine asks one clarifying question.
+- Symptoms: the catalogue's own symptom names and customer phrasings (catalog.Symptom), so
+  "not making any ice anymore" finds "Ice maker not working" without a keyword list.
+- Appliance types: each type's words (data/appliances.json) embedded once; a message names a
+  type when one of its words is near enough, which also recognises out-of-scope appliances.
+
+Label and symptom vectors are computed once per process (symptoms again when the symptom
+table changes); a message costs one embedding (cached by text) and a few matrix products.
+The embedder is the catalogue's local one (`catalog.search.embeddings`); with none at all a
+hashed bag of words and character n-grams stands in, so the assistant always works.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import threading
+from dataclasses import dataclass
+from functools import lru_cache
+from itertools import pairwise
+from pathlib import Path
+
+import numpy as np
+from django.conf import settings
+
+DATA = Path(__file__).resolve().parent / "data"
+TOP_K = 3
+NONE_LABELS = frozenset({"out_of_scope", "injection"})
+
+# Calibrated on the evaluation's development split, per embedder family (cosines differ by model).
+THRESHOLDS = {
+    "static": {"abstain": 0.45, "symptom": 0.62, "appliance": 0.75, "injection": 0.55},
+    "minilm": {"abstain": 0.42, "symptom": 0.55, "appliance": 0.72, "injection": 0.55},
+    "lexical": {"abstain": 0.22, "symptom": 0.30, "appliance": 0.60, "injection": 0.3},
+}
+# An injection label this close to the best one is treated as an injection.
+INJECTION_MARGIN = 0.04
+
+
+class LexicalVectoriser:
+    """Hashed words, word pairs and character 4-grams: the stand-in when no embedder is installed."""
+
+    name = "lexical:hash-4096"
+    dim = 4096
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        matrix = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for row, text in enumerate(texts):
+            words = re.findall(r"[a-z0-9']+", text.lower())
+            features = [*words, *(f"{a}_{b}" for a, b in pairwise(words))]
+            for word in words:
+                padded = f" {word} "
+                features += [padded[i : i + 4] for i in range(max(1, len(padded) - 3))]
+            for feature in features:
+                digest = hashlib.blake2b(feature.encode(), digest_size=4).digest()
+                matrix[row, int.from_bytes(digest, "little") % self.dim] += 1.0
+        norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+        return matrix / np.maximum(norms, 1e-12)
+
+
+_lexical = LexicalVectoriser()
+
+
+def embedder():
+    """The local sentence embedder (never a remote one: this runs on every message)."""
+    from catalog.search.embeddings import embedder_get
+
+    configured = embedder_get()
+    if configured is not None and configured.name.startswith("local"):
+        return configured
+    return _lexical
+
+
+def family(name: str) -> str:
+    if name.startswith("lexical"):
+        return "lexical"
+    if "static" in name or "model2vec" in name:
+        return "static"
+    return "minilm"
+
+
+def threshold(kind: str) -> float:
+    return THRESHOLDS[family(embedder().name)][kind]
+
+
+@lru_cache(maxsize=4096)
+def _vector(name: str, text: str) -> np.ndarray:
+    return embedder().embed([text])[0]
+
+
+def vector(text: str) -> np.ndarray:
+    return _vector(embedder().name, text.strip().lower())
+
+
+@dataclass
+class Index:
+    labels: list[str]
+    texts: list[str]
+    matrix: np.ndarray
+
+    def scores(self, query: np.ndarray, top_k: int = TOP_K) -> dict[str, float]:
+        sims = self.matrix @ query
+        out: dict[str, list[float]] = {}
+        for label, sim in zip(self.labels, sims, strict=True):
+            out.setdefault(label, []).append(float(sim))
+        # The nearest example counts as much as the mean of the nearest few: a label's examples
+        # can be varied (the none-of-these classes are), and one close example is evidence.
+        scores = {}
+        for label, values in out.items():
+            values.sort(reverse=True)
+            scores[label] = 0.5 * values[0] + 0.5 * float(np.mean(values[:top_k]))
+        return scores
+
+
+def _build(pairs: list[tuple[str, str]]) -> Index:
+    texts = [t.lower() for _, t in pairs]
+    matrix = embedder().embed(texts) if texts else np.zeros((0, 1), dtype=np.float32)
+    return Index(labels=[label for label, _ in pairs], texts=texts, matrix=np.asarray(matrix, dtype=np.float32))
+
+
+_lock = threading.Lock()
+_indexes: dict[tuple, Index] = {}
+
+
+def _cached(key: tuple, build) -> Index:
+    index = _indexes.get(key)
+    if index is None:
+        with _lock:
+            index = _indexes.get(key)
+            if index is None:
+                for old in [k for k in _indexes if k[0] == key[0]]:
+                    del _indexes[old]
+                index = _indexes[key] = build()
+    return index
+
+
+@lru_cache(maxsize=4)
+def _load(name: str) -> dict:
+    return json.loads((DATA / name).read_text())
+
+
+def intent_examples(scope: tuple[str, ...]) -> list[tuple[str, str]]:
+    data = _load("intents.json")
+    pairs = [(label, text) for label, texts in data.items() if isinstance(texts, list) for text in texts]
+    for appliance_type, texts in data.get("out_of_scope_appliances", {}).items():
+        if appliance_type not in scope:
+            pairs += [("out_of_scope", text) for text in texts]
+    return pairs
+
+
+def intent_scores(text: str) -> dict[str, float]:
+    """label → score for a message (identifiers already masked), highest first."""
+    scope = tuple(settings.PARLEY_SHOP_SCOPE)
+    index = _cached(("intents", embedder().name, scope), lambda: _build(intent_examples(scope)))
+    scores = index.scores(vector(text))
+    return dict(sorted(scores.items(), key=lambda kv: -kv[1]))
+
+
+# --- appliance types ------------------------------------------------------------------
+
+
+def appliance_words() -> dict[str, list[str]]:
+    return _load("appliances.json")["types"]
+
+
+def appliance_types(text: str, *, part_terms: frozenset[str] = frozenset()) -> list[str]:
+    """Appliance types the message names (any type, in the shop's scope or not), by meaning of
+    its words and word pairs, so "fridge", "icebox" or "a/c" need no exact list. A word of the
+    catalogue's part names ("defrost heater") is a part, not an appliance, unless listed as one."""
+    words = re.findall(r"[a-z][a-z/'-]*", text.lower())
+    grams = list(dict.fromkeys([*words, *(f"{a} {b}" for a, b in pairwise(words))]))
+    grams = [g for g in grams if len(g) > 2]
+    if not grams:
+        return []
+    table = appliance_words()
+    exact = {w: t for t, ws in table.items() for w in ws}
+    found = [exact[g] for g in grams if g in exact]
+    name = embedder().name
+    if not name.startswith("lexical"):
+        index = _cached(("appliances", name), lambda: _build([(t, w) for t, ws in table.items() for w in ws]))
+        loose = [g for g in grams if g not in exact and not any(w in part_terms for w in g.split())]
+        if not loose:
+            return _without_washer(found, text)
+        missing = [g for g in loose if (name, g) not in _gram_vectors]
+        if missing:
+            for g, v in zip(missing, embedder().embed(missing), strict=True):
+                _gram_vectors[(name, g)] = v
+            while len(_gram_vectors) > 20_000:
+                _gram_vectors.pop(next(iter(_gram_vectors)))
+        matrix = np.stack([_gram_vectors[(name, g)] for g in loose])
+        sims = matrix @ index.matrix.T
+        cut = threshold("appliance")
+        grams = loose
+        for row in range(len(grams)):
+            col = int(np.argmax(sims[row]))
+            if sims[row, col] >= cut:
+                found.append(index.labels[col])
+    return _without_washer(found, text)
+
+
+_gram_vectors: dict[tuple[str, str], np.ndarray] = {}
+
+
+def _without_washer(found: list[str], text: str) -> list[str]:
+    found = list(dict.fromkeys(found))
+    # A dishwasher is not a (clothes) washer: the longer name wins when both come from one phrase.
+    if "washer" in found and "dishwasher" in found and not re.search(r"(?<!dish)(?<!dish )washer|washing", text, re.I):
+        found.remove("washer")
+    return found
+
+
+# --- symptoms -------------------------------------------------------------------------
+
+
+def _symptom_version() -> tuple:
+    from django.db.models import Count, Max
+
+    from catalog.models import Symptom
+
+    row = Symptom.objects.aggregate(n=Count("id"), changed=Max("updated_at"))
+    return row["n"], str(row["changed"])
+
+
+def _symptoms_index() -> tuple[Index, dict]:
+    from catalog.models import Symptom
+
+    # One small query per message: the vectors are rebuilt only when the symptom table changed.
+    version = _symptom_version()
+
+    def build():
+        symptoms = list(Symptom.objects.all())
+        pairs = []
+        for s in symptoms:
+            for phrase in dict.fromkeys([s.name, *s.keywords]):
+                pairs.append((s.slug, phrase))
+        index = _build(pairs)
+        index.symptoms = {s.slug: s for s in symptoms}  # type: ignore[attr-defined]
+        return index
+
+    index = _cached(("symptoms", embedder().name, version), build)
+    return index, index.symptoms  # type: ignore[attr-defined]
+
+
+def symptom_find(text: str, *, appliance_type: str | None = None):
+    """(the Symptom the text most likely describes, its score), or (None, best score)."""
+    index, symptoms = _symptoms_index()
+    if not symptoms:
+        return None, 0.0
+    scores = index.scores(vector(text), top_k=1)
+    ranked = sorted(scores.items(), key=lambda kv: -kv[1])
+    if appliance_type:
+        ranked = [(slug, s) for slug, s in ranked if symptoms[slug].appliance_type == appliance_type]
+    if not ranked:
+        return None, 0.0
+    slug, score = ranked[0]
+    if score < threshold("symptom"):
+        return None, score
+    return symptoms[slug], score
+
+
+def symptom_get(slug: str):
+    """A symptom by slug, from the vectors' own copy of the table (no query)."""
+    _, symptoms = _symptoms_index()
+    return symptoms.get(slug)
+
+
+def reset() -> None:
+    """Forget every computed vector (tests, or after the embedder changed)."""
+    with _lock:
+        _indexes.clear()
+    _vector.cache_clear()
+    _gram_vectors.clear()
+    _load.cache_clear()
