@@ -26,7 +26,6 @@ pytest_plugins = [
     "pytester",
     "core.testing.fixtures",
     "catalog.tests.fixtures",
-    "conversations.tests.fixtures",
     "checkout.tests.fixtures",
 ]
 

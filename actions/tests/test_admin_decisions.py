@@ -3,6 +3,7 @@
 import pytest
 
 from actions.models import Action, ActionResponse
+from actions.tests.factories import ActionFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -14,10 +15,10 @@ def admin_client(client, django_user_model):
     return client
 
 
-def test_bulk_approve_decides_the_pending_and_reports_the_rest(admin_client, pending_action, rendered_action):
+def test_bulk_approve_decides_the_pending_and_reports_the_rest(admin_client, pending_action):
     first = pending_action(type="policy_exception", payload={"reason": "a"})
     second = pending_action(type="policy_exception", payload={"reason": "b"})
-    not_pending = rendered_action(first.conversation, type="policy_clarification", payload={})
+    not_pending = ActionFactory(conversation=first.conversation, type="policy_clarification", payload={})
 
     response = admin_client.post(
         "/admin/actions/action/",

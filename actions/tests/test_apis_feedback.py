@@ -4,6 +4,9 @@ import pytest
 from rest_framework.authtoken.models import Token
 
 from actions.models import Action, ActionResponse
+from actions.tests.factories import ActionFactory
+from checkout.tests.factories import OrderFactory
+from conversations.tests.factories import ConversationFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -29,8 +32,9 @@ def test_non_staff_get_403(api, pending_action, non_staff):
     assert api.get("/api/actions/pending").status_code == 403
 
 
-def test_a_conversation_token_is_not_an_operator_credential(api, pending_action, conversation_factory):
-    conversation, token = conversation_factory()
+def test_a_conversation_token_is_not_an_operator_credential(api, pending_action):
+    conversation = ConversationFactory()
+    token = conversation.token
     action = pending_action(conversation=conversation)
     api.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
     assert feedback(api, action.id, decision="approved").status_code == 401
@@ -102,9 +106,9 @@ def test_invalid_bodies_get_400_and_change_nothing(api, pending_action, operator
     assert not ActionResponse.objects.exists()
 
 
-def test_a_button_not_yet_clicked_cannot_be_decided(api, rendered_action, conversation_factory, operator):
-    conversation, _ = conversation_factory()
-    action = rendered_action(conversation)
+def test_a_button_not_yet_clicked_cannot_be_decided(api, operator):
+    conversation = ConversationFactory()
+    action = ActionFactory(conversation=conversation)
     api.force_authenticate(operator)
     response = feedback(api, action.id, decision="approved")
     assert response.status_code == 409 and response.json()["error"]["code"] == "action_not_pending"
@@ -124,11 +128,10 @@ def test_pending_lists_only_waiting_actions_oldest_first(api, pending_action, op
     assert body["actions"][0]["customer"]["name"] == "Ann"
 
 
-def test_the_chat_offers_a_refund_for_a_paid_order_and_the_click_reaches_the_operator(
-    api, conversation_factory, paid_order, operator, shop
-):
-    conversation, token = conversation_factory(customer_name="Ann")
-    order = paid_order(conversation)
+def test_the_chat_offers_a_refund_for_a_paid_order_and_the_click_reaches_the_operator(api, operator, shop):
+    conversation = ConversationFactory(customer_name="Ann")
+    token = conversation.token
+    order = OrderFactory(conversation=conversation, number="ORD-TEST1")
     api.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
 
     reply = api.post(
@@ -151,8 +154,9 @@ def test_the_chat_offers_a_refund_for_a_paid_order_and_the_click_reaches_the_ope
     assert order.status == "refunded"
 
 
-def test_no_refund_button_without_a_paid_order(api, conversation_factory, shop):
-    conversation, token = conversation_factory()
+def test_no_refund_button_without_a_paid_order(api, shop):
+    conversation = ConversationFactory()
+    token = conversation.token
     api.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
     reply = api.post(
         f"/api/chat/conversations/{conversation.id}/messages", {"content": "I want my money back"}, format="json"

@@ -14,7 +14,10 @@ from actions.models import Action, ActionResponse, ResponseTemplate
 from actions.services.expiry import actions_expire
 from actions.services.feedback import action_feedback_apply
 from actions.services.responses import response_text_render
+from actions.tests.factories import ActionFactory
+from checkout.tests.factories import OrderFactory
 from conversations.models import Message
+from conversations.tests.factories import ConversationFactory, CustomerFactory
 from conversations.tests.whatsapp_stub import WhatsAppStub
 from core.outbox.models import OutboundDelivery
 from core.outbox.services import delivery_send
@@ -108,9 +111,9 @@ def test_a_second_decision_gets_409_and_changes_nothing(pending_action, operator
     assert len(replies(action.conversation)) == 1
 
 
-def test_only_pending_actions_can_be_decided(conversation_factory, rendered_action, operator):
-    conversation, _ = conversation_factory()
-    action = rendered_action(conversation)
+def test_only_pending_actions_can_be_decided(operator):
+    conversation = ConversationFactory()
+    action = ActionFactory(conversation=conversation)
     with pytest.raises(ActionNotAllowed) as caught:
         action_feedback_apply(action=action, decision="approved", operator=operator)
     assert caught.value.code == "action_not_pending"
@@ -198,16 +201,14 @@ def whatsapp(settings):
         yield stub
 
 
-def whatsapp_conversation(conversation_factory):
-    from conversations.models import Customer
-
-    customer = Customer.objects.create(name="Wanda", phone="+15550001111")
-    conversation, _ = conversation_factory(channel="whatsapp", customer=customer)
-    return conversation
+def whatsapp_conversation():
+    return ConversationFactory(
+        channel="whatsapp", customer=CustomerFactory(name="Wanda", email="", phone="+15550001111")
+    )
 
 
-def test_a_whatsapp_customer_gets_the_reply_on_whatsapp(pending_action, operator, whatsapp, conversation_factory):
-    action = pending_action(conversation=whatsapp_conversation(conversation_factory), type="policy_exception")
+def test_a_whatsapp_customer_gets_the_reply_on_whatsapp(pending_action, operator, whatsapp):
+    action = pending_action(conversation=whatsapp_conversation(), type="policy_exception")
 
     action_feedback_apply(action=action, decision="approved", operator=operator, reply_text="OK!")
 
@@ -230,11 +231,9 @@ def no_worker(monkeypatch):
     monkeypatch.setattr("core.outbox.services._send_on_commit", lambda delivery_id: None)
 
 
-def test_a_retryable_whatsapp_failure_stays_pending_for_the_reconcile(
-    pending_action, operator, whatsapp, conversation_factory, no_worker
-):
+def test_a_retryable_whatsapp_failure_stays_pending_for_the_reconcile(pending_action, operator, whatsapp, no_worker):
     whatsapp.respond_with = (503, {"error": {"message": "try later"}})
-    action = pending_action(conversation=whatsapp_conversation(conversation_factory), type="policy_exception")
+    action = pending_action(conversation=whatsapp_conversation(), type="policy_exception")
     action_feedback_apply(action=action, decision="approved", operator=operator)
     delivery = ActionResponse.objects.get(action=action).delivery
 
@@ -263,12 +262,10 @@ def test_a_retryable_whatsapp_failure_stays_pending_for_the_reconcile(
     assert len(whatsapp.requests) == requests_before + 1
 
 
-def test_retryable_failures_to_the_last_attempt_fail_the_action(
-    pending_action, operator, whatsapp, conversation_factory, settings
-):
+def test_retryable_failures_to_the_last_attempt_fail_the_action(pending_action, operator, whatsapp, settings):
     settings.OUTBOX_MAX_ATTEMPTS = 3
     whatsapp.respond_with = (503, {"error": {"message": "try later"}})
-    action = pending_action(conversation=whatsapp_conversation(conversation_factory), type="policy_exception")
+    action = pending_action(conversation=whatsapp_conversation(), type="policy_exception")
 
     action_feedback_apply(action=action, decision="approved", operator=operator)  # eager: every retry at once
 
@@ -279,11 +276,9 @@ def test_retryable_failures_to_the_last_attempt_fail_the_action(
     assert action.status == S.FAILED and "503" in action.error
 
 
-def test_a_final_whatsapp_failure_fails_the_action_with_the_error(
-    pending_action, operator, whatsapp, conversation_factory
-):
+def test_a_final_whatsapp_failure_fails_the_action_with_the_error(pending_action, operator, whatsapp):
     whatsapp.respond_with = (400, {"error": {"message": "Invalid recipient"}})
-    action = pending_action(conversation=whatsapp_conversation(conversation_factory), type="policy_exception")
+    action = pending_action(conversation=whatsapp_conversation(), type="policy_exception")
 
     action_feedback_apply(action=action, decision="approved", operator=operator)
 
@@ -293,8 +288,8 @@ def test_a_final_whatsapp_failure_fails_the_action_with_the_error(
     assert (delivery.status, delivery.attempts) == ("failed", 1)  # a refused number is not retried
 
 
-def test_an_email_customer_gets_the_reply_by_email(pending_action, operator, conversation_factory):
-    conversation, _ = conversation_factory(channel="email", customer_name="Ed", customer_email="ed@example.com")
+def test_an_email_customer_gets_the_reply_by_email(pending_action, operator):
+    conversation = ConversationFactory(channel="email", customer_name="Ed", customer_email="ed@example.com")
     action = pending_action(conversation=conversation, type="policy_exception", label="Late return")
 
     action_feedback_apply(action=action, decision="denied", operator=operator)
@@ -304,8 +299,8 @@ def test_an_email_customer_gets_the_reply_by_email(pending_action, operator, con
     assert sent.body == "Sorry, we can't approve your request (Late return)."
 
 
-def test_delivering_twice_sends_once(pending_action, operator, whatsapp, conversation_factory):
-    action = pending_action(conversation=whatsapp_conversation(conversation_factory), type="policy_exception")
+def test_delivering_twice_sends_once(pending_action, operator, whatsapp):
+    action = pending_action(conversation=whatsapp_conversation(), type="policy_exception")
     action_feedback_apply(action=action, decision="approved", operator=operator)
     delivery = ActionResponse.objects.get(action=action).delivery
 
@@ -319,9 +314,9 @@ def test_delivering_twice_sends_once(pending_action, operator, whatsapp, convers
 # --- refunds ------------------------------------------------------------------------
 
 
-def test_an_approved_refund_request_refunds_the_paid_order(pending_action, paid_order, operator, conversation_factory):
-    conversation, _ = conversation_factory(customer_name="Ann")
-    order = paid_order(conversation, total="49.98")
+def test_an_approved_refund_request_refunds_the_paid_order(pending_action, operator):
+    conversation = ConversationFactory(customer_name="Ann")
+    order = OrderFactory(conversation=conversation, number="ORD-TEST1", total="49.98")
     action = pending_action(conversation=conversation, payload={"orderNumber": order.number})
 
     action_feedback_apply(action=action, decision="approved", operator=operator)
@@ -341,9 +336,9 @@ def test_an_approved_refund_request_refunds_the_paid_order(pending_action, paid_
     assert order.refunds.count() == 1
 
 
-def test_an_edited_refund_refunds_the_edited_amount(pending_action, paid_order, operator, conversation_factory):
-    conversation, _ = conversation_factory()
-    order = paid_order(conversation, total="49.98")
+def test_an_edited_refund_refunds_the_edited_amount(pending_action, operator):
+    conversation = ConversationFactory()
+    order = OrderFactory(conversation=conversation, number="ORD-TEST1", total="49.98")
     action = pending_action(conversation=conversation, payload={"orderNumber": order.number})
 
     action_feedback_apply(
@@ -357,9 +352,9 @@ def test_an_edited_refund_refunds_the_edited_amount(pending_action, paid_order, 
     assert (order.status, order.refunded_total) == ("partially_refunded", Decimal("20.00"))
 
 
-def test_a_denied_refund_request_refunds_nothing(pending_action, paid_order, operator, conversation_factory):
-    conversation, _ = conversation_factory()
-    order = paid_order(conversation)
+def test_a_denied_refund_request_refunds_nothing(pending_action, operator):
+    conversation = ConversationFactory()
+    order = OrderFactory(conversation=conversation, number="ORD-TEST1")
     action = pending_action(conversation=conversation, payload={"orderNumber": order.number})
 
     action_feedback_apply(action=action, decision="denied", operator=operator)
@@ -368,11 +363,9 @@ def test_a_denied_refund_request_refunds_nothing(pending_action, paid_order, ope
     assert (order.status, order.refunds.count()) == ("paid", 0)
 
 
-def test_an_approved_refund_that_cannot_be_made_fails_and_says_so(
-    pending_action, paid_order, operator, conversation_factory
-):
-    conversation, _ = conversation_factory()
-    order = paid_order(conversation)
+def test_an_approved_refund_that_cannot_be_made_fails_and_says_so(pending_action, operator):
+    conversation = ConversationFactory()
+    order = OrderFactory(conversation=conversation, number="ORD-TEST1")
     action = pending_action(conversation=conversation, payload={"orderNumber": order.number})
     order.status, order.refunded_total = "refunded", order.total  # refunded elsewhere meanwhile
     order.save()
@@ -388,15 +381,15 @@ def test_an_approved_refund_that_cannot_be_made_fails_and_says_so(
 # --- expiry ---------------------------------------------------------------------------
 
 
-def test_stale_rendered_and_pending_actions_expire(pending_action, rendered_action, conversation_factory, operator):
+def test_stale_rendered_and_pending_actions_expire(pending_action, operator):
     from datetime import timedelta
 
     from django.utils import timezone
 
-    conversation, _ = conversation_factory()
-    stale_button = rendered_action(conversation, type="policy_clarification", payload={})
+    conversation = ConversationFactory()
+    stale_button = ActionFactory(conversation=conversation, type="policy_clarification", payload={})
     stale_request = pending_action(conversation=conversation, type="policy_exception", payload={})
-    fresh_button = rendered_action(conversation, type="policy_clarification", payload={"reason": "fresh"})
+    fresh_button = ActionFactory(conversation=conversation, type="policy_clarification", payload={"reason": "fresh"})
     decided = pending_action(conversation=conversation, type="policy_exception", payload={"reason": "d"})
     action_feedback_apply(action=decided, decision="denied", operator=operator)
     old = timezone.now() - timedelta(hours=100)

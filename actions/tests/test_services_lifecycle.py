@@ -10,7 +10,9 @@ from actions.lifecycle import ALLOWED_TRANSITIONS, can_transition
 from actions.models import Action, ActionTransition
 from actions.services.clicks import action_click
 from actions.services.lifecycle import action_transition
+from actions.tests.factories import ActionFactory
 from analytics.models import Event
+from conversations.tests.factories import ConversationFactory
 from core.realtime import OPERATORS_GROUP, conversation_group
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -34,10 +36,10 @@ def test_the_table_is_the_documented_lifecycle():
 
 @pytest.mark.parametrize("from_status,to_status", ALLOWED)
 def test_each_allowed_transition_is_stored_with_who_and_when_and_pushed(
-    from_status, to_status, conversation_factory, rendered_action, operator, capture_realtime
+    from_status, to_status, operator, capture_realtime
 ):
-    conversation, _ = conversation_factory()
-    action = rendered_action(conversation, status=from_status)
+    conversation = ConversationFactory()
+    action = ActionFactory(conversation=conversation, status=from_status)
 
     action_transition(action=action, to_status=to_status, actor_kind="operator", actor=operator, note="why")
 
@@ -53,11 +55,9 @@ def test_each_allowed_transition_is_stored_with_who_and_when_and_pushed(
 
 @pytest.mark.django_db  # no commit needed: nothing may happen
 @pytest.mark.parametrize("from_status,to_status", ILLEGAL)
-def test_each_illegal_transition_is_refused_and_changes_nothing(
-    from_status, to_status, conversation_factory, rendered_action
-):
-    conversation, _ = conversation_factory()
-    action = rendered_action(conversation, status=from_status)
+def test_each_illegal_transition_is_refused_and_changes_nothing(from_status, to_status):
+    conversation = ConversationFactory()
+    action = ActionFactory(conversation=conversation, status=from_status)
 
     with pytest.raises(ActionNotAllowed) as caught:
         action_transition(action=action, to_status=to_status)
@@ -71,9 +71,11 @@ def test_each_illegal_transition_is_refused_and_changes_nothing(
     "to_status,event_name",
     [(S.CLICKED, "action_clicked"), (S.FAILED, "action_failed")],
 )
-def test_transitions_emit_telemetry_with_dimensions(to_status, event_name, conversation_factory, rendered_action, shop):
-    conversation, _ = conversation_factory()
-    action = rendered_action(conversation, type="checkout_now", payload={"psNumber": "PS11750057", "quantity": 1})
+def test_transitions_emit_telemetry_with_dimensions(to_status, event_name, shop):
+    conversation = ConversationFactory()
+    action = ActionFactory(
+        conversation=conversation, type="checkout_now", payload={"psNumber": "PS11750057", "quantity": 1}
+    )
 
     action_transition(action=action, to_status=to_status)
 
@@ -85,19 +87,19 @@ def test_transitions_emit_telemetry_with_dimensions(to_status, event_name, conve
     )
 
 
-def test_succeeded_emits_action_succeeded(conversation_factory, rendered_action, shop):
-    conversation, _ = conversation_factory()
-    action = rendered_action(conversation, type="checkout_now", payload={"psNumber": "PS11750057", "quantity": 1})
+def test_succeeded_emits_action_succeeded(shop):
+    conversation = ConversationFactory()
+    action = ActionFactory(
+        conversation=conversation, type="checkout_now", payload={"psNumber": "PS11750057", "quantity": 1}
+    )
     action_transition(action=action, to_status=S.CLICKED)
     action_transition(action=action, to_status=S.SUCCEEDED)
     assert Event.objects.filter(name="action_succeeded", action_type="checkout_now").count() == 1
 
 
-def test_clicking_an_operator_type_makes_it_pending_and_tells_the_inbox(
-    conversation_factory, rendered_action, capture_realtime
-):
-    conversation, _ = conversation_factory(customer_name="Ann")
-    action = rendered_action(conversation)
+def test_clicking_an_operator_type_makes_it_pending_and_tells_the_inbox(capture_realtime):
+    conversation = ConversationFactory(customer_name="Ann")
+    action = ActionFactory(conversation=conversation)
 
     action_click(action=action)
 
@@ -114,9 +116,9 @@ def test_clicking_an_operator_type_makes_it_pending_and_tells_the_inbox(
     assert event["action"]["customer"]["name"] == "Ann"
 
 
-def test_clicking_a_pending_request_again_changes_nothing(conversation_factory, rendered_action):
-    conversation, _ = conversation_factory()
-    action = action_click(action=rendered_action(conversation))
+def test_clicking_a_pending_request_again_changes_nothing():
+    conversation = ConversationFactory()
+    action = action_click(action=ActionFactory(conversation=conversation))
 
     again = action_click(action=action)
 
@@ -124,9 +126,9 @@ def test_clicking_a_pending_request_again_changes_nothing(conversation_factory, 
     assert action.transitions.count() == 3
 
 
-def test_a_decided_button_cannot_be_clicked(conversation_factory, rendered_action):
-    conversation, _ = conversation_factory()
-    action = rendered_action(conversation, status=S.DENIED)
+def test_a_decided_button_cannot_be_clicked():
+    conversation = ConversationFactory()
+    action = ActionFactory(conversation=conversation, status=S.DENIED)
     with pytest.raises(ActionNotAllowed) as caught:
         action_click(action=action)
     assert caught.value.code == "action_not_clickable"

@@ -5,6 +5,8 @@ from rest_framework import serializers
 
 from actions.services.selection import ActionProposal, actions_select
 from actions.types import REGISTRY, ActionType, Prerequisites, action_type_get
+from checkout.tests.factories import OrderFactory
+from conversations.tests.factories import ConversationFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -97,10 +99,10 @@ def test_a_payload_that_fails_its_schema_is_dropped(shop):
     assert select(ActionProposal("checkout_now", {"psNumber": "PS11750057", "quantity": "lots"})) == []
 
 
-def test_refund_request_only_for_a_refundable_order_of_this_conversation(shop, conversation_factory, paid_order):
-    conversation, _ = conversation_factory()
-    other, _ = conversation_factory()
-    order = paid_order(conversation)
+def test_refund_request_only_for_a_refundable_order_of_this_conversation(shop):
+    conversation = ConversationFactory()
+    other = ConversationFactory()
+    order = OrderFactory(conversation=conversation, number="ORD-TEST1")
     proposal = ActionProposal("refund_request", {"orderNumber": order.number})
 
     (chosen,) = select(proposal, conversation_id=conversation.id)

@@ -19,6 +19,7 @@ from agentic.tests.conftest import create_body, payment
 from agentic.tests.spec import WEBHOOK_URI, schema_errors, webhook_document
 from checkout.models import Order
 from checkout.services.refunds import order_refund
+from checkout.tests.factories import OrderFactory
 from core.outbox.models import OutboundDelivery
 from core.outbox.services import deliveries_due, delivery_send
 
@@ -139,8 +140,8 @@ def test_refunds_are_order_updates_with_adjustments(acp, receiver):
     assert order_events().filter(payload__event_type="order_update", status="sent").count() == 2
 
 
-def test_orders_not_sold_by_a_platform_send_nothing(make_order, receiver):
-    order_refund(order=make_order())
+def test_orders_not_sold_by_a_platform_send_nothing(receiver):
+    order_refund(order=OrderFactory())
     assert receiver.events == [] and not order_events().exists()
 
 

@@ -8,14 +8,16 @@ from django.core import mail
 from actions.models import Action
 from alerts.models import BackInStockSubscription
 from analytics.models import Event
+from conversations.tests.factories import ConversationFactory
 
 URL = "/api/alerts/back-in-stock"
 
 
 @pytest.fixture
-def button(out_of_stock, conversation_factory):
+def button(out_of_stock):
     """A rendered notify_when_in_stock button in a fresh conversation, and its token."""
-    conversation, token = conversation_factory()
+    conversation = ConversationFactory()
+    token = conversation.token
     action = Action.objects.create(
         conversation=conversation,
         type="notify_when_in_stock",
@@ -122,9 +124,9 @@ def test_the_button_subscribes_and_succeeds(api, button, post):
 
 
 @pytest.mark.django_db
-def test_the_button_needs_its_conversations_token_and_its_own_type(api, button, conversation_factory, shop, post):
+def test_the_button_needs_its_conversations_token_and_its_own_type(api, button, shop, post):
     conversation, token, action = button
-    _, other_token = conversation_factory()
+    other_token = ConversationFactory().token
     refused = post(api, {"action_id": action.id, "channel": "email", "contact": "a@example.com"}, other_token)
     assert refused.status_code == 404 and refused.json()["error"]["code"] == "action_not_found"
 
@@ -170,8 +172,9 @@ def test_a_contact_verified_in_this_conversation_is_active_at_once(api, button, 
 
 
 @pytest.mark.django_db
-def test_web_alerts_go_to_the_open_chat_and_are_active_at_once(api, out_of_stock, conversation_factory, post):
-    conversation, token = conversation_factory()
+def test_web_alerts_go_to_the_open_chat_and_are_active_at_once(api, out_of_stock, post):
+    conversation = ConversationFactory()
+    token = conversation.token
     response = post(api, {"psNumber": "PS11750057", "channel": "web", "conversation_id": conversation.id}, token)
     assert response.status_code == 201, response.json()
     sub = response.json()["subscription"]

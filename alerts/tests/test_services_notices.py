@@ -13,6 +13,7 @@ from alerts.models import AlertNotice, BackInStockSubscription, RestockRound
 from alerts.services.notices import alert_notices_claim, alert_notices_send, alerts_reconcile
 from analytics.models import Event
 from conversations.models import Message
+from conversations.tests.factories import ConversationFactory
 from core import realtime
 
 
@@ -43,12 +44,10 @@ def test_the_email_carries_the_part_and_a_working_one_click_unsubscribe(out_of_s
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_chat_subscriber_gets_an_alert_message_with_a_checkout_button_live(
-    out_of_stock, conversation_factory, settings, capture_realtime
-):
+def test_a_chat_subscriber_gets_an_alert_message_with_a_checkout_button_live(out_of_stock, settings, capture_realtime):
     from catalog.services.stock import product_stock_set
 
-    conversation, _ = conversation_factory()
+    conversation = ConversationFactory()
     sub = BackInStockSubscription.objects.create(
         product=out_of_stock, channel="web", contact=conversation.id, conversation=conversation, status="active"
     )

@@ -7,6 +7,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from analytics.models import Event
+from conversations.tests.factories import ConversationFactory
 
 URL = "/api/analytics/events"
 
@@ -16,8 +17,9 @@ def iso(dt: datetime) -> str:
 
 
 @pytest.fixture
-def chat(shop, conversation_factory):
-    conversation, token = conversation_factory(channel="web", context={})
+def chat(shop):
+    conversation = ConversationFactory(channel="web", context={})
+    token = conversation.token
     return conversation, token
 
 
@@ -94,9 +96,11 @@ def test_a_repeat_inside_one_batch_is_a_duplicate(api, chat):
     assert client_events().count() == 2
 
 
-def test_two_conversations_may_use_the_same_client_ids(api, shop, conversation_factory):
-    first, first_token = conversation_factory(channel="web", context={})
-    second, second_token = conversation_factory(channel="web", context={})
+def test_two_conversations_may_use_the_same_client_ids(api, shop):
+    first = ConversationFactory(channel="web", context={})
+    first_token = first.token
+    second = ConversationFactory(channel="web", context={})
+    second_token = second.token
     assert post(api, [event(first.id, "1")], first_token).json()["accepted"] == 1
     assert post(api, [event(second.id, "1")], second_token).json()["accepted"] == 1
     assert client_events().count() == 2
@@ -153,9 +157,10 @@ def test_malformed_events_are_rejected_one_by_one_and_the_rest_kept(api, chat):
     assert sorted(e.event_id for e in client_events()) == [f"{cid}:good-1", f"{cid}:good-2"]
 
 
-def test_an_event_for_another_conversation_is_refused(api, shop, conversation_factory):
-    mine, my_token = conversation_factory(channel="web", context={})
-    theirs, _their_token = conversation_factory(channel="web", context={})
+def test_an_event_for_another_conversation_is_refused(api, shop):
+    mine = ConversationFactory(channel="web", context={})
+    my_token = mine.token
+    theirs = ConversationFactory(channel="web", context={})
 
     response = post(
         api,
@@ -247,10 +252,12 @@ def test_too_many_events_from_one_client_are_429(api, chat):
     assert client_events().count() == 5
 
 
-def test_the_limit_is_per_client(api, shop, conversation_factory):
+def test_the_limit_is_per_client(api, shop):
     with override_settings(PARLEY_ANALYTICS_RATE_REQUESTS=1):
-        first, first_token = conversation_factory(channel="web", context={})
-        second, second_token = conversation_factory(channel="web", context={})
+        first = ConversationFactory(channel="web", context={})
+        first_token = first.token
+        second = ConversationFactory(channel="web", context={})
+        second_token = second.token
         assert post(api, [event(first.id, "a")], first_token).status_code == 200
         assert post(api, [event(first.id, "b")], first_token).status_code == 429
         assert post(api, [event(second.id, "a")], second_token).status_code == 200

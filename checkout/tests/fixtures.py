@@ -1,7 +1,5 @@
 """Checkout fixtures shared by every app's tests (a pytest plugin: the root conftest lists it in
-`pytest_plugins`): the Stripe stub and paid orders."""
-
-from decimal import Decimal
+`pytest_plugins`): the Stripe stub. Orders come from checkout/tests/factories.py."""
 
 import pytest
 from django.test import override_settings
@@ -17,29 +15,3 @@ def stripe_stub():
         gateway._provider.cache_clear()
         yield stub
     gateway._provider.cache_clear()
-
-
-@pytest.fixture
-def make_order(db):
-    """A paid order as the webhook leaves it (provider, payment reference, totals, one line)."""
-    from checkout.models import Order, OrderLine
-    from checkout.services.orders import order_number_new
-
-    def make(*, total="49.98", currency="USD", provider="test", payment_ref="pi_test_1", status="paid", **extra):
-        total = Decimal(total)
-        order = Order.objects.create(
-            number=order_number_new(),
-            currency=currency,
-            subtotal=total,
-            total=total,
-            provider=provider,
-            provider_payment_ref=payment_ref,
-            status=status,
-            **extra,
-        )
-        OrderLine.objects.create(
-            order=order, sku="PS11750057", name="Rack Adjuster", quantity=2, unit_price=total / 2, line_total=total
-        )
-        return order
-
-    return make

@@ -14,7 +14,9 @@ from checkout.models import CheckoutSession, DiscountCode, Order, Subscription
 from checkout.providers.test_provider import event_sign, signed_event
 from checkout.services.price_book import price_book_import
 from checkout.services.webhooks import stripe_webhook_receive
+from checkout.tests.factories import OrderFactory
 from conversations.models import Message
+from conversations.tests.factories import ConversationFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -81,8 +83,9 @@ def test_plan_session_needs_the_price_the_customer_saw(api, price_book):
     assert not CheckoutSession.objects.exists()
 
 
-def test_plan_on_the_test_provider_pays_into_an_order_and_an_active_subscription(api, price_book, conversation_factory):
-    conv, token = conversation_factory()
+def test_plan_on_the_test_provider_pays_into_an_order_and_an_active_subscription(api, price_book):
+    conv = ConversationFactory()
+    token = conv.token
     api.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
     plan = {**BUNDLE, "calculated_monthly_price": "134.00"}
     response = plan_session(api, plan, conversation_id=conv.id)
@@ -175,8 +178,9 @@ def _sub_event(event_type, obj, created, event_id):
     )
 
 
-def test_subscription_events_apply_in_order_and_older_ones_change_nothing(api, price_book, conversation_factory):
-    conv, token = conversation_factory()
+def test_subscription_events_apply_in_order_and_older_ones_change_nothing(api, price_book):
+    conv = ConversationFactory()
+    token = conv.token
     api.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
     plan_session(api, {**BUNDLE, "calculated_monthly_price": 134}, conversation_id=conv.id)
     session = CheckoutSession.objects.get()
@@ -317,11 +321,11 @@ def test_unusable_discount_codes_are_refused_and_nothing_is_written(api, checkou
     assert not CheckoutSession.objects.exists()
 
 
-def test_unknown_code_and_first_order_only(api, checkout_action, make_order):
+def test_unknown_code_and_first_order_only(api, checkout_action):
     _, action = checkout_action
     assert part_session(api, action, discount_code="NOPE").json()["error"]["code"] == "discount_code_invalid"
     DiscountCode.objects.create(code="WELCOME", kind="percent", value=Decimal("10"), first_time_only=True)
-    make_order()  # somebody's order, not Bob's
+    OrderFactory()  # somebody's order, not Bob's
     assert part_session(api, action, discount_code="WELCOME").status_code == 201
     Order.objects.filter(customer__isnull=True).update(customer=CheckoutSession.objects.get().customer)
     CheckoutSession.objects.update(status="expired")
@@ -329,7 +333,7 @@ def test_unknown_code_and_first_order_only(api, checkout_action, make_order):
     assert refused.json()["error"]["code"] == "discount_code_first_order_only"
 
 
-def test_the_last_use_is_held_by_an_open_session(api, checkout_action, conversation_factory):
+def test_the_last_use_is_held_by_an_open_session(api, checkout_action):
     _, action = checkout_action
     DiscountCode.objects.create(code="LAST", kind="fixed", value=Decimal("5"), currency="USD", max_uses=1)
     assert part_session(api, action, discount_code="LAST").status_code == 201
@@ -389,8 +393,8 @@ def test_completed_after_expired_still_makes_the_order(api, checkout_action):
 # --- Staff order API -------------------------------------------------------------------------
 
 
-def test_order_detail_is_staff_only(api, client, make_order):
-    order = make_order()
+def test_order_detail_is_staff_only(api, client):
+    order = OrderFactory()
     assert client.get(f"/api/checkout/orders/{order.number}").status_code == 403
     staff = get_user_model().objects.create_user("op", password="pw", is_staff=True)
     client.force_login(staff)

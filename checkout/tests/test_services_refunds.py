@@ -11,6 +11,7 @@ from checkout.models import Order, Refund, WebhookEvent
 from checkout.providers.stripe_provider import stripe_signature_header
 from checkout.services.refunds import order_refund
 from checkout.services.webhooks import stripe_webhook_receive
+from checkout.tests.factories import OrderFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -41,8 +42,8 @@ def charge_refunded(*, payment_ref, amount, refunded, refunds=(), created=None, 
     )
 
 
-def test_full_refund_on_the_test_provider_marks_the_order_refunded(make_order):
-    order = make_order(total="49.98")
+def test_full_refund_on_the_test_provider_marks_the_order_refunded():
+    order = OrderFactory(total="49.98")
     refunded = order_refund(order=order, reason="Wrong part")
     assert refunded.status == "refunded"
     assert refunded.refunded_total == Decimal("49.98")
@@ -57,8 +58,8 @@ def test_full_refund_on_the_test_provider_marks_the_order_refunded(make_order):
     assert Event.objects.get(name="payment_refunded").properties["order_number"] == order.number
 
 
-def test_partial_refunds_add_up_and_an_over_refund_is_refused(make_order):
-    order = make_order(total="49.98")
+def test_partial_refunds_add_up_and_an_over_refund_is_refused():
+    order = OrderFactory(total="49.98")
     assert order_refund(order=order, amount=Decimal("20.00")).status == "partially_refunded"
     with pytest.raises(CheckoutError) as exc:
         order_refund(order=order, amount=Decimal("30.00"))
@@ -74,8 +75,8 @@ def test_partial_refunds_add_up_and_an_over_refund_is_refused(make_order):
 
 
 @pytest.mark.parametrize("amount", [Decimal("0"), Decimal("-1"), Decimal("0.001"), "abc"])
-def test_invalid_amounts_are_refused(make_order, amount):
-    order = make_order()
+def test_invalid_amounts_are_refused(amount):
+    order = OrderFactory()
     with pytest.raises(CheckoutError) as exc:
         order_refund(order=order, amount=amount)
     assert exc.value.code == "refund_amount_invalid"
@@ -83,16 +84,16 @@ def test_invalid_amounts_are_refused(make_order, amount):
     assert Order.objects.get().status == "paid"
 
 
-def test_an_unpaid_order_cannot_be_refunded(make_order):
-    order = make_order(status="canceled")
+def test_an_unpaid_order_cannot_be_refunded():
+    order = OrderFactory(status="canceled")
     with pytest.raises(CheckoutError) as exc:
         order_refund(order=order)
     assert exc.value.code == "order_not_paid"
     assert not Refund.objects.exists()
 
 
-def test_stripe_refund_goes_through_the_sdk_and_its_webhook_changes_nothing(make_order, stripe_stub):
-    order = make_order(total="49.98", provider="stripe", payment_ref="pi_abc")
+def test_stripe_refund_goes_through_the_sdk_and_its_webhook_changes_nothing(stripe_stub):
+    order = OrderFactory(total="49.98", provider="stripe", provider_payment_ref="pi_abc")
     order_refund(order=order, amount=Decimal("10.00"), reason="Damaged box")
     [request] = stripe_stub.requests
     assert request["path"] == "/v1/refunds"
@@ -112,8 +113,8 @@ def test_stripe_refund_goes_through_the_sdk_and_its_webhook_changes_nothing(make
     assert WebhookEvent.objects.filter(status="processed").count() == 1
 
 
-def test_stripe_refusal_is_a_502_and_writes_nothing(make_order, stripe_stub):
-    order = make_order(provider="stripe", payment_ref="pi_abc")
+def test_stripe_refusal_is_a_502_and_writes_nothing(stripe_stub):
+    order = OrderFactory(provider="stripe", provider_payment_ref="pi_abc")
     stripe_stub.fail_with = (400, {"error": {"type": "invalid_request_error", "message": "Charge is disputed"}})
     with pytest.raises(PaymentError) as exc:
         order_refund(order=order)
@@ -122,8 +123,8 @@ def test_stripe_refusal_is_a_502_and_writes_nothing(make_order, stripe_stub):
     assert Order.objects.get().status == "paid"
 
 
-def test_dashboard_refunds_reconcile_in_any_order(make_order):
-    order = make_order(total="49.98", provider="stripe", payment_ref="pi_dash")
+def test_dashboard_refunds_reconcile_in_any_order():
+    order = OrderFactory(total="49.98", provider="stripe", provider_payment_ref="pi_dash")
     first = {"id": "re_1", "amount": 1000, "status": "succeeded"}
     second = {"id": "re_2", "amount": 3998, "status": "succeeded"}
     # The later, fuller event arrives first; the older one after it changes nothing.
@@ -135,8 +136,8 @@ def test_dashboard_refunds_reconcile_in_any_order(make_order):
     assert all(r.from_webhook for r in Refund.objects.all())
 
 
-def test_a_refund_without_its_list_is_recorded_once_then_named(make_order):
-    order = make_order(total="49.98", provider="stripe", payment_ref="pi_nolist")
+def test_a_refund_without_its_list_is_recorded_once_then_named():
+    order = OrderFactory(total="49.98", provider="stripe", provider_payment_ref="pi_nolist")
     charge_refunded(payment_ref="pi_nolist", amount=4998, refunded=500)
     charge_refunded(payment_ref="pi_nolist", amount=4998, refunded=500, event_id="evt_again")
     refund = Refund.objects.get()
@@ -148,14 +149,14 @@ def test_a_refund_without_its_list_is_recorded_once_then_named(make_order):
     assert (order.status, order.refunded_total) == ("partially_refunded", Decimal("5.00"))
 
 
-def test_a_refund_event_before_its_order_waits(make_order):
+def test_a_refund_event_before_its_order_waits():
     event, _ = charge_refunded(
         payment_ref="pi_later", amount=4998, refunded=4998, metadata={"checkout_session_id": "chk_x"}
     )
     event.refresh_from_db()
     assert event.status == "received"
     assert "no order" in event.error
-    make_order(total="49.98", provider="stripe", payment_ref="pi_later")
+    OrderFactory(total="49.98", provider="stripe", provider_payment_ref="pi_later")
     from checkout.services.webhooks import webhook_event_process
 
     assert webhook_event_process(webhook_event_id=event.pk) == "processed"
