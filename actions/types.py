@@ -1,8 +1,9 @@
-"""The registry of action types. Adding a type is one class here (and its response template).
+"""The registry of action types. Adding a type is one class (and its response template): here,
+or in the app that owns what the type needs (checkout's `refund_request`).
 
 Each type knows its payload schema, its label and style, whether it needs confirmation or an
-operator, and its prerequisites ("when to show"), which are checked against the catalogue,
-never taken from whoever proposed the action.
+operator, its prerequisites ("when to show"), which are checked against the catalogue, never
+taken from whoever proposed the action, and what approving it does (`on_approved`).
 """
 
 from __future__ import annotations
@@ -61,6 +62,23 @@ class ActionType:
 
     def is_available(self, payload: dict, known: Prerequisites) -> bool:
         return True
+
+    # What the customer hears (after "approved, but") when `on_approved` could not do its part.
+    approval_failure: ClassVar[str] = "we could not complete it automatically"
+
+    def on_approved(self, *, action) -> None:
+        """What an operator's approval (or approval with edits) does besides telling the customer;
+        nothing by default. The app that owns the effect implements it (checkout refunds).
+
+        Runs in the response's delivery, before the reply is rendered, with no transaction open
+        and no row locked. A delivery may run again after a crash, so it must be idempotent:
+        record the outcome on `action.result` and do nothing once it is there.
+        """
+
+    def approval_error(self, *, action) -> str:
+        """Why `on_approved` could not do its part, from what it recorded ("" when it did, or had
+        nothing to do): the customer is told, and the action fails with this reason."""
+        return ""
 
 
 class CheckoutNow(ActionType):
@@ -137,7 +155,10 @@ class NotifyWhenInStock(ActionType):
 
 
 class OperatorApproved(ActionType):
-    """A request the assistant may only propose; an operator approves, denies or edits it."""
+    """A request the assistant may only propose; an operator approves, denies or edits it.
+
+    A type whose availability or approval needs another app's data is declared in that app,
+    which sits above this one (checkout's `RefundRequest`, in `checkout/action_types.py`)."""
 
     needs_operator = True
 
@@ -145,29 +166,6 @@ class OperatorApproved(ActionType):
         orderNumber = serializers.CharField(max_length=32, required=False, allow_blank=True)
         reason = serializers.CharField(max_length=1000, required=False, allow_blank=True)
         details = serializers.CharField(max_length=2000, required=False, allow_blank=True)
-
-
-class RefundRequest(OperatorApproved):
-    """Shown only for a paid (not fully refunded) order of this conversation; approving it refunds
-    through the payment provider (`amount` empty: everything still refundable)."""
-
-    type = ActionTypeName.REFUND_REQUEST
-    label = "Request a refund"
-
-    class Payload(OperatorApproved.Payload):
-        orderNumber = serializers.CharField(max_length=32)
-        amount = serializers.RegexField(r"^\d{1,10}(\.\d{1,2})?$", required=False, allow_blank=True, max_length=13)
-
-    def is_available(self, payload, known):
-        from checkout.enums import OrderStatus
-        from checkout.models import Order
-
-        order = Order.objects.filter(number=payload["orderNumber"]).first()
-        if order is None or order.status not in (OrderStatus.PAID, OrderStatus.PARTIALLY_REFUNDED):
-            return False
-        if known.conversation_id and order.conversation_id != known.conversation_id:
-            return False
-        return order.refundable_amount > 0
 
 
 class OrderCancellation(OperatorApproved):

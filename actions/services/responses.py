@@ -3,8 +3,8 @@
 The decision's `ActionResponse` (what was decided and said) is delivered through the outbox
 (`core.outbox`, kind `actions.response`, keyed by the response's idempotency key), enqueued in
 the decision's transaction. `ActionResponseSender.send` runs with no transaction open and no
-row locked: an approved refund request refunds first (keyed by the action, so a repeat after
-a crash never refunds twice), the reply is rendered and, on WhatsApp or email, sent with the
+row locked: the type's `on_approved` hook acts first on an approval (checkout's refund_request
+refunds, keyed by the action, so a repeat after a crash never refunds twice), the reply is rendered and, on WhatsApp or email, sent with the
 response's idempotency key. `on_sent` stores the conversation's copy (the reply and the
 internal status update) and the action's final transition in the outbox's recording
 transaction, and pushes them on commit; `on_failed` (no attempt left, or a refused address)
@@ -24,6 +24,7 @@ from actions.enums import ActionStatus
 from actions.lifecycle import can_transition
 from actions.models import Action, ActionResponse, ResponseTemplate
 from actions.services.lifecycle import action_transition
+from actions.types import action_type_get
 from conversations.enums import Channel, MessageType, Role
 from conversations.outbound.base import OutboundMessage
 from conversations.outbound.registry import outbound_send
@@ -111,48 +112,6 @@ def _address(conversation) -> str:
     return conversation.id
 
 
-def _refund_if_approved(action: Action) -> str:
-    """An approved refund_request on a paid order refunds through the payment provider.
-
-    Returns "" when done (or nothing to do), else the reason it could not be made, and keeps
-    the outcome on the action. Keyed by the action: a repeat after a crash finds the refund
-    already made instead of making a second one.
-    """
-    if action.type != "refund_request" or "refund" in action.result:
-        return action.result.get("refund", {}).get("error", "")
-    order_number = action.payload.get("orderNumber", "")
-    from checkout.models import Order
-    from checkout.services.refunds import order_refund
-    from core.exceptions import ApplicationError
-
-    order = Order.objects.filter(number=order_number, conversation_id=action.conversation_id).first()
-    if order is None:
-        error = f"No order {order_number or '(none given)'} in this conversation."
-        refund = {"error": error}
-    else:
-        try:
-            order = order_refund(
-                order=order,
-                amount=action.payload.get("amount"),
-                reason=f"Operator-approved {action.id}",
-                idempotency_key=f"action:{action.id}",
-            )
-        except ApplicationError as exc:
-            error = exc.detail
-            refund = {"order": order.number, "error": exc.detail, "code": exc.code}
-        else:
-            error = ""
-            refund = {
-                "order": order.number,
-                "refunded_total": f"{order.refunded_total:.2f}",
-                "currency": order.currency,
-                "order_status": order.status,
-            }
-    action.result = {**action.result, "refund": refund}
-    Action.objects.filter(pk=action.pk).update(result=action.result)
-    return error
-
-
 RESPONSE = "actions.response"
 
 
@@ -179,13 +138,15 @@ class ActionResponseSender(Sender):
         action = response.action
         conversation = action.conversation
         outcome = response.outcome
-        refund_error = ""
-        if outcome in (ActionStatus.APPROVED, ActionStatus.EDITED):
-            refund_error = _refund_if_approved(action)
-        if refund_error:
+        action_type = action_type_get(action.type)
+        problem = ""
+        if action_type is not None and outcome in (ActionStatus.APPROVED, ActionStatus.EDITED):
+            action_type.on_approved(action=action)
+            problem = action_type.approval_error(action=action)
+        if problem:
             text = (
-                f"Your request ({action.label}) was approved, but the refund could not be made automatically: "
-                f"{refund_error} A team member will follow up."
+                f"Your request ({action.label}) was approved, but {action_type.approval_failure}: "
+                f"{problem} A team member will follow up."
             )
         else:
             text, _source = response_text_render(action=action, outcome=outcome, reply_text=action.decision_note)
@@ -209,9 +170,12 @@ class ActionResponseSender(Sender):
             Action.objects.select_for_update(of=("self",)).select_related("conversation").get(pk=response.action_id)
         )
         _record_delivery(action=action, response=response)
-        refund_error = action.result.get("refund", {}).get("error", "")
-        if refund_error:
-            action_transition(action=action, to_status=ActionStatus.FAILED, enabled=False, error=refund_error)
+        action_type = action_type_get(action.type)
+        problem = ""
+        if action_type is not None and response.outcome in (ActionStatus.APPROVED, ActionStatus.EDITED):
+            problem = action_type.approval_error(action=action)
+        if problem:
+            action_transition(action=action, to_status=ActionStatus.FAILED, enabled=False, error=problem)
         elif can_transition(action.status, ActionStatus.SUCCEEDED):
             action_transition(action=action, to_status=ActionStatus.SUCCEEDED, enabled=False)
 

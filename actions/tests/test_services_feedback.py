@@ -378,6 +378,44 @@ def test_an_approved_refund_that_cannot_be_made_fails_and_says_so(pending_action
     assert "could not be made automatically" in reply
 
 
+def test_what_approving_does_is_the_types_own_hook(pending_action, operator, conversation_factory):
+    """responses.py knows no type by name: a type's on_approved acts, approval_error reports."""
+    from actions.types import REGISTRY, OperatorApproved
+
+    class WarrantyClaim(OperatorApproved):
+        type = "warranty_claim_hook_test"
+        label = "Claim the warranty"
+        approval_failure = "the claim could not be filed"
+
+        def on_approved(self, *, action):
+            if "claim" not in action.result:
+                filed = action.payload.get("orderNumber") != "ORD-BAD"
+                action.result = {**action.result, "claim": {"filed": filed}}
+                Action.objects.filter(pk=action.pk).update(result=action.result)
+
+        def approval_error(self, *, action):
+            return "" if action.result["claim"]["filed"] else "The warranty has expired."
+
+    try:
+        conversation, _ = conversation_factory()
+        good = pending_action(conversation=conversation, type=WarrantyClaim.type, payload={"orderNumber": "ORD-1"})
+        bad = pending_action(conversation=conversation, type=WarrantyClaim.type, payload={"orderNumber": "ORD-BAD"})
+        denied = pending_action(conversation=conversation, type=WarrantyClaim.type, payload={"orderNumber": "ORD-2"})
+
+        action_feedback_apply(action=good, decision="approved", operator=operator)
+        action_feedback_apply(action=bad, decision="approved", operator=operator)
+        action_feedback_apply(action=denied, decision="denied", operator=operator)
+
+        for action in (good, bad, denied):
+            action.refresh_from_db()
+        assert (good.status, good.result["claim"]) == (S.SUCCEEDED, {"filed": True})
+        assert (bad.status, bad.error) == (S.FAILED, "The warranty has expired.")
+        assert "claim" not in denied.result  # denying does nothing but tell the customer
+        assert any("the claim could not be filed: The warranty has expired." in r for r in replies(conversation))
+    finally:
+        REGISTRY.pop("warranty_claim_hook_test", None)
+
+
 # --- expiry ---------------------------------------------------------------------------
 
 
