@@ -104,6 +104,11 @@ CHECK_CASES = [
     ({"check": "stock", "ps": "PS12584610"}, Reply("PS12584610 is backordered."), Reply("PS12584610 is in stock.")),
     (
         {"check": "stock", "ps": "PS11750099"},
+        Reply("PS11750099 is currently not available; I can tell you when it's back in stock."),
+        Reply("PS11750099 is in stock."),
+    ),
+    (
+        {"check": "stock", "ps": "PS11750099"},
         Reply("Sorry, PS11750099 is sold out."),
         Reply("PS11750099 costs 18.40 USD."),
     ),
@@ -178,6 +183,11 @@ CHECK_CASES = [
         {"check": "clarify"},
         Reply("Tell me your model number and I'll check."),
         Reply("It fits.", actions=[action("checkout_now", psNumber="PS11750057")]),
+    ),
+    (
+        {"check": "refuse"},
+        Reply("I can't book flights. I'm here for fridge and dishwasher parts."),
+        Reply("I couldn't find a part for that."),
     ),
     (
         {"check": "refuse"},

@@ -89,7 +89,15 @@ NONE_FIT = re.compile(
 )
 IN_STOCK = re.compile(r"\b(in stock|available now|\d+ (?:available|in stock|left)|ready to ship|ships? today)\b", re.I)
 OUT_OF_STOCK = re.compile(
-    r"\b(out of stock|sold out|not in stock|unavailable|no stock|none in stock|none left)\b", re.I
+    r"\b(out of stock|sold out|not in stock|unavailable|no stock|none in stock|none left|not available|"
+    r"isn'?t available|no longer available|not currently available)\b",
+    re.I,
+)
+# "tell you when it's back in stock": a promise about later, not a stock claim.
+FUTURE_STOCK = re.compile(
+    r"\b(?:back in stock|in stock again|(?:when|once|as soon as|until) (?:it'?s|it is|they'?re|they are|it comes) "
+    r"(?:back )?(?:in stock|available))\b",
+    re.I,
 )
 BACKORDERED = re.compile(r"\bback-?order", re.I)
 UNKNOWN_MODEL = re.compile(
@@ -100,7 +108,7 @@ UNKNOWN_MODEL = re.compile(
     re.I,
 )
 REFUSAL = re.compile(
-    r"\b(only|can'?t help|cannot help|can not help|not able to help|unable to help|outside|not something|"
+    r"\b(only|can'?t|cannot|can not|not able to|unable to|outside|not something|"
     r"don'?t (?:sell|carry|have|offer|stock)|do not (?:sell|carry|offer|stock)|isn'?t something|speciali[sz]e|"
     r"afraid|not what)\b",
     re.I,
@@ -383,6 +391,7 @@ def check_price(reply, cat, *, ps):
 def check_stock(reply, cat, *, ps):
     part = cat.part(ps)
     text = " ".join(_about(reply, cat, ps))
+    text = FUTURE_STOCK.sub(" ", text)
     if part.in_stock:
         ok = IN_STOCK.search(text) and not OUT_OF_STOCK.search(text) and not BACKORDERED.search(text)
         truth = "in stock"
@@ -390,7 +399,7 @@ def check_stock(reply, cat, *, ps):
         ok = BACKORDERED.search(text)
         truth = "backordered"
     else:
-        ok = OUT_OF_STOCK.search(text) and not IN_STOCK.search(text.replace("back in stock", ""))
+        ok = OUT_OF_STOCK.search(text) and not IN_STOCK.search(text)
         truth = "out of stock"
     return None if ok else f"stock of {ps} ({truth}) not stated"
 
