@@ -54,7 +54,7 @@ def main() -> int:
 
         from catalog.models import Product
         from checkout.models import CheckoutSession, Order, WebhookEvent
-        from checkout.providers.test_provider import event_sign
+        from checkout.providers.offline_provider import event_sign
         from checkout.testing import session_event
 
         Product.objects.filter(ps_number=PART).update(stock_quantity=10 * N)

@@ -40,9 +40,9 @@ def _provider(secret_key: str, api_base: str, offline_allowed: bool) -> PaymentP
         return StripeProvider(api_key=secret_key, api_base=api_base)
     if not offline_allowed:
         return PaymentsOff()
-    from checkout.providers.test_provider import TestProvider
+    from checkout.providers.offline_provider import OfflineProvider
 
-    return TestProvider()
+    return OfflineProvider()
 
 
 def payment_provider() -> PaymentProvider:
@@ -58,9 +58,9 @@ def provider_for(name: str) -> PaymentProvider:
     current = payment_provider()
     if name and name != current.name:
         if name == "test" and settings.PARLEY_OFFLINE_PAYMENTS:
-            from checkout.providers.test_provider import TestProvider
+            from checkout.providers.offline_provider import OfflineProvider
 
-            return TestProvider()
+            return OfflineProvider()
         raise LookupError(f"payment provider {name!r} is not configured")
     return current
 

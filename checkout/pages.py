@@ -7,7 +7,7 @@ from django.views import View
 
 from checkout.enums import CheckoutStatus
 from checkout.selectors import checkout_session_get
-from checkout.services.test_payments import test_checkout_settle
+from checkout.services.offline_payments import offline_checkout_settle
 
 
 class TestCheckoutPageView(View):
@@ -31,7 +31,7 @@ class TestCheckoutPageView(View):
             return render(
                 request, self.template_name, {"session": session, "error": "This checkout is closed."}, status=409
             )
-        test_checkout_settle(session=session, outcome=outcome)
+        offline_checkout_settle(session=session, outcome=outcome)
         # Relative, so it returns to whichever host served this page.
         result = "success" if outcome == "pay" else "cancel"
         return HttpResponseRedirect(f"/?conversation={session.conversation_id or ''}&checkout={result}")

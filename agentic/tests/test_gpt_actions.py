@@ -4,7 +4,7 @@ import pytest
 from openapi_spec_validator import validate
 
 from checkout.models import CheckoutSession, Order
-from checkout.providers.test_provider import signed_event
+from checkout.providers.offline_provider import signed_event
 
 pytestmark = pytest.mark.django_db
 

@@ -81,7 +81,7 @@ class DelegatedChargeRequest:
     """Charge a payment credential an agent platform was granted by the buyer (ACP delegated payment).
 
     Stripe: a shared payment token (`spt_…`) confirmed on a PaymentIntent. The offline test
-    provider: its own test tokens (`tok_test_…`, see `checkout/providers/test_provider.py`).
+    provider: its own test tokens (`tok_test_…`, see `checkout/providers/offline_provider.py`).
     `authentication` is the agent's 3-D Secure result (ACP `authentication_result`), when any.
     """
 

@@ -10,8 +10,8 @@ from analytics.models import Event
 from catalog.models import Product
 from checkout import gateway
 from checkout.models import CheckoutSession, Order, WebhookEvent
+from checkout.providers.offline_provider import signed_event
 from checkout.providers.stripe_provider import stripe_signature_header
-from checkout.providers.test_provider import signed_event
 from conversations.models import Message
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from catalog.models import Product
 from checkout.models import CheckoutSession, DiscountCode, Order, Subscription
-from checkout.providers.test_provider import event_sign, signed_event
+from checkout.providers.offline_provider import event_sign, signed_event
 from checkout.services.price_book import price_book_import
 from checkout.services.webhooks import stripe_webhook_receive
 from checkout.tests.factories import OrderFactory
