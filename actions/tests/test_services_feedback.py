@@ -378,7 +378,7 @@ def test_an_approved_refund_that_cannot_be_made_fails_and_says_so(pending_action
     assert "could not be made automatically" in reply
 
 
-def test_what_approving_does_is_the_types_own_hook(pending_action, operator, conversation_factory):
+def test_what_approving_does_is_the_types_own_hook(pending_action, operator):
     """responses.py knows no type by name: a type's on_approved acts, approval_error reports."""
     from actions.types import REGISTRY, OperatorApproved
 
@@ -397,7 +397,7 @@ def test_what_approving_does_is_the_types_own_hook(pending_action, operator, con
             return "" if action.result["claim"]["filed"] else "The warranty has expired."
 
     try:
-        conversation, _ = conversation_factory()
+        conversation = ConversationFactory()
         good = pending_action(conversation=conversation, type=WarrantyClaim.type, payload={"orderNumber": "ORD-1"})
         bad = pending_action(conversation=conversation, type=WarrantyClaim.type, payload={"orderNumber": "ORD-BAD"})
         denied = pending_action(conversation=conversation, type=WarrantyClaim.type, payload={"orderNumber": "ORD-2"})
