@@ -5,11 +5,13 @@ an intent and up to two action buttons), sometimes shows purchase intent, clicks
 per-type click-through rates, follows checkout links and pays (or fails, or walks away),
 subscribes to back-in-stock alerts, or abandons. Traffic grows over the period, dips at
 weekends and follows the hours of the day; nothing lands after "now". Parts and prices come
-from the catalogue when it has products. Each paid conversation gets a matching conversational
-Order; traditional (non-chat) orders are added alongside for the AOV comparison.
+from the catalogue when it has products. Each paid conversation implies a conversational sale;
+traditional (non-chat) sales are added alongside for the AOV comparison. The sales come back in
+the result (`GenerateResult.sales`): checkout writes them as orders (`orders_synthetic_create`;
+`manage.py generate_events`, in the demo app, does both).
 
-Everything generated is marked: event ids start with `syn`, orders have provider "synthetic",
-so `events_generated_clear` can remove it. PostgreSQL gets COPY; other databases bulk_create.
+Every event generated is marked (its id starts with `syn`), so `events_generated_clear` can
+remove them. PostgreSQL gets COPY; other databases bulk_create.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from __future__ import annotations
 import random
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -29,21 +31,32 @@ from analytics.enums import EventSource
 from analytics.models import Event
 from analytics.services.events import EVENT_COLUMNS
 from catalog.models import ApplianceModel, Product
-from checkout.models import Order, OrderLine
 
-SYNTHETIC_PROVIDER = "synthetic"
 BATCH = 50_000
 _INTENTS = ["compatibility", "install", "troubleshoot", "price_stock", "product_info", "purchase", "alternatives"]
 _INTENT_WEIGHTS = [30, 15, 15, 15, 10, 10, 5]
 _CTR = {"checkout_now": 0.32, "check_compatible_alternatives": 0.22, "notify_when_in_stock": 0.18}
 
 
+@dataclass(frozen=True)
+class SyntheticSale:
+    """A sale the generated traffic implies; checkout writes it as an order (`orders_synthetic_create`)."""
+
+    when: datetime
+    product_id: int | None
+    ps_number: str
+    name: str
+    price: Decimal
+    quantity: int
+    source: str  # "conversational" (a paid chat) or "traditional" (bought without the chat)
+
+
 @dataclass
 class GenerateResult:
     events: int = 0
     conversations: int = 0
-    orders_conversational: int = 0
-    orders_traditional: int = 0
+    run: str = ""  # marks this run's event ids (syn<run>_…) and its orders' numbers
+    sales: list[SyntheticSale] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -241,87 +254,36 @@ def events_generate(
             add(E.CONVERSATION_ABANDONED, t + timedelta(minutes=2), conv, source=client)
     sink.flush()
     result.events = sink.written
+    result.run = run
     if orders:
-        result.orders_conversational, result.orders_traditional = _orders_create(
-            rng, run, paid, parts, part_weights, day_weights, first_day, now, traditional_ratio
-        )
+        result.sales = _sales_plan(rng, paid, parts, part_weights, day_weights, first_day, now, traditional_ratio)
     return result
 
 
-def _orders_create(rng, run, paid, parts, part_weights, day_weights, first_day, now, ratio) -> tuple[int, int]:
-    from django.conf import settings
-
-    currency = getattr(settings, "PARLEY_CURRENCY", "USD")
+def _sales_plan(rng, paid, parts, part_weights, day_weights, first_day, now, ratio) -> list[SyntheticSale]:
+    """The paid chats' sales, then `ratio` times as many bought without the chat (the AOV comparison)."""
     specs = [(when, part, quantity, "conversational") for when, part, quantity, _ in paid]
-    traditional = int(len(paid) * ratio)
-    for _ in range(traditional):
+    for _ in range(int(len(paid) * ratio)):
         day = rng.choices(range(len(day_weights)), weights=day_weights)[0]
         when = first_day + timedelta(days=day, seconds=rng.randrange(86400))
         if when > now:
             when = now
         part = rng.choices(parts, weights=part_weights)[0]
         specs.append((when, part, 1 if rng.random() < 0.9 else 2, "traditional"))
-    for start in range(0, len(specs), 5000):
-        chunk = specs[start : start + 5000]
-        numbers = [f"SYN-{run}-{start + i:07d}" for i in range(len(chunk))]
-        with transaction.atomic():
-            _raw_insert(
-                Order,
-                [
-                    {
-                        "number": number,
-                        "status": "paid",
-                        "order_source": source,
-                        "currency": currency,
-                        "subtotal": part.price * quantity,
-                        "total": part.price * quantity,
-                        "provider": SYNTHETIC_PROVIDER,
-                        "created_at": when,
-                        "updated_at": when,
-                    }
-                    for number, (when, part, quantity, source) in zip(numbers, chunk, strict=True)
-                ],
-            )
-            ids = dict(Order.objects.filter(number__in=numbers).values_list("number", "id"))
-            _raw_insert(
-                OrderLine,
-                [
-                    {
-                        "order_id": ids[number],
-                        "product_id": part.product_id,
-                        "sku": part.ps_number,
-                        "name": part.name[:255],
-                        "quantity": quantity,
-                        "unit_price": part.price,
-                        "line_total": part.price * quantity,
-                    }
-                    for number, (_when, part, quantity, _source) in zip(numbers, chunk, strict=True)
-                ],
-            )
-    return len(paid), traditional
-
-
-def _raw_insert(model, rows: list[dict]) -> None:
-    """INSERT rows with every other column at its model default: unlike bulk_create, this keeps
-    the given created_at (auto_now_add would overwrite it) and follows columns added later."""
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    qn = connection.ops.quote_name
-    columns = ", ".join(qn(f.column) for f in fields)
-    placeholders = ", ".join(["%s"] * len(fields))
-    params = [
-        tuple(f.get_db_prep_save(row[f.attname] if f.attname in row else f.get_default(), connection) for f in fields)
-        for row in rows
-    ]
-    with connection.cursor() as cursor:
-        cursor.executemany(
-            f"INSERT INTO {qn(model._meta.db_table)} ({columns}) VALUES ({placeholders})",  # noqa: S608
-            params,
+    return [
+        SyntheticSale(
+            when=when,
+            product_id=part.product_id,
+            ps_number=part.ps_number,
+            name=part.name,
+            price=part.price,
+            quantity=quantity,
+            source=source,
         )
+        for when, part, quantity, source in specs
+    ]
 
 
-@transaction.atomic
-def events_generated_clear() -> tuple[int, int]:
-    """Remove every synthetic event and order; returns (events, orders) removed."""
-    events = Event.objects.filter(event_id__startswith="syn").delete()[0]
-    orders = Order.objects.filter(provider=SYNTHETIC_PROVIDER).delete()[1].get("checkout.Order", 0)
-    return events, orders
+def events_generated_clear() -> int:
+    """Remove every synthetic event; returns how many."""
+    return Event.objects.filter(event_id__startswith="syn").delete()[0]

@@ -4,9 +4,11 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from analytics.services.synthetic import events_generate, events_generated_clear
+from checkout.services.synthetic import orders_synthetic_clear, orders_synthetic_create
 
 
 class Command(BaseCommand):
+    # Demo data across apps: analytics generates the traffic, checkout writes the orders it implies.
     help = (
         "Generate about N synthetic telemetry events (whole conversations with a realistic funnel) over "
         "the last --days days, plus matching orders, for demos and benchmarks. Run analytics_backfill "
@@ -30,7 +32,7 @@ class Command(BaseCommand):
         if not 1 <= days <= 366:
             raise CommandError("--days must be between 1 and 366.")
         if options["clear"]:
-            events, orders = events_generated_clear()
+            events, orders = events_generated_clear(), orders_synthetic_clear()
             self.stdout.write(f"Removed {events} synthetic events and {orders} synthetic orders.")
         with tqdm(
             total=count, unit="event", unit_scale=True, desc="events", disable=options["no_progress"], file=sys.stderr
@@ -43,10 +45,12 @@ class Command(BaseCommand):
                 traditional_ratio=options["traditional_ratio"],
                 progress=bar.update,
             )
+        orders_synthetic_create(run=result.run, sales=result.sales)
+        chat = sum(1 for sale in result.sales if sale.source == "conversational")
         self.stdout.write(
             self.style.SUCCESS(
                 f"Generated {result.events} events in {result.conversations} conversations over {days} days, "
-                f"{result.orders_conversational} conversational and {result.orders_traditional} traditional orders."
+                f"{chat} conversational and {len(result.sales) - chat} traditional orders."
             )
         )
         if options["backfill"]:
