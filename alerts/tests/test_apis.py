@@ -5,7 +5,7 @@ import re
 import pytest
 from django.core import mail
 
-from actions.models import Action
+from actions.tests.factories import ActionFactory
 from alerts.models import BackInStockSubscription
 from analytics.models import Event
 from conversations.tests.factories import ConversationFactory
@@ -18,12 +18,10 @@ def button(out_of_stock):
     """A rendered notify_when_in_stock button in a fresh conversation, and its token."""
     conversation = ConversationFactory()
     token = conversation.token
-    action = Action.objects.create(
+    action = ActionFactory(
         conversation=conversation,
         type="notify_when_in_stock",
-        label="Notify me when in stock",
         payload={"psNumber": out_of_stock.ps_number, "channel": "email"},
-        status="rendered",
     )
     return conversation, token, action
 
@@ -115,7 +113,7 @@ def test_the_button_subscribes_and_succeeds(api, button, post):
     assert action.status == "succeeded" and action.enabled is False
     assert action.result["subscription_id"] == response.json()["subscription"]["id"]
     statuses = list(action.transitions.order_by("created_at", "id").values_list("to_status", flat=True))
-    assert statuses == ["clicked", "succeeded"]
+    assert statuses == ["rendered", "clicked", "succeeded"]  # rendered: the button as the chat showed it
     sub = BackInStockSubscription.objects.get()
     assert sub.conversation_id == conversation.id and sub.action_id == action.id and sub.status == "pending"
 
@@ -130,9 +128,7 @@ def test_the_button_needs_its_conversations_token_and_its_own_type(api, button, 
     refused = post(api, {"action_id": action.id, "channel": "email", "contact": "a@example.com"}, other_token)
     assert refused.status_code == 404 and refused.json()["error"]["code"] == "action_not_found"
 
-    checkout = Action.objects.create(
-        conversation=conversation, type="checkout_now", label="Checkout now", payload={"psNumber": "PS11750058"}
-    )
+    checkout = ActionFactory(conversation=conversation, type="checkout_now", payload={"psNumber": "PS11750058"})
     wrong = post(api, {"action_id": checkout.id, "channel": "email", "contact": "a@example.com"}, token)
     assert wrong.status_code == 409 and wrong.json()["error"]["code"] == "action_type_mismatch"
 

@@ -39,20 +39,18 @@ async def receive_until(communicator, event_type, predicate=lambda e: True, limi
 
 @database_sync_to_async
 def make_pending(with_message=True):
-    from actions.models import Action
     from actions.services.clicks import action_click
-    from conversations.services.conversations import conversation_start
-    from conversations.services.messages import conversation_message_create
+    from actions.tests.factories import ActionFactory
+    from conversations.tests.factories import ConversationFactory
 
-    conversation, token = conversation_start(customer_name="Ann", customer_email="ann@example.com")
-    message = conversation_message_create(conversation=conversation, role="assistant", content="Shall I ask?")
-    action = Action.objects.create(
+    conversation = ConversationFactory(customer_name="Ann", customer_email="ann@example.com")
+    token = conversation.token
+    action = ActionFactory(
         conversation=conversation,
-        message=message,
+        message__content="Shall I ask?",
         type="policy_exception",
         label="Ask for an exception",
         payload={"reason": "late return"},
-        status="rendered",
     )
     return conversation, token, action, action_click
 
