@@ -384,3 +384,34 @@ def test_orders_setup_gives_the_customer_their_orders_and_someone_else_theirs(de
     assert own.lines.get().sku == "PS11752778"
     other = Order.objects.get(number="ORD-261101-BBBBBB")
     assert other.customer != customer and other.conversation is None
+
+
+def test_no_held_out_message_is_among_the_assistants_own_examples():
+    """Labelled examples the engine learns from (JSON data beside the assistant) must not contain a
+    held-out message: a held-out case the engine was given verbatim measures nothing."""
+    from pathlib import Path
+
+    import conversations.assistant as assistant
+
+    def words(text: str) -> str:
+        return " ".join("".join(ch for ch in text.lower() if ch.isalnum() or ch.isspace()).split())
+
+    def strings(node):
+        if isinstance(node, str):
+            yield node
+        elif isinstance(node, dict):
+            for value in node.values():
+                yield from strings(value)
+        elif isinstance(node, list):
+            for value in node:
+                yield from strings(value)
+
+    root = Path(assistant.__file__).parent
+    examples = {
+        words(text)
+        for path in root.rglob("*.json")
+        if "eval" not in path.relative_to(root).parts
+        for text in strings(json.loads(path.read_text()))
+    }
+    held_out = {words(t["say"]) for case in split_cases("heldout") for t in case["turns"]}
+    assert not held_out & examples

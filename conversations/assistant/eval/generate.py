@@ -354,7 +354,7 @@ OUT_OF_SCOPE = [
     "what should i take for a headache",
     "is ibuprofen safe with alcohol",
     "my kid has a fever what medicine should i give",
-    "tell me a joke",
+    "know any good jokes about cats",
     "whats the weather in boston tomorrow",
     "who won the world cup",
     "write me a poem about cats",
@@ -429,7 +429,7 @@ POLICY = [
     ("shipping", "is there free shipping?"),
     ("shipping", "how long does delivery take"),
     ("shipping", "do you offer express shipping"),
-    ("shipping", "what does shipping cost"),
+    ("shipping", "how much do you charge to ship a part"),
     ("shipping", "when will my part ship if i order today"),
     ("shipping", "shipping info?"),
     ("warranty", "do your parts come with a warranty"),
@@ -454,8 +454,8 @@ HUMAN = [
     "can I talk to a human?",
     "i want to speak to a real person",
     "get me an agent",
-    "is there someone i can call",
-    "connect me to customer service",
+    "got a number for a real person?",
+    "i want customer service on the line",
     "operator please",
     "let me talk to someone real",
     "can a person help me instead of a bot",
@@ -501,7 +501,7 @@ FOLLOW_FIT = [
     "and for a {model}?",
     "would it go in my {model}",
 ]
-FOLLOW_STOCK = ["is it in stock", "can i get it now", "do you have it available", "any in stock?", "is it available"]
+FOLLOW_STOCK = ["is it in stock", "can i get it now", "do you have it available", "any in stock?", "is that available yet"]
 FOLLOW_MODEL = [
     "its a {model}",
     "the model number is {model}",
