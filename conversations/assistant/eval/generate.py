@@ -501,7 +501,13 @@ FOLLOW_FIT = [
     "and for a {model}?",
     "would it go in my {model}",
 ]
-FOLLOW_STOCK = ["is it in stock", "can i get it now", "do you have it available", "any in stock?", "is that available yet"]
+FOLLOW_STOCK = [
+    "is it in stock",
+    "can i get it now",
+    "do you have it available",
+    "any in stock?",
+    "is that available yet",
+]
 FOLLOW_MODEL = [
     "its a {model}",
     "the model number is {model}",
