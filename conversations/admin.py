@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.template.defaultfilters import truncatechars
 
 from actions.models import Action
-from conversations.models import Conversation, Customer, Message
+from conversations.models import Conversation, Customer, Message, ShopPolicy
 from core.admin import admin_link, pretty_json
 
 
@@ -136,3 +136,10 @@ class MessageAdmin(admin.ModelAdmin):
     @admin.display(description="Metadata")
     def metadata_pretty(self, obj):
         return pretty_json(obj.metadata)
+
+
+@admin.register(ShopPolicy)
+class ShopPolicyAdmin(admin.ModelAdmin):
+    list_display = ("title", "topic", "is_active", "updated_at")
+    list_filter = ("is_active",)
+    search_fields = ("title", "topic", "text")

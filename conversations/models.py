@@ -79,3 +79,27 @@ class Message(TimeStampedModel):
 
     def __str__(self):
         return f"{self.id} ({self.role})"
+
+
+class ShopPolicy(TimeStampedModel):
+    """What the shop says about returns, shipping, warranty, payment or reaching a person.
+
+    The assistant answers such questions by quoting `text` (never its own words), finding the
+    policy by the meaning of `title` and `questions`. Edited in the admin; seeded for the demo
+    from demo_data/shop_policies.json.
+    """
+
+    topic = models.SlugField(max_length=40, unique=True, help_text="returns, shipping, warranty, payment, contact, …")
+    title = models.CharField(max_length=120)
+    text = models.TextField(help_text="Quoted to customers as written.")
+    questions = models.JSONField(
+        default=list, blank=True, help_text="How customers ask about it (examples; matched by meaning)."
+    )
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["topic"]
+        verbose_name_plural = "shop policies"
+
+    def __str__(self):
+        return self.title

@@ -1,8 +1,8 @@
-from django.db.models import Prefetch
+from django.db.models import Count, Max, Prefetch
 
 from actions.models import Action
 from conversations.exceptions import ConversationAccessDenied
-from conversations.models import Conversation, Customer, Message
+from conversations.models import Conversation, Customer, Message, ShopPolicy
 from core.exceptions import NotFound
 from core.ids import token_matches
 
@@ -45,3 +45,13 @@ def message_with_actions(*, message_id: str) -> Message:
     return Message.objects.prefetch_related(
         Prefetch("actions", queryset=Action.objects.order_by("position", "created_at"))
     ).get(id=message_id)
+
+
+def shop_policies_active() -> list[ShopPolicy]:
+    return list(ShopPolicy.objects.filter(is_active=True))
+
+
+def shop_policies_version() -> tuple:
+    """Changes whenever a policy is added, edited or removed (for caches built from them)."""
+    row = ShopPolicy.objects.aggregate(n=Count("id"), changed=Max("updated_at"))
+    return row["n"], str(row["changed"])

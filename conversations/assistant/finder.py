@@ -53,7 +53,6 @@ def parts_find(
     appliance_model,
     budget: float | None,
     sort: str,
-    allowed_types: list[str] | tuple[str, ...],
     limit: int = 3,
 ) -> FindResult:
     """`words`: the part words the customer used ("drain", "pump"); `query`: the search text."""
@@ -75,7 +74,7 @@ def parts_find(
         else:
             pool = fitting
     else:
-        pool = [p for p in catalog.product_search(query=query, limit=40) if p.is_active]
+        pool = [p for p in catalog.product_search(query=query, limit=40) if catalog.product_is_sellable(product=p)]
         strong = [p for p in pool if getattr(p, "match", "all_terms") not in ("any_term", "semantic")]
         if words and strong:
             pool = strong
@@ -88,7 +87,6 @@ def parts_find(
             ]
         if not pool:
             return FindResult(empty_because="words")
-        pool = [p for p in pool if p.appliance_type in allowed_types]
         if appliance_type:
             pool = [p for p in pool if p.appliance_type == appliance_type]
             if not pool:
@@ -107,7 +105,6 @@ def parts_find(
         brand=brand,
         appliance_model=appliance_model,
         budget=budget,
-        allowed_types=allowed_types,
         candidates=pool,
         limit=limit,
         keep_order=bool(sort),

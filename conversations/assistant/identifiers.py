@@ -28,7 +28,7 @@ from catalog.selectors import identifier_key
 ORDER_NUMBER = re.compile(r"\bORD-?\d{6}-?[A-Z0-9]{4,8}\b", re.I)
 # "PS" then digits, where a typed O / o stands for 0 and I / l for 1.
 PS_FORM = re.compile(r"\bps[\s-]?([\dOoIl]{5,10})\b", re.I)
-BARE_DIGITS = re.compile(r"(?<![\w$£€.,-])(\d{6,10})(?![\w%]|[.,]\d)")
+BARE_DIGITS = re.compile(r"(?<![\w$£€.,-])(\d{6,12})(?![\w%]|[.,]\d)")
 # Model and manufacturer numbers: letters and digits (at least one digit, at least 5
 # characters), dashes and dots inside ("WDT780SAEM1", "665.13223N410", "DA97-16683A").
 CODE = re.compile(r"(?<![\w@.$£€])(?=[A-Za-z0-9.-]*\d)[A-Za-z0-9][A-Za-z0-9.-]{3,22}[A-Za-z0-9](?![\w@])")
@@ -105,13 +105,14 @@ class Identifiers:
         return "".join(out)
 
 
+# Written like a phone number: with a country code, or grouped 3-3-4. Other digit runs with dots
+# or dashes ("665.13242K900", "106.41132210") are model numbers.
+PHONE_WRITTEN = re.compile(r"(?<![\w.])(?:\+\d[\d\s().-]{7,}\d|\(?\d{3}\)?[\s.-]?\d{3}[\s.-]\d{4})(?![\w.])")
+
+
 def _contacts(text: str) -> list[tuple[int, int]]:
     spans = [m.span() for m in EMAIL.finditer(text)]
-    for match in PHONE.finditer(EMAIL.sub(lambda m: " " * len(m.group(0)), text)):
-        digits = re.sub(r"\D", "", match.group(0))
-        # A phone number is written with separators or a plus; bare digit runs are part numbers.
-        if len(digits) >= 8 and (re.search(r"[\s().+-]", match.group(0).strip()) or len(digits) > 10):
-            spans.append(match.span())
+    spans += [m.span() for m in PHONE_WRITTEN.finditer(EMAIL.sub(lambda m: " " * len(m.group(0)), text))]
     return spans
 
 

@@ -35,9 +35,9 @@ NONE_LABELS = frozenset({"out_of_scope", "injection"})
 
 # Calibrated on the evaluation's development split, per embedder family (cosines differ by model).
 THRESHOLDS = {
-    "static": {"abstain": 0.45, "symptom": 0.62, "appliance": 0.75, "injection": 0.55},
-    "minilm": {"abstain": 0.42, "symptom": 0.55, "appliance": 0.72, "injection": 0.55},
-    "lexical": {"abstain": 0.22, "symptom": 0.30, "appliance": 0.60, "injection": 0.3},
+    "static": {"abstain": 0.45, "symptom": 0.55, "appliance": 0.75, "injection": 0.55, "policy": 0.5},
+    "minilm": {"abstain": 0.42, "symptom": 0.45, "appliance": 0.72, "injection": 0.55, "policy": 0.45},
+    "lexical": {"abstain": 0.22, "symptom": 0.30, "appliance": 0.60, "injection": 0.3, "policy": 0.3},
 }
 # An injection label this close to the best one is treated as an injection.
 INJECTION_MARGIN = 0.04
@@ -262,6 +262,30 @@ def symptom_find(text: str, *, appliance_type: str | None = None):
     if score < threshold("symptom"):
         return None, score
     return symptoms[slug], score
+
+
+# --- shop policies --------------------------------------------------------------------
+
+
+def policy_find(text: str, *, topic: str = ""):
+    """(the shop policy a question is about, its score), or (None, best score); `topic` picks one."""
+    from conversations.selectors import shop_policies_active, shop_policies_version
+
+    def build():
+        policies = shop_policies_active()
+        pairs = [(p.topic, phrase) for p in policies for phrase in dict.fromkeys([p.title, *p.questions])]
+        index = _build(pairs)
+        index.items = {p.topic: p for p in policies}  # type: ignore[attr-defined]
+        return index
+
+    index = _cached(("policies", embedder().name, shop_policies_version()), build)
+    policies = index.items  # type: ignore[attr-defined]
+    if topic:
+        return policies.get(topic), 1.0
+    if not policies:
+        return None, 0.0
+    best, score = max(index.scores(vector(text), top_k=1).items(), key=lambda kv: kv[1])
+    return (policies[best], score) if score >= threshold("policy") else (None, score)
 
 
 def symptom_get(slug: str):

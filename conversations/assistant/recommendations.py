@@ -44,7 +44,6 @@ def recommend(
     brand: str | None = None,
     appliance_model=None,
     budget: float | None = None,
-    allowed_types: list[str] | tuple[str, ...] = (),
     candidates: list[Product] | None = None,
     limit: int = 3,
     keep_order: bool = False,
@@ -52,7 +51,7 @@ def recommend(
     """`keep_order`: the candidates are already sorted as the customer asked ("cheapest"):
     keep that order instead of in-stock first and brand and price diversity."""
     pool = candidates if candidates is not None else catalog.product_search(query=query, limit=40)
-    pool = [p for p in pool if p.is_active and (not allowed_types or p.appliance_type in allowed_types)]
+    pool = [p for p in pool if catalog.product_is_sellable(product=p)]
     strong = [p for p in pool if getattr(p, "match", "all_terms") not in ("any_term", "semantic")]
     if strong:
         pool = strong  # parts with every word asked for beat parts with some of them

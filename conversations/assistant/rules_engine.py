@@ -122,8 +122,7 @@ class RulesEngine:
                 shown = [p for p in (catalog.product_get(ps_number=ps) for ps in last_parts) if p]
                 product = min(shown, key=lambda p: p.price) if shown else None
                 referenced = product is not None
-        scope_types = _scope_types()
-        named_types = [t for t in entities.appliance_types if t in scope_types]
+        named_types = [t for t in entities.appliance_types if _in_scope(t)]
         appliance_type = (
             next(iter(named_types), None)
             or (model.appliance_type if model_from_message and model else None)
@@ -132,7 +131,7 @@ class RulesEngine:
             or (model.appliance_type if model else None)
         )
         brand = entities.brand or (model.brand if model_from_message and model else "") or context.get("brand") or ""
-        symptom, symptom_score = meaning.symptom_find(masked, appliance_type=appliance_type)
+        symptom, symptom_score = meaning.symptom_find(blank.replace("#", " "), appliance_type=appliance_type)
         from_words = False
         if product is None and not unknown_ps and part_words and not referenced:
             remembered = catalog.product_get(ps_number=context.get("psNumber") or page.get("psNumber") or "")
@@ -181,28 +180,35 @@ class RulesEngine:
         """(intent, refusal reason or "") for a segment: the classifier's reading, corrected by what
         the identifiers and the conversation make certain."""
         reading, entities = u.reading, u.entities
-        scope_types = _scope_types()
         if intents.injection_suspected(reading):
             return intents.INJECTION, "injection"
-        in_scope_ids = any(p.appliance_type in scope_types for p in u.mentioned) or bool(
-            u.model_from_message and u.model.appliance_type in scope_types
+        in_scope_ids = any(_in_scope(p.appliance_type) for p in u.mentioned) or bool(
+            u.model_from_message and _in_scope(u.model.appliance_type)
         )
-        out_types = [t for t in u.named_types if t not in scope_types]
-        in_types = [t for t in u.named_types if t in scope_types]
+        out_types = [t for t in u.named_types if not _in_scope(t)]
+        in_types = [t for t in u.named_types if _in_scope(t)]
         if u.mentioned and not in_scope_ids:
             return intents.OUT_OF_SCOPE, "appliance"
         if out_types and not in_types and not in_scope_ids:
             return intents.OUT_OF_SCOPE, "appliance"
         intent, confidence = reading.intent, reading.confidence
         abstain = meaning.threshold("abstain")
-        domain = bool(in_scope_ids or in_types or u.part_words or u.symptom or u.unknown or u.order_numbers)
+        strong_domain = bool(in_scope_ids or in_types or u.unknown or u.order_numbers)
+        domain = bool(strong_domain or u.part_words or u.symptom)
         if intent == intents.DISCOUNT:
             return intent, "discount"
+        runner_up = next((label for label in reading.scores if label not in intents.REFUSALS), intents.SEARCH)
+        margin = confidence - reading.scores.get(runner_up, 0.0)
         if intent == intents.OUT_OF_SCOPE:
-            if not domain:
-                return (intents.OUT_OF_SCOPE, "general") if confidence >= abstain else (intents.CLARIFY, "")
-            intent = next((label for label in reading.scores if label not in intents.REFUSALS), intents.SEARCH)
-            confidence = reading.scores[intent]
+            # Part words or a symptom alone ("garage door opener", "won't start") do not make a
+            # message ours when it reads clearly as something else.
+            if not strong_domain and (margin >= OUT_OF_SCOPE_MARGIN or not domain):
+                if confidence >= abstain or margin >= CLEAR_MARGIN:
+                    return intents.OUT_OF_SCOPE, "general"
+                return intents.CLARIFY, ""
+            intent, confidence = runner_up, reading.scores.get(runner_up, 0.0)
+        if not domain and not u.product and confidence < FAR and intent not in _NO_SUBJECT_INTENTS:
+            return intents.OUT_OF_SCOPE, "general"  # far from everything the shop does
         part_named = bool(
             u.mentioned or (u.referenced and not u.from_words) or (entities.pronoun and u.product is not None)
         )
@@ -231,6 +237,15 @@ class RulesEngine:
         if intent == intents.GREETING and domain:
             intent = next(label for label in reading.scores if label not in (*intents.REFUSALS, intents.GREETING))
             confidence = reading.scores[intent]
+        if (
+            u.symptom is not None
+            and not part_named
+            and intent in _SYMPTOM_OVERRIDES
+            and not (u.part_words and intent in (intents.SEARCH, intents.RECOMMEND))
+        ):
+            return intents.TROUBLESHOOT, ""  # "I have a LDT5678ST and it makes a grinding sound"
+        if intent in _NEEDS_A_PART and u.part_words and not part_named and u.product is None:
+            return intents.SEARCH, ""  # "do you have a rack adjuster for LDFN4542S": find it for the model
         if intent in (intents.PRODUCT_INFO, intents.COMPARE) and u.part_words and not part_named:
             return intents.SEARCH, ""  # "evaporator fan motor": a part named by its words, to find
         if intent == intents.TROUBLESHOOT and u.symptom is None:
@@ -251,7 +266,11 @@ class RulesEngine:
     @staticmethod
     def _part_by_words(part_words, appliance_type, brand, model):
         query = " ".join(part_words + ([appliance_type] if appliance_type else []))
-        candidates = [p for p in catalog.product_search(query=query, limit=40, semantic=False) if p.is_active]
+        candidates = [
+            p
+            for p in catalog.product_search(query=query, limit=40, semantic=False)
+            if catalog.product_is_sellable(product=p)
+        ]
         if appliance_type:
             candidates = [p for p in candidates if p.appliance_type == appliance_type]
         candidates = [p for p in candidates if getattr(p, "match", "") in ("all_terms",)] or []
@@ -401,7 +420,7 @@ class RulesEngine:
         product, model, entities = u.product, u.model, u.entities
         if product is None:
             return Draft(
-                content="Which part do you mean? Send me its PS number (like PS11750057) and I'll check it against "
+                content="Which part do you mean? Send me its PS number (it starts with PS) and I'll check it against "
                 + (f"your {model.model_number}." if model else "your model."),
                 intent=intents.COMPATIBILITY,
             )
@@ -486,6 +505,10 @@ class RulesEngine:
 
     def _delivery(self, *, u, **_):
         product = u.product if (u.mentioned or u.referenced or u.entities.pronoun) else None
+        if product is None:
+            policy, _ = meaning.policy_find(u.masked)
+            if policy is not None:
+                return Draft(content=f"{policy.title}: {policy.text}", intent=intents.DELIVERY)
         lines = []
         dispatch = settings.PARLEY_DELIVERY_DISPATCH
         standard = settings.PARLEY_DELIVERY_STANDARD
@@ -800,10 +823,16 @@ class RulesEngine:
     # --- the shop -----------------------------------------------------------------
 
     def _policy(self, *, u, **_):
-        return Draft(content=scope.shop_contact_text(), intent=intents.POLICY)
+        """The shop's own words for what was asked (returns, warranty, payment, …), quoted."""
+        policy, _ = meaning.policy_find(u.masked)
+        if policy is None:
+            return Draft(
+                content="I don't have the shop's terms on that to quote. " + _contact_text(), intent=intents.POLICY
+            )
+        return Draft(content=f"{policy.title}: {policy.text}", intent=intents.POLICY, context={"policy": policy.topic})
 
     def _human(self, **_):
-        return Draft(content=scope.shop_contact_text(), intent=intents.HUMAN)
+        return Draft(content=_contact_text(), intent=intents.HUMAN)
 
     def _greeting(self, **_):
         return Draft(
@@ -827,9 +856,14 @@ class RulesEngine:
             appliance_model=model,
             budget=u.entities.budget,
             sort=u.entities.sort,
-            allowed_types=_scope_types(),
         )
         asked = _plural(_part_phrase(u)) or "parts"
+        if not words and model is None and u.entities.budget is None and not u.brand:
+            return Draft(
+                content="Which part are you looking for? Tell me its name or number, or your appliance's model "
+                "number and what it is doing.",
+                intent=intents.CLARIFY,
+            )
         if not result.items:
             if result.empty_because == "model":
                 text = (
@@ -902,6 +936,29 @@ class RulesEngine:
         ]
 
 
+# Out-of-scope by this margin over the best shop label wins over part words and symptoms alone.
+OUT_OF_SCOPE_MARGIN = 0.15
+CLEAR_MARGIN = 0.05
+# No shop label this close to a message with nothing of the shop in it: refused, not clarified.
+FAR = 0.3
+_NO_SUBJECT_INTENTS = frozenset(
+    {
+        intents.GREETING,
+        intents.ORDER_STATUS,
+        intents.ORDER_CANCEL,
+        intents.REFUND_REQUEST,
+        intents.POLICY,
+        intents.HUMAN,
+        intents.DELIVERY,
+    }
+)
+_SYMPTOM_OVERRIDES = frozenset(
+    {intents.COMPATIBILITY, intents.PRODUCT_INFO, intents.SEARCH, intents.RECOMMEND, intents.CLARIFY, intents.COMPARE}
+)
+_NEEDS_A_PART = frozenset(
+    {intents.COMPATIBILITY, intents.PRICE_STOCK, intents.INSTALL, intents.NOTIFY, intents.ALTERNATIVES}
+)
+
 _CLARIFY_CHOICES = {
     intents.COMPATIBILITY: "check a part fits your model",
     intents.INSTALL: "install a part",
@@ -913,6 +970,17 @@ _CLARIFY_CHOICES = {
     intents.POLICY: "know our returns, warranty or payment terms",
     intents.HUMAN: "reach our team",
 }
+
+
+def _contact_text() -> str:
+    """How to reach a person: the shop's contact policy when it has one."""
+    contact, _ = meaning.policy_find("", topic=CONTACT_TOPIC)
+    if contact is not None:
+        return contact.text
+    return scope.shop_contact_text()
+
+
+CONTACT_TOPIC = "contact"
 
 
 def _alternatives_action(product, model) -> ActionProposal:
@@ -1016,5 +1084,5 @@ def _vocabulary():
     return _vocabulary_cache["value"]
 
 
-def _scope_types() -> list[str]:
-    return settings.PARLEY_SHOP_SCOPE
+def _in_scope(appliance_type: str | None) -> bool:
+    return catalog.appliance_type_in_scope(appliance_type=appliance_type)

@@ -145,7 +145,8 @@ class ToolBox:
             return json.dumps({"error": f"bad arguments: {exc}"})
 
     def _in_scope(self, product) -> bool:
-        return product is not None and product.appliance_type in settings.PARLEY_SHOP_SCOPE
+        # A discontinued part of the shop's appliances can still be described ("no longer available").
+        return product is not None and catalog.appliance_type_in_scope(appliance_type=product.appliance_type)
 
     def _tool_search_parts(self, query="", appliance_type=None, brand=None, model_number=None, max_price=None, **_):
         model = catalog.appliance_model_get(model_number=model_number) if model_number else None
@@ -155,7 +156,6 @@ class ToolBox:
             brand=brand,
             appliance_model=model,
             budget=float(max_price) if isinstance(max_price, int | float) else None,
-            allowed_types=settings.PARLEY_SHOP_SCOPE,
             limit=5,
         )
         for item in result.items:
@@ -208,7 +208,7 @@ class ToolBox:
         )
         if isinstance(max_price, int | float):
             alternatives = [a for a in alternatives if float(a.price) <= max_price]
-        alternatives = [a for a in alternatives if self._in_scope(a)][:3]
+        alternatives = [a for a in alternatives if catalog.product_is_sellable(product=a)][:3]
         for alt in alternatives:
             self._touch(alt)
         return {"alternatives": [{**product_card(a), "confidence": a.confidence} for a in alternatives]}

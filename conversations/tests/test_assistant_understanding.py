@@ -115,3 +115,68 @@ def test_a_message_costs_a_bounded_number_of_queries(shop):
         draft = say("does PS11750057 fit WDT780SAEM1? and how much is PS11750058")
     assert "Yes: PS11750057" in draft.content and "9.50 USD" in draft.content
     assert len(queries) <= 20, [q["sql"] for q in queries]
+
+
+@pytest.fixture
+def policies(db):
+    from conversations.services.policies import shop_policies_import
+
+    shop_policies_import(
+        data=[
+            {
+                "topic": "returns",
+                "title": "Returns",
+                "text": "Unused parts can be returned within 30 days of delivery.",
+                "questions": ["what's your return policy", "can I send a part back"],
+            },
+            {
+                "topic": "contact",
+                "title": "Talk to a person",
+                "text": "Our team answers at help@shop.test or 1-800-555-0100.",
+                "questions": ["can I talk to a human"],
+            },
+        ]
+    )
+
+
+def test_shop_policies_are_quoted_as_the_shop_wrote_them(shop, policies):
+    draft = say("what's your return policy?")
+    assert draft.intent == "policy"
+    assert "Unused parts can be returned within 30 days of delivery." in draft.content
+    assert draft.proposals == []
+    human = say("can I talk to a human?")
+    assert "help@shop.test or 1-800-555-0100" in human.content
+
+
+def test_an_edited_policy_is_quoted_at_once(shop, policies):
+    from conversations.models import ShopPolicy
+
+    say("what's your return policy?")
+    ShopPolicy.objects.filter(topic="returns").update(text="Returns are accepted within 60 days.")
+    ShopPolicy.objects.filter(topic="returns").first().save()  # bumps updated_at like the admin does
+    assert "within 60 days" in say("what's your return policy?").content
+
+
+def test_orders_are_the_ones_the_customer_names(shop):
+    from checkout.tests.factories import OrderFactory
+    from conversations.tests.factories import ConversationFactory
+
+    conversation = ConversationFactory()
+    older = OrderFactory(conversation=conversation, number="ORD-251101-AAAAAA")
+    OrderFactory(conversation=conversation, number="ORD-251120-BBBBBB")
+    refunded = OrderFactory(
+        conversation=conversation, number="ORD-251110-CCCCCC", status="refunded", refunded_total="49.98"
+    )
+
+    draft = say("I want a refund for my order ORD-251101-AAAAAA", conversation_id=conversation.id)
+    assert "ORD-251101-AAAAAA" in draft.content and "ORD-251120-BBBBBB" not in draft.content
+    assert [(p.type, p.payload["orderNumber"]) for p in draft.proposals] == [("refund_request", older.number)]
+
+    again = say(f"refund {refunded.number} please", conversation_id=conversation.id)
+    assert refunded.number in again.content and again.proposals == []
+
+    cancel = say("please cancel order ord-251101-aaaaaa", conversation_id=conversation.id)
+    assert [(p.type, p.payload["orderNumber"]) for p in cancel.proposals] == [("order_cancellation", older.number)]
+
+    status = say("where is order ORD-251120-BBBBBB?", conversation_id=conversation.id)
+    assert "ORD-251120-BBBBBB" in status.content and "ORD-251101-AAAAAA" not in status.content

@@ -34,7 +34,8 @@ def test_seed_demo_twice_changes_nothing_the_second_time():
         ResponseTemplate.objects.count(),
     ) == counts
     assert dict(Product.objects.values_list("ps_number", "updated_at")) == stamps
-    assert second.getvalue().count("(0 created, 0 updated") == 6
+    assert second.getvalue().count("(0 created, 0 updated") == 7
+    assert "shop policies:    5 (5 created" in first.getvalue()
     for line in second.getvalue().splitlines():
         if "created" in line:
             assert "(0 created, 0 updated" in line, line
