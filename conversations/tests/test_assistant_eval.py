@@ -186,6 +186,11 @@ CHECK_CASES = [
     ),
     (
         {"check": "refuse"},
+        Reply("I can help with refrigerator and dishwasher parts: a part number is a good start."),
+        Reply("I can help you with that."),
+    ),
+    (
+        {"check": "refuse"},
         Reply("I can't book flights. I'm here for fridge and dishwasher parts."),
         Reply("I couldn't find a part for that."),
     ),

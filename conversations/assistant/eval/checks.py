@@ -110,7 +110,7 @@ UNKNOWN_MODEL = re.compile(
 REFUSAL = re.compile(
     r"\b(only|can'?t|cannot|can not|not able to|unable to|outside|not something|"
     r"don'?t (?:sell|carry|have|offer|stock)|do not (?:sell|carry|offer|stock)|isn'?t something|speciali[sz]e|"
-    r"afraid|not what)\b",
+    r"afraid|not what|help(?: you)? with (?:\w+ ){0,3}(?:refrigerator|fridge|dishwasher|appliance)s?)\b",
     re.I,
 )
 HUMAN = re.compile(

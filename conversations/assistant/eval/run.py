@@ -7,7 +7,8 @@ context and its orders (`setup.orders`, attached to that customer and conversati
 reply contract (`message_to_dict`: content, parts, actions) and judged by checks.py.
 
 Figures, per category and overall, for each split:
-- answer accuracy: cases whose every turn passes every check (a dialogue is one case);
+- answer accuracy: cases whose every turn passes every check and presents no non-fitting part as
+  fitting the conversation's known model (a dialogue is one case);
 - grounded facts: facts in what the customer saw (grounding.facts_check) plus those the
   grounding step had to correct in the engine's draft (`metadata.grounding`), all against
   the catalogue: the share that needed no correction;
@@ -198,6 +199,10 @@ def play_case(case: dict, *, customer, cat: Catalogue) -> tuple[Tally, list[dict
             tally.model_turns += 1
             bad = nonfitting_presented(reply, cat, spec["model"])
             tally.nonfitting += len(bad)
+            if bad and not any(c["check"] in ("only_fitting", "no_false_fit") for c in spec.get("expect", [])):
+                problems.append(
+                    f"presented as fitting {spec['model']} but not listed: {bad}"
+                )  # a hard metric, every turn
         asked = is_clarifying_question(reply)
         if any(c["check"] == "clarify" for c in spec.get("expect", [])):
             tally.clarify_expected += 1
