@@ -2,9 +2,9 @@ from django.db import transaction
 
 from actions.enums import ActionStatus, ActorKind
 from actions.exceptions import ActionNotAllowed
-from actions.lifecycle import CLICKABLE
 from actions.models import Action
-from actions.services.lifecycle import action_transition
+from actions.services.transitions import action_transition
+from actions.state_machine import CLICKABLE
 from actions.types import action_type_get
 
 

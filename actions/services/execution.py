@@ -4,10 +4,10 @@ from django.db import transaction
 
 from actions.enums import ActionStatus, ActionTypeName
 from actions.exceptions import ActionNotAllowed, ActionPayloadInvalid
-from actions.lifecycle import can_transition
 from actions.models import Action
 from actions.services.clicks import action_click
-from actions.services.lifecycle import action_transition
+from actions.services.transitions import action_transition
+from actions.state_machine import can_transition
 from actions.types import action_type_get
 from analytics.enums import EventName
 from analytics.services import event_record

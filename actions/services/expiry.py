@@ -9,7 +9,7 @@ from django.utils import timezone
 from actions.enums import ActionStatus
 from actions.exceptions import ActionNotAllowed
 from actions.models import Action
-from actions.services.lifecycle import action_transition
+from actions.services.transitions import action_transition
 
 EXPIRABLE = (ActionStatus.PROPOSED, ActionStatus.RENDERED, ActionStatus.CLICKED, ActionStatus.PENDING_APPROVAL)
 

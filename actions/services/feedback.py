@@ -5,8 +5,8 @@ from django.db import transaction
 from actions.enums import ActionStatus, ActorKind
 from actions.exceptions import ActionAlreadyDecided, ActionError, ActionNotAllowed, OperatorRequired
 from actions.models import Action, ActionResponse
-from actions.services.lifecycle import action_transition
 from actions.services.responses import action_response_enqueue
+from actions.services.transitions import action_transition
 from actions.types import action_type_get
 
 DECISIONS = (ActionStatus.APPROVED, ActionStatus.DENIED, ActionStatus.EDITED)

@@ -21,9 +21,9 @@ from django.template import Context, Engine
 from django.utils import timezone
 
 from actions.enums import ActionStatus
-from actions.lifecycle import can_transition
 from actions.models import Action, ActionResponse, ResponseTemplate
-from actions.services.lifecycle import action_transition
+from actions.services.transitions import action_transition
+from actions.state_machine import can_transition
 from actions.types import action_type_get
 from conversations.enums import Channel, MessageType, Role
 from conversations.outbound.base import OutboundMessage

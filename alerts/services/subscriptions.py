@@ -14,7 +14,7 @@ from actions.enums import ActionStatus, ActionTypeName
 from actions.models import Action
 from actions.services.clicks import action_click
 from actions.services.execution import action_payload_verify
-from actions.services.lifecycle import action_transition
+from actions.services.transitions import action_transition
 from alerts.contacts import contact_normalise
 from alerts.enums import AlertChannel, SubscriptionStatus
 from alerts.exceptions import AlertError

@@ -8,8 +8,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from actions.enums import ActionStatus
-from actions.lifecycle import can_transition
-from actions.services.lifecycle import action_transition
+from actions.services.transitions import action_transition
+from actions.state_machine import can_transition
 from analytics.enums import EventName
 from analytics.services import event_record
 from catalog.services.stock import stock_take

@@ -16,11 +16,11 @@ from django.utils import timezone
 
 from actions.enums import ActionStatus, ActionTypeName
 from actions.exceptions import ActionNotAllowed
-from actions.lifecycle import CLICKABLE
 from actions.models import Action
 from actions.services.clicks import action_click
 from actions.services.execution import action_payload_verify
-from actions.services.lifecycle import action_transition
+from actions.services.transitions import action_transition
+from actions.state_machine import CLICKABLE
 from analytics.enums import EventName
 from analytics.services import event_record
 from catalog import selectors as catalog

@@ -1,3 +1,6 @@
+"""Moving an action from one status to the next (checked against `actions/state_machine.py`):
+the transition row, telemetry, and the live pushes to the conversation and the operator inbox."""
+
 import logging
 import time
 
@@ -6,9 +9,9 @@ from django.utils import timezone
 
 from actions.enums import ActionStatus, ActorKind
 from actions.exceptions import ActionNotAllowed
-from actions.lifecycle import can_transition
 from actions.models import Action, ActionTransition
 from actions.serializers import action_status_event, operator_action_event
+from actions.state_machine import can_transition
 from actions.types import action_type_get
 from analytics.enums import EventName
 from analytics.services import event_record

@@ -6,10 +6,10 @@ import pytest
 
 from actions.enums import ActionStatus as S
 from actions.exceptions import ActionNotAllowed
-from actions.lifecycle import ALLOWED_TRANSITIONS, can_transition
 from actions.models import Action, ActionTransition
 from actions.services.clicks import action_click
-from actions.services.lifecycle import action_transition
+from actions.services.transitions import action_transition
+from actions.state_machine import ALLOWED_TRANSITIONS, can_transition
 from actions.tests.factories import ActionFactory
 from analytics.models import Event
 from conversations.tests.factories import ConversationFactory
