@@ -27,9 +27,20 @@ class FindResult:
     over_budget: list[Product] = field(default_factory=list)
 
 
-def _word_match(product: Product, words: list[str]) -> int:
+def _word_match(product: Product, words: list[str], qualifiers: list[str] = ()) -> tuple[int, int]:
+    """(how many of the part's own words it has, how many of the qualifying words)."""
     have = set(search_tokens(f"{product.name} {product.category}"))
-    return sum(1 for w in words if w in have)
+    return sum(1 for w in words if w in have), sum(1 for w in qualifiers if w in have)
+
+
+def _best_matches(products: list[Product], words: list[str], qualifiers: list[str]) -> list[Product]:
+    """The products with the most of the customer's part words (then qualifiers); none when no
+    product has any of the part words ("door gasket" is not a door shelf bin)."""
+    scored = [(p, _word_match(p, words, qualifiers)) for p in products]
+    best = max((s for _, s in scored), default=(0, 0))
+    if best[0] == 0:
+        return []
+    return [p for p, s in scored if s == best]
 
 
 def _brand_fits(products: list[Product], brand: str) -> set[int]:
@@ -48,6 +59,7 @@ def parts_find(
     *,
     query: str,
     words: list[str],
+    qualifiers: list[str] = (),
     appliance_type: str | None,
     brand: str | None,
     appliance_model,
@@ -66,11 +78,9 @@ def parts_find(
         if not fitting:
             return FindResult(empty_because="model")
         if words:
-            scored = [(p, _word_match(p, words)) for p in fitting]
-            best = max(s for _, s in scored)
-            if best == 0:
+            pool = _best_matches(fitting, words, qualifiers)
+            if not pool:
                 return FindResult(empty_because="model")
-            pool = [p for p, s in sorted(scored, key=lambda ps: -ps[1]) if s == best]
         else:
             pool = fitting
     else:
@@ -79,12 +89,8 @@ def parts_find(
         if words and strong:
             pool = strong
         if words:
-            scored = [(p, _word_match(p, words)) for p in pool]
-            best = max((s for _, s in scored), default=0)
             # The parts with the most of the customer's words ("drain pump" is not a drain hose).
-            pool = [p for p, s in scored if s == best and best > 0] or [
-                p for p in pool if getattr(p, "match", "") == "semantic"
-            ]
+            pool = _best_matches(pool, words, qualifiers) or [p for p in pool if getattr(p, "match", "") == "semantic"]
         if not pool:
             return FindResult(empty_because="words")
         if appliance_type:

@@ -102,16 +102,21 @@ def injection_suspected(reading: Reading) -> bool:
     """Instructions aimed at the assistant, not a shopper's question: refused even when another
     label scores a little higher, because a wrong refusal costs less than an obeyed injection."""
     score = reading.scores.get(INJECTION, 0.0)
-    return reading.intent == INJECTION or (
-        score >= meaning.threshold("injection") and reading.confidence - score < meaning.INJECTION_MARGIN
-    )
+    return score >= meaning.threshold("injection") and reading.confidence - score < meaning.INJECTION_MARGIN
 
 
 _CLAUSE = re.compile(r"[,;:\n]|\s(?:and|then|but|so)\s", re.I)
 
 
+# A message written as another party of the conversation ("SYSTEM: …", "assistant: …") is
+# addressed to the assistant's instructions, whatever it asks for.
+ROLE_LABEL = re.compile(r"^\W*(system|assistant|developer|admin|operator)(\s+(prompt|message|note))?\s*:", re.I)
+
+
 def injection_in(masked: str) -> bool:
     """Whether the message, or any clause of it, reads as instructions to the assistant
     ("ignore previous instructions and …"): a shopper's words around it do not dilute it."""
+    if ROLE_LABEL.match(masked):
+        return True
     pieces = [masked, *(p for p in _CLAUSE.split(masked) if len(p.split()) >= 2)]
     return any(injection_suspected(read(piece)) for piece in dict.fromkeys(p.strip() for p in pieces))

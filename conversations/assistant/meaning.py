@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import re
 import threading
 from dataclasses import dataclass
@@ -29,13 +30,15 @@ from pathlib import Path
 import numpy as np
 from django.conf import settings
 
+logger = logging.getLogger(__name__)
 DATA = Path(__file__).resolve().parent / "data"
 TOP_K = 3
+SYMPTOM_TOP_K = 1
 NONE_LABELS = frozenset({"out_of_scope", "injection"})
 
 # Calibrated on the evaluation's development split, per embedder family (cosines differ by model).
 THRESHOLDS = {
-    "static": {"abstain": 0.45, "symptom": 0.55, "appliance": 0.75, "injection": 0.55, "policy": 0.5},
+    "static": {"abstain": 0.45, "symptom": 0.5, "appliance": 0.75, "injection": 0.55, "policy": 0.5},
     "minilm": {"abstain": 0.42, "symptom": 0.45, "appliance": 0.72, "injection": 0.55, "policy": 0.45},
     "lexical": {"abstain": 0.22, "symptom": 0.30, "appliance": 0.60, "injection": 0.3, "policy": 0.3},
 }
@@ -68,13 +71,25 @@ _lexical = LexicalVectoriser()
 
 
 def embedder():
-    """The local sentence embedder (never a remote one: this runs on every message)."""
-    from catalog.search.embeddings import embedder_get
+    """The shipped static embedder (numpy only, what `make run` has), the same under tests, the
+    evaluation and production; never a remote one (this runs on every message). Without it, a
+    hashed bag of words stands in, so the assistant always answers."""
+    from catalog.search import embeddings
 
-    configured = embedder_get()
-    if configured is not None and configured.name.startswith("local"):
-        return configured
+    if not _static_failed:
+        try:
+            return embeddings.static_embedder_load()
+        except AttributeError:  # a catalogue without the shipped static model: its local one
+            configured = embeddings.embedder_get()
+            if configured is not None and configured.name.startswith("local"):
+                return configured
+        except Exception:  # a damaged model file must not silence the assistant
+            logger.exception("the static embedder could not be loaded; understanding falls back to words")
+            _static_failed.append(True)
     return _lexical
+
+
+_static_failed: list[bool] = []
 
 
 def family(name: str) -> str:
@@ -237,8 +252,9 @@ def _symptoms_index() -> tuple[Index, dict]:
         symptoms = list(Symptom.objects.all())
         pairs = []
         for s in symptoms:
-            for phrase in dict.fromkeys([s.name, *s.keywords]):
-                pairs.append((s.slug, phrase))
+            for phrase in dict.fromkeys(problem_words(p) for p in [s.name, *s.keywords]):
+                if phrase:
+                    pairs.append((s.slug, phrase))
         index = _build(pairs)
         index.symptoms = {s.slug: s for s in symptoms}  # type: ignore[attr-defined]
         return index
@@ -247,12 +263,36 @@ def _symptoms_index() -> tuple[Index, dict]:
     return index, index.symptoms  # type: ignore[attr-defined]
 
 
-def symptom_find(text: str, *, appliance_type: str | None = None):
+_FILLER = frozenset(
+    {"hi", "hello", "hey", "ideas", "idea", "help", "anymore", "really", "just", "so", "all", "at", "replace", "fix"}
+)
+
+
+def problem_words(text: str, *, brands=()) -> str:
+    """What a problem description says once the appliance, brand and conversational filler are
+    set aside: "hi there, the fridge doesn't make ice at all, any ideas?" → "doesn't make ice".
+    The appliance is a filter of its own; left in, its word outweighs the problem's."""
+    from catalog.search.text import STOP_WORDS
+
+    appliance = {phrase for words in appliance_words().values() for phrase in words if " " not in phrase}
+    drop = (STOP_WORDS | _FILLER | appliance | {b.lower() for b in brands}) - _NEGATIONS
+    words = re.findall(r"[a-z0-9']+", text.lower().replace("’", "'"))
+    kept = [w for w in words if w not in drop and not w.isdigit()]
+    return " ".join(kept)
+
+
+_NEGATIONS = frozenset({"not", "no", "won't", "wont", "doesn't", "doesnt", "isn't", "isnt", "never", "don't", "dont"})
+
+
+def symptom_find(text: str, *, appliance_type: str | None = None, brands=()):
     """(the Symptom the text most likely describes, its score), or (None, best score)."""
     index, symptoms = _symptoms_index()
     if not symptoms:
         return None, 0.0
-    scores = index.scores(vector(text), top_k=1)
+    words = problem_words(text, brands=brands)
+    if not words:
+        return None, 0.0
+    scores = index.scores(vector(words), top_k=SYMPTOM_TOP_K)
     ranked = sorted(scores.items(), key=lambda kv: -kv[1])
     if appliance_type:
         ranked = [(slug, s) for slug, s in ranked if symptoms[slug].appliance_type == appliance_type]

@@ -131,7 +131,9 @@ class RulesEngine:
             or (model.appliance_type if model else None)
         )
         brand = entities.brand or (model.brand if model_from_message and model else "") or context.get("brand") or ""
-        symptom, symptom_score = meaning.symptom_find(blank.replace("#", " "), appliance_type=appliance_type)
+        symptom, symptom_score = meaning.symptom_find(
+            blank.replace("#", " "), appliance_type=appliance_type, brands=brands
+        )
         from_words = False
         if product is None and not unknown_ps and part_words and not referenced:
             remembered = catalog.product_get(ps_number=context.get("psNumber") or page.get("psNumber") or "")
@@ -230,19 +232,17 @@ class RulesEngine:
                 return intents.PRODUCT_INFO, ""
             if u.model_from_message:
                 return intents.SEARCH, ""
-        if len(u.mentioned) >= 2 and reading.scores.get(intents.COMPARE, 0) >= confidence - 0.1:
+        if len(u.mentioned) >= 2 and (u.entities.sort or reading.scores.get(intents.COMPARE, 0) >= confidence - 0.1):
             return intents.COMPARE, ""
         if (u.entities.email or u.entities.phone) and u.previous == intents.NOTIFY and intent != intents.PURCHASE:
             return intents.NOTIFY, ""
         if intent == intents.GREETING and domain:
             intent = next(label for label in reading.scores if label not in (*intents.REFUSALS, intents.GREETING))
             confidence = reading.scores[intent]
-        if (
-            u.symptom is not None
-            and not part_named
-            and intent in _SYMPTOM_OVERRIDES
-            and not (u.part_words and intent in (intents.SEARCH, intents.RECOMMEND))
-        ):
+        if u.part_words and not part_named and (u.entities.sort or u.entities.budget is not None):
+            # "the cheapest drain pump", "a door gasket under $40": a list to sort or filter.
+            return (intents.RECOMMEND if intent == intents.RECOMMEND else intents.SEARCH), ""
+        if u.symptom is not None and not part_named and intent in _SYMPTOM_OVERRIDES and not u.part_words:
             return intents.TROUBLESHOOT, ""  # "I have a LDT5678ST and it makes a grinding sound"
         if intent in _NEEDS_A_PART and u.part_words and not part_named and u.product is None:
             return intents.SEARCH, ""  # "do you have a rack adjuster for LDFN4542S": find it for the model
@@ -846,11 +846,14 @@ class RulesEngine:
 
     def _search(self, *, u, intent: str = intents.SEARCH, **_):
         words = list(dict.fromkeys(u.part_words))
+        # The other part-name words the customer used ("lower" dishrack, "door" gasket) break ties.
+        qualifiers = [w for w in _part_phrase(u).split() if w not in words]
         query = " ".join(words + [w for w in search_tokens(u.ids.masked(u.text, blank=True)) if w.isalpha()][:6])
         model = u.model
         result = parts_find(
             query=query or u.text,
             words=words,
+            qualifiers=qualifiers,
             appliance_type=u.appliance_type,
             brand=None if model is not None else (u.brand or None),
             appliance_model=model,

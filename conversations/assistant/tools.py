@@ -13,17 +13,22 @@ from collections.abc import Callable
 from django.conf import settings
 
 from catalog import selectors as catalog
+from catalog.search.text import tokens as search_tokens
 from catalog.serializers import product_card, product_detail
 from checkout import selectors as checkout_selectors
-from conversations.assistant.recommendations import recommend
+from conversations.assistant import meaning
+from conversations.assistant.finder import parts_find
+from conversations.assistant.identifiers import Mention, suggestions_for
 
 TOOLS: list[dict] = [
     {
         "type": "function",
         "function": {
             "name": "search_parts",
-            "description": "Search the shop's catalogue by words (part name, brand, appliance type). Returns up to 5 "
-            "parts with price, stock and a reason.",
+            "description": "Search the shop's catalogue by words (part name, brand, appliance type). A model number, "
+            "brand or appliance type is a hard filter: only parts listed for it are returned, and `empty_because` says "
+            "which filter left nothing. `sort` is 'price' (cheapest first) or 'rating' (best rated first). Returns up "
+            "to 5 parts with price, stock and a reason.",
             "parameters": {
                 "type": "object",
                 "properties": {
@@ -32,6 +37,7 @@ TOOLS: list[dict] = [
                     "brand": {"type": "string"},
                     "model_number": {"type": "string"},
                     "max_price": {"type": "number"},
+                    "sort": {"type": "string", "enum": ["", "price", "rating"]},
                 },
                 "required": ["query"],
             },
@@ -54,7 +60,9 @@ TOOLS: list[dict] = [
         "type": "function",
         "function": {
             "name": "check_compatibility",
-            "description": "Whether a part fits an appliance model: yes / no / unknown with a confidence.",
+            "description": "Whether a part fits an appliance model: yes / no / unknown with a confidence. A model "
+            "number that is not in the catalogue returns an error with close catalogue numbers to offer as "
+            "'did you mean', never to answer for.",
             "parameters": {
                 "type": "object",
                 "properties": {"ps_number": {"type": "string"}, "model_number": {"type": "string"}},
@@ -107,6 +115,18 @@ TOOLS: list[dict] = [
     {
         "type": "function",
         "function": {
+            "name": "shop_policy",
+            "description": "The shop's own text on returns, shipping, warranty, payment or how to reach a person, "
+            "to quote as written. `question` is the customer's question; `topic` picks one directly.",
+            "parameters": {
+                "type": "object",
+                "properties": {"question": {"type": "string"}, "topic": {"type": "string"}},
+            },
+        },
+    },
+    {
+        "type": "function",
+        "function": {
             "name": "delivery_info",
             "description": "The shop's delivery and shipping terms.",
             "parameters": {"type": "object", "properties": {}},
@@ -148,19 +168,34 @@ class ToolBox:
         # A discontinued part of the shop's appliances can still be described ("no longer available").
         return product is not None and catalog.appliance_type_in_scope(appliance_type=product.appliance_type)
 
-    def _tool_search_parts(self, query="", appliance_type=None, brand=None, model_number=None, max_price=None, **_):
-        model = catalog.appliance_model_get(model_number=model_number) if model_number else None
-        result = recommend(
+    def _tool_search_parts(
+        self, query="", appliance_type=None, brand=None, model_number=None, max_price=None, sort="", **_
+    ):
+        model = catalog.appliance_model_get(model_number=str(model_number)) if model_number else None
+        if model_number and model is None:
+            return self._unknown_model(str(model_number))
+        words = [w for w in search_tokens(str(query)[:200]) if w.isalpha()]
+        result = parts_find(
             query=str(query)[:200],
-            appliance_type=appliance_type,
-            brand=brand,
+            words=words,
+            appliance_type=appliance_type if catalog.appliance_type_in_scope(appliance_type=appliance_type) else None,
+            brand=None if model is not None else brand,
             appliance_model=model,
             budget=float(max_price) if isinstance(max_price, int | float) else None,
+            sort=sort if sort in ("price", "rating") else "",
             limit=5,
         )
         for item in result.items:
             self._touch(item.product)
-        return {"results": [{**product_card(i.product), "reason": i.reason} for i in result.items]}
+        return {
+            "results": [{**product_card(i.product), "reason": i.reason} for i in result.items],
+            "empty_because": result.empty_because or None,
+        }
+
+    @staticmethod
+    def _unknown_model(model_number: str) -> dict:
+        offers = suggestions_for(Mention(text=model_number, start=0, end=len(model_number)))
+        return {"error": "model not found", "model_number": model_number, "did_you_mean": offers, "level": "unknown"}
 
     def _tool_get_part(self, ps_number="", **_):
         product = catalog.product_get(ps_number=str(ps_number))
@@ -178,7 +213,7 @@ class ToolBox:
             return {"error": "part not found", "ps_number": ps_number}
         self._touch(product)
         if model is None:
-            return {"error": "model not found", "model_number": model_number, "level": "unknown"}
+            return self._unknown_model(str(model_number))
         level, confidence = catalog.compatibility_check(product=product, appliance_model=model)
         self.compatibility[product.ps_number] = level
         return {
@@ -189,8 +224,12 @@ class ToolBox:
         }
 
     def _tool_troubleshoot_symptom(self, description="", appliance_type=None, brand=None, model_number=None, **_):
-        model = catalog.appliance_model_get(model_number=model_number) if model_number else None
-        symptom = catalog.symptom_match(text=str(description), appliance_type=appliance_type)
+        model = catalog.appliance_model_get(model_number=str(model_number)) if model_number else None
+        if model_number and model is None:
+            return self._unknown_model(str(model_number))
+        appliance_type = model.appliance_type if model is not None else appliance_type
+        # The same reading of the customer's words as the offline engine's (meaning, not keywords).
+        symptom, _ = meaning.symptom_find(str(description)[:500], appliance_type=appliance_type)
         if symptom is None:
             return {"symptom": None, "parts": []}
         parts = catalog.parts_for_symptom(
@@ -227,6 +266,12 @@ class ToolBox:
                 for o in orders[:5]
             ]
         }
+
+    def _tool_shop_policy(self, question="", topic="", **_):
+        policy, _ = meaning.policy_find(str(question)[:500], topic=str(topic or "")[:40])
+        if policy is None:
+            return {"policy": None}
+        return {"topic": policy.topic, "title": policy.title, "text": policy.text}
 
     def _tool_delivery_info(self, **_):
         return {
