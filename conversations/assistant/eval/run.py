@@ -324,6 +324,6 @@ def report(results: list[SplitResult], search: dict | None, *, failures: bool, s
                 lines.append(f"  < {t['reply'][:400]!r} parts={t['parts']} actions={t['actions']}")
                 for p in t["problems"]:
                     lines.append(f"    ✗ {p}")
-        if failures and search and search["misses"]:
-            lines += ["", "-- search misses --", *(json.dumps(m) for m in search["misses"])]
+    if failures and search and search["misses"]:
+        lines += ["", "-- search misses --", *(json.dumps(m) for m in search["misses"])]
     return "\n".join(lines)
