@@ -420,3 +420,23 @@ def test_no_held_out_message_is_among_the_assistants_own_examples():
     }
     held_out = {words(t["say"]) for case in split_cases("heldout") for t in case["turns"]}
     assert not held_out & examples
+
+
+def test_report_prints_held_out_failures_only_as_counts_unless_asked():
+    from conversations.assistant.eval.run import SplitResult, Tally, report
+
+    def result(split):
+        r = SplitResult(split=split)
+        r.overall.add(Tally(cases=1))
+        r.by_category["fit"].add(Tally(cases=1))
+        turn = {"say": f"secret {split} wording", "reply": "no", "parts": [], "actions": [], "problems": ["x"]}
+        r.failures.append({"id": f"{split}1", "category": "fit", "turns": [turn]})
+        return r
+
+    shown = report([result("dev"), result("heldout")], None, failures=True, show_heldout=False)
+    assert "secret dev wording" in shown
+    assert "secret heldout wording" not in shown
+    assert "held-out failures (counts only; --show-heldout to print them): fit 1" in shown
+    audited = report([result("dev"), result("heldout")], None, failures=True, show_heldout=True)
+    assert "secret heldout wording" in audited
+    assert result("heldout").as_dict(with_failures=False).keys() == {"overall", "by_category", "failure_counts"}
