@@ -21,7 +21,7 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from django.template import loader
 
 from alerts.enums import AlertChannel
-from conversations.outbound.base import DeliveryResult, OutboundMessage, delay_for_tests
+from conversations.outbound.base import DeliveryResult, OutboundMessage
 
 logger = logging.getLogger(__name__)
 
@@ -187,7 +187,6 @@ class Sender:
         email = _PrebuiltEmail(prebuilt=prebuilt, **options) if prebuilt else EmailMultiAlternatives(**options)
         if html:
             email.attach_alternative(html, "text/html")
-        delay_for_tests()
         try:
             sent = email.send(fail_silently=False)
         except smtplib.SMTPRecipientsRefused as exc:

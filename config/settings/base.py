@@ -356,8 +356,6 @@ OUTBOX_BACKOFF_MAX_SECONDS = env.float("OUTBOX_BACKOFF_MAX_SECONDS", default=360
 OUTBOX_LEASE_SECONDS = env.int("OUTBOX_LEASE_SECONDS", default=120)
 
 # --- Outbound channels / operator feedback --------------------------------------------
-# Tests only: slows every outbound delivery so a worker can be killed mid-send.
-PARLEY_TEST_OUTBOUND_DELAY_SECONDS = env.float("PARLEY_TEST_OUTBOUND_DELAY_SECONDS", default=0.0)
 # Rendered or pending actions older than this are expired by the reconciliation beat task.
 PARLEY_ACTION_EXPIRY_HOURS = env.int("PARLEY_ACTION_EXPIRY_HOURS", default=72)
 

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
-
-from django.conf import settings
 
 from core.outbox.registry import SendResult
 
@@ -43,10 +40,3 @@ class OutboundChannel:
 
     def send(self, message: OutboundMessage) -> DeliveryResult:  # pragma: no cover - interface
         raise NotImplementedError
-
-
-def delay_for_tests() -> None:
-    """Tests only: PARLEY_TEST_OUTBOUND_DELAY_SECONDS slows delivery so a worker can be killed mid-send."""
-    delay = float(getattr(settings, "PARLEY_TEST_OUTBOUND_DELAY_SECONDS", 0) or 0)
-    if delay > 0:
-        time.sleep(delay)

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.core.validators import validate_email
 
-from .base import DeliveryResult, OutboundChannel, OutboundMessage, delay_for_tests
+from .base import DeliveryResult, OutboundChannel, OutboundMessage
 
 logger = logging.getLogger(__name__)
 
@@ -36,7 +36,6 @@ class EmailChannel(OutboundChannel):
             to=[message.to],
             headers=headers,
         )
-        delay_for_tests()
         try:
             sent = email.send(fail_silently=False)
         except smtplib.SMTPRecipientsRefused as exc:

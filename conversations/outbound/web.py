@@ -6,7 +6,7 @@ that was away sees it in its history); this only tells the open sockets.
 
 from core import realtime
 
-from .base import DeliveryResult, OutboundChannel, OutboundMessage, delay_for_tests
+from .base import DeliveryResult, OutboundChannel, OutboundMessage
 
 
 class WebChannel(OutboundChannel):
@@ -16,7 +16,6 @@ class WebChannel(OutboundChannel):
         conversation_id = message.conversation_id or message.to
         if not conversation_id:
             return DeliveryResult.failed("A web message needs a conversation.", retryable=False)
-        delay_for_tests()
         event = message.extra.get("event") or {
             "type": "message",
             "message": {"role": "assistant", "content": message.text},

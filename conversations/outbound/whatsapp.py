@@ -10,7 +10,7 @@ import logging
 import httpx
 from django.conf import settings
 
-from .base import DeliveryResult, OutboundChannel, OutboundMessage, delay_for_tests
+from .base import DeliveryResult, OutboundChannel, OutboundMessage
 
 logger = logging.getLogger(__name__)
 
@@ -54,7 +54,6 @@ class WhatsAppChannel(OutboundChannel):
         headers = {"Authorization": f"Bearer {settings.WHATSAPP_TOKEN}"}
         if message.idempotency_key:
             headers["Idempotency-Key"] = message.idempotency_key
-        delay_for_tests()
         try:
             response = httpx.post(self.url(), json=body, headers=headers, timeout=TIMEOUT)
         except httpx.TimeoutException as exc:

@@ -17,8 +17,9 @@ before the server starts. With `redis=True` the stack claims a Redis database of
 (1-15, claimed with a key in the base database) and a unique channel-layer prefix, so
 parallel runs don't collide.
 
-Daphne serves `config.asgi:application` with `config.settings.local` and DJANGO_DEBUG=0 (not
-the test settings, which force eager Celery). Every process is stopped by its PID (SIGTERM,
+Daphne serves `config.asgi:application` with `config.settings.live` (`make run`'s settings plus
+a test-only app that can slow outbound sends) and DJANGO_DEBUG=0 (not the test settings, which
+force eager Celery). Every process is stopped by its PID (SIGTERM,
 then SIGKILL after a timeout); every log is a file in `log_dir`, and failures raise
 `LiveStackError` carrying the tail of the log that explains them.
 """
@@ -374,7 +375,7 @@ class LiveStack:
         env = {k: v for k, v in os.environ.items() if k not in _REMOVED_FROM_ENV}
         env.update(
             {
-                "DJANGO_SETTINGS_MODULE": "config.settings.local",
+                "DJANGO_SETTINGS_MODULE": "config.settings.live",
                 "DJANGO_DEBUG": "0",
                 "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
                 "CHANNEL_LAYER_PREFIX": f"parley-live-{self.id}",
