@@ -25,6 +25,7 @@ from catalog.serializers import compatibility_answer, product_card, product_deta
 from checkout.services.parts import checkout_session_create_for_parts
 from conversations.services.customers import customer_get_or_create_by_email
 from core.ids import new_id
+from core.ratelimit import client_address
 
 
 class AgentPlatformKeyAuthentication(BaseAuthentication):
@@ -140,17 +141,17 @@ class GptAlertSubscribeApi(GptApi):
             ps_number=data.validated_data["psNumber"],
             channel="email",
             contact=data.validated_data["email"],
-            ip=request.META.get("REMOTE_ADDR", "") or "unknown",
+            ip=client_address(request),
         )
-        subscription = result.subscription
+        # An address typed into a chat is not proven to be the user's: the same answer whether or
+        # not it was already subscribed (alerts' own API does the same).
         return Response(
             {
-                "subscriptionId": subscription.id,
-                "status": subscription.status,
-                "psNumber": subscription.product.ps_number,
-                "created": result.created,
+                "subscriptionId": result.subscription.id,
+                "status": "pending",
+                "psNumber": result.subscription.product.ps_number,
             },
-            status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK,
+            status=status.HTTP_202_ACCEPTED,
         )
 
 
@@ -407,9 +408,8 @@ def gpt_openapi_document() -> dict:
                         },
                     },
                     "responses": {
-                        "201": {"description": "Subscribed.", "content": {"application/json": {"schema": _ALERT}}},
-                        "200": {
-                            "description": "Already subscribed.",
+                        "202": {
+                            "description": "Received (the same answer whether or not it was subscribed already).",
                             "content": {"application/json": {"schema": _ALERT}},
                         },
                         "400": _err("The email is not valid."),
@@ -476,9 +476,11 @@ _ALERT = {
     "type": "object",
     "properties": {
         "subscriptionId": {"type": "string"},
-        "status": {"type": "string", "description": "pending (the user confirms by email) or active"},
+        "status": {
+            "type": "string",
+            "description": "pending: if the address was not subscribed yet, the user confirms by a link in an email",
+        },
         "psNumber": {"type": "string"},
-        "created": {"type": "boolean"},
     },
 }
 

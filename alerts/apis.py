@@ -26,7 +26,7 @@ class BackInStockSubscriptionSerializer(serializers.Serializer):
     channel = serializers.CharField()
     contact = serializers.CharField(help_text="As stored: lower-cased email, E.164 phone, or the conversation id")
     psNumber = serializers.CharField(source="product.ps_number")
-    created_at = serializers.DateTimeField()
+    created_at = serializers.DateTimeField(allow_null=True)
 
 
 class BackInStockSubscriptionCreateApi(APIView):
@@ -34,8 +34,12 @@ class BackInStockSubscriptionCreateApi(APIView):
 
     From the button: `action_id` with the conversation's `Authorization: Bearer <token>`; the part
     comes from the action. Directly: `psNumber`, `channel` and `contact`. `web` alerts go to the open
-    chat itself (the button, or `conversation_id` with its token). 201 for a new subscription, 200
-    when the same part + channel + contact already has a live one (returned as it is).
+    chat itself (the button, or `conversation_id` with its token).
+
+    A contact the caller has proven (the open chat, the conversation's verified address, a signed-in
+    customer's own): 201 for a new subscription, 200 when one already existed (returned as it is).
+    Any other contact: always 202 with status `pending`, whether or not it was already subscribed,
+    so nobody learns another person's subscriptions (a new one gets its confirmation link).
     """
 
     class InputSerializer(serializers.Serializer):
@@ -56,13 +60,16 @@ class BackInStockSubscriptionCreateApi(APIView):
 
     class OutputSerializer(serializers.Serializer):
         subscription = BackInStockSubscriptionSerializer()
-        created = serializers.BooleanField()
+        created = serializers.BooleanField(allow_null=True, help_text="null when the answer must not tell (202)")
 
     @extend_schema(
         request=InputSerializer,
         responses={
             201: OutputSerializer,
             200: OpenApiResponse(OutputSerializer, description="The live subscription that already existed."),
+            202: OpenApiResponse(
+                OutputSerializer, description="A contact the caller has not proven: the same answer either way."
+            ),
             400: OpenApiResponse(
                 ERROR, description="contact_invalid, channel_unavailable, conversation_required, invalid"
             ),
@@ -99,5 +106,9 @@ class BackInStockSubscriptionCreateApi(APIView):
                 user=request.user,
                 ip=client_address(request),
             )
+        if not result.verified:
+            body = self.OutputSerializer({"subscription": result.subscription, "created": None}).data
+            body["subscription"].update(status="pending", created_at=None)
+            return Response(body, status=status.HTTP_202_ACCEPTED)
         body = self.OutputSerializer({"subscription": result.subscription, "created": result.created}).data
         return Response(body, status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)

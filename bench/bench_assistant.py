@@ -35,7 +35,12 @@ def messages() -> list[str]:
 
 
 def main() -> int:
-    env = {"PARLEY_EMBEDDINGS": "off", "PARLEY_RATE_LIMIT_PER_MINUTE": "0", "PARLEY_RATE_LIMIT_PER_HOUR": "0"}
+    env = {
+        "PARLEY_EMBEDDINGS": "off",
+        "PARLEY_RATE_LIMIT_PER_MINUTE": "0",
+        "PARLEY_RATE_LIMIT_PER_HOUR": "0",
+        "PARLEY_CONVERSATIONS_RATE_PER_ADDRESS": "0/m",
+    }
     texts = messages()
     with (
         LiveStack(database="sqlite", extra_env=env) as stack,

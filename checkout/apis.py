@@ -11,6 +11,12 @@ from checkout.selectors import order_get_for_staff
 from checkout.services.pricing import plan_quote
 from checkout.services.sessions import checkout_session_create_for_action, checkout_session_create_for_plan
 from checkout.services.webhooks import stripe_webhook_receive
+from checkout.throttles import (
+    CheckoutAddressThrottle,
+    CheckoutCustomerThrottle,
+    DiscountAddressThrottle,
+    DiscountCustomerThrottle,
+)
 from core.authentication import conversation_from_request
 
 ERROR = inline_serializer(
@@ -89,6 +95,12 @@ class CheckoutSessionCreateApi(APIView):
     """Start paying: for a confirmed `checkout_now` action (conversation token) or for a plan payload."""
 
     authentication_classes: list = []
+    throttle_classes = [
+        CheckoutAddressThrottle,
+        CheckoutCustomerThrottle,
+        DiscountAddressThrottle,
+        DiscountCustomerThrottle,
+    ]
 
     class InputSerializer(serializers.Serializer):
         action_id = serializers.CharField(max_length=32, required=False)

@@ -14,6 +14,7 @@ from conversations.selectors import messages_list
 from conversations.serializers import message_to_dict
 from conversations.services.conversations import conversation_start
 from conversations.services.replies import customer_message_handle
+from conversations.throttles import ConversationStartAddressThrottle, ConversationStartEmailThrottle
 from core.authentication import conversation_from_request
 
 
@@ -32,6 +33,7 @@ class MessageOutputSerializer(serializers.Serializer):
 
 class ConversationStartApi(APIView):
     authentication_classes: list = []
+    throttle_classes = [ConversationStartAddressThrottle, ConversationStartEmailThrottle]
 
     class InputSerializer(serializers.Serializer):
         channel = serializers.ChoiceField(choices=[Channel.WEB, Channel.API], default=Channel.WEB)

@@ -104,3 +104,10 @@ class CustomerRateThrottle(RateThrottle):
 
     def key(self, request, view) -> str | None:
         return client_token_key(request)
+
+
+def body_text(request, field: str) -> str:
+    """A top-level string field of the JSON body, stripped ("" when absent or not a string)."""
+    data = request.data
+    value = data.get(field) if isinstance(data, dict) else None
+    return value.strip() if isinstance(value, str) else ""

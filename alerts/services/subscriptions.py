@@ -38,6 +38,9 @@ _FINAL_CODES = frozenset({"product_in_stock", "product_not_found", "channel_unav
 class SubscribeResult:
     subscription: BackInStockSubscription
     created: bool
+    # The caller proved the contact is theirs (the open chat, a verified or signed-in address):
+    # only then may the answer say whether it was already subscribed.
+    verified: bool = False
 
 
 def _channel_check(channel: str) -> None:
@@ -160,7 +163,9 @@ def _subscribe(*, product, channel, contact, verified, customer, conversation, a
         .first()
     )
     if existing is not None:
-        return SubscribeResult(subscription=_repeat(existing, verified=verified, now=now), created=False)
+        return SubscribeResult(
+            subscription=_repeat(existing, verified=verified, now=now), created=False, verified=verified
+        )
     subscription = BackInStockSubscription(
         product=product,
         channel=channel,
@@ -182,7 +187,7 @@ def _subscribe(*, product, channel, contact, verified, customer, conversation, a
         ).first()
         if existing is None:
             raise
-        return SubscribeResult(subscription=existing, created=False)
+        return SubscribeResult(subscription=existing, created=False, verified=verified)
     if not verified:
         _confirmation_send_on_commit(subscription.id)
     event_record(
@@ -193,7 +198,7 @@ def _subscribe(*, product, channel, contact, verified, customer, conversation, a
         properties={"channel": channel, "status": subscription.status, "subscription_id": subscription.id},
         event_id=f"alert_subscribed:{subscription.id}",
     )
-    return SubscribeResult(subscription=subscription, created=True)
+    return SubscribeResult(subscription=subscription, created=True, verified=verified)
 
 
 def _repeat(existing: BackInStockSubscription, *, verified: bool, now) -> BackInStockSubscription:
@@ -238,7 +243,10 @@ def back_in_stock_subscribe_for_action(
         # The same button pressed again (a retried request): the answer it already had.
         existing = BackInStockSubscription.objects.filter(id=subscription_id).first()
         if existing is not None:
-            return SubscribeResult(subscription=existing, created=False)
+            verified = _is_verified(
+                channel=existing.channel, contact=existing.contact, conversation=action.conversation, user=user
+            )
+            return SubscribeResult(subscription=existing, created=False, verified=verified)
     channel = channel or action.payload.get("channel") or AlertChannel.EMAIL
     try:
         with transaction.atomic():

@@ -42,7 +42,7 @@ def post(django_capture_on_commit_callbacks):
 def test_direct_email_subscription_is_pending_until_the_signed_link_is_followed(api, out_of_stock, post):
     response = post(api, {"psNumber": "ps11750057", "channel": "email", "contact": "  Ana.Silva@Example.COM "})
 
-    assert response.status_code == 201, response.json()
+    assert response.status_code == 202, response.json()
     sub = response.json()["subscription"]
     assert sub["status"] == "pending" and sub["contact"] == "ana.silva@example.com" and sub["psNumber"] == "PS11750057"
     assert sub["id"].startswith("sub_")
@@ -59,14 +59,16 @@ def test_direct_email_subscription_is_pending_until_the_signed_link_is_followed(
 
 
 @pytest.mark.django_db
-def test_a_repeat_returns_the_existing_subscription_with_200(api, out_of_stock, post):
+def test_the_answer_does_not_tell_whether_a_contact_was_already_subscribed(api, out_of_stock, post):
     first = post(api, {"psNumber": "PS11750057", "channel": "email", "contact": "ana@example.com"})
+    BackInStockSubscription.objects.update(status="active")  # Ana confirmed her link
     second = post(api, {"psNumber": "PS11750057", "channel": "email", "contact": "ANA@example.com"})
-    assert (first.status_code, second.status_code) == (201, 200)
-    assert first.json()["subscription"]["id"] == second.json()["subscription"]["id"]
-    assert second.json()["created"] is False
+
+    assert (first.status_code, second.status_code) == (202, 202)  # was: 201, then 200 "created": false
+    assert first.json() == second.json()
+    assert second.json()["subscription"]["status"] == "pending" and second.json()["created"] is None
     assert BackInStockSubscription.objects.count() == 1
-    assert len(mail.outbox) == 1  # the opt-in is not re-sent within a minute
+    assert len(mail.outbox) == 1  # the opt-in is not re-sent
 
 
 @pytest.mark.django_db
@@ -99,7 +101,7 @@ def test_whatsapp_numbers_are_stored_in_e164_when_the_channel_is_configured(api,
     settings.WHATSAPP_TOKEN, settings.WHATSAPP_PHONE_NUMBER_ID = "token", "123"
     settings.WHATSAPP_API_BASE = "http://127.0.0.1:9/"  # nothing listens: the opt-in fails, the row stays
     response = post(api, {"psNumber": "PS11750057", "channel": "whatsapp", "contact": "(202) 555-0143"})
-    assert response.status_code == 201, response.json()
+    assert response.status_code == 202, response.json()
     assert response.json()["subscription"]["contact"] == "+12025550143"
 
 
@@ -108,7 +110,7 @@ def test_the_button_subscribes_and_succeeds(api, button, post):
     conversation, token, action = button
     response = post(api, {"action_id": action.id, "channel": "email", "contact": "ana@example.com"}, token)
 
-    assert response.status_code == 201, response.json()
+    assert response.status_code == 202, response.json()
     action.refresh_from_db()
     assert action.status == "succeeded" and action.enabled is False
     assert action.result["subscription_id"] == response.json()["subscription"]["id"]
@@ -118,7 +120,7 @@ def test_the_button_subscribes_and_succeeds(api, button, post):
     assert sub.conversation_id == conversation.id and sub.action_id == action.id and sub.status == "pending"
 
     again = post(api, {"action_id": action.id, "channel": "email", "contact": "ana@example.com"}, token)
-    assert again.status_code == 200 and again.json()["subscription"]["id"] == sub.id
+    assert again.status_code == 202 and again.json() == response.json()
 
 
 @pytest.mark.django_db
@@ -151,7 +153,7 @@ def test_a_refused_button_fails_with_the_error_and_can_be_retried(api, button, p
     assert BackInStockSubscription.objects.count() == 0
 
     good = post(api, {"action_id": action.id, "channel": "email", "contact": "ana@example.com"}, token)
-    assert good.status_code == 201
+    assert good.status_code == 202
     action.refresh_from_db()
     assert action.status == "succeeded"
 
@@ -194,16 +196,16 @@ def test_rate_limits_per_contact_and_per_ip(api, out_of_stock, settings, post):
     settings.ALERTS_RATE_LIMIT_PER_CONTACT = "2/h"
     settings.ALERTS_RATE_LIMIT_PER_IP = "4/m"
     body = {"psNumber": "PS11750057", "channel": "email", "contact": "ana@example.com"}
-    assert [post(api, body).status_code for _ in range(2)] == [201, 200]
+    assert [post(api, body).status_code for _ in range(2)] == [202, 202]
     limited = post(api, body)
     assert limited.status_code == 429 and limited.json()["error"]["code"] == "rate_limited"
     assert "this contact" in limited.json()["error"]["detail"] and int(limited["Retry-After"]) >= 1
 
-    assert post(api, {**body, "contact": "bo@example.com"}).status_code == 201
+    assert post(api, {**body, "contact": "bo@example.com"}).status_code == 202
     ip_limited = post(api, {**body, "contact": "cy@example.com"})
     assert ip_limited.status_code == 429 and "this address" in ip_limited.json()["error"]["detail"]
     other_ip = post(api, {**body, "contact": "cy@example.com"}, REMOTE_ADDR="10.0.0.9")
-    assert other_ip.status_code == 201
+    assert other_ip.status_code == 202
     assert BackInStockSubscription.objects.count() == 3
 
 

@@ -201,6 +201,8 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["core.parsers.JSONParser"],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # Proxies in front that append to X-Forwarded-For: the client address limits count by.
+    "NUM_PROXIES": env.int("PARLEY_NUM_PROXIES", default=0) or None,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Parley API",
@@ -270,6 +272,16 @@ OPENAI_EMBEDDING_MODEL = env("OPENAI_EMBEDDING_MODEL", default="text-embedding-3
 # Per-customer limits on chat messages (all engines): at most N a minute and M an hour.
 PARLEY_RATE_LIMIT_PER_MINUTE = env.int("PARLEY_RATE_LIMIT_PER_MINUTE", default=20)
 PARLEY_RATE_LIMIT_PER_HOUR = env.int("PARLEY_RATE_LIMIT_PER_HOUR", default=300)
+# Abuse limits ("<count>/<s|m|h|d>", comma-separated for several windows; core/ratelimit.py), per
+# client address (REMOTE_ADDR, or X-Forwarded-For behind PARLEY_NUM_PROXIES proxies) and per
+# customer (the conversation token, or the e-mail given). Over a limit: 429 rate_limited.
+PARLEY_CONVERSATIONS_RATE_PER_ADDRESS = env("PARLEY_CONVERSATIONS_RATE_PER_ADDRESS", default="20/m,200/h")
+PARLEY_CONVERSATIONS_RATE_PER_EMAIL = env("PARLEY_CONVERSATIONS_RATE_PER_EMAIL", default="5/m,50/h")
+PARLEY_CHECKOUT_RATE_PER_ADDRESS = env("PARLEY_CHECKOUT_RATE_PER_ADDRESS", default="30/m,300/h")
+PARLEY_CHECKOUT_RATE_PER_CUSTOMER = env("PARLEY_CHECKOUT_RATE_PER_CUSTOMER", default="10/m,100/h")
+# Requests carrying a discount code (guessing codes), on top of the checkout limits.
+PARLEY_DISCOUNT_RATE_PER_ADDRESS = env("PARLEY_DISCOUNT_RATE_PER_ADDRESS", default="10/h")
+PARLEY_DISCOUNT_RATE_PER_CUSTOMER = env("PARLEY_DISCOUNT_RATE_PER_CUSTOMER", default="5/h")
 # One reply per client_message_id: the request that stored the message drafts the reply under a
 # lease this long (a retry takes over if the owner died); a retry waits this long for the reply.
 PARLEY_REPLY_LEASE_SECONDS = env.int(

@@ -41,8 +41,14 @@ else:
 
 # HTTPS: a TLS-terminating proxy in front sets X-Forwarded-Proto (DJANGO_BEHIND_PROXY=0 when
 # Daphne itself is reached directly; then the header would be forgeable and is not read).
-if env.bool("DJANGO_BEHIND_PROXY", default=True):
+BEHIND_PROXY = env.bool("DJANGO_BEHIND_PROXY", default=True)
+if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Rate limits count by the client's address: behind the proxy, the one it appends to X-Forwarded-For.
+REST_FRAMEWORK = {
+    **REST_FRAMEWORK,  # noqa: F405
+    "NUM_PROXIES": env.int("PARLEY_NUM_PROXIES", default=1 if BEHIND_PROXY else 0) or None,
+}
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
 SECURE_HSTS_SECONDS = env.int("DJANGO_HSTS_SECONDS", default=31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", default=True)

@@ -380,6 +380,9 @@ class LiveStack:
                 "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
                 "CHANNEL_LAYER_PREFIX": f"parley-live-{self.id}",
                 "PYTHONUNBUFFERED": "1",
+                # Every live test's browser and client come from 127.0.0.1: no per-address cap on
+                # opening conversations (core/tests/test_limits.py tests the limits themselves).
+                "PARLEY_CONVERSATIONS_RATE_PER_ADDRESS": "0/m",
             }
         )
         return env
