@@ -10,6 +10,7 @@ Views use the throttles below (DRF's throttle hook, this counter); services call
 """
 
 import hashlib
+import ipaddress
 import logging
 import time
 
@@ -70,6 +71,15 @@ def rate_limit_hit(*, scope: str, key: str, rate: str, detail: str) -> None:
 def client_address(request) -> str:
     """The client's address: REMOTE_ADDR, or X-Forwarded-For behind REST_FRAMEWORK NUM_PROXIES proxies."""
     return BaseThrottle().get_ident(request) or "unknown"
+
+
+def client_ip(request) -> str | None:
+    """`client_address` when it is an IP address, else None (django-axes stores it as one)."""
+    address = BaseThrottle().get_ident(request)
+    try:
+        return str(ipaddress.ip_address((address or "").strip()))
+    except ValueError:
+        return None
 
 
 def client_token_key(request) -> str | None:

@@ -75,12 +75,10 @@ def test_the_inbox_page_is_for_staff_only(client, django_user_model):
     response = client.get("/operator/")
     assert response.status_code == 302 and response["Location"].startswith("/admin/login/?next=/operator/")
 
-    django_user_model.objects.create_user(username="carl", password="pw-12345678")
-    client.login(username="carl", password="pw-12345678")
+    client.force_login(django_user_model.objects.create_user(username="carl", password="pw-12345678"))
     assert client.get("/operator/").status_code == 302
 
-    django_user_model.objects.create_user(username="olga", password="pw-12345678", is_staff=True)
-    client.login(username="olga", password="pw-12345678")
+    client.force_login(django_user_model.objects.create_user(username="olga", password="pw-12345678", is_staff=True))
     response = client.get("/operator/")
     assert response.status_code == 200
     html = response.content.decode()
