@@ -1,0 +1,110 @@
+"""Schema-driven fuzzing of our own API: schemathesis generates requests from /api/schema/ (the
+OpenAPI document drf-spectacular serves) and sends them through Django's test client, anonymous,
+with a real conversation's token, or as staff. No answer is a 5xx and nothing logs a traceback.
+
+Bounded (a fixed number of cases per operation, derandomized, no deadline), like the ACP fuzz in
+agentic/tests/test_acp_fuzz.py; CI runs it on PostgreSQL, where NUL characters used to be 500s."""
+
+import json
+import logging
+
+import pytest
+import schemathesis
+from django.test import Client
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+pytestmark = pytest.mark.django_db
+
+CASES_PER_OPERATION = 30
+
+
+@pytest.fixture
+def unthrottled(settings):
+    """Limits off, so generated requests reach the code behind them instead of a 429."""
+    for name in (
+        "PARLEY_CONVERSATIONS_RATE_PER_ADDRESS",
+        "PARLEY_CONVERSATIONS_RATE_PER_EMAIL",
+        "PARLEY_CHECKOUT_RATE_PER_ADDRESS",
+        "PARLEY_CHECKOUT_RATE_PER_CUSTOMER",
+        "PARLEY_DISCOUNT_RATE_PER_ADDRESS",
+        "PARLEY_DISCOUNT_RATE_PER_CUSTOMER",
+        "ALERTS_RATE_LIMIT_PER_IP",
+        "ALERTS_RATE_LIMIT_PER_CONTACT",
+    ):
+        setattr(settings, name, "0/m")
+    settings.PARLEY_RATE_LIMIT_PER_MINUTE = settings.PARLEY_RATE_LIMIT_PER_HOUR = 0
+    settings.PARLEY_ANALYTICS_RATE_REQUESTS = settings.PARLEY_ANALYTICS_RATE_EVENTS = 10**9
+
+
+def test_generated_requests_never_get_a_5xx_nor_a_traceback(shop, unthrottled, django_user_model, caplog):
+    anonymous, customer, staff = Client(), Client(), Client()
+    staff.force_login(django_user_model.objects.create_user(username="fuzz", password="x", is_staff=True))
+    started = anonymous.post("/api/chat/conversations", {}, content_type="application/json").json()
+    reply = anonymous.post(
+        f"/api/chat/conversations/{started['id']}/messages",
+        {"content": "Is PS11750057 compatible with my WDT780SAEM1?"},
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {started['token']}",
+    ).json()["reply"]
+    real = {
+        "conversation_id": started["id"],
+        "action_id": reply["actions"][0]["id"],
+        "ps_number": "PS11750057",
+        "model_number": "WDT780SAEM1",
+    }
+    document = json.loads(anonymous.get("/api/schema/?format=json").content)
+    schema = schemathesis.openapi.from_dict(document)
+    failures, seen, cases = [], {}, 0
+    caplog.set_level(logging.ERROR)
+
+    for result in schema.get_all_operations():
+        operation = result.ok()
+
+        @settings(
+            max_examples=CASES_PER_OPERATION,
+            deadline=None,
+            derandomize=True,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+        )
+        @given(
+            case=operation.as_strategy(), who=st.sampled_from(["anonymous", "customer", "staff"]), honest=st.booleans()
+        )
+        def run(case, who, honest):
+            nonlocal cases
+            cases += 1
+            if honest:  # real ids, so the cases get past "not found" into the code behind it
+                for name in case.path_parameters or {}:
+                    if name in real:
+                        case.path_parameters[name] = real[name]
+            kwargs = case.as_transport_kwargs(base_url="")
+            headers = {k: v for k, v in (kwargs.get("headers") or {}).items() if isinstance(v, str)}
+            if who == "customer":
+                headers["Authorization"] = f"Bearer {started['token']}"
+            meta = {"HTTP_" + k.upper().replace("-", "_"): v for k, v in headers.items() if k.lower() != "content-type"}
+            client = {"anonymous": anonymous, "customer": customer, "staff": staff}[who]
+            path = case.formatted_path
+            query = kwargs.get("params") or {}
+            if case.method.upper() == "GET":
+                response = client.get(path, query, **meta)
+            else:
+                body = kwargs.get("json")
+                data = json.dumps(body) if body is not None else (kwargs.get("data") or "")
+                if query:
+                    from urllib.parse import urlencode
+
+                    path = f"{path}?{urlencode(query, doseq=True)}"
+                response = client.generic(case.method.upper(), path, data, content_type="application/json", **meta)
+            seen[response.status_code] = seen.get(response.status_code, 0) + 1
+            if response.status_code >= 500:
+                failures.append((case.method, path, response.status_code, kwargs.get("json"), response.content[:300]))
+
+        run()
+
+    tracebacks = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    print(f"api fuzz: {cases} cases, statuses {dict(sorted(seen.items()))}")
+    assert not failures, failures[:5]
+    assert not tracebacks, [r.getMessage() for r in tracebacks[:5]]
+    assert cases >= 15 * CASES_PER_OPERATION
+    assert any(200 <= status < 300 for status in seen), seen
