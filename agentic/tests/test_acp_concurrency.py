@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 from django.test import Client
 
-from agentic.tests.conftest import AcpClient, create_body, payment
+from agentic.tests.acp import AcpClient, create_body, payment
 from checkout.models import CheckoutSession, Order
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]

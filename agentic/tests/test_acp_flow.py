@@ -6,7 +6,7 @@ import pytest
 from django.test import override_settings
 
 from agentic.models import AcpCheckoutSession
-from agentic.tests.conftest import ADDRESS, create_body, payment, total
+from agentic.tests.acp import ADDRESS, create_body, payment, total
 from catalog.models import Product
 from checkout.models import CheckoutSession, DiscountCode, Order
 
@@ -296,7 +296,7 @@ def test_unknown_payment_handler_is_refused(acp):
 def test_a_platform_cannot_see_another_platforms_sessions(acp, client):
     from agentic.models import AgentPlatform
     from agentic.services.auth import api_key_issue
-    from agentic.tests.conftest import AcpClient
+    from agentic.tests.acp import AcpClient
 
     session_id = acp.create(create_body()).data["id"]
     other = AgentPlatform.objects.create(name="Other agent")

@@ -12,7 +12,7 @@ from django.test import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from agentic.tests.conftest import API_VERSION, create_body
+from agentic.tests.acp import API_VERSION, create_body
 from agentic.tests.spec import response_problems, spec_document
 
 pytestmark = pytest.mark.django_db

@@ -10,7 +10,7 @@ from django.utils import timezone
 from agentic.models import AcpCheckoutSession, AgentApiKey, IdempotencyRecord
 from agentic.services.auth import signature_for
 from agentic.services.idempotency import idempotency_records_purge, request_fingerprint
-from agentic.tests.conftest import create_body, payment
+from agentic.tests.acp import create_body, payment
 from checkout.models import Order
 
 pytestmark = pytest.mark.django_db

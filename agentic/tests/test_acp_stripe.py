@@ -2,7 +2,7 @@
 
 import pytest
 
-from agentic.tests.conftest import create_body, payment
+from agentic.tests.acp import create_body, payment
 from checkout.models import CheckoutSession, Order
 
 pytestmark = pytest.mark.django_db(transaction=True)

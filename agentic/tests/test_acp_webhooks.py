@@ -15,7 +15,7 @@ from django.contrib.auth.models import User
 from django.utils import timezone
 
 from agentic.services.webhooks import ORDER_EVENT
-from agentic.tests.conftest import create_body, payment
+from agentic.tests.acp import create_body, payment
 from agentic.tests.spec import WEBHOOK_URI, schema_errors, webhook_document
 from checkout.models import Order
 from checkout.services.refunds import order_refund

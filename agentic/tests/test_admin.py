@@ -51,7 +51,7 @@ def test_the_issue_key_action_adds_a_working_key(staff, platform):
 
 
 def test_sessions_and_idempotency_records_are_readable(staff, acp):
-    from agentic.tests.conftest import create_body
+    from agentic.tests.acp import create_body
 
     session_id = acp.create(create_body()).data["id"]
     assert session_id in staff.get("/admin/agentic/acpcheckoutsession/").content.decode()
