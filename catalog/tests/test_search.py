@@ -61,7 +61,23 @@ def test_without_an_embedder_build_embeddings_explains_and_search_stays_lexical(
     settings.PARLEY_EMBEDDINGS = "off"
     with pytest.raises(CommandError, match="No embedder"):
         call_command("build_embeddings", "--no-progress")
+    out = StringIO()
+    call_command("build_embeddings", "--no-progress", "--unless-off", stdout=out)  # what `make seed` runs
+    assert "No embedder" in out.getvalue() and not ProductEmbedding.objects.exists()
     assert [p.match for p in selectors.product_search(query="water filter")] == ["all_terms"]
+
+
+def test_the_default_static_embedder_finds_parts_by_meaning(parts, settings):
+    settings.OPENAI_API_KEY = ""
+    settings.PARLEY_EMBEDDINGS = "auto"
+    call_command("build_embeddings", "--no-progress", stdout=StringIO())
+
+    # No word of this query is in the catalogue: only meaning can find the ice maker.
+    results = selectors.product_search(query="appliance producing frozen blocks", limit=3)
+
+    assert results[0] == parts["ice"] and results[0].match == "semantic"
+    stored = ProductEmbedding.objects.get(product=parts["ice"])
+    assert stored.dim == 256 and stored.embedder.startswith("static:")
 
 
 @pytest.fixture
