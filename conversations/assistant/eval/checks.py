@@ -504,7 +504,8 @@ def check_all_match(reply, cat, *, brand=None, appliance_type=None, name=None):
             or (name and name.lower() not in part.name.lower())
         ):
             wrong.append(ps)
-    return f"not matching {brand or appliance_type or name}: {wrong}" if wrong else None
+    wanted = " ".join(x for x in (brand, appliance_type, name) if x)
+    return f"not matching {wanted}: {wrong}" if wrong else None
 
 
 def check_symptom_parts(reply, cat, *, symptom, model=None):

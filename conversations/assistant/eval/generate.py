@@ -581,16 +581,15 @@ class Data:
     def appl(self, appliance_type: str) -> str:
         return self.rng.choice(APPLIANCE_WORDS[appliance_type])
 
-    def noun(self, name: str, appliance_type: str) -> str:
+    def noun(self, name: str, appliance_type: str) -> tuple[str, str | None]:
+        """A part name in shopper words, and the appliance type those words name (None: they name none)."""
         lowered = name.lower()
         if lowered.startswith(("dishwasher ", "refrigerator ")):
             rest = lowered.split(" ", 1)[1]
-            return (
-                rest
-                if self.rng.random() < 0.3 and appliance_type == "dishwasher"
-                else f"{self.appl(appliance_type)} {rest}"
-            )
-        return lowered if self.rng.random() < 0.5 else f"fridge {lowered}"
+            if self.rng.random() < 0.3 and appliance_type == "dishwasher":
+                return rest, None
+            return f"{self.appl(appliance_type)} {rest}", appliance_type
+        return (lowered, None) if self.rng.random() < 0.5 else (f"fridge {lowered}", "refrigerator")
 
     def typo(self, model: str) -> tuple[str, str | None]:
         """A model one character off a real one, not itself in the catalogue; and the real one if it is the only close one."""
@@ -847,13 +846,17 @@ def build_single(d: Data, category: str, frame: str) -> dict | None:
                 }
             )
             name = rng.choice(names)
-            slots = {"model": d.model_form(model), "noun": d.noun(name, mtype), "brand": d.cat.models[model]["brand"]}
+            slots = {
+                "model": d.model_form(model),
+                "noun": d.noun(name, mtype)[0],
+                "brand": d.cat.models[model]["brand"],
+            }
             expect = [{"check": "none_fit", "model": model}, {"check": "no_false_fit", "model": model}]
             return _single(category, frame, _fill(frame, **slots), expect, model=model)
         names = sorted({d.cat.part(ps).name for ps in d.fitting[model]})
         name = rng.choice(names)
         fitting = [p for p in _matching(d.cat, name) if d.cat.fit(p.ps, model)]
-        slots = {"model": d.model_form(model), "noun": d.noun(name, mtype), "brand": d.cat.models[model]["brand"]}
+        slots = {"model": d.model_form(model), "noun": d.noun(name, mtype)[0], "brand": d.cat.models[model]["brand"]}
         expect = [{"check": "only_fitting", "model": model}, {"check": "mentions_any", "ps": [p.ps for p in fitting]}]
         if category == "cheapest_model":
             expect[1] = {"check": "first_of", "ps": _cheapest(fitting)}
@@ -881,16 +884,18 @@ def build_single(d: Data, category: str, frame: str) -> dict | None:
     if category in ("cheapest", "budget", "best_rated", "brand_filter"):
         groups = name_groups(d.cat)
         name = rng.choice(sorted(groups))
-        matching = _matching(d.cat, name)
-        atype = matching[0].appliance_type
-        noun = d.noun(name, atype)
+        noun, named_type = d.noun(name, groups[name][0].appliance_type)
+        # What the shopper's words match: the name without its appliance word, of the appliance
+        # they named ("water inlet valve" alone is a fridge's or a dishwasher's).
+        matching = _matching(d.cat, _core(name), named_type)
+        kind = {"name": _core(name)} | ({"appliance_type": named_type} if named_type else {})
         if category == "cheapest":
-            expect = [{"check": "first_of", "ps": _cheapest(matching)}, {"check": "all_match", "name": name}]
+            expect = [{"check": "first_of", "ps": _cheapest(matching)}, {"check": "all_match", **kind}]
             return _single(category, frame, _fill(frame, noun=noun), expect)
         if category == "best_rated":
             expect = [
                 {"check": "first_of", "ps": _best(matching, lambda p: -p.rating)},
-                {"check": "all_match", "name": name},
+                {"check": "all_match", **kind},
             ]
             return _single(category, frame, _fill(frame, noun=noun), expect)
         if category == "budget":
@@ -902,12 +907,12 @@ def build_single(d: Data, category: str, frame: str) -> dict | None:
             limit_text = str(int(limit)) if Decimal(limit) == int(limit) else f"{limit:.2f}"
             expect = [
                 {"check": "all_within", "max_price": limit_text},
-                {"check": "all_match", "name": name},
+                {"check": "all_match", **kind},
             ]
             return _single(category, frame, _fill(frame, noun=noun, limit=limit_text), expect)
         brand = rng.choice(sorted({p.brand for p in matching}))
         expect = [
-            {"check": "all_match", "brand": brand},
+            {"check": "all_match", "brand": brand, **kind},
             {"check": "mentions_any", "ps": [p.ps for p in matching if p.brand == brand]},
         ]
         return _single(category, frame, _fill(frame, noun=noun, brand=rng.choice([brand, brand.lower()])), expect)
@@ -1069,7 +1074,7 @@ def build_dialogue(d: Data, kind: str, first: str, second) -> dict | None:
         brand = d.cat.models[model]["brand"].lower()
         t1 = turn(_fill(first, model=d.model_form(model), appl=d.appl(mtype), brand=brand), [], model=model)
         t2 = turn(
-            _fill(second, noun=d.noun(name, mtype)),
+            _fill(second, noun=d.noun(name, mtype)[0]),
             [{"check": "only_fitting", "model": model}, {"check": "mentions_any", "ps": fitting}],
             model=model,
         )
