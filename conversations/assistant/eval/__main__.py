@@ -38,7 +38,7 @@ def main() -> int:
     django.setup()
     from django.core.management import call_command
 
-    from conversations.assistant.eval.run import load, report, run_search, run_split, split_cases
+    from conversations.assistant.eval.run import embedders_used, load, report, run_search, run_split, split_cases
 
     call_command("migrate", verbosity=0)
     call_command("seed_demo", "--if-empty", stdout=open(os.devnull, "w"))  # noqa: SIM115
@@ -52,10 +52,12 @@ def main() -> int:
         run_split(split, cases=[c for c in split_cases(split) if not only or c["category"] in only]) for split in splits
     ]
     search = run_search(load("search.jsonl"))
-    print(report(results, search, failures=args.failures, show_heldout=args.show_heldout))
+    embedders = embedders_used()
+    print(report(results, search, failures=args.failures, show_heldout=args.show_heldout, embedders=embedders))
 
     out = {r.split: r.as_dict(with_failures=r.split == "dev" or args.show_heldout) for r in results}
     out["search"] = search
+    out["embedders"] = embedders
     path = Path(args.json)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(out, indent=1))

@@ -239,6 +239,22 @@ def run_split(split: str, *, cases: list[dict] | None = None) -> SplitResult:
     return result
 
 
+def embedders_used() -> dict[str, str]:
+    """Which embedder the assistant's understanding and the catalogue search used in this run,
+    so a figure can be read against what `make run` ships (its runtime install has the static one)."""
+    from catalog.search.embeddings import embedder_get
+
+    search = embedder_get()
+    used = {"search": search.name if search is not None else "off (lexical only)"}
+    try:
+        from conversations.assistant import meaning
+
+        used["understanding"] = meaning.embedder().name
+    except (ImportError, AttributeError):  # an engine without a learned understanding layer
+        used["understanding"] = "none"
+    return used
+
+
 # --- search recall@5 -------------------------------------------------------------------
 
 
@@ -299,8 +315,17 @@ def _row(label: str, figures: dict) -> str:
     return f"{label:<32}" + "".join(cells)
 
 
-def report(results: list[SplitResult], search: dict | None, *, failures: bool, show_heldout: bool) -> str:
+def report(
+    results: list[SplitResult],
+    search: dict | None,
+    *,
+    failures: bool,
+    show_heldout: bool,
+    embedders: dict | None = None,
+) -> str:
     lines = []
+    if embedders:
+        lines.append("embedders: " + ", ".join(f"{k} {v}" for k, v in embedders.items()))
     header = f"{'':<32}" + "".join(title.rjust(11) for _, title, _ in COLUMNS)
     for result in results:
         lines += ["", f"== {result.split} ==", header]
