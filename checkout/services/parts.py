@@ -24,7 +24,7 @@ from checkout import gateway
 from checkout.enums import CheckoutMode, CheckoutStatus
 from checkout.exceptions import CheckoutError
 from checkout.models import CheckoutSession, Order
-from checkout.providers.base import ChargeResult, CheckoutLine, DelegatedChargeRequest
+from checkout.providers.base import ChargeResult, DelegatedChargeRequest
 from checkout.services.discounts import AppliedDiscount, discount_apply
 from checkout.services.orders import checkout_session_close_unpaid, order_create_from_session
 
@@ -120,7 +120,6 @@ def parts_discount(*, code: str, basket: PartsBasket, customer=None) -> AppliedD
     return discount_apply(code=code, currency=basket.currency, subtotal=basket.subtotal, customer=customer)
 
 
-@transaction.atomic
 def checkout_session_create_for_parts(
     *,
     items: list[tuple[str, int]],
@@ -134,17 +133,64 @@ def checkout_session_create_for_parts(
     customer=None,
     email: str = "",
     hosted: bool = True,
-    metadata: dict | None = None,
 ) -> CheckoutSession:
     """A checkout session for a basket of parts sold through `channel` (e.g. `acp:chatgpt`).
 
     `hosted`: start the provider's hosted payment page (its URL is the session's `url`, paid
-    through the usual webhook); otherwise the session waits for `checkout_session_pay_delegated`.
-    Refuses (nothing written) when a line cannot be sold or the discount code does not apply.
+    through the usual webhook), after the session is committed and with no row locked;
+    otherwise the session waits for `checkout_session_pay_delegated`. Refuses (nothing
+    written) when a line cannot be sold, the discount code does not apply or the provider
+    refuses the page.
     """
+    from checkout.services.sessions import _provider_start
+
     previous = CheckoutSession.objects.filter(idempotency_key=idempotency_key).first()
     if previous is not None:
+        if hosted and not previous.url:
+            _provider_start(previous, created=False, customer_email=email or (customer.email if customer else ""))
         return previous
+    session = _reserve_for_parts(
+        items=items,
+        channel=channel,
+        idempotency_key=idempotency_key,
+        currency=currency,
+        discount_code=discount_code,
+        shipping_total=shipping_total,
+        shipping_option=shipping_option,
+        shipping_address=shipping_address,
+        customer=customer,
+    )
+    if hosted:
+        _provider_start(session, created=True, customer_email=email or (customer.email if customer else ""))
+    event_record(
+        name=EventName.PAYMENT_LINK_GENERATED,
+        ps_number=session.line_items[0]["sku"],
+        properties={
+            "checkout_session_id": session.id,
+            "amount": f"{session.amount_total:.2f}",
+            "currency": session.currency,
+            "discount": f"{session.discount_total:.2f}",
+            "channel": channel,
+            "hosted": hosted,
+        },
+    )
+    return session
+
+
+@transaction.atomic
+def _reserve_for_parts(
+    *,
+    items: list[tuple[str, int]],
+    channel: str,
+    idempotency_key: str,
+    currency: str,
+    discount_code: str,
+    shipping_total: Decimal,
+    shipping_option: str,
+    shipping_address: dict | None,
+    customer,
+) -> CheckoutSession:
+    """Check the basket and the code (locking the code), write the session: nothing leaves yet."""
     basket = parts_basket(items=items, currency=currency)
     if not basket.lines:
         raise CheckoutError("Name at least one part.", code="items_required")
@@ -184,33 +230,6 @@ def checkout_session_create_for_parts(
             for line in basket.lines
         ],
         expires_at=timezone.now() + timedelta(minutes=settings.CHECKOUT_SESSION_TTL_MINUTES),
-    )
-    if hosted:
-        from checkout.services.sessions import _provider_start
-
-        lines = tuple(
-            CheckoutLine(sku=li["sku"], name=li["name"], quantity=li["quantity"], unit_amount=Decimal(li["unitPrice"]))
-            for li in session.line_items
-        )
-        if shipping_total > 0:
-            lines += (CheckoutLine(sku="shipping", name="Shipping", quantity=1, unit_amount=shipping_total),)
-        _provider_start(
-            session,
-            lines=lines,
-            metadata={"channel": channel, **(metadata or {})},
-            customer_email=email or (customer.email if customer else ""),
-        )
-    event_record(
-        name=EventName.PAYMENT_LINK_GENERATED,
-        ps_number=session.line_items[0]["sku"],
-        properties={
-            "checkout_session_id": session.id,
-            "amount": f"{session.amount_total:.2f}",
-            "currency": session.currency,
-            "discount": f"{discount:.2f}",
-            "channel": channel,
-            "hosted": hosted,
-        },
     )
     return session
 

@@ -104,8 +104,35 @@ def _product_line(action: Action) -> tuple:
     return product, quantity
 
 
-@transaction.atomic
 def _create_for_action(*, action: Action, discount_code: str) -> CheckoutSession:
+    """Lock, write the pending session, commit; then the provider, with no row locked; then record.
+
+    A slow provider therefore never holds the action (or the customer's conversation) locked.
+    An open session asked for again is returned; one whose provider call never got recorded
+    (a crash between commit and record, or a request still in flight) is completed with the
+    same idempotency key, which the provider answers with the same hosted page.
+    """
+    for _attempt in range(3):
+        session, created, replaced = _reserve_for_action(action=action, discount_code=discount_code)
+        if replaced is None:
+            break
+        _session_close(replaced)  # at the provider, outside the lock; then reserve again
+    else:
+        raise CheckoutError(
+            "This checkout keeps changing; try again shortly.", code="checkout_session_open", status_code=409
+        )
+    if not session.url:
+        _provider_start(session, created=created)
+        if created:
+            _payment_link_generated_for_action(session)
+    return session
+
+
+@transaction.atomic
+def _reserve_for_action(
+    *, action: Action, discount_code: str
+) -> tuple[CheckoutSession | None, bool, CheckoutSession | None]:
+    """Under the action's row lock: (session, whether it is new here, an open session to close first)."""
     action = Action.objects.select_for_update(of=("self",)).select_related("conversation__customer").get(pk=action.pk)
     existing = _open_or_expire(
         action.checkout_sessions.filter(status=CheckoutStatus.OPEN)
@@ -115,9 +142,9 @@ def _create_for_action(*, action: Action, discount_code: str) -> CheckoutSession
     )
     if existing is not None:
         held = existing.discount_code.code.upper() if existing.discount_code else ""
-        if held == discount_code:
-            return existing
-        _session_close(existing)
+        if held != discount_code:
+            return None, False, existing
+        return existing, False, None
     if action.status not in CLICKABLE or not action.enabled:
         raise ActionNotAllowed("This checkout button can no longer be used.", code="action_not_clickable")
 
@@ -155,29 +182,22 @@ def _create_for_action(*, action: Action, discount_code: str) -> CheckoutSession
         ],
         expires_at=_expires_at(),
     )
-    _provider_start(
-        session,
-        lines=(CheckoutLine(sku=product.ps_number, name=product.name, quantity=quantity, unit_amount=product.price),),
-        metadata={
-            "conversation_id": action.conversation_id,
-            "action_id": action.id,
-            "customer_id": action.conversation.customer_id,
-        },
-        customer_email=customer.email,
-    )
+    return session, True, None
+
+
+def _payment_link_generated_for_action(session: CheckoutSession) -> None:
     event_record(
         name=EventName.PAYMENT_LINK_GENERATED,
-        conversation_id=action.conversation_id,
-        action_type=action.type,
-        ps_number=product.ps_number,
+        conversation_id=session.conversation_id,
+        action_type=session.action.type,
+        ps_number=session.line_items[0]["sku"],
         properties={
             "checkout_session_id": session.id,
             "amount": f"{session.amount_total:.2f}",
-            "discount": f"{discount:.2f}",
-            "discount_code": applied.code.code if applied else "",
+            "discount": f"{session.discount_total:.2f}",
+            "discount_code": session.discount_code.code if session.discount_code_id else "",
         },
     )
-    return session
 
 
 def _session_close(session: CheckoutSession) -> None:
@@ -197,28 +217,77 @@ def _session_close(session: CheckoutSession) -> None:
     )
 
 
-def _provider_start(session: CheckoutSession, *, lines: tuple, metadata: dict, customer_email: str = "") -> None:
-    result = gateway.checkout_create(
-        CheckoutRequest(
-            reference=session.id,
-            idempotency_key=session.idempotency_key,
-            mode=session.mode,
-            currency=session.currency,
-            lines=lines,
-            amount_total=session.amount_total,
-            success_url=chat_return_url(session.conversation_id, "success"),
-            cancel_url=chat_return_url(session.conversation_id, "cancel"),
-            expires_at=session.expires_at,
-            metadata={k: str(v) for k, v in metadata.items() if v},
-            customer_email=customer_email,
-            discount_amount=session.discount_total,
+def _checkout_request(session: CheckoutSession, *, customer_email: str) -> CheckoutRequest:
+    """What the provider is asked, from the stored session alone: a repeat (recovery) asks the same."""
+    if session.mode == CheckoutMode.SUBSCRIPTION:
+        quote = plan_quote(payload=session.plan)
+        lines = _plan_lines(quote)
+        metadata = {
+            "conversation_id": session.conversation_id or "",
+            "customer_id": session.customer_id or "",
+            "product_type": quote.product_type,
+            "email_plan": quote.email_plan or "",
+            "chat_plan": quote.chat_plan or "",
+            "chat_addon": "true" if quote.chat_addon else "false",
+        }
+    else:
+        lines = tuple(
+            CheckoutLine(sku=li["sku"], name=li["name"], quantity=li["quantity"], unit_amount=Decimal(li["unitPrice"]))
+            for li in session.line_items
         )
+        if session.shipping_total > 0:
+            lines += (CheckoutLine(sku="shipping", name="Shipping", quantity=1, unit_amount=session.shipping_total),)
+        if session.channel:  # sold through an agent platform
+            metadata = {"channel": session.channel}
+        else:
+            metadata = {
+                "conversation_id": session.conversation_id,
+                "action_id": session.action_id,
+                "customer_id": session.customer_id,
+            }
+    return CheckoutRequest(
+        reference=session.id,
+        idempotency_key=session.idempotency_key,
+        mode=session.mode,
+        currency=session.currency,
+        lines=lines,
+        amount_total=session.amount_total,
+        success_url=chat_return_url(session.conversation_id, "success"),
+        cancel_url=chat_return_url(session.conversation_id, "cancel"),
+        expires_at=session.expires_at,
+        metadata={k: str(v) for k, v in metadata.items() if v},
+        customer_email=customer_email,
+        discount_amount=session.discount_total,
     )
+
+
+def _provider_start(session: CheckoutSession, *, created: bool, customer_email: str | None = None) -> None:
+    """Ask the provider for the hosted page (no transaction open, no row locked), then record it.
+
+    `created`: this request wrote the pending session. If the provider refuses, that request
+    removes the session it wrote (nothing is left behind, and a discount code's use is freed);
+    a request completing someone else's pending session leaves it alone and says so.
+    """
+    if customer_email is None:
+        customer_email = session.customer.email if session.customer_id else ""
+    try:
+        result = gateway.checkout_create(_checkout_request(session, customer_email=customer_email))
+    except Exception:  # e.g. payments switched off: as refused, the pending session goes
+        if created:
+            CheckoutSession.objects.filter(pk=session.pk, url="").delete()
+        raise
     if not result.is_success:
-        raise PaymentError(f"The payment provider could not start checkout: {result.error}")
-    session.provider_session_id = result.provider_ref
-    session.url = result.url
-    session.save(update_fields=["provider_session_id", "url", "updated_at"])
+        if created:
+            CheckoutSession.objects.filter(pk=session.pk, url="").delete()
+            raise PaymentError(f"The payment provider could not start checkout: {result.error}")
+        raise CheckoutError(
+            "This checkout is being prepared; try again in a moment.", code="checkout_in_progress", status_code=409
+        )
+    # Record once: a concurrent request that completed the same session got the same page.
+    CheckoutSession.objects.filter(pk=session.pk, url="").update(
+        provider_session_id=result.provider_ref, url=result.url, updated_at=timezone.now()
+    )
+    session.refresh_from_db(fields=["provider_session_id", "url", "updated_at"])
 
 
 # --- Plans (subscriptions) ---------------------------------------------------------------
@@ -264,7 +333,6 @@ def _with_query(url: str, **params: str) -> str:
     return urllib.parse.urlunsplit(parts._replace(query=urllib.parse.urlencode(query)))
 
 
-@transaction.atomic
 def checkout_session_create_for_plan(
     *, plan: dict, conversation=None, email: str = "", idempotency_key: str = "", discount_code: str = ""
 ) -> CheckoutSession:
@@ -272,8 +340,35 @@ def checkout_session_create_for_plan(
 
     The payload must carry the `calculated_monthly_price` the customer saw; it is compared
     with the price book's, never used. In a conversation, asking again for the same plan
-    returns the open session; an `idempotency_key` does the same for anyone.
+    returns the open session; an `idempotency_key` does the same for anyone. As for parts,
+    the provider is called after the pending session commits, with no row locked (the
+    conversation's lock is held only while choosing and writing the session).
     """
+    session, created, customer_email = _reserve_for_plan(
+        plan=plan, conversation=conversation, email=email, idempotency_key=idempotency_key, discount_code=discount_code
+    )
+    if not session.url:
+        _provider_start(session, created=created, customer_email=customer_email)
+    if created:
+        event_record(
+            name=EventName.PAYMENT_LINK_GENERATED,
+            conversation_id=session.conversation_id or "",
+            properties={
+                "checkout_session_id": session.id,
+                "amount": f"{session.amount_total:.2f}",
+                "currency": session.currency,
+                "plan": session.plan,
+                "provider": session.provider,
+            },
+        )
+    return session
+
+
+@transaction.atomic
+def _reserve_for_plan(
+    *, plan: dict, conversation, email: str, idempotency_key: str, discount_code: str
+) -> tuple[CheckoutSession, bool, str]:
+    """Under the conversation's (or the key's) row lock: (session, whether it is new here, email)."""
     quote = plan_quote(payload=plan, require_price=True)
     if discount_code:
         raise CheckoutError(
@@ -292,7 +387,7 @@ def checkout_session_create_for_plan(
                     code="idempotency_key_reused",
                     status_code=409,
                 )
-            return previous
+            return previous, False, _plan_email(email, previous.customer)
     if conversation is not None:
         from conversations.models import Conversation
 
@@ -305,9 +400,9 @@ def checkout_session_create_for_plan(
             .first()
         )
         if existing is not None:
-            return existing
+            return existing, False, _plan_email(email, existing.customer)
     customer = conversation.customer if conversation is not None else None
-    email = (email or (customer.email if customer else "")).strip().lower()
+    email = _plan_email(email, customer)
 
     provider = gateway.payment_provider().name
     link = plan_payment_link(quote) if provider != "stripe" else ""
@@ -334,30 +429,12 @@ def checkout_session_create_for_plan(
         expires_at=_expires_at(),
     )
     session.idempotency_key = key or f"plan:{session.id}"
-    session.save(force_insert=True)
-    metadata = {
-        "conversation_id": conversation.pk if conversation else "",
-        "customer_id": customer.pk if customer else "",
-        "product_type": quote.product_type,
-        "email_plan": quote.email_plan or "",
-        "chat_plan": quote.chat_plan or "",
-        "chat_addon": "true" if quote.chat_addon else "false",
-    }
     if link:
         # Stripe Payment Links pass `client_reference_id` through to the session and its events.
         session.url = _with_query(link, client_reference_id=session.id, prefilled_email=email)
-        session.save(update_fields=["url", "updated_at"])
-    else:
-        _provider_start(session, lines=_plan_lines(quote), metadata=metadata, customer_email=email)
-    event_record(
-        name=EventName.PAYMENT_LINK_GENERATED,
-        conversation_id=conversation.pk if conversation else "",
-        properties={
-            "checkout_session_id": session.id,
-            "amount": f"{session.amount_total:.2f}",
-            "currency": session.currency,
-            "plan": normalised,
-            "provider": session.provider,
-        },
-    )
-    return session
+    session.save(force_insert=True)
+    return session, True, email
+
+
+def _plan_email(email: str, customer) -> str:
+    return (email or (customer.email if customer else "")).strip().lower()

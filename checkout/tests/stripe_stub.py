@@ -15,6 +15,10 @@ class StripeStub:
         self.charge_amounts: dict[str, int] = {}  # payment intent -> minor units charged, when known
         self.coupons: dict[str, int] = {}  # coupon id -> amount_off
         self.payment_intents: dict[str, tuple[int, dict]] = {}  # by idempotency key, as Stripe replays them
+        self.sessions: dict[str, dict] = {}  # checkout sessions by idempotency key, as Stripe replays them
+        # Set `hold` to keep every answer waiting until it is set again; `arrived` says a request is waiting.
+        self.hold: threading.Event | None = None
+        self.arrived = threading.Event()
         stub = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -26,6 +30,9 @@ class StripeStub:
                 body = self.rfile.read(length).decode()
                 form = urllib.parse.parse_qs(body)
                 stub.requests.append({"path": self.path, "headers": dict(self.headers), "form": form})
+                if stub.hold is not None:
+                    stub.arrived.set()
+                    stub.hold.wait(30)
                 if stub.fail_with:
                     status, payload = stub.fail_with
                 elif self.path == "/v1/refunds":
@@ -40,7 +47,7 @@ class StripeStub:
                         {"id": self.path.split("/")[4], "object": "checkout.session", "status": "expired"},
                     )
                 else:
-                    status, payload = 200, stub.session_for(form)
+                    status, payload = 200, stub.session_for(form, self.headers.get("Idempotency-Key", ""))
                 data = json.dumps(payload).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
@@ -59,7 +66,9 @@ class StripeStub:
     # What the stub's "dashboard" has for price ids sent by reference (minor units).
     prices = {"price_email_standard": 9900, "price_addon_standard": 3500}
 
-    def session_for(self, form: dict) -> dict:
+    def session_for(self, form: dict, idempotency_key: str = "") -> dict:
+        if idempotency_key and idempotency_key in self.sessions:
+            return self.sessions[idempotency_key]
         total, currency, i = 0, "", 0
         while f"line_items[{i}][quantity]" in form:
             quantity = int(form[f"line_items[{i}][quantity]"][0])
@@ -73,7 +82,7 @@ class StripeStub:
         coupon = form.get("discounts[0][coupon]", [""])[0]
         total -= self.coupons.get(coupon, 0)
         number = len(self.requests)
-        return {
+        session = {
             "id": f"cs_test_stub{number}",
             "object": "checkout.session",
             "url": f"https://checkout.stripe.test/c/pay/cs_test_stub{number}",
@@ -84,6 +93,9 @@ class StripeStub:
             "payment_status": "unpaid",
             "client_reference_id": form["client_reference_id"][0],
         }
+        if idempotency_key:
+            self.sessions[idempotency_key] = session
+        return session
 
     def coupon_for(self, form: dict) -> dict:
         coupon_id = f"coupon_stub{len(self.coupons) + 1}"
