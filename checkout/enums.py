@@ -50,6 +50,8 @@ class DiscountKind(models.TextChoices):
 
 
 class RefundStatus(models.TextChoices):
+    # Written before the provider is asked (no lock held across the call); not money back yet.
+    REQUESTED = "requested", "Requested (asking the provider)"
     PENDING = "pending", "Pending"
     SUCCEEDED = "succeeded", "Succeeded"
     FAILED = "failed", "Failed"

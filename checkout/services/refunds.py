@@ -1,8 +1,10 @@
 """Refunds: asked for here through the provider that took the money, or reconciled from `charge.refunded`.
 
-Both paths lock the order row, so a refund made by `order_refund` and the webhook that
-announces it serialise: whichever runs second finds the `Refund` row (by the provider's
-refund id) and changes nothing. `Order.refunded_total` only ever grows.
+Both paths lock the order row (never across the provider call): `order_refund` writes its
+refund `requested` before asking the provider, so the webhook that announces it finds that
+row (by the provider's refund id, or by our refund id in the refund's metadata) and completes
+it instead of adding another; whichever records second changes nothing.
+`Order.refunded_total` only ever grows.
 """
 
 import logging
@@ -31,8 +33,7 @@ class RefundNotAllowed(CheckoutError):
     status_code = 409
 
 
-def _amount(value: Decimal | None, *, order: Order) -> Decimal:
-    remaining = order.refundable_amount
+def _amount(value: Decimal | None, *, order: Order, remaining: Decimal) -> Decimal:
     if value is None:
         return remaining
     try:
@@ -68,70 +69,101 @@ def _status_for(order: Order) -> str:
 
 
 def _order_totals_update(order: Order, *, at_least: Decimal = Decimal("0")) -> None:
-    recorded = order.refunds.exclude(status=RefundStatus.FAILED).aggregate(s=Sum("amount"))["s"] or Decimal("0")
+    # A refund still `requested` is not money given back yet (the provider may refuse it).
+    made = order.refunds.exclude(status__in=(RefundStatus.FAILED, RefundStatus.REQUESTED))
+    recorded = made.aggregate(s=Sum("amount"))["s"] or Decimal("0")
     order.refunded_total = min(max(order.refunded_total, recorded, at_least), order.total)
     if order.status in REFUNDABLE or order.status == OrderStatus.REFUNDED:
         order.status = _status_for(order)
     order.save(update_fields=["refunded_total", "status", "updated_at"])
 
 
-@transaction.atomic
 def order_refund(*, order: Order, amount: Decimal | None = None, reason: str = "", idempotency_key: str = "") -> Order:
     """Refund `amount` (default: all that is left) of a paid order through its payment provider.
 
-    With an `idempotency_key` (e.g. the operator decision asking for it), asking again with the
-    same key returns the order and refunds nothing more.
+    Three steps, so no row stays locked while the provider answers (Saleor's
+    `complete_checkout`): under the order's lock the refund is checked and written as
+    `requested` (its amount is held against what is left), committed; the provider is asked
+    with the refund's idempotency key; then, under the lock again, the outcome is recorded.
+    With an `idempotency_key` (e.g. the operator decision asking for it), asking again with
+    the same key refunds nothing more: a refund already made is returned as it is, one left
+    `requested` by a crash is completed with the same key (the provider answers with the
+    refund it made), and Stripe's own `charge.refunded` event completes it too.
 
     Refused, with nothing written, when the order was never paid (`order_not_paid`), is
     already fully refunded (`order_already_refunded`), the amount is not positive or not in
     cents (`refund_amount_invalid`) or exceeds what is left (`refund_exceeds_balance`). A
-    provider refusal is a `payment_provider_error` (502), again with nothing written.
+    provider refusal is a `payment_provider_error` (502), again with nothing left written.
     """
+    refund = _refund_request(order=order, amount=amount, reason=reason, idempotency_key=idempotency_key)
+    if refund.status != RefundStatus.REQUESTED:
+        return Order.objects.get(pk=order.pk)  # made before: nothing more to do
+    try:
+        result = gateway.refund_create(
+            provider=refund.provider,
+            request=RefundRequest(
+                reference=refund.id,
+                idempotency_key=refund.idempotency_key,
+                payment_ref=refund.order.provider_payment_ref,
+                amount=refund.amount,
+                currency=refund.currency,
+                reason=refund.reason,
+                metadata={"order_number": refund.order.number, "conversation_id": refund.order.conversation_id or ""},
+            ),
+        )
+    except LookupError as exc:
+        Refund.objects.filter(pk=refund.pk, status=RefundStatus.REQUESTED).delete()
+        raise PaymentError(f"The refund could not be made: {exc}.") from exc
+    if not result.is_success:
+        Refund.objects.filter(pk=refund.pk, status=RefundStatus.REQUESTED).delete()
+        raise PaymentError(f"The payment provider refused the refund: {result.error}")
+    return _refund_record(refund_id=refund.pk, provider_ref=result.provider_ref, status=result.status)
+
+
+@transaction.atomic
+def _refund_request(*, order: Order, amount, reason: str, idempotency_key: str) -> Refund:
+    """Under the order's lock: the refund checked and written `requested` (or the one this key made)."""
     order = Order.objects.select_for_update(of=("self",)).get(pk=order.pk)
-    if idempotency_key and order.refunds.filter(idempotency_key=idempotency_key).exists():
-        return order
+    if idempotency_key:
+        previous = order.refunds.filter(idempotency_key=idempotency_key).first()
+        if previous is not None:
+            previous.order = order
+            return previous
     if order.status == OrderStatus.REFUNDED or (order.status in REFUNDABLE and order.refundable_amount <= 0):
         raise RefundNotAllowed(f"Order {order.number} is already fully refunded.", code="order_already_refunded")
     if order.status not in REFUNDABLE:
         raise RefundNotAllowed(
             f"Order {order.number} has not been paid, so there is nothing to refund.", code="order_not_paid"
         )
-    value = _amount(amount, order=order)
+    in_flight = order.refunds.filter(status=RefundStatus.REQUESTED).aggregate(s=Sum("amount"))["s"] or Decimal("0")
+    value = _amount(amount, order=order, remaining=max(order.refundable_amount - in_flight, Decimal("0")))
     if order.provider != "test" and not order.provider_payment_ref:
         raise RefundNotAllowed(
             f"Order {order.number} has no payment reference to refund against.", code="payment_reference_missing"
         )
-
     attempt = order.refunds.count() + 1
-    refund = Refund(
+    return Refund.objects.create(
         order=order,
         amount=value,
         currency=order.currency,
         reason=reason[:500],
         provider=order.provider,
+        status=RefundStatus.REQUESTED,
         idempotency_key=idempotency_key or f"refund:{order.number}:{attempt}:{to_minor(value, order.currency)}",
     )
-    try:
-        result = gateway.refund_create(
-            provider=order.provider,
-            request=RefundRequest(
-                reference=refund.id,
-                idempotency_key=refund.idempotency_key,
-                payment_ref=order.provider_payment_ref,
-                amount=value,
-                currency=order.currency,
-                reason=reason,
-                metadata={"order_number": order.number, "conversation_id": order.conversation_id or ""},
-            ),
-        )
-    except LookupError as exc:
-        raise PaymentError(f"The refund could not be made: {exc}.") from exc
-    if not result.is_success:
-        raise PaymentError(f"The payment provider refused the refund: {result.error}")
 
-    refund.provider_refund_id = result.provider_ref
-    refund.status = RefundStatus.SUCCEEDED if result.status == "succeeded" else RefundStatus.PENDING
-    refund.save(force_insert=True)
+
+@transaction.atomic
+def _refund_record(*, refund_id: str, provider_ref: str, status: str) -> Order:
+    """Under the order's lock: the provider's answer on the refund, the order's totals, the news."""
+    refund = Refund.objects.select_related("order").get(pk=refund_id)
+    order = Order.objects.select_for_update(of=("self",)).get(pk=refund.order_id)
+    refund.refresh_from_db()
+    if refund.status != RefundStatus.REQUESTED:
+        return order  # the provider's own event recorded it meanwhile (order_refund_reconcile)
+    refund.provider_refund_id = provider_ref
+    refund.status = RefundStatus.SUCCEEDED if status == "succeeded" else RefundStatus.PENDING
+    refund.save(update_fields=["provider_refund_id", "status", "updated_at"])
     _order_totals_update(order)
     event_record(
         name=PAYMENT_REFUNDED,
@@ -140,7 +172,7 @@ def order_refund(*, order: Order, amount: Decimal | None = None, reason: str = "
         properties={
             "order_number": order.number,
             "refund_id": refund.id,
-            "amount": f"{value:.2f}",
+            "amount": f"{refund.amount:.2f}",
             "currency": order.currency,
             "order_status": order.status,
         },
@@ -174,6 +206,19 @@ def order_refund_reconcile(*, charge: dict) -> Order | None:
     refunds = (charge.get("refunds") or {}).get("data") or []
     for data in refunds:
         if not isinstance(data, dict) or not data.get("id"):
+            continue
+        ours = (data.get("metadata") or {}).get("refund_id")
+        requested = order.refunds.filter(pk=ours, status=RefundStatus.REQUESTED).first() if ours else None
+        if requested is not None:
+            # Asked for by order_refund and made by the provider, not recorded yet (still in
+            # flight, or its process died): this is that refund, not a new one.
+            status = data.get("status")
+            requested.provider_refund_id = data["id"]
+            requested.status = {"succeeded": RefundStatus.SUCCEEDED, "failed": RefundStatus.FAILED}.get(
+                status, RefundStatus.FAILED if status == "canceled" else RefundStatus.PENDING
+            )
+            requested.save(update_fields=["provider_refund_id", "status", "updated_at"])
+            created.append(requested)
             continue
         if Refund.objects.filter(order=order, provider_refund_id=data["id"]).exists():
             status = data.get("status")

@@ -168,3 +168,92 @@ def test_a_refund_of_a_payment_not_made_here_is_acknowledged_and_left_alone(db):
     event.refresh_from_db()
     assert event.status == "processed"
     assert not Refund.objects.exists()
+
+
+# --- no row lock across the provider call ---------------------------------------------------
+
+
+def test_the_order_is_not_locked_while_the_provider_refunds(stripe_stub):
+    import threading
+
+    from django.db import connection, transaction
+
+    order = OrderFactory(total="49.98", provider="stripe", provider_payment_ref="pi_abc")
+    stripe_stub.hold = threading.Event()
+    outcome = {}
+
+    def refund():
+        try:
+            outcome["order"] = order_refund(order=order, amount=Decimal("10.00"))
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=refund)
+    thread.start()
+    try:
+        assert stripe_stub.arrived.wait(20)
+        # Meanwhile, on another connection: the order can be locked and written, and the refund
+        # is already stored as requested (held against what is left, not counted as refunded).
+        with transaction.atomic():
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute("SET LOCAL lock_timeout = '2s'")
+            Order.objects.select_for_update().get(pk=order.pk)
+            Order.objects.filter(pk=order.pk).update(needs_attention=False)
+        assert Refund.objects.get().status == "requested"
+        with pytest.raises(CheckoutError) as exc:
+            order_refund(order=order, amount=Decimal("45.00"))  # 49.98 - 10.00 in flight
+        assert exc.value.code == "refund_exceeds_balance"
+    finally:
+        stripe_stub.hold.set()
+        thread.join(30)
+    assert outcome["order"].refunded_total == Decimal("10.00")
+    assert Refund.objects.get().status == "succeeded"
+
+
+def test_a_crash_between_the_provider_and_the_record_is_completed_with_the_same_key(stripe_stub):
+    from checkout import gateway
+    from checkout.providers.base import RefundRequest
+    from checkout.services.refunds import _refund_request
+
+    order = OrderFactory(total="49.98", provider="stripe", provider_payment_ref="pi_abc")
+    key = "action:act_1"
+    # The first try wrote its refund, the provider made it, then the process died.
+    requested = _refund_request(order=order, amount=Decimal("10.00"), reason="x", idempotency_key=key)
+    made = gateway.refund_create(
+        provider="stripe",
+        request=RefundRequest(
+            reference=requested.id,
+            idempotency_key=key,
+            payment_ref="pi_abc",
+            amount=Decimal("10.00"),
+            currency="USD",
+        ),
+    )
+    assert Order.objects.get().refunded_total == Decimal("0")
+
+    # Asked again with the same key: completed with the provider's same refund, not a second one.
+    order = order_refund(order=order, amount=Decimal("10.00"), idempotency_key=key)
+    order_refund(order=order, amount=Decimal("10.00"), idempotency_key=key)  # and again: nothing
+
+    assert (order.refunded_total, order.status) == (Decimal("10.00"), "partially_refunded")
+    refund = Refund.objects.get()
+    assert (refund.status, refund.provider_refund_id) == ("succeeded", made.provider_ref)
+    assert stripe_stub.refunded == {"pi_abc": 1000}
+
+
+def test_the_providers_event_completes_a_refund_whose_process_died(stripe_stub):
+    from checkout.services.refunds import _refund_request
+
+    order = OrderFactory(total="49.98", provider="stripe", provider_payment_ref="pi_abc")
+    requested = _refund_request(order=order, amount=Decimal("10.00"), reason="x", idempotency_key="k")
+    stub_refund = {"id": "re_9", "amount": 1000, "status": "succeeded", "metadata": {"refund_id": requested.id}}
+
+    charge_refunded(payment_ref="pi_abc", amount=4998, refunded=1000, refunds=[stub_refund])
+
+    refund = Refund.objects.get()  # the requested one, completed: not a second row
+    assert (refund.pk, refund.status, refund.provider_refund_id) == (requested.pk, "succeeded", "re_9")
+    order.refresh_from_db()
+    assert order.refunded_total == Decimal("10.00")
+    assert order_refund(order=order, amount=Decimal("10.00"), idempotency_key="k").refunded_total == Decimal("10.00")
+    assert stripe_stub.requests == []  # nothing asked of the provider again
