@@ -10,11 +10,18 @@
  * and alert notices). Every piece of data reaches the page through textContent /
  * createElement: never as HTML. Elements are found by class inside the root, so the page and
  * the widget (inside a shadow root) share the same markup and the same code.
+ *
+ * Layout: constants; pure helpers (no DOM, unit-tested under node); DOM helpers and the shell;
+ * then one mounted chat, split by concern into parts that share one `chat` object (its config,
+ * elements and state, plus what each part exposes to the others):
+ *   view (scrolling, errors, connection and typing indicators), storage (the saved
+ *   conversation), api (REST and telemetry), connection (conversation start, WebSocket,
+ *   reconnect, incoming events), messages (bubbles, streaming, product cards), actions
+ *   (buttons, confirmations, the alert form, execution), composer (typing and sending).
  */
 (() => {
   "use strict";
 
-  if (window.ParleyChat) return; // loaded twice (page + widget): one core is enough
 
   const PING_INTERVAL_MS = 25000;
   const TYPING_TIMEOUT_MS = 30000;
@@ -50,24 +57,10 @@
     discontinued: ["Discontinued", "bad"],
   };
 
-  /* ------------------------------------------------------------------ helpers */
 
-  function el(tag, className, text) {
-    const node = document.createElement(tag);
-    if (className) node.className = className;
-    if (text !== undefined && text !== null) node.textContent = String(text);
-    return node;
-  }
-
-  function uuid() {
-    if (window.crypto && typeof window.crypto.randomUUID === "function") return window.crypto.randomUUID();
-    const bytes = new Uint8Array(16);
-    window.crypto.getRandomValues(bytes);
-    bytes[6] = (bytes[6] & 0x0f) | 0x40;
-    bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-  }
+  /* ------------------------------------------------------------------ pure helpers
+   * No DOM, no window: what the chat decides from data. Unit-tested with node's own runner
+   * (conversations/tests/js/chat_core.test.js); the rest of the file draws what they decide. */
 
   function formatPrice(amount, currency) {
     const value = Number(amount);
@@ -86,13 +79,192 @@
     return new Intl.DateTimeFormat(undefined, { hour: "numeric", minute: "2-digit" }).format(date);
   }
 
+  /** An http(s) URL resolved against `base`, or null (javascript:, data:, garbage). */
+  function safeUrl(value, base) {
+    if (typeof value !== "string" || !value) return null;
+    try {
+      const url = new URL(value, base);
+      return url.protocol === "http:" || url.protocol === "https:" ? url.href : null;
+    } catch (_err) {
+      return null;
+    }
+  }
+
+  /** Product images may also be inline data images (the CSP allows img-src data:). */
+  function safeImageUrl(value, base) {
+    if (typeof value === "string" && /^data:image\/(png|jpeg|gif|webp)[;,]/i.test(value)) return value;
+    return safeUrl(value, base);
+  }
+
+  /** Text as paragraphs (split on blank lines) of lines (split on single newlines), blanks dropped. */
+  function textParagraphs(text) {
+    return String(text || "")
+      .split(/\n{2,}/)
+      .filter((paragraph) => paragraph.trim())
+      .map((paragraph) => paragraph.split("\n"));
+  }
+
+  /** Milliseconds before retrying to open the conversation: 1 s, 2 s, 4 s … capped. */
+  function startRetryDelay(attempt) {
+    return Math.min(MAX_BACKOFF_MS, 1000 * 2 ** attempt);
+  }
+
+  /** Milliseconds before reconnecting the socket: exponential from 0.5 s, capped, with half of it jittered. */
+  function reconnectDelay(attempt, random) {
+    const backoff = Math.min(MAX_BACKOFF_MS, 500 * 2 ** attempt);
+    return backoff / 2 + random * (backoff / 2);
+  }
+
+  /** Close codes with which the server says this conversation's token is no longer accepted. */
+  function tokenRefused(code) {
+    return [4001, 4003, 4004, 4401, 4403, 4404].includes(code);
+  }
+
+  /** A socket frame as an event with a string `type`, or null. */
+  function parseEvent(raw) {
+    let data;
+    try {
+      data = JSON.parse(raw);
+    } catch (_err) {
+      return null;
+    }
+    return data && typeof data.type === "string" ? data : null;
+  }
+
+  function paymentText(order) {
+    const total = formatPrice(order.total, order.currency);
+    return `Payment received. Order ${order.number || ""}${total ? ` — ${total}` : ""}.`;
+  }
+
+  /** The bubble's role (unknown roles read as the assistant's) and its class names. */
+  function bubbleClass(message) {
+    const role = ROLE_NAMES[message.role] ? message.role : "assistant";
+    const type = message.type || "text";
+    const isNotice = role === "internal" || (type !== "text" && role !== "user");
+    const typeClass = type.replace(/[^a-z0-9_-]/gi, "");
+    return { role, className: `msg msg--${role}${isNotice ? " msg--notice" : ""} msg--type-${typeClass}` };
+  }
+
+  /** The client id of the message still waiting for this echo (by client id, else by its text), or null. */
+  function pendingMatch(message, pending) {
+    if (message.role !== "user") return null;
+    const clientId = message.clientMessageId || message.client_message_id;
+    if (clientId && pending.has(clientId)) return clientId;
+    for (const [id, item] of pending) {
+      if (item.content.trim() === String(message.content || "").trim()) return id;
+    }
+    return null;
+  }
+
+  /** What a product card shows besides its name: price, stock badge, rating, fit confidence. */
+  function cardFacts(card) {
+    const facts = { price: formatPrice(card.price, card.currency), stock: null, rating: null, confidence: null };
+    const availability =
+      card.availability || (card.inStock ? "in_stock" : card.inStock === false ? "out_of_stock" : "");
+    if (availability) {
+      const [label, tone] = AVAILABILITY[availability] || [String(availability).replace(/_/g, " "), "warn"];
+      facts.stock = { label, tone };
+    }
+    if (card.rating !== null && card.rating !== undefined && card.rating !== "" && !Number.isNaN(Number(card.rating))) {
+      facts.rating = Number(card.rating).toFixed(1);
+    }
+    if (card.confidence !== null && card.confidence !== undefined && card.confidence !== "") {
+      const value = Number(card.confidence);
+      if (!Number.isNaN(value)) facts.confidence = value <= 1 ? Math.round(value * 100) : Math.round(value);
+    }
+    return facts;
+  }
+
+  /** The question a confirmation asks before an action runs (checkout_now names part, quantity, total). */
+  function confirmText(action, parts) {
+    const payload = action.payload || {};
+    if (action.type === "checkout_now") {
+      const card = (parts || []).find(
+        (part) => part && part.type === "product_card" && part.psNumber === payload.psNumber,
+      );
+      const quantity = Number(payload.quantity) || 1;
+      const name = card && card.name ? `${card.name} (${payload.psNumber})` : payload.psNumber || "this item";
+      const unit = card ? Number(card.price) : NaN;
+      const total = Number.isNaN(unit) ? "" : formatPrice((unit * quantity).toFixed(2), card.currency);
+      return `Buy ${quantity} × ${name}${total ? ` for ${total}` : ""}? You'll pay on a secure checkout page.`;
+    }
+    return `${action.label || "Continue"}?`;
+  }
+
+  /** How an action's button looks for its data: enabled or not, the status line, the error line. */
+  function actionView(data, statusOverride) {
+    const enabled = data.enabled !== false && !DONE_STATUSES.has(data.status) && data.status !== "pending_approval";
+    let statusText = statusOverride || STATUS_TEXT[data.status] || "";
+    if (!statusOverride && data.status === "succeeded" && !API_TYPES.has(data.type)) {
+      statusText = "Handled by our team: see their reply below.";
+    }
+    return { enabled, statusText, errorText: data.error || "" };
+  }
+
+  class ApiError extends Error {
+    constructor(status, body) {
+      const error = (body && body.error) || {};
+      super(
+        error.detail ||
+          (status ? `Something went wrong (${status}). Please try again.` : "Can't reach the shop right now. Please try again."),
+      );
+      this.status = status;
+      this.code = error.code || "error";
+      this.fields = error.fields || {};
+    }
+  }
+
+  const helpers = {
+    formatPrice,
+    formatTime,
+    safeUrl,
+    safeImageUrl,
+    textParagraphs,
+    startRetryDelay,
+    reconnectDelay,
+    tokenRefused,
+    parseEvent,
+    paymentText,
+    bubbleClass,
+    pendingMatch,
+    cardFacts,
+    confirmText,
+    actionView,
+    ApiError,
+  };
+  // Under node (the unit tests) the helpers are the module; in a browser the chat is mounted below.
+  if (typeof module === "object" && module.exports) {
+    module.exports = helpers;
+    return;
+  }
+
+
+  if (window.ParleyChat) return; // loaded twice (page + widget): one core is enough
+
+  /* ------------------------------------------------------------------ DOM helpers */
+
+  function el(tag, className, text) {
+    const node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    return node;
+  }
+
+  function uuid() {
+    if (window.crypto && typeof window.crypto.randomUUID === "function") return window.crypto.randomUUID();
+    const bytes = new Uint8Array(16);
+    window.crypto.getRandomValues(bytes);
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  }
+
   /** Plain text with line breaks kept: paragraphs on blank lines, <br> on single newlines. */
   function appendText(container, text) {
-    const paragraphs = String(text || "").split(/\n{2,}/);
-    for (const paragraph of paragraphs) {
-      if (!paragraph.trim()) continue;
+    for (const lines of textParagraphs(text)) {
       const p = el("p", "msg__text");
-      paragraph.split("\n").forEach((line, index) => {
+      lines.forEach((line, index) => {
         if (index > 0) p.appendChild(document.createElement("br"));
         p.appendChild(document.createTextNode(line));
       });
@@ -106,19 +278,6 @@
       return new URL(apiBase || window.location.href);
     } catch (_err) {
       return new URL(window.location.href);
-    }
-  }
-
-  class ApiError extends Error {
-    constructor(status, body) {
-      const error = (body && body.error) || {};
-      super(
-        error.detail ||
-          (status ? `Something went wrong (${status}). Please try again.` : "Can't reach the shop right now. Please try again."),
-      );
-      this.status = status;
-      this.code = error.code || "error";
-      this.fields = error.fields || {};
     }
   }
 
@@ -245,79 +404,12 @@
     return svg;
   }
 
-  /* ------------------------------------------------------------------ one mounted chat */
 
-  function mount(root, options) {
-    const opts = options || {};
-    const base = resolveBase(opts.apiBase);
-    const endpoints = { ...DEFAULT_ENDPOINTS };
-    for (const [name, value] of Object.entries(opts.endpoints || {})) if (value) endpoints[name] = value;
-    const apiUrl = (path) => new URL(path, base).href;
-    const config = {
-      conversationsUrl: apiUrl(endpoints.conversations),
-      checkoutUrl: apiUrl(endpoints.checkout),
-      alternativesUrl: apiUrl(endpoints.alternatives),
-      backInStockUrl: apiUrl(endpoints.backInStock),
-      eventsUrl: apiUrl(endpoints.events),
-      channel: opts.channel || "web",
-      context: opts.context || {},
-      storageKey: opts.storageKey || "parley.conversation",
-      csrfToken: opts.csrfToken || "",
-      // Cross-origin (widget): no cookies; the conversation token is the only key.
-      credentials: base.origin === window.location.origin ? "same-origin" : "omit",
-    };
+  /* ------------------------------------------------------------------ view */
 
-    const q = (selector) => root.querySelector(selector);
-    const ui = {
-      log: q(".chat-log"),
-      welcome: q(".chat-welcome"),
-      typing: q(".chat-typing"),
-      connection: q(".chat-connection"),
-      error: q(".chat-error"),
-      form: q(".chat-composer"),
-      input: q(".chat-composer__input"),
-      send: q(".chat-composer__send"),
-      window: q(".chat-window"),
-    };
-
-    const state = {
-      conversationId: null,
-      token: null,
-      wsUrl: null,
-      socket: null,
-      socketOpen: false,
-      hasConnected: false,
-      reconnectAttempts: 0,
-      reconnectTimer: null,
-      pingTimer: null,
-      typingTimer: null,
-      starting: null,
-      lastSeenId: null,
-      lastSeenSeq: -1,
-      loaded: false, // the first batch (history) is in: later messages count as new
-      messages: new Map(), // message id -> <li>
-      actions: new Map(), // action id -> action entry (see renderAction)
-      pending: new Map(), // client_message_id -> {content, element, sent}
-      closing: false,
-    };
-
-    /* -------------------------------------------------------------- small things */
-
-    function safeUrl(value) {
-      if (typeof value !== "string" || !value) return null;
-      try {
-        const url = new URL(value, base);
-        return url.protocol === "http:" || url.protocol === "https:" ? url.href : null;
-      } catch (_err) {
-        return null;
-      }
-    }
-
-    /** Product images may also be inline data images (the CSP allows img-src data:). */
-    function safeImageUrl(value) {
-      if (typeof value === "string" && /^data:image\/(png|jpeg|gif|webp)[;,]/i.test(value)) return value;
-      return safeUrl(value);
-    }
+  /** Scrolling, the error line, the connection and typing indicators, the welcome. */
+  function createView(chat) {
+    const { root, opts, base, config, ui, state } = chat;
 
     function isNearBottom() {
       const scroller = ui.window;
@@ -342,7 +434,27 @@
       ui.connection.textContent = text;
     }
 
-    /* -------------------------------------------------------------- storage */
+    function setTyping(active) {
+      window.clearTimeout(state.typingTimer);
+      ui.typing.hidden = !active;
+      if (active) {
+        state.typingTimer = window.setTimeout(() => setTyping(false), TYPING_TIMEOUT_MS);
+        scrollToBottom(false);
+      }
+    }
+
+    function hideWelcome() {
+      if (ui.welcome) ui.welcome.hidden = true;
+    }
+
+    return { isNearBottom, scrollToBottom, showError, setConnection, setTyping, hideWelcome };
+  }
+
+  /* ------------------------------------------------------------------ storage */
+
+  /** The conversation kept across reloads (sessionStorage, per tab). */
+  function createStorage(chat) {
+    const { root, opts, base, config, ui, state } = chat;
 
     function loadSaved() {
       try {
@@ -374,7 +486,18 @@
       }
     }
 
-    /* -------------------------------------------------------------- HTTP */
+    return { loadSaved, save, forget };
+  }
+
+  /* ------------------------------------------------------------------ api */
+
+  /** REST calls with the conversation token, and batched client telemetry. */
+  function createApi(chat) {
+    const { root, opts, base, config, ui, state } = chat;
+    // Telemetry the server cannot see for itself (e.g. the customer following a payment
+    // link), batched to POST /api/analytics/events. It never gets in the customer's way:
+    // failures are dropped, and what is left goes out with keepalive when the page is hidden.
+    const telemetry = { queue: [], timer: null };
 
     async function api(method, url, body) {
       const headers = { Accept: "application/json" };
@@ -403,11 +526,6 @@
       return data || {};
     }
 
-    // Telemetry the server cannot see for itself (e.g. the customer following a payment
-    // link), batched to POST /api/analytics/events. It never gets in the customer's way:
-    // failures are dropped, and what is left goes out with keepalive when the page is hidden.
-    const telemetry = { queue: [], timer: null };
-
     function track(name, fields) {
       if (!state.conversationId || !state.token) return;
       telemetry.queue.push({
@@ -435,37 +553,44 @@
       }).catch(() => {});
     }
 
-    window.addEventListener("pagehide", () => flushTelemetry(true));
-
     function messagesUrl(id) {
       return `${config.conversationsUrl}/${encodeURIComponent(id)}/messages`;
     }
 
-    /* -------------------------------------------------------------- conversation */
+    window.addEventListener("pagehide", () => flushTelemetry(true));
+
+    return { api, track, flushTelemetry, messagesUrl };
+  }
+
+  /* ------------------------------------------------------------------ connection */
+
+  /** Opening or resuming the conversation, its WebSocket, reconnecting, and incoming events. */
+  function createConnection(chat) {
+    const { root, opts, base, config, ui, state } = chat;
 
     function adopt(id, token, wsUrl) {
       state.conversationId = id;
       state.token = token;
       state.wsUrl = wsUrl || `/ws/chat/${encodeURIComponent(id)}/?token=${encodeURIComponent(token)}`;
-      save();
+      chat.save();
     }
 
     async function createConversation() {
-      const data = await api("POST", config.conversationsUrl, { channel: config.channel, context: config.context });
+      const data = await chat.api("POST", config.conversationsUrl, { channel: config.channel, context: config.context });
       adopt(data.id, data.token, data.wsUrl);
-      renderMessages(data.messages || []);
+      chat.renderMessages(data.messages || []);
     }
 
     async function resume(saved) {
       state.token = saved.token;
-      const data = await api("GET", messagesUrl(saved.id));
+      const data = await chat.api("GET", chat.messagesUrl(saved.id));
       adopt(saved.id, saved.token, saved.wsUrl);
-      renderMessages(data.messages || []);
+      chat.renderMessages(data.messages || []);
     }
 
     async function start() {
-      setConnection("connecting", "Connecting…");
-      const saved = loadSaved();
+      chat.setConnection("connecting", "Connecting…");
+      const saved = chat.loadSaved();
       for (let attempt = 0; ; attempt += 1) {
         try {
           if (saved && !state.conversationId) {
@@ -473,7 +598,7 @@
               await resume(saved);
             } catch (err) {
               if (![401, 403, 404].includes(err.status)) throw err;
-              forget();
+              chat.forget();
               state.token = null;
               await createConversation();
             }
@@ -484,9 +609,9 @@
           connect();
           return;
         } catch (err) {
-          setConnection("offline", "Offline");
-          showError(err.message);
-          const delay = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** attempt);
+          chat.setConnection("offline", "Offline");
+          chat.showError(err.message);
+          const delay = startRetryDelay(attempt);
           await new Promise((resolve) => window.setTimeout(resolve, delay));
         }
       }
@@ -496,8 +621,6 @@
       if (!state.starting) state.starting = start();
       return state.starting;
     }
-
-    /* -------------------------------------------------------------- WebSocket */
 
     function socketUrl() {
       const url = new URL(state.wsUrl, base);
@@ -541,8 +664,8 @@
       state.hasConnected = true;
       state.socketOpen = true;
       state.reconnectAttempts = 0;
-      setConnection("online", "Online");
-      showError("");
+      chat.setConnection("online", "Online");
+      chat.showError("");
       // Whatever was said while we were away (or between the page's fetch and this socket).
       if (state.lastSeenId) sendSocket({ type: "history", after: state.lastSeenId });
       else if (wasReconnect) sendSocket({ type: "history" });
@@ -555,7 +678,7 @@
       }
       window.clearInterval(state.pingTimer);
       state.pingTimer = window.setInterval(() => sendSocket({ type: "ping" }), PING_INTERVAL_MS);
-      updateSendButton();
+      chat.updateSendButton();
     }
 
     function onClose(socket, event) {
@@ -563,11 +686,10 @@
       state.socketOpen = false;
       state.socket = null;
       window.clearInterval(state.pingTimer);
-      setTyping(false);
-      updateSendButton();
+      chat.setTyping(false);
+      chat.updateSendButton();
       if (state.closing) return;
-      // 4401/4403/4404: the server no longer accepts this conversation's token.
-      if ([4001, 4003, 4004, 4401, 4403, 4404].includes(event.code)) {
+      if (tokenRefused(event.code)) {
         recoverConversation();
         return;
       }
@@ -578,9 +700,8 @@
       window.clearTimeout(state.reconnectTimer);
       const attempt = state.reconnectAttempts;
       state.reconnectAttempts += 1;
-      const backoff = Math.min(MAX_BACKOFF_MS, 500 * 2 ** attempt);
-      const delay = backoff / 2 + Math.random() * (backoff / 2);
-      setConnection("reconnecting", "Reconnecting…");
+      const delay = reconnectDelay(attempt, Math.random());
+      chat.setConnection("reconnecting", "Reconnecting…");
       state.reconnectTimer = window.setTimeout(() => {
         // After a few failures, check the conversation still exists before trying again.
         if (state.reconnectAttempts >= 3) recoverConversation();
@@ -590,16 +711,16 @@
 
     async function recoverConversation() {
       try {
-        const data = await api("GET", messagesUrl(state.conversationId));
-        renderMessages(data.messages || []);
+        const data = await chat.api("GET", chat.messagesUrl(state.conversationId));
+        chat.renderMessages(data.messages || []);
         connect();
       } catch (err) {
         if ([401, 403, 404].includes(err.status)) {
-          forget();
+          chat.forget();
           state.conversationId = null;
           state.token = null;
           state.starting = null;
-          showError("Your previous conversation has ended; we started a new one.");
+          chat.showError("Your previous conversation has ended; we started a new one.");
           ensureStarted();
         } else {
           scheduleReconnect();
@@ -608,39 +729,34 @@
     }
 
     function onSocketMessage(event) {
-      let data;
-      try {
-        data = JSON.parse(event.data);
-      } catch (_err) {
-        return;
-      }
-      if (!data || typeof data.type !== "string") return;
+      const data = parseEvent(event.data);
+      if (!data) return;
       switch (data.type) {
         case "message":
-          renderMessage(data.message);
+          chat.renderMessage(data.message);
           break;
         case "typing":
-          setTyping(Boolean(data.active));
+          chat.setTyping(Boolean(data.active));
           break;
         case "token":
-          appendToken(data.message_id, data.delta);
+          chat.appendToken(data.message_id, data.delta);
           break;
         case "action.status":
-          updateAction(data.action_id, data);
+          chat.updateAction(data.action_id, data);
           break;
         case "payment.confirmed":
-          if (data.message) renderMessage(data.message);
-          else if (data.order) renderNotice(paymentText(data.order), "payment_confirmed");
+          if (data.message) chat.renderMessage(data.message);
+          else if (data.order) chat.renderNotice(paymentText(data.order), "payment_confirmed");
           break;
         case "alert.notified":
-          if (data.message) renderMessage(data.message);
+          if (data.message) chat.renderMessage(data.message);
           break;
         case "history":
-          renderMessages(data.messages || []);
+          chat.renderMessages(data.messages || []);
           break;
         case "error":
-          setTyping(false);
-          showError(data.detail || "Something went wrong.");
+          chat.setTyping(false);
+          chat.showError(data.detail || "Something went wrong.");
           break;
         case "pong":
         default:
@@ -648,21 +764,34 @@
       }
     }
 
-    function paymentText(order) {
-      const total = formatPrice(order.total, order.currency);
-      return `Payment received. Order ${order.number || ""}${total ? ` — ${total}` : ""}.`;
-    }
-
-    /* -------------------------------------------------------------- typing and streaming */
-
-    function setTyping(active) {
-      window.clearTimeout(state.typingTimer);
-      ui.typing.hidden = !active;
-      if (active) {
-        state.typingTimer = window.setTimeout(() => setTyping(false), TYPING_TIMEOUT_MS);
-        scrollToBottom(false);
+    window.addEventListener("online", () => {
+      if (state.conversationId && !state.socketOpen) {
+        state.reconnectAttempts = 0;
+        connect();
       }
-    }
+    });
+    document.addEventListener("visibilitychange", () => {
+      if (document.visibilityState === "visible" && state.conversationId && !state.socketOpen) connect();
+    });
+    window.addEventListener("pagehide", () => {
+      state.closing = true;
+      if (state.socket) state.socket.close(1000, "page closed");
+    });
+    window.addEventListener("pageshow", (event) => {
+      if (event.persisted) {
+        state.closing = false;
+        connect();
+      }
+    });
+
+    return { ensureStarted, connect, sendSocket };
+  }
+
+  /* ------------------------------------------------------------------ messages */
+
+  /** Message bubbles in server order, streamed replies, notices and product cards. */
+  function createMessages(chat) {
+    const { root, opts, base, config, ui, state } = chat;
 
     function appendToken(messageId, delta) {
       if (!messageId || typeof delta !== "string") return;
@@ -676,30 +805,23 @@
         item.querySelector(".msg__body").appendChild(text);
         state.messages.set(messageId, item);
         ui.log.appendChild(item);
-        setTyping(false);
+        chat.setTyping(false);
       }
       const stream = item.querySelector(".msg__text--stream");
       stream.appendChild(document.createTextNode(delta));
-      scrollToBottom(false);
+      chat.scrollToBottom(false);
     }
 
-    /* -------------------------------------------------------------- messages */
-
     function renderMessages(list) {
-      const stick = isNearBottom();
+      const stick = chat.isNearBottom();
       const sorted = [...list].filter(Boolean).sort((a, b) => (a.seq || 0) - (b.seq || 0));
       for (const message of sorted) renderMessage(message, { scroll: false });
-      scrollToBottom(stick);
+      chat.scrollToBottom(stick);
     }
 
     function buildBubble(message) {
-      const role = ROLE_NAMES[message.role] ? message.role : "assistant";
-      const type = message.type || "text";
-      const isNotice = role === "internal" || (type !== "text" && role !== "user");
-      const item = el(
-        "li",
-        `msg msg--${role}${isNotice ? " msg--notice" : ""} msg--type-${type.replace(/[^a-z0-9_-]/gi, "")}`,
-      );
+      const { role, className } = bubbleClass(message);
+      const item = el("li", className);
       if (message.id) item.dataset.messageId = message.id;
       if (Number.isFinite(message.seq)) item.dataset.seq = String(message.seq);
       item.appendChild(el("span", "msg__who visually-hidden", `${ROLE_NAMES[role]}:`));
@@ -719,20 +841,10 @@
       ui.log.insertBefore(item, after || null);
     }
 
-    function matchPending(message) {
-      if (message.role !== "user") return null;
-      const clientId = message.clientMessageId || message.client_message_id;
-      if (clientId && state.pending.has(clientId)) return clientId;
-      for (const [id, item] of state.pending) {
-        if (item.content.trim() === String(message.content || "").trim()) return id;
-      }
-      return null;
-    }
-
     function renderMessage(message, options = {}) {
       if (!message || !message.id) return;
       const scroll = options.scroll !== false;
-      const stick = scroll && isNearBottom();
+      const stick = scroll && chat.isNearBottom();
 
       if (Number.isFinite(message.seq) && message.seq > state.lastSeenSeq) {
         state.lastSeenSeq = message.seq;
@@ -744,11 +856,11 @@
       const existing = state.messages.get(message.id);
       if (existing && !existing.classList.contains("msg--streaming")) {
         // Seen already (echo, history overlap): only the actions can have moved on.
-        for (const action of message.actions || []) updateAction(action.id, action);
+        for (const action of message.actions || []) chat.updateAction(action.id, action);
         return;
       }
 
-      const pendingId = matchPending(message);
+      const pendingId = pendingMatch(message, state.pending);
       const item = buildBubble(message);
       const body = item.querySelector(".msg__body");
       const type = message.type || "text";
@@ -771,7 +883,7 @@
         const group = el("div", "actions");
         group.setAttribute("role", "group");
         group.setAttribute("aria-label", "Suggested actions");
-        for (const action of actions) group.appendChild(renderAction(action, message));
+        for (const action of actions) group.appendChild(chat.renderAction(action, message));
         body.appendChild(group);
       }
 
@@ -796,13 +908,12 @@
       state.messages.set(message.id, item);
       if (message.role !== "user") dropOrphanStreams();
 
-      if (message.role === "user") hideWelcome();
-      if (message.role !== "user" && type === "text") setTyping(false);
-      if (scroll) scrollToBottom(stick || message.role === "user");
+      if (message.role === "user") chat.hideWelcome();
+      if (message.role !== "user" && type === "text") chat.setTyping(false);
+      if (scroll) chat.scrollToBottom(stick || message.role === "user");
       if (state.loaded && message.role !== "user" && typeof opts.onIncoming === "function") opts.onIncoming(message);
     }
 
-    /** A streamed bubble whose final message came under another id (or never came) must not linger. */
     function dropOrphanStreams() {
       for (const node of ui.log.querySelectorAll(".msg--streaming")) {
         state.messages.delete(node.dataset.messageId);
@@ -814,18 +925,12 @@
       const item = buildBubble({ role: "internal", type: type || "notice" });
       appendText(item.querySelector(".msg__body"), text);
       ui.log.appendChild(item);
-      scrollToBottom(false);
+      chat.scrollToBottom(false);
     }
-
-    function hideWelcome() {
-      if (ui.welcome) ui.welcome.hidden = true;
-    }
-
-    /* -------------------------------------------------------------- product cards */
 
     function renderProductCard(card) {
       const article = el("article", "card");
-      const imageUrl = safeImageUrl(card.imageUrl);
+      const imageUrl = safeImageUrl(card.imageUrl, base);
       const figure = el("div", "card__media");
       if (imageUrl) {
         const img = document.createElement("img");
@@ -851,36 +956,33 @@
       if (card.psNumber) info.appendChild(el("p", "card__ps", card.psNumber));
 
       const meta = el("p", "card__meta");
-      const price = formatPrice(card.price, card.currency);
-      if (price) meta.appendChild(el("span", "card__price", price));
-      const availability =
-        card.availability || (card.inStock ? "in_stock" : card.inStock === false ? "out_of_stock" : "");
-      if (availability) {
-        const [label, tone] = AVAILABILITY[availability] || [String(availability).replace(/_/g, " "), "warn"];
-        meta.appendChild(el("span", `card__stock card__stock--${tone}`, label));
-      }
-      if (card.rating !== null && card.rating !== undefined && card.rating !== "" && !Number.isNaN(Number(card.rating))) {
-        const value = Number(card.rating).toFixed(1);
+      const facts = cardFacts(card);
+      if (facts.price) meta.appendChild(el("span", "card__price", facts.price));
+      if (facts.stock) meta.appendChild(el("span", `card__stock card__stock--${facts.stock.tone}`, facts.stock.label));
+      if (facts.rating !== null) {
         const rating = el("span", "card__rating");
         rating.appendChild(el("span", "card__stars", "★"));
-        rating.appendChild(document.createTextNode(` ${value}`));
+        rating.appendChild(document.createTextNode(` ${facts.rating}`));
         rating.setAttribute("role", "img");
-        rating.setAttribute("aria-label", `Rated ${value} out of 5`);
+        rating.setAttribute("aria-label", `Rated ${facts.rating} out of 5`);
         meta.appendChild(rating);
       }
-      if (card.confidence !== null && card.confidence !== undefined && card.confidence !== "") {
-        const value = Number(card.confidence);
-        if (!Number.isNaN(value)) {
-          const percent = value <= 1 ? Math.round(value * 100) : Math.round(value);
-          meta.appendChild(el("span", "card__confidence", `Fit confidence ${percent}%`));
-        }
+      if (facts.confidence !== null) {
+        meta.appendChild(el("span", "card__confidence", `Fit confidence ${facts.confidence}%`));
       }
       info.appendChild(meta);
       article.appendChild(info);
       return article;
     }
 
-    /* -------------------------------------------------------------- actions */
+    return { renderMessages, renderMessage, renderNotice, appendToken, renderProductCard, buildBubble };
+  }
+
+  /* ------------------------------------------------------------------ actions */
+
+  /** Action buttons: their live state, confirmations, the alert form, and running them. */
+  function createActions(chat) {
+    const { root, opts, base, config, ui, state } = chat;
 
     function renderAction(action, message) {
       const wrapper = el("div", "action");
@@ -914,22 +1016,16 @@
     }
 
     function applyActionState(entry) {
-      const { data } = entry;
-      const enabled = data.enabled !== false && !DONE_STATUSES.has(data.status) && data.status !== "pending_approval";
+      const view = actionView(entry.data, entry.statusOverride);
       // Keep the focus somewhere sensible when the button it sits on is disabled under it.
       const hadFocus = entry.button === (root.getRootNode().activeElement || document.activeElement);
-      entry.button.disabled = !enabled || entry.busy;
+      entry.button.disabled = !view.enabled || entry.busy;
       entry.button.setAttribute("aria-busy", entry.busy ? "true" : "false");
-      entry.wrapper.dataset.status = data.status || "";
-      let statusText = entry.statusOverride || STATUS_TEXT[data.status] || "";
-      if (!entry.statusOverride && data.status === "succeeded" && !API_TYPES.has(data.type)) {
-        statusText = "Handled by our team: see their reply below.";
-      }
-      entry.status.textContent = statusText;
-      entry.status.hidden = !statusText;
-      const errorText = data.error || "";
-      entry.error.textContent = errorText;
-      entry.error.hidden = !errorText;
+      entry.wrapper.dataset.status = entry.data.status || "";
+      entry.status.textContent = view.statusText;
+      entry.status.hidden = !view.statusText;
+      entry.error.textContent = view.errorText;
+      entry.error.hidden = !view.errorText;
       if (hadFocus && entry.button.disabled) ui.input.focus();
     }
 
@@ -981,7 +1077,7 @@
       } else if (type === "notify_when_in_stock" || entry.data.requiresConfirmation) {
         // A step before the API call: the press itself is recorded now (telemetry, no waiting);
         // the API call that follows is recorded again by the server, which is race-safe.
-        sendSocket({ type: "action.click", action_id: entry.data.id });
+        chat.sendSocket({ type: "action.click", action_id: entry.data.id });
         if (type === "notify_when_in_stock") openContactForm(entry);
         else openConfirm(entry);
       } else {
@@ -989,27 +1085,12 @@
       }
     }
 
-    function describeAction(entry) {
-      const payload = entry.data.payload || {};
-      if (entry.data.type === "checkout_now") {
-        const card = ((entry.message && entry.message.parts) || []).find(
-          (part) => part && part.type === "product_card" && part.psNumber === payload.psNumber,
-        );
-        const quantity = Number(payload.quantity) || 1;
-        const name = card && card.name ? `${card.name} (${payload.psNumber})` : payload.psNumber || "this item";
-        const unit = card ? Number(card.price) : NaN;
-        const total = Number.isNaN(unit) ? "" : formatPrice((unit * quantity).toFixed(2), card.currency);
-        return `Buy ${quantity} × ${name}${total ? ` for ${total}` : ""}? You'll pay on a secure checkout page.`;
-      }
-      return `${entry.data.label || "Continue"}?`;
-    }
-
     function openConfirm(entry) {
       closePanel(entry);
       const box = el("div", "confirm");
       box.setAttribute("role", "group");
       const textId = `confirm-${entry.data.id}`;
-      const text = el("p", "confirm__text", describeAction(entry));
+      const text = el("p", "confirm__text", confirmText(entry.data, entry.message && entry.message.parts));
       text.id = textId;
       box.setAttribute("aria-labelledby", textId);
       box.appendChild(text);
@@ -1123,7 +1204,7 @@
         try {
           const body = { action_id: entry.data.id, channel: chosen };
           if (contact) body.contact = contact;
-          const data = await api("POST", config.backInStockUrl, body);
+          const data = await chat.api("POST", config.backInStockUrl, body);
           const subscription = data.subscription || {};
           let text = "We'll tell you here as soon as it's back.";
           if (chosen === "email") {
@@ -1168,7 +1249,7 @@
       applyActionState(entry);
       try {
         const url = `${config.conversationsUrl}/${encodeURIComponent(state.conversationId)}/actions/${encodeURIComponent(entry.data.id)}/click`;
-        const data = await api("POST", url);
+        const data = await chat.api("POST", url);
         entry.busy = false;
         updateAction(entry.data.id, data);
       } catch (err) {
@@ -1188,8 +1269,8 @@
     }
 
     async function executeCheckout(entry) {
-      const data = await api("POST", config.checkoutUrl, { action_id: entry.data.id });
-      const url = safeUrl(data.checkout_url);
+      const data = await chat.api("POST", config.checkoutUrl, { action_id: entry.data.id });
+      const url = safeUrl(data.checkout_url, base);
       if (!url) throw new ApiError(502, { error: { detail: "The checkout link could not be created. Please try again." } });
       // The action itself stays open until the payment is confirmed (pressing it again returns
       // the same checkout session); the link stays here in case the tab was closed.
@@ -1198,7 +1279,7 @@
       const link = el("a", "action__link", "Continue to secure checkout");
       const payload = entry.data.payload || {};
       const linkFields = { action_type: entry.data.type, action_id: entry.data.id, ps_number: payload.psNumber };
-      link.addEventListener("click", () => track("payment_link_clicked", linkFields));
+      link.addEventListener("click", () => chat.track("payment_link_clicked", linkFields));
       link.href = url;
       link.target = "_blank";
       link.rel = "noopener";
@@ -1209,13 +1290,13 @@
       const opened = window.open(url, "_blank");
       if (opened) {
         opened.opener = null;
-        track("payment_link_clicked", linkFields);
+        chat.track("payment_link_clicked", linkFields);
       }
       else link.focus(); // blocked: the link is right there, focused
     }
 
     async function executeAlternatives(entry) {
-      const data = await api("POST", config.alternativesUrl, { action_id: entry.data.id });
+      const data = await chat.api("POST", config.alternativesUrl, { action_id: entry.data.id });
       const alternatives = Array.isArray(data.alternatives) ? data.alternatives : [];
       entry.busy = false;
       entry.data.status = "succeeded";
@@ -1226,28 +1307,35 @@
         entry.result.replaceChildren(el("p", "action__note", "No compatible alternatives found right now."));
       } else {
         const list = el("div", "cards cards--alternatives");
-        for (const card of alternatives) list.appendChild(renderProductCard({ type: "product_card", ...card }));
+        for (const card of alternatives) list.appendChild(chat.renderProductCard({ type: "product_card", ...card }));
         entry.result.replaceChildren(el("p", "action__note", "Compatible alternatives:"), list);
       }
       entry.result.hidden = false;
-      scrollToBottom(false);
+      chat.scrollToBottom(false);
     }
 
-    /* -------------------------------------------------------------- composer */
+    return { renderAction, updateAction };
+  }
+
+  /* ------------------------------------------------------------------ composer */
+
+  /** The message box and the example questions: what the customer sends. */
+  function createComposer(chat) {
+    const { root, opts, base, config, ui, state } = chat;
 
     function updateSendButton() {
       ui.send.disabled = !ui.input.value.trim();
     }
 
     function renderPending(content, clientId, queued) {
-      const item = buildBubble({ role: "user", type: "text" });
+      const item = chat.buildBubble({ role: "user", type: "text" });
       item.classList.add("msg--pending");
       if (queued) item.classList.add("msg--queued");
       item.dataset.clientMessageId = clientId;
       appendText(item.querySelector(".msg__body"), content);
       ui.log.appendChild(item);
-      hideWelcome();
-      scrollToBottom(true);
+      chat.hideWelcome();
+      chat.scrollToBottom(true);
       return item;
     }
 
@@ -1255,15 +1343,15 @@
       const content = String(text || "").trim();
       if (!content) return;
       const clientId = uuid();
-      const sent = sendSocket({ type: "message", content, client_message_id: clientId });
+      const sent = chat.sendSocket({ type: "message", content, client_message_id: clientId });
       const element = renderPending(content, clientId, !sent);
       state.pending.set(clientId, { content, element, sent });
-      if (sent) setTyping(true); // the server's own typing event follows; this just shows it at once
+      if (sent) chat.setTyping(true); // the server's own typing event follows; this just shows it at once
       if (!sent) {
-        ensureStarted();
-        if (state.conversationId) connect();
+        chat.ensureStarted();
+        if (state.conversationId) chat.connect();
       }
-      showError("");
+      chat.showError("");
     }
 
     ui.form.addEventListener("submit", (event) => {
@@ -1291,35 +1379,77 @@
       });
     }
 
-    /* -------------------------------------------------------------- lifecycle */
+    return { updateSendButton };
+  }
 
-    window.addEventListener("online", () => {
-      if (state.conversationId && !state.socketOpen) {
-        state.reconnectAttempts = 0;
-        connect();
-      }
-    });
-    document.addEventListener("visibilitychange", () => {
-      if (document.visibilityState === "visible" && state.conversationId && !state.socketOpen) connect();
-    });
-    window.addEventListener("pagehide", () => {
-      state.closing = true;
-      if (state.socket) state.socket.close(1000, "page closed");
-    });
-    window.addEventListener("pageshow", (event) => {
-      if (event.persisted) {
-        state.closing = false;
-        connect();
-      }
-    });
+  /* ------------------------------------------------------------------ one mounted chat */
 
-    updateSendButton();
-    if (opts.autoStart !== false || loadSaved()) ensureStarted();
+  function mount(root, options) {
+    const opts = options || {};
+    const base = resolveBase(opts.apiBase);
+    const endpoints = { ...DEFAULT_ENDPOINTS };
+    for (const [name, value] of Object.entries(opts.endpoints || {})) if (value) endpoints[name] = value;
+    const apiUrl = (path) => new URL(path, base).href;
+    const config = {
+      conversationsUrl: apiUrl(endpoints.conversations),
+      checkoutUrl: apiUrl(endpoints.checkout),
+      alternativesUrl: apiUrl(endpoints.alternatives),
+      backInStockUrl: apiUrl(endpoints.backInStock),
+      eventsUrl: apiUrl(endpoints.events),
+      channel: opts.channel || "web",
+      context: opts.context || {},
+      storageKey: opts.storageKey || "parley.conversation",
+      csrfToken: opts.csrfToken || "",
+      // Cross-origin (widget): no cookies; the conversation token is the only key.
+      credentials: base.origin === window.location.origin ? "same-origin" : "omit",
+    };
+
+    const q = (selector) => root.querySelector(selector);
+    const ui = {
+      log: q(".chat-log"),
+      welcome: q(".chat-welcome"),
+      typing: q(".chat-typing"),
+      connection: q(".chat-connection"),
+      error: q(".chat-error"),
+      form: q(".chat-composer"),
+      input: q(".chat-composer__input"),
+      send: q(".chat-composer__send"),
+      window: q(".chat-window"),
+    };
+
+    const state = {
+      conversationId: null,
+      token: null,
+      wsUrl: null,
+      socket: null,
+      socketOpen: false,
+      hasConnected: false,
+      reconnectAttempts: 0,
+      reconnectTimer: null,
+      pingTimer: null,
+      typingTimer: null,
+      starting: null,
+      lastSeenId: null,
+      lastSeenSeq: -1,
+      loaded: false, // the first batch (history) is in: later messages count as new
+      messages: new Map(), // message id -> <li>
+      actions: new Map(), // action id -> action entry (see renderAction)
+      pending: new Map(), // client_message_id -> {content, element, sent}
+      closing: false,
+    };
+
+    const chat = { root, opts, base, config, ui, state };
+    for (const part of [createView, createStorage, createApi, createConnection, createMessages, createActions, createComposer]) {
+      Object.assign(chat, part(chat));
+    }
+
+    chat.updateSendButton();
+    if (opts.autoStart !== false || chat.loadSaved()) chat.ensureStarted();
 
     return {
-      start: ensureStarted,
+      start: chat.ensureStarted,
       focusInput: () => ui.input.focus(),
-      hasConversation: () => Boolean(loadSaved()),
+      hasConversation: () => Boolean(chat.loadSaved()),
       get conversationId() {
         return state.conversationId;
       },
