@@ -39,7 +39,11 @@ BUDGET = re.compile(
 )
 # Sort slots: how the customer wants a list ordered, whatever they ask for.
 SORT_PRICE = re.compile(r"\b(cheapest|cheaper|least expensive|lowest[- ]priced?|lowest price|most affordable)\b", re.I)
-SORT_RATING = re.compile(r"\b(best[- ]rated|top[- ]rated|highest[- ]rated|best reviewed|most popular)\b", re.I)
+SORT_RATING = re.compile(
+    r"\b(best[- ]rated|top[- ]rated|highest[- ]rated|best[- ]reviewed|best (rating|reviews)|most popular|"
+    r"(customers|people|everyone) (like|love|rate)s? (it )?(most|best))\b",
+    re.I,
+)
 ORDINALS = {"first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2, "last": -1}
 ORDINAL_REF = re.compile(
     r"\b(?:the\s+)?(first|1st|second|2nd|third|3rd|last)\s+(?:one|part|option|item)\b", re.IGNORECASE

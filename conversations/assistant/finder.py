@@ -44,15 +44,16 @@ def _best_matches(products: list[Product], words: list[str], qualifiers: list[st
 
 
 def _brand_fits(products: list[Product], brand: str) -> set[int]:
-    """Parts listed for at least one model of `brand` (an appliance brand: a Maytag fridge takes
-    Whirlpool parts), or made by that brand."""
-    ids = [p.pk for p in products]
-    listed = set(
-        Compatibility.objects.filter(product_id__in=ids, appliance_model__brand__iexact=brand).values_list(
-            "product_id", flat=True
-        )
+    """Parts made by `brand`; when it makes none of them, parts listed for one of its models (an
+    appliance brand: a Maytag fridge takes Whirlpool parts)."""
+    made = {p.pk for p in products if p.brand.lower() == brand.lower()}
+    if made:
+        return made
+    return set(
+        Compatibility.objects.filter(
+            product_id__in=[p.pk for p in products], appliance_model__brand__iexact=brand
+        ).values_list("product_id", flat=True)
     )
-    return listed | {p.pk for p in products if p.brand.lower() == brand.lower()}
 
 
 def parts_find(
@@ -78,7 +79,10 @@ def parts_find(
         if not fitting:
             return FindResult(empty_because="model")
         if words:
-            pool = _best_matches(fitting, words, qualifiers)
+            # Listed for the model and named as asked: every word of "lower spray arm" (an upper
+            # spray arm that fits is not what was asked for; the reply says none is listed).
+            wanted = (len(words), len(qualifiers))
+            pool = [p for p in fitting if _word_match(p, words, qualifiers) == wanted]
             if not pool:
                 return FindResult(empty_because="model")
         else:

@@ -158,7 +158,7 @@ def identifiers_find(text: str) -> Identifiers:
     keys: dict[int, set[str]] = {}
     for i, m in enumerate(pending):
         key = identifier_key(m.text)
-        options = {key}
+        options = {key, m.text.upper()}  # "DD82-10326B" is stored with its dash
         if key.isdigit():
             options.add("PS" + key)
         keys[i] = options
@@ -172,7 +172,7 @@ def identifiers_find(text: str) -> Identifiers:
     by_mpn: dict[str, Product] = {}
     for p in products:
         by_mpn.setdefault(identifier_key(p.manufacturer_part_number), p)
-    model_keys = {next(iter(sorted(k, key=len))) for k in keys.values()}
+    model_keys = {identifier_key(m.text) for m in pending}
     models = {
         identifier_key(m.model_number): m
         for m in ApplianceModel.objects.alias(key=model_number_key()).filter(key__in=model_keys)

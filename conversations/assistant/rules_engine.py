@@ -171,6 +171,13 @@ class RulesEngine:
             part_words=part_words,
             last_parts=last_parts,
             order_numbers=ids.order_numbers,
+            # What the segment says besides part words, identifiers and small words: nothing left in
+            # "and the door gasket?", "fit" left in "and will it fit my WDT780SAEM1?".
+            residual_words=[
+                w
+                for w in re.findall(r"[a-z']+", intents.FOLLOW_UP.sub("", blank).lower())
+                if w not in _FOLLOW_UP_FILLER and w not in name_terms and w not in lowered_brands
+            ],
             previous=context.get("lastIntent", ""),
             remembered_symptom=context.get("symptom") or "",
         )
@@ -209,20 +216,17 @@ class RulesEngine:
                     return intents.OUT_OF_SCOPE, "general"
                 return intents.CLARIFY, ""
             intent, confidence = runner_up, reading.scores.get(runner_up, 0.0)
-        if not domain and not u.product and confidence < FAR and intent not in _NO_SUBJECT_INTENTS:
-            return intents.OUT_OF_SCOPE, "general"  # far from everything the shop does
+        if not domain and not u.product and intent not in _NO_SUBJECT_INTENTS:
+            outside = reading.scores.get(intents.OUT_OF_SCOPE, 0.0)
+            if confidence < FAR or outside >= confidence - NEAR_OUT_OF_SCOPE:
+                return intents.OUT_OF_SCOPE, "general"  # nothing of the shop, and reads as something else
         part_named = bool(
             u.mentioned or (u.referenced and not u.from_words) or (entities.pronoun and u.product is not None)
         )
         if u.order_numbers and intent not in intents.ORDER_INTENTS:
             intent = intents.ORDER_STATUS
         # "and the door gasket?": a bare follow-up keeps the question and changes its subject.
-        bare_follow_up = (
-            intents.FOLLOW_UP.search(u.text)
-            and len(u.text.split()) <= 6
-            and u.previous in intents.CARRY_OVER
-            and (intent in (intents.SEARCH, intents.PRODUCT_INFO, intents.RECOMMEND) or confidence < abstain)
-        )
+        bare_follow_up = intents.FOLLOW_UP.search(u.text) and u.previous in intents.CARRY_OVER and not u.residual_words
         if intents.only_identifiers(u.masked) or bare_follow_up:
             if u.model_from_message and not u.mentioned and u.remembered_symptom:
                 return intents.TROUBLESHOOT, ""
@@ -232,6 +236,27 @@ class RulesEngine:
                 return intents.PRODUCT_INFO, ""
             if u.model_from_message:
                 return intents.SEARCH, ""
+        if (
+            part_named
+            and u.model_from_message
+            and intent in _PART_AND_MODEL
+            and reading.scores.get(intents.COMPATIBILITY, 0) >= confidence - 0.1
+        ):
+            # "is PS… the right part for my WDT780SAEM1": a part and a model are a fit question (whose
+            # answer also gives the price and stock).
+            return intents.COMPATIBILITY, ""
+        if (
+            u.entities.brand
+            and u.part_words
+            and not part_named
+            and intent
+            in (
+                intents.ALTERNATIVES,
+                intents.PRODUCT_INFO,
+                intents.PURCHASE,
+            )
+        ):
+            return intents.SEARCH, ""  # "do you sell LG led light modules": the brand is a filter
         if len(u.mentioned) >= 2 and (u.entities.sort or reading.scores.get(intents.COMPARE, 0) >= confidence - 0.1):
             return intents.COMPARE, ""
         if (u.entities.email or u.entities.phone) and u.previous == intents.NOTIFY and intent != intents.PURCHASE:
@@ -942,6 +967,8 @@ class RulesEngine:
 # Out-of-scope by this margin over the best shop label wins over part words and symptoms alone.
 OUT_OF_SCOPE_MARGIN = 0.15
 CLEAR_MARGIN = 0.05
+# A message with nothing of the shop in it whose out-of-scope reading is this close to its best.
+NEAR_OUT_OF_SCOPE = 0.1
 # No shop label this close to a message with nothing of the shop in it: refused, not clarified.
 FAR = 0.3
 _NO_SUBJECT_INTENTS = frozenset(
@@ -957,6 +984,12 @@ _NO_SUBJECT_INTENTS = frozenset(
 )
 _SYMPTOM_OVERRIDES = frozenset(
     {intents.COMPATIBILITY, intents.PRODUCT_INFO, intents.SEARCH, intents.RECOMMEND, intents.CLARIFY, intents.COMPARE}
+)
+_FOLLOW_UP_FILLER = frozenset(
+    {"and", "the", "a", "an", "what", "about", "how", "also", "same", "for", "of", "one", "please", "then", "ones"}
+)
+_PART_AND_MODEL = frozenset(
+    {intents.PRODUCT_INFO, intents.SEARCH, intents.RECOMMEND, intents.ALTERNATIVES, intents.PRICE_STOCK}
 )
 _NEEDS_A_PART = frozenset(
     {intents.COMPATIBILITY, intents.PRICE_STOCK, intents.INSTALL, intents.NOTIFY, intents.ALTERNATIVES}
