@@ -1,4 +1,4 @@
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -8,16 +8,7 @@ from alerts.enums import AlertChannel
 from alerts.services.subscriptions import back_in_stock_subscribe, back_in_stock_subscribe_for_action
 from core.authentication import conversation_from_request
 from core.ratelimit import client_address
-
-ERROR = inline_serializer(
-    "AlertErrorBody",
-    {
-        "error": inline_serializer(
-            "AlertErrorDetail",
-            {"code": serializers.CharField(), "detail": serializers.CharField(), "fields": serializers.DictField()},
-        )
-    },
-)
+from core.schema import ErrorSerializer
 
 
 class BackInStockSubscriptionSerializer(serializers.Serializer):
@@ -71,11 +62,13 @@ class BackInStockSubscriptionCreateApi(APIView):
                 OutputSerializer, description="A contact the caller has not proven: the same answer either way."
             ),
             400: OpenApiResponse(
-                ERROR, description="contact_invalid, channel_unavailable, conversation_required, invalid"
+                ErrorSerializer, description="contact_invalid, channel_unavailable, conversation_required, invalid"
             ),
-            404: OpenApiResponse(ERROR, description="product_not_found, action_not_found"),
-            409: OpenApiResponse(ERROR, description="product_in_stock (buy it now), action_not_clickable"),
-            429: OpenApiResponse(ERROR, description="rate_limited (per IP or per contact); Retry-After says when"),
+            404: OpenApiResponse(ErrorSerializer, description="product_not_found, action_not_found"),
+            409: OpenApiResponse(ErrorSerializer, description="product_in_stock (buy it now), action_not_clickable"),
+            429: OpenApiResponse(
+                ErrorSerializer, description="rate_limited (per IP or per contact); Retry-After says when"
+            ),
         },
         tags=["alerts"],
         summary="Subscribe to a back-in-stock alert",

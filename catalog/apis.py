@@ -18,16 +18,7 @@ from catalog.serializers import (
     product_card,
     product_detail,
 )
-
-ErrorSerializer = inline_serializer(
-    "CatalogError",
-    {
-        "error": inline_serializer(
-            "CatalogErrorBody",
-            {"code": serializers.CharField(), "detail": serializers.CharField(), "fields": serializers.DictField()},
-        )
-    },
-)
+from core.schema import ErrorSerializer
 
 
 class PublicCatalogApi(APIView):

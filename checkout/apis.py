@@ -18,16 +18,7 @@ from checkout.throttles import (
     DiscountCustomerThrottle,
 )
 from core.authentication import conversation_from_request
-
-ERROR = inline_serializer(
-    "CheckoutErrorBody",
-    {
-        "error": inline_serializer(
-            "CheckoutErrorDetail",
-            {"code": serializers.CharField(), "detail": serializers.CharField(), "fields": serializers.DictField()},
-        )
-    },
-)
+from core.schema import ErrorSerializer
 
 
 class PlanPayloadSerializer(serializers.Serializer):
@@ -69,7 +60,10 @@ class CheckoutQuoteApi(APIView):
 
     @extend_schema(
         request=PlanPayloadSerializer,
-        responses={200: OutputSerializer, 400: OpenApiResponse(ERROR, description="Invalid plan combination")},
+        responses={
+            200: OutputSerializer,
+            400: OpenApiResponse(ErrorSerializer, description="Invalid plan combination"),
+        },
         tags=["checkout"],
         summary="Quote a plan (email, chat or bundle) from the price book",
     )
@@ -138,10 +132,10 @@ class CheckoutSessionCreateApi(APIView):
         request=InputSerializer,
         responses={
             201: OutputSerializer,
-            400: OpenApiResponse(ERROR, description="Invalid request, plan or discount code"),
-            404: OpenApiResponse(ERROR, description="No such action or conversation (or wrong token)"),
-            409: OpenApiResponse(ERROR, description="Out of stock, button no longer usable"),
-            502: OpenApiResponse(ERROR, description="The payment provider refused"),
+            400: OpenApiResponse(ErrorSerializer, description="Invalid request, plan or discount code"),
+            404: OpenApiResponse(ErrorSerializer, description="No such action or conversation (or wrong token)"),
+            409: OpenApiResponse(ErrorSerializer, description="Out of stock, button no longer usable"),
+            502: OpenApiResponse(ErrorSerializer, description="The payment provider refused"),
         },
         tags=["checkout"],
         summary="Create (or return the open) checkout session for an action or a plan",
@@ -225,7 +219,7 @@ class OrderDetailApi(APIView):
         created_at = serializers.DateTimeField()
 
     @extend_schema(
-        responses={200: OutputSerializer, 403: OpenApiResponse(ERROR), 404: OpenApiResponse(ERROR)},
+        responses={200: OutputSerializer, 403: OpenApiResponse(ErrorSerializer), 404: OpenApiResponse(ErrorSerializer)},
         tags=["checkout"],
         summary="An order by its number (staff only)",
     )
@@ -246,7 +240,7 @@ class StripeWebhookApi(APIView):
             200: inline_serializer(
                 "WebhookAck", {"received": serializers.BooleanField(), "duplicate": serializers.BooleanField()}
             ),
-            400: OpenApiResponse(ERROR, description="Bad or stale signature, or not an event"),
+            400: OpenApiResponse(ErrorSerializer, description="Bad or stale signature, or not an event"),
         },
         tags=["checkout"],
         summary="Stripe webhook endpoint",

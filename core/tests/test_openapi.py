@@ -23,6 +23,21 @@ def test_schema_is_a_valid_openapi_3_document(client):
     validate(schema)
 
 
+def test_every_operation_documents_the_one_error_shape(client):
+    schema = json.loads(client.get("/api/schema/?format=json").content)
+    components = schema["components"]["schemas"]
+
+    assert [name for name in components if "rror" in name] == ["Error", "ErrorDetail"]
+    assert set(components["ErrorDetail"]["properties"]) == {"code", "detail", "fields"}
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            errors = {code: r for code, r in operation["responses"].items() if code == "default" or code[0] in "45"}
+            assert "default" in errors, (method, path)
+            for code, response in errors.items():
+                refs = {media["schema"]["$ref"] for media in response["content"].values()}
+                assert refs == {"#/components/schemas/Error"}, (method, path, code)
+
+
 def test_api_docs_load_only_our_own_static_files(client):
     path = "/api/docs/"
     response = client.get(path)
