@@ -7,6 +7,7 @@ actions "notify now", "send the opt-in again", "unsubscribe" and "re-send failed
 from datetime import timedelta
 
 from django.contrib import admin, messages
+from django.db import transaction
 from django.db.models import Count, Max, Q
 from django.utils import timezone
 
@@ -74,11 +75,12 @@ class BackInStockSubscriptionAdmin(admin.ModelAdmin):
 
     @admin.action(description="Send the opt-in message again (pending only)")
     def send_confirmation_again(self, request, queryset):
-        from alerts.tasks import alert_confirmation_send_task
+        from alerts.services.confirmations import subscription_confirmation_enqueue
 
         pending = list(queryset.filter(status=SubscriptionStatus.PENDING).values_list("id", flat=True))
-        for subscription_id in pending:
-            alert_confirmation_send_task.delay(subscription_id)
+        with transaction.atomic():
+            for subscription_id in pending:
+                subscription_confirmation_enqueue(subscription_id=subscription_id)
         self.message_user(request, f"{len(pending)} opt-in message(s) queued.")
 
     @admin.action(description="Unsubscribe")

@@ -47,14 +47,6 @@ def alert_notices_send_task(notice_ids: list[int]) -> dict:
     return {"sent": result.sent, "failed": result.failed, "cancelled": result.cancelled, "lost": result.lost_claims}
 
 
-@shared_task(queue=CeleryQueue.OUTBOUND, **_RETRY)
-def alert_confirmation_send_task(subscription_id: str) -> str:
-    """The double opt-in message of a pending subscription."""
-    from alerts.services.confirmations import subscription_confirmation_send
-
-    return subscription_confirmation_send(subscription_id=subscription_id)
-
-
 @shared_task(queue=CeleryQueue.BULK, acks_late=True, reject_on_worker_lost=True)
 def alerts_reconcile_task() -> dict:
     """Beat: due waves, orphaned or abandoned notices back to the workers, told subscribers marked."""

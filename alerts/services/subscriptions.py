@@ -218,9 +218,9 @@ def _repeat(existing: BackInStockSubscription, *, verified: bool, now) -> BackIn
 
 
 def _confirmation_send_on_commit(subscription_id: str) -> None:
-    from alerts.tasks import alert_confirmation_send_task
+    from alerts.services.confirmations import subscription_confirmation_enqueue
 
-    transaction.on_commit(lambda: alert_confirmation_send_task.delay(subscription_id))
+    subscription_confirmation_enqueue(subscription_id=subscription_id)
 
 
 def back_in_stock_subscribe_for_action(

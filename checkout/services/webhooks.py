@@ -1,4 +1,12 @@
-"""Provider webhooks: verify, store once, acknowledge; process later, idempotently, in any order."""
+"""Provider webhooks: verify, store once, acknowledge; process later, idempotently, in any order.
+
+Inbound events are not outbox deliveries (core/outbox): processing one is a database change,
+not a message to another system. The handler's writes (an order, a refund) commit in the same
+transaction as the event's `processed` status, under the event's row lock, so a repeat or a
+concurrent worker finds it done; nothing here calls the network, so there is nothing to keep
+outside that transaction, and a retry waits for our own rows (`WebhookNotReady`), not for a
+receiver to come back.
+"""
 
 import logging
 from decimal import Decimal

@@ -13,5 +13,6 @@ class AttemptStatus(models.TextChoices):
     SENDING = "sending", "Sending"
     SENT = "sent", "Sent"
     FAILED = "failed", "Failed"
+    CANCELLED = "cancelled", "Cancelled (nothing to send)"
     # The worker holding the lease vanished (killed, lost) before it recorded an outcome.
     ABANDONED = "abandoned", "Abandoned"

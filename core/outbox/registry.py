@@ -35,6 +35,8 @@ class SendResult:
     retryable: bool = False
     status_code: int | None = None
     request: dict | None = field(default=None, compare=False)
+    # Nothing to send after all (e.g. the subscriber confirmed meanwhile): recorded `cancelled`.
+    cancelled: bool = False
 
     @classmethod
     def ok(cls, external_id: str = "", **extra) -> SendResult:
@@ -43,6 +45,10 @@ class SendResult:
     @classmethod
     def failed(cls, error: str, *, retryable: bool, **extra) -> SendResult:
         return cls(is_success=False, error=error[:1000], retryable=retryable, **extra)
+
+    @classmethod
+    def nothing_to_send(cls, reason: str) -> SendResult:
+        return cls(is_success=False, error=reason[:1000], cancelled=True)
 
 
 class Sender:

@@ -18,13 +18,14 @@ from core.outbox.registry import SendResult, sender_get
 
 logger = logging.getLogger(__name__)
 
-SENT, RETRY, FAILED, SKIPPED = "sent", "retry", "failed", "skipped"
+SENT, RETRY, FAILED, SKIPPED, CANCELLED = "sent", "retry", "failed", "skipped", "cancelled"
 
 
 @dataclass(frozen=True)
 class SendOutcome:
     """What `delivery_send` did: `sent`, `retry` (due again at `retry_in` seconds), `failed`
-    (no attempt left, or not worth one) or `skipped` (gone, done, or another worker holds it)."""
+    (no attempt left, or not worth one), `cancelled` (the sender found nothing to send any
+    more) or `skipped` (gone, done, or another worker holds it)."""
 
     status: str
     retry_in: float | None = None
@@ -148,7 +149,10 @@ def _record(*, delivery: OutboundDelivery, token: str, result: SendResult, sende
             .filter(pk=delivery.pk, lease_token=token, status=DeliveryStatus.SENDING)
             .first()
         )
-        attempt_status = AttemptStatus.SENT if result.is_success else AttemptStatus.FAILED
+        if result.is_success:
+            attempt_status = AttemptStatus.SENT
+        else:
+            attempt_status = AttemptStatus.CANCELLED if result.cancelled else AttemptStatus.FAILED
         OutboundAttempt.objects.filter(delivery_id=delivery.pk, lease_token=token).update(
             status=attempt_status,
             finished_at=now,
@@ -170,6 +174,10 @@ def _record(*, delivery: OutboundDelivery, token: str, result: SendResult, sende
             row.external_id = result.external_id[:200]
             row.next_attempt_at = None
             outcome = SendOutcome(SENT)
+        elif result.cancelled:
+            row.status = DeliveryStatus.CANCELLED
+            row.next_attempt_at = None
+            outcome = SendOutcome(CANCELLED)
         elif result.retryable and row.attempts < allowed:
             row.status = DeliveryStatus.PENDING
             row.next_attempt_at = now + backoff(row.attempts)
@@ -218,7 +226,7 @@ def deliveries_reconcile(*, grace_seconds: int = 30, inline: bool = False) -> di
     """The beat (and `manage.py outbox_reconcile`): every due delivery goes back to the workers,
     or, `inline`, is sent here and now."""
     due = deliveries_due(grace_seconds=grace_seconds)
-    counts = {"due": len(due), SENT: 0, RETRY: 0, FAILED: 0, SKIPPED: 0}
+    counts = {"due": len(due), SENT: 0, RETRY: 0, FAILED: 0, SKIPPED: 0, CANCELLED: 0}
     if not inline:
         from core.tasks import outbox_delivery_send_task
 
