@@ -33,7 +33,10 @@ def stripe_webhook_receive(*, payload: bytes, signature: str) -> tuple[WebhookEv
     try:
         event = stripe_event_construct(payload=payload, signature=signature)
     except SignatureError as exc:
-        raise WebhookInvalid("The signature does not match or is too old.", code="signature_invalid") from exc
+        raise WebhookInvalid(
+            "The signature does not match, or its timestamp is not within the tolerance of our clock.",
+            code="signature_invalid",
+        ) from exc
     except ValueError as exc:
         raise WebhookInvalid("The body is not a valid event.", code="payload_invalid") from exc
     if not isinstance(event.get("id"), str) or not isinstance(event.get("type"), str):
