@@ -65,6 +65,7 @@ def test_compose_has_no_secret_defaults(compose):
     assert SECRETS["POSTGRES_PASSWORD"] in env["DATABASE_URL"]
     assert env["STRIPE_WEBHOOK_SECRET"] == ""  # production refuses to start if Stripe is on without one
     assert env["PARLEY_OFFLINE_PAYMENTS"] == "0"
+    assert env["DJANGO_BEHIND_PROXY"] == "0"  # served directly: X-Forwarded-For is not to be trusted
 
 
 def test_compose_file_has_the_five_services_wired_by_health(compose):
