@@ -7,9 +7,11 @@ agentic/tests/test_acp_fuzz.py; CI runs it on PostgreSQL, where NUL characters u
 
 import json
 import logging
+from pathlib import Path
 
 import pytest
 import schemathesis
+from django.conf import settings as django_settings
 from django.test import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -38,6 +40,10 @@ def unthrottled(settings):
 
 
 def test_generated_requests_never_get_a_5xx_nor_a_traceback(shop, unthrottled, django_user_model, caplog):
+    from checkout.services.price_book import price_book_import
+
+    # The demo price book, so plan quotes and checkouts run for real (without one: 503 price_book_missing).
+    price_book_import(data=json.loads((Path(django_settings.BASE_DIR) / "demo_data" / "price_book.json").read_text()))
     anonymous, customer, staff = Client(), Client(), Client()
     staff.force_login(django_user_model.objects.create_user(username="fuzz", password="x", is_staff=True))
     started = anonymous.post("/api/chat/conversations", {}, content_type="application/json").json()
