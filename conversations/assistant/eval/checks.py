@@ -55,7 +55,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[3]
 DEMO = ROOT / "demo_data"
-HERE = Path(__file__).resolve().parent
 
 PS_IN_TEXT = re.compile(r"\bPS[\s-]?(\d{5,10})\b", re.I)
 QUESTION = re.compile(r"\?")
@@ -194,11 +193,9 @@ def _part(row: dict) -> Part:
 
 
 def policies_load() -> dict[str, str]:
-    """The shop's policy texts by topic: the seeded shop data when present, else the eval's fixture."""
-    for path in (DEMO / "shop_policies.json", HERE / "policy_fixture.json"):
-        if path.exists():
-            return {row["topic"]: row["text"] for row in json.loads(path.read_text())}
-    return {}
+    """The shop's policy texts by topic, as the demo shop is seeded with them."""
+    path = DEMO / "shop_policies.json"
+    return {row["topic"]: row["text"] for row in json.loads(path.read_text())} if path.exists() else {}
 
 
 @cache
