@@ -7,8 +7,10 @@ held-out cases are shown only as counts unless --show-heldout is given: nobody t
 """
 
 import argparse
+import atexit
 import json
 import os
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -27,6 +29,7 @@ def main() -> int:
 
     if not os.environ.get("EVAL_DATABASE_URL"):
         tmp = tempfile.mkdtemp(prefix="parley-eval-")
+        atexit.register(shutil.rmtree, tmp, ignore_errors=True)  # the throwaway database goes with the run
         os.environ["DATABASE_URL"] = f"sqlite:///{tmp}/eval.sqlite3"
     else:
         os.environ["DATABASE_URL"] = os.environ["EVAL_DATABASE_URL"]
