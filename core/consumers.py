@@ -2,23 +2,40 @@
 and no error closes the socket; the client gets an `error` frame (`code`, `detail`) instead."""
 
 import logging
+from urllib.parse import parse_qsl
 
 from channels.generic.websocket import AsyncJsonWebsocketConsumer, AsyncWebsocketConsumer
 
 from core.exceptions import ApplicationError
-from core.jsonsafe import InputRefused, json_loads
+from core.jsonsafe import InputRefused, json_loads, text_is_clean
 
 logger = logging.getLogger(__name__)
 
+CLOSE_INVALID = 4400
 CLOSE_NOT_FOUND = 4404
+
+
+def _scope_is_clean(scope) -> bool:
+    """No NUL or lone surrogate in the socket's path or query (a NUL id reaching PostgreSQL raised)."""
+    query = scope.get("query_string", b"").decode("utf-8", "replace")
+    texts = [scope.get("path", ""), *(text for pair in parse_qsl(query, keep_blank_values=True) for text in pair)]
+    return all(text_is_clean(text) for text in texts)
 
 
 class JsonFrameConsumer(AsyncJsonWebsocketConsumer):
     """Each frame is a JSON text object with a string `type`, handed to `receive_json`.
 
+    A socket URL holding a NUL or a lone surrogate is refused with 4400 before `connect` runs.
+
     Bad frames (binary, not JSON, too deep, NUL or lone surrogates, no `type`) are answered with
     an `error` frame; so is any exception a handler raises (ApplicationError with its own code,
     anything else as `server_error`, logged)."""
+
+    async def websocket_connect(self, message):
+        if not _scope_is_clean(self.scope):
+            await self.close(code=CLOSE_INVALID)  # before accept: the handshake is refused
+            return
+        await super().websocket_connect(message)
 
     async def receive(self, text_data=None, bytes_data=None):
         if text_data is None:

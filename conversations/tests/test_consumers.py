@@ -181,3 +181,14 @@ async def test_operator_socket_needs_staff(shop):
     connected, code = await ws.connect()
     assert not connected
     assert code == 4403
+
+
+@pytest.mark.parametrize(
+    ("path", "query"),
+    [("/ws/chat/conv_\x00x/", "token=t"), ("/ws/chat/conv_x/", "token=a%00b"), ("/ws/chat/\ud800/", "")],
+)
+async def test_nul_or_a_lone_surrogate_in_the_socket_url_is_refused_politely(shop, path, query):
+    communicator = WebsocketCommunicator(application, f"{path}?{query}", headers=ORIGIN)
+    connected, code = await communicator.connect()
+
+    assert not connected and code == 4400
