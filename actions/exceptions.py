@@ -1,25 +1,26 @@
+from actions.error_codes import ActionErrorCode
 from core.exceptions import ApplicationError
 
 
 class ActionError(ApplicationError):
-    code = "action_error"
+    code = ActionErrorCode.ACTION_ERROR
 
 
 class ActionNotAllowed(ActionError):
-    code = "action_not_allowed"
+    code = ActionErrorCode.ACTION_NOT_ALLOWED
     status_code = 409
 
 
 class ActionPayloadInvalid(ActionError):
-    code = "action_payload_invalid"
+    code = ActionErrorCode.ACTION_PAYLOAD_INVALID
     status_code = 400
 
 
 class ActionAlreadyDecided(ActionError):
-    code = "action_already_decided"
+    code = ActionErrorCode.ACTION_ALREADY_DECIDED
     status_code = 409
 
 
 class OperatorRequired(ActionError):
-    code = "operator_required"
+    code = ActionErrorCode.OPERATOR_REQUIRED
     status_code = 403

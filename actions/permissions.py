@@ -1,12 +1,13 @@
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.permissions import BasePermission
 
+from actions.error_codes import ActionErrorCode
 from actions.exceptions import OperatorRequired
 from core.exceptions import ApplicationError
 
 
 class NotAuthenticatedOperator(ApplicationError):
-    code = "not_authenticated"
+    code = ActionErrorCode.NOT_AUTHENTICATED
     status_code = 401
 
 

@@ -1,3 +1,4 @@
+from actions.error_codes import ActionErrorCode
 from actions.models import Action
 from core.exceptions import NotFound
 
@@ -6,7 +7,7 @@ def action_get_for_conversation(*, action_id: str, conversation_id: str) -> Acti
     """The action, only if it belongs to this conversation: another conversation's id is simply unknown."""
     action = Action.objects.select_related("conversation").filter(id=action_id).first()
     if action is None or action.conversation_id != conversation_id:
-        raise NotFound("No such action in this conversation.", code="action_not_found")
+        raise NotFound("No such action in this conversation.", code=ActionErrorCode.ACTION_NOT_FOUND)
     return action
 
 
@@ -24,5 +25,5 @@ def actions_pending_list(*, limit: int = 200) -> list[Action]:
 def action_get(*, action_id: str) -> Action:
     action = Action.objects.select_related("conversation__customer", "decided_by").filter(id=action_id).first()
     if action is None:
-        raise NotFound("No such action.", code="action_not_found")
+        raise NotFound("No such action.", code=ActionErrorCode.ACTION_NOT_FOUND)
     return action

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
 from alerts.enums import AlertChannel
+from alerts.error_codes import AlertErrorCode
 from alerts.exceptions import AlertError, ContactInvalid
 
 
@@ -69,7 +70,9 @@ def contact_normalise(*, channel: str, contact: str, conversation_id: str = "") 
             raise AlertError(
                 "Web alerts go to the open chat: send the conversation's token (from the chat button, "
                 "or conversation_id with its Bearer token).",
-                code="conversation_required",
+                code=AlertErrorCode.CONVERSATION_REQUIRED,
             )
         return conversation_id
-    raise AlertError(f"Unknown channel {channel!r}.", code="channel_invalid", fields={"channel": ["Unknown channel."]})
+    raise AlertError(
+        f"Unknown channel {channel!r}.", code=AlertErrorCode.CHANNEL_INVALID, fields={"channel": ["Unknown channel."]}
+    )

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.core import signing
 
+from alerts.error_codes import AlertErrorCode
 from alerts.exceptions import AlertTokenInvalid
 
 CONFIRM = "confirm"
@@ -25,11 +26,11 @@ def subscription_token_read(*, token: str, purpose: str) -> str:
     try:
         value = signing.loads(token, salt=_SALT.format(purpose=purpose), max_age=_max_age(purpose))
     except signing.SignatureExpired as exc:
-        raise AlertTokenInvalid("This link has expired.", code="token_expired") from exc
+        raise AlertTokenInvalid("This link has expired.", code=AlertErrorCode.TOKEN_EXPIRED) from exc
     except signing.BadSignature as exc:
-        raise AlertTokenInvalid("This link is not valid.", code="token_invalid") from exc
+        raise AlertTokenInvalid("This link is not valid.", code=AlertErrorCode.TOKEN_INVALID) from exc
     if not isinstance(value, str):
-        raise AlertTokenInvalid("This link is not valid.", code="token_invalid")
+        raise AlertTokenInvalid("This link is not valid.", code=AlertErrorCode.TOKEN_INVALID)
     return value
 
 

@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 
 from analytics import constants
 from analytics.csv_tables import dashboard_table, funnel_table
+from analytics.error_codes import AnalyticsErrorCode
 from analytics.exceptions import BatchInvalid, IngestRateLimited
 from analytics.ratelimit import client_key, ingest_rate_check
 from analytics.renderers import CSVRenderer
@@ -52,7 +53,7 @@ class _RawEvents(serializers.Field):
 
     def to_internal_value(self, data):
         if not isinstance(data, list):
-            raise BatchInvalid("events must be a list of event objects.", code="invalid_batch")
+            raise BatchInvalid("events must be a list of event objects.", code=AnalyticsErrorCode.INVALID_BATCH)
         return data
 
 

@@ -1,12 +1,13 @@
+from analytics.error_codes import AnalyticsErrorCode
 from core.exceptions import ApplicationError, RateLimited
 
 
 class AnalyticsError(ApplicationError):
-    code = "analytics_error"
+    code = AnalyticsErrorCode.ANALYTICS_ERROR
 
 
 class BatchInvalid(AnalyticsError):
-    code = "invalid_batch"
+    code = AnalyticsErrorCode.INVALID_BATCH
 
 
 class IngestRateLimited(RateLimited):

@@ -1,17 +1,18 @@
+from catalog.error_codes import CatalogErrorCode
 from core.exceptions import ApplicationError, NotFound
 
 
 class CatalogError(ApplicationError):
-    code = "catalog_error"
+    code = CatalogErrorCode.CATALOG_ERROR
 
 
 class CatalogImportError(CatalogError):
-    code = "catalog_import_invalid"
+    code = CatalogErrorCode.CATALOG_IMPORT_INVALID
 
 
 class ProductNotFound(NotFound):
-    code = "product_not_found"
+    code = CatalogErrorCode.PRODUCT_NOT_FOUND
 
 
 class ApplianceModelNotFound(NotFound):
-    code = "appliance_model_not_found"
+    code = CatalogErrorCode.APPLIANCE_MODEL_NOT_FOUND

@@ -1,6 +1,7 @@
 from django.db import transaction
 
 from actions.enums import ActionStatus, ActorKind
+from actions.error_codes import ActionErrorCode
 from actions.exceptions import ActionNotAllowed
 from actions.models import Action
 from actions.services.transitions import action_transition
@@ -24,7 +25,7 @@ def action_click(*, action: Action) -> Action:
     if action.status == ActionStatus.CLICKED or (needs_operator and action.status == ActionStatus.PENDING_APPROVAL):
         return action
     if action.status not in CLICKABLE or not action.enabled:
-        raise ActionNotAllowed("This button can no longer be used.", code="action_not_clickable")
+        raise ActionNotAllowed("This button can no longer be used.", code=ActionErrorCode.ACTION_NOT_CLICKABLE)
     action = action_transition(action=action, to_status=ActionStatus.CLICKED, actor_kind=ActorKind.CUSTOMER)
     if needs_operator:
         action = action_transition(

@@ -3,6 +3,7 @@
 from django.db import transaction
 
 from actions.enums import ActionStatus, ActionTypeName
+from actions.error_codes import ActionErrorCode
 from actions.exceptions import ActionNotAllowed, ActionPayloadInvalid
 from actions.models import Action
 from actions.services.clicks import action_click
@@ -18,7 +19,9 @@ from catalog.serializers import product_card
 def action_payload_verify(*, action: Action, submitted_payload: dict | None, expected_type: str) -> None:
     """Refuse a call for the wrong kind of action, or one carrying a payload that differs from ours."""
     if action.type != expected_type:
-        raise ActionNotAllowed(f"This is a {action.type} action, not {expected_type}.", code="action_type_mismatch")
+        raise ActionNotAllowed(
+            f"This is a {action.type} action, not {expected_type}.", code=ActionErrorCode.ACTION_TYPE_MISMATCH
+        )
     if submitted_payload is None:
         return
     action_type = action_type_get(action.type)
@@ -38,11 +41,11 @@ def action_payload_verify(*, action: Action, submitted_payload: dict | None, exp
                 name=EventName.ACTION_FAILED,
                 conversation_id=action.conversation_id,
                 action_type=action.type,
-                properties={"error": "payload_mismatch"},
+                properties={"error": ActionErrorCode.PAYLOAD_MISMATCH},
             )
         raise ActionPayloadInvalid(
             "The action's details were changed; the server's copy is the only one accepted.",
-            code="payload_mismatch",
+            code=ActionErrorCode.PAYLOAD_MISMATCH,
         )
 
 

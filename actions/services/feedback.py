@@ -3,6 +3,7 @@
 from django.db import transaction
 
 from actions.enums import ActionStatus, ActorKind
+from actions.error_codes import ActionErrorCode
 from actions.exceptions import ActionAlreadyDecided, ActionError, ActionNotAllowed, OperatorRequired
 from actions.models import Action, ActionResponse
 from actions.services.responses import action_response_enqueue
@@ -30,7 +31,7 @@ def _clean_edited_payload(action: Action, edited_payload) -> dict:
     if not isinstance(edited_payload, dict) or not edited_payload:
         raise ActionError(
             "An edited decision needs the edited payload.",
-            code="edited_payload_required",
+            code=ActionErrorCode.EDITED_PAYLOAD_REQUIRED,
             fields={"payload": ["Required when the decision is edited."]},
         )
     unknown = set(edited_payload) - set(action_type.Payload().fields) if action_type else set()
@@ -38,7 +39,7 @@ def _clean_edited_payload(action: Action, edited_payload) -> dict:
     if unknown or cleaned is None:
         raise ActionError(
             "The edited payload does not fit this action type.",
-            code="edited_payload_invalid",
+            code=ActionErrorCode.EDITED_PAYLOAD_INVALID,
             fields={"payload": [f"Unknown keys: {sorted(unknown)}." if unknown else "Does not match the schema."]},
         )
     return cleaned
@@ -67,13 +68,13 @@ def action_feedback_apply(
     if decision not in DECISIONS:
         raise ActionError(
             f"The decision must be one of {', '.join(DECISIONS)}.",
-            code="decision_invalid",
+            code=ActionErrorCode.DECISION_INVALID,
             fields={"decision": [f"One of {', '.join(DECISIONS)}."]},
         )
     if not isinstance(reply_text, str) or len(reply_text) > REPLY_MAX_LENGTH:
         raise ActionError(
             f"The reply is at most {REPLY_MAX_LENGTH} characters.",
-            code="reply_invalid",
+            code=ActionErrorCode.REPLY_INVALID,
             fields={"reply_text": [f"At most {REPLY_MAX_LENGTH} characters."]},
         )
     reply_text = reply_text.replace("\x00", "").strip()
@@ -87,7 +88,7 @@ def action_feedback_apply(
     if locked.status != ActionStatus.PENDING_APPROVAL:
         raise ActionNotAllowed(
             f"This action is {locked.get_status_display().lower()}, not waiting for a decision.",
-            code="action_not_pending",
+            code=ActionErrorCode.ACTION_NOT_PENDING,
         )
     updates = {"decision_note": reply_text}
     if decision == ActionStatus.EDITED:
@@ -97,7 +98,7 @@ def action_feedback_apply(
     elif edited_payload:
         raise ActionError(
             "A payload is only accepted with the edited decision.",
-            code="payload_not_allowed",
+            code=ActionErrorCode.PAYLOAD_NOT_ALLOWED,
             fields={"payload": ["Only with decision=edited."]},
         )
     Action.objects.filter(pk=locked.pk).update(**updates)

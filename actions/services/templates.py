@@ -4,6 +4,7 @@ from django.db import transaction
 from django.template import Template, TemplateSyntaxError
 
 from actions.enums import ActionStatus
+from actions.error_codes import ActionErrorCode
 from actions.models import ResponseTemplate
 from core.exceptions import ApplicationError
 
@@ -11,7 +12,7 @@ OUTCOMES = {ActionStatus.APPROVED, ActionStatus.DENIED, ActionStatus.EDITED}
 
 
 class ResponseTemplateImportError(ApplicationError):
-    code = "response_template_import_invalid"
+    code = ActionErrorCode.RESPONSE_TEMPLATE_IMPORT_INVALID
 
 
 def _values(row: dict, index: int) -> dict:

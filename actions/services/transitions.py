@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from actions.enums import ActionStatus, ActorKind
+from actions.error_codes import ActionErrorCode
 from actions.exceptions import ActionNotAllowed
 from actions.models import Action, ActionTransition
 from actions.serializers import action_status_event, operator_action_event
@@ -47,7 +48,7 @@ def action_transition(
     if not can_transition(locked.status, to_status):
         raise ActionNotAllowed(
             f"This action is {locked.get_status_display().lower()} and cannot become {to_status}.",
-            code="illegal_transition",
+            code=ActionErrorCode.ILLEGAL_TRANSITION,
         )
     from_status = locked.status
     locked.status = to_status

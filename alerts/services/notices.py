@@ -44,6 +44,7 @@ from django.utils import timezone
 
 from alerts.delivery import UNSUBSCRIBE_PLACEHOLDER, AlertMessage, Sender, render
 from alerts.enums import AlertChannel, NoticeStatus, SubscriptionStatus
+from alerts.error_codes import AlertErrorCode
 from alerts.exceptions import AlertError
 from alerts.models import AlertNotice, BackInStockSubscription
 from alerts.tokens import unsubscribe_url
@@ -59,7 +60,7 @@ MAX_ATTEMPTS = 5
 class AlertDeliveryRetryable(AlertError):
     """Some notices of a batch failed in a way worth another try (timeouts, 5xx)."""
 
-    code = "alert_delivery_retryable"
+    code = AlertErrorCode.ALERT_DELIVERY_RETRYABLE
 
 
 @dataclass

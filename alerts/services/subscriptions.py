@@ -17,6 +17,7 @@ from actions.services.execution import action_payload_verify
 from actions.services.transitions import action_transition
 from alerts.contacts import contact_normalise
 from alerts.enums import AlertChannel, SubscriptionStatus
+from alerts.error_codes import AlertErrorCode
 from alerts.exceptions import AlertError
 from alerts.models import BackInStockSubscription
 from analytics.enums import EventName
@@ -31,7 +32,9 @@ LIVE_STATUSES = (SubscriptionStatus.PENDING, SubscriptionStatus.ACTIVE)
 # A repeated request for a pending subscription re-sends the opt-in message, at most this often.
 CONFIRMATION_RESEND_SECONDS = 60
 # Refusals the customer cannot fix by trying again: the button is disabled with the error.
-_FINAL_CODES = frozenset({"product_in_stock", "product_not_found", "channel_unavailable"})
+_FINAL_CODES = frozenset(
+    {AlertErrorCode.PRODUCT_IN_STOCK, AlertErrorCode.PRODUCT_NOT_FOUND, AlertErrorCode.CHANNEL_UNAVAILABLE}
+)
 
 
 @dataclass(frozen=True)
@@ -53,7 +56,7 @@ def _channel_check(channel: str) -> None:
         label = AlertChannel(channel).label
         raise AlertError(
             f"Alerts by {label} are not available in this shop; please choose email.",
-            code="channel_unavailable",
+            code=AlertErrorCode.CHANNEL_UNAVAILABLE,
             fields={"channel": [f"{label} is not available."]},
         )
 
@@ -89,11 +92,11 @@ def _is_verified(*, channel: str, contact: str, conversation, user) -> bool:
 def _product_for_alert(ps_number: str):
     product = catalog_selectors.product_sellable_get(ps_number=ps_number)
     if product is None:
-        raise NotFound(f"There is no part {ps_number} in this shop.", code="product_not_found")
+        raise NotFound(f"There is no part {ps_number} in this shop.", code=AlertErrorCode.PRODUCT_NOT_FOUND)
     if product.in_stock:
         raise AlertError(
             f"{product.ps_number} is in stock: it can be bought now, no alert needed.",
-            code="product_in_stock",
+            code=AlertErrorCode.PRODUCT_IN_STOCK,
             status_code=409,
         )
     return product
@@ -298,7 +301,7 @@ def subscription_confirm(*, subscription_id: str) -> BackInStockSubscription:
         .first()
     )
     if subscription is None:
-        raise NotFound("This alert no longer exists.", code="subscription_not_found")
+        raise NotFound("This alert no longer exists.", code=AlertErrorCode.SUBSCRIPTION_NOT_FOUND)
     if subscription.status == SubscriptionStatus.PENDING:
         subscription.status = SubscriptionStatus.ACTIVE
         subscription.confirmed_at = timezone.now()
@@ -326,7 +329,7 @@ def subscription_unsubscribe(*, subscription_id: str) -> BackInStockSubscription
         .first()
     )
     if subscription is None:
-        raise NotFound("This alert no longer exists.", code="subscription_not_found")
+        raise NotFound("This alert no longer exists.", code=AlertErrorCode.SUBSCRIPTION_NOT_FOUND)
     if subscription.status in LIVE_STATUSES or subscription.status == SubscriptionStatus.NOTIFIED:
         subscription.status = SubscriptionStatus.UNSUBSCRIBED
         subscription.unsubscribed_at = timezone.now()

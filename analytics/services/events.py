@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from analytics import constants
 from analytics.enums import EventName, EventSource
+from analytics.error_codes import AnalyticsErrorCode
 from analytics.exceptions import BatchInvalid
 from analytics.models import Event
 from conversations.models import Conversation
@@ -157,19 +158,23 @@ class _Reject(Exception):
 def _clean(raw: Any, now: datetime, oldest: datetime, newest: datetime) -> dict:
     """One client event → the row to insert, or _Reject with a stable code."""
     if type(raw) is not dict:
-        raise _Reject("invalid_event", "Each event must be a JSON object.")
+        raise _Reject(AnalyticsErrorCode.INVALID_EVENT, "Each event must be a JSON object.")
     event = raw
     if not raw.keys() <= _KNOWN:  # aliases (psNumber, …) or unknown fields
         event = {_ALIASES.get(key, key): value for key, value in raw.items()}
         unknown = event.keys() - _KNOWN
         if unknown:
-            raise _Reject("unknown_field", f"Unknown field(s): {', '.join(sorted(map(str, unknown)))[:200]}.")
+            raise _Reject(
+                AnalyticsErrorCode.UNKNOWN_FIELD, f"Unknown field(s): {', '.join(sorted(map(str, unknown)))[:200]}."
+            )
     event_id = event.get("event_id")
     if not isinstance(event_id, str) or not _EVENT_ID.fullmatch(event_id):
-        raise _Reject("invalid_event_id", "event_id must be 1-64 characters: letters, digits and . _ : ~ -")
+        raise _Reject(
+            AnalyticsErrorCode.INVALID_EVENT_ID, "event_id must be 1-64 characters: letters, digits and . _ : ~ -"
+        )
     name = event.get("name")
     if not isinstance(name, str) or name not in _NAMES:
-        raise _Reject("unknown_name", "name is not a known event name.")
+        raise _Reject(AnalyticsErrorCode.UNKNOWN_NAME, "name is not a known event name.")
     if name not in _CLIENT_NAMES:
         raise _Reject(
             "server_only_name",
@@ -177,22 +182,30 @@ def _clean(raw: Any, now: datetime, oldest: datetime, newest: datetime) -> dict:
         )
     occurred = event.get("occurred_at")
     if not isinstance(occurred, str) or len(occurred) > 40:
-        raise _Reject("invalid_occurred_at", "occurred_at must be an ISO 8601 date-time with a time zone.")
+        raise _Reject(
+            AnalyticsErrorCode.INVALID_OCCURRED_AT, "occurred_at must be an ISO 8601 date-time with a time zone."
+        )
     try:
         occurred_at = datetime.fromisoformat(occurred)
     except ValueError:
-        raise _Reject("invalid_occurred_at", "occurred_at must be an ISO 8601 date-time with a time zone.") from None
+        raise _Reject(
+            AnalyticsErrorCode.INVALID_OCCURRED_AT, "occurred_at must be an ISO 8601 date-time with a time zone."
+        ) from None
     if occurred_at.tzinfo is None:
-        raise _Reject("invalid_occurred_at", "occurred_at needs a time zone (e.g. 2026-01-31T12:00:00Z).")
+        raise _Reject(
+            AnalyticsErrorCode.INVALID_OCCURRED_AT, "occurred_at needs a time zone (e.g. 2026-01-31T12:00:00Z)."
+        )
     if occurred_at > newest:
-        raise _Reject("occurred_in_future", "occurred_at is too far in the future; check the device clock.")
+        raise _Reject(
+            AnalyticsErrorCode.OCCURRED_IN_FUTURE, "occurred_at is too far in the future; check the device clock."
+        )
     if occurred_at < oldest:
-        raise _Reject("too_old", "occurred_at is older than events are accepted for.")
+        raise _Reject(AnalyticsErrorCode.TOO_OLD, "occurred_at is older than events are accepted for.")
     conversation_id = event.get("conversation_id")
     if not conversation_id:
-        raise _Reject("conversation_required", "conversation_id is required.")
+        raise _Reject(AnalyticsErrorCode.CONVERSATION_REQUIRED, "conversation_id is required.")
     if not isinstance(conversation_id, str) or len(conversation_id) > 32:
-        raise _Reject("conversation_forbidden", "This conversation needs its own token.")
+        raise _Reject(AnalyticsErrorCode.CONVERSATION_FORBIDDEN, "This conversation needs its own token.")
     row = {
         "event_id": f"{conversation_id}:{event_id}",
         "name": name,
@@ -205,26 +218,29 @@ def _clean(raw: Any, now: datetime, oldest: datetime, newest: datetime) -> dict:
     }
     properties = event.get("properties")
     if properties is not None and type(properties) is not dict:
-        raise _Reject("invalid_properties", "properties must be a JSON object.")
+        raise _Reject(AnalyticsErrorCode.INVALID_PROPERTIES, "properties must be a JSON object.")
     action_id = None
     for key in event.keys() & _DIMENSION_KEYS:
         value = event[key]
         if value is None or value == "":
             continue
         if type(value) is not str or not _DIMENSIONS[key][1].fullmatch(value):
-            raise _Reject("invalid_dimension", f"{key} is not valid.")
+            raise _Reject(AnalyticsErrorCode.INVALID_DIMENSION, f"{key} is not valid.")
         if key == "action_id":
             action_id = value
         else:
             row[key] = value
     if name == EventName.ACTION_CLICKED and not row["action_type"]:
-        raise _Reject("invalid_dimension", "action_clicked needs action_type.")
+        raise _Reject(AnalyticsErrorCode.INVALID_DIMENSION, "action_clicked needs action_type.")
     if properties:
         if action_id:
             properties = {**properties, "action_id": action_id}
         encoded = json.dumps(properties, separators=(",", ":"), ensure_ascii=False)
         if len(encoded.encode()) > constants.MAX_PROPERTIES_BYTES:
-            raise _Reject("invalid_properties", f"properties must be at most {constants.MAX_PROPERTIES_BYTES} bytes.")
+            raise _Reject(
+                AnalyticsErrorCode.INVALID_PROPERTIES,
+                f"properties must be at most {constants.MAX_PROPERTIES_BYTES} bytes.",
+            )
     elif action_id:  # the common case, without json.dumps: action ids are [A-Za-z0-9_]
         encoded = f'{{"action_id":"{action_id}"}}'
     else:
@@ -320,11 +336,11 @@ def events_ingest(*, events: Any, token: str | None) -> IngestResult:
     so two clients that number their events alike do not collide.
     """
     if not isinstance(events, list):
-        raise BatchInvalid("events must be a list of event objects.", code="invalid_batch")
+        raise BatchInvalid("events must be a list of event objects.", code=AnalyticsErrorCode.INVALID_BATCH)
     if len(events) > constants.MAX_BATCH:
         raise BatchInvalid(
             f"A batch holds at most {constants.MAX_BATCH} events; this one has {len(events)}.",
-            code="batch_too_large",
+            code=AnalyticsErrorCode.BATCH_TOO_LARGE,
         )
     now = timezone.now()
     oldest, newest = now - constants.max_age(), now + constants.future_skew()
@@ -346,7 +362,12 @@ def events_ingest(*, events: Any, token: str | None) -> IngestResult:
     for index, client_id, row in cleaned:
         if row["conversation_id"] not in allowed:
             result.rejected.append(
-                Rejection(index, client_id, "conversation_forbidden", "This conversation needs its own token.")
+                Rejection(
+                    index,
+                    client_id,
+                    AnalyticsErrorCode.CONVERSATION_FORBIDDEN,
+                    "This conversation needs its own token.",
+                )
             )
         elif row["event_id"] in seen:
             result.duplicates += 1

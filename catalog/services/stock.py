@@ -3,6 +3,7 @@ from django.db.models import F
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
+from catalog.error_codes import CatalogErrorCode
 from catalog.exceptions import CatalogError
 from catalog.models import Product
 from catalog.signals import stock_changed
@@ -23,7 +24,7 @@ def product_stock_set(*, product: Product, quantity: int) -> Product:
     if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 0:
         raise CatalogError(
             "Stock quantity must be a whole number of 0 or more.",
-            code="invalid_quantity",
+            code=CatalogErrorCode.INVALID_QUANTITY,
             fields={"quantity": ["Must be a whole number of 0 or more."]},
         )
     old_quantity = Product.objects.select_for_update().values_list("stock_quantity", flat=True).get(pk=product.pk)

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 
 from django.db import transaction
 
+from catalog.error_codes import CatalogErrorCode
 from catalog.exceptions import CatalogError
 from catalog.services.imports import CatalogImportResult, Progress, UpsertCounts, catalog_import
 
@@ -167,11 +168,12 @@ def catalog_synthetic_generate(
     `on_chunk(n)` is called after each chunk of n parts is written (for a progress bar).
     """
     if not 1 <= parts <= MAX_PARTS:
-        raise CatalogError(f"parts must be between 1 and {MAX_PARTS}.", code="invalid_size")
+        raise CatalogError(f"parts must be between 1 and {MAX_PARTS}.", code=CatalogErrorCode.INVALID_SIZE)
     min_models = len(BRANDS) * len(TYPES)
     if models < min_models:
         raise CatalogError(
-            f"models must be at least {min_models} (one per brand and appliance type).", code="invalid_size"
+            f"models must be at least {min_models} (one per brand and appliance type).",
+            code=CatalogErrorCode.INVALID_SIZE,
         )
     model_rows = _models(models)
     result = catalog_import(symptoms=_symptoms(), models=model_rows, batch_size=batch_size, progress=progress)
