@@ -1,15 +1,16 @@
+from conversations.error_codes import ConversationErrorCode
 from core.exceptions import ApplicationError
 
 
 class ConversationError(ApplicationError):
-    code = "conversation_error"
+    code = ConversationErrorCode.CONVERSATION_ERROR
 
 
 class ConversationAccessDenied(ConversationError):
-    code = "conversation_access_denied"
+    code = ConversationErrorCode.CONVERSATION_ACCESS_DENIED
     status_code = 403
 
 
 class MessageInvalid(ConversationError):
-    code = "message_invalid"
+    code = ConversationErrorCode.MESSAGE_INVALID
     status_code = 400

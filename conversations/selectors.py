@@ -1,6 +1,7 @@
 from django.db.models import Count, Max, Prefetch
 
 from actions.models import Action
+from conversations.error_codes import ConversationErrorCode
 from conversations.exceptions import ConversationAccessDenied
 from conversations.models import Conversation, Customer, Message, ShopPolicy
 from core.exceptions import NotFound
@@ -11,7 +12,7 @@ def conversation_get_authorized(*, conversation_id: str, token: str | None) -> C
     """The conversation, only for the holder of its token. Unknown id and wrong token look alike."""
     conversation = Conversation.objects.select_related("customer").filter(id=conversation_id).first()
     if conversation is None:
-        raise NotFound("No such conversation.", code="conversation_not_found")
+        raise NotFound("No such conversation.", code=ConversationErrorCode.CONVERSATION_NOT_FOUND)
     if not token_matches(stored_hash=conversation.token_hash, token=token):
         raise ConversationAccessDenied("This conversation needs its own token.")
     return conversation
@@ -32,7 +33,9 @@ def messages_list(*, conversation: Conversation, after_id: str | None = None, li
     if after_id:
         anchor = Message.objects.filter(conversation=conversation, id=after_id).values_list("seq", flat=True).first()
         if anchor is None:
-            raise NotFound("That message is not part of this conversation.", code="message_not_found")
+            raise NotFound(
+                "That message is not part of this conversation.", code=ConversationErrorCode.MESSAGE_NOT_FOUND
+            )
         queryset = queryset.filter(seq__gt=anchor)
     return list(
         queryset.order_by("seq").prefetch_related(

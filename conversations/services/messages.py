@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from conversations.error_codes import ConversationErrorCode
 from conversations.models import Conversation, Message
 from conversations.selectors import message_with_actions
 from conversations.serializers import message_to_dict
@@ -67,11 +68,13 @@ def message_content_clean(content) -> str:
         raise MessageInvalid("The message must be text.", fields={"content": ["Must be a string."]})
     cleaned = content.replace("\x00", "").strip()
     if not cleaned:
-        raise MessageInvalid("The message is empty.", code="message_empty", fields={"content": ["May not be blank."]})
+        raise MessageInvalid(
+            "The message is empty.", code=ConversationErrorCode.MESSAGE_EMPTY, fields={"content": ["May not be blank."]}
+        )
     if len(cleaned) > settings.PARLEY_MESSAGE_MAX_LENGTH:
         raise MessageInvalid(
             f"The message is longer than {settings.PARLEY_MESSAGE_MAX_LENGTH} characters.",
-            code="message_too_long",
+            code=ConversationErrorCode.MESSAGE_TOO_LONG,
             fields={"content": [f"At most {settings.PARLEY_MESSAGE_MAX_LENGTH} characters."]},
         )
     return cleaned

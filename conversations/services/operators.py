@@ -1,5 +1,6 @@
 """What the operator inbox hears about conversations (`/ws/operators/`, group `operators`)."""
 
+from conversations.error_codes import ConversationErrorCode
 from conversations.models import Conversation, Message
 from core import realtime
 from core.exceptions import NotFound
@@ -72,5 +73,5 @@ def conversation_for_operator(*, conversation_id: str) -> tuple[Conversation, li
 
     conversation = Conversation.objects.select_related("customer").filter(id=conversation_id).first()
     if conversation is None:
-        raise NotFound("No such conversation.", code="conversation_not_found")
+        raise NotFound("No such conversation.", code=ConversationErrorCode.CONVERSATION_NOT_FOUND)
     return conversation, [message_to_dict(m) for m in messages_list(conversation=conversation, limit=500)]

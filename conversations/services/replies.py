@@ -21,6 +21,7 @@ from analytics.services import event_record
 from conversations.assistant import intents
 from conversations.assistant.engines import draft_reply
 from conversations.enums import Role
+from conversations.error_codes import ConversationErrorCode
 from conversations.models import Conversation, Customer, Message, new_message_id
 from conversations.services.messages import conversation_message_create, message_content_clean, message_push
 from core import realtime
@@ -124,7 +125,7 @@ def _reply_wait(user_message: Message) -> tuple[Message | None, bool]:
         if time.monotonic() >= deadline:
             raise Conflict(
                 "The reply to this message is still being written; retry in a moment to get it.",
-                code="reply_in_progress",
+                code=ConversationErrorCode.REPLY_IN_PROGRESS,
             )
         time.sleep(pause)
         pause = min(pause * 2, 0.5)
