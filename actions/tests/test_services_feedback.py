@@ -237,7 +237,7 @@ def test_a_retryable_whatsapp_failure_stays_pending_for_the_reconcile(pending_ac
     action_feedback_apply(action=action, decision="approved", operator=operator)
     delivery = ActionResponse.objects.get(action=action).delivery
 
-    assert delivery_send(delivery_id=delivery.pk) == "retry"
+    assert delivery_send(delivery_id=delivery.pk).status == "retry"
 
     delivery.refresh_from_db()
     assert delivery.status == "pending" and "503" in delivery.last_error
@@ -304,8 +304,8 @@ def test_delivering_twice_sends_once(pending_action, operator, whatsapp):
     action_feedback_apply(action=action, decision="approved", operator=operator)
     delivery = ActionResponse.objects.get(action=action).delivery
 
-    assert delivery_send(delivery_id=delivery.pk) == "skipped"
-    assert delivery_send(delivery_id=delivery.pk) == "skipped"
+    assert delivery_send(delivery_id=delivery.pk).status == "skipped"
+    assert delivery_send(delivery_id=delivery.pk).status == "skipped"
 
     assert len(whatsapp.requests) == 1
     assert len(replies(action.conversation)) == 1
@@ -332,7 +332,7 @@ def test_an_approved_refund_request_refunds_the_paid_order(pending_action, opera
     OutboundDelivery.objects.filter(pk=delivery.pk).update(status="pending")
     action.result = {key: value for key, value in action.result.items() if key != "refund"}
     Action.objects.filter(pk=action.pk).update(result=action.result)  # as if killed before recording it
-    assert delivery_send(delivery_id=delivery.pk) == "sent"
+    assert delivery_send(delivery_id=delivery.pk).status == "sent"
     assert order.refunds.count() == 1
 
 

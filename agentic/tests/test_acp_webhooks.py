@@ -195,7 +195,7 @@ def test_an_unreachable_receiver_is_recorded_and_picked_up_again_when_due(acp, p
         status="pending", attempts=1, next_attempt_at=timezone.now() - timedelta(minutes=5)
     )
     assert deliveries_due() == [delivery.pk]
-    assert delivery_send(delivery_id=delivery.pk) == "retry"
+    assert delivery_send(delivery_id=delivery.pk).status == "retry"
     delivery.refresh_from_db()
     assert delivery.attempts == 2 and delivery.next_attempt_at > timezone.now()
     assert deliveries_due() == []

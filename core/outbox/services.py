@@ -30,13 +30,6 @@ class SendOutcome:
     status: str
     retry_in: float | None = None
 
-    def __eq__(self, other):  # lets callers and tests compare with the plain status string
-        if isinstance(other, str):
-            return self.status == other
-        return super().__eq__(other)
-
-    __hash__ = object.__hash__
-
 
 def backoff(attempts: int) -> timedelta:
     """After the n-th failed attempt: OUTBOX_BACKOFF_SECONDS × 2^(n-1), at most OUTBOX_BACKOFF_MAX_SECONDS."""

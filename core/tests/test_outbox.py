@@ -117,7 +117,7 @@ def test_a_retry_waits_for_its_backoff_before_the_reconcile_picks_it_up(recorder
     outcome = delivery_send(delivery_id=delivery.pk)
 
     delivery.refresh_from_db()
-    assert outcome == "retry" and 4 <= outcome.retry_in <= 5
+    assert outcome.status == "retry" and 4 <= outcome.retry_in <= 5
     assert delivery.status == "pending" and delivery.next_attempt_at > timezone.now()
     assert deliveries_due(grace_seconds=0) == []
     OutboundDelivery.objects.filter(pk=delivery.pk).update(next_attempt_at=timezone.now() - timedelta(seconds=1))
@@ -130,7 +130,7 @@ def test_a_claim_is_taken_once(recorder):
     _, first = deliveries_claim(delivery_ids=[delivery.pk])
     _, second = deliveries_claim(delivery_ids=[delivery.pk])
     assert [row.pk for row in first] == [delivery.pk] and second == []
-    assert delivery_send(delivery_id=delivery.pk) == "skipped"  # another worker holds it
+    assert delivery_send(delivery_id=delivery.pk).status == "skipped"  # another worker holds it
     assert recorder.sent == []
 
 
@@ -157,7 +157,7 @@ def test_a_worker_that_lost_its_lease_does_not_record_over_the_new_owner(recorde
         deliveries_claim(delivery_ids=[row.pk])
 
     recorder.during_send = lease_runs_out_and_another_worker_claims
-    assert delivery_send(delivery_id=delivery.pk) == "skipped"
+    assert delivery_send(delivery_id=delivery.pk).status == "skipped"
     delivery.refresh_from_db()
     assert delivery.status == "sending" and recorder.after == []  # the new owner records
 
@@ -184,7 +184,7 @@ def test_the_row_is_not_locked_while_the_sender_talks_to_the_network(recorder):
         thread.join(10)
 
     recorder.during_send = lock_from_another_connection
-    assert delivery_send(delivery_id=delivery.pk) == "sent"
+    assert delivery_send(delivery_id=delivery.pk).status == "sent"
     assert locked_meanwhile == [True]
 
 
