@@ -50,7 +50,7 @@ raw = st.one_of(
 async def exchange(conversation_id, token, frame):
     """Send the frame, then a ping; everything up to the pong is what the frame caused."""
     ws = WebsocketCommunicator(application, f"/ws/chat/{conversation_id}/?token={token}", headers=ORIGIN)
-    connected, _ = await ws.connect()
+    connected, _ = await ws.connect(timeout=30)  # the default 1 s is too short on a loaded machine
     assert connected
     if isinstance(frame, bytes):
         await ws.send_to(bytes_data=frame)
