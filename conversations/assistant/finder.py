@@ -10,11 +10,11 @@ emptied it, so the reply can say so plainly instead of listing parts that do not
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from catalog import selectors as catalog
 from catalog.models import Compatibility, Product
-from catalog.search.text import tokens as search_tokens
 from conversations.assistant.recommendations import Recommendation, recommend
 
 MODEL_POOL = 2000  # parts listed for one model considered for the words (a model lists far fewer)
@@ -27,9 +27,21 @@ class FindResult:
     over_budget: list[Product] = field(default_factory=list)
 
 
+def plain_words(text: str) -> list[str]:
+    """Words as written, lower case, without a plural "s" ("Dishrack" stays "dishrack": a
+    dishrack is not a rack adjuster, which the search's synonyms would equate)."""
+    out = []
+    for word in re.findall(r"[a-z0-9]+", (text or "").lower()):
+        if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+            word = word[:-1]
+        out.append(word)
+    return out
+
+
 def _word_match(product: Product, words: list[str], qualifiers: list[str] = ()) -> tuple[int, int]:
-    """(how many of the part's own words it has, how many of the qualifying words)."""
-    have = set(search_tokens(f"{product.name} {product.category}"))
+    """(how many of the part's own words its name has, how many of the qualifying words). The
+    name, not the category: an upper rack adjuster filed under "Dishracks" is not a dishrack."""
+    have = set(plain_words(product.name))
     return sum(1 for w in words if w in have), sum(1 for w in qualifiers if w in have)
 
 
@@ -56,6 +68,20 @@ def _brand_fits(products: list[Product], brand: str) -> set[int]:
     )
 
 
+def _named(words: list[str], appliance_type: str | None) -> list[Product]:
+    """Parts whose name has the customer's words as written, when the search's synonyms buried
+    them ("dishrack" searches as "rack"): one bounded query, only on that path."""
+    products = Product.objects.filter(is_active=True)
+    for word in words:
+        products = products.filter(name__icontains=word)
+    if appliance_type:
+        products = products.filter(appliance_type=appliance_type)
+    return [p for p in products.order_by("price", "ps_number")[:NAMED_POOL] if catalog.product_is_sellable(product=p)]
+
+
+NAMED_POOL = 200
+
+
 def parts_find(
     *,
     query: str,
@@ -68,7 +94,8 @@ def parts_find(
     sort: str,
     limit: int = 3,
 ) -> FindResult:
-    """`words`: the part words the customer used ("drain", "pump"); `query`: the search text."""
+    """`words`: the part words the customer used, as `plain_words` ("drain", "pump"); `qualifiers`:
+    other words of part names they used ("lower", "door"); `query`: the search text."""
     if appliance_model is not None:
         rows = (
             Compatibility.objects.filter(appliance_model=appliance_model, product__is_active=True)
@@ -89,12 +116,13 @@ def parts_find(
             pool = fitting
     else:
         pool = [p for p in catalog.product_search(query=query, limit=40) if catalog.product_is_sellable(product=p)]
-        strong = [p for p in pool if getattr(p, "match", "all_terms") not in ("any_term", "semantic")]
-        if words and strong:
-            pool = strong
         if words:
             # The parts with the most of the customer's words ("drain pump" is not a drain hose).
-            pool = _best_matches(pool, words, qualifiers) or [p for p in pool if getattr(p, "match", "") == "semantic"]
+            pool = (
+                _best_matches(pool, words, qualifiers)
+                or _best_matches(_named(words, appliance_type), words, qualifiers)
+                or [p for p in pool if getattr(p, "match", "") == "semantic"]
+            )
         if not pool:
             return FindResult(empty_because="words")
         if appliance_type:

@@ -79,10 +79,6 @@ def embedder():
     if not _static_failed:
         try:
             return embeddings.static_embedder_load()
-        except AttributeError:  # a catalogue without the shipped static model: its local one
-            configured = embeddings.embedder_get()
-            if configured is not None and configured.name.startswith("local"):
-                return configured
         except Exception:  # a damaged model file must not silence the assistant
             logger.exception("the static embedder could not be loaded; understanding falls back to words")
             _static_failed.append(True)
@@ -115,28 +111,38 @@ def vector(text: str) -> np.ndarray:
 
 @dataclass
 class Index:
-    labels: list[str]
+    labels: list[str]  # one per example, grouped: a label's examples are contiguous
     texts: list[str]
     matrix: np.ndarray
+    groups: list[tuple[str, int, int]]  # (label, first row, end row)
 
     def scores(self, query: np.ndarray, top_k: int = TOP_K) -> dict[str, float]:
         sims = self.matrix @ query
-        out: dict[str, list[float]] = {}
-        for label, sim in zip(self.labels, sims, strict=True):
-            out.setdefault(label, []).append(float(sim))
         # The nearest example counts as much as the mean of the nearest few: a label's examples
         # can be varied (the none-of-these classes are), and one close example is evidence.
         scores = {}
-        for label, values in out.items():
-            values.sort(reverse=True)
-            scores[label] = 0.5 * values[0] + 0.5 * float(np.mean(values[:top_k]))
+        for label, start, end in self.groups:
+            group = sims[start:end]
+            if top_k == 1 or end - start == 1:
+                scores[label] = float(group.max())
+                continue
+            nearest = np.partition(group, -min(top_k, end - start))[-min(top_k, end - start) :]
+            scores[label] = 0.5 * float(nearest.max()) + 0.5 * float(nearest.mean())
         return scores
 
 
 def _build(pairs: list[tuple[str, str]]) -> Index:
+    order = {label: i for i, label in enumerate(dict.fromkeys(label for label, _ in pairs))}
+    pairs = sorted(pairs, key=lambda pair: order[pair[0]])
     texts = [t.lower() for _, t in pairs]
     matrix = embedder().embed(texts) if texts else np.zeros((0, 1), dtype=np.float32)
-    return Index(labels=[label for label, _ in pairs], texts=texts, matrix=np.asarray(matrix, dtype=np.float32))
+    labels = [label for label, _ in pairs]
+    groups, start = [], 0
+    for i in range(1, len(labels) + 1):
+        if i == len(labels) or labels[i] != labels[start]:
+            groups.append((labels[start], start, i))
+            start = i
+    return Index(labels=labels, texts=texts, matrix=np.asarray(matrix, dtype=np.float32), groups=groups)
 
 
 _lock = threading.Lock()
@@ -182,6 +188,11 @@ def intent_scores(text: str) -> dict[str, float]:
 
 def appliance_words() -> dict[str, list[str]]:
     return _load("appliances.json")["types"]
+
+
+def appliance_names() -> frozenset[str]:
+    """The one-word names of appliances ("fridge", "dishwasher"): a filter, not a part's name."""
+    return frozenset(phrase for words in appliance_words().values() for phrase in words if " " not in phrase)
 
 
 def appliance_types(text: str, *, part_terms: frozenset[str] = frozenset()) -> list[str]:
@@ -242,11 +253,25 @@ def _symptom_version() -> tuple:
     return row["n"], str(row["changed"])
 
 
+_versions: dict[str, tuple] = {}
+
+
+def new_message() -> None:
+    """A new message: look at the symptom and policy tables' versions again (once per message)."""
+    _versions.clear()
+
+
+def _version(name: str, read) -> tuple:
+    if name not in _versions:
+        _versions[name] = read()
+    return _versions[name]
+
+
 def _symptoms_index() -> tuple[Index, dict]:
     from catalog.models import Symptom
 
     # One small query per message: the vectors are rebuilt only when the symptom table changed.
-    version = _symptom_version()
+    version = _version("symptoms", _symptom_version)
 
     def build():
         symptoms = list(Symptom.objects.all())
@@ -274,8 +299,7 @@ def problem_words(text: str, *, brands=()) -> str:
     The appliance is a filter of its own; left in, its word outweighs the problem's."""
     from catalog.search.text import STOP_WORDS
 
-    appliance = {phrase for words in appliance_words().values() for phrase in words if " " not in phrase}
-    drop = (STOP_WORDS | _FILLER | appliance | {b.lower() for b in brands}) - _NEGATIONS
+    drop = (STOP_WORDS | _FILLER | appliance_names() | {b.lower() for b in brands}) - _NEGATIONS
     words = re.findall(r"[a-z0-9']+", text.lower().replace("’", "'"))
     kept = [w for w in words if w not in drop and not w.isdigit()]
     return " ".join(kept)
@@ -284,24 +308,30 @@ def problem_words(text: str, *, brands=()) -> str:
 _NEGATIONS = frozenset({"not", "no", "won't", "wont", "doesn't", "doesnt", "isn't", "isnt", "never", "don't", "dont"})
 
 
-def symptom_find(text: str, *, appliance_type: str | None = None, brands=()):
-    """(the Symptom the text most likely describes, its score), or (None, best score)."""
+@dataclass
+class SymptomReading:
+    symptom: object | None  # catalog.Symptom
+    score: float
+    problem: bool  # a problem is described, even if too briefly to say which ("it's leaking")
+
+
+def symptom_find(text: str, *, appliance_type: str | None = None, brands=()) -> SymptomReading:
+    """The Symptom the text most likely describes (None below the calibrated threshold)."""
     index, symptoms = _symptoms_index()
-    if not symptoms:
-        return None, 0.0
     words = problem_words(text, brands=brands)
-    if not words:
-        return None, 0.0
+    if not symptoms or not words:
+        return SymptomReading(None, 0.0, False)
     scores = index.scores(vector(words), top_k=SYMPTOM_TOP_K)
     ranked = sorted(scores.items(), key=lambda kv: -kv[1])
+    cut = threshold("symptom")
+    problem = ranked[0][1] >= cut
     if appliance_type:
         ranked = [(slug, s) for slug, s in ranked if symptoms[slug].appliance_type == appliance_type]
-    if not ranked:
-        return None, 0.0
-    slug, score = ranked[0]
-    if score < threshold("symptom"):
-        return None, score
-    return symptoms[slug], score
+    elif len(words.split()) < 2:
+        return SymptomReading(None, ranked[0][1], problem)  # "will that one work": too little, on what?
+    if not ranked or ranked[0][1] < cut:
+        return SymptomReading(None, ranked[0][1] if ranked else 0.0, problem)
+    return SymptomReading(symptoms[ranked[0][0]], ranked[0][1], problem)
 
 
 # --- shop policies --------------------------------------------------------------------
@@ -318,7 +348,7 @@ def policy_find(text: str, *, topic: str = ""):
         index.items = {p.topic: p for p in policies}  # type: ignore[attr-defined]
         return index
 
-    index = _cached(("policies", embedder().name, shop_policies_version()), build)
+    index = _cached(("policies", embedder().name, _version("policies", shop_policies_version)), build)
     policies = index.items  # type: ignore[attr-defined]
     if topic:
         return policies.get(topic), 1.0

@@ -31,7 +31,7 @@ from checkout import selectors as checkout_selectors
 from conversations.assistant import intents, meaning, scope
 from conversations.assistant.draft import Draft
 from conversations.assistant.entities import extract
-from conversations.assistant.finder import parts_find
+from conversations.assistant.finder import parts_find, plain_words
 from conversations.assistant.identifiers import Identifiers, identifiers_find, suggestions_for
 
 # Words that name a whole appliance or are too generic to identify a part on their own.
@@ -75,9 +75,10 @@ class RulesEngine:
 
     # --- understanding ------------------------------------------------------------
 
-    def understand(self, *, text: str, context: dict) -> list[Understanding]:
+    def understand(self, *, text: str, context: dict, ids: Identifiers | None = None) -> list[Understanding]:
         """One Understanding per question in the message."""
-        ids = identifiers_find(text)
+        meaning.new_message()
+        ids = ids if ids is not None else identifiers_find(text)
         readings = []
         memory = dict(context)
         for start, end in intents.segments(text):
@@ -109,6 +110,16 @@ class RulesEngine:
             for w in words
             if w in name_terms and w not in _GENERIC_NAME_WORDS and w.isalpha() and w not in lowered_brands
         ]
+        # The same, as written (for matching part names): part words, then qualifying words.
+        raw_part_words, raw_qualifiers = [], []
+        for raw in plain_words(blank):
+            stems = [t for t in search_tokens(raw) if t in name_terms and t not in lowered_brands]
+            if not stems or raw in meaning.appliance_names() or raw in ("part", "parts"):
+                continue
+            if any(t not in _GENERIC_NAME_WORDS for t in stems):
+                raw_part_words.append(raw)
+            else:
+                raw_qualifiers.append(raw)
         last_parts = [ps for ps in context.get("lastParts") or [] if ps]
         product = mentioned[0] if mentioned else None
         referenced = False
@@ -131,18 +142,17 @@ class RulesEngine:
             or (model.appliance_type if model else None)
         )
         brand = entities.brand or (model.brand if model_from_message and model else "") or context.get("brand") or ""
-        symptom, symptom_score = meaning.symptom_find(
-            blank.replace("#", " "), appliance_type=appliance_type, brands=brands
-        )
+        problem = meaning.symptom_find(blank.replace("#", " "), appliance_type=appliance_type, brands=brands)
+        symptom, symptom_score = problem.symptom, problem.score
         from_words = False
+        by_words = False  # the part is named by its words only: looked up once the intent needs it
         if product is None and not unknown_ps and part_words and not referenced:
             remembered = catalog.product_get(ps_number=context.get("psNumber") or page.get("psNumber") or "")
             if remembered is not None and all(w in search_tokens(remembered.name) for w in part_words):
                 product = remembered  # "the door gasket" is the one we were talking about
+                referenced = from_words = True
             else:
-                product = self._part_by_words(part_words, appliance_type, brand, model)
-            referenced = product is not None
-            from_words = referenced
+                by_words = True
         if product is None and not unknown_ps and not part_words and not unknown_codes:
             remembered = context.get("psNumber") or page.get("psNumber")
             if remembered:
@@ -169,6 +179,8 @@ class RulesEngine:
             symptom=symptom,
             symptom_score=symptom_score,
             part_words=part_words,
+            raw_part_words=list(dict.fromkeys(raw_part_words)),
+            raw_qualifiers=[w for w in dict.fromkeys(raw_qualifiers) if w not in raw_part_words],
             last_parts=last_parts,
             order_numbers=ids.order_numbers,
             # What the segment says besides part words, identifiers and small words: nothing left in
@@ -180,8 +192,12 @@ class RulesEngine:
             ],
             previous=context.get("lastIntent", ""),
             remembered_symptom=context.get("symptom") or "",
+            problem_hint=problem.problem,
         )
         u.intent, u.refusal = self._decide(u)
+        if by_words and u.intent in _ONE_PART_INTENTS and not u.refusal:
+            u.product = self._part_by_words(part_words, appliance_type, brand, model)
+            u.referenced = u.from_words = u.product is not None
         return u
 
     @staticmethod
@@ -198,30 +214,38 @@ class RulesEngine:
         in_types = [t for t in u.named_types if _in_scope(t)]
         if u.mentioned and not in_scope_ids:
             return intents.OUT_OF_SCOPE, "appliance"
-        if out_types and not in_types and not in_scope_ids:
+        if out_types and not in_types and not in_scope_ids and reading.intent not in _NO_SUBJECT_INTENTS:
             return intents.OUT_OF_SCOPE, "appliance"
         intent, confidence = reading.intent, reading.confidence
         abstain = meaning.threshold("abstain")
         strong_domain = bool(in_scope_ids or in_types or u.unknown or u.order_numbers)
         domain = bool(strong_domain or u.part_words or u.symptom)
-        if intent == intents.DISCOUNT:
+        if not domain and entities.pronoun and u.problem_hint and u.model is None and u.product is None:
+            return intents.CLARIFY, ""  # "it's leaking": a problem, but with what?
+        if intent == intents.DISCOUNT and entities.budget is None:
             return intent, "discount"
+        if intent == intents.DISCOUNT:  # "a water inlet valve, budget is $55" is a price filter
+            intent = next(label for label in reading.scores if label not in intents.REFUSALS)
+            confidence = reading.scores[intent]
         runner_up = next((label for label in reading.scores if label not in intents.REFUSALS), intents.SEARCH)
         margin = confidence - reading.scores.get(runner_up, 0.0)
         if intent == intents.OUT_OF_SCOPE:
             # Part words or a symptom alone ("garage door opener", "won't start") do not make a
             # message ours when it reads clearly as something else.
             if not strong_domain and (margin >= OUT_OF_SCOPE_MARGIN or not domain):
+                if entities.pronoun and (domain or u.problem_hint) and u.model is None:
+                    return intents.CLARIFY, ""  # "it's leaking": which appliance?
                 if confidence >= abstain or margin >= CLEAR_MARGIN:
                     return intents.OUT_OF_SCOPE, "general"
                 return intents.CLARIFY, ""
             intent, confidence = runner_up, reading.scores.get(runner_up, 0.0)
-        if not domain and not u.product and intent not in _NO_SUBJECT_INTENTS:
+        refers = bool(entities.pronoun or entities.ordinal is not None or len(re.findall(r"\w+", u.text)) <= 3)
+        if not domain and not refers and intent not in _NO_SUBJECT_INTENTS:
             outside = reading.scores.get(intents.OUT_OF_SCOPE, 0.0)
             if confidence < FAR or outside >= confidence - NEAR_OUT_OF_SCOPE:
                 return intents.OUT_OF_SCOPE, "general"  # nothing of the shop, and reads as something else
         part_named = bool(
-            u.mentioned or (u.referenced and not u.from_words) or (entities.pronoun and u.product is not None)
+            u.mentioned or (not u.from_words and (u.referenced or (entities.pronoun and u.product is not None)))
         )
         if u.order_numbers and intent not in intents.ORDER_INTENTS:
             intent = intents.ORDER_STATUS
@@ -230,7 +254,7 @@ class RulesEngine:
         if intents.only_identifiers(u.masked) or bare_follow_up:
             if u.model_from_message and not u.mentioned and u.remembered_symptom:
                 return intents.TROUBLESHOOT, ""
-            if u.previous in intents.CARRY_OVER and (u.product is not None or u.unknown):
+            if u.previous in intents.CARRY_OVER and (u.product is not None or u.unknown or u.part_words):
                 return u.previous, ""
             if u.mentioned or u.unknown_ps:
                 return intents.PRODUCT_INFO, ""
@@ -264,12 +288,23 @@ class RulesEngine:
         if intent == intents.GREETING and domain:
             intent = next(label for label in reading.scores if label not in (*intents.REFUSALS, intents.GREETING))
             confidence = reading.scores[intent]
+        if u.model_from_message and not u.mentioned and not u.part_words and not u.order_numbers:
+            # "my bad, the model is MSS25C4MGZ": the model answers the question still open.
+            asks_own = intent in intents.CARRY_OVER and confidence >= abstain
+            if u.product is not None and u.previous in intents.CARRY_OVER and not asks_own:
+                return (intents.COMPATIBILITY if u.previous == intents.ALTERNATIVES else u.previous), ""
+            if u.remembered_symptom and u.symptom is None and intent not in intents.ORDER_INTENTS:
+                return intents.TROUBLESHOOT, ""
+        if intent in _POLICY_LOOKALIKES and not part_named and not u.order_numbers and not u.part_words:
+            policy, _ = meaning.policy_find(u.masked)
+            if policy is not None:
+                return intents.POLICY, ""  # "can I send it back if it's wrong", "do you accept amex"
         if u.part_words and not part_named and (u.entities.sort or u.entities.budget is not None):
             # "the cheapest drain pump", "a door gasket under $40": a list to sort or filter.
             return (intents.RECOMMEND if intent == intents.RECOMMEND else intents.SEARCH), ""
         if u.symptom is not None and not part_named and intent in _SYMPTOM_OVERRIDES and not u.part_words:
             return intents.TROUBLESHOOT, ""  # "I have a LDT5678ST and it makes a grinding sound"
-        if intent in _NEEDS_A_PART and u.part_words and not part_named and u.product is None:
+        if intent in _NEEDS_A_PART and u.part_words and not part_named and u.model_from_message:
             return intents.SEARCH, ""  # "do you have a rack adjuster for LDFN4542S": find it for the model
         if intent in (intents.PRODUCT_INFO, intents.COMPARE) and u.part_words and not part_named:
             return intents.SEARCH, ""  # "evaporator fan motor": a part named by its words, to find
@@ -318,8 +353,9 @@ class RulesEngine:
     # --- the reply ----------------------------------------------------------------
 
     def reply(self, *, text: str, context: dict, conversation_id: str = "") -> Draft:
-        readings = self.understand(text=text, context=context)
-        if any(u.refusal == "injection" for u in readings) or intents.injection_in(identifiers_find(text).masked(text)):
+        ids = identifiers_find(text)
+        readings = self.understand(text=text, context=context, ids=ids)
+        if any(u.refusal == "injection" for u in readings) or intents.injection_in(ids.masked(text)):
             return self._refusal("injection", readings[0])
         answered = [u for u in readings if not u.refusal]
         if not answered:
@@ -385,7 +421,8 @@ class RulesEngine:
             if value:
                 preferences[key] = value
         memory = {
-            "psNumber": (u.product.ps_number if u.product else None) or (shown[0] if len(shown) == 1 else None),
+            "psNumber": (u.product.ps_number if u.product and not u.from_words else None)
+            or (shown[0] if len(shown) == 1 else None),
             "modelNumber": u.model.model_number if u.model else None,
             "applianceType": u.appliance_type,
             "brand": u.brand or None,
@@ -870,10 +907,11 @@ class RulesEngine:
         return self._search(u=u, intent=intents.RECOMMEND)
 
     def _search(self, *, u, intent: str = intents.SEARCH, **_):
-        words = list(dict.fromkeys(u.part_words))
+        words = u.raw_part_words
         # The other part-name words the customer used ("lower" dishrack, "door" gasket) break ties.
-        qualifiers = [w for w in _part_phrase(u).split() if w not in words]
-        query = " ".join(words + [w for w in search_tokens(u.ids.masked(u.text, blank=True)) if w.isalpha()][:6])
+        qualifiers = u.raw_qualifiers
+        # The search text is the part as named ("upper dishrack"), not the rest of the sentence.
+        query = _part_phrase(u) or " ".join(w for w in search_tokens(u.ids.masked(u.text, blank=True)) if w.isalpha())
         model = u.model
         result = parts_find(
             query=query or u.text,
@@ -985,14 +1023,27 @@ _NO_SUBJECT_INTENTS = frozenset(
 _SYMPTOM_OVERRIDES = frozenset(
     {intents.COMPATIBILITY, intents.PRODUCT_INFO, intents.SEARCH, intents.RECOMMEND, intents.CLARIFY, intents.COMPARE}
 )
+# Intents a question about the shop's terms is easily read as ("send it back", "when will it arrive").
+_POLICY_LOOKALIKES = frozenset({intents.NOTIFY, intents.ORDER_STATUS, intents.DELIVERY, intents.PURCHASE})
 _FOLLOW_UP_FILLER = frozenset(
     {"and", "the", "a", "an", "what", "about", "how", "also", "same", "for", "of", "one", "please", "then", "ones"}
 )
 _PART_AND_MODEL = frozenset(
     {intents.PRODUCT_INFO, intents.SEARCH, intents.RECOMMEND, intents.ALTERNATIVES, intents.PRICE_STOCK}
 )
-_NEEDS_A_PART = frozenset(
-    {intents.COMPATIBILITY, intents.PRICE_STOCK, intents.INSTALL, intents.NOTIFY, intents.ALTERNATIVES}
+_NEEDS_A_PART = frozenset({intents.COMPATIBILITY, intents.PRICE_STOCK, intents.NOTIFY, intents.ALTERNATIVES})
+# Answers about one part: a part named only by its words is looked up for these.
+_ONE_PART_INTENTS = frozenset(
+    {
+        intents.COMPATIBILITY,
+        intents.INSTALL,
+        intents.PRICE_STOCK,
+        intents.DELIVERY,
+        intents.PRODUCT_INFO,
+        intents.PURCHASE,
+        intents.NOTIFY,
+        intents.ALTERNATIVES,
+    }
 )
 
 _CLARIFY_CHOICES = {
@@ -1039,9 +1090,6 @@ def _listed_for_brand(parts: list, brand: str) -> list:
     return [p for p in parts if p.pk in listed or p.brand.lower() == brand.lower()]
 
 
-_APPLIANCE_NAMES = frozenset({"refrigerator", "fridge", "freezer", "dishwasher"})
-
-
 def _part_words_masked(masked: str, name_terms: frozenset, brands) -> str:
     """The text with the catalogue's part words and brands read as "part" / "brand": what the
     customer wants to do does not depend on which part ("can I replace the door gasket myself?")."""
@@ -1051,7 +1099,9 @@ def _part_words_masked(masked: str, name_terms: frozenset, brands) -> str:
         word = token.lower()
         if word in lowered_brands:
             token = "brand"
-        elif word.isalpha() and word in name_terms and word not in _APPLIANCE_NAMES and word not in _KEEP_WORDS:
+        elif (
+            word.isalpha() and word in name_terms and word not in meaning.appliance_names() and word not in _KEEP_WORDS
+        ):
             token = "" if previous == "part" else "part"
         if token.strip():
             previous = token
@@ -1065,16 +1115,10 @@ _KEEP_WORDS = frozenset({"this", "my", "water", "ice", "light", "door", "control
 
 def _part_phrase(u) -> str:
     """The part the customer named, in their words ("water filter", "door gasket")."""
-    _, name_terms = _vocabulary()
-    kept = [
-        w
-        for w in search_tokens(u.ids.masked(u.text, blank=True))
-        if w.isalpha()
-        and w in name_terms
-        and w not in ("refrigerator", "dishwasher", "part", "parts")
-        and w not in u.named_types
-    ]
-    return " ".join(dict.fromkeys(kept)) if u.part_words else ""
+    if not u.raw_part_words:
+        return ""
+    kept = set(u.raw_part_words) | set(u.raw_qualifiers)
+    return " ".join(dict.fromkeys(w for w in plain_words(u.ids.masked(u.text, blank=True)) if w in kept))
 
 
 def _plural(phrase: str) -> str:

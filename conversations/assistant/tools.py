@@ -229,7 +229,8 @@ class ToolBox:
             return self._unknown_model(str(model_number))
         appliance_type = model.appliance_type if model is not None else appliance_type
         # The same reading of the customer's words as the offline engine's (meaning, not keywords).
-        symptom, _ = meaning.symptom_find(str(description)[:500], appliance_type=appliance_type)
+        meaning.new_message()
+        symptom = meaning.symptom_find(str(description)[:500], appliance_type=appliance_type).symptom
         if symptom is None:
             return {"symptom": None, "parts": []}
         parts = catalog.parts_for_symptom(
