@@ -1,147 +1,272 @@
-"""A deterministic synthetic catalogue of any size, for benchmarks and load tests.
+"""A synthetic catalogue that reads like a real one, of any size, for benchmarks and load tests.
 
-Same `seed` and sizes → the same rows. Identifiers never collide with the demo catalogue:
-PS numbers are PS9xxxxxxx (the demo uses PS1xxxxxxx), model numbers start with "Z",
-symptom slugs with "gen-". Rows are produced in chunks so 100,000+ parts never sit in
-memory at once, and written through `catalog_import` (so a re-run is an idempotent no-op).
+Parts are composed from the vocabulary in `synthetic_vocabulary`: a kind of part, where it sits,
+its finish, a variant and a kit suffix make tens of thousands of distinct names at 100,000 parts;
+manufacturer and model numbers follow each brand's real formats (Whirlpool W10…, Samsung DA97-…,
+GE WR…X…, Frigidaire 24…, LG EBR…); how many models a part fits is drawn from a log-normal, so
+most parts fit a handful of neighbouring models and a few fit hundreds, across the brands built
+on the same lines. Prices, stock, ratings and install times are drawn around each kind's typical
+values; each part fixes its kind's problems, published per brand ("gen-samsung-refrigerator-…").
+
+Same `seed` and sizes → the same rows (one random stream, independent of `chunk_size`). Nothing
+collides with the demo catalogue: PS numbers are PS9xxxxxxx (the demo's are PS1…), symptom slugs
+start with "gen-", and model and manufacturer numbers the demo uses are never drawn. Rows are
+produced in chunks and written through `catalog_import`, so a re-run is an idempotent no-op.
 """
 
+import bisect
+import math
 import random
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from itertools import accumulate
 
 from django.db import transaction
 
 from catalog.error_codes import CatalogErrorCode
 from catalog.exceptions import CatalogError
+from catalog.services.demo import demo_catalog_read
 from catalog.services.imports import CatalogImportResult, Progress, UpsertCounts, catalog_import
+from catalog.services.synthetic_vocabulary import (
+    APPLIANCES,
+    BRAND_GROUP,
+    BRAND_WEIGHTS,
+    CLOSERS,
+    DIFFICULTIES,
+    FINISHES,
+    INSTALL,
+    KINDS,
+    MATERIALS,
+    MODEL_FORMATS,
+    MPN_FORMATS,
+    POSITIONS,
+    PROBLEMS,
+    STYLES,
+    SUFFIXES,
+    Kind,
+)
 
 MAX_PARTS = 10_000_000  # PS9 + 7 digits
-BRANDS = ["Whirlpool", "GE", "Frigidaire", "Samsung", "LG", "Bosch", "KitchenAid", "Maytag", "Kenmore"]
-TYPES = {
-    "refrigerator": [
-        ("Door Shelf Bin", "Bins and Shelves"),
-        ("Ice Maker Assembly", "Ice Makers"),
-        ("Water Inlet Valve", "Valves"),
-        ("Door Gasket", "Seals and Gaskets"),
-        ("Defrost Thermostat", "Thermostats"),
-        ("Evaporator Fan Motor", "Motors"),
-        ("Water Filter", "Filters"),
-        ("Crisper Drawer", "Drawers and Glides"),
-        ("Main Control Board", "Circuit Boards"),
-        ("Door Handle", "Handles"),
-    ],
-    "dishwasher": [
-        ("Upper Rack Adjuster", "Dishrack Adjusters"),
-        ("Lower Rack Wheel", "Wheels and Rollers"),
-        ("Drain Pump", "Pumps"),
-        ("Lower Spray Arm", "Spray Arms"),
-        ("Door Gasket", "Seals and Gaskets"),
-        ("Water Inlet Valve", "Valves"),
-        ("Door Latch Assembly", "Latches"),
-        ("Heating Element", "Heating Elements"),
-        ("Silverware Basket", "Baskets"),
-        ("Filter Assembly", "Filters"),
-    ],
-}
-PROBLEMS = ["not working", "leaking", "noisy", "broken"]
-DIFFICULTIES = ["really_easy", "easy", "moderate", "difficult"]
+BRANDS = list(BRAND_WEIGHTS)
+_BRAND_CUMULATIVE = list(accumulate(BRAND_WEIGHTS.values()))
+LETTERS = "ABCDEFGHJKLMNPRSTVWXYZ"  # no I, O, Q, U: manufacturers avoid them next to digits
+# Degree (models a part fits) ~ log-normal: median e^1.1 ≈ 3, mean ≈ 5, and a tail of hundreds.
+DEGREE_MU, DEGREE_SIGMA, DEGREE_MAX = 1.1, 1.05, 800
+BRAND_PRICE = {"Bosch": 1.25, "KitchenAid": 1.15, "Samsung": 1.1, "LG": 1.1}
+
+
+@dataclass(frozen=True)
+class _Model:
+    number: str
+    brand: str
+    appliance: str
+    family: str
+    style: str
+
+
+def _pick_brand(rnd: random.Random) -> str:
+    return BRANDS[bisect.bisect_right(_BRAND_CUMULATIVE, rnd.random() * _BRAND_CUMULATIVE[-1])]
+
+
+def _fill(rnd: random.Random, pattern: str) -> str:
+    out = []
+    for char in pattern:
+        if char == "#":
+            out.append("0123456789"[rnd.randrange(10)])
+        elif char == "@":
+            out.append(LETTERS[rnd.randrange(len(LETTERS))])
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+def _fresh(rnd: random.Random, formats: list[tuple[str, str]], used: set[str]) -> tuple[str, str]:
+    """A number in one of `formats` not in `used` (and now in it), and the prefix it has."""
+    while True:
+        prefix, pattern = formats[rnd.randrange(len(formats))]
+        number = prefix + _fill(rnd, pattern)
+        if number not in used:
+            used.add(number)
+            return number, prefix
+
+
+def _demo_identifiers() -> tuple[set[str], set[str]]:
+    demo = demo_catalog_read()
+    return (
+        {str(p.get("manufacturer_part_number", "")).upper() for p in demo["parts"]},
+        {str(m["model_number"]).upper() for m in demo["models"]},
+    )
+
+
+def _models(count: int, rnd: random.Random, used: set[str]) -> list[_Model]:
+    """One model per brand and appliance first (every part has a model to fit), then brands by weight."""
+    pairs = [(b, a) for b in BRANDS for a in APPLIANCES]
+    rows = []
+    for i in range(count):
+        brand, appliance = pairs[i] if i < len(pairs) else (_pick_brand(rnd), APPLIANCES[rnd.random() >= 0.55])
+        number, prefix = _fresh(rnd, MODEL_FORMATS[brand][appliance], used)
+        styles = STYLES[appliance]
+        rows.append(_Model(number, brand, appliance, number[: len(prefix) + 2], styles[rnd.randrange(len(styles))]))
+    return rows
+
+
+def _model_row(m: _Model) -> dict:
+    return {
+        "model_number": m.number,
+        "brand": m.brand,
+        "appliance_type": m.appliance,
+        "name": f"{m.brand} {m.style} {m.appliance.title()} {m.number}",
+    }
+
+
+def _symptom_slug(brand: str, appliance: str, problem: str) -> str:
+    return f"gen-{brand.lower()}-{appliance}-{problem}"
 
 
 def _symptoms() -> list[dict]:
     rows = []
-    for appliance, types in TYPES.items():
-        for name, _ in types:
-            for problem in PROBLEMS:
-                label = f"{appliance.title()} {name.lower()} {problem}"
-                slug = "gen-" + "-".join(label.lower().split())
+    for brand in BRANDS:
+        for appliance, problems in PROBLEMS.items():
+            for key, (name, phrases) in problems.items():
+                b = brand.lower()
                 rows.append(
                     {
-                        "slug": slug,
-                        "name": label,
+                        "slug": _symptom_slug(brand, appliance, key),
+                        "name": f"{brand} {appliance} {name}",
                         "appliance_type": appliance,
-                        "keywords": [f"{name.lower()} {problem}", f"{appliance} {problem}"],
+                        "keywords": [f"{b} {appliance} {name}", f"{b} {name}", *(f"{b} {p}" for p in phrases)],
                     }
                 )
     return rows
 
 
-def _models(count: int) -> list[dict]:
-    rows = []
-    appliances = list(TYPES)
-    for i in range(count):
-        brand = BRANDS[i % len(BRANDS)]
-        appliance = appliances[(i // len(BRANDS)) % 2]
-        number = f"Z{brand[:2].upper()}{appliance[0].upper()}{i:06d}"
-        rows.append(
-            {
-                "model_number": number,
-                "brand": brand,
-                "appliance_type": appliance,
-                "name": f"{brand} {appliance.title()} {number}",
-            }
-        )
-    return rows
+class _Pools:
+    """Models a part can fit: those of its appliance built on its brand's lines, sorted so one
+    brand's models (and within them one family's) sit together. A part fits a run of neighbours
+    starting inside its own brand's block, so small degrees stay in-brand and big ones spill over."""
+
+    def __init__(self, models: list[_Model]):
+        self.pools: dict[tuple[str, str], list[_Model]] = {}
+        for m in sorted(models, key=lambda m: (m.brand, m.number)):
+            self.pools.setdefault((BRAND_GROUP[m.brand], m.appliance), []).append(m)
+        self.blocks: dict[tuple[str, str], tuple[int, int]] = {}
+        for pool in self.pools.values():
+            for index, m in enumerate(pool):
+                start, length = self.blocks.get((m.brand, m.appliance), (index, 0))
+                self.blocks[(m.brand, m.appliance)] = (start, length + 1)
+
+    def fit(self, rnd: random.Random, brand: str, appliance: str) -> list[_Model]:
+        pool = self.pools[(BRAND_GROUP[brand], appliance)]
+        start, length = self.blocks[(brand, appliance)]
+        degree = min(len(pool), DEGREE_MAX, max(1, int(math.exp(rnd.gauss(DEGREE_MU, DEGREE_SIGMA)))))
+        first = start + rnd.randrange(length)
+        return [pool[(first + k) % len(pool)] for k in range(degree)]
+
+
+def _price(rnd: random.Random, kind: Kind, brand: str) -> str:
+    value = kind.price * BRAND_PRICE.get(brand, 1.0) * math.exp(rnd.gauss(0, 0.35))
+    cents = (99, 99, 49, 95, 29, 89)[rnd.randrange(6)]
+    return f"{max(2, int(value))}.{cents:02d}"
+
+
+def _rating(rnd: random.Random) -> tuple[str | None, int]:
+    reviews = 0 if rnd.random() < 0.08 else int(math.exp(rnd.gauss(2.3, 1.5)))
+    if not reviews:
+        return None, 0
+    # Few reviews → a noisier average; most parts sit between 4 and 5 stars.
+    spread = 0.3 + 1.2 / math.sqrt(reviews + 1)
+    return f"{min(5.0, max(1.0, rnd.gauss(4.5, spread))):.1f}", reviews
+
+
+def _name(rnd: random.Random, kind: Kind, appliance: str) -> str:
+    # Listings name the appliance first about half the time ("Refrigerator Door Shelf Bin").
+    words = [appliance.title()] if rnd.random() < 0.45 else []
+    positions, finishes = POSITIONS[kind.positions], FINISHES[kind.finish]
+    if positions and rnd.random() < 0.7:
+        words.append(positions[rnd.randrange(len(positions))])
+    if finishes and rnd.random() < 0.6:
+        words.append(finishes[rnd.randrange(len(finishes))])
+    words.append(kind.name)
+    if rnd.random() < 0.35:
+        words.append(SUFFIXES[rnd.randrange(len(SUFFIXES))])
+    name = " ".join(words)
+    if rnd.random() < 0.75:
+        name += ", " + kind.specs[rnd.randrange(len(kind.specs))]
+    return name
+
+
+def _part(i: int, rnd: random.Random, pools: _Pools, used_mpns: set[str]) -> tuple[dict, list[dict]]:
+    brand = _pick_brand(rnd)
+    appliance = APPLIANCES[rnd.random() >= 0.55]
+    kinds = KINDS[appliance]
+    kind = kinds[rnd.randrange(len(kinds))]
+    name = _name(rnd, kind, appliance)
+    formats = MPN_FORMATS[brand][appliance]
+    mpn, _ = _fresh(rnd, formats, used_mpns)
+    replaced = [_fresh(rnd, formats, used_mpns)[0] for _ in range(min(3, int(rnd.expovariate(1.2))))]
+    fits = pools.fit(rnd, brand, appliance)
+    families = list(dict.fromkeys(m.family for m in fits))[:3]
+    problems = rnd.sample(kind.problems, rnd.randint(1, min(3, len(kind.problems))))
+    problem_names = [PROBLEMS[appliance][p][0] for p in problems]
+
+    sentences = [
+        f"{brand} {appliance} {name.lower()} ({mpn}) for {fits[0].style.lower()} models of the "
+        f"{', '.join(families)} series.",
+        f"It {kind.function}; made of {MATERIALS[kind.finish]}.",
+    ]
+    if replaced:
+        sentences.append(f"Replaces {', '.join(replaced)}.")
+    sentences.append(f"Fixes: {', '.join(problem_names)}.")
+    if rnd.random() < 0.5:
+        sentences.append(CLOSERS[rnd.randrange(len(CLOSERS))])
+
+    ps = f"PS9{i:07d}"
+    active = rnd.random() >= 0.015
+    stock = 0 if not active or rnd.random() < 0.1 else min(2000, 1 + int(math.exp(rnd.gauss(2.6, 1.1))))
+    rating, reviews = _rating(rnd)
+    difficulty = min(3, max(0, kind.difficulty + (rnd.random() < 0.15) - (rnd.random() < 0.15)))
+    steps, kits = INSTALL[kind.method]
+    part = {
+        "ps_number": ps,
+        "manufacturer_part_number": mpn,
+        "name": name,
+        "description": " ".join(sentences),
+        "brand": brand,
+        "appliance_type": appliance,
+        "category": kind.category,
+        "price": _price(rnd, kind, brand),
+        "stock_quantity": stock,
+        "backordered": active and stock == 0 and rnd.random() < 0.55,
+        "is_active": active,
+        "image_url": f"https://images.parley.example/parts/{ps}.jpg",
+        "rating": rating,
+        "review_count": reviews,
+        "install_steps": [s.format(part=kind.name.lower(), appliance=appliance) for s in steps],
+        "install_difficulty": DIFFICULTIES[difficulty],
+        "install_time_minutes": max(5, 5 * round(kind.minutes * math.exp(rnd.gauss(0, 0.35)) / 5)),
+        "install_tools": list(kits[rnd.randrange(len(kits))]),
+        "symptoms": [_symptom_slug(brand, appliance, p) for p in problems],
+    }
+    compat = []
+    for m in fits:
+        # The maker's own models are confirmed; a sister brand's fit is a cross-reference.
+        if m.brand == brand and rnd.random() < 0.9:
+            confidence, source = 1.0, "manufacturer"
+        else:
+            confidence, source = round(0.7 + 0.25 * rnd.random(), 2), "cross_reference"
+        compat.append({"ps_number": ps, "model_number": m.number, "confidence": confidence, "source": source})
+    return part, compat
 
 
 def _part_chunks(
-    *, parts: int, models: list[dict], seed: int, chunk_size: int
+    *, parts: int, pools: _Pools, rnd: random.Random, used_mpns: set[str], chunk_size: int
 ) -> Iterator[tuple[list[dict], list[dict]]]:
-    rnd = random.Random(seed)
-    pools: dict[tuple[str, str], list[str]] = {}
-    for m in models:
-        pools.setdefault((m["brand"], m["appliance_type"]), []).append(m["model_number"])
-    keys = sorted(pools)
     for start in range(0, parts, chunk_size):
         part_rows, compat_rows = [], []
         for i in range(start, min(start + chunk_size, parts)):
-            brand, appliance = keys[i % len(keys)]
-            name, category = TYPES[appliance][rnd.randrange(len(TYPES[appliance]))]
-            ps = f"PS9{i:07d}"
-            roll = rnd.random()
-            stock = 0 if roll < 0.15 else rnd.randint(1, 200)
-            full_name = f"{brand} {appliance.title()} {name}"
-            part_rows.append(
-                {
-                    "ps_number": ps,
-                    "manufacturer_part_number": f"ZX{seed % 100:02d}{i:08d}",
-                    "name": full_name,
-                    "description": f"Synthetic {full_name.lower()} for benchmarks ({category.lower()}).",
-                    "brand": brand,
-                    "appliance_type": appliance,
-                    "category": category,
-                    "price": f"{rnd.randint(5, 300)}.{rnd.randint(0, 99):02d}",
-                    "stock_quantity": stock,
-                    "backordered": stock == 0 and roll < 0.05,
-                    "image_url": f"https://images.parley.example/parts/{ps}.jpg",
-                    "rating": f"{rnd.randint(35, 50) / 10:.1f}",
-                    "review_count": rnd.randint(0, 500),
-                    "install_steps": [
-                        f"Disconnect power to the {appliance}.",
-                        f"Remove the old {name.lower()}.",
-                        f"Fit the new {name.lower()}.",
-                        "Restore power and test.",
-                    ],
-                    "install_difficulty": DIFFICULTIES[rnd.randrange(4)],
-                    "install_time_minutes": rnd.choice([5, 10, 15, 30, 45, 60]),
-                    "install_tools": rnd.choice([[], ["Phillips screwdriver"], ["1/4-inch nut driver", "Towel"]]),
-                    "symptoms": [
-                        "gen-" + "-".join(f"{appliance} {name} {p}".lower().split())
-                        for p in rnd.sample(PROBLEMS, rnd.randint(1, 2))
-                    ],
-                }
-            )
-            pool = pools[(brand, appliance)]
-            for model_number in rnd.sample(pool, min(len(pool), rnd.randint(2, 8))):
-                r = rnd.random()
-                confidence = 1.0 if r < 0.8 else round(0.5 + r * 0.45, 2)
-                compat_rows.append(
-                    {
-                        "ps_number": ps,
-                        "model_number": model_number,
-                        "confidence": confidence,
-                        "source": "manufacturer" if confidence == 1.0 else "cross_reference",
-                    }
-                )
+            part, compat = _part(i, rnd, pools, used_mpns)
+            part_rows.append(part)
+            compat_rows.extend(compat)
         yield part_rows, compat_rows
 
 
@@ -162,22 +287,27 @@ def catalog_synthetic_generate(
     progress: Progress | None = None,
     on_chunk: Callable[[int], None] | None = None,
 ) -> CatalogImportResult:
-    """Generate and upsert `parts` parts and `models` appliance models (with symptoms and
-    2–8 compatible models of the part's brand and type each), in one transaction.
+    """Generate and upsert `parts` parts and `models` appliance models, with per-brand symptoms
+    and long-tailed compatibility (see the module docstring), in one transaction.
 
     `on_chunk(n)` is called after each chunk of n parts is written (for a progress bar).
     """
     if not 1 <= parts <= MAX_PARTS:
         raise CatalogError(f"parts must be between 1 and {MAX_PARTS}.", code=CatalogErrorCode.INVALID_SIZE)
-    min_models = len(BRANDS) * len(TYPES)
+    min_models = len(BRANDS) * len(APPLIANCES)
     if models < min_models:
         raise CatalogError(
             f"models must be at least {min_models} (one per brand and appliance type).",
             code=CatalogErrorCode.INVALID_SIZE,
         )
-    model_rows = _models(models)
-    result = catalog_import(symptoms=_symptoms(), models=model_rows, batch_size=batch_size, progress=progress)
-    for part_rows, compat_rows in _part_chunks(parts=parts, models=model_rows, seed=seed, chunk_size=chunk_size):
+    rnd = random.Random(seed)
+    used_mpns, used_models = _demo_identifiers()
+    model_list = _models(models, rnd, used_models)
+    result = catalog_import(
+        symptoms=_symptoms(), models=[_model_row(m) for m in model_list], batch_size=batch_size, progress=progress
+    )
+    chunks = _part_chunks(parts=parts, pools=_Pools(model_list), rnd=rnd, used_mpns=used_mpns, chunk_size=chunk_size)
+    for part_rows, compat_rows in chunks:
         chunk = catalog_import(parts=part_rows, compatibility=compat_rows, batch_size=batch_size, progress=progress)
         _add(result.parts, chunk.parts)
         _add(result.compatibility, chunk.compatibility)

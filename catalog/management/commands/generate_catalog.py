@@ -1,4 +1,5 @@
-"""A deterministic synthetic catalogue of any size, for benchmarks.
+"""A deterministic synthetic catalogue of any size that reads like a real one, for benchmarks
+(brands' real part and model number formats, long-tailed compatibility; see catalog/services/synthetic.py).
 
 manage.py generate_catalog --parts 100000 --models 5000 --seed 1
 """
@@ -13,7 +14,7 @@ from catalog.services.synthetic import catalog_synthetic_generate
 
 
 class Command(BaseCommand):
-    help = "Generate a deterministic synthetic catalogue (PS9xxxxxxx parts, Z… models) for benchmarks."
+    help = "Generate a deterministic, realistic synthetic catalogue (PS9xxxxxxx parts) for benchmarks."
 
     def add_arguments(self, parser):
         parser.add_argument("--parts", type=int, required=True, help="Number of parts.")
