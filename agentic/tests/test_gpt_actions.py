@@ -103,3 +103,73 @@ def test_subscribe_to_a_back_in_stock_alert(gpt, mailoutbox):
         "/api/gpt/alerts/back-in-stock", {"psNumber": "PS11750057", "email": "ann@example.com"}, format="json"
     )
     assert in_stock.status_code == 409
+
+
+# --- the document against the views it describes ------------------------------------------
+
+_DOC_URI = "https://gpt.invalid/openapi.json"
+
+
+def _conforms(document: dict, path: str, method: str, response) -> None:
+    """The view's answer is one the document lists for that operation, in the documented shape."""
+    from jsonschema import Draft202012Validator
+    from referencing import Registry, Resource
+    from referencing.jsonschema import DRAFT202012
+
+    responses = document["paths"][path][method]["responses"]
+    status = str(response.status_code)
+    assert status in responses, f"{method.upper()} {path} answered {status}, which the document does not list"
+    pointer = "/".join(["paths", path.replace("~", "~0").replace("/", "~1"), method, "responses", status])
+    schema = {"$ref": f"{_DOC_URI}#/{pointer}/content/application~1json/schema"}
+    registry = Registry().with_resource(_DOC_URI, Resource.from_contents(document, default_specification=DRAFT202012))
+    errors = list(Draft202012Validator(schema, registry=registry).iter_errors(response.json()))
+    assert not errors, [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in errors[:5]]
+
+
+def test_every_answer_of_the_views_is_the_one_the_document_describes(gpt, client):
+    """The GPT reads only the document: each operation's real answers (success and refusal) must
+    be listed there with that status and match its schema, required fields included."""
+    document = client.get("/api/gpt/openapi.json").json()
+    calls = [
+        ("/api/gpt/parts/search", "get", lambda: gpt.get("/api/gpt/parts/search", {"q": "dishwasher rack wheel"})),
+        ("/api/gpt/parts/search", "get", lambda: gpt.get("/api/gpt/parts/search", {"q": ""})),
+        ("/api/gpt/parts/{psNumber}", "get", lambda: gpt.get("/api/gpt/parts/PS11750057")),
+        ("/api/gpt/parts/{psNumber}", "get", lambda: gpt.get("/api/gpt/parts/PS00000000")),
+        (
+            "/api/gpt/compatibility",
+            "get",
+            lambda: gpt.get("/api/gpt/compatibility", {"psNumber": "PS11750057", "modelNumber": "WDT780SAEM1"}),
+        ),
+        ("/api/gpt/compatibility", "get", lambda: gpt.get("/api/gpt/compatibility", {"psNumber": "PS11750057"})),
+        (
+            "/api/gpt/checkout",
+            "post",
+            lambda: gpt.post(
+                "/api/gpt/checkout", {"items": [{"psNumber": "PS11750057", "quantity": 1}]}, format="json"
+            ),
+        ),
+        (
+            "/api/gpt/checkout",
+            "post",
+            lambda: gpt.post("/api/gpt/checkout", {"items": [{"psNumber": "PS12584610"}]}, format="json"),
+        ),
+        (
+            "/api/gpt/alerts/back-in-stock",
+            "post",
+            lambda: gpt.post(
+                "/api/gpt/alerts/back-in-stock", {"psNumber": "PS12584610", "email": "ann@example.com"}, format="json"
+            ),
+        ),
+        (
+            "/api/gpt/alerts/back-in-stock",
+            "post",
+            lambda: gpt.post(
+                "/api/gpt/alerts/back-in-stock", {"psNumber": "PS12584610", "email": "nope"}, format="json"
+            ),
+        ),
+    ]
+    assert {(path, method) for path, method, _ in calls} == {
+        (path, method) for path, operations in document["paths"].items() for method in operations
+    }
+    for path, method, call in calls:
+        _conforms(document, path, method, call())
