@@ -15,13 +15,14 @@ from rest_framework.views import APIView
 from analytics import constants
 from analytics.csv_tables import dashboard_table, funnel_table
 from analytics.error_codes import AnalyticsErrorCode
-from analytics.exceptions import BatchInvalid, IngestRateLimited
+from analytics.exceptions import BatchInvalid
 from analytics.ratelimit import client_key, ingest_rate_check
 from analytics.renderers import CSVRenderer
 from analytics.selectors import Period, dashboard_get, funnel_get
 from analytics.services import events_ingest
 from core.authentication import bearer_token
 from core.parsers import JSONParser
+from core.ratelimit import client_address
 
 MAX_PERIOD_DAYS = 366
 _ACTION_TYPE = r"^[a-z][a-z0-9_]{0,63}$"
@@ -96,19 +97,13 @@ class EventsIngestApi(APIView):
         token = bearer_token(request)
         raw = request.data.get("events") if isinstance(request.data, dict) else None
         ingest_rate_check(
-            client=client_key(token=token, remote_addr=request.META.get("REMOTE_ADDR")),
+            client=client_key(token=token, remote_addr=client_address(request)),
             events=len(raw) if isinstance(raw, list) else 0,
         )
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         result = events_ingest(events=data.validated_data["events"], token=token)
         return Response(self.OutputSerializer(result).data)
-
-    def handle_exception(self, exc):
-        response = super().handle_exception(exc)
-        if isinstance(exc, IngestRateLimited):
-            response["Retry-After"] = str(exc.retry_after)
-        return response
 
 
 # --- staff: funnel and dashboard ----------------------------------------------------------------

@@ -11,8 +11,4 @@ class BatchInvalid(AnalyticsError):
 
 
 class IngestRateLimited(RateLimited):
-    """Too many requests or events from one client in the current minute."""
-
-    def __init__(self, detail: str, *, retry_after: int):
-        super().__init__(detail)
-        self.retry_after = retry_after
+    """Too many requests or events from one client in the current minute (Retry-After: `retry_after`)."""

@@ -38,8 +38,8 @@ def rate_parse(rate: str) -> list[tuple[int, int]]:
     return windows
 
 
-def rate_count(*, scope: str, key: str, rate: str) -> int | None:
-    """Count one hit for `key` in every window of `rate`; the seconds to wait when over one, else None."""
+def rate_count(*, scope: str, key: str, rate: str, amount: int = 1) -> int | None:
+    """Count `amount` hits for `key` in every window of `rate`; the seconds to wait when over one, else None."""
     now = time.time()
     digest = hashlib.sha256(key.encode()).hexdigest()[:32]
     wait = None
@@ -49,10 +49,10 @@ def rate_count(*, scope: str, key: str, rate: str) -> int | None:
         try:
             cache.add(cache_key, 0, window + 5)
             try:
-                seen = cache.incr(cache_key)
+                seen = cache.incr(cache_key, amount)
             except ValueError:  # expired between add and incr
-                cache.set(cache_key, 1, window + 5)
-                seen = 1
+                cache.set(cache_key, amount, window + 5)
+                seen = amount
         except Exception:
             logger.warning("rate limiter unavailable; letting the request through", exc_info=True)
             return None
