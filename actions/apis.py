@@ -87,4 +87,5 @@ class ActionPendingListApi(APIView):
         summary="Actions waiting for an operator's decision, oldest first (staff only)",
     )
     def get(self, request):
-        return Response({"actions": [operator_action_to_dict(a) for a in actions_pending_list()]})
+        answer = {"actions": [operator_action_to_dict(a) for a in actions_pending_list()]}
+        return Response(self.OutputSerializer(answer).data)

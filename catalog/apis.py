@@ -52,7 +52,7 @@ class ProductSearchApi(PublicCatalogApi):
         query = params.validated_data["q"]
         products = selectors.product_search(query=query, limit=params.validated_data["limit"])
         results = [{**product_card(p), "match": getattr(p, "match", "")} for p in products]
-        return Response({"query": query, "results": results})
+        return Response(self.OutputSerializer({"query": query, "results": results}).data)
 
 
 class ProductDetailApi(PublicCatalogApi):
@@ -65,7 +65,7 @@ class ProductDetailApi(PublicCatalogApi):
         product = selectors.product_get(ps_number=ps_number)
         if product is None:
             raise ProductNotFound(f"No part {ps_number} in the catalogue.")
-        return Response(product_detail(product))
+        return Response(ProductDetailSerializer(product_detail(product)).data)
 
 
 class ApplianceModelPartsApi(PublicCatalogApi):
@@ -98,13 +98,12 @@ class ApplianceModelPartsApi(PublicCatalogApi):
         count, parts = selectors.appliance_model_parts(
             appliance_model=model, limit=params.validated_data["limit"], offset=params.validated_data["offset"]
         )
-        return Response(
-            {
-                "model": appliance_model_summary(model),
-                "count": count,
-                "parts": [{**product_card(p), "confidence": p.confidence} for p in parts],
-            }
-        )
+        answer = {
+            "model": appliance_model_summary(model),
+            "count": count,
+            "parts": [{**product_card(p), "confidence": p.confidence} for p in parts],
+        }
+        return Response(self.OutputSerializer(answer).data)
 
 
 class CompatibilityCheckApi(PublicCatalogApi):
@@ -131,8 +130,7 @@ class CompatibilityCheckApi(PublicCatalogApi):
     def get(self, request):
         params = self.InputSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
-        return Response(
-            compatibility_answer(
-                ps_number=params.validated_data["psNumber"], model_number=params.validated_data["modelNumber"]
-            )
+        answer = compatibility_answer(
+            ps_number=params.validated_data["psNumber"], model_number=params.validated_data["modelNumber"]
         )
+        return Response(self.OutputSerializer(answer).data)

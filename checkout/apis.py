@@ -82,7 +82,7 @@ class CheckoutQuoteApi(APIView):
             "chat_setup_steps": quote.chat_setup_steps,
             "chat_features": quote.chat_features,
         }
-        return Response(body)
+        return Response(self.OutputSerializer(body).data)
 
 
 class CheckoutSessionCreateApi(APIView):

@@ -19,7 +19,8 @@ from core.authentication import conversation_from_request
 
 
 class MessageOutputSerializer(serializers.Serializer):
-    """Documents the reply contract; the data itself comes from `message_to_dict`."""
+    """The reply contract: `message_to_dict` builds a message, this declares (and, where a view
+    passes its answer through it, checks) its shape."""
 
     id = serializers.CharField()
     seq = serializers.IntegerField()
@@ -68,7 +69,7 @@ class ConversationStartApi(APIView):
             "wsUrl": f"/ws/chat/{conversation.id}/?token={token}",
             "messages": [message_to_dict(m) for m in messages_list(conversation=conversation)],
         }
-        return Response(body, status=status.HTTP_201_CREATED)
+        return Response(self.OutputSerializer(body).data, status=status.HTTP_201_CREATED)
 
 
 class ConversationMessagesApi(APIView):
