@@ -49,8 +49,13 @@ ORDINAL_REF = re.compile(
     r"\b(?:the\s+)?(first|1st|second|2nd|third|3rd|last)\s+(?:one|part|option|item)\b", re.IGNORECASE
 )
 CHEAPEST_REF = re.compile(r"\bthe\s+(cheapest|cheaper|least expensive)(\s+one)?\s*[?.!]*$", re.IGNORECASE)
-# "that" alone is left out: "the shelf that fits my model" refers to nothing said before.
-PRONOUN_REF = re.compile(r"\b(it|its|it's|this|this one|that one|this part|that part|the part|them)\b", re.IGNORECASE)
+# "that" counts where it stands for a thing ("will that work", "I'll take that"), not where it
+# starts a clause ("the shelf that fits my model").
+PRONOUN_REF = re.compile(
+    r"\b(it|its|it's|this|this one|that one|this part|that part|the part|them)\b|"
+    r"(?:^|\b(?:will|would|does|do|did|is|can|could|should|about|buy|order|install|take|want|fit)\s+)that\b",
+    re.IGNORECASE,
+)
 
 
 @dataclass

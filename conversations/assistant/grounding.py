@@ -98,6 +98,12 @@ class _Lookup:
             for product in Product.objects.filter(ps_number__in=keys):
                 self.cache[product.ps_number.upper()] = product
 
+    def model(self, token: str):
+        key = "model:" + token.upper()
+        if key not in self.cache:
+            self.cache[key] = catalog.appliance_model_get(model_number=token)
+        return self.cache[key]
+
     def product(self, token: str):
         key = re.sub(r"[\s-]", "", token.upper())
         if key not in self.cache:
@@ -165,7 +171,7 @@ def _ground_sentence(sentence, lookup, subject, user_numbers, report) -> tuple[s
         if PS_TOKEN.fullmatch(token) or not re.search(r"\d", token) or not re.search(r"[A-Za-z]", token):
             continue
         upper = token.upper()
-        if catalog.appliance_model_get(model_number=upper) is not None:
+        if lookup.model(upper) is not None:
             continue
         product = lookup.product(upper)
         if product is not None:
@@ -225,7 +231,7 @@ def _ground_sentence(sentence, lookup, subject, user_numbers, report) -> tuple[s
         if re.search(r"\b(not|isn'?t|doesn'?t|won'?t|can'?t|no)\b", match.group(0), re.I):
             continue
         product = lookup.product(match.group(1))
-        model = catalog.appliance_model_get(model_number=match.group(2))
+        model = lookup.model(match.group(2))
         if product is None or model is None:
             continue
         level, _ = catalog.compatibility_check(product=product, appliance_model=model)

@@ -34,6 +34,8 @@ logger = logging.getLogger(__name__)
 DATA = Path(__file__).resolve().parent / "data"
 TOP_K = 3
 SYMPTOM_TOP_K = 1
+# A single problem word must be this close to a symptom's own phrase.
+ONE_WORD_SYMPTOM = 0.8
 NONE_LABELS = frozenset({"out_of_scope", "injection"})
 
 # Calibrated on the evaluation's development split, per embedder family (cosines differ by model).
@@ -261,10 +263,15 @@ def new_message() -> None:
     _versions.clear()
 
 
-def _version(name: str, read) -> tuple:
+def once_per_message(name: str, read):
+    """`read()` the first time in this message, the same value after (table versions, the
+    conversation's remembered part and model, which every question of a message shares)."""
     if name not in _versions:
         _versions[name] = read()
     return _versions[name]
+
+
+_version = once_per_message
 
 
 def _symptoms_index() -> tuple[Index, dict]:
@@ -282,6 +289,7 @@ def _symptoms_index() -> tuple[Index, dict]:
                     pairs.append((s.slug, phrase))
         index = _build(pairs)
         index.symptoms = {s.slug: s for s in symptoms}  # type: ignore[attr-defined]
+        index.words = frozenset(w for _, phrase in pairs for w in phrase.split())  # type: ignore[attr-defined]
         return index
 
     index = _cached(("symptoms", embedder().name, version), build)
@@ -300,12 +308,12 @@ def problem_words(text: str, *, brands=()) -> str:
     from catalog.search.text import STOP_WORDS
 
     drop = (STOP_WORDS | _FILLER | appliance_names() | {b.lower() for b in brands}) - _NEGATIONS
-    words = re.findall(r"[a-z0-9']+", text.lower().replace("’", "'"))
+    words = re.findall(r"[a-z0-9]+", text.lower().replace("\u2019", "").replace("'", ""))
     kept = [w for w in words if w not in drop and not w.isdigit()]
     return " ".join(kept)
 
 
-_NEGATIONS = frozenset({"not", "no", "won't", "wont", "doesn't", "doesnt", "isn't", "isnt", "never", "don't", "dont"})
+_NEGATIONS = frozenset({"not", "no", "wont", "doesnt", "isnt", "never", "dont", "cant", "wouldnt", "didnt"})
 
 
 @dataclass
@@ -329,6 +337,8 @@ def symptom_find(text: str, *, appliance_type: str | None = None, brands=()) -> 
         ranked = [(slug, s) for slug, s in ranked if symptoms[slug].appliance_type == appliance_type]
     elif len(words.split()) < 2:
         return SymptomReading(None, ranked[0][1], problem)  # "will that one work": too little, on what?
+    if len(words.split()) < 2:
+        cut = max(cut, ONE_WORD_SYMPTOM)  # "leaking" is a problem; "much" in "how much is it" is not
     if not ranked or ranked[0][1] < cut:
         return SymptomReading(None, ranked[0][1] if ranked else 0.0, problem)
     return SymptomReading(symptoms[ranked[0][0]], ranked[0][1], problem)
@@ -356,6 +366,12 @@ def policy_find(text: str, *, topic: str = ""):
         return None, 0.0
     best, score = max(index.scores(vector(text), top_k=1).items(), key=lambda kv: kv[1])
     return (policies[best], score) if score >= threshold("policy") else (None, score)
+
+
+def symptom_words() -> frozenset[str]:
+    """Every word the catalogue's symptoms are described with ("leaking", "loud", "doesnt")."""
+    index, _ = _symptoms_index()
+    return index.words  # type: ignore[attr-defined]
 
 
 def symptom_get(slug: str):

@@ -88,7 +88,7 @@ class RulesEngine:
         return readings
 
     def _understand_segment(self, text: str, ids: Identifiers, context: dict) -> Understanding:
-        brands, name_terms = _vocabulary()
+        brands, name_terms = meaning.once_per_message("vocabulary", _vocabulary)
         masked = ids.masked(text)
         blank = ids.masked(text, blank=True)
         reading = intents.read(_part_words_masked(masked, name_terms, brands))
@@ -101,7 +101,10 @@ class RulesEngine:
         model = ids.models[0] if ids.models else None
         model_from_message = model is not None
         if model is None and not unknown_codes and context.get("modelNumber"):
-            model = catalog.appliance_model_get(model_number=context["modelNumber"])
+            number = context["modelNumber"]
+            model = meaning.once_per_message(
+                f"model:{number}", lambda: catalog.appliance_model_get(model_number=number)
+            )
 
         words = search_tokens(blank)
         lowered_brands = {b.lower() for b in brands}
@@ -147,7 +150,7 @@ class RulesEngine:
         from_words = False
         by_words = False  # the part is named by its words only: looked up once the intent needs it
         if product is None and not unknown_ps and part_words and not referenced:
-            remembered = catalog.product_get(ps_number=context.get("psNumber") or page.get("psNumber") or "")
+            remembered = _remembered_part(context.get("psNumber") or page.get("psNumber") or "")
             if remembered is not None and all(w in search_tokens(remembered.name) for w in part_words):
                 product = remembered  # "the door gasket" is the one we were talking about
                 referenced = from_words = True
@@ -156,7 +159,7 @@ class RulesEngine:
         if product is None and not unknown_ps and not part_words and not unknown_codes:
             remembered = context.get("psNumber") or page.get("psNumber")
             if remembered:
-                product = catalog.product_get(ps_number=remembered)
+                product = _remembered_part(remembered)
 
         u = Understanding(
             text=text,
@@ -193,6 +196,12 @@ class RulesEngine:
             previous=context.get("lastIntent", ""),
             remembered_symptom=context.get("symptom") or "",
             problem_hint=problem.problem,
+            # The problem words say something besides naming a part ("quit working", "doesn't"),
+            # unlike "a door gasket for WDT780SAEM1", whose words are also a symptom's.
+            problem_says_more=any(
+                w in meaning.symptom_words() and not (set(search_tokens(w)) & name_terms)
+                for w in meaning.problem_words(blank.replace("#", " "), brands=brands).split()
+            ),
         )
         u.intent, u.refusal = self._decide(u)
         if by_words and u.intent in _ONE_PART_INTENTS and not u.refusal:
@@ -293,12 +302,29 @@ class RulesEngine:
             asks_own = intent in intents.CARRY_OVER and confidence >= abstain
             if u.product is not None and u.previous in intents.CARRY_OVER and not asks_own:
                 return (intents.COMPATIBILITY if u.previous == intents.ALTERNATIVES else u.previous), ""
-            if u.remembered_symptom and u.symptom is None and intent not in intents.ORDER_INTENTS:
+            if (
+                u.remembered_symptom
+                and u.symptom is None
+                and not asks_own
+                and not part_named
+                and intent not in intents.ORDER_INTENTS
+            ):
                 return intents.TROUBLESHOOT, ""
+            if asks_own and u.product is not None and intent == intents.COMPATIBILITY:
+                return intents.COMPATIBILITY, ""  # "my bad, the model is MSS25C4MGZ": the part asked about
         if intent in _POLICY_LOOKALIKES and not part_named and not u.order_numbers and not u.part_words:
             policy, _ = meaning.policy_find(u.masked)
             if policy is not None:
                 return intents.POLICY, ""  # "can I send it back if it's wrong", "do you accept amex"
+        if (
+            u.symptom is not None
+            and not part_named
+            and not (u.entities.sort or u.entities.budget is not None)
+            and intent not in (*intents.ORDER_INTENTS, intents.POLICY, intents.HUMAN, intents.DELIVERY)
+            and (u.problem_says_more or intent == intents.TROUBLESHOOT)
+        ):
+            # "the water dispenser quit working on my WRS325SDHZ": a problem, though it names a part.
+            return intents.TROUBLESHOOT, ""
         if u.part_words and not part_named and (u.entities.sort or u.entities.budget is not None):
             # "the cheapest drain pump", "a door gasket under $40": a list to sort or filter.
             return (intents.RECOMMEND if intent == intents.RECOMMEND else intents.SEARCH), ""
@@ -375,6 +401,9 @@ class RulesEngine:
             memory = {**memory, **draft.context}
             drafts.append(draft)
         merged = _merge(drafts)
+        model = next((u.model for u in reversed(readings) if u.model is not None), None)
+        if model is not None and len(drafts) > 1:
+            merged.proposals = self._fitting_offers(merged.proposals, model)
         merged.entities = self._entities_out(answered[0])
         merged.context = {key: value for key, value in memory.items() if key not in context or context[key] != value}
         return merged
@@ -989,6 +1018,24 @@ class RulesEngine:
             proposals=proposals if model is not None else [],
         )
 
+    def _fitting_offers(self, proposals: list[ActionProposal], model) -> list[ActionProposal]:
+        """A checkout offered by one answer for a part another answer found not to fit the model
+        ("how much is A and does it fit X?") becomes the alternatives button."""
+        out = []
+        for proposal in proposals:
+            product = (
+                catalog.product_get(ps_number=proposal.payload.get("psNumber", ""))
+                if proposal.type == "checkout_now"
+                else None
+            )
+            if (
+                product is not None
+                and catalog.compatibility_check(product=product, appliance_model=model).level == "no"
+            ):
+                proposal = _alternatives_action(product, model)
+            out.append(proposal)
+        return out
+
     @staticmethod
     def _buy_or_wait(product, quantity: int, model: ApplianceModel | None = None) -> list[ActionProposal]:
         """Checkout for a part in stock that is not known not to fit the customer's model."""
@@ -1151,6 +1198,13 @@ def _merge(drafts: list[Draft]) -> Draft:
 
 
 _vocabulary_cache: dict = {}
+
+
+def _remembered_part(ps_number: str):
+    """The conversation's part, read once for all the questions of a message."""
+    if not ps_number:
+        return None
+    return meaning.once_per_message(f"part:{ps_number}", lambda: catalog.product_get(ps_number=ps_number))
 
 
 def _vocabulary():
