@@ -305,14 +305,20 @@ class RulesEngine:
             if (
                 u.remembered_symptom
                 and u.symptom is None
-                and not asks_own
+                and (not asks_own or u.product is None)
                 and not part_named
                 and intent not in intents.ORDER_INTENTS
             ):
                 return intents.TROUBLESHOOT, ""
             if asks_own and u.product is not None and intent == intents.COMPATIBILITY:
                 return intents.COMPATIBILITY, ""  # "my bad, the model is MSS25C4MGZ": the part asked about
-        if intent in _POLICY_LOOKALIKES and not part_named and not u.order_numbers and not u.part_words:
+        if (
+            intent in _POLICY_LOOKALIKES
+            and not part_named
+            and not u.order_numbers
+            and not u.part_words
+            and reading.scores.get(intents.POLICY, 0.0) >= confidence - POLICY_NEAR
+        ):
             policy, _ = meaning.policy_find(u.masked)
             if policy is not None:
                 return intents.POLICY, ""  # "can I send it back if it's wrong", "do you accept amex"
@@ -953,12 +959,17 @@ class RulesEngine:
             sort=u.entities.sort,
         )
         asked = _plural(_part_phrase(u)) or "parts"
+        symptom = u.symptom or (meaning.symptom_get(u.remembered_symptom) if u.remembered_symptom else None)
         if not words and model is None and u.entities.budget is None and not u.brand:
             return Draft(
                 content="Which part are you looking for? Tell me its name or number, or your appliance's model "
                 "number and what it is doing.",
                 intent=intents.CLARIFY,
             )
+        if not result.items and symptom is not None and not u.entities.sort:
+            # "cant hold a steady temperature on my RF28R7351SR": no part is named "temperature",
+            # the problem's parts for the model are the answer.
+            return self._troubleshoot(u=u)
         if not result.items:
             if result.empty_because == "model":
                 text = (
@@ -1052,6 +1063,8 @@ class RulesEngine:
 # Out-of-scope by this margin over the best shop label wins over part words and symptoms alone.
 OUT_OF_SCOPE_MARGIN = 0.15
 CLEAR_MARGIN = 0.05
+# A question read as another intent is the shop's terms when the policy label is this close.
+POLICY_NEAR = 0.15
 # A message with nothing of the shop in it whose out-of-scope reading is this close to its best.
 NEAR_OUT_OF_SCOPE = 0.1
 # No shop label this close to a message with nothing of the shop in it: refused, not clarified.
