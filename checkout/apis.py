@@ -6,6 +6,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from actions.authentication import action_from_request
+from checkout.error_codes import CheckoutErrorCode
 from checkout.exceptions import CheckoutError
 from checkout.selectors import order_get_for_staff
 from checkout.services.pricing import plan_quote
@@ -112,7 +113,7 @@ class CheckoutSessionCreateApi(APIView):
             if bool(data.get("action_id")) == bool(data.get("plan")):
                 raise CheckoutError(
                     "Send either action_id (a part) or plan (a subscription).",
-                    code="checkout_target_invalid",
+                    code=CheckoutErrorCode.CHECKOUT_TARGET_INVALID,
                     fields={"action_id": ["Exactly one of action_id and plan."]},
                 )
             return data

@@ -1,19 +1,20 @@
+from checkout.error_codes import CheckoutErrorCode
 from core.exceptions import ApplicationError
 
 
 class CheckoutError(ApplicationError):
-    code = "checkout_error"
+    code = CheckoutErrorCode.CHECKOUT_ERROR
 
 
 class PaymentError(CheckoutError):
     """The payment provider refused or failed; nothing was charged."""
 
-    code = "payment_provider_error"
+    code = CheckoutErrorCode.PAYMENT_PROVIDER_ERROR
     status_code = 502
 
 
 class WebhookInvalid(CheckoutError):
-    code = "webhook_invalid"
+    code = CheckoutErrorCode.WEBHOOK_INVALID
     status_code = 400
 
 

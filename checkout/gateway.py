@@ -4,6 +4,7 @@ from functools import cache
 
 from django.conf import settings
 
+from checkout.error_codes import CheckoutErrorCode
 from checkout.exceptions import PaymentError
 from checkout.providers.base import (
     ChargeResult,
@@ -24,7 +25,9 @@ class PaymentsOff:
     name = "none"
 
     def _refuse(self, request=None):
-        raise PaymentError("Payments are not set up on this server.", code="payments_unavailable", status_code=503)
+        raise PaymentError(
+            "Payments are not set up on this server.", code=CheckoutErrorCode.PAYMENTS_UNAVAILABLE, status_code=503
+        )
 
     create_checkout = refund = charge_delegated = _refuse
 

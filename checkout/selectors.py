@@ -1,3 +1,4 @@
+from checkout.error_codes import CheckoutErrorCode
 from checkout.models import CheckoutSession, Order
 from core.exceptions import NotFound
 
@@ -18,5 +19,5 @@ def order_get_for_staff(*, number: str) -> Order:
         .first()
     )
     if order is None:
-        raise NotFound(f"No order {number}.", code="order_not_found")
+        raise NotFound(f"No order {number}.", code=CheckoutErrorCode.ORDER_NOT_FOUND)
     return order

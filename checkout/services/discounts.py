@@ -14,6 +14,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from checkout.enums import CheckoutStatus, DiscountKind, OrderStatus
+from checkout.error_codes import CheckoutErrorCode
 from checkout.exceptions import CheckoutError
 from checkout.models import CheckoutSession, DiscountCode, Order
 
@@ -23,7 +24,7 @@ MINIMUM_CHARGE = Decimal("0.50")
 
 
 class DiscountInvalid(CheckoutError):
-    code = "discount_code_invalid"
+    code = CheckoutErrorCode.DISCOUNT_CODE_INVALID
     status_code = 400
 
 
@@ -51,24 +52,24 @@ def discount_apply(*, code: str, currency: str, subtotal: Decimal, customer) -> 
     normalised = (code or "").strip()
     discount = DiscountCode.objects.select_for_update().filter(code__iexact=normalised).first() if normalised else None
     if discount is None or not discount.is_active:
-        _refuse("discount_code_invalid", f"{normalised or 'That'} is not a valid discount code.")
+        _refuse(CheckoutErrorCode.DISCOUNT_CODE_INVALID, f"{normalised or 'That'} is not a valid discount code.")
     now = timezone.now()
     if discount.valid_from and now < discount.valid_from:
-        _refuse("discount_code_not_yet_valid", f"{discount.code} is not valid yet.")
+        _refuse(CheckoutErrorCode.DISCOUNT_CODE_NOT_YET_VALID, f"{discount.code} is not valid yet.")
     if discount.valid_until and now >= discount.valid_until:
-        _refuse("discount_code_expired", f"{discount.code} has expired.")
+        _refuse(CheckoutErrorCode.DISCOUNT_CODE_EXPIRED, f"{discount.code} has expired.")
     if discount.max_uses is not None:
         held = CheckoutSession.objects.filter(
             discount_code=discount, status=CheckoutStatus.OPEN, expires_at__gt=now
         ).count()
         if discount.times_used + held >= discount.max_uses:
-            _refuse("discount_code_used_up", f"{discount.code} has been used up.")
+            _refuse(CheckoutErrorCode.DISCOUNT_CODE_USED_UP, f"{discount.code} has been used up.")
     if discount.first_time_only and not _first_time_buyer(customer):
-        _refuse("discount_code_first_order_only", f"{discount.code} is for a first order only.")
+        _refuse(CheckoutErrorCode.DISCOUNT_CODE_FIRST_ORDER_ONLY, f"{discount.code} is for a first order only.")
     if discount.kind == DiscountKind.FIXED:
         if discount.currency and discount.currency.upper() != currency.upper():
             _refuse(
-                "discount_code_currency_mismatch",
+                CheckoutErrorCode.DISCOUNT_CODE_CURRENCY_MISMATCH,
                 f"{discount.code} is worth {discount.value:.2f} {discount.currency.upper()}; this order is in {currency}.",
             )
         amount = min(discount.value, subtotal)
@@ -76,7 +77,7 @@ def discount_apply(*, code: str, currency: str, subtotal: Decimal, customer) -> 
         amount = (subtotal * min(discount.value, Decimal(100)) / 100).quantize(CENT, ROUND_HALF_UP)
     if subtotal - amount < MINIMUM_CHARGE:
         _refuse(
-            "discount_exceeds_total",
+            CheckoutErrorCode.DISCOUNT_EXCEEDS_TOTAL,
             f"{discount.code} would bring this order below the minimum charge of {MINIMUM_CHARGE} {currency}.",
         )
     return AppliedDiscount(code=discount, amount=amount)

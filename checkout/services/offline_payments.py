@@ -1,5 +1,6 @@
 """Settling a session on the offline provider's hosted page: it sends Stripe-signed webhooks to ourselves."""
 
+from checkout.error_codes import CheckoutErrorCode
 from checkout.exceptions import CheckoutError
 from checkout.models import CheckoutSession
 from checkout.providers.offline_provider import signed_event
@@ -14,9 +15,11 @@ _OUTCOMES = {
 
 def offline_checkout_settle(*, session: CheckoutSession, outcome: str) -> None:
     if session.provider != "test":
-        raise CheckoutError("This session is not handled by the offline test provider.", code="wrong_provider")
+        raise CheckoutError(
+            "This session is not handled by the offline test provider.", code=CheckoutErrorCode.WRONG_PROVIDER
+        )
     if outcome not in _OUTCOMES:
-        raise CheckoutError("Unknown outcome.", code="invalid_outcome")
+        raise CheckoutError("Unknown outcome.", code=CheckoutErrorCode.INVALID_OUTCOME)
     event_type, payment_status, status = _OUTCOMES[outcome]
     payload, signature = signed_event(
         event_type=event_type, session=session, payment_status=payment_status, status=status

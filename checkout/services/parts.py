@@ -22,6 +22,7 @@ from catalog import selectors as catalog
 from catalog.models import Product
 from checkout import gateway
 from checkout.enums import CheckoutMode, CheckoutStatus
+from checkout.error_codes import CheckoutErrorCode
 from checkout.exceptions import CheckoutError
 from checkout.models import CheckoutSession, Order
 from checkout.providers.base import ChargeResult, DelegatedChargeRequest
@@ -72,15 +73,17 @@ class PartsBasket:
 def part_problem(*, product: Product | None, quantity: int) -> PartProblem | None:
     """The shop's rule for selling `quantity` of `product` (the chat's `checkout_now` uses it too)."""
     if not catalog.product_is_sellable(product=product):
-        return PartProblem("not_sold", "That part is not sold here.")
+        return PartProblem(CheckoutErrorCode.NOT_SOLD, "That part is not sold here.")
     if quantity < 1:
-        return PartProblem("quantity_invalid", "The quantity must be at least 1.")
+        return PartProblem(CheckoutErrorCode.QUANTITY_INVALID, "The quantity must be at least 1.")
     if quantity > settings.PARLEY_MAX_QUANTITY:
-        return PartProblem("quantity_exceeded", f"At most {settings.PARLEY_MAX_QUANTITY} per order.")
+        return PartProblem(CheckoutErrorCode.QUANTITY_EXCEEDED, f"At most {settings.PARLEY_MAX_QUANTITY} per order.")
     if not product.in_stock:
-        return PartProblem("out_of_stock", f"{product.ps_number} is out of stock.")
+        return PartProblem(CheckoutErrorCode.OUT_OF_STOCK, f"{product.ps_number} is out of stock.")
     if product.stock_quantity < quantity:
-        return PartProblem("low_stock", f"Only {product.stock_quantity} of {product.ps_number} in stock.")
+        return PartProblem(
+            CheckoutErrorCode.LOW_STOCK, f"Only {product.stock_quantity} of {product.ps_number} in stock."
+        )
     return None
 
 
@@ -100,10 +103,11 @@ def parts_basket(*, items: list[tuple[str, int]], currency: str = "") -> PartsBa
     basket_currency = (currency or "").upper() or next((p.currency for p in products if p is not None), "")
     for index, (product, (part_id, quantity)) in enumerate(zip(products, items, strict=True)):
         if product is None:
-            problem = PartProblem("not_found", f"No part {part_id} in the catalogue.")
+            problem = PartProblem(CheckoutErrorCode.NOT_FOUND, f"No part {part_id} in the catalogue.")
         elif product.currency.upper() != basket_currency:
             problem = PartProblem(
-                "currency_mismatch", f"{product.ps_number} is sold in {product.currency}, not {basket_currency}."
+                CheckoutErrorCode.CURRENCY_MISMATCH,
+                f"{product.ps_number} is sold in {product.currency}, not {basket_currency}.",
             )
         else:
             problem = part_problem(product=product, quantity=quantity) or part_problem(
@@ -193,7 +197,7 @@ def _reserve_for_parts(
     """Check the basket and the code (locking the code), write the session: nothing leaves yet."""
     basket = parts_basket(items=items, currency=currency)
     if not basket.lines:
-        raise CheckoutError("Name at least one part.", code="items_required")
+        raise CheckoutError("Name at least one part.", code=CheckoutErrorCode.ITEMS_REQUIRED)
     if basket.problems:
         index, problem = basket.problems[0]
         raise CheckoutError(
@@ -249,7 +253,9 @@ def checkout_session_pay_delegated(
     if existing is not None:
         return ChargeResult(status="succeeded", provider_ref=existing.provider_payment_ref), existing
     if session.status != CheckoutStatus.OPEN:
-        raise CheckoutError("This checkout session is closed.", code="checkout_session_closed", status_code=409)
+        raise CheckoutError(
+            "This checkout session is closed.", code=CheckoutErrorCode.CHECKOUT_SESSION_CLOSED, status_code=409
+        )
     result = gateway.delegated_charge(
         DelegatedChargeRequest(
             reference=session.id,

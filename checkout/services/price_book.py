@@ -5,12 +5,13 @@ from decimal import Decimal, InvalidOperation
 from django.db import transaction
 
 from checkout.enums import BundleRule, PriceKind
+from checkout.error_codes import CheckoutErrorCode
 from checkout.models import PriceBook, PriceBookEntry
 from core.exceptions import ApplicationError
 
 
 class PriceBookImportError(ApplicationError):
-    code = "price_book_import_invalid"
+    code = CheckoutErrorCode.PRICE_BOOK_IMPORT_INVALID
 
 
 def _money(value, *, field: str) -> Decimal:

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from checkout.enums import BundleRule, PriceKind
+from checkout.error_codes import CheckoutErrorCode
 from checkout.exceptions import CheckoutError
 from checkout.models import PriceBook, PriceBookEntry
 
@@ -37,12 +38,12 @@ PRODUCT_TYPES = ("email", "chat", "bundle")
 
 
 class PlanInvalid(CheckoutError):
-    code = "plan_invalid"
+    code = CheckoutErrorCode.PLAN_INVALID
     status_code = 400
 
 
 class PriceBookUnavailable(CheckoutError):
-    code = "price_book_missing"
+    code = CheckoutErrorCode.PRICE_BOOK_MISSING
     status_code = 503
 
 
@@ -111,7 +112,9 @@ def _active_book() -> _Book:
         return _Book(book=book, entries={(e.kind, e.code): e for e in entries if e.price_book_id == book.pk})
     book = PriceBook.objects.filter(is_active=True).order_by("-pk").first()
     if book is None:
-        raise PriceBookUnavailable("Plans are not on sale: there is no active price book.", code="price_book_missing")
+        raise PriceBookUnavailable(
+            "Plans are not on sale: there is no active price book.", code=CheckoutErrorCode.PRICE_BOOK_MISSING
+        )
     return _Book(book=book, entries={})
 
 
@@ -143,7 +146,7 @@ def _combination(product_type: str, email_plan, chat_plan, chat_addon: bool | No
         if chat_plan is not None:
             problems.append(
                 (
-                    "chat_plan_not_allowed",
+                    CheckoutErrorCode.CHAT_PLAN_NOT_ALLOWED,
                     "chat_plan",
                     "Must be null for email-only.",
                     "An email-only purchase has no chat plan.",
@@ -152,19 +155,19 @@ def _combination(product_type: str, email_plan, chat_plan, chat_addon: bool | No
         if chat_addon:
             problems.append(
                 (
-                    "chat_addon_requires_bundle",
+                    CheckoutErrorCode.CHAT_ADDON_REQUIRES_BUNDLE,
                     "chat_addon",
                     "Use product_type bundle.",
                     "Email with the chat add-on is a bundle: send product_type bundle.",
                 )
             )
         if email_plan is None:
-            problems.append(("email_plan_missing", "email_plan", "Required.", "Choose an email plan."))
+            problems.append((CheckoutErrorCode.EMAIL_PLAN_MISSING, "email_plan", "Required.", "Choose an email plan."))
     elif product_type == "chat":
         if email_plan is not None:
             problems.append(
                 (
-                    "email_plan_not_allowed",
+                    CheckoutErrorCode.EMAIL_PLAN_NOT_ALLOWED,
                     "email_plan",
                     "Must be null for chat-only.",
                     "A standalone chat purchase has no email plan; for both, send product_type bundle.",
@@ -173,19 +176,19 @@ def _combination(product_type: str, email_plan, chat_plan, chat_addon: bool | No
         if chat_addon:
             problems.append(
                 (
-                    "chat_addon_not_allowed",
+                    CheckoutErrorCode.CHAT_ADDON_NOT_ALLOWED,
                     "chat_addon",
                     "Must be false for chat-only.",
                     "The chat add-on goes with an email plan, not with standalone chat.",
                 )
             )
         if chat_plan is None:
-            problems.append(("chat_plan_missing", "chat_plan", "Required.", "Choose a chat plan."))
+            problems.append((CheckoutErrorCode.CHAT_PLAN_MISSING, "chat_plan", "Required.", "Choose a chat plan."))
     else:  # bundle
         if chat_plan is not None:
             problems.append(
                 (
-                    "chat_plan_not_allowed",
+                    CheckoutErrorCode.CHAT_PLAN_NOT_ALLOWED,
                     "chat_plan",
                     "Must be null for a bundle.",
                     "A bundle's chat features follow its email plan; it takes no chat plan.",
@@ -194,14 +197,16 @@ def _combination(product_type: str, email_plan, chat_plan, chat_addon: bool | No
         if chat_addon is False:
             problems.append(
                 (
-                    "bundle_requires_chat_addon",
+                    CheckoutErrorCode.BUNDLE_REQUIRES_CHAT_ADDON,
                     "chat_addon",
                     "Must be true for a bundle.",
                     "A bundle is an email plan with the chat add-on; for email only, send product_type email.",
                 )
             )
         if email_plan is None:
-            problems.append(("email_plan_missing", "email_plan", "Required.", "A bundle needs an email plan."))
+            problems.append(
+                (CheckoutErrorCode.EMAIL_PLAN_MISSING, "email_plan", "Required.", "A bundle needs an email plan.")
+            )
     if problems:
         code, _, _, detail = problems[0]
         _refuse(code, detail, {f: [message] for _, f, message, _ in problems})
@@ -211,20 +216,30 @@ def _client_price(value, *, required: bool) -> Decimal | None:
     if value is None or value == "":
         if required:
             _refuse(
-                "price_missing",
+                CheckoutErrorCode.PRICE_MISSING,
                 "Send the monthly price the customer was shown.",
                 {"calculated_monthly_price": ["Required."]},
             )
         return None
     if isinstance(value, bool) or not isinstance(value, (int, float, str, Decimal)):
-        _refuse("price_invalid", "The price is not a number.", {"calculated_monthly_price": ["Not a number."]})
+        _refuse(
+            CheckoutErrorCode.PRICE_INVALID,
+            "The price is not a number.",
+            {"calculated_monthly_price": ["Not a number."]},
+        )
     try:
         price = Decimal(str(value).strip())
     except (InvalidOperation, ValueError):
-        _refuse("price_invalid", "The price is not a number.", {"calculated_monthly_price": ["Not a number."]})
+        _refuse(
+            CheckoutErrorCode.PRICE_INVALID,
+            "The price is not a number.",
+            {"calculated_monthly_price": ["Not a number."]},
+        )
     if not price.is_finite() or price < 0:
         _refuse(
-            "price_invalid", "The price must be 0 or more.", {"calculated_monthly_price": ["Must be a finite amount."]}
+            CheckoutErrorCode.PRICE_INVALID,
+            "The price must be 0 or more.",
+            {"calculated_monthly_price": ["Must be a finite amount."]},
         )
     return price
 
@@ -233,7 +248,8 @@ def _entry(book: _Book, kind: str, code: str) -> PriceBookEntry:
     entry = book.entries.get((kind, code))
     if entry is None:
         raise PriceBookUnavailable(
-            f"The price book has no {PriceKind(kind).label.lower()} for {code!r}.", code="price_book_incomplete"
+            f"The price book has no {PriceKind(kind).label.lower()} for {code!r}.",
+            code=CheckoutErrorCode.PRICE_BOOK_INCOMPLETE,
         )
     return entry
 
@@ -251,19 +267,27 @@ def _line(entry: PriceBookEntry, *, kind: str | None = None) -> QuoteLine:
 def plan_quote(*, payload, require_price: bool = False) -> PlanQuote:
     """Price a plan payload from the active price book, or raise `PlanInvalid` with a precise code."""
     if not isinstance(payload, dict):
-        _refuse("plan_payload_invalid", "The plan payload must be a JSON object.", {})
+        _refuse(CheckoutErrorCode.PLAN_PAYLOAD_INVALID, "The plan payload must be a JSON object.", {})
     product_type = payload.get("product_type")
     if product_type is None or product_type == "":
-        _refuse("product_type_missing", "Say what is bought: email, chat or bundle.", {"product_type": ["Required."]})
+        _refuse(
+            CheckoutErrorCode.PRODUCT_TYPE_MISSING,
+            "Say what is bought: email, chat or bundle.",
+            {"product_type": ["Required."]},
+        )
     if product_type not in PRODUCT_TYPES:
         _refuse(
-            "product_type_unknown",
+            CheckoutErrorCode.PRODUCT_TYPE_UNKNOWN,
             f"Unknown product_type {product_type!r}: one of email, chat, bundle.",
             {"product_type": ["One of email, chat, bundle."]},
         )
     chat_addon = payload.get("chat_addon")
     if chat_addon is not None and not isinstance(chat_addon, bool):
-        _refuse("chat_addon_invalid", "chat_addon must be true or false.", {"chat_addon": ["Must be a boolean."]})
+        _refuse(
+            CheckoutErrorCode.CHAT_ADDON_INVALID,
+            "chat_addon must be true or false.",
+            {"chat_addon": ["Must be a boolean."]},
+        )
     email_plan = _plan_code(payload.get("email_plan"))
     chat_plan = _plan_code(payload.get("chat_plan"))
     _combination(product_type, email_plan, chat_plan, chat_addon)
@@ -276,7 +300,7 @@ def plan_quote(*, payload, require_price: bool = False) -> PlanQuote:
         if value is not None and (not isinstance(value, str) or (kind, value) not in book.entries):
             tiers = ", ".join(book.codes(kind))
             _refuse(
-                f"{name}_unknown",
+                CheckoutErrorCode(f"{name}_unknown"),
                 f"Unknown {name.replace('_', ' ')} {value!r}: one of {tiers}.",
                 {name: [f"One of {tiers}."]},
             )
@@ -320,7 +344,7 @@ def plan_quote(*, payload, require_price: bool = False) -> PlanQuote:
     total = sum((line.monthly_price for line in lines), Decimal("0")).quantize(CENT)
     if client_price is not None and client_price.quantize(CENT, ROUND_HALF_UP) != total:
         _refuse(
-            "price_mismatch",
+            CheckoutErrorCode.PRICE_MISMATCH,
             f"The monthly price is {total:.2f} {price_book.currency}, not {client_price}.",
             {"calculated_monthly_price": [f"Expected {total:.2f}."]},
         )

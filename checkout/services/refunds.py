@@ -16,6 +16,7 @@ from django.db.models import Sum
 from analytics.services import event_record
 from checkout import gateway
 from checkout.enums import OrderStatus, RefundStatus
+from checkout.error_codes import CheckoutErrorCode
 from checkout.exceptions import CheckoutError, PaymentError
 from checkout.models import Order, Refund
 from checkout.providers.base import RefundRequest
@@ -29,7 +30,7 @@ REFUNDABLE = (OrderStatus.PAID, OrderStatus.PARTIALLY_REFUNDED)
 
 
 class RefundNotAllowed(CheckoutError):
-    code = "refund_not_allowed"
+    code = CheckoutErrorCode.REFUND_NOT_ALLOWED
     status_code = 409
 
 
@@ -40,23 +41,27 @@ def _amount(value: Decimal | None, *, order: Order, remaining: Decimal) -> Decim
         amount = Decimal(value)
     except (InvalidOperation, TypeError, ValueError) as exc:
         raise CheckoutError(
-            "The refund amount is not a number.", code="refund_amount_invalid", fields={"amount": ["Not a number."]}
+            "The refund amount is not a number.",
+            code=CheckoutErrorCode.REFUND_AMOUNT_INVALID,
+            fields={"amount": ["Not a number."]},
         ) from exc
     if not amount.is_finite() or amount <= 0:
         raise CheckoutError(
-            "A refund must be more than zero.", code="refund_amount_invalid", fields={"amount": ["Must be > 0."]}
+            "A refund must be more than zero.",
+            code=CheckoutErrorCode.REFUND_AMOUNT_INVALID,
+            fields={"amount": ["Must be > 0."]},
         )
     decimals = currency_exponent(order.currency)
     if amount != amount.quantize(Decimal(1).scaleb(-decimals)):
         raise CheckoutError(
             f"A refund in {order.currency} has at most {decimals} decimals.",
-            code="refund_amount_invalid",
+            code=CheckoutErrorCode.REFUND_AMOUNT_INVALID,
             fields={"amount": [f"At most {decimals} decimals."]},
         )
     if amount > remaining:
         raise RefundNotAllowed(
             f"Only {remaining:.2f} {order.currency} of order {order.number} can still be refunded.",
-            code="refund_exceeds_balance",
+            code=CheckoutErrorCode.REFUND_EXCEEDS_BALANCE,
             fields={"amount": [f"At most {remaining:.2f}."]},
         )
     return amount
@@ -130,16 +135,20 @@ def _refund_request(*, order: Order, amount, reason: str, idempotency_key: str) 
             previous.order = order
             return previous
     if order.status == OrderStatus.REFUNDED or (order.status in REFUNDABLE and order.refundable_amount <= 0):
-        raise RefundNotAllowed(f"Order {order.number} is already fully refunded.", code="order_already_refunded")
+        raise RefundNotAllowed(
+            f"Order {order.number} is already fully refunded.", code=CheckoutErrorCode.ORDER_ALREADY_REFUNDED
+        )
     if order.status not in REFUNDABLE:
         raise RefundNotAllowed(
-            f"Order {order.number} has not been paid, so there is nothing to refund.", code="order_not_paid"
+            f"Order {order.number} has not been paid, so there is nothing to refund.",
+            code=CheckoutErrorCode.ORDER_NOT_PAID,
         )
     in_flight = order.refunds.filter(status=RefundStatus.REQUESTED).aggregate(s=Sum("amount"))["s"] or Decimal("0")
     value = _amount(amount, order=order, remaining=max(order.refundable_amount - in_flight, Decimal("0")))
     if order.provider != "test" and not order.provider_payment_ref:
         raise RefundNotAllowed(
-            f"Order {order.number} has no payment reference to refund against.", code="payment_reference_missing"
+            f"Order {order.number} has no payment reference to refund against.",
+            code=CheckoutErrorCode.PAYMENT_REFERENCE_MISSING,
         )
     attempt = order.refunds.count() + 1
     return Refund.objects.create(

@@ -26,6 +26,7 @@ from analytics.services import event_record
 from catalog import selectors as catalog
 from checkout import gateway
 from checkout.enums import BundleRule, CheckoutMode, CheckoutStatus
+from checkout.error_codes import CheckoutErrorCode
 from checkout.exceptions import CheckoutError, PaymentError
 from checkout.models import CheckoutSession
 from checkout.providers.base import CheckoutLine, CheckoutRequest
@@ -119,7 +120,9 @@ def _create_for_action(*, action: Action, discount_code: str) -> CheckoutSession
         _session_close(replaced)  # at the provider, outside the lock; then reserve again
     else:
         raise CheckoutError(
-            "This checkout keeps changing; try again shortly.", code="checkout_session_open", status_code=409
+            "This checkout keeps changing; try again shortly.",
+            code=CheckoutErrorCode.CHECKOUT_SESSION_OPEN,
+            status_code=409,
         )
     if not session.url:
         _provider_start(session, created=created)
@@ -146,7 +149,9 @@ def _reserve_for_action(
             return None, False, existing
         return existing, False, None
     if action.status not in CLICKABLE or not action.enabled:
-        raise ActionNotAllowed("This checkout button can no longer be used.", code="action_not_clickable")
+        raise ActionNotAllowed(
+            "This checkout button can no longer be used.", code=CheckoutErrorCode.ACTION_NOT_CLICKABLE
+        )
 
     product, quantity = _product_line(action)
     customer = action.conversation.customer
@@ -209,7 +214,7 @@ def _session_close(session: CheckoutSession) -> None:
     if not closed:
         raise CheckoutError(
             "A checkout for this is still open and could not be closed; finish it or try again shortly.",
-            code="checkout_session_open",
+            code=CheckoutErrorCode.CHECKOUT_SESSION_OPEN,
             status_code=409,
         )
     CheckoutSession.objects.filter(pk=session.pk, status=CheckoutStatus.OPEN).update(
@@ -281,7 +286,9 @@ def _provider_start(session: CheckoutSession, *, created: bool, customer_email: 
             CheckoutSession.objects.filter(pk=session.pk, url="").delete()
             raise PaymentError(f"The payment provider could not start checkout: {result.error}")
         raise CheckoutError(
-            "This checkout is being prepared; try again in a moment.", code="checkout_in_progress", status_code=409
+            "This checkout is being prepared; try again in a moment.",
+            code=CheckoutErrorCode.CHECKOUT_IN_PROGRESS,
+            status_code=409,
         )
     # Record once: a concurrent request that completed the same session got the same page.
     CheckoutSession.objects.filter(pk=session.pk, url="").update(
@@ -373,7 +380,7 @@ def _reserve_for_plan(
     if discount_code:
         raise CheckoutError(
             "Discount codes apply to parts; plan prices come from the price book.",
-            code="discount_not_applicable",
+            code=CheckoutErrorCode.DISCOUNT_NOT_APPLICABLE,
             fields={"discount_code": ["Not accepted for plans."]},
         )
     normalised = quote.payload()
@@ -384,7 +391,7 @@ def _reserve_for_plan(
             if previous.plan != normalised:
                 raise CheckoutError(
                     "That Idempotency-Key was used for a different plan.",
-                    code="idempotency_key_reused",
+                    code=CheckoutErrorCode.IDEMPOTENCY_KEY_REUSED,
                     status_code=409,
                 )
             return previous, False, _plan_email(email, previous.customer)

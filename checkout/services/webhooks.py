@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from checkout.enums import CheckoutStatus, WebhookStatus
+from checkout.error_codes import CheckoutErrorCode
 from checkout.exceptions import WebhookInvalid, WebhookNotReady
 from checkout.models import CheckoutSession, WebhookEvent
 from checkout.providers.stripe_provider import SignatureError, stripe_event_construct
@@ -29,18 +30,18 @@ logger = logging.getLogger(__name__)
 def stripe_webhook_receive(*, payload: bytes, signature: str) -> tuple[WebhookEvent, bool]:
     """Verify with Stripe's library and store the event once. Returns (event, newly stored)."""
     if not signature:
-        raise WebhookInvalid("Missing Stripe-Signature header.", code="signature_missing")
+        raise WebhookInvalid("Missing Stripe-Signature header.", code=CheckoutErrorCode.SIGNATURE_MISSING)
     try:
         event = stripe_event_construct(payload=payload, signature=signature)
     except SignatureError as exc:
         raise WebhookInvalid(
             "The signature does not match, or its timestamp is not within the tolerance of our clock.",
-            code="signature_invalid",
+            code=CheckoutErrorCode.SIGNATURE_INVALID,
         ) from exc
     except ValueError as exc:
-        raise WebhookInvalid("The body is not a valid event.", code="payload_invalid") from exc
+        raise WebhookInvalid("The body is not a valid event.", code=CheckoutErrorCode.PAYLOAD_INVALID) from exc
     if not isinstance(event.get("id"), str) or not isinstance(event.get("type"), str):
-        raise WebhookInvalid("The event has no id or type.", code="payload_invalid")
+        raise WebhookInvalid("The event has no id or type.", code=CheckoutErrorCode.PAYLOAD_INVALID)
 
     from checkout.tasks import webhook_event_process_task
 
