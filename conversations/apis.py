@@ -13,6 +13,7 @@ from conversations.enums import Channel
 from conversations.selectors import messages_list
 from conversations.serializers import message_to_dict
 from conversations.services.conversations import conversation_start
+from conversations.services.messages import history_after_seq_clean
 from conversations.services.replies import customer_message_handle
 from conversations.throttles import ConversationStartAddressThrottle, ConversationStartEmailThrottle
 from core.authentication import conversation_from_request
@@ -82,7 +83,12 @@ class ConversationMessagesApi(APIView):
         client_message_id = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
 
     @extend_schema(
-        parameters=[OpenApiParameter("after", str, description="Only messages after this message id")],
+        parameters=[
+            OpenApiParameter("after", str, description="Only messages after this message id"),
+            OpenApiParameter(
+                "after_seq", int, description="Only messages with a greater seq (the client's last contiguous seq)"
+            ),
+        ],
         responses={200: inline_serializer("MessageList", {"messages": MessageOutputSerializer(many=True)})},
         tags=["chat"],
         summary="A conversation's messages (needs its token)",
@@ -90,7 +96,8 @@ class ConversationMessagesApi(APIView):
     def get(self, request, conversation_id: str):
         conversation = conversation_from_request(request, conversation_id)
         after = request.query_params.get("after") or None
-        messages = messages_list(conversation=conversation, after_id=after)
+        after_seq = history_after_seq_clean(request.query_params.get("after_seq"))
+        messages = messages_list(conversation=conversation, after_id=after, after_seq=after_seq)
         return Response({"messages": [message_to_dict(m) for m in messages]})
 
     @extend_schema(

@@ -9,6 +9,7 @@ from actions.serializers import action_to_dict, operator_action_to_dict
 from actions.services.clicks import action_click
 from conversations.selectors import conversation_get_authorized, messages_list
 from conversations.serializers import message_to_dict
+from conversations.services.messages import history_after_seq_clean
 from conversations.services.replies import customer_message_handle
 from core import realtime
 from core.consumers import JsonFrameConsumer
@@ -23,8 +24,8 @@ def _authorize(conversation_id, token):
 
 
 @database_sync_to_async
-def _history(conversation, after):
-    return [message_to_dict(m) for m in messages_list(conversation=conversation, after_id=after)]
+def _history(conversation, after, after_seq):
+    return [message_to_dict(m) for m in messages_list(conversation=conversation, after_id=after, after_seq=after_seq)]
 
 
 @database_sync_to_async
@@ -54,8 +55,9 @@ class ChatConsumer(JsonFrameConsumer):
         await self.channel_layer.group_add(self.group_name, self.channel_name)
         await self.accept()
         after = (query.get("after") or [None])[0]
-        if after:
-            await self._send_history(after)
+        after_seq = (query.get("after_seq") or [None])[0]
+        if after or after_seq:
+            await self._send_history(after, after_seq)
 
     async def disconnect(self, code):
         if self.group_name:
@@ -93,14 +95,14 @@ class ChatConsumer(JsonFrameConsumer):
         if after is not None and not isinstance(after, str):
             await self._error("history_invalid", "`after` must be a message id.")
             return
-        await self._send_history(after or None)
+        await self._send_history(after or None, content.get("after_seq"))
 
     async def _on_ping(self, content):
         await self.send_json({"type": "pong"})
 
-    async def _send_history(self, after):
+    async def _send_history(self, after, after_seq=None):
         try:
-            messages = await _history(self.conversation, after)
+            messages = await _history(self.conversation, after, history_after_seq_clean(after_seq))
         except ApplicationError as exc:
             await self._error(exc.code, exc.detail)
             return
@@ -120,6 +122,7 @@ class ChatConsumer(JsonFrameConsumer):
     action_status = _forward
     payment_confirmed = _forward
     alert_notified = _forward
+    resync = _forward  # the channel layer recovered: the client fetches after its last seq
 
 
 @database_sync_to_async
@@ -209,6 +212,10 @@ class OperatorConsumer(JsonFrameConsumer):
     action_status = _forward
     payment_confirmed = _forward
     alert_notified = _forward
+
+    async def resync(self, event):
+        # The channel layer recovered from an error: the inbox may have missed pushes.
+        await self.send_json(await _operator_snapshot())
 
     async def typing(self, event):
         pass

@@ -27,9 +27,14 @@ def customer_get_by_email(*, email: str) -> Customer | None:
     return Customer.objects.filter(email__iexact=email).order_by("created_at").first()
 
 
-def messages_list(*, conversation: Conversation, after_id: str | None = None, limit: int = 200) -> list[Message]:
-    """Messages in order; with `after_id`, only those the client has not seen yet."""
+def messages_list(
+    *, conversation: Conversation, after_id: str | None = None, after_seq: int | None = None, limit: int = 200
+) -> list[Message]:
+    """Messages in order; with `after_id` or `after_seq` (a client's last contiguous seq), only
+    those the client has not seen yet. At most `limit`: a client that got that many asks again."""
     queryset = Message.objects.filter(conversation=conversation)
+    if after_seq is not None:
+        queryset = queryset.filter(seq__gt=after_seq)
     if after_id:
         anchor = Message.objects.filter(conversation=conversation, id=after_id).values_list("seq", flat=True).first()
         if anchor is None:
@@ -42,6 +47,15 @@ def messages_list(*, conversation: Conversation, after_id: str | None = None, li
             Prefetch("actions", queryset=Action.objects.order_by("position", "created_at"))
         )[:limit]
     )
+
+
+def conversation_seq_get(*, conversation_id: str, message_id: str | None = None) -> int:
+    """The `seq` a pushed frame relates to: its message's, else the conversation's latest."""
+    if message_id:
+        seq = Message.objects.filter(pk=message_id).values_list("seq", flat=True).first()
+        if seq is not None:
+            return seq
+    return Conversation.objects.filter(pk=conversation_id).values_list("last_seq", flat=True).first() or 0
 
 
 def message_with_actions(*, message_id: str) -> Message:

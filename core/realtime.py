@@ -8,13 +8,20 @@
 
 Events are dicts with a `type` (dots allowed, as Channels maps `action.status` to the
 consumer method `action_status`); group names come from `conversation_group` or
-`OPERATORS_GROUP`. Tests observe pushes with the `capture_realtime` fixture
+`OPERATORS_GROUP`. Every event for a conversation's group carries `seq`, the conversation's
+message sequence it relates to (a message's own; for anything else the latest message it
+follows), so a client that sees a number it has not got knows it missed something and asks
+for `history` after its last contiguous seq. Tests observe pushes with the `capture_realtime` fixture
 (`core/testing/fixtures.py`).
 
 With a cross-process layer (Redis), pushes leave through a publisher thread with an event
 loop of its own: the request or task that caused them never waits on the server's busy
-event loop, and one queue keeps every push from a process in the order it was made. The
-in-memory layer only works on the server's own loop, so there pushes are made in place.
+event loop (nor on a stalled broker), and one queue keeps every push from a process in the
+order it was made. A push the layer refuses is retried with backoff, holding the queue so the
+order stays, for `PARLEY_REALTIME_RETRY_SECONDS`; then it is dropped and counted. Once the
+layer answers again, every group that saw a failure gets a `resync` frame (no `seq`): its
+clients fetch what they may have missed. The in-memory layer only works on the server's own
+loop, so there pushes are made in place.
 """
 
 import asyncio
@@ -27,6 +34,7 @@ from collections.abc import Callable
 
 from asgiref.sync import async_to_sync
 from channels.layers import InMemoryChannelLayer, get_channel_layer
+from django.conf import settings
 from django.db import transaction
 
 logger = logging.getLogger(__name__)
@@ -34,10 +42,14 @@ logger = logging.getLogger(__name__)
 _UNSAFE = re.compile(r"[^A-Za-z0-9\-.]")
 
 OPERATORS_GROUP = "operators"
+CONVERSATION_GROUP_PREFIX = "conversation."
+RESYNC_EVENT = {"type": "resync"}
+_RETRY_FIRST_DELAY = 0.05
+_RETRY_MAX_DELAY = 1.0
 
 
 def conversation_group(conversation_id: str) -> str:
-    return "conversation." + _UNSAFE.sub("-", conversation_id)
+    return CONVERSATION_GROUP_PREFIX + _UNSAFE.sub("-", conversation_id)
 
 
 class _Publisher:
@@ -48,6 +60,8 @@ class _Publisher:
         self._pid: int | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._queue: asyncio.Queue | None = None
+        self.dropped = 0  # pushes given up on after retrying (this process, since it started)
+        self._failed_groups: set[str] = set()  # saw a failure; get `resync` once the layer answers
 
     def _start(self) -> None:
         # After a fork (Celery's prefork pool) the parent's thread does not exist: start anew.
@@ -74,11 +88,39 @@ class _Publisher:
         while True:
             group, event = await self._queue.get()
             try:
-                await get_channel_layer().group_send(group, event)
+                if await self._deliver(group, event) and self._failed_groups:
+                    await self._resync()
             except Exception:  # a dropped push must never break anything else
                 logger.exception("realtime push to %s failed", group)
             finally:
                 self._queue.task_done()
+
+    async def _deliver(self, group: str, event: dict) -> bool:
+        """Send one push, retrying with backoff while the layer refuses it (the queue waits, so
+        the order holds); False once `PARLEY_REALTIME_RETRY_SECONDS` have passed in vain."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + settings.PARLEY_REALTIME_RETRY_SECONDS
+        delay = _RETRY_FIRST_DELAY
+        while True:
+            try:
+                await get_channel_layer().group_send(group, event)
+                return True
+            except Exception as exc:
+                self._failed_groups.add(group)
+                if loop.time() + delay > deadline:
+                    self.dropped += 1
+                    logger.error("realtime push to %s dropped after retrying (%d so far): %r", group, self.dropped, exc)
+                    return False
+                logger.warning("realtime push to %s failed, retrying in %.2fs: %r", group, delay, exc)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, _RETRY_MAX_DELAY)
+
+    async def _resync(self) -> None:
+        """The layer answers again: tell every group that saw a failure to catch up."""
+        groups, self._failed_groups = self._failed_groups, set()
+        for group in sorted(groups):
+            if not await self._deliver(group, dict(RESYNC_EVENT)):
+                return  # failed again: the group is back in the set for the next recovery
 
     def submit(self, group: str, event: dict) -> None:
         self._start()
@@ -125,7 +167,7 @@ def send_event_on_commit(group: str, event: dict | Callable[[], dict | None]) ->
     describes is gone); if it raises, the error is logged and nothing is sent.
     """
     if not callable(event):
-        assert "type" in event, "every realtime event has a type"
+        _check(group, event)
 
     def send() -> None:
         try:
@@ -134,7 +176,7 @@ def send_event_on_commit(group: str, event: dict | Callable[[], dict | None]) ->
             logger.exception("realtime event for %s could not be built", group)
             return
         if built is not None:
-            assert "type" in built, "every realtime event has a type"
+            _check(group, built)
             _send(group, built)
 
     transaction.on_commit(send)
@@ -142,5 +184,12 @@ def send_event_on_commit(group: str, event: dict | Callable[[], dict | None]) ->
 
 def stream_now(group: str, event: dict) -> None:
     """Push at once, inside a transaction or not: streamed tokens and typing, nothing else."""
-    assert "type" in event, "every realtime event has a type"
+    _check(group, event)
     _send(group, event)
+
+
+def _check(group: str, event: dict) -> None:
+    assert "type" in event, "every realtime event has a type"
+    if group.startswith(CONVERSATION_GROUP_PREFIX):
+        seq = event.get("seq")
+        assert isinstance(seq, int) and not isinstance(seq, bool), "a conversation's event carries its `seq`"

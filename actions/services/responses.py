@@ -218,7 +218,10 @@ def _record_delivery(*, action: Action, response: ActionResponse) -> None:
                 text=text,
                 conversation_id=conversation.id,
                 idempotency_key=response.idempotency_key,
-                extra={"event": {"type": "message", "message": message_to_dict(message)}, "message_id": reply_id},
+                extra={
+                    "event": {"type": "message", "seq": message.seq, "message": message_to_dict(message)},
+                    "message_id": reply_id,
+                },
             )
         )
 

@@ -98,12 +98,20 @@ def action_status_push(*, action: Action) -> None:
     """On commit: `action.status` to the conversation's sockets, `operator.action` to the inbox.
 
     The event carries `committed_at` (epoch milliseconds, taken in the on-commit callback), so
-    a client can measure the delay from the decision's commit to its screen.
+    a client can measure the delay from the decision's commit to its screen, and the `seq` of
+    the message the action belongs to (a client without it fetches what it missed).
     """
+    from conversations.selectors import conversation_seq_get
+
     event = action_status_event(action)
+    conversation_id, message_id = action.conversation_id, action.message_id
     realtime.send_event_on_commit(
-        realtime.conversation_group(action.conversation_id),
-        lambda: {**event, "committed_at": round(time.time() * 1000, 3)},
+        realtime.conversation_group(conversation_id),
+        lambda: {
+            **event,
+            "seq": conversation_seq_get(conversation_id=conversation_id, message_id=message_id),
+            "committed_at": round(time.time() * 1000, 3),
+        },
     )
     action_type = action_type_get(action.type)
     if action_type is not None and action_type.needs_operator and action.status in _OPERATOR_STATUSES:

@@ -305,6 +305,9 @@ PARLEY_REPLY_LEASE_SECONDS = env.int(
     "PARLEY_REPLY_LEASE_SECONDS", default=int(OPENAI_TIMEOUT_SECONDS * (OPENAI_MAX_RETRIES + 1)) + 10
 )
 PARLEY_REPLY_WAIT_SECONDS = env.float("PARLEY_REPLY_WAIT_SECONDS", default=30.0)
+# A WebSocket push the channel layer (Redis) refuses is retried this long, then dropped and
+# counted; its conversation's clients get a `resync` frame once the layer answers again.
+PARLEY_REALTIME_RETRY_SECONDS = env.float("PARLEY_REALTIME_RETRY_SECONDS", default=30.0)
 # What the assistant says about delivery: the shop's data, never invented (empty = not offered).
 PARLEY_DELIVERY_DISPATCH = env(
     "PARLEY_DELIVERY_DISPATCH", default="In-stock parts ship the same business day when ordered before 3 pm ET"

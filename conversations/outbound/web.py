@@ -20,6 +20,11 @@ class WebChannel(OutboundChannel):
             "type": "message",
             "message": {"role": "assistant", "content": message.text},
         }
+        if "seq" not in event:  # the stored message it announces, else the conversation's latest
+            from conversations.selectors import conversation_seq_get
+
+            message_id = message.extra.get("message_id") or None
+            event = {**event, "seq": conversation_seq_get(conversation_id=conversation_id, message_id=message_id)}
         # The outbox sends outside any transaction, so this goes at once.
         realtime.send_event_on_commit(realtime.conversation_group(conversation_id), event)
         return DeliveryResult.ok(external_id=message.extra.get("message_id", ""))

@@ -56,7 +56,7 @@ def message_push(*, message: Message, event_type: str = "message", extra: dict |
 
     def event() -> dict:
         fresh = message_with_actions(message_id=message.id)
-        return {"type": event_type, "message": message_to_dict(fresh), **(extra or {})}
+        return {"type": event_type, "seq": fresh.seq, "message": message_to_dict(fresh), **(extra or {})}
 
     realtime.send_event_on_commit(realtime.conversation_group(message.conversation_id), event)
 
@@ -78,3 +78,25 @@ def message_content_clean(content) -> str:
             fields={"content": [f"At most {settings.PARLEY_MESSAGE_MAX_LENGTH} characters."]},
         )
     return cleaned
+
+
+# The largest value a PositiveIntegerField holds on every database (PostgreSQL's integer).
+_SEQ_MAX = 2**31 - 1
+
+
+def history_after_seq_clean(value) -> int | None:
+    """`after_seq` as a client sends it (a JSON number on the socket, a query string over REST):
+    a whole number from 0, or None when absent. Anything else is `history_invalid`."""
+    from conversations.exceptions import MessageInvalid
+
+    if value is None or value == "":
+        return None
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 10:
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= _SEQ_MAX:
+        raise MessageInvalid(
+            "`after_seq` must be a whole number from 0 (the last message seq the client has).",
+            code="history_invalid",
+            fields={"after_seq": ["A whole number from 0."]},
+        )
+    return value

@@ -180,12 +180,13 @@ def customer_message_handle(
 def _reply_write(*, conversation: Conversation, user_message: Message, text: str) -> tuple[Message, Message]:
     """Draft, check and store the reply to `user_message` (its owner only) and push it."""
     group = realtime.conversation_group(conversation.id)
-    realtime.stream_now(group, {"type": "typing", "active": True})
+    # Typing and tokens relate to the message being answered: the reply will follow it.
+    realtime.stream_now(group, {"type": "typing", "active": True, "seq": user_message.seq})
     conversation.refresh_from_db(fields=["context"])
     reply_id = new_message_id()
 
     def on_delta(delta: str) -> None:
-        realtime.stream_now(group, {"type": "token", "message_id": reply_id, "delta": delta})
+        realtime.stream_now(group, {"type": "token", "seq": user_message.seq, "message_id": reply_id, "delta": delta})
 
     draft = draft_reply(
         text=text,
@@ -256,7 +257,7 @@ def _reply_write(*, conversation: Conversation, user_message: Message, text: str
                 model_number=context.get("modelNumber", ""),
             )
         message_push(message=reply)
-        realtime.send_event_on_commit(realtime.conversation_group(conversation.id), {"type": "typing", "active": False})
+        realtime.send_event_on_commit(group, {"type": "typing", "active": False, "seq": reply.seq})
     return user_message, reply
 
 

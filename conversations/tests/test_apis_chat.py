@@ -112,6 +112,21 @@ def test_history_after_returns_only_newer_messages(api, shop):
     assert [m["id"] for m in response.json()["messages"]] == [exchange["reply"]["id"]]
 
 
+def test_history_after_seq_returns_what_follows_the_clients_last_contiguous_seq(api, shop):
+    conv = start(api)
+    exchange = send(api, conv, "hello").json()
+    url = f"/api/chat/conversations/{conv['id']}/messages"
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {conv['token']}"}
+
+    response = api.get(f"{url}?after_seq={exchange['message']['seq'] - 1}", **auth)
+    assert [m["id"] for m in response.json()["messages"]] == [exchange["message"]["id"], exchange["reply"]["id"]]
+    assert api.get(f"{url}?after_seq={exchange['reply']['seq']}", **auth).json() == {"messages": []}
+    for bad in ["-1", "1.5", "x", "99999999999", "%EF%BC%91"]:  # the last: a full-width digit one
+        response = api.get(f"{url}?after_seq={bad}", **auth)
+        assert response.status_code == 400, bad
+        assert response.json()["error"]["code"] == "history_invalid"
+
+
 @pytest.mark.parametrize(
     ("body", "code"),
     [

@@ -48,13 +48,16 @@ async def test_message_over_socket_gets_typing_echo_and_reply(shop):
     reply, seen = await receive_until(ws, "message")
     assert reply["message"]["role"] == "assistant"
     assert reply["message"]["actions"][0]["type"] == "checkout_now"
-    assert {"type": "typing", "active": True} in before + seen
+    # Every frame names the seq it relates to: the message's own, typing the message answered.
+    assert echo["seq"] == echo["message"]["seq"] and reply["seq"] == reply["message"]["seq"] == echo["seq"] + 1
+    assert {"type": "typing", "active": True, "seq": echo["seq"]} in before + seen
     after, _ = await receive_until(ws, "typing")
-    assert after == {"type": "typing", "active": False}
+    assert after == {"type": "typing", "active": False, "seq": reply["seq"]}
     await ws.send_json_to({"type": "action.click", "action_id": reply["message"]["actions"][0]["id"]})
     status, _ = await receive_until(ws, "action.status")
     assert status["status"] == "clicked"
     assert status["action_id"] == reply["message"]["actions"][0]["id"]
+    assert status["seq"] == reply["seq"]  # the message the button belongs to
     await ws.disconnect()
 
 
@@ -161,6 +164,48 @@ async def test_reconnecting_client_gets_what_it_missed(shop):
     assert [m["id"] for m in history["messages"]] == [user_message.id, reply.id]
     await ws.send_json_to({"type": "history", "after": reply.id})
     assert (await ws.receive_json_from()) == {"type": "history", "messages": []}
+    await ws.disconnect()
+
+
+async def test_history_after_seq_gives_what_follows_and_bad_values_are_refused(shop):
+    conversation, token = await new_conversation()
+
+    @database_sync_to_async
+    def speak():
+        from conversations.services.replies import customer_message_handle
+
+        return customer_message_handle(conversation=conversation, content="Is PS12584610 in stock?")
+
+    user_message, reply = await speak()
+    ws, connected, _ = await connect(conversation.id, token, query=f"&after_seq={user_message.seq - 1}")
+    assert connected
+    history = await ws.receive_json_from()
+    assert [(m["id"], m["seq"]) for m in history["messages"]] == [
+        (user_message.id, user_message.seq),
+        (reply.id, reply.seq),
+    ]
+    await ws.send_json_to({"type": "history", "after_seq": reply.seq - 1})
+    assert [m["id"] for m in (await ws.receive_json_from())["messages"]] == [reply.id]
+    await ws.send_json_to({"type": "history", "after_seq": 0})
+    assert len((await ws.receive_json_from())["messages"]) == 3  # welcome, question, reply
+    for bad in [-1, 1.5, "x", True, 2**40, [1]]:
+        await ws.send_json_to({"type": "history", "after_seq": bad})
+        answer = await ws.receive_json_from()
+        assert answer.get("code") == "history_invalid", (bad, answer)
+    await ws.send_json_to({"type": "ping"})
+    assert await ws.receive_json_from() == {"type": "pong"}
+    await ws.disconnect()
+
+
+async def test_a_resync_from_the_layer_reaches_the_socket(shop):
+    from channels.layers import get_channel_layer
+
+    from core import realtime
+
+    conversation, token = await new_conversation()
+    ws, _, _ = await connect(conversation.id, token)
+    await get_channel_layer().group_send(realtime.conversation_group(conversation.id), dict(realtime.RESYNC_EVENT))
+    assert await ws.receive_json_from(timeout=5) == {"type": "resync"}
     await ws.disconnect()
 
 

@@ -148,7 +148,7 @@ def test_unknown_channel_is_a_final_failure():
 
 @pytest.mark.django_db
 def test_web_pushes_the_event_to_the_conversation_group(capture_realtime, django_capture_on_commit_callbacks):
-    event = {"type": "message", "message": {"id": "msg_1", "role": "assistant", "content": "Approved."}}
+    event = {"type": "message", "seq": 7, "message": {"id": "msg_1", "role": "assistant", "content": "Approved."}}
 
     with django_capture_on_commit_callbacks(execute=True):  # the outbox sends after commit
         result = outbound_send(

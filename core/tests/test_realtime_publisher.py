@@ -37,7 +37,7 @@ def test_many_pushes_from_sync_code_arrive_in_order(redis_layer):
     try:
         channel = loop.run_until_complete(listen())
         for n in range(90):
-            realtime.stream_now("conversation.publisher-test", {"type": "message", "n": n})
+            realtime.stream_now("conversation.publisher-test", {"type": "message", "seq": n, "n": n})
         realtime.flush()
 
         async def receive_all():
