@@ -101,18 +101,19 @@ def action_status_push(*, action: Action) -> None:
     a client can measure the delay from the decision's commit to its screen, and the `seq` of
     the message the action belongs to (a client without it fetches what it missed).
     """
-    from conversations.selectors import conversation_seq_get
-
     event = action_status_event(action)
-    conversation_id, message_id = action.conversation_id, action.message_id
-    realtime.send_event_on_commit(
-        realtime.conversation_group(conversation_id),
-        lambda: {
+    action_id = action.pk
+
+    def status_event() -> dict:
+        seqs = Action.objects.filter(pk=action_id).values_list("message__seq", "conversation__last_seq").first()
+        message_seq, last_seq = seqs or (None, 0)
+        return {
             **event,
-            "seq": conversation_seq_get(conversation_id=conversation_id, message_id=message_id),
+            "seq": message_seq if message_seq is not None else last_seq,
             "committed_at": round(time.time() * 1000, 3),
-        },
-    )
+        }
+
+    realtime.send_event_on_commit(realtime.conversation_group(action.conversation_id), status_event)
     action_type = action_type_get(action.type)
     if action_type is not None and action_type.needs_operator and action.status in _OPERATOR_STATUSES:
         # Rendered after commit, from the row as committed (decider's name, customer).

@@ -120,6 +120,35 @@
     return [4001, 4003, 4004, 4401, 4403, 4404].includes(code);
   }
 
+  /*
+   * The gap rule. Every frame on the conversation's socket carries `seq`: a message its own, any
+   * other frame the latest message it follows. The client keeps `contiguous`, the highest seq up
+   * to which it has every message (and the seqs it has beyond it). A frame whose seq is above
+   * `contiguous` once its own message is recorded means something was missed: the client asks
+   * for `history` after `contiguous`. A `resync` frame (the server's channel layer recovered
+   * from an error) asks for the same.
+   */
+
+  /** A fresh record of the seqs this client has. */
+  function seqTracker() {
+    return { contiguous: 0, ahead: new Set() };
+  }
+
+  /** Note that the message with this seq is here; `contiguous` moves up over what is now whole. */
+  function seqRecord(tracker, seq) {
+    if (!Number.isInteger(seq) || seq <= tracker.contiguous) return;
+    tracker.ahead.add(seq);
+    while (tracker.ahead.has(tracker.contiguous + 1)) {
+      tracker.contiguous += 1;
+      tracker.ahead.delete(tracker.contiguous);
+    }
+  }
+
+  /** True when a frame relating to `seq` shows a message this client does not have. */
+  function seqMissing(tracker, seq) {
+    return Number.isInteger(seq) && seq > tracker.contiguous;
+  }
+
   /** A socket frame as an event with a string `type`, or null. */
   function parseEvent(raw) {
     let data;
@@ -223,6 +252,9 @@
     startRetryDelay,
     reconnectDelay,
     tokenRefused,
+    seqTracker,
+    seqRecord,
+    seqMissing,
     parseEvent,
     paymentText,
     bubbleClass,
@@ -666,9 +698,10 @@
       state.reconnectAttempts = 0;
       chat.setConnection("online", "Online");
       chat.showError("");
-      // Whatever was said while we were away (or between the page's fetch and this socket).
-      if (state.lastSeenId) sendSocket({ type: "history", after: state.lastSeenId });
-      else if (wasReconnect) sendSocket({ type: "history" });
+      // Whatever was said while we were away (or between the page's fetch and this socket):
+      // everything after the last seq up to which this client has every message.
+      state.gapFetching = false;
+      if (state.loaded || wasReconnect) fetchMissed();
       // Anything typed while away (or sent but never echoed) goes now; the server dedupes by client id.
       for (const [clientId, item] of state.pending) {
         if (sendSocket({ type: "message", content: item.content, client_message_id: clientId })) {
@@ -728,9 +761,28 @@
       }
     }
 
+    /** Ask for every message after the last contiguous seq (one request at a time). */
+    function fetchMissed() {
+      if (state.gapFetching) return;
+      state.gapFetching = sendSocket({ type: "history", after_seq: state.seqs.contiguous });
+    }
+
+    function onHistory(messages) {
+      const before = state.seqs.contiguous;
+      chat.renderMessages(messages);
+      state.gapFetching = false;
+      // Still short (a page of at most 200, or more arrived meanwhile): ask again while it helps.
+      if (state.seqs.ahead.size && state.seqs.contiguous > before) fetchMissed();
+    }
+
     function onSocketMessage(event) {
       const data = parseEvent(event.data);
       if (!data) return;
+      handleEvent(data);
+      if (data.type === "resync" || (data.type !== "history" && seqMissing(state.seqs, data.seq))) fetchMissed();
+    }
+
+    function handleEvent(data) {
       switch (data.type) {
         case "message":
           chat.renderMessage(data.message);
@@ -752,9 +804,10 @@
           if (data.message) chat.renderMessage(data.message);
           break;
         case "history":
-          chat.renderMessages(data.messages || []);
+          onHistory(data.messages || []);
           break;
         case "error":
+          if (String(data.code || "").startsWith("history")) state.gapFetching = false;
           chat.setTyping(false);
           chat.showError(data.detail || "Something went wrong.");
           break;
@@ -846,12 +899,7 @@
       const scroll = options.scroll !== false;
       const stick = scroll && chat.isNearBottom();
 
-      if (Number.isFinite(message.seq) && message.seq > state.lastSeenSeq) {
-        state.lastSeenSeq = message.seq;
-        state.lastSeenId = message.id;
-      } else if (state.lastSeenId === null) {
-        state.lastSeenId = message.id;
-      }
+      seqRecord(state.seqs, message.seq);
 
       const existing = state.messages.get(message.id);
       if (existing && !existing.classList.contains("msg--streaming")) {
@@ -1429,8 +1477,8 @@
       pingTimer: null,
       typingTimer: null,
       starting: null,
-      lastSeenId: null,
-      lastSeenSeq: -1,
+      seqs: seqTracker(), // which message seqs are here: the gap rule (see seqRecord)
+      gapFetching: false, // a `history` request for missed messages is on its way
       loaded: false, // the first batch (history) is in: later messages count as new
       messages: new Map(), // message id -> <li>
       actions: new Map(), // action id -> action entry (see renderAction)

@@ -111,3 +111,34 @@ test("payment notices and API errors read as the customer should see them", () =
   assert.equal(error.code, "out_of_stock");
   assert.equal(new chat.ApiError(0, null).message, "Can't reach the shop right now. Please try again.");
 });
+
+test("the gap rule: contiguous moves over what is whole, a frame above it means a message is missing", () => {
+  const seqs = chat.seqTracker();
+  for (const seq of [1, 2, 3]) chat.seqRecord(seqs, seq);
+  assert.equal(seqs.contiguous, 3);
+  assert.equal(chat.seqMissing(seqs, 3), false); // typing / action.status about a message it has
+
+  chat.seqRecord(seqs, 5); // 4 was lost on the way
+  assert.equal(seqs.contiguous, 3); // history is asked after 3, not after 5
+  assert.equal(chat.seqMissing(seqs, 5), true);
+
+  chat.seqRecord(seqs, 6);
+  chat.seqRecord(seqs, 4); // the history answer fills the hole
+  assert.equal(seqs.contiguous, 6);
+  assert.equal(seqs.ahead.size, 0);
+  assert.equal(chat.seqMissing(seqs, 6), false);
+
+  assert.equal(chat.seqMissing(seqs, 8), true); // a token frame after an unseen message 7
+  chat.seqRecord(seqs, 2); // duplicates (echoes, history overlap) change nothing
+  chat.seqRecord(seqs, 6);
+  assert.equal(seqs.contiguous, 6);
+});
+
+test("the gap rule ignores frames and messages without a whole-number seq", () => {
+  const seqs = chat.seqTracker();
+  for (const seq of [undefined, null, "2", 1.5, NaN]) {
+    chat.seqRecord(seqs, seq);
+    assert.equal(chat.seqMissing(seqs, seq), false);
+  }
+  assert.deepEqual([seqs.contiguous, seqs.ahead.size], [0, 0]);
+});
