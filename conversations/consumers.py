@@ -7,6 +7,7 @@ from channels.db import database_sync_to_async
 from actions.selectors import action_get_for_conversation, actions_pending_list
 from actions.serializers import action_to_dict, operator_action_to_dict
 from actions.services.clicks import action_click
+from conversations.error_codes import ConversationErrorCode
 from conversations.selectors import conversation_get_authorized, messages_list
 from conversations.serializers import message_to_dict
 from conversations.services.messages import history_after_seq_clean
@@ -93,7 +94,7 @@ class ChatConsumer(JsonFrameConsumer):
     async def _on_history(self, content):
         after = content.get("after")
         if after is not None and not isinstance(after, str):
-            await self._error("history_invalid", "`after` must be a message id.")
+            await self._error(ConversationErrorCode.HISTORY_INVALID, "`after` must be a message id.")
             return
         await self._send_history(after or None, content.get("after_seq"))
 

@@ -9,6 +9,7 @@ class ConversationErrorCode(StrEnum):
     CONVERSATION_ACCESS_DENIED = "conversation_access_denied"
     CONVERSATION_ERROR = "conversation_error"
     CONVERSATION_NOT_FOUND = "conversation_not_found"
+    HISTORY_INVALID = "history_invalid"
     MESSAGE_EMPTY = "message_empty"
     MESSAGE_INVALID = "message_invalid"
     MESSAGE_NOT_FOUND = "message_not_found"

@@ -96,7 +96,7 @@ def history_after_seq_clean(value) -> int | None:
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= _SEQ_MAX:
         raise MessageInvalid(
             "`after_seq` must be a whole number from 0 (the last message seq the client has).",
-            code="history_invalid",
+            code=ConversationErrorCode.HISTORY_INVALID,
             fields={"after_seq": ["A whole number from 0."]},
         )
     return value
