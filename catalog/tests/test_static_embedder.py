@@ -131,9 +131,9 @@ def test_vectors_equal_model2vec_own_inference(static):
     assert np.allclose(static.embed(texts), reference.encode(texts), atol=1e-5)
 
 
-def test_static_is_chosen_by_setting_and_by_default_without_the_dev_requirements(settings):
+def test_the_default_embedder_is_the_static_one_and_the_others_stay_selectable(settings):
     settings.OPENAI_API_KEY = ""
-    settings.PARLEY_EMBEDDINGS = "static"
+    settings.PARLEY_EMBEDDINGS = "auto"
     embedder = embeddings.embedder_get()
     assert isinstance(embedder, StaticEmbedder)
     assert (
@@ -143,13 +143,14 @@ def test_static_is_chosen_by_setting_and_by_default_without_the_dev_requirements
     )
     assert embeddings.embedder_get() is embedder  # loaded once
 
-    settings.PARLEY_EMBEDDINGS = "auto"
-    if embeddings.local_model_available():
-        assert embeddings.embedder_name_configured() == embeddings.LOCAL_NAME
-    else:  # `make run`'s install: requirements.txt only
-        assert embeddings.embedder_get() is embedder
+    settings.PARLEY_EMBEDDINGS = "static"
+    assert embeddings.embedder_get() is embedder
     settings.PARLEY_EMBEDDINGS = "off"
     assert embeddings.embedder_get() is None and embeddings.embedder_name_configured() is None
+    settings.PARLEY_EMBEDDINGS = "local"
+    assert embeddings.embedder_name_configured() == (
+        embeddings.LOCAL_NAME if embeddings.local_model_available() else None
+    )
 
 
 @pytest.mark.skipif(
