@@ -4,6 +4,7 @@ import importlib.util
 import json
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from io import StringIO
 
 import numpy as np
@@ -82,6 +83,17 @@ def test_rows_are_normalised_float32_of_the_declared_dim_and_deterministic(stati
     # A batch gives each text the vector it gets alone.
     assert np.allclose(rows[1], static.embed(["Dishwasher Drain Pump"])[0], atol=1e-6)
     assert static.embed([]).shape == (0, 256)
+
+
+def test_threads_share_one_model_and_get_the_same_vectors(monkeypatch):
+    texts = [f"{word} not working for {n} days" for n in range(40) for word in ("icemaker", "dishwasher", "latch")]
+    expected = StaticEmbedder().embed(texts)
+    monkeypatch.setattr(embeddings, "_static", [])  # as in a fresh process: not loaded yet
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        loaded = set(map(id, pool.map(lambda _: static_embedder_load(), range(16))))
+        rows = list(pool.map(lambda text: static_embedder_load().embed([text])[0], texts))
+    assert len(loaded) == 1
+    assert np.allclose(np.stack(rows), expected, atol=1e-6)
 
 
 def test_a_text_with_no_known_token_matches_nothing(static):
