@@ -290,6 +290,13 @@ class RulesEngine:
             )
         ):
             return intents.SEARCH, ""  # "do you sell LG led light modules": the brand is a filter
+        if intent == intents.POLICY and u.mentioned:
+            # "what would PS… set me back": a question about the part named, not the shop's terms.
+            about_part = next(label for label in reading.scores if label in intents.CARRY_OVER)
+            if reading.scores[about_part] >= confidence - POLICY_NEAR:
+                intent, confidence = about_part, reading.scores[about_part]
+        if intent == intents.COMPARE and len(u.mentioned) == 1 and u.model is not None:
+            return intents.COMPATIBILITY, ""  # "is PS… the right one" with the model known
         if len(u.mentioned) >= 2 and (u.entities.sort or reading.scores.get(intents.COMPARE, 0) >= confidence - 0.1):
             return intents.COMPARE, ""
         if (u.entities.email or u.entities.phone) and u.previous == intents.NOTIFY and intent != intents.PURCHASE:
@@ -394,9 +401,9 @@ class RulesEngine:
             return self._refusal(readings[0].refusal, readings[0])
         drafts, seen = [], set()
         memory = dict(context)
-        for u in readings:
-            if u.key() in seen:
-                continue
+        for position, u in enumerate(readings):
+            if u.key() in seen or (position < len(readings) - 1 and _only_states_a_model(u)):
+                continue  # "my model is X. is PS… the right one": the model is for the next question
             seen.add(u.key())
             if u.refusal:
                 drafts.append(Draft(content=scope.refusal_text(u.refusal), intent=intents.OUT_OF_SCOPE))
@@ -1171,6 +1178,22 @@ def _part_words_masked(masked: str, name_terms: frozenset, brands) -> str:
 
 # Part-name words that also say what the customer wants ("filter light", "water").
 _KEEP_WORDS = frozenset({"this", "my", "water", "ice", "light", "door", "control", "part", "parts"})
+
+
+_STATEMENT_WORDS = frozenset(
+    {"my", "model", "is", "number", "its", "it's", "i", "have", "a", "an", "the", "mine", "it"}
+)
+
+
+def _only_states_a_model(u) -> bool:
+    return bool(
+        u.model_from_message
+        and not u.mentioned
+        and not u.part_words
+        and u.symptom is None
+        and not u.unknown
+        and set(u.residual_words) <= _STATEMENT_WORDS
+    )
 
 
 def _part_phrase(u) -> str:
