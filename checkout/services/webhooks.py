@@ -22,6 +22,7 @@ from checkout.providers.stripe_provider import SignatureError, stripe_event_cons
 from checkout.services.orders import checkout_session_close_unpaid, order_create_from_session
 from checkout.services.refunds import order_refund_reconcile
 from checkout.services.subscriptions import subscription_event_apply, subscription_invoice_apply
+from core.dispatch import task_send_on_commit
 from core.money import from_minor
 
 logger = logging.getLogger(__name__)
@@ -50,7 +51,7 @@ def stripe_webhook_receive(*, payload: bytes, signature: str) -> tuple[WebhookEv
             stored = WebhookEvent.objects.create(
                 provider="stripe", event_id=event["id"][:200], type=event["type"][:100], payload=event
             )
-            transaction.on_commit(lambda: webhook_event_process_task.delay(stored.pk))
+            task_send_on_commit(webhook_event_process_task, stored.pk)
     except IntegrityError:
         return WebhookEvent.objects.get(provider="stripe", event_id=event["id"][:200]), False
     return stored, True

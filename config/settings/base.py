@@ -308,6 +308,9 @@ PARLEY_REPLY_WAIT_SECONDS = env.float("PARLEY_REPLY_WAIT_SECONDS", default=30.0)
 # A WebSocket push the channel layer (Redis) refuses is retried this long, then dropped and
 # counted; its conversation's clients get a `resync` frame once the layer answers again.
 PARLEY_REALTIME_RETRY_SECONDS = env.float("PARLEY_REALTIME_RETRY_SECONDS", default=30.0)
+# How long a task refused by the broker is retried by the process's dispatcher thread before it
+# is left to its reconcile beat (core/dispatch.py).
+PARLEY_TASK_DISPATCH_RETRY_SECONDS = env.float("PARLEY_TASK_DISPATCH_RETRY_SECONDS", default=60.0)
 # What the assistant says about delivery: the shop's data, never invented (empty = not offered).
 PARLEY_DELIVERY_DISPATCH = env(
     "PARLEY_DELIVERY_DISPATCH", default="In-stock parts ship the same business day when ordered before 3 pm ET"

@@ -12,6 +12,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from core.dispatch import task_send_on_commit
 from core.outbox.enums import AttemptStatus, DeliveryStatus
 from core.outbox.models import OutboundAttempt, OutboundDelivery
 from core.outbox.registry import SendResult, sender_get
@@ -61,8 +62,9 @@ def delivery_enqueue(*, kind: str, key: str, payload: dict) -> OutboundDelivery:
 def _send_on_commit(delivery_id: int) -> None:
     from core.tasks import outbox_delivery_send_task
 
-    # robust: a broker outage must not turn a committed change into an error; reconcile re-sends.
-    transaction.on_commit(lambda: outbox_delivery_send_task.delay(delivery_id), robust=True)
+    # Published off the caller's thread: a stalled broker never holds the request that made the
+    # change; the reconcile beat is the net if the broker stays away.
+    task_send_on_commit(outbox_delivery_send_task, delivery_id)
 
 
 # --- claim ---------------------------------------------------------------------------------
