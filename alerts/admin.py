@@ -9,20 +9,51 @@ from datetime import timedelta
 from django.contrib import admin, messages
 from django.db import transaction
 from django.db.models import Count, Max, Q
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 
-from alerts.enums import NoticeStatus, SubscriptionStatus
+from alerts.enums import SubscriptionStatus
 from alerts.models import AlertNotice, BackInStockSubscription, PartAlertSummary, PendingOptIn, RestockRound
 from core.admin import ReadOnlyAdminMixin
+from core.outbox.enums import DeliveryStatus
 
 
-class AlertNoticeInline(ReadOnlyAdminMixin, admin.TabularInline):
+class NoticeDeliveryMixin:
+    """A notice's sending state is its outbox delivery's; these columns show it."""
+
+    @admin.display(description="status", ordering="delivery__status")
+    def status(self, obj):
+        return obj.delivery.get_status_display()
+
+    @admin.display(ordering="delivery__attempts")
+    def attempts(self, obj):
+        return obj.delivery.attempts
+
+    @admin.display(description="error")
+    def error(self, obj):
+        return obj.delivery.last_error
+
+    @admin.display(description="sent at", ordering="delivery__sent_at")
+    def sent_at(self, obj):
+        return obj.delivery.sent_at
+
+    @admin.display(description="delivery")
+    def delivery_link(self, obj):
+        url = reverse("admin:core_outbounddelivery_change", args=[obj.delivery_id])
+        return format_html('<a href="{}">{}</a>', url, obj.delivery.key)
+
+
+class AlertNoticeInline(NoticeDeliveryMixin, ReadOnlyAdminMixin, admin.TabularInline):
     model = AlertNotice
     fields = ("restock_key", "channel", "status", "attempts", "error", "sent_at", "created_at")
     readonly_fields = fields
     ordering = ("created_at",)
     extra = 0
     show_change_link = True
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("delivery")
 
 
 @admin.register(BackInStockSubscription)
@@ -200,16 +231,16 @@ class RestockRoundAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     def get_queryset(self, request):
         def count(*statuses):
-            return Count("notices", filter=Q(notices__status__in=statuses))
+            return Count("notices", filter=Q(notices__delivery__status__in=statuses))
 
         return (
             super()
             .get_queryset(request)
             .annotate(
-                sent_count=count(NoticeStatus.SENT),
-                pending_count=count(NoticeStatus.PENDING, NoticeStatus.SENDING),
-                failed_count=count(NoticeStatus.FAILED),
-                cancelled_count=count(NoticeStatus.CANCELLED),
+                sent_count=count(DeliveryStatus.SENT),
+                pending_count=count(DeliveryStatus.PENDING, DeliveryStatus.SENDING),
+                failed_count=count(DeliveryStatus.FAILED),
+                cancelled_count=count(DeliveryStatus.CANCELLED),
             )
         )
 
@@ -231,12 +262,13 @@ class RestockRoundAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(AlertNotice)
-class AlertNoticeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    """Notice history: who was told about which restock, on which channel, and what happened."""
+class AlertNoticeAdmin(NoticeDeliveryMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Notice history: who was told about which restock, on which channel, and what happened
+    (the sending state is the notice's outbox delivery, linked; its attempts are listed there)."""
 
     list_display = ("subscription", "restock_key", "channel", "status", "attempts", "sent_at", "created_at")
-    list_filter = ("status", "channel", "created_at")
-    list_select_related = ("subscription",)
+    list_filter = ("delivery__status", "channel", "created_at")
+    list_select_related = ("subscription", "delivery")
     search_fields = ("subscription__id", "subscription__contact", "subscription__product__ps_number", "restock_key")
     date_hierarchy = "created_at"
     fields = (
@@ -247,10 +279,9 @@ class AlertNoticeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "status",
         "attempts",
         "error",
-        "external_id",
+        "delivery_link",
         "message",
         "action",
-        "claimed_at",
         "sent_at",
         "created_at",
         "updated_at",

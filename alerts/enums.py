@@ -15,17 +15,6 @@ class SubscriptionStatus(models.TextChoices):
     UNSUBSCRIBED = "unsubscribed", "Unsubscribed"
 
 
-class NoticeStatus(models.TextChoices):
-    PENDING = "pending", "Pending"
-    # Claimed by a worker (claim_token, claimed_at): being sent. A claim older than the lease
-    # belongs to a worker that died and may be taken over.
-    SENDING = "sending", "Sending"
-    SENT = "sent", "Sent"
-    FAILED = "failed", "Failed"
-    # Never sent on purpose: the stock ran out, the subscriber left or was already told.
-    CANCELLED = "cancelled", "Cancelled"
-
-
 class RoundStatus(models.TextChoices):
     OPEN = "open", "Open"
     CLOSED = "closed", "Closed"

@@ -6,7 +6,6 @@ from enum import StrEnum
 
 
 class AlertErrorCode(StrEnum):
-    ALERT_DELIVERY_RETRYABLE = "alert_delivery_retryable"
     ALERT_INVALID = "alert_invalid"
     CHANNEL_INVALID = "channel_invalid"
     CHANNEL_UNAVAILABLE = "channel_unavailable"

@@ -1,6 +1,6 @@
 from django.db import models
 
-from alerts.enums import AlertChannel, NoticeStatus, RoundStatus, SubscriptionStatus
+from alerts.enums import AlertChannel, RoundStatus, SubscriptionStatus
 from catalog.models import Product
 from core.ids import new_id
 from core.models import TimeStampedModel
@@ -79,19 +79,18 @@ class RestockRound(TimeStampedModel):
 
 
 class AlertNotice(TimeStampedModel):
-    """One notice to one subscriber about one restock: the unique key is what makes it exactly once."""
+    """One notice to one subscriber about one restock: the unique key is what makes it exactly once.
+
+    How it is sent (status, attempts, errors, when) is its outbox delivery's (`delivery`, kind
+    `alerts.notice`); the notice keeps what it is about and what the customer got in the chat."""
 
     subscription = models.ForeignKey(BackInStockSubscription, on_delete=models.CASCADE, related_name="notices")
     restock_key = models.CharField(max_length=100)
     round = models.ForeignKey(RestockRound, null=True, blank=True, on_delete=models.SET_NULL, related_name="notices")
     channel = models.CharField(max_length=16, choices=AlertChannel.choices)
-    status = models.CharField(max_length=16, choices=NoticeStatus.choices, default=NoticeStatus.PENDING)
-    error = models.TextField(blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveIntegerField(default=0)
-    claim_token = models.CharField(max_length=32, blank=True)
-    claimed_at = models.DateTimeField(null=True, blank=True)
-    external_id = models.CharField(max_length=200, blank=True)
+    delivery = models.OneToOneField(
+        "core.OutboundDelivery", on_delete=models.PROTECT, related_name="alert_notice", editable=False
+    )
     # What the customer got in their conversation: the stored message and its checkout_now button.
     # Orders whose `action` is a notice's action are conversions from that notice.
     message = models.ForeignKey(
@@ -103,13 +102,9 @@ class AlertNotice(TimeStampedModel):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["subscription", "restock_key"], name="alert_notice_once")]
-        indexes = [
-            models.Index(fields=["status", "claimed_at"], name="alert_notice_status_claimed"),
-            models.Index(fields=["round", "status"], name="alert_notice_round_status"),
-        ]
 
     def __str__(self):
-        return f"{self.subscription_id} @ {self.restock_key} ({self.status})"
+        return f"{self.subscription_id} @ {self.restock_key}"
 
 
 class PendingOptIn(BackInStockSubscription):

@@ -3,11 +3,10 @@
 from celery import shared_task
 from django.db import OperationalError
 
-from alerts.services.notices import AlertDeliveryRetryable
 from core.queues import CeleryQueue
 
 _RETRY = {
-    "autoretry_for": (AlertDeliveryRetryable, OperationalError),
+    "autoretry_for": (OperationalError,),
     "retry_backoff": 5,
     "retry_backoff_max": 300,
     "retry_jitter": True,
@@ -34,22 +33,9 @@ def restock_round_advance_task(round_id: int) -> int:
     return restock_round_advance(round_id=round_id)
 
 
-@shared_task(queue=CeleryQueue.OUTBOUND, **_RETRY)
-def alert_notices_send_task(notice_ids: list[int]) -> dict:
-    """Send one batch of notices (claim, send, record each). Notices that failed in a way worth
-    retrying are back to pending: raising makes Celery run the batch again with backoff (only
-    those are claimable then); after the last retry the reconcile beat picks them up."""
-    from alerts.services.notices import alert_notices_send
-
-    result = alert_notices_send(notice_ids=notice_ids)
-    if result.retry:
-        raise AlertDeliveryRetryable(f"{result.retry} of {result.claimed} notices will be retried.")
-    return {"sent": result.sent, "failed": result.failed, "cancelled": result.cancelled, "lost": result.lost_claims}
-
-
 @shared_task(queue=CeleryQueue.BULK, acks_late=True, reject_on_worker_lost=True)
 def alerts_reconcile_task() -> dict:
-    """Beat: due waves, orphaned or abandoned notices back to the workers, told subscribers marked."""
+    """Beat: due waves; told subscribers marked and their events written (sending is the outbox's)."""
     from alerts.services.notices import alerts_reconcile
 
     return alerts_reconcile()

@@ -4,9 +4,9 @@ Starts a live stack on PostgreSQL + Redis with ONE Celery worker (solo pool, con
 `core.testing.live`), email to the file backend. Creates BENCH_ALERTS_N (default 10,000)
 active email subscriptions to PS11750057 with the part out of stock, then sets its stock to
 N through `product_stock_set` (as the admin or `import_stock` would). The clock starts when
-that stock write commits and stops at the last notice's `sent_at`: the receiver, the restock
-round, the 10,000 notice rows, the batches through Redis, claim → render → send → record per
-notice, telemetry. Then every email file is read: each notice's `X-Parley-Notice` header
+that stock write commits and stops at the last notice's `sent_at` (its outbox delivery's): the
+receiver, the restock round, the 10,000 notice and delivery rows, the batches through Redis,
+the outbox's batch claim → render → send → record per notice, telemetry. Then every email file is read: each notice's `X-Parley-Notice` header
 must appear exactly once (duplicates are counted and reported, target 0).
 
 Target: every notice delivered in ≤ 10 s, zero duplicates.
@@ -27,7 +27,9 @@ from core.testing.live import LiveStack
 N = int(os.environ.get("BENCH_ALERTS_N", "10000"))
 TIMEOUT = float(os.environ.get("BENCH_ALERTS_TIMEOUT", "180"))
 BATCH = os.environ.get("BENCH_ALERTS_BATCH", "500")
-RECORD_EVERY = os.environ.get("BENCH_ALERTS_RECORD_EVERY", "1")  # the default: each sent email recorded at once
+
+# A notice's sending state (status, sent_at) is its outbox delivery's.
+NOTICES = "alerts_alertnotice n JOIN core_outbounddelivery d ON d.id = n.delivery_id"
 
 SETUP = """
 from catalog.models import Product
@@ -55,7 +57,7 @@ def main() -> int:
         print("bench_alerts needs DATABASE_URL=postgres://… and REDIS_URL", file=sys.stderr)
         return 1
     mail_dir = Path(tempfile.mkdtemp(prefix="parley-bench-alerts-mail-"))
-    env = {"EMAIL_URL": f"filemail:///{mail_dir}", "ALERTS_BATCH_SIZE": BATCH, "ALERTS_RECORD_EVERY": RECORD_EVERY}
+    env = {"EMAIL_URL": f"filemail:///{mail_dir}", "ALERTS_BATCH_SIZE": BATCH}
     with LiveStack(database="postgres", redis=True, celery_worker=True, extra_env=env) as stack:
         stack.run_manage("shell", "-c", SETUP.format(n=N))
         out = stack.run_manage("shell", "-c", RESTOCK.format(n=N))
@@ -63,20 +65,20 @@ def main() -> int:
         deadline = time.monotonic() + TIMEOUT
         with psycopg.connect(stack.database_url, autocommit=True) as conn:
             while True:
-                (sent,) = conn.execute("SELECT count(*) FROM alerts_alertnotice WHERE status = 'sent'").fetchone()
+                (sent,) = conn.execute(f"SELECT count(*) FROM {NOTICES} WHERE d.status = 'sent'").fetchone()
                 if sent >= N or time.monotonic() > deadline:
                     break
                 time.sleep(0.1)
             first, last = conn.execute(
-                "SELECT extract(epoch FROM min(sent_at)), extract(epoch FROM max(sent_at)) "
-                "FROM alerts_alertnotice WHERE status = 'sent'"
+                "SELECT extract(epoch FROM min(d.sent_at)), extract(epoch FROM max(d.sent_at)) "
+                f"FROM {NOTICES} WHERE d.status = 'sent'"
             ).fetchone()
-            statuses = dict(conn.execute("SELECT status, count(*) FROM alerts_alertnotice GROUP BY status").fetchall())
+            statuses = dict(conn.execute(f"SELECT d.status, count(*) FROM {NOTICES} GROUP BY d.status").fetchall())
             (events,) = conn.execute("SELECT count(*) FROM analytics_event WHERE name = 'alert_notified'").fetchone()
         time.sleep(0.5)  # the last file flush
         headers = Counter()
         for path in mail_dir.glob("*.log"):
-            headers.update(re.findall(r"^X-Parley-Notice: (alert-\d+)$", path.read_text(errors="replace"), re.M))
+            headers.update(re.findall(r"^X-Parley-Notice: (alert-\S+)$", path.read_text(errors="replace"), re.M))
     emails = sum(headers.values())
     duplicates = emails - len(headers)
     elapsed = float(last) - committed if last else float("nan")
@@ -105,7 +107,6 @@ def main() -> int:
             workers=1,
             pool="solo",
             batch_size=int(BATCH),
-            record_every=int(RECORD_EVERY),
         ),
         method={
             "subscribers": N,
@@ -113,7 +114,6 @@ def main() -> int:
             "concurrency": 1,
             "email_backend": "filebased",
             "batch_size": int(BATCH),
-            "record_every": int(RECORD_EVERY),
             "clock": "stock write committed -> max(sent_at) of the notices",
         },
     )

@@ -8,13 +8,14 @@ reads the part as it is *now* (the signal's numbers may be stale or repeated) an
 - stock > 0 after a restock (old 0 → new N) and no open round: opens one (`restock_key` =
   "<PS number>:restock:<n>", unique; one open round per part, enforced by a partial unique
   index, so a repeated or racing signal finds the round the first one opened) and runs wave 1;
-- stock 0 and an open round: closes it and cancels its notices not yet claimed by a worker;
+- stock 0 and an open round: closes it and cancels its notices' deliveries not yet claimed;
 - otherwise: nothing (a wave already scheduled goes on).
 
 A wave (`restock_round_advance`, under the round's row lock) re-reads the stock, picks the
 ceil(stock × ALERTS_WAVE_MULTIPLE) oldest active subscribers without a notice in this round,
-creates their notices (INSERT … ON CONFLICT DO NOTHING on (subscription, restock_key)) and
-hands them to `alert_notices_send_task` in batches of ALERTS_BATCH_SIZE. The next wave comes
+creates their notices and outbox deliveries (`notices_create`, two bulk INSERTs in the same
+transaction), which the outbox sends once it commits, in batches of ALERTS_BATCH_SIZE
+(alerts/services/notices.py). The next wave comes
 ALERTS_WAVE_DELAY_SECONDS later, and only while stock remains; the round closes when the stock
 runs out or nobody is left to tell.
 """
@@ -30,9 +31,12 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, Max, OuterRef
 from django.utils import timezone
 
-from alerts.enums import NoticeStatus, RoundCloseReason, RoundStatus, SubscriptionStatus
+from alerts.enums import RoundCloseReason, RoundStatus, SubscriptionStatus
 from alerts.models import AlertNotice, BackInStockSubscription, RestockRound
+from alerts.services.notices import IN_FLIGHT, notices_create
 from catalog.models import Product
+from core.outbox.enums import DeliveryStatus
+from core.outbox.services import deliveries_cancel
 
 logger = logging.getLogger(__name__)
 
@@ -82,9 +86,7 @@ def restock_round_open(*, product: Product, trigger: str = "restock") -> Restock
 def _eligible(*, product_id: int, round_id: int):
     """Active subscribers of the part, oldest first, not told in this round nor being told elsewhere."""
     in_round = AlertNotice.objects.filter(subscription=OuterRef("pk"), round_id=round_id)
-    in_flight = AlertNotice.objects.filter(
-        subscription=OuterRef("pk"), status__in=(NoticeStatus.PENDING, NoticeStatus.SENDING)
-    )
+    in_flight = AlertNotice.objects.filter(subscription=OuterRef("pk"), delivery__status__in=IN_FLIGHT)
     return (
         BackInStockSubscription.objects.filter(product_id=product_id, status=SubscriptionStatus.ACTIVE)
         .filter(~Exists(in_round), ~Exists(in_flight))
@@ -106,33 +108,26 @@ def restock_round_advance(*, round_id: int, force: bool = False) -> int:
             _close(rnd, reason=RoundCloseReason.STOCK_OUT if product else RoundCloseReason.PRODUCT_GONE)
             return 0
         size = max(1, math.ceil(product.stock_quantity * settings.ALERTS_WAVE_MULTIPLE))
-        subscriptions = list(_eligible(product_id=product.pk, round_id=rnd.pk).values_list("id", "channel")[:size])
+        subscriptions = list(
+            _eligible(product_id=product.pk, round_id=rnd.pk).values_list("id", "channel", "conversation_id")[:size]
+        )
         if not subscriptions:
             _close(rnd, reason=RoundCloseReason.EVERYONE_TOLD)
             return 0
-        AlertNotice.objects.bulk_create(
-            [
-                AlertNotice(subscription_id=sub_id, restock_key=rnd.restock_key, round=rnd, channel=channel)
-                for sub_id, channel in subscriptions
+        created = notices_create(
+            subscriptions=[
+                (sub_id, channel, conversation_id is not None) for sub_id, channel, conversation_id in subscriptions
             ],
-            batch_size=1000,
-            ignore_conflicts=True,
-        )
-        notice_ids = list(
-            AlertNotice.objects.filter(
-                round=rnd, status=NoticeStatus.PENDING, subscription_id__in=[s for s, _ in subscriptions]
-            )
-            .order_by("subscription__created_at", "id")
-            .values_list("id", flat=True)
+            restock_key=rnd.restock_key,
+            round_id=rnd.pk,
         )
         rnd.waves += 1
-        rnd.notices_created += len(notice_ids)
+        rnd.notices_created += len(created)
         rnd.next_wave_at = now + timedelta(seconds=settings.ALERTS_WAVE_DELAY_SECONDS)
         rnd.save(update_fields=["waves", "notices_created", "next_wave_at", "updated_at"])
-        notices_enqueue_on_commit(notice_ids=notice_ids)
         _next_wave_on_commit(round_id=rnd.pk)
-    logger.info("restock %s wave %s: %s notices", rnd.restock_key, rnd.waves, len(notice_ids))
-    return len(notice_ids)
+    logger.info("restock %s wave %s: %s notices", rnd.restock_key, rnd.waves, len(created))
+    return len(created)
 
 
 def restock_round_close(*, round_id: int, reason: str) -> None:
@@ -143,31 +138,17 @@ def restock_round_close(*, round_id: int, reason: str) -> None:
 
 
 def _close(rnd: RestockRound, *, reason: str) -> None:
-    """Close the round; notices no worker has claimed yet are cancelled (a claimed one is mid-send)."""
+    """Close the round; notices no worker has claimed yet are not sent (a claimed one is mid-send)."""
     now = timezone.now()
     rnd.status = RoundStatus.CLOSED
     rnd.closed_at = now
     rnd.close_reason = reason
     rnd.save(update_fields=["status", "closed_at", "close_reason", "updated_at"])
     if reason != RoundCloseReason.EVERYONE_TOLD:
-        AlertNotice.objects.filter(round=rnd, status=NoticeStatus.PENDING).update(
-            status=NoticeStatus.CANCELLED, error=RoundCloseReason(reason).label, updated_at=now
+        pending = AlertNotice.objects.filter(round=rnd, delivery__status=DeliveryStatus.PENDING)
+        deliveries_cancel(
+            delivery_ids=list(pending.values_list("delivery_id", flat=True)), reason=RoundCloseReason(reason).label
         )
-
-
-def notices_enqueue_on_commit(*, notice_ids: list[int]) -> None:
-    """Hand the notices to the workers in batches, once the rows are committed."""
-    from alerts.tasks import alert_notices_send_task
-
-    size = max(1, settings.ALERTS_BATCH_SIZE)
-    batches = [notice_ids[i : i + size] for i in range(0, len(notice_ids), size)]
-
-    def enqueue():
-        for batch in batches:
-            alert_notices_send_task.delay(batch)
-
-    if batches:
-        transaction.on_commit(enqueue)
 
 
 def _next_wave_on_commit(*, round_id: int) -> None:

@@ -6,11 +6,13 @@ from datetime import timedelta
 import pytest
 from django.core import mail, signing
 from django.core.management import call_command
+from django.db import transaction
 from django.utils import timezone
 
 from alerts import tokens
-from alerts.enums import NoticeStatus
-from alerts.models import AlertNotice, BackInStockSubscription, RestockRound
+from alerts.models import BackInStockSubscription, RestockRound
+from alerts.services.notices import notices_create
+from core.outbox.models import OutboundDelivery
 
 
 @pytest.fixture
@@ -99,19 +101,18 @@ def test_backfill_tells_waiting_subscribers_of_parts_in_stock_once(shop, subscri
 @pytest.mark.django_db
 def test_alerts_resend_sends_failed_notices_since_a_moment(shop, subscribe, django_capture_on_commit_callbacks):
     subs = subscribe(shop["seal"], 2)
-    old, recent = (
-        AlertNotice.objects.create(subscription=sub, restock_key="k", channel="email", status=NoticeStatus.FAILED)
-        for sub in subs
-    )
-    AlertNotice.objects.filter(pk=old.pk).update(updated_at=timezone.now() - timedelta(days=2))
+    with transaction.atomic():  # created, not sent (the on-commit hand-off is not run): then they failed
+        old, recent = notices_create(subscriptions=[(sub.id, sub.channel, False) for sub in subs], restock_key="k")
+    OutboundDelivery.objects.filter(pk__in=[old.delivery_id, recent.delivery_id]).update(status="failed")
+    OutboundDelivery.objects.filter(pk=old.delivery_id).update(updated_at=timezone.now() - timedelta(days=2))
     since = (timezone.now() - timedelta(hours=1)).isoformat()
     out = io.StringIO()
     with django_capture_on_commit_callbacks(execute=True):
         call_command("alerts_resend", "--since", since, stdout=out)
     assert "1 notice(s) queued again; 0 skipped." in out.getvalue()
     assert [m.to[0] for m in mail.outbox] == [subs[1].contact]
-    assert AlertNotice.objects.get(pk=recent.pk).status == NoticeStatus.SENT
-    assert AlertNotice.objects.get(pk=old.pk).status == NoticeStatus.FAILED
+    assert OutboundDelivery.objects.get(pk=recent.delivery_id).status == "sent"
+    assert OutboundDelivery.objects.get(pk=old.delivery_id).status == "failed"
 
 
 @pytest.mark.django_db

@@ -1,24 +1,35 @@
-"""Claim-then-send: what the subscriber gets, and that nobody gets it twice."""
+"""Notices through the outbox: what the subscriber gets, and that nobody gets it twice."""
 
 import re
 from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.db import transaction
 from django.test import Client
 from django.utils import timezone
 
-from alerts.enums import NoticeStatus
 from alerts.models import AlertNotice, BackInStockSubscription, RestockRound
-from alerts.services.notices import alert_notices_claim, alert_notices_send, alerts_reconcile
+from alerts.services.notices import alerts_reconcile, notices_create
 from analytics.models import Event
 from conversations.models import Message
 from conversations.tests.factories import ConversationFactory
 from core import realtime
+from core.outbox.models import OutboundDelivery
+from core.outbox.services import deliveries_claim, deliveries_reconcile, deliveries_send
 
 
 def make_notices(product, subs, key="PS11750057:restock:1"):
-    return [AlertNotice.objects.create(subscription=sub, restock_key=key, channel=sub.channel).pk for sub in subs]
+    """Notices and their deliveries, not sent (their on-commit hand-off is dropped): the delivery ids."""
+    with transaction.atomic():
+        created = notices_create(
+            subscriptions=[(sub.id, sub.channel, sub.conversation_id is not None) for sub in subs], restock_key=key
+        )
+    return [notice.delivery_id for notice in created]
+
+
+def status(delivery_id):
+    return OutboundDelivery.objects.get(pk=delivery_id).status
 
 
 @pytest.mark.django_db
@@ -34,7 +45,8 @@ def test_the_email_carries_the_part_and_a_working_one_click_unsubscribe(out_of_s
     assert unsubscribe in email.body and unsubscribe in html
     assert email.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     notice = AlertNotice.objects.get()
-    assert email.extra_headers["Message-ID"].startswith(f"<alert-{notice.pk}@")
+    assert email.extra_headers["Message-ID"].startswith(f"<{notice.delivery.key}@")
+    assert email.extra_headers["X-Parley-Notice"] == notice.delivery.key == f"alert-{sub.id}.PS11750057.restock.1"
 
     path = re.sub(r"^https?://[^/]+", "", unsubscribe)
     response = Client().post(path, {"List-Unsubscribe": "One-Click"})  # what a mail client does
@@ -59,7 +71,7 @@ def test_a_chat_subscriber_gets_an_alert_message_with_a_checkout_button_live(out
     assert button["type"] == "checkout_now" and button["payload"] == {"psNumber": "PS11750057", "quantity": 1}
     assert button["requiresConfirmation"] is True
     notice = AlertNotice.objects.get(subscription=sub)
-    assert notice.status == NoticeStatus.SENT and notice.action_id == button["id"]
+    assert notice.delivery.status == "sent" and notice.action_id == button["id"]
     stored = Message.objects.get(id=event["message"]["id"])
     assert stored.metadata["alert_notice_id"] == notice.pk and stored.conversation_id == conversation.id
     # Attribution: an order placed through this button points at the notice.
@@ -73,34 +85,33 @@ def test_a_chat_subscriber_gets_an_alert_message_with_a_checkout_button_live(out
 def test_a_notice_is_claimed_by_one_worker_only_and_a_dead_workers_claim_is_taken_over(
     out_of_stock, subscribe, settings
 ):
-    settings.ALERTS_CLAIM_LEASE_SECONDS = 60
+    settings.OUTBOX_LEASE_SECONDS = 60
     subs = subscribe(out_of_stock, 3)
     ids = make_notices(out_of_stock, subs)
-    _, claimed, _ = alert_notices_claim(notice_ids=ids)
-    assert claimed == ids
-    assert alert_notices_claim(notice_ids=ids)[1] == []  # held: a second worker gets nothing
+    _, claimed = deliveries_claim(delivery_ids=ids)
+    assert [row.pk for row in claimed] == ids
+    assert deliveries_claim(delivery_ids=ids)[1] == []  # held: a second worker gets nothing
 
-    result = alert_notices_send(notice_ids=ids)  # a redelivered task while the claim is alive
-    assert result.claimed == 0 and mail.outbox == []
+    batch = deliveries_send(delivery_ids=ids)  # a redelivered task while the claim is alive
+    assert batch.outcomes == [] and mail.outbox == []
 
-    AlertNotice.objects.filter(pk=ids[0]).update(claimed_at=timezone.now() - timedelta(seconds=61))
-    result = alert_notices_send(notice_ids=ids)  # the claim of a dead worker ran out: taken over
-    assert result.sent == 1 and [m.to[0] for m in mail.outbox] == [subs[0].contact]
-    assert AlertNotice.objects.get(pk=ids[0]).attempts == 2
+    OutboundDelivery.objects.filter(pk=ids[0]).update(leased_until=timezone.now() - timedelta(seconds=1))
+    batch = deliveries_send(delivery_ids=ids)  # the claim of a dead worker ran out: taken over
+    assert batch.count("sent") == 1 and [m.to[0] for m in mail.outbox] == [subs[0].contact]
+    assert OutboundDelivery.objects.get(pk=ids[0]).attempts == 2
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("record_every", [1, 3])  # 3: grouped "sent" statements (PostgreSQL)
-def test_sending_a_batch_twice_sends_each_notice_once(out_of_stock, subscribe, settings, record_every):
-    settings.ALERTS_RECORD_EVERY = record_every
+def test_sending_a_batch_twice_sends_each_notice_once(out_of_stock, subscribe):
     subs = subscribe(out_of_stock, 4)
     ids = make_notices(out_of_stock, subs)
-    first = alert_notices_send(notice_ids=ids)
-    alert_notices_send(notice_ids=ids)
-    assert first.sent == 4 and sorted(first.sent_ids) == sorted(ids)
+    first = deliveries_send(delivery_ids=ids)
+    second = deliveries_send(delivery_ids=ids)
+    assert first.count("sent") == 4 and second.outcomes == []
     assert sorted(m.to[0] for m in mail.outbox) == sorted(s.contact for s in subs)
-    assert set(AlertNotice.objects.values_list("status", flat=True)) == {NoticeStatus.SENT}
-    assert all(n.external_id.startswith(f"<alert-{n.pk}@") for n in AlertNotice.objects.all())
+    deliveries = OutboundDelivery.objects.filter(pk__in=ids)
+    assert {d.status for d in deliveries} == {"sent"}
+    assert all(d.external_id.startswith(f"<{d.key}@") for d in deliveries)
     assert set(BackInStockSubscription.objects.values_list("status", flat=True)) == {"notified"}
     assert Event.objects.filter(name="alert_notified").count() == 4
 
@@ -110,10 +121,11 @@ def test_nobody_is_told_twice_across_two_restocks_racing(out_of_stock, subscribe
     (sub,) = subscribe(out_of_stock, 1)
     first = make_notices(out_of_stock, [sub], key="PS11750057:restock:1")
     second = make_notices(out_of_stock, [sub], key="PS11750057:restock:2")
-    alert_notices_claim(notice_ids=first)  # round 1's worker holds it …
-    result = alert_notices_send(notice_ids=second)  # … so round 2's worker must not send
-    assert result.sent == 0 and result.cancelled == 1 and mail.outbox == []
-    assert AlertNotice.objects.get(pk=second[0]).status == NoticeStatus.CANCELLED
+    deliveries_claim(delivery_ids=first)  # round 1's worker holds it …
+    batch = deliveries_send(delivery_ids=second)  # … so round 2's worker must not send
+    assert batch.count("cancelled") == 1 and mail.outbox == []
+    delivery = OutboundDelivery.objects.get(pk=second[0])
+    assert delivery.status == "cancelled" and delivery.last_error.startswith("Another notice to this subscriber")
 
 
 @pytest.mark.django_db
@@ -121,9 +133,10 @@ def test_unsubscribing_before_the_send_cancels_the_notice(out_of_stock, subscrib
     subs = subscribe(out_of_stock, 2)
     ids = make_notices(out_of_stock, subs)
     BackInStockSubscription.objects.filter(pk=subs[1].pk).update(status="unsubscribed")
-    alert_notices_send(notice_ids=ids)
+    deliveries_send(delivery_ids=ids)
     assert [m.to[0] for m in mail.outbox] == [subs[0].contact]
-    assert AlertNotice.objects.get(pk=ids[1]).error == "The subscriber unsubscribed."
+    assert OutboundDelivery.objects.get(pk=ids[1]).last_error == "The subscriber unsubscribed."
+    assert status(ids[1]) == "cancelled"
 
 
 @pytest.mark.django_db
@@ -134,13 +147,13 @@ def test_retryable_failures_go_back_to_pending_and_fail_after_the_last_attempt(o
         product=out_of_stock, channel="whatsapp", contact="+12025550143", status="active"
     )
     ids = make_notices(out_of_stock, [sub])
-    result = alert_notices_send(notice_ids=ids)
-    notice = AlertNotice.objects.get()
-    assert result.retry == 1 and notice.status == NoticeStatus.PENDING and "unreachable" in notice.error
-    AlertNotice.objects.filter(pk=notice.pk).update(attempts=4)
-    alert_notices_send(notice_ids=ids)
-    notice.refresh_from_db()
-    assert notice.status == NoticeStatus.FAILED and notice.attempts == 5
+    batch = deliveries_send(delivery_ids=ids)
+    delivery = OutboundDelivery.objects.get()
+    assert batch.retry_ids == ids and delivery.status == "pending" and "unreachable" in delivery.last_error
+    OutboundDelivery.objects.filter(pk=delivery.pk).update(attempts=4)
+    deliveries_send(delivery_ids=ids)
+    delivery.refresh_from_db()
+    assert delivery.status == "failed" and delivery.attempts == 5
     sub.refresh_from_db()
     assert sub.status == "active"  # not told: still waiting (alerts_resend can try again)
 
@@ -165,32 +178,37 @@ def test_whatsapp_notices_go_through_the_outbound_adapter(out_of_stock, settings
     original = whatsapp.httpx.post
     whatsapp.httpx.post = fake_post
     try:
-        alert_notices_send(notice_ids=ids)
+        deliveries_send(delivery_ids=ids)
     finally:
         whatsapp.httpx.post = original
     ((url, body, headers),) = sent
     assert url.endswith("/123/messages")
     assert body["to"] == "12025550143" and "PS11750057" in body["text"]["body"]
     assert "/alerts/unsubscribe/" in body["text"]["body"]
-    assert headers["Idempotency-Key"] == f"alert-{ids[0]}"
-    notice = AlertNotice.objects.get()
-    assert notice.status == NoticeStatus.SENT and notice.external_id == "wamid.1"
+    delivery = OutboundDelivery.objects.get()
+    assert headers["Idempotency-Key"] == delivery.key
+    assert delivery.status == "sent" and delivery.external_id == "wamid.1"
 
 
 @pytest.mark.django_db
-def test_reconcile_hands_abandoned_notices_back_and_marks_told_subscribers(
-    out_of_stock, subscribe, settings, django_capture_on_commit_callbacks
+def test_a_dead_workers_notices_are_sent_by_the_outbox_reconcile_and_alerts_reconcile_marks_the_told(
+    out_of_stock, subscribe
 ):
-    settings.ALERTS_CLAIM_LEASE_SECONDS = 30
     subs = subscribe(out_of_stock, 3)
     ids = make_notices(out_of_stock, subs)
-    alert_notices_claim(notice_ids=ids)  # a worker claimed them and died
-    AlertNotice.objects.filter(pk__in=ids).update(claimed_at=timezone.now() - timedelta(seconds=31))
-    with django_capture_on_commit_callbacks(execute=True):
-        counts = alerts_reconcile()
-    assert counts["requeued"] == 3
+    deliveries_claim(delivery_ids=ids)  # a worker claimed them and died
+    OutboundDelivery.objects.filter(pk__in=ids).update(leased_until=timezone.now() - timedelta(seconds=1))
+    assert deliveries_reconcile(grace_seconds=0, inline=True)["sent"] == 3
     assert sorted(m.to[0] for m in mail.outbox) == sorted(s.contact for s in subs)
     assert set(BackInStockSubscription.objects.values_list("status", flat=True)) == {"notified"}
+
+    # A worker that died after sending but before its batch's bookkeeping: alerts' beat repairs it.
+    BackInStockSubscription.objects.update(status="active", notified_at=None)
+    Event.objects.filter(name="alert_notified").delete()
+    counts = alerts_reconcile()
+    assert counts == {"waves": 0, "marked_notified": 3, "telemetry_backfilled": 3}
+    assert set(BackInStockSubscription.objects.values_list("status", flat=True)) == {"notified"}
+    assert Event.objects.filter(name="alert_notified").count() == 3
     assert RestockRound.objects.count() == 0
 
 

@@ -6,7 +6,7 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from alerts.enums import NoticeStatus, RoundStatus, SubscriptionStatus
+from alerts.enums import RoundStatus, SubscriptionStatus
 from alerts.models import AlertNotice, BackInStockSubscription, RestockRound
 from alerts.services.rounds import restock_round_advance, stock_change_process
 from analytics.models import Event
@@ -25,7 +25,7 @@ def test_restock_tells_the_oldest_subscribers_in_a_wave_sized_to_the_stock(out_o
     assert told() == [f"person{i}@example.com" for i in range(6)]
     rnd = RestockRound.objects.get()
     assert rnd.restock_key == "PS11750057:restock:1" and rnd.status == RoundStatus.OPEN and rnd.waves == 1
-    assert AlertNotice.objects.filter(status=NoticeStatus.SENT).count() == 6
+    assert AlertNotice.objects.filter(delivery__status="sent").count() == 6
     notified = BackInStockSubscription.objects.filter(status=SubscriptionStatus.NOTIFIED)
     assert sorted(notified.values_list("contact", flat=True)) == sorted(told())
     assert Event.objects.filter(name="alert_notified", ps_number="PS11750057").count() == 6

@@ -389,6 +389,8 @@ OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=8)
 OUTBOX_BACKOFF_SECONDS = env.float("OUTBOX_BACKOFF_SECONDS", default=5.0)
 OUTBOX_BACKOFF_MAX_SECONDS = env.float("OUTBOX_BACKOFF_MAX_SECONDS", default=3600.0)
 OUTBOX_LEASE_SECONDS = env.int("OUTBOX_LEASE_SECONDS", default=120)
+# How many due deliveries the reconcile beat hands to one worker task (one claim, one batch).
+OUTBOX_BATCH_SIZE = env.int("OUTBOX_BATCH_SIZE", default=200)
 
 # --- Outbound channels / operator feedback --------------------------------------------
 # Rendered or pending actions older than this are expired by the reconciliation beat task.
@@ -405,13 +407,9 @@ ALERTS_UNSUBSCRIBE_MAX_AGE_SECONDS = env.int("ALERTS_UNSUBSCRIBE_MAX_AGE_SECONDS
 # wave follows after the delay while stock remains.
 ALERTS_WAVE_MULTIPLE = env.float("ALERTS_WAVE_MULTIPLE", default=3.0)
 ALERTS_WAVE_DELAY_SECONDS = env.int("ALERTS_WAVE_DELAY_SECONDS", default=1800)
-# Notices per Celery task, and how long a claimed notice is left to its worker before another
-# one may take it over (a worker that died mid-batch).
+# Notices per outbox batch task (one claim, one email connection, one bulk of bookkeeping).
+# The lease and the attempts are the outbox's (OUTBOX_LEASE_SECONDS; a notice gets 5 attempts).
 ALERTS_BATCH_SIZE = env.int("ALERTS_BATCH_SIZE", default=200)
-ALERTS_CLAIM_LEASE_SECONDS = env.int("ALERTS_CLAIM_LEASE_SECONDS", default=120)
-# Sent emails recorded per database statement (PostgreSQL). 1 = each at once: a worker killed
-# mid-batch repeats at most the one message it was sending; N trades up to N repeats for speed.
-ALERTS_RECORD_EVERY = env.int("ALERTS_RECORD_EVERY", default=1)
 # Phone numbers written without a country code are read as this region's.
 ALERTS_DEFAULT_PHONE_REGION = env("ALERTS_DEFAULT_PHONE_REGION", default="US")
 

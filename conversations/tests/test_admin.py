@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 from django.contrib import admin
-from django.contrib.admin.utils import quote
+from django.contrib.admin.utils import get_fields_from_path, quote
 from django.urls import reverse
 from django.utils import timezone
 
@@ -26,6 +26,7 @@ from checkout.models import (
     WebhookEvent,
 )
 from conversations.models import Conversation, Customer, Message
+from core.outbox.models import OutboundDelivery
 
 pytestmark = pytest.mark.django_db
 
@@ -130,7 +131,12 @@ def rows(superuser):
     subscription = BackInStockSubscription.objects.create(
         product=product, customer=customer, conversation=conversation, channel="email", contact="ada@example.com"
     )
-    notice = AlertNotice.objects.create(subscription=subscription, restock_key="restock-1", channel="email")
+    notice = AlertNotice.objects.create(
+        subscription=subscription,
+        restock_key="restock-1",
+        channel="email",
+        delivery=OutboundDelivery.objects.create(kind="alerts.notice", key="alert-restock-1"),
+    )
     event = Event.objects.create(
         event_id="ev-1",
         name="action_rendered",
@@ -219,7 +225,7 @@ def test_search_and_filters_do_not_error(staff_client, rows, model):
     assert staff_client.get(url, {"q": "PS11750057"}).status_code == 200
     assert staff_client.get(url, {"q": "nothing-matches-this"}).status_code == 200
     for list_filter in model_admin.list_filter:
-        field = model._meta.get_field(list_filter)
+        field = get_fields_from_path(model, list_filter)[-1]  # "delivery__status": across a relation
         if field.get_internal_type() == "DateTimeField":
             params = {f"{list_filter}__gte": (timezone.now() - timedelta(days=7)).isoformat()}
         elif field.get_internal_type() == "BooleanField":

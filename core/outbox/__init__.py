@@ -19,6 +19,11 @@ platforms, and whatever the domains add), in the spirit of Saleor's `EventDelive
    sender's `on_sent`, e.g. the conversation's copy of the message), or back to `pending`
    with `next_attempt_at` after an exponential backoff, or `failed` after the kind's last
    attempt (and the sender's `on_failed`).
+A fan-out (alert notices) does the same in batches: `deliveries_enqueue_many` in bulk,
+`deliveries_send` claims a batch in one claim and records each result as its kind's
+`Sender.send_many` yields it (one statement per success when `records_alone`), with the
+domain's bulk bookkeeping in `after_batch`.
+
 5. **One reconcile beat** (`outbox_reconcile_task`, `manage.py outbox_reconcile`): pending
    rows that are due and rows whose lease ran out (a killed worker) go back to the workers.
 

@@ -10,6 +10,8 @@ clear error instead of retrying forever.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -17,6 +19,8 @@ from django.conf import settings
 
 if TYPE_CHECKING:
     from core.outbox.models import OutboundDelivery
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -51,6 +55,16 @@ class SendResult:
         return cls(is_success=False, error=reason[:1000], cancelled=True)
 
 
+# What a batch answers for a row whose lease ran out mid-batch (another worker took it over and
+# sends it): nothing is sent, and the outbox records nothing (the new owner does).
+LEASE_LOST = SendResult.failed("The lease ran out before this delivery's turn in the batch.", retryable=True)
+
+
+def lease_held(delivery: OutboundDelivery) -> bool:
+    """False for a row of a batch that another worker took over (the outbox clears its token)."""
+    return bool(delivery.lease_token)
+
+
 class Sender:
     """What a domain implements for one kind of delivery.
 
@@ -73,6 +87,32 @@ class Sender:
 
     def send(self, delivery: OutboundDelivery) -> SendResult:  # pragma: no cover - interface
         raise NotImplementedError
+
+    def send_many(self, deliveries: list[OutboundDelivery]) -> Iterator[tuple[OutboundDelivery, SendResult]]:
+        """A claimed batch, one (delivery, result) at a time: the outbox records each result as it
+        is yielded, before asking for the next. A kind that fans out (alert notices) overrides it
+        to read what the batch needs in one query and share a connection; the default sends one
+        by one. A sender that raises loses nothing: the rest of the batch is retried later."""
+        for delivery in deliveries:
+            if not lease_held(delivery):
+                yield delivery, LEASE_LOST
+                continue
+            try:
+                result = self.send(delivery)
+            except Exception as exc:  # a bug in a sender must not lose the message: record, retry later
+                logger.exception("outbox delivery %s (%s) raised", delivery.pk, delivery.kind)
+                result = SendResult.failed(f"{type(exc).__name__}: {exc}", retryable=True)
+            yield delivery, result
+
+    def records_alone(self, delivery: OutboundDelivery) -> bool:
+        """True when `on_sent` has nothing to do for this delivery: a success is then recorded in
+        one statement (the fan-out's hot path) and `after_batch` does the bookkeeping."""
+        return False
+
+    def after_batch(self, sent: list[OutboundDelivery]) -> None:
+        """After a batch, outside any transaction: bookkeeping for the deliveries it sent, done in
+        bulk. Must be safe to redo and to miss (a worker can die before it runs): the domain's
+        own reconcile repairs what it did not do."""
 
     def on_sent(self, delivery: OutboundDelivery, result: SendResult) -> None:
         """Inside the recording transaction, after the row says `sent`."""

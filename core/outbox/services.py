@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+import time
 import uuid
-from dataclasses import dataclass
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
@@ -57,6 +59,30 @@ def delivery_enqueue(*, kind: str, key: str, payload: dict) -> OutboundDelivery:
         return OutboundDelivery.objects.get(key=key[:200])
     _send_on_commit(delivery.pk)
     return delivery
+
+
+def deliveries_enqueue_many(*, kind: str, items: list[tuple[str, dict]], batch_size: int) -> list[OutboundDelivery]:
+    """A fan-out: many deliveries of one kind stored in the caller's transaction in bulk INSERTs,
+    handed to the workers in batches of `batch_size` once it commits (`deliveries_send`).
+
+    The keys must be new (a fan-out computes its recipients under its own lock); a repeated key
+    is an IntegrityError, not a silent merge, since the caller links its rows to these."""
+    now = timezone.now()
+    rows = OutboundDelivery.objects.bulk_create(
+        [OutboundDelivery(kind=kind, key=key[:200], payload=payload, next_attempt_at=now) for key, payload in items],
+        batch_size=1000,
+    )
+    ids = [row.pk for row in rows]
+    size = max(1, batch_size)
+    _send_batches_on_commit([ids[i : i + size] for i in range(0, len(ids), size)])
+    return rows
+
+
+def _send_batches_on_commit(batches: list[list[int]]) -> None:
+    from core.tasks import outbox_deliveries_send_task
+
+    for batch in batches:  # published in order, off the caller's thread (core/dispatch.py)
+        task_send_on_commit(outbox_deliveries_send_task, batch)
 
 
 def _send_on_commit(delivery_id: int) -> None:
@@ -120,20 +146,153 @@ def delivery_send(*, delivery_id: int) -> SendOutcome:
     by id is sent even before its `next_attempt_at` (the caller decided it is time; the task's
     own retries are scheduled at that time); the reconcile beat only picks up due rows.
     """
-    token, claimed = deliveries_claim(delivery_ids=[delivery_id])
-    if not claimed:
-        return SendOutcome(SKIPPED)
-    delivery = claimed[0]
-    sender = sender_get(delivery.kind)
+    sent = deliveries_send(delivery_ids=[delivery_id])
+    return sent.outcomes[0] if sent.outcomes else SendOutcome(SKIPPED)
+
+
+@dataclass
+class BatchOutcome:
+    """What `deliveries_send` did, one outcome per claimed delivery, in the order they were sent."""
+
+    outcomes: list[SendOutcome] = field(default_factory=list)
+    retry_ids: list[int] = field(default_factory=list)
+
+    def count(self, status: str) -> int:
+        return sum(1 for outcome in self.outcomes if outcome.status == status)
+
+    @property
+    def retry_in(self) -> float | None:
+        waits = [o.retry_in for o in self.outcomes if o.status == RETRY and o.retry_in is not None]
+        return min(waits) if waits else None
+
+
+def deliveries_send(*, delivery_ids: list[int]) -> BatchOutcome:
+    """Claim a batch (one claim for all), send each claimed delivery outside any transaction
+    through its kind's `Sender.send_many`, and record each outcome as soon as it is known.
+
+    Round trips per delivery: the send and one recording statement when the sender says the
+    outcome needs nothing else (`records_alone`, PostgreSQL); the claim, the sender's reads and
+    `after_batch` are per batch. A batch that outlives a third of its lease renews it for the
+    rows not sent yet (one UPDATE), so a slow batch is not taken over while it is still working.
+    """
+    token, claimed = deliveries_claim(delivery_ids=delivery_ids)
+    batch = BatchOutcome()
+    by_kind: dict[str, list[OutboundDelivery]] = {}
+    for row in claimed:
+        by_kind.setdefault(row.kind, []).append(row)
+    with _quick_commits():
+        for kind, rows in by_kind.items():
+            _send_kind(kind=kind, rows=rows, token=token, batch=batch)
+    return batch
+
+
+def _send_kind(*, kind: str, rows: list[OutboundDelivery], token: str, batch: BatchOutcome) -> None:
+    sender = sender_get(kind)
     if sender is None:
-        result = SendResult.failed(f"No sender is registered for {delivery.kind!r}.", retryable=False)
-    else:
-        try:
-            result = sender.send(delivery)
-        except Exception as exc:  # a bug in a sender must not lose the message: record, retry later
-            logger.exception("outbox delivery %s (%s) raised", delivery.pk, delivery.kind)
+        for row in rows:
+            result = SendResult.failed(f"No sender is registered for {kind!r}.", retryable=False)
+            batch.outcomes.append(_record(delivery=row, token=token, result=result, sender=None))
+        return
+    unsent = {row.pk: row for row in rows}
+    sent: list[OutboundDelivery] = []
+    renewed_at = time.monotonic()
+    try:
+        for row, result in sender.send_many(rows):
+            unsent.pop(row.pk, None)
+            outcome = None
+            if result.is_success and sender.records_alone(row):
+                outcome = _record_sent_alone(row=row, token=token, result=result)
+            if outcome is None:
+                outcome = _record(delivery=row, token=token, result=result, sender=sender)
+            batch.outcomes.append(outcome)
+            if outcome.status == SENT:
+                sent.append(row)
+            elif outcome.status == RETRY:
+                batch.retry_ids.append(row.pk)
+            if unsent and time.monotonic() - renewed_at > settings.OUTBOX_LEASE_SECONDS / 3:
+                ours = _lease_renew(token=token, delivery_ids=list(unsent))
+                for pk, lost in unsent.items():
+                    if pk not in ours:
+                        lost.lease_token = ""  # another worker took it over: `lease_held` says no
+                renewed_at = time.monotonic()
+    except Exception as exc:  # the sender broke mid-batch: what it did not send is retried later
+        logger.exception("outbox batch of %s (%s) raised", len(rows), kind)
+        for row in unsent.values():
             result = SendResult.failed(f"{type(exc).__name__}: {exc}", retryable=True)
-    return _record(delivery=delivery, token=token, result=result, sender=sender)
+            batch.outcomes.append(_record(delivery=row, token=token, result=result, sender=sender))
+            batch.retry_ids.append(row.pk)
+    if sent:
+        try:
+            sender.after_batch(sent)
+        except Exception:  # bookkeeping the domain's reconcile redoes: the deliveries stay sent
+            logger.exception("outbox batch of %s (%s): after_batch failed", len(sent), kind)
+
+
+def _lease_renew(*, token: str, delivery_ids: list[int]) -> set[int]:
+    """Extend our lease on the rows not sent yet; returns those still ours."""
+    ours = OutboundDelivery.objects.filter(pk__in=delivery_ids, lease_token=token, status=DeliveryStatus.SENDING)
+    ours.update(leased_until=timezone.now() + timedelta(seconds=settings.OUTBOX_LEASE_SECONDS))
+    return set(ours.values_list("pk", flat=True))
+
+
+@contextmanager
+def _quick_commits():
+    """PostgreSQL: the per-delivery "sent" commits don't wait for the WAL flush (synchronous_commit
+    off, this session only). A committed row is visible at once, so a *worker* crash loses nothing;
+    only a crash of the database server itself could forget the last fraction of a second of
+    "sent" marks, and those deliveries would be sent again with the same key (at-least-once)."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET synchronous_commit TO OFF")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("RESET synchronous_commit")
+
+
+_DELIVERY = OutboundDelivery._meta.db_table
+_ATTEMPT = OutboundAttempt._meta.db_table
+_RECORD_SENT_SQL = (
+    f"WITH d AS (UPDATE {_DELIVERY} SET status = %s, sent_at = %s, updated_at = %s, external_id = %s, "  # noqa: S608
+    "last_error = '', lease_token = '', leased_until = NULL, next_attempt_at = NULL "
+    "WHERE id = %s AND lease_token = %s AND status = %s RETURNING id), "
+    f"a AS (UPDATE {_ATTEMPT} SET status = %s, finished_at = %s, error = '' "
+    "WHERE delivery_id IN (SELECT id FROM d) AND lease_token = %s) SELECT count(*) FROM d"
+)
+
+
+def _record_sent_alone(*, row: OutboundDelivery, token: str, result: SendResult) -> SendOutcome | None:
+    """A success with nothing else to record: the delivery and its attempt in one statement (one
+    round trip, its own commit). PostgreSQL only (data-modifying CTEs); None means "use `_record`"."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return None
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _RECORD_SENT_SQL,
+            [
+                DeliveryStatus.SENT,
+                now,
+                now,
+                result.external_id[:200],
+                row.pk,
+                token,
+                DeliveryStatus.SENDING,
+                AttemptStatus.SENT,
+                now,
+                token,
+            ],
+        )
+        (count,) = cursor.fetchone()
+    if count:
+        row.status, row.sent_at, row.external_id = DeliveryStatus.SENT, now, result.external_id[:200]
+        return SendOutcome(SENT)
+    # Our lease ran out and another worker took the row over: it records, not us.
+    logger.warning("outbox delivery %s: lease lost before recording (sent)", row.pk)
+    return SendOutcome(SKIPPED)
 
 
 def _record(*, delivery: OutboundDelivery, token: str, result: SendResult, sender) -> SendOutcome:
@@ -218,18 +377,23 @@ def deliveries_due(*, grace_seconds: int = 30, limit: int = 1000, kind: str = ""
 
 
 def deliveries_reconcile(*, grace_seconds: int = 30, inline: bool = False) -> dict[str, int]:
-    """The beat (and `manage.py outbox_reconcile`): every due delivery goes back to the workers,
-    or, `inline`, is sent here and now."""
-    due = deliveries_due(grace_seconds=grace_seconds)
+    """The beat (and `manage.py outbox_reconcile`): every due delivery goes back to the workers in
+    batches of OUTBOX_BATCH_SIZE, or, `inline`, is sent here and now."""
+    due = deliveries_due(grace_seconds=grace_seconds, limit=50_000)
     counts = {"due": len(due), SENT: 0, RETRY: 0, FAILED: 0, SKIPPED: 0, CANCELLED: 0}
+    size = max(1, settings.OUTBOX_BATCH_SIZE)
+    batches = [due[i : i + size] for i in range(0, len(due), size)]
     if not inline:
-        from core.tasks import outbox_delivery_send_task
+        from core.tasks import outbox_deliveries_send_task
 
-        for delivery_id in due:
-            outbox_delivery_send_task.delay(delivery_id)
+        for batch in batches:
+            outbox_deliveries_send_task.delay(batch)
         return counts
-    for delivery_id in due:
-        counts[delivery_send(delivery_id=delivery_id).status] += 1
+    for batch in batches:
+        sent = deliveries_send(delivery_ids=batch)
+        for outcome in sent.outcomes:
+            counts[outcome.status] += 1
+        counts[SKIPPED] += len(batch) - len(sent.outcomes)
     return counts
 
 

@@ -13,8 +13,10 @@ from core.outbox.registry import Sender, SendResult, sender_register
 from core.outbox.services import (
     deliveries_claim,
     deliveries_due,
+    deliveries_enqueue_many,
     deliveries_reconcile,
     deliveries_resend,
+    deliveries_send,
     delivery_enqueue,
     delivery_send,
 )
@@ -32,6 +34,7 @@ class Recorder(Sender):
         self.sent: list[dict] = []
         self.in_transaction: list[bool] = []
         self.after: list[tuple[str, str]] = []
+        self.batches: list[list[str]] = []
         self.max_attempts = 3
         self.during_send = None
 
@@ -47,6 +50,9 @@ class Recorder(Sender):
 
     def on_failed(self, delivery, result):
         self.after.append(("failed", delivery.key))
+
+    def after_batch(self, sent):
+        self.batches.append([delivery.key for delivery in sent])
 
 
 @pytest.fixture
@@ -222,3 +228,39 @@ def test_a_broken_on_sent_still_records_the_delivery_as_sent(recorder):
     delivery.refresh_from_db()
     assert delivery.status == "sent" and "chat copy failed" in delivery.last_error
     assert OutboundAttempt.objects.get().status == "sent"
+
+
+def test_a_fan_out_is_claimed_and_sent_in_batches_each_outcome_recorded_as_it_comes(recorder):
+    recorder.answers = [SendResult.ok("e1"), SendResult.failed("bad", retryable=False), SendResult.ok("e3")]
+    with transaction.atomic():
+        rows = deliveries_enqueue_many(
+            kind=recorder.kind, items=[(f"k{i}", {"n": i}) for i in range(1, 6)], batch_size=3
+        )
+        assert recorder.sent == []  # nothing leaves before the change commits
+
+    assert [s["key"] for s in recorder.sent] == ["k1", "k2", "k3", "k4", "k5"]  # two batches: 3, then 2
+    statuses = dict(OutboundDelivery.objects.filter(pk__in=[r.pk for r in rows]).values_list("key", "status"))
+    assert statuses == {"k1": "sent", "k2": "failed", "k3": "sent", "k4": "sent", "k5": "sent"}
+    assert recorder.after == [("sent", "k1"), ("failed", "k2"), ("sent", "k3"), ("sent", "k4"), ("sent", "k5")]
+    assert recorder.batches == [["k1", "k3"], ["k4", "k5"]]  # the bookkeeping once per batch, for those sent
+    assert set(OutboundAttempt.objects.values_list("status", flat=True)) == {"sent", "failed"}
+
+
+def test_a_row_taken_over_mid_batch_is_not_sent_by_the_batch_that_lost_it(recorder, settings):
+    settings.OUTBOX_LEASE_SECONDS = 0  # every row's lease is over at once, and the batch renews after each send
+    first, second = (
+        OutboundDelivery.objects.create(kind=recorder.kind, key=key, next_attempt_at=timezone.now())
+        for key in ("k1", "k2")
+    )
+
+    def another_worker_takes_the_second(row):
+        if row.pk == first.pk:
+            assert [r.pk for r in deliveries_claim(delivery_ids=[second.pk])[1]] == [second.pk]
+
+    recorder.during_send = another_worker_takes_the_second
+    batch = deliveries_send(delivery_ids=[first.pk, second.pk])
+
+    assert [s["key"] for s in recorder.sent] == ["k1"]
+    assert [o.status for o in batch.outcomes] == ["sent", "skipped"]
+    second.refresh_from_db()
+    assert second.status == "sending" and second.attempts == 2  # the new owner sends and records it
