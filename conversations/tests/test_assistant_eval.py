@@ -16,9 +16,10 @@ from conversations.assistant.eval import generate
 from conversations.assistant.eval.checks import Catalogue, Part, Reply, check_run, nonfitting_presented
 from conversations.assistant.eval.run import FILES, load, run_search, run_split, split_cases
 
-# Today's offline engine on the sample below: 56.7% dev, 63.0% held-out (Dec 2026), minus a margin;
-# the lead raises it when the new understanding layer lands (issue 12: >= 97% on held-out).
-ACCURACY_FLOOR = 0.50
+# The rewritten understanding layer scores 98.5% dev / 92.6% held-out on the whole splits
+# (the engine before it: 55.5% / 61.2%); the sample below is every 6th case, so the floor keeps a
+# margin for sampling. It only catches a regression: the target (issue 12) is >= 97% on held-out.
+ACCURACY_FLOOR = 0.85
 
 
 def _part(
@@ -348,6 +349,7 @@ def test_offline_engine_keeps_every_fact_grounded(demo_shop):
         assert figures["facts_checked"] > 500
         assert figures["grounded_fact_accuracy"] == 1.0, [f for f in result.failures if "ungrounded" in json.dumps(f)]
         assert figures["answer_accuracy"] >= ACCURACY_FLOOR, (split, figures)
+        assert figures["nonfitting_presented_as_fitting"] == 0, (split, figures)
 
 
 def test_search_recall_at_5_lexical(demo_shop, settings):
