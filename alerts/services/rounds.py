@@ -35,6 +35,7 @@ from alerts.enums import RoundCloseReason, RoundStatus, SubscriptionStatus
 from alerts.models import AlertNotice, BackInStockSubscription, RestockRound
 from alerts.services.notices import IN_FLIGHT, notices_create
 from catalog.models import Product
+from core.dispatch import task_send_on_commit
 from core.outbox.enums import DeliveryStatus
 from core.outbox.services import deliveries_cancel
 
@@ -157,7 +158,7 @@ def _next_wave_on_commit(*, round_id: int) -> None:
     delay = settings.ALERTS_WAVE_DELAY_SECONDS
     if settings.CELERY_TASK_ALWAYS_EAGER:
         return  # no broker to hold a delayed task: the reconcile beat (or a next stock change) runs it
-    transaction.on_commit(lambda: restock_round_advance_task.apply_async((round_id,), countdown=delay + 1))
+    task_send_on_commit(restock_round_advance_task, round_id, countdown=delay + 1)
 
 
 def restock_rounds_due_advance() -> int:
