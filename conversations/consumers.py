@@ -14,6 +14,7 @@ from conversations.services.messages import history_after_seq_clean
 from conversations.services.replies import customer_message_handle
 from core import realtime
 from core.consumers import JsonFrameConsumer
+from core.error_codes import CoreErrorCode
 from core.exceptions import ApplicationError
 
 CLOSE_FORBIDDEN = 4403
@@ -72,14 +73,14 @@ class ChatConsumer(JsonFrameConsumer):
             "ping": self._on_ping,
         }.get(content["type"])
         if handler is None:
-            await self._error("unknown_type", f"Unknown event type {content['type'][:40]!r}.")
+            await self._error(CoreErrorCode.UNKNOWN_TYPE, f"Unknown event type {content['type'][:40]!r}.")
             return
         await handler(content)
 
     async def _on_message(self, content):
         client_message_id = content.get("client_message_id") or ""
         if not isinstance(client_message_id, str):
-            await self._error("message_invalid", "`client_message_id` must be a string.")
+            await self._error(ConversationErrorCode.MESSAGE_INVALID, "`client_message_id` must be a string.")
             return
         # The reply reaches this socket (and the customer's other tabs) through the group.
         await _send_message(self.conversation, content.get("content"), client_message_id)
@@ -87,7 +88,7 @@ class ChatConsumer(JsonFrameConsumer):
     async def _on_action_click(self, content):
         action_id = content.get("action_id")
         if not isinstance(action_id, str) or not action_id:
-            await self._error("action_invalid", "`action_id` is required.")
+            await self._error(ConversationErrorCode.ACTION_INVALID, "`action_id` is required.")
             return
         await _click(self.conversation, action_id)
 
@@ -183,18 +184,16 @@ class OperatorConsumer(JsonFrameConsumer):
         elif kind == "conversation.open":
             await self._open(content.get("conversation_id"))
         else:
-            await self.send_json(
-                {"type": "error", "code": "unknown_type", "detail": "Send ping, snapshot or conversation.open."}
-            )
+            await self.send_error(CoreErrorCode.UNKNOWN_TYPE, "Send ping, snapshot or conversation.open.")
 
     async def _open(self, conversation_id):
         if not isinstance(conversation_id, str) or not conversation_id:
-            await self.send_json({"type": "error", "code": "conversation_invalid", "detail": "`conversation_id`?"})
+            await self.send_error(ConversationErrorCode.CONVERSATION_INVALID, "`conversation_id`?")
             return
         try:
             conversation_id, messages = await _operator_conversation(conversation_id)
         except ApplicationError as exc:
-            await self.send_json({"type": "error", "code": exc.code, "detail": exc.detail})
+            await self.send_error(exc.code, exc.detail)
             return
         group = realtime.conversation_group(conversation_id)
         if self.watching and self.watching != group:

@@ -6,8 +6,10 @@ from enum import StrEnum
 
 
 class ConversationErrorCode(StrEnum):
+    ACTION_INVALID = "action_invalid"  # a socket `action.click` frame without an `action_id`
     CONVERSATION_ACCESS_DENIED = "conversation_access_denied"
     CONVERSATION_ERROR = "conversation_error"
+    CONVERSATION_INVALID = "conversation_invalid"
     CONVERSATION_NOT_FOUND = "conversation_not_found"
     HISTORY_INVALID = "history_invalid"
     MESSAGE_EMPTY = "message_empty"

@@ -6,6 +6,7 @@ from urllib.parse import parse_qsl
 
 from channels.generic.websocket import AsyncJsonWebsocketConsumer, AsyncWebsocketConsumer
 
+from core.error_codes import CoreErrorCode
 from core.exceptions import ApplicationError
 from core.jsonsafe import InputRefused, json_loads, text_is_clean
 
@@ -39,7 +40,7 @@ class JsonFrameConsumer(AsyncJsonWebsocketConsumer):
 
     async def receive(self, text_data=None, bytes_data=None):
         if text_data is None:
-            await self.send_error("invalid_frame", "Send JSON text frames.")
+            await self.send_error(CoreErrorCode.INVALID_FRAME, "Send JSON text frames.")
             return
         try:
             content = json_loads(text_data)
@@ -47,7 +48,7 @@ class JsonFrameConsumer(AsyncJsonWebsocketConsumer):
             await self.send_error(exc.code, exc.detail)
             return
         if not isinstance(content, dict) or not isinstance(content.get("type"), str):
-            await self.send_error("invalid_event", "Each frame is an object with a string `type`.")
+            await self.send_error(CoreErrorCode.INVALID_EVENT, "Each frame is an object with a string `type`.")
             return
         try:
             await self.receive_json(content)
@@ -55,7 +56,7 @@ class JsonFrameConsumer(AsyncJsonWebsocketConsumer):
             await self.send_error(exc.code, exc.detail)
         except Exception:
             logger.exception("%s: %r frame failed", type(self).__name__, content["type"][:40])
-            await self.send_error("server_error", "Something went wrong on our side; please try again.")
+            await self.send_error(CoreErrorCode.SERVER_ERROR, "Something went wrong on our side; please try again.")
 
     async def send_error(self, code: str, detail: str) -> None:
         await self.send_json({"type": "error", "code": code, "detail": detail})

@@ -11,13 +11,15 @@ from django.http import Http404
 from rest_framework import exceptions as drf_exceptions
 from rest_framework.response import Response
 
+from core.error_codes import CoreErrorCode
+
 logger = logging.getLogger(__name__)
 
 
 class ApplicationError(Exception):
     """A refusal the client caused and can understand: stable `code`, readable `detail`."""
 
-    code = "invalid_request"
+    code = CoreErrorCode.INVALID_REQUEST
     status_code = 400
 
     def __init__(
@@ -33,24 +35,24 @@ class ApplicationError(Exception):
 
 
 class NotFound(ApplicationError):
-    code = "not_found"
+    code = CoreErrorCode.NOT_FOUND
     status_code = 404
 
 
 class Forbidden(ApplicationError):
-    code = "forbidden"
+    code = CoreErrorCode.FORBIDDEN
     status_code = 403
 
 
 class Conflict(ApplicationError):
-    code = "conflict"
+    code = CoreErrorCode.CONFLICT
     status_code = 409
 
 
 class RateLimited(ApplicationError):
     """Too many requests; `retry_after` (seconds) becomes the Retry-After header."""
 
-    code = "rate_limited"
+    code = CoreErrorCode.RATE_LIMITED
     status_code = 429
 
     def __init__(self, detail: str, *, retry_after: int | None = None, **kwargs):
@@ -91,7 +93,7 @@ def api_exception_handler(exc, context):
         return response
     if isinstance(exc, DjangoValidationError):
         fields = exc.message_dict if hasattr(exc, "error_dict") else {}
-        return Response(error_body("invalid", "; ".join(exc.messages), fields), status=400)
+        return Response(error_body(CoreErrorCode.INVALID, "; ".join(exc.messages), fields), status=400)
     if isinstance(exc, Http404):
         exc = drf_exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
@@ -101,7 +103,9 @@ def api_exception_handler(exc, context):
     if response is None:
         return None
     if isinstance(exc, drf_exceptions.ValidationError):
-        response.data = error_body("invalid", "The request is not valid; see fields.", _flatten_fields(exc.detail))
+        response.data = error_body(
+            CoreErrorCode.INVALID, "The request is not valid; see fields.", _flatten_fields(exc.detail)
+        )
     elif isinstance(exc, drf_exceptions.Throttled):  # one code for every limit (DRF says "throttled")
         response.data = error_body(RateLimited.code, str(exc.detail))
     elif isinstance(exc, drf_exceptions.APIException):

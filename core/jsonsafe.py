@@ -10,13 +10,14 @@ import json
 
 from django.conf import settings
 
+from core.error_codes import CoreErrorCode
 from core.exceptions import ApplicationError
 
 
 class InputRefused(ApplicationError):
     """Bad input caught at the edge; `code` says which rule it broke."""
 
-    code = "invalid_input"
+    code = CoreErrorCode.INVALID_INPUT
 
 
 def text_is_clean(value: str) -> bool:
@@ -39,11 +40,11 @@ def json_check(value, *, max_depth: int | None = None) -> None:
         if isinstance(item, str):
             if not text_is_clean(item):
                 raise InputRefused(
-                    "Text may not contain NUL characters or unpaired surrogates.", code="invalid_characters"
+                    "Text may not contain NUL characters or unpaired surrogates.", code=CoreErrorCode.INVALID_CHARACTERS
                 )
         elif isinstance(item, dict | list):
             if depth > limit:
-                raise InputRefused(f"JSON may be nested at most {limit} levels deep.", code="json_too_deep")
+                raise InputRefused(f"JSON may be nested at most {limit} levels deep.", code=CoreErrorCode.JSON_TOO_DEEP)
             children = item.items() if isinstance(item, dict) else ((None, child) for child in item)
             for key, child in children:
                 if key is not None:
@@ -55,14 +56,16 @@ def _no_constants(name: str):
     raise ValueError(f"{name} is not valid JSON")
 
 
-def json_loads(text: str | bytes, *, max_depth: int | None = None, invalid_code: str = "invalid_json"):
+def json_loads(text: str | bytes, *, max_depth: int | None = None, invalid_code: str = CoreErrorCode.INVALID_JSON):
     """json.loads, strict (no NaN/Infinity), then `json_check`. Raises InputRefused; text that
     is not JSON at all with `invalid_code` (REST has always said DRF's `parse_error`)."""
     try:
         value = json.loads(text, parse_constant=_no_constants)
     except RecursionError:
         limit = settings.PARLEY_JSON_MAX_DEPTH if max_depth is None else max_depth
-        raise InputRefused(f"JSON may be nested at most {limit} levels deep.", code="json_too_deep") from None
+        raise InputRefused(
+            f"JSON may be nested at most {limit} levels deep.", code=CoreErrorCode.JSON_TOO_DEEP
+        ) from None
     except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
         raise InputRefused(f"The body is not valid JSON: {exc}", code=invalid_code) from None
     json_check(value, max_depth=max_depth)

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.http import JsonResponse
 
+from core.error_codes import CoreErrorCode
 from core.exceptions import error_body
 from core.jsonsafe import text_is_clean
 from core.parsers import request_too_large
@@ -46,7 +47,7 @@ class RequestEdgeMiddleware:
     def __call__(self, request):
         path = request.path
         if not text_is_clean(path):
-            return JsonResponse(error_body("not_found", "Not found."), status=404)
+            return JsonResponse(error_body(CoreErrorCode.NOT_FOUND, "Not found."), status=404)
         if path.startswith(self.exempt_prefixes):
             return self.get_response(request)
         refused = self._query_refused(request.GET) or self._body_refused(request)
@@ -59,7 +60,7 @@ class RequestEdgeMiddleware:
                 name = key if text_is_clean(key) else "?"
                 return JsonResponse(
                     error_body(
-                        "invalid_characters",
+                        CoreErrorCode.INVALID_CHARACTERS,
                         "Parameters may not contain NUL characters or unpaired surrogates.",
                         {name: ["Contains a NUL character or an unpaired surrogate."]},
                     ),

@@ -3,12 +3,15 @@
 from django.conf import settings
 from rest_framework import parsers
 
+from core.error_codes import CoreErrorCode
 from core.jsonsafe import InputRefused, json_loads
 
 
 def request_too_large() -> InputRefused:
     limit = settings.PARLEY_REQUEST_MAX_BYTES
-    return InputRefused(f"The request body is larger than {limit} bytes.", code="request_too_large", status_code=413)
+    return InputRefused(
+        f"The request body is larger than {limit} bytes.", code=CoreErrorCode.REQUEST_TOO_LARGE, status_code=413
+    )
 
 
 class JSONParser(parsers.JSONParser):
@@ -24,5 +27,5 @@ class JSONParser(parsers.JSONParser):
         try:
             text = raw.decode(encoding)
         except (UnicodeDecodeError, LookupError):
-            raise InputRefused(f"The body is not valid {encoding} text.", code="parse_error") from None
-        return json_loads(text, invalid_code="parse_error")
+            raise InputRefused(f"The body is not valid {encoding} text.", code=CoreErrorCode.PARSE_ERROR) from None
+        return json_loads(text, invalid_code=CoreErrorCode.PARSE_ERROR)
