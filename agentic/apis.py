@@ -18,6 +18,7 @@ from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 
+from agentic.error_codes import AcpErrorCode
 from agentic.exceptions import AcpError
 from agentic.requests import no_nul
 from agentic.selectors import acp_session_get
@@ -79,14 +80,14 @@ class AcpApi(View):
             if request.method.lower() not in self.allowed_methods():
                 raise AcpError(
                     f"{request.method} is not allowed here.",
-                    code="method_not_allowed",
+                    code=AcpErrorCode.METHOD_NOT_ALLOWED,
                     status=405,
                     headers={"Allow": ", ".join(m.upper() for m in self.allowed_methods())},
                 )
             platform = platform_authenticate(authorization=request.headers.get("Authorization", ""))
             version = request.headers.get("API-Version", "").strip()
             if version not in settings.ACP_API_VERSIONS:
-                code = "unsupported_api_version" if version else "missing_api_version"
+                code = AcpErrorCode.UNSUPPORTED_API_VERSION if version else AcpErrorCode.MISSING_API_VERSION
                 message = (
                     f"API-Version {version!r} is not supported." if version else "The API-Version header is required."
                 )
@@ -98,7 +99,9 @@ class AcpApi(View):
             try:
                 raw = request.body
             except RequestDataTooBig:
-                raise AcpError("The request body is too large.", code="request_too_large", status=413) from None
+                raise AcpError(
+                    "The request body is too large.", code=AcpErrorCode.REQUEST_TOO_LARGE, status=413
+                ) from None
             request_signature_verify(
                 platform=platform,
                 body=raw if request.method == "POST" else b"",
@@ -111,18 +114,21 @@ class AcpApi(View):
             if key is None or not key.strip():
                 key = None
                 raise AcpError(
-                    "Idempotency-Key header is required on all POST requests", code="idempotency_key_required"
+                    "Idempotency-Key header is required on all POST requests",
+                    code=AcpErrorCode.IDEMPOTENCY_KEY_REQUIRED,
                 )
             if len(key) > MAX_KEY_LENGTH:
                 bad, key = key, None
                 raise AcpError(
                     f"Idempotency-Key is at most {MAX_KEY_LENGTH} characters (got {len(bad)}).",
-                    code="idempotency_key_invalid",
+                    code=AcpErrorCode.IDEMPOTENCY_KEY_INVALID,
                     param="Idempotency-Key",
                 )
             content_type = request.content_type or ""
             if raw and content_type and content_type != "application/json":
-                raise AcpError("Send the body as application/json.", code="unsupported_media_type", status=415)
+                raise AcpError(
+                    "Send the body as application/json.", code=AcpErrorCode.UNSUPPORTED_MEDIA_TYPE, status=415
+                )
             body, exact = self._parse(raw)
             operation = self._operation(platform=platform, body=body, **kwargs)
             response = idempotent_execute(
@@ -136,7 +142,7 @@ class AcpApi(View):
             return _error(
                 AcpError(
                     "Something went wrong on our side; nothing was changed. Retry.",
-                    code="internal_error",
+                    code=AcpErrorCode.INTERNAL_ERROR,
                     type="processing_error",
                     status=500,
                 ),
@@ -147,14 +153,14 @@ class AcpApi(View):
     def _parse(self, raw: bytes):
         if not raw.strip():
             if self.body_required:
-                raise AcpError("A JSON body is required.", code="missing", param="$")
+                raise AcpError("A JSON body is required.", code=AcpErrorCode.MISSING, param="$")
             return {}, {}
         try:
             body, exact = _json(raw, exact=False), _json(raw, exact=True)
         except (ValueError, RecursionError):
-            raise AcpError("The body is not valid JSON.", code="invalid_json") from None
+            raise AcpError("The body is not valid JSON.", code=AcpErrorCode.INVALID_JSON) from None
         if not isinstance(body, dict):
-            raise AcpError("The body must be a JSON object.", code="invalid", param="$")
+            raise AcpError("The body must be a JSON object.", code=AcpErrorCode.INVALID, param="$")
         no_nul(body)
         return body, exact
 
@@ -181,7 +187,7 @@ class AcpSessionApi(AcpApi):
     def handle_get(self, request, *, platform, session_id):
         session = acp_session_get(platform=platform, session_id=session_id)
         if session is None:
-            raise AcpError("No such checkout session.", code="not_found", status=404)
+            raise AcpError("No such checkout session.", code=AcpErrorCode.NOT_FOUND, status=404)
         with transaction.atomic():  # a discount code is read under its row lock, as when paying
             return AcpResponse(status=200, body=acp_session_view(session=session))
 

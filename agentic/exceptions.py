@@ -1,5 +1,7 @@
 """ACP errors: the spec's flat error body, not Parley's usual `{"error": {...}}`."""
 
+from agentic.error_codes import AcpErrorCode
+
 
 class AcpError(Exception):
     """A refusal answered with the spec's `Error` schema: `type`, `code`, `message`, `param`."""
@@ -8,7 +10,7 @@ class AcpError(Exception):
         self,
         message: str,
         *,
-        code: str = "invalid",
+        code: str = AcpErrorCode.INVALID,
         status: int = 400,
         type: str = "invalid_request",
         param: str | None = None,

@@ -8,6 +8,7 @@ an absent field leaves it alone (RFC §6.2).
 
 import re
 
+from agentic.error_codes import AcpErrorCode
 from agentic.exceptions import AcpError
 
 ABSENT = object()
@@ -16,14 +17,14 @@ MAX_ITEMS = 100
 MAX_CODES = 10
 
 
-def _fail(message: str, param: str, code: str = "invalid") -> AcpError:
+def _fail(message: str, param: str, code: str = AcpErrorCode.INVALID) -> AcpError:
     return AcpError(message, code=code, param=param)
 
 
 def _object(value, path: str, *, required: bool = False):
     if value is ABSENT:
         if required:
-            raise _fail(f"{path[2:] or 'The body'} is required.", path, "missing")
+            raise _fail(f"{path[2:] or 'The body'} is required.", path, AcpErrorCode.MISSING)
         return ABSENT
     if not isinstance(value, dict):
         raise _fail(f"{path} must be an object.", path)
@@ -33,21 +34,21 @@ def _object(value, path: str, *, required: bool = False):
 def _string(value, path: str, *, required: bool = False, max_length: int = 500, allow_empty: bool = True):
     if value is ABSENT or (value is None and not required):
         if required:
-            raise _fail(f"{path} is required.", path, "missing")
+            raise _fail(f"{path} is required.", path, AcpErrorCode.MISSING)
         return None if value is None else ABSENT
     if not isinstance(value, str):
         raise _fail(f"{path} must be a string.", path)
     if len(value) > max_length:
         raise _fail(f"{path} is longer than {max_length} characters.", path)
     if not allow_empty and not value.strip():
-        raise _fail(f"{path} must not be empty.", path, "missing")
+        raise _fail(f"{path} must not be empty.", path, AcpErrorCode.MISSING)
     return value
 
 
 def _email(value, path: str, *, required: bool = False):
     value = _string(value, path, required=required, max_length=254)
     if isinstance(value, str) and not _EMAIL.match(value):
-        raise _fail(f"{value!r} is not an email address.", path, "invalid_email")
+        raise _fail(f"{value!r} is not an email address.", path, AcpErrorCode.INVALID_EMAIL)
     return value
 
 
@@ -127,7 +128,7 @@ def line_items(value, path: str = "$.line_items") -> list[dict]:
     if not isinstance(value, list):
         raise _fail("line_items must be an array of items.", path)
     if not value:
-        raise _fail("Name at least one item.", path, "missing")
+        raise _fail("Name at least one item.", path, AcpErrorCode.MISSING)
     if len(value) > MAX_ITEMS:
         raise _fail(f"At most {MAX_ITEMS} items.", path)
     items = []
@@ -141,7 +142,7 @@ def line_items(value, path: str = "$.line_items") -> list[dict]:
         if quantity < 1:
             raise _fail("quantity must be at least 1.", f"{item_path}.quantity")
         if quantity > 10_000:
-            raise _fail("quantity is too large.", f"{item_path}.quantity", "quantity_exceeded")
+            raise _fail("quantity is too large.", f"{item_path}.quantity", AcpErrorCode.QUANTITY_EXCEEDED)
         items.append({"id": item_id.strip(), "quantity": int(quantity)})
     return items
 
@@ -157,7 +158,7 @@ def selected_fulfillment_options(value, path: str = "$.selected_fulfillment_opti
         option = _object(option, option_path, required=True)
         kind = option.get("type", "shipping")
         if kind != "shipping":
-            raise _fail("Only shipping is offered.", f"{option_path}.type", "unsupported")
+            raise _fail("Only shipping is offered.", f"{option_path}.type", AcpErrorCode.UNSUPPORTED)
         option_id = _string(option.get("option_id", ABSENT), f"{option_path}.option_id", required=True, max_length=64)
         out.append({"type": "shipping", "option_id": option_id})
     return out
@@ -203,7 +204,7 @@ def payment_data(value, path: str = "$.payment_data") -> dict:
     if "handler_id" not in value and "purchase_order_number" in value:
         raise AcpError(
             "Purchase orders are not accepted; pay with a delegated card token.",
-            code="unsupported",
+            code=AcpErrorCode.UNSUPPORTED,
             param=f"{path}.purchase_order_number",
         )
     handler_id = _string(value.get("handler_id", ABSENT), f"{path}.handler_id", required=True, max_length=100)
@@ -252,5 +253,5 @@ def authentication_result(value, path: str = "$.authentication_result"):
     if details is not None and not isinstance(details, dict):
         raise _fail("outcome_details must be an object.", f"{path}.outcome_details")
     if outcome in ("authenticated", "informational", "attempt_acknowledged") and not details:
-        raise _fail("outcome_details is required for this outcome.", f"{path}.outcome_details", "missing")
+        raise _fail("outcome_details is required for this outcome.", f"{path}.outcome_details", AcpErrorCode.MISSING)
     return {"outcome": outcome, "outcome_details": details or {}}

@@ -22,6 +22,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from agentic.error_codes import AcpErrorCode
 from agentic.exceptions import AcpError
 from agentic.models import AgentApiKey, AgentPlatform
 
@@ -40,7 +41,7 @@ def api_key_issue(*, platform: AgentPlatform, label: str = "") -> tuple[AgentApi
     return key, raw_key
 
 
-def _unauthorized(message: str, code: str = "unauthorized") -> AcpError:
+def _unauthorized(message: str, code: str = AcpErrorCode.UNAUTHORIZED) -> AcpError:
     return AcpError(message, code=code, status=401, headers={"WWW-Authenticate": 'Bearer realm="acp"'})
 
 
@@ -51,14 +52,14 @@ def platform_authenticate(*, authorization: str) -> AgentPlatform:
     if scheme.lower() != "bearer" or not raw_key:
         raise _unauthorized("Authorization: Bearer <API key> is required.")
     if len(raw_key) > 200:
-        raise _unauthorized("That API key is not valid.", "invalid_api_key")
+        raise _unauthorized("That API key is not valid.", AcpErrorCode.INVALID_API_KEY)
     key = (
         AgentApiKey.objects.select_related("platform")
         .filter(key_hash=_hash(raw_key), is_active=True, platform__is_active=True)
         .first()
     )
     if key is None:
-        raise _unauthorized("That API key is not valid.", "invalid_api_key")
+        raise _unauthorized("That API key is not valid.", AcpErrorCode.INVALID_API_KEY)
     now = timezone.now()
     if key.last_used_at is None or (now - key.last_used_at).total_seconds() > 60:
         AgentApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
@@ -97,18 +98,18 @@ def request_signature_verify(*, platform: AgentPlatform, body: bytes, signature:
     if not platform.signing_secret:
         return
     if not signature or not timestamp:
-        raise _unauthorized("Signature and Timestamp headers are required.", "invalid_signature")
+        raise _unauthorized("Signature and Timestamp headers are required.", AcpErrorCode.INVALID_SIGNATURE)
     try:
         moment = datetime.fromisoformat(timestamp.strip().replace("Z", "+00:00"))
     except ValueError:
-        raise _unauthorized("Timestamp must be an RFC 3339 date-time.", "invalid_signature") from None
+        raise _unauthorized("Timestamp must be an RFC 3339 date-time.", AcpErrorCode.INVALID_SIGNATURE) from None
     if moment.tzinfo is None:
-        raise _unauthorized("Timestamp must carry a time zone.", "invalid_signature")
+        raise _unauthorized("Timestamp must carry a time zone.", AcpErrorCode.INVALID_SIGNATURE)
     if abs((timezone.now() - moment).total_seconds()) > settings.ACP_SIGNATURE_TOLERANCE_SECONDS:
-        raise _unauthorized("Timestamp outside the allowed window.", "invalid_signature")
+        raise _unauthorized("Timestamp outside the allowed window.", AcpErrorCode.INVALID_SIGNATURE)
     sent = _b64decode(signature)
     if sent is None:
-        raise _unauthorized("Signature must be base64url.", "invalid_signature")
+        raise _unauthorized("Signature must be base64url.", AcpErrorCode.INVALID_SIGNATURE)
     candidates = [body]
     canonical = _canonical_body(body)
     if canonical is not None and canonical != body:
@@ -119,4 +120,4 @@ def request_signature_verify(*, platform: AgentPlatform, body: bytes, signature:
         ).digest()
         if hmac.compare_digest(expected, sent):
             return
-    raise _unauthorized("Signature verification failed.", "invalid_signature")
+    raise _unauthorized("Signature verification failed.", AcpErrorCode.INVALID_SIGNATURE)

@@ -14,27 +14,29 @@ from django.conf import settings
 from django.utils import timezone
 
 from agentic.enums import AcpStatus
+from agentic.error_codes import AcpErrorCode
 from agentic.exceptions import AcpError
+from checkout.error_codes import CheckoutErrorCode
 from checkout.services.discounts import AppliedDiscount, DiscountInvalid
 from checkout.services.parts import PartsBasket, parts_basket, parts_discount
 from core.money import to_minor
 
 # checkout's discount refusals → the spec's DiscountErrorCode
 DISCOUNT_REASONS = {
-    "discount_code_invalid": "discount_code_invalid",
-    "discount_code_not_yet_valid": "discount_code_invalid",
-    "discount_code_expired": "discount_code_expired",
-    "discount_code_used_up": "discount_code_usage_limit_reached",
-    "discount_code_first_order_only": "discount_code_user_ineligible",
-    "discount_code_currency_mismatch": "discount_code_invalid",
-    "discount_exceeds_total": "discount_code_minimum_not_met",
+    CheckoutErrorCode.DISCOUNT_CODE_INVALID: AcpErrorCode.DISCOUNT_CODE_INVALID,
+    CheckoutErrorCode.DISCOUNT_CODE_NOT_YET_VALID: AcpErrorCode.DISCOUNT_CODE_INVALID,
+    CheckoutErrorCode.DISCOUNT_CODE_EXPIRED: AcpErrorCode.DISCOUNT_CODE_EXPIRED,
+    CheckoutErrorCode.DISCOUNT_CODE_USED_UP: AcpErrorCode.DISCOUNT_CODE_USAGE_LIMIT_REACHED,
+    CheckoutErrorCode.DISCOUNT_CODE_FIRST_ORDER_ONLY: AcpErrorCode.DISCOUNT_CODE_USER_INELIGIBLE,
+    CheckoutErrorCode.DISCOUNT_CODE_CURRENCY_MISMATCH: AcpErrorCode.DISCOUNT_CODE_INVALID,
+    CheckoutErrorCode.DISCOUNT_EXCEEDS_TOTAL: AcpErrorCode.DISCOUNT_CODE_MINIMUM_NOT_MET,
 }
 # parts_basket problems a session can carry as messages (the rest refuse the request)
 LINE_MESSAGES = {
-    "out_of_stock": ("out_of_stock", "requires_buyer_input"),
-    "low_stock": ("low_stock", "recoverable"),
-    "quantity_exceeded": ("quantity_exceeded", "recoverable"),
-    "quantity_invalid": ("invalid", "recoverable"),
+    CheckoutErrorCode.OUT_OF_STOCK: (AcpErrorCode.OUT_OF_STOCK, "requires_buyer_input"),
+    CheckoutErrorCode.LOW_STOCK: (AcpErrorCode.LOW_STOCK, "recoverable"),
+    CheckoutErrorCode.QUANTITY_EXCEEDED: (AcpErrorCode.QUANTITY_EXCEEDED, "recoverable"),
+    CheckoutErrorCode.QUANTITY_INVALID: (AcpErrorCode.INVALID, "recoverable"),
 }
 
 
@@ -132,15 +134,18 @@ def _apply_codes(codes: list[str], basket: PartsBasket, customer) -> tuple[Appli
         try:
             candidate = parts_discount(code=code, basket=basket, customer=customer)
         except DiscountInvalid as exc:
-            reason, text = DISCOUNT_REASONS.get(exc.code, "discount_code_invalid"), exc.detail
+            reason, text = DISCOUNT_REASONS.get(exc.code, AcpErrorCode.DISCOUNT_CODE_INVALID), exc.detail
         else:
             if applied is None:
                 applied = candidate
                 continue
             if candidate.code.pk == applied.code.pk:
-                reason, text = "discount_code_already_applied", f"{code} is already applied."
+                reason, text = AcpErrorCode.DISCOUNT_CODE_ALREADY_APPLIED, f"{code} is already applied."
             else:
-                reason, text = "discount_code_combination_disallowed", "Only one discount code applies per order."
+                reason, text = (
+                    AcpErrorCode.DISCOUNT_CODE_COMBINATION_DISALLOWED,
+                    "Only one discount code applies per order.",
+                )
         rejected.append({"code": code, "reason": reason, "message": text})
         warnings.append(
             {
@@ -178,10 +183,10 @@ def cart_compute(
     basket = parts_basket(items=[(i["id"], int(i.get("quantity", 1))) for i in items], currency=currency)
     messages = []
     for index, problem in basket.problems:
-        if problem.code in ("not_found", "not_sold"):
-            raise AcpError(problem.message, code="invalid_item_id", param=f"$.line_items[{index}].id")
-        if problem.code == "currency_mismatch":
-            raise AcpError(problem.message, code="unsupported_currency", param="$.currency")
+        if problem.code in (CheckoutErrorCode.NOT_FOUND, CheckoutErrorCode.NOT_SOLD):
+            raise AcpError(problem.message, code=AcpErrorCode.INVALID_ITEM_ID, param=f"$.line_items[{index}].id")
+        if problem.code == CheckoutErrorCode.CURRENCY_MISMATCH:
+            raise AcpError(problem.message, code=AcpErrorCode.UNSUPPORTED_CURRENCY, param="$.currency")
         code, resolution = LINE_MESSAGES[problem.code]
         messages.append(_error(code, problem.message, param=f"$.line_items[{index}]", resolution=resolution))
 
@@ -234,7 +239,7 @@ def cart_compute(
         if choice.get("option_id") not in by_id:
             raise AcpError(
                 f"No fulfillment option {choice.get('option_id')!r} for this cart.",
-                code="invalid_fulfillment_option",
+                code=AcpErrorCode.INVALID_FULFILLMENT_OPTION,
                 param=f"$.selected_fulfillment_options[{position}].option_id",
             )
         chosen = by_id[choice["option_id"]]
@@ -245,13 +250,15 @@ def cart_compute(
     )
     shipping_amount = chosen[1] if chosen is not None else Decimal("0")
     if not options:
-        messages.append(_error("unsupported", f"We do not ship orders in {currency.upper()}.", param="$.currency"))
+        messages.append(
+            _error(AcpErrorCode.UNSUPPORTED, f"We do not ship orders in {currency.upper()}.", param="$.currency")
+        )
 
     address = (fulfillment_details or {}).get("address")
     if not address:
         messages.append(
             _error(
-                "missing",
+                AcpErrorCode.MISSING,
                 "A shipping address is needed before payment.",
                 param="$.fulfillment_details.address",
                 resolution="requires_buyer_input",
@@ -262,7 +269,7 @@ def cart_compute(
     }:
         messages.append(
             _error(
-                "region_restricted",
+                AcpErrorCode.REGION_RESTRICTED,
                 f"We ship to {', '.join(settings.ACP_SHIPPING_COUNTRIES)} only.",
                 param="$.fulfillment_details.address.country",
                 resolution="requires_buyer_input",

@@ -26,6 +26,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from agentic.error_codes import AcpErrorCode
 from agentic.exceptions import AcpError
 from agentic.models import AgentPlatform, IdempotencyRecord
 
@@ -71,7 +72,7 @@ def _in_flight_error(record: IdempotencyRecord) -> AcpError:
         seconds = max(1, min(math.ceil((record.locked_until - timezone.now()).total_seconds()), 5))
     return AcpError(
         "A request with this Idempotency-Key is currently being processed",
-        code="idempotency_in_flight",
+        code=AcpErrorCode.IDEMPOTENCY_IN_FLIGHT,
         status=409,
         headers={"Retry-After": str(seconds)},
     )
@@ -97,7 +98,7 @@ def _claim(*, platform: AgentPlatform, key: str, path: str, fingerprint: str) ->
                 if record.request_hash != fingerprint:
                     raise AcpError(
                         "Idempotency-Key has already been used with a different request body",
-                        code="idempotency_conflict",
+                        code=AcpErrorCode.IDEMPOTENCY_CONFLICT,
                         status=422,
                     )
                 if not record.in_flight:
@@ -116,7 +117,7 @@ def _claim(*, platform: AgentPlatform, key: str, path: str, fingerprint: str) ->
             continue  # another request created it between our read and insert: read it again
     raise AcpError(
         "A request with this Idempotency-Key is currently being processed",
-        code="idempotency_in_flight",
+        code=AcpErrorCode.IDEMPOTENCY_IN_FLIGHT,
         status=409,
         headers={"Retry-After": "1"},
     )

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from agentic import requests as rq
 from agentic.enums import TERMINAL, AcpStatus, OrderEventType
+from agentic.error_codes import AcpErrorCode
 from agentic.exceptions import AcpError
 from agentic.models import AcpCheckoutSession, AgentPlatform
 from agentic.selectors import order_permalink
@@ -169,7 +170,7 @@ def acp_session_view(*, session: AcpCheckoutSession) -> dict:
         cart = _compute(session)
     except AcpError as exc:
         # The catalogue changed under the session (a part withdrawn): show the last cart, not ready.
-        problem = {"type": "error", "code": "invalid", "content_type": "plain", "content": exc.message}
+        problem = {"type": "error", "code": AcpErrorCode.INVALID, "content_type": "plain", "content": exc.message}
         if exc.param:
             problem["param"] = exc.param
         frozen = dict(session.cart)
@@ -186,7 +187,7 @@ def acp_session_view(*, session: AcpCheckoutSession) -> dict:
 def _not_open(session: AcpCheckoutSession, verb: str) -> AcpError:
     return AcpError(
         f"This checkout session is {session.status}; it cannot be {verb}.",
-        code=f"checkout_session_{session.status}",
+        code=AcpErrorCode(f"checkout_session_{session.status}"),
         status=405,
     )
 
@@ -199,7 +200,7 @@ def _lock(*, platform: AgentPlatform, session_id: str) -> AcpCheckoutSession:
         .first()
     )
     if session is None:
-        raise AcpError("No such checkout session.", code="not_found", status=404)
+        raise AcpError("No such checkout session.", code=AcpErrorCode.NOT_FOUND, status=404)
     return session
 
 
@@ -207,7 +208,7 @@ def acp_session_create(*, platform: AgentPlatform, body: dict) -> AcpResponse:
     """POST /checkout_sessions → 201 with the authoritative cart."""
     currency = rq._string(body.get("currency", rq.ABSENT), "$.currency", required=True, max_length=3)
     if len(currency) != 3 or not currency.isalpha():
-        raise AcpError("currency is an ISO 4217 code such as usd.", code="invalid", param="$.currency")
+        raise AcpError("currency is an ISO 4217 code such as usd.", code=AcpErrorCode.INVALID, param="$.currency")
     items = rq.line_items(body.get("line_items", rq.ABSENT))
     buyer = rq.buyer(body["buyer"]) if "buyer" in body else None
     details = rq.fulfillment_details(body["fulfillment_details"]) if "fulfillment_details" in body else None
@@ -289,7 +290,7 @@ def _declined(session: AcpCheckoutSession, cart: Cart, text: str, code: str) -> 
     session.messages = [
         {
             "type": "error",
-            "code": "payment_declined",
+            "code": AcpErrorCode.PAYMENT_DECLINED,
             "content_type": "plain",
             "content": text,
             "param": "$.payment_data",
@@ -300,7 +301,12 @@ def _declined(session: AcpCheckoutSession, cart: Cart, text: str, code: str) -> 
     session.save()
     return AcpResponse(
         status=402,
-        body={"type": "invalid_request", "code": "payment_declined", "message": text, "param": "$.payment_data"},
+        body={
+            "type": "invalid_request",
+            "code": AcpErrorCode.PAYMENT_DECLINED,
+            "message": text,
+            "param": "$.payment_data",
+        },
     )
 
 
@@ -323,13 +329,13 @@ def acp_session_complete(*, platform: AgentPlatform, session_id: str, body: dict
     if payment["handler_id"] != HANDLER_ID:
         raise AcpError(
             f"Unknown payment handler {payment['handler_id']!r}; use {HANDLER_ID!r}.",
-            code="invalid",
+            code=AcpErrorCode.INVALID,
             param="$.payment_data.handler_id",
         )
     if session.status == AcpStatus.AUTHENTICATION_REQUIRED and authentication is None:
         raise AcpError(
             "This checkout session requires issuer authentication. The request must include 'authentication_result'.",
-            code="requires_3ds",
+            code=AcpErrorCode.REQUIRES_3DS,
             param="$.authentication_result",
         )
     customer = _customer(session.buyer, create=True)
@@ -349,7 +355,7 @@ def acp_session_complete(*, platform: AgentPlatform, session_id: str, body: dict
             status=400,
             body={
                 "type": "invalid_request",
-                "code": "price_changed",
+                "code": AcpErrorCode.PRICE_CHANGED,
                 "message": "The total changed since the session was last shown; show the buyer the new total "
                 "(retrieve the session) and complete again.",
             },
@@ -377,14 +383,14 @@ def acp_session_complete(*, platform: AgentPlatform, session_id: str, body: dict
             description=f"{settings.PARLEY_SHOP_NAME} order via {platform.name}",
         )
     except DiscountInvalid as exc:
-        raise AcpError(exc.detail, code="discount_code_invalid", param="$.discounts.codes") from exc
+        raise AcpError(exc.detail, code=AcpErrorCode.DISCOUNT_CODE_INVALID, param="$.discounts.codes") from exc
     except CheckoutError as exc:
         raise AcpError(exc.detail, code=exc.code) from exc
     session.checkout_session = checkout_session
     if result.status == "error":
         raise AcpError(
             "The payment provider could not be reached; nothing was charged. Try again.",
-            code="payment_provider_unavailable",
+            code=AcpErrorCode.PAYMENT_PROVIDER_UNAVAILABLE,
             type="service_unavailable",
             status=503,
         )
@@ -401,7 +407,7 @@ def acp_session_complete(*, platform: AgentPlatform, session_id: str, body: dict
             status=400,
             body={
                 "type": "invalid_request",
-                "code": "requires_3ds",
+                "code": AcpErrorCode.REQUIRES_3DS,
                 "message": "The card issuer requires 3-D Secure. Authenticate the buyer with the session's "
                 "authentication_metadata, then complete again with 'authentication_result'.",
                 "param": "$.authentication_result",

@@ -67,7 +67,7 @@ def _literal_codes(app: str) -> list[str]:
 
 
 def test_the_apps_that_declare_their_codes():
-    assert {"actions", "alerts", "analytics", "catalog", "checkout", "conversations", "core"} <= set(
+    assert {"actions", "agentic", "alerts", "analytics", "catalog", "checkout", "conversations", "core"} <= set(
         APPS_WITH_ERROR_CODES
     )
 
