@@ -18,12 +18,11 @@ from rest_framework.views import APIView
 from agentic.exceptions import AcpError
 from agentic.models import AgentPlatform
 from agentic.services.auth import platform_authenticate
+from agentic.services.checkout_links import checkout_link_create
 from alerts.services.subscriptions import back_in_stock_subscribe
 from catalog import selectors as catalog
 from catalog.exceptions import ProductNotFound
 from catalog.serializers import compatibility_answer, product_card, product_detail
-from checkout.services.parts import checkout_session_create_for_parts
-from conversations.services.customers import customer_get_or_create_by_email
 from core.ids import new_id
 from core.ratelimit import client_address
 
@@ -101,30 +100,14 @@ class GptCheckoutStartApi(GptApi):
         data.is_valid(raise_exception=True)
         values = data.validated_data
         platform: AgentPlatform = request.auth
-        email = values.get("email", "")
-        session = checkout_session_create_for_parts(
-            items=[(line["psNumber"], line["quantity"]) for line in values["items"]],
-            channel=f"gpt:{platform.slug}",
-            idempotency_key=new_id("gpt"),
-            discount_code=values.get("discountCode", "").strip(),
-            customer=customer_get_or_create_by_email(email=email) if email else None,
-            email=email,
-            hosted=True,
-        )
-        url = session.url
-        if url.startswith("/"):
-            url = settings.PARLEY_PUBLIC_URL.rstrip("/") + url
         return Response(
-            {
-                "checkoutUrl": url,
-                "sessionId": session.id,
-                "expiresAt": session.expires_at,
-                "currency": session.currency,
-                "subtotal": f"{session.subtotal:.2f}",
-                "discount": f"{session.discount_total:.2f}",
-                "total": f"{session.amount_total:.2f}",
-                "lines": session.line_items,
-            },
+            checkout_link_create(
+                channel=f"gpt:{platform.slug}",
+                items=[(line["psNumber"], line["quantity"]) for line in values["items"]],
+                idempotency_key=new_id("gpt"),
+                email=values.get("email", ""),
+                discount_code=values.get("discountCode", ""),
+            ),
             status=status.HTTP_201_CREATED,
         )
 

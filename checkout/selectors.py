@@ -21,3 +21,18 @@ def order_get_for_staff(*, number: str) -> Order:
     if order is None:
         raise NotFound(f"No order {number}.", code=CheckoutErrorCode.ORDER_NOT_FOUND)
     return order
+
+
+def checkout_session_for_channel(*, session_id: str, channel: str) -> CheckoutSession | None:
+    """A session sold through `channel` (an agent platform sees only its own; another's id is not found)."""
+    return CheckoutSession.objects.filter(id=str(session_id)[:32], channel=channel).first()
+
+
+def order_for_channel(*, channel: str, number: str = "", checkout_session_id: str = "") -> Order | None:
+    """An order sold through `channel`, by its number or by the checkout session that made it."""
+    orders = Order.objects.filter(channel=channel)
+    if number:
+        return orders.filter(number=number.strip().upper()[:32]).first()
+    if checkout_session_id:
+        return orders.filter(checkout_session_id=checkout_session_id).first()
+    return None

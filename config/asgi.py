@@ -1,4 +1,4 @@
-"""HTTP and WebSocket in one ASGI application, served by Daphne."""
+"""HTTP (Django and the MCP server) and WebSocket in one ASGI application, served by Daphne."""
 
 import os
 
@@ -14,6 +14,7 @@ from django.conf import settings  # noqa: E402
 from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: E402
 from django.urls import re_path  # noqa: E402
 
+from agentic.mcp.asgi import WithMcpDoor  # noqa: E402
 from conversations.routing import websocket_urlpatterns  # noqa: E402
 from core.consumers import SocketNotFoundConsumer  # noqa: E402
 from core.cors import EmbedOriginValidator  # noqa: E402
@@ -22,7 +23,8 @@ http_app = ASGIStaticFilesHandler(django_asgi_app) if settings.PARLEY_SERVE_STAT
 
 application = ProtocolTypeRouter(
     {
-        "http": http_app,
+        # /mcp/ is the Model Context Protocol server (agentic/mcp/), outside Django's URL routing.
+        "http": WithMcpDoor(http_app),
         # Origins: this site's hosts, plus PARLEY_EMBED_ORIGINS on the chat socket (the widget).
         # Any other path is closed with 4404 (the router alone would answer an HTTP 500).
         "websocket": EmbedOriginValidator(

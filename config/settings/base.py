@@ -419,5 +419,10 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.channels.server": {"level": "WARNING"}},
+    "loggers": {
+        "django.channels.server": {"level": "WARNING"},
+        # The MCP door runs one SDK session manager per request (agentic/mcp/asgi.py): its
+        # "started" / "shutting down" lines would be two log lines per tool call.
+        "mcp.server.streamable_http_manager": {"level": "WARNING"},
+    },
 }

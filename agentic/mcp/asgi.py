@@ -1,0 +1,93 @@
+"""The `/mcp/` door in the ASGI app: host check, API key, then the SDK's Streamable HTTP transport.
+
+Stateless and JSON-answering on purpose: every POST is a whole exchange, so any Daphne process
+can answer any request (DESIGN.md: nothing held in a process that another one needs) and no
+event stream stays open. The SDK's session manager needs a running task group, which it
+normally gets from an ASGI lifespan; Daphne has no lifespan, so each request runs a manager of
+its own (in stateless mode that is all a manager does: one transport per request).
+"""
+
+import json
+
+from channels.db import database_sync_to_async
+from django.conf import settings
+from django.http.request import split_domain_port, validate_host
+from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
+
+from agentic.exceptions import AcpError
+from agentic.mcp.server import current_client_ip, current_platform, mcp_server_build
+from agentic.services.auth import platform_authenticate
+
+MAX_BODY_BYTES = 1024 * 1024
+
+
+async def _answer(send, status: int, body: dict, headers: dict | None = None) -> None:
+    raw = json.dumps(body).encode()
+    header_list = [(b"content-type", b"application/json"), (b"content-length", str(len(raw)).encode())]
+    header_list += [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()]
+    await send({"type": "http.response.start", "status": status, "headers": header_list})
+    await send({"type": "http.response.body", "body": raw})
+
+
+def _header(scope, name: bytes) -> str:
+    for key, value in scope.get("headers", []):
+        if key == name:
+            return value.decode("latin-1")
+    return ""
+
+
+class McpDoor:
+    """ASGI app for `/mcp` and `/mcp/`: 401 without a valid agent platform key, else the MCP server."""
+
+    def __init__(self):
+        self.server = mcp_server_build()
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return
+        # Django checks Host for its own views; this door is outside Django, so it checks the same list.
+        domain, _port = split_domain_port(_header(scope, b"host"))
+        if not domain or not validate_host(domain, settings.ALLOWED_HOSTS):
+            await _answer(send, 400, {"error": {"code": "bad_host", "detail": "Host not allowed.", "fields": {}}})
+            return
+        try:
+            platform = await database_sync_to_async(platform_authenticate)(
+                authorization=_header(scope, b"authorization")
+            )
+        except AcpError as exc:
+            await _answer(
+                send,
+                exc.status,
+                {"error": {"code": exc.code, "detail": exc.message, "fields": {}}},
+                {"WWW-Authenticate": 'Bearer realm="mcp"'},
+            )
+            return
+        manager = StreamableHTTPSessionManager(
+            app=self.server._lowlevel_server,  # the SDK's own wiring (MCPServer.session_manager) does the same
+            json_response=True,
+            stateless=True,
+            max_request_body_size=MAX_BODY_BYTES,
+        )
+        platform_token = current_platform.set(platform)
+        client = scope.get("client") or ("", 0)
+        ip_token = current_client_ip.set(client[0] or "")
+        try:
+            async with manager.run():
+                await manager.handle_request(scope, receive, send)
+        finally:
+            current_client_ip.reset(ip_token)
+            current_platform.reset(platform_token)
+
+
+class WithMcpDoor:
+    """Routes `/mcp` and `/mcp/` to the MCP door and everything else to `http_app` (Django)."""
+
+    def __init__(self, http_app):
+        self.http_app = http_app
+        self.door = McpDoor()
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http" and scope["path"] in ("/mcp", "/mcp/"):
+            await self.door(scope, receive, send)
+        else:
+            await self.http_app(scope, receive, send)
