@@ -18,6 +18,15 @@ def conversation_get_authorized(*, conversation_id: str, token: str | None) -> C
     return conversation
 
 
+def conversation_ids_authorized(*, conversation_ids: set[str], token: str | None) -> set[str]:
+    """The ids among these that `token` opens (one query): at most one, since a token is per
+    conversation. Unknown ids and wrong tokens are simply absent."""
+    if not token or not conversation_ids:
+        return set()
+    rows = Conversation.objects.filter(id__in=conversation_ids).values_list("id", "token_hash")
+    return {cid for cid, stored in rows if token_matches(stored_hash=stored, token=token)}
+
+
 def customer_get_by_email(*, email: str) -> Customer | None:
     """The customer an email names, case-insensitively: the oldest, as an email is not unique
     (each web conversation may have its own customer row). None for an empty email."""

@@ -24,8 +24,7 @@ from analytics.enums import EventName, EventSource
 from analytics.error_codes import AnalyticsErrorCode
 from analytics.exceptions import BatchInvalid
 from analytics.models import Event
-from conversations.models import Conversation
-from core.ids import token_matches
+from core.authentication import conversation_ids_authorized
 
 logger = logging.getLogger(__name__)
 
@@ -249,15 +248,6 @@ def _clean(raw: Any, now: datetime, oldest: datetime, newest: datetime) -> dict:
     return row
 
 
-def _authorized_conversations(conversation_ids: set[str], token: str | None) -> set[str]:
-    """The ids among these that the bearer token opens: at most one, since a token is per conversation."""
-    if not token or not conversation_ids:
-        return set()
-
-    rows = Conversation.objects.filter(id__in=conversation_ids).values_list("id", "token_hash")
-    return {cid for cid, stored in rows if token_matches(stored_hash=stored, token=token)}
-
-
 # The columns a raw insert of events writes, in order (also used by the synthetic generator).
 EVENT_COLUMNS = (
     "event_id",
@@ -356,7 +346,7 @@ def events_ingest(*, events: Any, token: str | None) -> IngestResult:
                 Rejection(index, event_id if isinstance(event_id, str) else None, exc.code, exc.detail)
             )
 
-    allowed = _authorized_conversations({row["conversation_id"] for _, _, row in cleaned}, token)
+    allowed = conversation_ids_authorized({row["conversation_id"] for _, _, row in cleaned}, token)
     rows: list[dict] = []
     seen: set[str] = set()
     for index, client_id, row in cleaned:

@@ -243,6 +243,7 @@ PARLEY_MESSAGE_MAX_LENGTH = env.int("PARLEY_MESSAGE_MAX_LENGTH", default=2000)
 # Which function checks a conversation token for core.authentication (every layer's API asks it;
 # core and the apps below conversations must not import conversations).
 PARLEY_CONVERSATION_AUTHORIZER = "conversations.selectors.conversation_get_authorized"
+PARLEY_CONVERSATION_IDS_AUTHORIZER = "conversations.selectors.conversation_ids_authorized"
 # Shop sites that may embed the chat widget (scheme://host[:port], comma-separated; "*" for any):
 # CORS on the chat API and the chat socket's origin check (core/cors.py).
 PARLEY_EMBED_ORIGINS = [
