@@ -43,3 +43,11 @@ def webhook_events_reprocess_task() -> int:
         webhook_event_process_task.delay(pk)
         count += 1
     return count
+
+
+@shared_task(queue=CeleryQueue.PAYMENTS, acks_late=True)
+def refunds_stuck_complete_task() -> dict:
+    """Beat: refunds left `requested` by a dead process asked again with their own key, recorded."""
+    from checkout.services.refunds import refunds_stuck_complete
+
+    return refunds_stuck_complete()

@@ -8,10 +8,13 @@ it instead of adding another; whichever records second changes nothing.
 """
 
 import logging
+from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Sum
+from django.utils import timezone
 
 from analytics.services import event_record
 from checkout import gateway
@@ -103,6 +106,12 @@ def order_refund(*, order: Order, amount: Decimal | None = None, reason: str = "
     refund = _refund_request(order=order, amount=amount, reason=reason, idempotency_key=idempotency_key)
     if refund.status != RefundStatus.REQUESTED:
         return Order.objects.get(pk=order.pk)  # made before: nothing more to do
+    return _refund_ask(refund)
+
+
+def _refund_ask(refund: Refund) -> Order:
+    """Outside any lock: the provider asked for a `requested` refund with its idempotency key (so
+    asking again never refunds twice), then its answer recorded. A refusal deletes the row."""
     try:
         result = gateway.refund_create(
             provider=refund.provider,
@@ -123,6 +132,32 @@ def order_refund(*, order: Order, amount: Decimal | None = None, reason: str = "
         Refund.objects.filter(pk=refund.pk, status=RefundStatus.REQUESTED).delete()
         raise PaymentError(f"The payment provider refused the refund: {result.error}")
     return _refund_record(refund_id=refund.pk, provider_ref=result.provider_ref, status=result.status)
+
+
+def refunds_stuck_complete(*, limit: int = 100) -> dict:
+    """Beat: refunds left `requested` by a process that died between writing them and recording
+    the provider's answer (older than PARLEY_REFUND_STUCK_SECONDS, so one still in flight is left
+    to its process) are asked of the provider again with their own idempotency key: the provider
+    answers with the refund it made, or makes it now, never a second one; then recorded as
+    `order_refund` records it. Stripe's `charge.refunded` completes most of them first; this is
+    for the rest (an event lost, the offline provider). A refusal deletes the row, as it does
+    when the operator asks."""
+    cutoff = timezone.now() - timedelta(seconds=settings.PARLEY_REFUND_STUCK_SECONDS)
+    stuck = (
+        Refund.objects.select_related("order")
+        .filter(status=RefundStatus.REQUESTED, updated_at__lt=cutoff)
+        .order_by("updated_at")[:limit]
+    )
+    counts = {"completed": 0, "refused": 0}
+    for refund in stuck:
+        try:
+            _refund_ask(refund)
+        except PaymentError as exc:
+            logger.warning("refund %s (order %s) left requested was refused: %s", refund.pk, refund.order.number, exc)
+            counts["refused"] += 1
+        else:
+            counts["completed"] += 1
+    return counts
 
 
 @transaction.atomic

@@ -257,3 +257,76 @@ def test_the_providers_event_completes_a_refund_whose_process_died(stripe_stub):
     assert order.refunded_total == Decimal("10.00")
     assert order_refund(order=order, amount=Decimal("10.00"), idempotency_key="k").refunded_total == Decimal("10.00")
     assert stripe_stub.requests == []  # nothing asked of the provider again
+
+
+def _left_requested(order, *, key, seconds_ago):
+    """A refund written `requested` whose process died before recording the provider's answer."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from checkout.services.refunds import _refund_request
+
+    requested = _refund_request(order=order, amount=Decimal("10.00"), reason="x", idempotency_key=key)
+    Refund.objects.filter(pk=requested.pk).update(updated_at=timezone.now() - timedelta(seconds=seconds_ago))
+    return requested
+
+
+def test_the_sweep_completes_a_stuck_refund_once_with_its_own_key(stripe_stub, settings):
+    from checkout import gateway
+    from checkout.providers.base import RefundRequest
+    from checkout.services.refunds import refunds_stuck_complete
+
+    settings.PARLEY_REFUND_STUCK_SECONDS = 300
+    order = OrderFactory(total="49.98", provider="stripe", provider_payment_ref="pi_abc")
+    made_first = _left_requested(order, key="action:act_1", seconds_ago=301)
+    # This one's provider call went through before the crash; the other's never left.
+    made = gateway.refund_create(
+        provider="stripe",
+        request=RefundRequest(
+            reference=made_first.id,
+            idempotency_key="action:act_1",
+            payment_ref="pi_abc",
+            amount=Decimal("10.00"),
+            currency="USD",
+        ),
+    )
+    never_sent = _left_requested(order, key="action:act_2", seconds_ago=400)
+
+    assert refunds_stuck_complete() == {"completed": 2, "refused": 0}
+    assert refunds_stuck_complete() == {"completed": 0, "refused": 0}  # a second beat: nothing left
+
+    assert stripe_stub.refunded == {"pi_abc": 2000}  # two refunds of 10.00, not three
+    made_first.refresh_from_db()
+    never_sent.refresh_from_db()
+    assert (made_first.status, made_first.provider_refund_id) == ("succeeded", made.provider_ref)
+    assert never_sent.status == "succeeded" and never_sent.provider_refund_id not in ("", made.provider_ref)
+    order.refresh_from_db()
+    assert (order.refunded_total, order.status) == (Decimal("20.00"), "partially_refunded")
+
+
+def test_the_sweep_leaves_a_refund_still_in_flight_to_its_process(stripe_stub, settings):
+    from checkout.services.refunds import refunds_stuck_complete
+
+    settings.PARLEY_REFUND_STUCK_SECONDS = 300
+    order = OrderFactory(total="49.98", provider="stripe", provider_payment_ref="pi_abc")
+    requested = _left_requested(order, key="k", seconds_ago=10)
+
+    assert refunds_stuck_complete() == {"completed": 0, "refused": 0}
+    requested.refresh_from_db()
+    assert requested.status == "requested"
+    assert stripe_stub.requests == []
+
+
+def test_a_stuck_refund_the_provider_refuses_is_dropped_as_when_asked(stripe_stub, settings):
+    from checkout.services.refunds import refunds_stuck_complete
+
+    settings.PARLEY_REFUND_STUCK_SECONDS = 300
+    order = OrderFactory(total="49.98", provider="stripe", provider_payment_ref="pi_abc")
+    _left_requested(order, key="k", seconds_ago=301)
+    stripe_stub.fail_with = (400, {"error": {"type": "invalid_request_error", "message": "Charge is disputed"}})
+
+    assert refunds_stuck_complete() == {"completed": 0, "refused": 1}
+    assert not Refund.objects.exists()
+    order.refresh_from_db()
+    assert order.refunded_total == Decimal("0")

@@ -169,6 +169,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "checkout.tasks.webhook_events_reprocess_task",
         "schedule": timedelta(minutes=1),
     },
+    "checkout-refunds-sweep": {
+        "task": "checkout.tasks.refunds_stuck_complete_task",
+        "schedule": timedelta(minutes=1),
+    },
     "actions-expire": {
         "task": "actions.tasks.actions_expire_task",
         "schedule": timedelta(minutes=15),
@@ -297,6 +301,8 @@ PARLEY_CONVERSATIONS_RATE_PER_ADDRESS = env("PARLEY_CONVERSATIONS_RATE_PER_ADDRE
 PARLEY_CONVERSATIONS_RATE_PER_EMAIL = env("PARLEY_CONVERSATIONS_RATE_PER_EMAIL", default="5/m,50/h")
 PARLEY_CHECKOUT_RATE_PER_ADDRESS = env("PARLEY_CHECKOUT_RATE_PER_ADDRESS", default="30/m,300/h")
 PARLEY_CHECKOUT_RATE_PER_CUSTOMER = env("PARLEY_CHECKOUT_RATE_PER_CUSTOMER", default="10/m,100/h")
+# A refund still `requested` this long after it was written lost its process (checkout-refunds-sweep).
+PARLEY_REFUND_STUCK_SECONDS = env.int("PARLEY_REFUND_STUCK_SECONDS", default=300)
 # Requests carrying a discount code (guessing codes), on top of the checkout limits.
 PARLEY_DISCOUNT_RATE_PER_ADDRESS = env("PARLEY_DISCOUNT_RATE_PER_ADDRESS", default="10/h")
 PARLEY_DISCOUNT_RATE_PER_CUSTOMER = env("PARLEY_DISCOUNT_RATE_PER_CUSTOMER", default="5/h")
