@@ -7,6 +7,7 @@ from django.urls import reverse
 from agentic.models import AcpCheckoutSession, AgentPlatform
 from checkout import selectors as checkout_selectors
 from checkout.error_codes import CheckoutErrorCode
+from core.error_codes import CoreErrorCode
 from core.exceptions import ApplicationError, NotFound
 
 ORDER_LINK_SALT = "agentic.order-permalink"
@@ -41,7 +42,7 @@ def agent_order_status(*, channel: str, checkout_id: str = "", order_number: str
     By order number: the order."""
     checkout_id, order_number = checkout_id.strip(), order_number.strip()
     if not checkout_id and not order_number:
-        raise ApplicationError("Give a checkout id or an order number.", code="invalid_request")
+        raise ApplicationError("Give a checkout id or an order number.", code=CoreErrorCode.INVALID_REQUEST)
     answer: dict = {}
     if checkout_id:
         session = checkout_selectors.checkout_session_for_channel(session_id=checkout_id, channel=channel)

@@ -17,6 +17,8 @@ from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
 from agentic.exceptions import AcpError
 from agentic.mcp.server import current_client_ip, current_platform, mcp_server_build
 from agentic.services.auth import platform_authenticate
+from core.error_codes import CoreErrorCode
+from core.exceptions import error_body
 
 MAX_BODY_BYTES = 1024 * 1024
 
@@ -48,7 +50,7 @@ class McpDoor:
         # Django checks Host for its own views; this door is outside Django, so it checks the same list.
         domain, _port = split_domain_port(_header(scope, b"host"))
         if not domain or not validate_host(domain, settings.ALLOWED_HOSTS):
-            await _answer(send, 400, {"error": {"code": "bad_host", "detail": "Host not allowed.", "fields": {}}})
+            await _answer(send, 400, error_body(CoreErrorCode.INVALID_REQUEST, "Host not allowed."))
             return
         try:
             platform = await database_sync_to_async(platform_authenticate)(
@@ -58,7 +60,7 @@ class McpDoor:
             await _answer(
                 send,
                 exc.status,
-                {"error": {"code": exc.code, "detail": exc.message, "fields": {}}},
+                error_body(exc.code, exc.message),
                 {"WWW-Authenticate": 'Bearer realm="mcp"'},
             )
             return

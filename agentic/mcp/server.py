@@ -20,6 +20,7 @@ from mcp.server.mcpserver.exceptions import ResourceNotFoundError
 from mcp.types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import BaseModel, Field
 
+from agentic.error_codes import AcpErrorCode
 from agentic.mcp import tools
 from agentic.models import AgentPlatform
 from core.exceptions import ApplicationError
@@ -75,14 +76,14 @@ def _refusal(code: str, detail: str, fields: dict | None = None) -> CallToolResu
 async def _call(name: str, fn: Callable[..., dict], **arguments) -> CallToolResult:
     platform = current_platform.get()
     if platform is None:  # the ASGI door always sets it; a server used any other way has no caller
-        return _refusal("unauthorized", "Authorization: Bearer <API key> is required.")
+        return _refusal(AcpErrorCode.UNAUTHORIZED, "Authorization: Bearer <API key> is required.")
     try:
         answer = await database_sync_to_async(fn)(platform=platform, **arguments)
     except ApplicationError as exc:
         return _refusal(exc.code, exc.detail, exc.fields)
     except Exception:
         logger.exception("MCP tool %s failed", name)
-        return _refusal("internal_error", "Something went wrong on our side; nothing was changed. Retry.")
+        return _refusal(AcpErrorCode.INTERNAL_ERROR, "Something went wrong on our side; nothing was changed. Retry.")
     return _ok(answer)
 
 

@@ -17,7 +17,8 @@ from catalog.exceptions import ApplianceModelNotFound, ProductNotFound
 from catalog.serializers import appliance_model_summary, compatibility_answer, product_card, product_detail
 from conversations.assistant.tools import ToolBox
 from conversations.selectors import shop_policies_active
-from core.exceptions import ApplicationError
+from core.error_codes import CoreErrorCode
+from core.exceptions import NotFound
 from core.ids import new_id
 
 
@@ -114,4 +115,4 @@ def shop_policy(*, topic: str) -> dict:
     for policy in shop_policies():
         if policy["topic"] == topic:
             return policy
-    raise ApplicationError(f"No policy {topic!r}.", code="not_found")
+    raise NotFound(f"No policy {topic!r}.", code=CoreErrorCode.NOT_FOUND)
