@@ -75,7 +75,12 @@ class AcpApi(View):
     """Common to every ACP endpoint: the RFC's headers, then `handle`."""
 
     def dispatch(self, request, *args, **kwargs):
-        key = None
+        # RFC §3.1: every POST response echoes the Idempotency-Key, refusals before the idempotency
+        # step (method, auth, API-Version, signature) included. A key that is not a printable
+        # header value of at most 255 characters is not echoed (it is refused below).
+        key = request.headers.get("Idempotency-Key") if request.method == "POST" else None
+        if key is not None and not _HEADER_VALUE.match(key):
+            key = None
         try:
             if request.method.lower() not in self.allowed_methods():
                 raise AcpError(
@@ -91,9 +96,11 @@ class AcpApi(View):
                 message = (
                     f"API-Version {version!r} is not supported." if version else "The API-Version header is required."
                 )
+                # No `param`: it is a JSONPath into the body (RFC 9535), and a header has none.
                 return _error(
-                    AcpError(message, code=code, param="API-Version"),
+                    AcpError(message, code=code),
                     request=request,
+                    idempotency_key=key,
                     extra={"supported_versions": list(settings.ACP_API_VERSIONS)},
                 )
             try:
@@ -122,7 +129,6 @@ class AcpApi(View):
                 raise AcpError(
                     f"Idempotency-Key is at most {MAX_KEY_LENGTH} characters (got {len(bad)}).",
                     code=AcpErrorCode.IDEMPOTENCY_KEY_INVALID,
-                    param="Idempotency-Key",
                 )
             content_type = request.content_type or ""
             if raw and content_type and content_type != "application/json":

@@ -171,10 +171,9 @@ def gpt_openapi_document() -> dict:
                     "operationId": "searchParts",
                     "summary": "Search the parts catalogue",
                     "description": (
-                        "Find parts by PS number (e.g. PS11750057), manufacturer part number, appliance model "
-                        "number (e.g. WDT780SAEM1), or words describing the part or the problem (e.g. "
-                        "'dishwasher upper rack wheel', 'ice maker not working'). Returns up to `limit` parts "
-                        "with price, currency and stock. Call this first when the user has not named an exact part."
+                        "Find parts by PS number (PS11750057), maker's part number, model number (WDT780SAEM1) "
+                        "or words ('dishwasher rack wheel', 'ice maker not working'). Returns up to `limit` parts "
+                        "with price and stock. Call it first when the user has not named an exact part."
                     ),
                     "parameters": [
                         {
@@ -296,11 +295,9 @@ def gpt_openapi_document() -> dict:
                     "operationId": "startCheckout",
                     "summary": "Create a checkout link for parts",
                     "description": (
-                        "Creates a secure checkout for the given parts and quantities and returns `checkoutUrl`. "
-                        "Only call this after the user has confirmed the parts, quantities and the total you "
-                        "showed them. Give the user the link to pay; you cannot pay for them. Prices and stock "
-                        "are checked again by the shop: an out-of-stock part is refused with an error you "
-                        "should explain (offer the back-in-stock alert instead)."
+                        "Creates a checkout for the parts and quantities; returns `checkoutUrl`. Call it only after "
+                        "the user confirmed parts, quantities and total. Give them the link: you cannot pay for "
+                        "them. An out-of-stock part is refused: explain it and offer the back-in-stock alert."
                     ),
                     "requestBody": {
                         "required": True,

@@ -236,6 +236,19 @@ def cart_compute(
     by_id = {rendered["id"]: (rendered, price) for rendered, price in options}
     chosen = None
     for position, choice in enumerate(selected or []):
+        if choice.get("type", "shipping") != "shipping":
+            # The spec's answer for a valid request the shop cannot serve: the session, with an
+            # `unsupported` error message (MessageError), so it is not ready for payment.
+            messages.append(
+                _error(
+                    AcpErrorCode.UNSUPPORTED,
+                    f"{choice['type'].replace('_', ' ').capitalize()} is not offered: parts are shipped. "
+                    "Choose one of the shipping options.",
+                    param=f"$.selected_fulfillment_options[{position}].type",
+                    resolution="requires_buyer_input",
+                )
+            )
+            continue
         if choice.get("option_id") not in by_id:
             raise AcpError(
                 f"No fulfillment option {choice.get('option_id')!r} for this cart.",

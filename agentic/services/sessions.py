@@ -32,6 +32,16 @@ from conversations.services.customers import customer_get_or_create_by_email
 PROTOCOL_VERSION = "2026-04-17"
 HANDLER_ID = "card_tokenized"
 INTERVENTIONS_OFFERED = ["3ds"]
+# Discount codes work on every session (create, update, the cart's `discounts`): the spec's
+# discount extension is always active, and a response declares it (Capabilities.extensions).
+DISCOUNT_EXTENSION = {
+    "name": "discount",
+    "extends": [
+        "$.CheckoutSession.discounts",
+        "$.CheckoutSessionCreateRequest.discounts",
+        "$.CheckoutSessionUpdateRequest.discounts",
+    ],
+}
 
 
 # --- the body ------------------------------------------------------------------------------
@@ -78,6 +88,7 @@ def _capabilities(session: AcpCheckoutSession) -> dict:
             "required": [],
             "enforcement": "conditional",
         },
+        "extensions": [DISCOUNT_EXTENSION],
     }
 
 

@@ -29,6 +29,7 @@ def test_create_update_complete_makes_one_paid_order_from_catalogue_prices(acp):
     assert total(body) == 4998 + 799
     assert body["currency"] == "usd"
     assert body["capabilities"]["interventions"]["supported"] == ["3ds"]
+    assert [e["name"] for e in body["capabilities"]["extensions"]] == ["discount"]  # discounts work
     session_id = body["id"]
 
     updated = acp.update(
@@ -166,6 +167,27 @@ def test_unknown_shipping_option_is_refused_and_the_session_unchanged(acp):
     assert refused.status_code == 400
     assert refused.data["param"] == "$.selected_fulfillment_options[0].option_id"
     assert AcpCheckoutSession.objects.get().selected_fulfillment_options == []
+
+
+@pytest.mark.parametrize("kind", ["pickup", "local_delivery", "digital"])
+def test_fulfilment_other_than_shipping_is_an_unsupported_message_and_blocks_payment(acp, kind):
+    session_id = acp.create(create_body()).data["id"]
+    asked = acp.update(session_id, {"selected_fulfillment_options": [{"type": kind, "option_id": "store_1"}]})
+    assert asked.status_code == 200
+    body = asked.data
+    assert body["status"] == "not_ready_for_payment"
+    [message] = [m for m in body["messages"] if m["code"] == "unsupported"]
+    assert message["param"] == "$.selected_fulfillment_options[0].type"
+    assert message["resolution"] == "requires_buyer_input" and "shipped" in message["content"]
+    refused = acp.complete(session_id, payment())
+    assert (refused.status_code, refused.data["code"]) == (400, "unsupported")
+    assert not Order.objects.exists()
+    shipping = acp.update(
+        session_id, {"selected_fulfillment_options": [{"type": "shipping", "option_id": "standard", "item_ids": []}]}
+    )
+    assert shipping.data["status"] == "ready_for_payment"
+    unknown_kind = acp.update(session_id, {"selected_fulfillment_options": [{"type": "teleport", "option_id": "x"}]})
+    assert (unknown_kind.status_code, unknown_kind.data["param"]) == (400, "$.selected_fulfillment_options[0].type")
 
 
 def test_null_clears_the_address_and_absent_leaves_it(acp):

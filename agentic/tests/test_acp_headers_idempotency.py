@@ -48,6 +48,25 @@ def test_request_id_and_idempotency_key_are_echoed(acp):
     assert acp.get(response.data["id"], headers={"Request-Id": "req_43"}).headers["Request-Id"] == "req_43"
 
 
+def test_refusals_before_the_idempotency_step_echo_the_key_too(acp, platform):
+    unauthenticated = acp.create(create_body(), key=False, idempotency_key="echo-1")
+    assert (unauthenticated.status_code, unauthenticated.headers["Idempotency-Key"]) == (401, "echo-1")
+    wrong_key = acp.cancel("acs_x", key="acp_wrong", idempotency_key="echo-2")
+    assert (wrong_key.status_code, wrong_key.headers["Idempotency-Key"]) == (401, "echo-2")
+    version = acp.create(create_body(), idempotency_key="echo-3", headers={"API-Version": "1999-01-01"})
+    assert (version.status_code, version.headers["Idempotency-Key"]) == (400, "echo-3")
+    assert "param" not in version.data  # a header is not a JSONPath into the body
+    platform.signing_secret = "whsec_test"
+    platform.save()
+    unsigned = acp.create(create_body(), idempotency_key="echo-4")
+    assert (unsigned.status_code, unsigned.data["code"]) == (401, "invalid_signature")
+    assert unsigned.headers["Idempotency-Key"] == "echo-4"
+    # A key that is not a valid header value is refused and not echoed back.
+    too_long = acp.create(create_body(), key=False, idempotency_key="k" * 256)
+    assert too_long.status_code == 401 and "Idempotency-Key" not in too_long.headers
+    assert acp.get("acs_x", key=False).headers.get("Idempotency-Key") is None  # GETs carry none
+
+
 def test_every_post_needs_an_idempotency_key(acp):
     missing = acp.create(create_body(), idempotency_key=False)
     assert missing.status_code == 400
@@ -56,7 +75,9 @@ def test_every_post_needs_an_idempotency_key(acp):
         "code": "idempotency_key_required",
         "message": "Idempotency-Key header is required on all POST requests",
     }
-    assert acp.create(create_body(), idempotency_key="k" * 256).status_code == 400
+    too_long = acp.create(create_body(), idempotency_key="k" * 256)
+    assert (too_long.status_code, too_long.data["code"]) == (400, "idempotency_key_invalid")
+    assert "param" not in too_long.data
     assert acp.create(create_body(), idempotency_key="k" * 255).status_code == 201
     assert acp.cancel("acs_x", idempotency_key=False).data["code"] == "idempotency_key_required"
 
