@@ -25,6 +25,7 @@ class ActionTypeName(models.TextChoices):
     ORDER_CANCELLATION = "order_cancellation"
     POLICY_EXCEPTION = "policy_exception"
     POLICY_CLARIFICATION = "policy_clarification"
+    TALK_TO_HUMAN = "talk_to_human"
 
 
 class ActionStyle(models.TextChoices):

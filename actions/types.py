@@ -63,6 +63,13 @@ class ActionType:
     def is_available(self, payload: dict, known: Prerequisites) -> bool:
         return True
 
+    def on_clicked(self, *, action):
+        """What pressing the button does at once, in the click's transaction, after the action is
+        `clicked` (nothing by default: most buttons lead to a call of their own); returns the action
+        if it moved it on. The app that owns the effect implements it (conversations'
+        `talk_to_human` asks for a person)."""
+        return None
+
     # What the customer hears (after "approved, but") when `on_approved` could not do its part.
     approval_failure: ClassVar[str] = "we could not complete it automatically"
 

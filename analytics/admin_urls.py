@@ -7,4 +7,5 @@ from analytics import apis
 urlpatterns = [
     path("analytics/funnel", apis.FunnelGetApi.as_view(), name="admin-analytics-funnel"),
     path("dashboard", apis.DashboardGetApi.as_view(), name="admin-dashboard"),
+    path("analytics/handoff", apis.HandoffMetricsGetApi.as_view(), name="admin-analytics-handoff"),
 ]

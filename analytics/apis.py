@@ -6,7 +6,7 @@ from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
-from rest_framework.authentication import SessionAuthentication
+from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.permissions import AllowAny, IsAdminUser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -19,6 +19,7 @@ from analytics.exceptions import BatchInvalid
 from analytics.ratelimit import client_key, ingest_rate_check
 from analytics.renderers import CSVRenderer
 from analytics.selectors import Period, dashboard_get, funnel_get
+from analytics.selectors.handoff import handoff_metrics_get
 from analytics.services import events_ingest
 from core.authentication import bearer_token
 from core.parsers import JSONParser
@@ -248,3 +249,37 @@ class DashboardGetApi(_StaffApi):
                 request, dashboard_table(result, report), f"dashboard_{report}_{period.start}_{period.end}.csv"
             )
         return Response(self.OutputSerializer(result).data)
+
+
+class HandoffMetricsGetApi(APIView):
+    """The team's figures: CSAT, first-response time, time to resolve (staff: session or token)."""
+
+    authentication_classes = [TokenAuthentication, SessionAuthentication]
+    permission_classes = [IsAdminUser]
+
+    class InputSerializer(_PeriodInput):
+        default_days = 30
+
+    class OutputSerializer(serializers.Serializer):
+        period = serializers.DictField()
+        requests = serializers.DictField(help_text="{count, afterHours}: how often a person was asked for.")
+        csat = serializers.DictField(
+            help_text="{count, average, satisfiedPercent, perOperator: [{operatorId, operatorName, …}]}"
+        )
+        firstResponse = serializers.DictField(
+            help_text="{count, averageSeconds, slowestSeconds, perOperator}: request → first operator message."
+        )
+        timeToResolve = serializers.DictField(
+            help_text="{count, averageSeconds, slowestSeconds, perOperator}: request → resolved."
+        )
+
+    @extend_schema(
+        parameters=_PERIOD_PARAMETERS[:3],
+        responses={200: OutputSerializer},
+        tags=["analytics"],
+        summary="Handoff figures: CSAT per operator and overall, first-response time, time to resolve (staff)",
+    )
+    def get(self, request):
+        data = self.InputSerializer(data=request.query_params)
+        data.is_valid(raise_exception=True)
+        return Response(self.OutputSerializer(handoff_metrics_get(period=data.validated_data)).data)

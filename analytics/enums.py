@@ -17,6 +17,13 @@ class EventName(models.TextChoices):
     CONVERSATION_ABANDONED = "conversation_abandoned"
     ALERT_SUBSCRIBED = "alert_subscribed"
     ALERT_NOTIFIED = "alert_notified"
+    # A person was asked for, took it, first answered, closed it, and was rated (conversations'
+    # handoff services; the dashboard's CSAT, first-response time and time to resolve).
+    HANDOFF_REQUESTED = "handoff_requested"
+    HANDOFF_ASSIGNED = "handoff_assigned"
+    HANDOFF_FIRST_RESPONSE = "handoff_first_response"
+    HANDOFF_RESOLVED = "handoff_resolved"
+    HANDOFF_RATED = "handoff_rated"
 
 
 class EventSource(models.TextChoices):

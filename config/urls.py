@@ -11,6 +11,7 @@ urlpatterns = [
     path("api/catalog/", include("catalog.urls")),
     path("api/chat/", include("conversations.urls")),
     path("api/actions/", include("actions.urls")),
+    path("api/operator/", include("conversations.operator_urls")),
     path("api/checkout/", include("checkout.urls")),
     path("webhooks/", include("checkout.webhook_urls")),
     path("checkout/", include("checkout.page_urls")),

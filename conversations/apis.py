@@ -9,10 +9,11 @@ from actions.selectors import action_get_for_conversation
 from actions.serializers import action_to_dict
 from actions.services.clicks import action_click
 from actions.services.execution import action_alternatives_execute
-from conversations.enums import Channel
-from conversations.selectors import messages_list
+from conversations.enums import Channel, Role
+from conversations.selectors import handoff_public_dict, messages_list
 from conversations.serializers import message_to_dict
 from conversations.services.conversations import conversation_start
+from conversations.services.handoff import handoff_contact_set, handoff_rate, handoff_request
 from conversations.services.messages import history_after_seq_clean
 from conversations.services.replies import customer_message_handle
 from conversations.throttles import ConversationStartAddressThrottle, ConversationStartEmailThrottle
@@ -25,12 +26,21 @@ class MessageOutputSerializer(serializers.Serializer):
 
     id = serializers.CharField()
     seq = serializers.IntegerField()
-    role = serializers.CharField()
+    role = serializers.ChoiceField(
+        choices=Role.choices,
+        help_text="user (the customer), assistant, operator (a person from the team), internal (a notice)",
+    )
     type = serializers.CharField()
     content = serializers.CharField()
     parts = serializers.ListField(child=serializers.DictField())
     actions = serializers.ListField(child=serializers.DictField())
     createdAt = serializers.DateTimeField()
+    operator = inline_serializer(
+        "MessageOperator",
+        {"name": serializers.CharField(help_text="The operator's display name.")},
+        allow_null=True,
+        help_text='Set on `role: "operator"` messages (a person from the team wrote it); null otherwise.',
+    )
 
 
 class ConversationStartApi(APIView):
@@ -104,11 +114,17 @@ class ConversationMessagesApi(APIView):
         request=InputSerializer,
         responses={
             201: inline_serializer(
-                "MessageExchange", {"message": MessageOutputSerializer(), "reply": MessageOutputSerializer()}
+                "MessageExchange",
+                {"message": MessageOutputSerializer(), "reply": MessageOutputSerializer(allow_null=True)},
             )
         },
         tags=["chat"],
         summary="Send a customer message and get the assistant's reply",
+        description=(
+            "`reply` is null while a person from the team is asked for or holds the conversation "
+            "(`handoff.state` `waiting_for_human` or `assigned`): the assistant stays silent and the "
+            'operator\'s answer arrives as a `role: "operator"` message on the socket and in the history.'
+        ),
     )
     def post(self, request, conversation_id: str):
         conversation = conversation_from_request(request, conversation_id)
@@ -120,7 +136,8 @@ class ConversationMessagesApi(APIView):
             client_message_id=data.validated_data["client_message_id"],
         )
         return Response(
-            {"message": message_to_dict(user_message), "reply": message_to_dict(reply)}, status=status.HTTP_201_CREATED
+            {"message": message_to_dict(user_message), "reply": message_to_dict(reply) if reply else None},
+            status=status.HTTP_201_CREATED,
         )
 
 
@@ -172,3 +189,94 @@ class ActionAlternativesApi(APIView):
         action = action_from_request(request, data.validated_data["action_id"])
         cards = action_alternatives_execute(action=action, submitted_payload=data.validated_data.get("payload"))
         return Response({"alternatives": cards})
+
+
+class HandoffPublicSerializer(serializers.Serializer):
+    """What the customer sees of a handoff (also the `handoff` socket frame's `handoff`)."""
+
+    state = serializers.ChoiceField(
+        choices=["bot", "waiting_for_human", "assigned", "resolved"],
+        help_text="Who answers: the assistant (bot, resolved), nobody yet (waiting_for_human), a person (assigned).",
+    )
+    operator = inline_serializer(
+        "HandoffOperator", {"name": serializers.CharField()}, allow_null=True, help_text="Who you're talking to."
+    )
+    afterHours = serializers.BooleanField(help_text="Asked for outside shop hours: someone answers at nextOpening.")
+    nextOpening = serializers.DateTimeField(allow_null=True)
+    emailWanted = serializers.BooleanField(help_text="Ask the customer for an email to send the answer to.")
+    canRate = serializers.BooleanField(help_text="A resolved conversation with a person not rated yet.")
+
+
+class ConversationHandoffApi(APIView):
+    """GET: who answers the conversation. POST: the customer asks for a person."""
+
+    authentication_classes: list = []
+
+    class OutputSerializer(serializers.Serializer):
+        handoff = HandoffPublicSerializer()
+
+    def _answer(self, conversation, code=status.HTTP_200_OK):
+        conversation.refresh_from_db(fields=["handling", "assignee"])
+        return Response(self.OutputSerializer({"handoff": handoff_public_dict(conversation)}).data, status=code)
+
+    @extend_schema(responses={200: OutputSerializer}, tags=["chat"], summary="Who answers the conversation now")
+    def get(self, request, conversation_id: str):
+        return self._answer(conversation_from_request(request, conversation_id))
+
+    @extend_schema(
+        request=None,
+        responses={200: OutputSerializer},
+        tags=["chat"],
+        summary="Ask for a person from the team (asking again is the same request)",
+        description="The assistant stays silent until the person resolves the conversation.",
+    )
+    def post(self, request, conversation_id: str):
+        conversation = conversation_from_request(request, conversation_id)
+        handoff_request(conversation=conversation)
+        return self._answer(conversation)
+
+
+class HandoffContactApi(APIView):
+    authentication_classes: list = []
+
+    class InputSerializer(serializers.Serializer):
+        email = serializers.CharField(max_length=254)
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={200: ConversationHandoffApi.OutputSerializer},
+        tags=["chat"],
+        summary="Leave an email for the team's answer (outside shop hours)",
+        description="400 `handoff_contact_invalid` for a bad address; 409 `handoff_transition_invalid` when no "
+        "person was asked for.",
+    )
+    def post(self, request, conversation_id: str):
+        conversation = conversation_from_request(request, conversation_id)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        handoff_contact_set(conversation=conversation, email=data.validated_data["email"])
+        conversation.refresh_from_db(fields=["handling", "assignee"])
+        return Response({"handoff": HandoffPublicSerializer(handoff_public_dict(conversation)).data})
+
+
+class HandoffRatingApi(APIView):
+    authentication_classes: list = []
+
+    class InputSerializer(serializers.Serializer):
+        score = serializers.IntegerField(min_value=1, max_value=5)
+        comment = serializers.CharField(required=False, allow_blank=True, max_length=1000, default="")
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={201: inline_serializer("HandoffRating", {"score": serializers.IntegerField()})},
+        tags=["chat"],
+        summary="Rate the help of the team (1-5, optional comment) after a resolved conversation",
+        description="409 `rating_not_allowed` before the conversation with a person is resolved, "
+        "409 `rating_already_given` the second time.",
+    )
+    def post(self, request, conversation_id: str):
+        conversation = conversation_from_request(request, conversation_id)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        handoff = handoff_rate(conversation=conversation, **data.validated_data)
+        return Response({"score": handoff.rating}, status=status.HTTP_201_CREATED)

@@ -6,4 +6,11 @@ class ConversationsConfig(AppConfig):
     verbose_name = "Conversations"
 
     def ready(self):
-        from conversations import receivers  # noqa: F401  (checkout's payment signals → messages)
+        from conversations import (
+            action_types,  # noqa: F401  (registers talk_to_human)
+            receivers,  # noqa: F401  (checkout's payment signals → messages)
+        )
+        from conversations.services.operator_replies import OperatorReplySender
+        from core.outbox.registry import sender_register
+
+        sender_register(OperatorReplySender())

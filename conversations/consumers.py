@@ -36,6 +36,20 @@ def _send_message(conversation, content, client_message_id):
 
 
 @database_sync_to_async
+def _handoff_request(conversation):
+    from conversations.services.handoff import handoff_request
+
+    handoff_request(conversation=conversation)
+
+
+@database_sync_to_async
+def _operator_typing(conversation_id, user, active):
+    from conversations.services.operator_replies import operator_typing_push
+
+    operator_typing_push(conversation_id=conversation_id, operator=user, active=active)
+
+
+@database_sync_to_async
 def _click(conversation, action_id):
     action = action_get_for_conversation(action_id=action_id, conversation_id=conversation.id)
     return action_to_dict(action_click(action=action))
@@ -70,6 +84,7 @@ class ChatConsumer(JsonFrameConsumer):
             "message": self._on_message,
             "action.click": self._on_action_click,
             "history": self._on_history,
+            "handoff.request": self._on_handoff_request,
             "ping": self._on_ping,
         }.get(content["type"])
         if handler is None:
@@ -102,6 +117,10 @@ class ChatConsumer(JsonFrameConsumer):
     async def _on_ping(self, content):
         await self.send_json({"type": "pong"})
 
+    async def _on_handoff_request(self, content):
+        # The `handoff` frame that follows (to every tab) says who answers now.
+        await _handoff_request(self.conversation)
+
     async def _send_history(self, after, after_seq=None):
         try:
             messages = await _history(self.conversation, after, history_after_seq_clean(after_seq))
@@ -124,6 +143,7 @@ class ChatConsumer(JsonFrameConsumer):
     action_status = _forward
     payment_confirmed = _forward
     alert_notified = _forward
+    handoff = _forward  # who answers now (conversations/services/handoff.py)
     resync = _forward  # the channel layer recovered: the client fetches after its last seq
 
 
@@ -150,10 +170,13 @@ class OperatorConsumer(JsonFrameConsumer):
     """The operator inbox feed: staff sessions only.
 
     On connect: an `operator.snapshot` (pending actions, recent conversations). Then live
-    `operator.action` (an action became pending or was decided) and `operator.conversation`
-    (a customer wrote). `{"type": "conversation.open", "conversation_id"}` answers with
-    `operator.messages` and follows that one conversation live (`message`, `action.status`)
-    until another is opened; `{"type": "snapshot"}` asks for a fresh snapshot.
+    `operator.action` (an action became pending or was decided), `operator.conversation`
+    (a customer wrote), `operator.handoff` (a conversation's handling changed) and
+    `operator.note` (an internal note). `{"type": "typing", "conversation_id", "active"}`
+    shows the customer that the operator holding the conversation is typing.
+    `{"type": "conversation.open", "conversation_id"}` answers with `operator.messages` and
+    follows that one conversation live (`message`, `action.status`, `handoff`) until another is
+    opened; `{"type": "snapshot"}` asks for a fresh snapshot.
     """
 
     joined = False
@@ -183,8 +206,18 @@ class OperatorConsumer(JsonFrameConsumer):
             await self.send_json(await _operator_snapshot())
         elif kind == "conversation.open":
             await self._open(content.get("conversation_id"))
+        elif kind == "typing":
+            await self._typing(content)
         else:
-            await self.send_error(CoreErrorCode.UNKNOWN_TYPE, "Send ping, snapshot or conversation.open.")
+            await self.send_error(CoreErrorCode.UNKNOWN_TYPE, "Send ping, snapshot, conversation.open or typing.")
+
+    async def _typing(self, content):
+        conversation_id, active = content.get("conversation_id"), content.get("active")
+        if not isinstance(conversation_id, str) or not conversation_id or not isinstance(active, bool):
+            await self.send_error(ConversationErrorCode.TYPING_INVALID, "`conversation_id` and a boolean `active`.")
+            return
+        # A refusal (not the holder) becomes an `error` frame (JsonFrameConsumer).
+        await _operator_typing(conversation_id, self.scope["user"], active)
 
     async def _open(self, conversation_id):
         if not isinstance(conversation_id, str) or not conversation_id:
@@ -207,11 +240,14 @@ class OperatorConsumer(JsonFrameConsumer):
 
     operator_action = _forward
     operator_conversation = _forward
+    operator_handoff = _forward  # a conversation's handling changed (claim, assign, resolve, …)
+    operator_note = _forward  # an internal note was added
     # From the conversation being watched.
     message = _forward
     action_status = _forward
     payment_confirmed = _forward
     alert_notified = _forward
+    handoff = _forward
 
     async def resync(self, event):
         # The channel layer recovered from an error: the inbox may have missed pushes.

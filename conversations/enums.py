@@ -27,3 +27,26 @@ class MessageType(models.TextChoices):
     PAYMENT_CONFIRMED = "payment_confirmed", "Payment confirmed"
     PAYMENT_FAILED = "payment_failed", "Payment failed"
     ALERT_NOTIFIED = "alert_notified", "Back-in-stock notice"
+    HANDOFF = "handoff", "Handoff notice"
+
+
+class Handling(models.TextChoices):
+    """Who answers the conversation (DESIGN "second round"): the assistant (`bot`), nobody yet
+    while a person is asked for (`waiting_for_human`), one operator (`assigned`), or the
+    assistant again after a person closed it (`resolved`; the customer may rate it). The
+    assistant drafts nothing while the handling is `waiting_for_human` or `assigned`."""
+
+    BOT = "bot", "Assistant"
+    WAITING_FOR_HUMAN = "waiting_for_human", "Waiting for a person"
+    ASSIGNED = "assigned", "With an operator"
+    RESOLVED = "resolved", "Resolved"
+
+
+class HandoffReason(models.TextChoices):
+    """Why a person was asked for."""
+
+    CUSTOMER_ASKED = "customer_asked", "The customer asked for a person"
+    ASSISTANT_ABSTAINED = "assistant_abstained", "The assistant could not help twice in a row"
+    CUSTOMER_UPSET = "customer_upset", "The customer is upset or repeating themselves"
+    DISPUTE = "dispute", "A refund or cancellation is disputed"
+    OPERATOR_TAKEOVER = "operator_takeover", "An operator took the conversation over"

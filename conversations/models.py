@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.db import models
 
-from conversations.enums import Channel, ConversationStatus, MessageType, Role
+from conversations.enums import Channel, ConversationStatus, Handling, HandoffReason, MessageType, Role
 from core.ids import new_id
 from core.models import TimeStampedModel
 
@@ -16,6 +16,10 @@ def new_conversation_id() -> str:
 
 def new_message_id() -> str:
     return new_id("msg")
+
+
+def new_handoff_id() -> str:
+    return new_id("hof")
 
 
 class Customer(TimeStampedModel):
@@ -46,6 +50,16 @@ class Conversation(TimeStampedModel):
     context = models.JSONField(default=dict, blank=True)
     last_seq = models.PositiveIntegerField(default=0, editable=False)
     last_message_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # Who answers (conversations/services/handoff.py changes these two, under the row lock).
+    handling = models.CharField(max_length=20, choices=Handling.choices, default=Handling.BOT, db_index=True)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_conversations",
+        help_text="The operator holding the conversation (handling `assigned`).",
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -100,6 +114,106 @@ class ShopPolicy(TimeStampedModel):
     class Meta:
         ordering = ["topic"]
         verbose_name_plural = "shop policies"
+
+    def __str__(self):
+        return self.title
+
+
+class Handoff(TimeStampedModel):
+    """One time a person was asked for, from the request to its resolution (and the customer's
+    rating of it). At most one is open per conversation; its times are what the dashboard's
+    first-response time and time to resolve are measured from."""
+
+    id = models.CharField(primary_key=True, max_length=32, default=new_handoff_id, editable=False)
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="handoffs")
+    reason = models.CharField(max_length=32, choices=HandoffReason.choices)
+    requested_by = models.CharField(max_length=16, help_text="customer, operator or system")
+    requested_at = models.DateTimeField()
+    operator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="handoffs"
+    )
+    assigned_at = models.DateTimeField(null=True, blank=True)
+    first_response_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Asked for outside shop hours: the answer also goes to `notify_email` when there is one.
+    after_hours = models.BooleanField(default=False)
+    notify_email = models.EmailField(blank=True)
+    rating = models.PositiveSmallIntegerField(null=True, blank=True, help_text="1-5, given after it was resolved.")
+    rating_comment = models.TextField(blank=True)
+    rated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["conversation"], condition=models.Q(resolved_at=None), name="handoff_one_open_per_conversation"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(rating=None) | models.Q(rating__gte=1, rating__lte=5), name="handoff_rating_1_5"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.id} ({self.conversation_id})"
+
+
+class HandoffTransition(models.Model):
+    """The audit trail: every change of a conversation's handling, who made it, and when."""
+
+    handoff = models.ForeignKey(Handoff, on_delete=models.CASCADE, related_name="transitions")
+    from_state = models.CharField(max_length=20, choices=Handling.choices)
+    to_state = models.CharField(max_length=20, choices=Handling.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_kind = models.CharField(max_length=16)
+    operator = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The operator holding it afterwards.",
+    )
+    note = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["handoff", "created_at", "pk"]
+
+    def __str__(self):
+        return f"{self.handoff_id}: {self.from_state} → {self.to_state}"
+
+
+class ConversationNote(TimeStampedModel):
+    """An operator's internal note on a conversation: never a message, never shown to the customer."""
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    content = models.TextField()
+
+    class Meta:
+        ordering = ["conversation", "created_at", "pk"]
+
+    def __str__(self):
+        return f"note {self.pk} on {self.conversation_id}"
+
+
+class SavedReply(TimeStampedModel):
+    """A reply operators insert and edit before sending. `body` may use {{ customer.name }},
+    {{ customer.email }}, {{ order.number }}, {{ order.status }}, {{ part.psNumber }},
+    {{ part.name }}, {{ operator.name }} and {{ shop.name }}; anything else renders empty."""
+
+    title = models.CharField(max_length=80, unique=True)
+    body = models.TextField()
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["title"]
+        verbose_name_plural = "saved replies"
 
     def __str__(self):
         return self.title

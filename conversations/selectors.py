@@ -1,9 +1,10 @@
 from django.db.models import Count, Max, Prefetch
 
 from actions.models import Action
+from conversations.enums import Handling, Role
 from conversations.error_codes import ConversationErrorCode
 from conversations.exceptions import ConversationAccessDenied
-from conversations.models import Conversation, Customer, Message, ShopPolicy
+from conversations.models import Conversation, Customer, Handoff, Message, ShopPolicy
 from core.exceptions import NotFound
 from core.ids import token_matches
 
@@ -81,3 +82,164 @@ def shop_policies_version() -> tuple:
     """Changes whenever a policy is added, edited or removed (for caches built from them)."""
     row = ShopPolicy.objects.aggregate(n=Count("id"), changed=Max("updated_at"))
     return row["n"], str(row["changed"])
+
+
+# --- handoff: who answers the conversation -------------------------------------------------------
+
+
+def operator_display_name(user) -> str:
+    """How an operator is named to customers and colleagues: full name, else first name, else username."""
+    if user is None:
+        return ""
+    return (user.get_full_name() or user.first_name or user.get_username()).strip()[:80]
+
+
+def handoff_open_get(*, conversation_id: str) -> Handoff | None:
+    """The conversation's unresolved handoff (at most one, by constraint)."""
+    return (
+        Handoff.objects.select_related("operator")
+        .filter(conversation_id=conversation_id, resolved_at=None)
+        .order_by("-requested_at")
+        .first()
+    )
+
+
+def handoff_latest_get(*, conversation_id: str) -> Handoff | None:
+    return (
+        Handoff.objects.select_related("operator")
+        .filter(conversation_id=conversation_id)
+        .order_by("-requested_at")
+        .first()
+    )
+
+
+def handoff_public_dict(conversation: Conversation) -> dict:
+    """What the customer sees of the handoff (socket `handoff` frames, `GET …/handoff`): who
+    answers, when someone will be there, whether to ask for an email, whether to ask for a
+    rating. Never an operator's id or email."""
+    from conversations.shop_hours import shop_next_opening
+
+    handoff = handoff_latest_get(conversation_id=conversation.pk)
+    state = conversation.handling
+    waiting = state in (Handling.WAITING_FOR_HUMAN, Handling.ASSIGNED) and handoff is not None
+    after_hours = bool(waiting and handoff.after_hours and state == Handling.WAITING_FOR_HUMAN)
+    opening = shop_next_opening() if after_hours else None
+    return {
+        "state": state,
+        "operator": {"name": operator_display_name(conversation.assignee)}
+        if state == Handling.ASSIGNED and conversation.assignee_id
+        else None,
+        "afterHours": after_hours,
+        "nextOpening": opening.isoformat() if opening is not None else None,
+        "emailWanted": bool(after_hours and not handoff.notify_email),
+        "canRate": bool(
+            state == Handling.RESOLVED
+            and handoff is not None
+            and handoff.resolved_at is not None
+            and handoff.rating is None
+        ),
+    }
+
+
+def handoff_operator_dict(conversation: Conversation) -> dict:
+    """What the inbox sees of a conversation's handoff (`operator.handoff` frames, the operator API)."""
+    handoff = handoff_latest_get(conversation_id=conversation.pk)
+    assignee = conversation.assignee if conversation.assignee_id else None
+
+    def when(value):
+        return value.isoformat() if value else None
+
+    return {
+        "state": conversation.handling,
+        "assignee": {"id": assignee.pk, "name": operator_display_name(assignee)} if assignee else None,
+        "handoffId": handoff.pk if handoff else None,
+        "reason": handoff.reason if handoff else None,
+        "requestedBy": handoff.requested_by if handoff else None,
+        "requestedAt": when(handoff.requested_at) if handoff else None,
+        "assignedAt": when(handoff.assigned_at) if handoff else None,
+        "firstResponseAt": when(handoff.first_response_at) if handoff else None,
+        "resolvedAt": when(handoff.resolved_at) if handoff else None,
+        "afterHours": bool(handoff and handoff.after_hours),
+        "notifyEmail": handoff.notify_email if handoff else "",
+        "operator": {"id": handoff.operator_id, "name": operator_display_name(handoff.operator)}
+        if handoff and handoff.operator_id
+        else None,
+        "rating": handoff.rating if handoff else None,
+        "ratingComment": handoff.rating_comment if handoff else "",
+    }
+
+
+INBOX_VIEWS = ("waiting", "mine", "open", "resolved", "all")
+
+
+def conversations_for_inbox(
+    *, view: str = "open", operator=None, query: str = "", limit: int = 50
+) -> list[Conversation]:
+    """The inbox's lists: `waiting` (for a person, oldest first), `mine` (held by `operator`),
+    `open` (not closed, a person asked for or holding it first), `resolved`, `all`; `query`
+    matches the customer's name, email or phone, an order number, or message text."""
+    from django.db.models import Case, IntegerField, Q, Value, When
+
+    rows = Conversation.objects.select_related("customer", "assignee").exclude(last_message_at=None)
+    if view == "waiting":
+        rows = rows.filter(handling=Handling.WAITING_FOR_HUMAN).order_by("updated_at")
+    elif view == "mine":
+        rows = rows.filter(handling=Handling.ASSIGNED, assignee=operator).order_by("-last_message_at")
+    elif view == "resolved":
+        rows = rows.filter(handling=Handling.RESOLVED).order_by("-updated_at")
+    elif view == "open":
+        rows = (
+            rows.filter(status="open")
+            .annotate(
+                human=Case(
+                    When(handling__in=[Handling.WAITING_FOR_HUMAN, Handling.ASSIGNED], then=Value(0)),
+                    default=Value(1),
+                    output_field=IntegerField(),
+                )
+            )
+            .order_by("human", "-last_message_at")
+        )
+    else:
+        rows = rows.order_by("-last_message_at")
+    query = (query or "").strip()[:200]
+    if query:
+        match = (
+            Q(customer__name__icontains=query)
+            | Q(customer__email__icontains=query)
+            | Q(customer__phone__icontains=query.replace(" ", ""))
+            | Q(pk__in=Message.objects.filter(content__icontains=query).values("conversation_id"))
+            | Q(context__psNumber__iexact=query)
+        )
+        from checkout.models import Order
+
+        match |= Q(
+            pk__in=Order.objects.filter(number__iexact=query).exclude(conversation=None).values("conversation_id")
+        )
+        rows = rows.filter(match)
+    return list(rows[: max(1, min(limit, 200))])
+
+
+def inbox_conversation_dict(conversation: Conversation) -> dict:
+    """One line of the inbox: who, where, when, who answers, and the last message."""
+    last = Message.objects.filter(conversation=conversation).exclude(role=Role.INTERNAL).order_by("-seq").first()
+    customer = conversation.customer
+    return {
+        "id": conversation.id,
+        "channel": conversation.channel,
+        "status": conversation.status,
+        "handling": conversation.handling,
+        "assignee": {"id": conversation.assignee_id, "name": operator_display_name(conversation.assignee)}
+        if conversation.assignee_id
+        else None,
+        "customer": {"name": customer.name, "email": customer.email, "phone": customer.phone},
+        "lastMessageAt": conversation.last_message_at.isoformat() if conversation.last_message_at else None,
+        "lastMessage": {
+            "id": last.id,
+            "seq": last.seq,
+            "role": last.role,
+            "content": last.content[:200],
+            "createdAt": last.created_at.isoformat(),
+        }
+        if last
+        else None,
+    }

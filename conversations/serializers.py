@@ -3,7 +3,8 @@ from conversations.models import Message
 
 
 def message_to_dict(message: Message) -> dict:
-    """A message as the reply contract shows it (DESIGN.md); internal metadata stays inside."""
+    """A message as the reply contract shows it (DESIGN.md); internal metadata stays inside.
+    An operator's message (`role: "operator"`) names them: `operator: {"name": …}` (None otherwise)."""
     return {
         "id": message.id,
         "seq": message.seq,
@@ -13,4 +14,7 @@ def message_to_dict(message: Message) -> dict:
         "parts": message.parts,
         "actions": [action_to_dict(action) for action in message.actions.all()],
         "createdAt": message.created_at.isoformat(),
+        "operator": {"name": message.metadata.get("operator_name") or "Our team"}
+        if message.role == "operator"
+        else None,
     }

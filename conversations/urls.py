@@ -10,5 +10,16 @@ urlpatterns = [
         apis.ActionClickApi.as_view(),
         name="chat-action-click",
     ),
+    path("conversations/<str:conversation_id>/handoff", apis.ConversationHandoffApi.as_view(), name="chat-handoff"),
+    path(
+        "conversations/<str:conversation_id>/handoff/contact",
+        apis.HandoffContactApi.as_view(),
+        name="chat-handoff-contact",
+    ),
+    path(
+        "conversations/<str:conversation_id>/handoff/rating",
+        apis.HandoffRatingApi.as_view(),
+        name="chat-handoff-rating",
+    ),
     path("actions/alternatives", apis.ActionAlternativesApi.as_view(), name="chat-action-alternatives"),
 ]

@@ -27,6 +27,8 @@ def action_click(*, action: Action) -> Action:
     if action.status not in CLICKABLE or not action.enabled:
         raise ActionNotAllowed("This button can no longer be used.", code=ActionErrorCode.ACTION_NOT_CLICKABLE)
     action = action_transition(action=action, to_status=ActionStatus.CLICKED, actor_kind=ActorKind.CUSTOMER)
+    if action_type is not None:
+        action = action_type.on_clicked(action=action) or action
     if needs_operator:
         action = action_transition(
             action=action,

@@ -244,6 +244,11 @@ PARLEY_CURRENCY = env("PARLEY_CURRENCY", default="USD")
 PARLEY_PUBLIC_URL = env("PARLEY_PUBLIC_URL", default="http://127.0.0.1:8000")
 PARLEY_MAX_QUANTITY = env.int("PARLEY_MAX_QUANTITY", default=10)
 PARLEY_MESSAGE_MAX_LENGTH = env.int("PARLEY_MESSAGE_MAX_LENGTH", default=2000)
+# When a person answers a handed-off conversation (conversations/shop_hours.py): "mon-fri 09:00-17:00;
+# sat 10:00-14:00" in PARLEY_SHOP_TIMEZONE; empty means always. Outside them the customer is told
+# when someone will answer and may leave an email for the answer.
+PARLEY_SHOP_HOURS = env("PARLEY_SHOP_HOURS", default="mon-fri 09:00-17:00")
+PARLEY_SHOP_TIMEZONE = env("PARLEY_SHOP_TIMEZONE", default="UTC")
 # Which function checks a conversation token for core.authentication (every layer's API asks it;
 # core and the apps below conversations must not import conversations).
 PARLEY_CONVERSATION_AUTHORIZER = "conversations.selectors.conversation_get_authorized"

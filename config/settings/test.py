@@ -17,3 +17,5 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 CELERY_TASK_ALWAYS_EAGER = True  # unit tests; integration tests start a real worker
 # Rate-limit counters must not outlive a test run (nor be shared with another run's Redis).
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Someone is always there unless a test says otherwise (shop hours tests set their own).
+PARLEY_SHOP_HOURS = ""

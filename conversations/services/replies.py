@@ -20,9 +20,10 @@ from analytics.enums import EventName
 from analytics.services import event_record
 from conversations.assistant import intents
 from conversations.assistant.engines import draft_reply
-from conversations.enums import Role
+from conversations.enums import Handling, Role
 from conversations.error_codes import ConversationErrorCode
 from conversations.models import Conversation, Customer, Message, new_message_id
+from conversations.services.handoff_offers import handoff_offer_apply
 from conversations.services.messages import conversation_message_create, message_content_clean, message_push
 from core import realtime
 from core.exceptions import Conflict, RateLimited
@@ -120,6 +121,8 @@ def _reply_wait(user_message: Message) -> tuple[Message | None, bool]:
         reply = _reply_to(user_message)
         if reply is not None:
             return reply, False
+        if _human_holds(user_message.conversation_id):
+            return None, False
         if _lease_take(user_message):
             return None, True
         if time.monotonic() >= deadline:
@@ -150,10 +153,21 @@ def _usage_total(previous: dict | None, usage: dict) -> dict:
     }
 
 
+def _human_holds(conversation_id: str, *, lock: bool = False) -> bool:
+    """A person is asked for or holds the conversation: the assistant says nothing (no two voices)."""
+    rows = Conversation.objects.filter(pk=conversation_id)
+    if lock:
+        rows = rows.select_for_update()
+    return rows.values_list("handling", flat=True).first() in (Handling.WAITING_FOR_HUMAN, Handling.ASSIGNED)
+
+
 def customer_message_handle(
     *, conversation: Conversation, content, client_message_id: str = ""
-) -> tuple[Message, Message]:
+) -> tuple[Message, Message | None]:
     """Store the customer's message, draft a reply, apply the action rules, store and push it.
+
+    While a person is asked for or holds the conversation the message is stored (the inbox
+    hears it) and the reply is None: the assistant stays silent until the handoff is resolved.
 
     Exactly one reply per `client_message_id`, whatever the timing: the request that stores the
     message owns the exchange; a retry (a dropped connection, a double send, another tab) waits
@@ -164,10 +178,14 @@ def customer_message_handle(
     text = message_content_clean(content)
     client_message_id = (client_message_id or "")[:64]
     user_message, owned = _exchange_claim(conversation=conversation, text=text, client_message_id=client_message_id)
+    if _human_holds(conversation.pk):
+        return user_message, None  # a person answers (conversations/services/handoff.py)
     if not owned:
         reply, owned = _reply_wait(user_message)
         if reply is not None:
             return user_message, reply
+        if not owned:
+            return user_message, None  # a person took the conversation while the reply was awaited
         text = user_message.content  # the stored message is the one answered
     try:
         return _reply_write(conversation=conversation, user_message=user_message, text=text)
@@ -177,7 +195,7 @@ def customer_message_handle(
         raise
 
 
-def _reply_write(*, conversation: Conversation, user_message: Message, text: str) -> tuple[Message, Message]:
+def _reply_write(*, conversation: Conversation, user_message: Message, text: str) -> tuple[Message, Message | None]:
     """Draft, check and store the reply to `user_message` (its owner only) and push it."""
     group = realtime.conversation_group(conversation.id)
     # Typing and tokens relate to the message being answered: the reply will follow it.
@@ -195,6 +213,7 @@ def _reply_write(*, conversation: Conversation, user_message: Message, text: str
         history=_history(conversation, user_message.seq),
         on_delta=on_delta,
     )
+    draft = handoff_offer_apply(conversation_id=conversation.id, user_message=user_message, draft=draft)
     usage = {
         "prompt_tokens": int(draft.usage.get("prompt_tokens", 0)),
         "completion_tokens": int(draft.usage.get("completion_tokens", 0)),
@@ -207,6 +226,9 @@ def _reply_write(*, conversation: Conversation, user_message: Message, text: str
         stored = _reply_to(user_message)
         if stored is not None:
             return user_message, stored
+        if _human_holds(conversation.pk, lock=True):  # a person took over while this was drafted
+            realtime.send_event_on_commit(group, {"type": "typing", "active": False, "seq": user_message.seq})
+            return user_message, None
         conversation.refresh_from_db(fields=["context"])
         context = {**conversation.context, **draft.context}
         context["usage"] = _usage_total(conversation.context.get("usage"), usage)

@@ -17,7 +17,8 @@
  *   view (scrolling, errors, connection and typing indicators), storage (the saved
  *   conversation), api (REST and telemetry), connection (conversation start, WebSocket,
  *   reconnect, incoming events), messages (bubbles, streaming, product cards), actions
- *   (buttons, confirmations, the alert form, execution), composer (typing and sending).
+ *   (buttons, confirmations, the alert form, execution), composer (typing and sending),
+ *   handoff (a person from the team: who answers, the email form, the rating prompt).
  */
 (() => {
   "use strict";
@@ -224,10 +225,44 @@
   function actionView(data, statusOverride) {
     const enabled = data.enabled !== false && !DONE_STATUSES.has(data.status) && data.status !== "pending_approval";
     let statusText = statusOverride || STATUS_TEXT[data.status] || "";
-    if (!statusOverride && data.status === "succeeded" && !API_TYPES.has(data.type)) {
+    if (!statusOverride && data.status === "succeeded" && data.type === "talk_to_human") {
+      statusText = "We've asked a person from our team to join.";
+    } else if (!statusOverride && data.status === "succeeded" && !API_TYPES.has(data.type)) {
       statusText = "Handled by our team: see their reply below.";
     }
     return { enabled, statusText, errorText: data.error || "" };
+  }
+
+  /** Who answers, as the customer reads it (the `handoff` frame / GET …/handoff): the banner's
+   * text ("" when the assistant answers), and whether to ask for an email or a rating. */
+  function handoffView(handoff) {
+    const h = handoff || {};
+    const operatorName = h.operator && h.operator.name ? String(h.operator.name) : "";
+    let banner = "";
+    if (h.state === "assigned") {
+      banner = operatorName ? `You're talking to ${operatorName} from our team.` : "You're talking to our team.";
+    } else if (h.state === "waiting_for_human") {
+      banner = h.afterHours
+        ? `Our team is away right now; someone will answer ${h.nextOpening ? `at ${formatWhen(h.nextOpening)}` : "soon"}.`
+        : "Waiting for a person from our team to join…";
+    }
+    return {
+      banner,
+      humanHolds: h.state === "assigned" || h.state === "waiting_for_human",
+      askEmail: h.state === "waiting_for_human" && Boolean(h.emailWanted),
+      askRating: h.state === "resolved" && Boolean(h.canRate),
+    };
+  }
+
+  function formatWhen(iso) {
+    const date = new Date(iso);
+    if (Number.isNaN(date.getTime())) return "";
+    return new Intl.DateTimeFormat(undefined, { weekday: "long", hour: "numeric", minute: "2-digit" }).format(date);
+  }
+
+  /** The typing line: the operator's name when a person types, the assistant otherwise. */
+  function typingText(event) {
+    return event && event.role === "operator" && event.name ? `${event.name} is typing…` : "The assistant is typing…";
   }
 
   class ApiError extends Error {
@@ -262,6 +297,8 @@
     cardFacts,
     confirmText,
     actionView,
+    handoffView,
+    typingText,
     ApiError,
   };
   // Under node (the unit tests) the helpers are the module; in a browser the chat is mounted below.
@@ -466,8 +503,10 @@
       ui.connection.textContent = text;
     }
 
-    function setTyping(active) {
+    function setTyping(active, text) {
       window.clearTimeout(state.typingTimer);
+      const label = ui.typing.querySelector(".chat-typing__text");
+      if (label && active) label.textContent = text || typingText(null);
       ui.typing.hidden = !active;
       if (active) {
         state.typingTimer = window.setTimeout(() => setTyping(false), TYPING_TIMEOUT_MS);
@@ -709,6 +748,7 @@
           item.element.classList.remove("msg--queued");
         }
       }
+      chat.refreshHandoff(); // who answers now (a person may have joined while we were away)
       window.clearInterval(state.pingTimer);
       state.pingTimer = window.setInterval(() => sendSocket({ type: "ping" }), PING_INTERVAL_MS);
       chat.updateSendButton();
@@ -788,7 +828,10 @@
           chat.renderMessage(data.message);
           break;
         case "typing":
-          chat.setTyping(Boolean(data.active));
+          chat.setTyping(Boolean(data.active), typingText(data));
+          break;
+        case "handoff":
+          chat.applyHandoff(data.handoff);
           break;
         case "token":
           chat.appendToken(data.message_id, data.delta);
@@ -877,7 +920,8 @@
       const item = el("li", className);
       if (message.id) item.dataset.messageId = message.id;
       if (Number.isFinite(message.seq)) item.dataset.seq = String(message.seq);
-      item.appendChild(el("span", "msg__who visually-hidden", `${ROLE_NAMES[role]}:`));
+      const who = role === "operator" && message.operator && message.operator.name ? message.operator.name : ROLE_NAMES[role];
+      item.appendChild(el("span", "msg__who visually-hidden", `${who}:`));
       item.appendChild(el("div", "msg__body"));
       return item;
     }
@@ -916,7 +960,10 @@
       if (type === "payment_failed") body.appendChild(el("span", "msg__badge msg__badge--bad", "Payment failed"));
       if (type === "alert_notified") body.appendChild(el("span", "msg__badge msg__badge--ok", "Back in stock"));
       if (type === "action_status_update") body.appendChild(el("span", "msg__badge", "Update"));
-      if (message.role === "operator") body.appendChild(el("span", "msg__badge", "Team member"));
+      if (message.role === "operator") {
+        const name = message.operator && message.operator.name ? `${message.operator.name} · ` : "";
+        body.appendChild(el("span", "msg__badge msg__badge--operator", `${name}Team member`));
+      }
       appendText(body, message.content);
 
       const cards = (message.parts || []).filter((part) => part && part.type === "product_card");
@@ -1394,7 +1441,8 @@
       const sent = chat.sendSocket({ type: "message", content, client_message_id: clientId });
       const element = renderPending(content, clientId, !sent);
       state.pending.set(clientId, { content, element, sent });
-      if (sent) chat.setTyping(true); // the server's own typing event follows; this just shows it at once
+      // The server's own typing event follows; this just shows it at once (not while a person answers).
+      if (sent && !chat.humanHolds()) chat.setTyping(true);
       if (!sent) {
         chat.ensureStarted();
         if (state.conversationId) chat.connect();
@@ -1428,6 +1476,145 @@
     }
 
     return { updateSendButton };
+  }
+
+  /* ------------------------------------------------------------------ handoff */
+
+  /** A person from the team: the "You're talking to …" banner, the email form outside shop
+   * hours, and the rating prompt after a resolved conversation. Built here (not in the page's
+   * markup) so the page and the widget get the same elements. */
+  function createHandoff(chat) {
+    const { config, ui, state } = chat;
+    const footer = ui.form.parentNode;
+
+    const banner = el("div", "chat-handoff");
+    banner.setAttribute("role", "status");
+    banner.hidden = true;
+    const bannerText = el("p", "chat-handoff__text");
+    banner.appendChild(bannerText);
+
+    const emailForm = el("form", "chat-handoff__email");
+    emailForm.noValidate = true;
+    emailForm.hidden = true;
+    const emailLabel = el("label", "chat-handoff__label", "Leave your email and we'll send the answer there too:");
+    const emailInput = el("input", "chat-handoff__input");
+    emailInput.type = "email";
+    emailInput.autocomplete = "email";
+    emailInput.required = true;
+    emailInput.id = `${ui.input.id || "parley-input"}-handoff-email`;
+    emailLabel.htmlFor = emailInput.id;
+    const emailSend = el("button", "chat-handoff__send", "Send");
+    emailSend.type = "submit";
+    const emailError = el("p", "chat-handoff__error");
+    emailError.setAttribute("role", "alert");
+    emailError.hidden = true;
+    emailForm.append(emailLabel, emailInput, emailSend, emailError);
+    banner.appendChild(emailForm);
+
+    const rating = el("form", "chat-rating");
+    rating.noValidate = true;
+    rating.hidden = true;
+    const fieldset = el("fieldset", "chat-rating__fieldset");
+    fieldset.appendChild(el("legend", "chat-rating__legend", "How did our team do?"));
+    const stars = el("div", "chat-rating__scores");
+    for (let score = 1; score <= 5; score += 1) {
+      const button = el("button", "chat-rating__score", String(score));
+      button.type = "button";
+      button.dataset.score = String(score);
+      button.setAttribute("aria-pressed", "false");
+      button.setAttribute("aria-label", `${score} of 5`);
+      stars.appendChild(button);
+    }
+    fieldset.appendChild(stars);
+    const commentId = `${ui.input.id || "parley-input"}-rating-comment`;
+    const commentLabel = el("label", "chat-rating__label", "Anything to add? (optional)");
+    commentLabel.htmlFor = commentId;
+    const comment = el("textarea", "chat-rating__comment");
+    comment.id = commentId;
+    comment.rows = 2;
+    comment.maxLength = 1000;
+    const ratingSend = el("button", "chat-rating__send", "Send rating");
+    ratingSend.type = "submit";
+    ratingSend.disabled = true;
+    const ratingStatus = el("p", "chat-rating__status");
+    ratingStatus.setAttribute("role", "status");
+    fieldset.append(commentLabel, comment, ratingSend, ratingStatus);
+    rating.appendChild(fieldset);
+
+    footer.insertBefore(rating, footer.firstChild);
+    footer.insertBefore(banner, footer.firstChild);
+
+    function handoffUrl(suffix) {
+      return `${config.conversationsUrl}/${encodeURIComponent(state.conversationId)}/handoff${suffix || ""}`;
+    }
+
+    function applyHandoff(handoff) {
+      state.handoff = handoff || { state: "bot" };
+      const view = handoffView(state.handoff);
+      bannerText.textContent = view.banner;
+      banner.hidden = !view.banner;
+      banner.dataset.state = state.handoff.state || "bot";
+      emailForm.hidden = !view.askEmail;
+      if (!view.askRating && !state.rated) rating.hidden = true;
+      if (view.askRating) rating.hidden = false;
+      if (state.handoff.state !== "assigned") chat.setTyping(false);
+    }
+
+    async function refreshHandoff() {
+      if (!state.conversationId) return;
+      try {
+        const data = await chat.api("GET", handoffUrl());
+        applyHandoff(data.handoff);
+      } catch (_err) {
+        /* the next `handoff` frame (or reconnect) says it again */
+      }
+    }
+
+    function humanHolds() {
+      return handoffView(state.handoff).humanHolds;
+    }
+
+    emailForm.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      emailError.hidden = true;
+      emailSend.disabled = true;
+      try {
+        const data = await chat.api("POST", handoffUrl("/contact"), { email: emailInput.value.trim() });
+        applyHandoff(data.handoff);
+      } catch (err) {
+        emailError.textContent = err.message;
+        emailError.hidden = false;
+      } finally {
+        emailSend.disabled = false;
+      }
+    });
+
+    let score = 0;
+    for (const button of stars.querySelectorAll(".chat-rating__score")) {
+      button.addEventListener("click", () => {
+        score = Number(button.dataset.score);
+        for (const other of stars.querySelectorAll(".chat-rating__score")) {
+          other.setAttribute("aria-pressed", other === button ? "true" : "false");
+        }
+        ratingSend.disabled = false;
+      });
+    }
+    rating.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      if (!score) return;
+      ratingSend.disabled = true;
+      try {
+        await chat.api("POST", handoffUrl("/rating"), { score, comment: comment.value.trim() });
+        state.rated = true;
+        fieldset.replaceChildren(el("p", "chat-rating__thanks", "Thanks for your rating!"));
+      } catch (err) {
+        if (err.code === "rating_already_given" || err.code === "rating_not_allowed") rating.hidden = true;
+        ratingStatus.textContent = err.message;
+        ratingSend.disabled = false;
+      }
+    });
+
+    return { applyHandoff, refreshHandoff, humanHolds };
   }
 
   /* ------------------------------------------------------------------ one mounted chat */
@@ -1484,10 +1671,13 @@
       actions: new Map(), // action id -> action entry (see renderAction)
       pending: new Map(), // client_message_id -> {content, element, sent}
       closing: false,
+      handoff: { state: "bot" }, // who answers (see createHandoff)
+      rated: false,
     };
 
     const chat = { root, opts, base, config, ui, state };
-    for (const part of [createView, createStorage, createApi, createConnection, createMessages, createActions, createComposer]) {
+    const parts = [createView, createStorage, createApi, createConnection, createMessages, createActions, createComposer];
+    for (const part of [...parts, createHandoff]) {
       Object.assign(chat, part(chat));
     }
 

@@ -142,3 +142,21 @@ test("the gap rule ignores frames and messages without a whole-number seq", () =
   }
   assert.deepEqual([seqs.contiguous, seqs.ahead.size], [0, 0]);
 });
+
+test("handoff: the banner names the operator, asks for an email or a rating when it should", () => {
+  assert.deepEqual(chat.handoffView({ state: "bot" }), { banner: "", humanHolds: false, askEmail: false, askRating: false });
+  const talking = chat.handoffView({ state: "assigned", operator: { name: "Dana" } });
+  assert.equal(talking.banner, "You're talking to Dana from our team.");
+  assert.equal(talking.humanHolds, true);
+  const away = chat.handoffView({ state: "waiting_for_human", afterHours: true, nextOpening: null, emailWanted: true });
+  assert.match(away.banner, /away right now; someone will answer soon/);
+  assert.equal(away.askEmail, true);
+  assert.equal(chat.handoffView({ state: "resolved", canRate: true }).askRating, true);
+  assert.equal(chat.handoffView({ state: "resolved", canRate: false }).askRating, false);
+  assert.equal(chat.handoffView(null).banner, "");
+});
+
+test("typing: an operator's typing is named, the assistant's is not", () => {
+  assert.equal(chat.typingText({ type: "typing", role: "operator", name: "Dana" }), "Dana is typing…");
+  assert.equal(chat.typingText({ type: "typing", active: true }), "The assistant is typing…");
+});
