@@ -26,7 +26,8 @@ from agentic.services.auth import platform_authenticate, request_signature_verif
 from agentic.services.idempotency import MAX_KEY_LENGTH, AcpResponse, idempotent_execute
 from agentic.services.sessions import (
     acp_session_cancel,
-    acp_session_complete,
+    acp_session_complete_charge,
+    acp_session_complete_record,
     acp_session_create,
     acp_session_update,
     acp_session_view,
@@ -136,9 +137,13 @@ class AcpApi(View):
                     "Send the body as application/json.", code=AcpErrorCode.UNSUPPORTED_MEDIA_TYPE, status=415
                 )
             body, exact = self._parse(raw)
-            operation = self._operation(platform=platform, body=body, **kwargs)
             response = idempotent_execute(
-                platform=platform, key=key, path=request.path.rstrip("/"), body=exact, operation=operation
+                platform=platform,
+                key=key,
+                path=request.path.rstrip("/"),
+                body=exact,
+                operation=self._operation(platform=platform, body=body, **kwargs),
+                prepare=self._prepare(platform=platform, body=body, **kwargs),
             )
             return _respond(response, request=request, idempotency_key=key)
         except AcpError as exc:
@@ -181,6 +186,9 @@ class AcpApi(View):
     def _operation(self, *, platform, body, **kwargs):
         return lambda: self.handle_post(platform=platform, body=body, **kwargs)
 
+    def _prepare(self, *, platform, body, **kwargs):
+        return None  # everything runs in the idempotency record's transaction
+
 
 class AcpSessionCreateApi(AcpApi):
     def handle_post(self, *, platform, body):
@@ -202,8 +210,14 @@ class AcpSessionApi(AcpApi):
 
 
 class AcpSessionCompleteApi(AcpApi):
-    def handle_post(self, *, platform, body, session_id):
-        return acp_session_complete(platform=platform, session_id=session_id, body=body)
+    """The charge runs before the idempotency record's transaction (no lock across the provider
+    call); its answer is recorded in it."""
+
+    def _prepare(self, *, platform, body, session_id):
+        return lambda: acp_session_complete_charge(platform=platform, session_id=session_id, body=body)
+
+    def _operation(self, *, platform, body, session_id):
+        return lambda charged: acp_session_complete_record(platform=platform, charged=charged)
 
 
 class AcpSessionCancelApi(AcpApi):

@@ -15,6 +15,7 @@ class AcpError(Exception):
         type: str = "invalid_request",
         param: str | None = None,
         headers: dict | None = None,
+        transient: bool = False,
     ):
         super().__init__(message)
         self.message = message
@@ -23,6 +24,9 @@ class AcpError(Exception):
         self.type = type
         self.param = param
         self.headers = headers or {}
+        # A passing state (another request is at work): never stored as the Idempotency-Key's
+        # answer, so a retry with the same key gets the outcome, not this.
+        self.transient = transient
 
     def body(self) -> dict:
         body = {"type": self.type, "code": self.code, "message": self.message}

@@ -39,6 +39,7 @@ class AcpResponse:
     body: dict
     headers: dict = field(default_factory=dict)
     replayed: bool = False
+    transient: bool = False  # not stored as the key's answer (see AcpError.transient)
 
 
 def _canonical(value):
@@ -128,25 +129,44 @@ def _release(record: IdempotencyRecord) -> None:
 
 
 def idempotent_execute(
-    *, platform: AgentPlatform, key: str, path: str, body, operation: Callable[[], AcpResponse]
+    *,
+    platform: AgentPlatform,
+    key: str,
+    path: str,
+    body,
+    operation: Callable[..., AcpResponse],
+    prepare: Callable[[], object] | None = None,
 ) -> AcpResponse:
     """Run `operation` at most once per (platform, path, key), storing its answer in its transaction.
 
     `operation` runs inside a transaction; it returns an `AcpResponse` (its writes kept) or
-    raises `AcpError` (its writes rolled back, the refusal stored when 4xx). Anything else,
-    and any 5xx, rolls back and releases the key.
+    raises `AcpError` (its writes rolled back, the refusal stored when 4xx and not transient).
+    Anything else, any 5xx and a transient refusal roll back and release the key.
+
+    `prepare`, when given, runs first with the key held but no transaction open: what must not
+    happen inside one (a call to a payment provider), committing its own writes as it goes.
+    Its result is `operation`'s argument; an `AcpError` it raises is the answer, as above.
     """
     record = _claim(platform=platform, key=key, path=path, fingerprint=request_fingerprint(body))
     if isinstance(record, AcpResponse):
         return record
     try:
-        with transaction.atomic():
+        refused = None
+        if prepare is not None:
             try:
-                with transaction.atomic():
-                    response = operation()
+                prepared = prepare()
             except AcpError as exc:
-                response = AcpResponse(status=exc.status, body=exc.body(), headers=dict(exc.headers))
-            if response.status >= 500:
+                refused = _refusal(exc)
+        with transaction.atomic():
+            if refused is not None:
+                response = refused
+            else:
+                try:
+                    with transaction.atomic():
+                        response = operation(prepared) if prepare is not None else operation()
+                except AcpError as exc:
+                    response = _refusal(exc)
+            if response.status >= 500 or response.transient:
                 raise _Uncached(response)
             updated = IdempotencyRecord.objects.filter(pk=record.pk, in_flight=True).update(
                 in_flight=False,
@@ -170,6 +190,10 @@ def idempotent_execute(
         _release(record)
         raise
     return response
+
+
+def _refusal(exc: AcpError) -> AcpResponse:
+    return AcpResponse(status=exc.status, body=exc.body(), headers=dict(exc.headers), transient=exc.transient)
 
 
 class _TakenOver(Exception):

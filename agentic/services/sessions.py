@@ -1,13 +1,19 @@
 """ACP checkout sessions: create, update, complete, cancel, and the authoritative body of each.
 
 Every write runs inside `idempotent_execute`'s transaction, so the session change and the
-stored response commit together. Completing creates a checkout `CheckoutSession` for the
-priced basket (channel `acp:<platform>`), charges the agent's delegated token through the
-`PaymentProvider`, and creates the order with checkout's order service: the same stock,
-discount and attribution rules as the chat's checkout.
+stored response commit together; completing is the exception, as no row stays locked while a
+payment provider answers: the session is marked `in_progress` with a checkout `CheckoutSession`
+for the priced basket (channel `acp:<platform>`) and committed, the agent's delegated token is
+charged through the `PaymentProvider` with that checkout session's idempotency key, then the
+answer is recorded in the idempotency transaction and the order made with checkout's order
+service: the same stock, discount and attribution rules as the chat's checkout.
 """
 
+from dataclasses import dataclass
+from datetime import timedelta
+
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 
 from agentic import requests as rq
@@ -22,12 +28,18 @@ from agentic.services.webhooks import order_event_record
 from checkout import gateway
 from checkout.enums import CheckoutStatus
 from checkout.exceptions import CheckoutError
-from checkout.models import CheckoutSession
+from checkout.models import CheckoutSession, Order
+from checkout.providers.base import ChargeResult
 from checkout.services.discounts import DiscountInvalid
 from checkout.services.orders import checkout_session_close_unpaid
-from checkout.services.parts import checkout_session_create_for_parts, checkout_session_pay_delegated
+from checkout.services.parts import (
+    checkout_session_charge_delegated,
+    checkout_session_charge_record,
+    checkout_session_create_for_parts,
+)
 from conversations.selectors import customer_get_by_email
 from conversations.services.customers import customer_get_or_create_by_email
+from core.money import to_minor
 
 PROTOCOL_VERSION = "2026-04-17"
 HANDLER_ID = "card_tokenized"
@@ -175,7 +187,7 @@ def _open_status(session: AcpCheckoutSession, cart: Cart) -> str:
 
 def acp_session_view(*, session: AcpCheckoutSession) -> dict:
     """The latest authoritative state: live prices and stock for an open session, the frozen cart otherwise."""
-    if session.status in TERMINAL:
+    if session.status in TERMINAL or session.status == AcpStatus.IN_PROGRESS:
         return session_body(session, session.cart)
     try:
         cart = _compute(session)
@@ -250,6 +262,8 @@ def acp_session_update(*, platform: AgentPlatform, session_id: str, body: dict) 
     session = _lock(platform=platform, session_id=session_id)
     if session.status in TERMINAL:
         raise _not_open(session, "updated")
+    if session.status == AcpStatus.IN_PROGRESS:
+        raise _in_progress(session)  # its charge is for this cart; a resumed completion ends it
     if "line_items" in body:
         session.items = rq.line_items(body["line_items"])
     if "buyer" in body:
@@ -277,6 +291,8 @@ def acp_session_cancel(*, platform: AgentPlatform, session_id: str, body: dict) 
     session = _lock(platform=platform, session_id=session_id)
     if session.status in TERMINAL:
         raise _not_open(session, "canceled")
+    if session.status == AcpStatus.IN_PROGRESS:
+        raise _in_progress(session)
     trace = body.get("intent_trace") if isinstance(body, dict) else None
     if trace is not None and not isinstance(trace, dict):
         raise AcpError("intent_trace must be an object.", param="$.intent_trace")
@@ -295,8 +311,8 @@ def acp_session_cancel(*, platform: AgentPlatform, session_id: str, body: dict) 
     return AcpResponse(status=200, body=session_body(session, cart))
 
 
-def _declined(session: AcpCheckoutSession, cart: Cart, text: str, code: str) -> AcpResponse:
-    session.status = cart.status
+def _declined(session: AcpCheckoutSession, cart: dict, text: str) -> AcpResponse:
+    session.status = AcpStatus.READY_FOR_PAYMENT  # the cart was ready: pay with another token
     session.authentication_metadata = None
     session.messages = [
         {
@@ -308,7 +324,7 @@ def _declined(session: AcpCheckoutSession, cart: Cart, text: str, code: str) -> 
             "resolution": "requires_buyer_input",
         }
     ]
-    session.cart = cart.snapshot()
+    session.cart = cart
     session.save()
     return AcpResponse(
         status=402,
@@ -321,20 +337,98 @@ def _declined(session: AcpCheckoutSession, cart: Cart, text: str, code: str) -> 
     )
 
 
-def acp_session_complete(*, platform: AgentPlatform, session_id: str, body: dict) -> AcpResponse:
-    """POST /checkout_sessions/{id}/complete → 200 with the order, or a 4xx saying what to fix.
+@dataclass
+class Charged:
+    """What the charge step of a completion hands to its record step (same request, same process)."""
 
-    402 `payment_declined` (the session shows the message; pay with another token), 400
-    `requires_3ds` (authenticate with `authentication_metadata`, then complete again with
-    `authentication_result`), 400 with the cart's error code when it is not ready (out of
-    stock, no address, …) or `price_changed` when the total moved since it was last shown,
-    405 once completed or canceled.
-    """
+    session_id: str
+    checkout_session: CheckoutSession
+    result: ChargeResult
+    cart: Cart | None  # None when a completion whose process died is resumed: the stored cart stays
+    affiliate_attribution: dict | None
+
+
+def _in_progress(session: AcpCheckoutSession) -> AcpError:
+    return AcpError(
+        "This checkout session is being completed by another request; retrieve it in a moment.",
+        code=AcpErrorCode.CHECKOUT_SESSION_IN_PROGRESS,
+        status=409,
+        headers={"Retry-After": "2"},
+        transient=True,
+    )
+
+
+def _lease_running(session: AcpCheckoutSession) -> bool:
+    """An `in_progress` session whose completion may still be waiting for the provider."""
+    lease = timedelta(seconds=settings.ACP_COMPLETE_LEASE_SECONDS)
+    return session.status == AcpStatus.IN_PROGRESS and session.updated_at > timezone.now() - lease
+
+
+def _status_before_completing(session: AcpCheckoutSession) -> str:
+    # 3-D Secure asked for keeps its metadata until a completion ends; nothing else is pending.
+    return AcpStatus.AUTHENTICATION_REQUIRED if session.authentication_metadata else AcpStatus.READY_FOR_PAYMENT
+
+
+def _same_basket(checkout_session: CheckoutSession, cart: Cart) -> bool:
+    lines = [(line["sku"], line["quantity"]) for line in checkout_session.line_items]
+    return (
+        checkout_session.currency == cart.basket.currency
+        and to_minor(checkout_session.amount_total, checkout_session.currency) == cart.total_minor
+        and lines == [(line.product.ps_number, line.quantity) for line in cart.basket.lines]
+    )
+
+
+def _checkout_session_for(session: AcpCheckoutSession, cart: Cart, *, platform, customer) -> CheckoutSession:
+    """The checkout session this completion charges: the one a completion left open (the provider
+    could not be reached) when the basket is the same, so the charge keeps its idempotency key;
+    else a new one (the left one closed)."""
+    left = session.checkout_session
+    if (
+        left is not None
+        and left.status == CheckoutStatus.OPEN
+        and not Order.objects.filter(checkout_session=left).exists()
+    ):
+        if _same_basket(left, cart):
+            return left
+        checkout_session_close_unpaid(session=left, status=CheckoutStatus.FAILED, reason="The cart changed.")
+    attempt = CheckoutSession.objects.filter(idempotency_key__startswith=f"acp:{session.id}:").count() + 1
+    address = (session.fulfillment_details or {}).get("address") or {}
+    try:
+        return checkout_session_create_for_parts(
+            items=[(line.product.ps_number, line.quantity) for line in cart.basket.lines],
+            currency=session.currency,
+            discount_code=cart.applied.code.code if cart.applied else "",
+            shipping_total=cart.shipping_amount,
+            shipping_option=cart.shipping_option["id"] if cart.shipping_option else "",
+            shipping_address={**address, "recipient": (session.fulfillment_details or {}).get("name", "")},
+            channel=platform.channel,
+            idempotency_key=f"acp:{session.id}:{attempt}",
+            customer=customer,
+            hosted=False,
+        )
+    except DiscountInvalid as exc:
+        raise AcpError(exc.detail, code=AcpErrorCode.DISCOUNT_CODE_INVALID, param="$.discounts.codes") from exc
+    except CheckoutError as exc:
+        raise AcpError(exc.detail, code=exc.code) from exc
+
+
+@transaction.atomic
+def _complete_begin(*, platform: AgentPlatform, session_id: str, body: dict):
+    """Step 1, under the session's lock: the checks, the cart, the checkout session to charge, and
+    the session marked `in_progress` (a concurrent completion then sees it and waits); committed
+    before the provider is asked. Returns an AcpResponse when there is nothing to charge."""
     session = _lock(platform=platform, session_id=session_id)
     if session.status in TERMINAL:
         raise _not_open(session, "completed")
+    if _lease_running(session):
+        raise _in_progress(session)
     payment = rq.payment_data(body.get("payment_data", rq.ABSENT))
     authentication = rq.authentication_result(body.get("authentication_result", rq.ABSENT))
+    if session.status == AcpStatus.IN_PROGRESS:
+        # Its completion died while asking the provider: ask again with the same checkout session
+        # (the same idempotency key, so the provider answers with the charge it made, if any).
+        session.save(update_fields=["updated_at"])  # the lease is this request's now
+        return session.checkout_session, payment, authentication, None
     if "buyer" in body:
         session.buyer = rq.buyer(body["buyer"])
     if payment["handler_id"] != HANDLER_ID:
@@ -371,40 +465,83 @@ def acp_session_complete(*, platform: AgentPlatform, session_id: str, body: dict
                 "(retrieve the session) and complete again.",
             },
         )
+    session.checkout_session = _checkout_session_for(session, cart, platform=platform, customer=customer)
+    session.status = AcpStatus.IN_PROGRESS
+    session.save()
+    return session.checkout_session, payment, authentication, cart
 
-    attempt = CheckoutSession.objects.filter(idempotency_key__startswith=f"acp:{session.id}:").count() + 1
-    address = (session.fulfillment_details or {}).get("address") or {}
+
+@transaction.atomic
+def _complete_abandon(*, session_id: str, checkout_session: CheckoutSession, status: str) -> None:
+    """The provider could not be reached: the session back to where it was, its checkout session
+    kept open so the next completion asks again with the same idempotency key."""
+    AcpCheckoutSession.objects.filter(
+        pk=session_id, status=AcpStatus.IN_PROGRESS, checkout_session=checkout_session
+    ).update(status=status, updated_at=timezone.now())
+
+
+def acp_session_complete_charge(*, platform: AgentPlatform, session_id: str, body: dict) -> AcpResponse | Charged:
+    """Steps 1 and 2 of POST /checkout_sessions/{id}/complete, with no transaction open (Saleor's
+    `complete_checkout`): lock, mark `in_progress` with the checkout session to charge, commit;
+    then the delegated charge, with no row locked and the checkout session's idempotency key.
+    `acp_session_complete_record` records the answer.
+
+    Two concurrent completions make one charge by state, not by a held lock: the second finds
+    the session `in_progress` and is told 409 `checkout_session_in_progress` (Retry-After). A
+    completion whose process died is resumed by the next one after ACP_COMPLETE_LEASE_SECONDS,
+    with the same key, so the provider answers with the charge already made.
+    """
+    begun = _complete_begin(platform=platform, session_id=session_id, body=body)
+    if isinstance(begun, AcpResponse):
+        return begun
+    checkout_session, payment, authentication, cart = begun
+    session = AcpCheckoutSession.objects.get(pk=session_id)
+    status_before = _status_before_completing(session)
     try:
-        checkout_session = checkout_session_create_for_parts(
-            items=[(line.product.ps_number, line.quantity) for line in cart.basket.lines],
-            currency=session.currency,
-            discount_code=cart.applied.code.code if cart.applied else "",
-            shipping_total=cart.shipping_amount,
-            shipping_option=cart.shipping_option["id"] if cart.shipping_option else "",
-            shipping_address={**address, "recipient": (session.fulfillment_details or {}).get("name", "")},
-            channel=platform.channel,
-            idempotency_key=f"acp:{session.id}:{attempt}",
-            customer=customer,
-            hosted=False,
-        )
-        result, order = checkout_session_pay_delegated(
+        result = checkout_session_charge_delegated(
             session=checkout_session,
             token=payment["token"],
             authentication=authentication,
             description=f"{settings.PARLEY_SHOP_NAME} order via {platform.name}",
         )
-    except DiscountInvalid as exc:
-        raise AcpError(exc.detail, code=AcpErrorCode.DISCOUNT_CODE_INVALID, param="$.discounts.codes") from exc
     except CheckoutError as exc:
+        _complete_abandon(session_id=session_id, checkout_session=checkout_session, status=status_before)
         raise AcpError(exc.detail, code=exc.code) from exc
-    session.checkout_session = checkout_session
     if result.status == "error":
+        _complete_abandon(session_id=session_id, checkout_session=checkout_session, status=status_before)
         raise AcpError(
             "The payment provider could not be reached; nothing was charged. Try again.",
             code=AcpErrorCode.PAYMENT_PROVIDER_UNAVAILABLE,
             type="service_unavailable",
             status=503,
         )
+    attribution = body.get("affiliate_attribution")
+    return Charged(
+        session_id=session_id,
+        checkout_session=checkout_session,
+        result=result,
+        cart=cart,
+        affiliate_attribution=attribution if isinstance(attribution, dict) else None,
+    )
+
+
+def acp_session_complete_record(*, platform: AgentPlatform, charged: AcpResponse | Charged) -> AcpResponse:
+    """Step 3 of a completion, under the session's lock (in the idempotency record's transaction):
+    the provider's answer recorded → 200 with the order, 402 `payment_declined` (the session
+    shows the message; pay with another token), 400 `requires_3ds` (authenticate with
+    `authentication_metadata`, then complete again with `authentication_result`). The answers
+    of step 1 (400 with the cart's error code when it is not ready, `price_changed` when the
+    total moved since it was last shown, 405 once completed or canceled) pass through."""
+    if isinstance(charged, AcpResponse):
+        return charged
+    session = _lock(platform=platform, session_id=charged.session_id)
+    if session.status != AcpStatus.IN_PROGRESS or session.checkout_session_id != charged.checkout_session.pk:
+        # Our lease ran out while the provider answered and another completion took over: it records.
+        raise _not_open(session, "completed") if session.status in TERMINAL else _in_progress(session)
+    result, checkout_session = charged.result, charged.checkout_session
+    cart = charged.cart
+    snapshot = cart.snapshot() if cart is not None else session.cart
+    order = checkout_session_charge_record(session=checkout_session, result=result)
     if result.status == "requires_authentication":
         checkout_session_close_unpaid(
             session=checkout_session, status=CheckoutStatus.FAILED, reason="3-D Secure authentication required"
@@ -412,7 +549,7 @@ def acp_session_complete(*, platform: AgentPlatform, session_id: str, body: dict
         session.status = AcpStatus.AUTHENTICATION_REQUIRED
         session.authentication_metadata = authentication_metadata()
         session.messages = []
-        session.cart = cart.snapshot()
+        session.cart = snapshot
         session.save()
         return AcpResponse(
             status=400,
@@ -425,16 +562,16 @@ def acp_session_complete(*, platform: AgentPlatform, session_id: str, body: dict
             },
         )
     if order is None:
-        return _declined(session, cart, result.error or "The payment was declined.", result.decline_code)
+        return _declined(session, snapshot, result.error or "The payment was declined.")
 
     session.status = AcpStatus.COMPLETED
     session.order = order
     session.completed_at = timezone.now()
     session.messages = []
     session.authentication_metadata = None
-    session.cart = cart.snapshot()
-    if "affiliate_attribution" in body and isinstance(body["affiliate_attribution"], dict):
-        session.affiliate_attribution = {**(session.affiliate_attribution or {}), "last": body["affiliate_attribution"]}
+    session.cart = snapshot
+    if charged.affiliate_attribution is not None:
+        session.affiliate_attribution = {**(session.affiliate_attribution or {}), "last": charged.affiliate_attribution}
     session.save()
     order_event_record(order=order, event_type=OrderEventType.ORDER_CREATE)
     return AcpResponse(status=200, body=session_body(session, session.cart))

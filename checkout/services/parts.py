@@ -142,7 +142,7 @@ def checkout_session_create_for_parts(
 
     `hosted`: start the provider's hosted payment page (its URL is the session's `url`, paid
     through the usual webhook), after the session is committed and with no row locked;
-    otherwise the session waits for `checkout_session_pay_delegated`. Refuses (nothing
+    otherwise the session waits for `checkout_session_charge_delegated`. Refuses (nothing
     written) when a line cannot be sold, the discount code does not apply or the provider
     refuses the page.
     """
@@ -238,25 +238,26 @@ def _reserve_for_parts(
     return session
 
 
-@transaction.atomic
-def checkout_session_pay_delegated(
+def checkout_session_charge_delegated(
     *, session: CheckoutSession, token: str, authentication: dict | None = None, description: str = ""
-) -> tuple[ChargeResult, Order | None]:
-    """Charge an agent's delegated payment token for `session` and, when paid, create its order.
+) -> ChargeResult:
+    """Ask the provider to charge an agent's delegated payment token for `session`, with no row
+    locked and no transaction of ours open (a slow provider holds nothing up). The provider's
+    idempotency key is the session's, so asking again (a retry, a completion resumed after a
+    crash) is never a second charge. Record the answer with `checkout_session_charge_record`.
 
-    Returns the provider's answer and the order (None unless paid). A decline closes the
-    session as failed (its discount hold is freed); 3-D Secure wanted leaves it open. The
-    provider's idempotency key is the session's, so a retried call is never a second charge.
+    Answers a succeeded charge at once when the session already has its order; refuses a
+    session that is closed (`checkout_session_closed`).
     """
-    session = CheckoutSession.objects.select_for_update(of=("self",)).get(pk=session.pk)
     existing = Order.objects.filter(checkout_session=session).first()
     if existing is not None:
-        return ChargeResult(status="succeeded", provider_ref=existing.provider_payment_ref), existing
+        return ChargeResult(status="succeeded", provider_ref=existing.provider_payment_ref)
+    session = CheckoutSession.objects.get(pk=session.pk)
     if session.status != CheckoutStatus.OPEN:
         raise CheckoutError(
             "This checkout session is closed.", code=CheckoutErrorCode.CHECKOUT_SESSION_CLOSED, status_code=409
         )
-    result = gateway.delegated_charge(
+    return gateway.delegated_charge(
         DelegatedChargeRequest(
             reference=session.id,
             idempotency_key=f"{session.idempotency_key}:charge",
@@ -268,15 +269,29 @@ def checkout_session_pay_delegated(
             description=description,
         )
     )
+
+
+@transaction.atomic
+def checkout_session_charge_record(*, session: CheckoutSession, result: ChargeResult) -> Order | None:
+    """Under the session's lock: the provider's answer to `checkout_session_charge_delegated`.
+
+    Paid: the order (made once: the session's order when it has one). Declined: the session
+    closed as failed (its discount hold freed). 3-D Secure wanted or the provider unreachable:
+    the session stays open. Returns the order, None unless paid.
+    """
+    session = CheckoutSession.objects.select_for_update(of=("self",)).get(pk=session.pk)
+    existing = Order.objects.filter(checkout_session=session).first()
+    if existing is not None:
+        return existing
     if result.status == "succeeded":
         order, _ = order_create_from_session(
             session=session,
             payment_ref=result.provider_ref,
             amount_paid=result.amount if result.amount else None,
         )
-        return result, order
+        return order
     if result.status == "declined":
         checkout_session_close_unpaid(
             session=session, status=CheckoutStatus.FAILED, reason=result.error or "The payment was declined."
         )
-    return result, None
+    return None

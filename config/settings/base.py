@@ -340,6 +340,9 @@ ACP_SIGNATURE_TOLERANCE_SECONDS = env.int("ACP_SIGNATURE_TOLERANCE_SECONDS", def
 ACP_IDEMPOTENCY_RETENTION_HOURS = max(24, env.int("ACP_IDEMPOTENCY_RETENTION_HOURS", default=48))
 # A request still running after this long is taken for dead: its key may be used again.
 ACP_IDEMPOTENCY_LOCK_SECONDS = env.int("ACP_IDEMPOTENCY_LOCK_SECONDS", default=120)
+# A completion marks its session in_progress before asking the provider; after this long without an
+# answer recorded its process is taken for dead and the next completion resumes it (same charge key).
+ACP_COMPLETE_LEASE_SECONDS = env.int("ACP_COMPLETE_LEASE_SECONDS", default=120)
 # Shipping offered to agents: id, title, carrier, business days, price per currency, free over.
 # Override with JSON in ACP_SHIPPING_OPTIONS; an option without a price in the cart's currency
 # is not offered. "free_over" (same currency) makes it free from that basket value up.
