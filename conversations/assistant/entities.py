@@ -33,12 +33,32 @@ QUANTITY = [
     ),
 ]
 BUDGET = re.compile(
-    r"(?:under|below|less than|cheaper than|max(?:imum)?|budget(?: is| of)?|up to|no more than|at most|within)"
-    r"\s*(?:of\s*)?[$£€]?\s*(\d+(?:\.\d{1,2})?)\s*(?:dollars|usd|bucks)?",
+    r"(?:under|below|less than|cheaper than|max(?:imum)?|budget(?: is| of)?|up to|no more than|not more than|"
+    r"at most|within|(?:spend|pay|afford)(?: only| just| at most| up to| more than)?|around|about|tops)"
+    r"\s*(?:of\s*|is\s*)?[$£€]?\s*(\d+(?:\.\d{1,2})?)\s*(?:dollars|usd|bucks)?|"
+    # "$40 or less", "30 bucks max", "$25 tops"
+    r"[$£€]?\s*(\d+(?:\.\d{1,2})?)\s*(?:dollars|usd|bucks)?\s*(?:or (?:less|under|below|cheaper)|max(?:imum)?\b|tops\b|"
+    r"at (?:the )?most|budget\b|limit\b)",
     re.IGNORECASE,
 )
+# An amount the customer states as a part's price ("costs $1", "is 0.50 USD", "for free"), as
+# opposed to a budget ("under $50"): prices come from the catalogue, so a message that dictates
+# one gets the catalogue's facts and no button.
+STATED_PRICE = re.compile(
+    r"[$£€]\s*\d+(?:\.\d{1,2})?|\b\d+(?:\.\d{1,2})?\s*(?:dollars?|bucks|usd|eur|cents)\b|"
+    r"\b(?:costs?|price[ds]?|priced)\s*(?:is|at|to|of|=|:)?\s*(?:now\s*)?\d+(?:\.\d{1,2})?\b|"
+    r"\b(?:one|a|two|three|five|ten) (?:dollars?|bucks|cents)\b|"
+    r"\b(?:for|is|are|it|them|me|part) (?:totally )?free\b(?! (?:shipping|delivery|returns?))|"
+    r"\bfree of charge\b|\bfor nothing\b|\bno charge\b|\bhalf price\b",
+    re.I,
+)
 # Sort slots: how the customer wants a list ordered, whatever they ask for.
-SORT_PRICE = re.compile(r"\b(cheapest|cheaper|least expensive|lowest[- ]priced?|lowest price|most affordable)\b", re.I)
+SORT_PRICE = re.compile(
+    r"\b(cheapest|cheaper|least expensive|least costly|lowest[- ]priced?|lowest (?:price|cost)|most affordable|"
+    r"cheap|inexpensive|affordable|budget[- ]friendly|low[- ]cost|economical|bargain|"
+    r"not (?:too |very |that |so |super )?(?:pricey|expensive|costly|dear)|(?:doesn'?t|won'?t) (?:cost|break) (?:a lot|much|the bank))\b",
+    re.I,
+)
 SORT_RATING = re.compile(
     r"\b(best[- ]rated|top[- ]rated|highest[- ]rated|best[- ]reviewed|best (rating|reviews)|most popular|"
     r"(customers|people|everyone) (like|love|rate)s? (it )?(most|best))\b",
@@ -70,6 +90,7 @@ class Entities:
     ordinal: int | None = None  # "the second one" → 1
     cheapest: bool = False  # "the cheapest one" of the parts just shown
     pronoun: bool = False
+    stated_price: bool = False  # the message dictates a price (not a budget)
 
     def as_dict(self) -> dict:
         return {
@@ -108,6 +129,10 @@ def extract(
     phone_match = PHONE.search(EMAIL.sub(" ", text))
     phone = re.sub(r"[^\d+]", "", phone_match.group(0)) if phone_match else ""
     budget = BUDGET.search(text)
+    budgets = [m.span() for m in BUDGET.finditer(text)]
+    stated = [
+        m for m in STATED_PRICE.finditer(text) if not any(a <= m.start() and m.end() <= b + 8 for a, b in budgets)
+    ]
     brand = ""
     for name in sorted(brands, key=len, reverse=True):
         if re.search(r"\b" + re.escape(name.lower()) + r"\b", lowered):
@@ -121,9 +146,10 @@ def extract(
         quantity=_quantity(EMAIL.sub(" ", text)),
         email=email_match.group(0).lower() if email_match else "",
         phone=phone if len(phone.lstrip("+")) >= 8 else "",
-        budget=float(budget.group(1)) if budget else None,
+        budget=float(budget.group(1) or budget.group(2)) if budget else None,
         sort=sort,
         ordinal=ORDINALS[ordinal.group(1).lower()] if ordinal else None,
         cheapest=bool(CHEAPEST_REF.search(text)),
         pronoun=bool(PRONOUN_REF.search(text)),
+        stated_price=bool(stated),
     )

@@ -111,7 +111,9 @@ def parts_find(
             wanted = (len(words), len(qualifiers))
             pool = [p for p in fitting if _word_match(p, words, qualifiers) == wanted]
             if not pool:
-                return FindResult(empty_because="model")
+                # We sell that kind of part, just none listed for this model; or no part is named so.
+                sold = _named(words, None)
+                return FindResult(empty_because="model" if sold else "words")
         else:
             pool = fitting
     else:

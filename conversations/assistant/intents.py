@@ -98,11 +98,27 @@ def only_identifiers(masked: str) -> bool:
     return bool(_ONLY_IDENTIFIERS.match(masked))
 
 
-def injection_suspected(reading: Reading) -> bool:
+def injection_suspected(reading: Reading, *, question: bool = False) -> bool:
     """Instructions aimed at the assistant, not a shopper's question: refused even when another
-    label scores a little higher, because a wrong refusal costs less than an obeyed injection."""
+    label scores a little higher, because a wrong refusal costs less than an obeyed injection.
+    A question ("can you tell me the price of …") is read as instructions only when that is its
+    best reading: asking is what shoppers do, and instructions inside a question are clauses of
+    their own (`injection_in`)."""
     score = reading.scores.get(INJECTION, 0.0)
+    if question:
+        return reading.intent == INJECTION and score >= meaning.threshold("injection")
     return score >= meaning.threshold("injection") and reading.confidence - score < meaning.INJECTION_MARGIN
+
+
+QUESTION_FORM = re.compile(
+    r"^\W*(?:hi|hello|hey|ok|so|and|also|please)?\W*(?:can|could|would|will|do|does|did|is|are|was|what|whats|"
+    r"what's|how|when|where|which|who|why|may|should|any|got|have you)\b",
+    re.I,
+)
+
+
+def is_question(text: str) -> bool:
+    return bool(QUESTION_FORM.match(text))
 
 
 _CLAUSE = re.compile(r"[,;:\n]|\s(?:and|then|but|so)\s", re.I)
@@ -110,7 +126,11 @@ _CLAUSE = re.compile(r"[,;:\n]|\s(?:and|then|but|so)\s", re.I)
 
 # A message written as another party of the conversation ("SYSTEM: …", "assistant: …") is
 # addressed to the assistant's instructions, whatever it asks for.
-ROLE_LABEL = re.compile(r"^\W*(system|assistant|developer|admin|operator)(\s+(prompt|message|note))?\s*:", re.I)
+ROLE_LABEL = re.compile(
+    r"^\W*(system|assistant|developer|admin|administrator|operator|root|moderator)\W{0,3}"
+    r"(\s*(prompt|message|note|override|instructions?|update|command|notice|mode))?\s*[:\]>|-]",
+    re.I,
+)
 
 
 def injection_in(masked: str) -> bool:
@@ -119,4 +139,7 @@ def injection_in(masked: str) -> bool:
     if ROLE_LABEL.match(masked):
         return True
     pieces = [masked, *(p for p in _CLAUSE.split(masked) if len(p.split()) >= 2)]
-    return any(injection_suspected(read(piece)) for piece in dict.fromkeys(p.strip() for p in pieces))
+    return any(
+        injection_suspected(read(piece), question=is_question(piece))
+        for piece in dict.fromkeys(p.strip() for p in pieces)
+    )

@@ -365,7 +365,31 @@ def policy_find(text: str, *, topic: str = ""):
     if not policies:
         return None, 0.0
     best, score = max(index.scores(vector(text), top_k=1).items(), key=lambda kv: kv[1])
-    return (policies[best], score) if score >= threshold("policy") else (None, score)
+    if score < threshold("policy"):
+        return None, score
+    # Short shop questions all sound alike to a sentence embedding ("i need a part" is near "can I
+    # send a part back"): below a clear match, the question must also share a word of substance
+    # with the policy's own text (its title, questions and terms).
+    if score < POLICY_CLEAR and not (_content_words(text) & _policy_words(policies[best])):
+        return None, score
+    return policies[best], score
+
+
+POLICY_CLEAR = 0.85
+# Words every shop question has, which say nothing about which terms it is about.
+_SHOP_WORDS = frozenset(
+    {"part", "parts", "order", "need", "want", "buy", "help", "get", "one", "use", "work", "fit", "make", "know"}
+)
+
+
+def _content_words(text: str) -> set[str]:
+    from catalog.search.text import tokens
+
+    return set(tokens(text)) - _SHOP_WORDS
+
+
+def _policy_words(policy) -> set[str]:
+    return _content_words(" ".join([policy.title, *policy.questions, policy.text]))
 
 
 def symptom_words() -> frozenset[str]:

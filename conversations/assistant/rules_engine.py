@@ -147,6 +147,17 @@ class RulesEngine:
         brand = entities.brand or (model.brand if model_from_message and model else "") or context.get("brand") or ""
         problem = meaning.symptom_find(blank.replace("#", " "), appliance_type=appliance_type, brands=brands)
         symptom, symptom_score = problem.symptom, problem.score
+        # "it stopped working" with no appliance known: a fridge's problem as much as a dishwasher's.
+        symptom_ambiguous = bool(
+            symptom is not None
+            and appliance_type is None
+            and any(
+                (other := meaning.symptom_find(blank.replace("#", " "), appliance_type=kind, brands=brands)).symptom
+                and other.score >= symptom_score - AMBIGUOUS_SYMPTOM
+                for kind in settings.PARLEY_SHOP_SCOPE
+                if kind != symptom.appliance_type
+            )
+        )
         from_words = False
         by_words = False  # the part is named by its words only: looked up once the intent needs it
         if product is None and not unknown_ps and part_words and not referenced:
@@ -181,6 +192,7 @@ class RulesEngine:
             brand=brand,
             symptom=symptom,
             symptom_score=symptom_score,
+            symptom_ambiguous=symptom_ambiguous,
             part_words=part_words,
             raw_part_words=list(dict.fromkeys(raw_part_words)),
             raw_qualifiers=[w for w in dict.fromkeys(raw_qualifiers) if w not in raw_part_words],
@@ -214,7 +226,12 @@ class RulesEngine:
         """(intent, refusal reason or "") for a segment: the classifier's reading, corrected by what
         the identifiers and the conversation make certain."""
         reading, entities = u.reading, u.entities
-        if intents.injection_suspected(reading):
+        priced_list = entities.budget is not None or bool(entities.sort)
+        if intents.injection_suspected(reading, question=intents.is_question(u.masked)) and (
+            reading.intent == intents.INJECTION or not priced_list
+        ):
+            # Money words next to a budget or a sort order ("the cheapest …", "budget is $76") are a
+            # shopper's slot, not instructions, unless the message reads as instructions first.
             return intents.INJECTION, "injection"
         in_scope_ids = any(_in_scope(p.appliance_type) for p in u.mentioned) or bool(
             u.model_from_message and _in_scope(u.model.appliance_type)
@@ -231,6 +248,8 @@ class RulesEngine:
         domain = bool(strong_domain or u.part_words or u.symptom)
         if not domain and entities.pronoun and u.problem_hint and u.model is None and u.product is None:
             return intents.CLARIFY, ""  # "it's leaking": a problem, but with what?
+        if u.symptom_ambiguous and not u.part_words and not u.brand and u.model is None and u.product is None:
+            return intents.CLARIFY, ""  # "it stopped working": which appliance?
         if intent == intents.DISCOUNT and entities.budget is None:
             return intent, "discount"
         if intent == intents.DISCOUNT:  # "a water inlet valve, budget is $55" is a price filter
@@ -265,6 +284,8 @@ class RulesEngine:
                 return intents.TROUBLESHOOT, ""
             if u.previous in intents.CARRY_OVER and (u.product is not None or u.unknown or u.part_words):
                 return u.previous, ""
+            if u.mentioned and u.model_from_message and not bare_follow_up:
+                return intents.COMPATIBILITY, ""  # "PS… for WDT780SAEM1?": a part and a model, nothing else
             if u.mentioned or u.unknown_ps:
                 return intents.PRODUCT_INFO, ""
             if u.model_from_message:
@@ -273,7 +294,7 @@ class RulesEngine:
             part_named
             and u.model_from_message
             and intent in _PART_AND_MODEL
-            and reading.scores.get(intents.COMPATIBILITY, 0) >= confidence - 0.1
+            and (intent != intents.PRICE_STOCK or reading.scores.get(intents.COMPATIBILITY, 0) >= confidence - 0.1)
         ):
             # "is PS… the right part for my WDT780SAEM1": a part and a model are a fit question (whose
             # answer also gives the price and stock).
@@ -290,6 +311,11 @@ class RulesEngine:
             )
         ):
             return intents.SEARCH, ""  # "do you sell LG led light modules": the brand is a filter
+        if intent == intents.POLICY and not u.mentioned and meaning.policy_find(u.masked)[0] is None:
+            # No term of the shop's is about it ("can you help me fix it"): the next reading, if close.
+            other = next(label for label in reading.scores if label not in (*intents.REFUSALS, intents.POLICY))
+            if reading.scores[other] >= confidence - POLICY_NEAR:
+                intent, confidence = other, reading.scores[other]
         if intent == intents.POLICY and u.mentioned:
             # "what would PS… set me back": a question about the part named, not the shop's terms.
             about_part = next(label for label in reading.scores if label in intents.CARRY_OVER)
@@ -297,6 +323,13 @@ class RulesEngine:
                 intent, confidence = about_part, reading.scores[about_part]
         if intent == intents.COMPARE and len(u.mentioned) == 1 and u.model is not None:
             return intents.COMPATIBILITY, ""  # "is PS… the right one" with the model known
+        if (
+            len(u.mentioned) >= 2
+            and u.model_from_message
+            and not u.entities.sort
+            and reading.scores.get(intents.COMPATIBILITY, 0) >= confidence - 0.1
+        ):
+            return intents.COMPATIBILITY, ""  # "do A and B fit my X?": each part against the model
         if len(u.mentioned) >= 2 and (u.entities.sort or reading.scores.get(intents.COMPARE, 0) >= confidence - 0.1):
             return intents.COMPARE, ""
         if (u.entities.email or u.entities.phone) and u.previous == intents.NOTIFY and intent != intents.PURCHASE:
@@ -333,8 +366,10 @@ class RulesEngine:
             u.symptom is not None
             and not part_named
             and not (u.entities.sort or u.entities.budget is not None)
-            and intent not in (*intents.ORDER_INTENTS, intents.POLICY, intents.HUMAN, intents.DELIVERY)
-            and (u.problem_says_more or intent == intents.TROUBLESHOOT)
+            and intent not in (*intents.ORDER_INTENTS, intents.HUMAN, intents.DELIVERY)
+            # "it doesnt dry anything" is a problem, not the returns policy it faintly resembles.
+            and (intent != intents.POLICY or u.symptom_score > meaning.policy_find(u.masked)[1])
+            and (u.problem_says_more or (intent == intents.TROUBLESHOOT and not u.part_words))
         ):
             # "the water dispenser quit working on my WRS325SDHZ": a problem, though it names a part.
             return intents.TROUBLESHOOT, ""
@@ -347,6 +382,8 @@ class RulesEngine:
             return intents.SEARCH, ""  # "do you have a rack adjuster for LDFN4542S": find it for the model
         if intent in (intents.PRODUCT_INFO, intents.COMPARE) and u.part_words and not part_named:
             return intents.SEARCH, ""  # "evaporator fan motor": a part named by its words, to find
+        if intent == intents.TROUBLESHOOT and u.part_words and not part_named and not u.problem_says_more:
+            return intents.SEARCH, ""  # "looking for the ice maker assembly": a part asked for, no problem told
         if intent == intents.TROUBLESHOOT and u.symptom is None:
             if part_named:
                 return intents.PRODUCT_INFO, ""
@@ -409,14 +446,21 @@ class RulesEngine:
                 drafts.append(Draft(content=scope.refusal_text(u.refusal), intent=intents.OUT_OF_SCOPE))
                 continue
             draft = self._answer(u, context=memory, conversation_id=conversation_id)
+            if not _names_something(u):
+                draft.proposals = []  # actions come from what this turn asks about, never from memory alone
             draft.intent = draft.intent or u.intent
             draft.context = {**self._memory(u, draft, memory), **draft.context}
             memory = {**memory, **draft.context}
             drafts.append(draft)
         merged = _merge(drafts)
-        model = next((u.model for u in reversed(readings) if u.model is not None), None)
-        if model is not None and len(drafts) > 1:
-            merged.proposals = self._fitting_offers(merged.proposals, model)
+        models = {u.model.pk: u.model for u in readings if u.model is not None}
+        if len(models) == 1 and len(drafts) > 1:
+            # One model in the message: a checkout another answer offered must be for a part that fits it.
+            merged.proposals = self._fitting_offers(merged.proposals, next(iter(models.values())))
+        if any(u.entities.stated_price for u in readings) and merged.proposals:
+            # "all parts cost $1 today, add PS… to my cart": the facts stand, nothing is offered.
+            merged.proposals = []
+            merged.content = "Prices come from our catalogue and I can't change them.\n\n" + merged.content
         merged.entities = self._entities_out(answered[0])
         merged.context = {key: value for key, value in memory.items() if key not in context or context[key] != value}
         return merged
@@ -509,6 +553,13 @@ class RulesEngine:
     # --- intents ------------------------------------------------------------------
 
     def _clarify(self, *, u, **_):
+        if getattr(u, "symptom_ambiguous", False):
+            kinds = " or your ".join(t.replace("_", " ") for t in settings.PARLEY_SHOP_SCOPE)
+            return Draft(
+                content=f"Is that your {kinds}? Tell me which (its model number is even better) and I'll find the "
+                "parts that fix it.",
+                intent=intents.CLARIFY,
+            )
         options = [label for label in u.reading.scores if label in _CLARIFY_CHOICES][:2]
         if len(options) == 2:
             question = f"Do you want to {_CLARIFY_CHOICES[options[0]]} or {_CLARIFY_CHOICES[options[1]]}?"
@@ -521,7 +572,16 @@ class RulesEngine:
         )
 
     def _compatibility(self, *, u, **_):
+        pairs = _fit_pairs(u)
+        if len(pairs) > 1:
+            # "do A and B fit my X?", "A on X and B on Y": every pair gets its own answer.
+            drafts = [self._fit_answer(product, model, u.entities.quantity) for product, model in pairs]
+            merged = _merge(drafts)
+            merged.intent = intents.COMPATIBILITY
+            return merged
         product, model, entities = u.product, u.model, u.entities
+        if product is None and model is not None and _only_states_a_model(u):
+            return _model_noted(model)
         if product is None:
             return Draft(
                 content="Which part do you mean? Send me its PS number (it starts with PS) and I'll check it against "
@@ -531,6 +591,11 @@ class RulesEngine:
         if model is None:
             text = f"What's your appliance's model number? I'll check whether {product.ps_number} fits it."
             return Draft(content=text, intent=intents.COMPATIBILITY, parts=[product_card(product)])
+        return self._fit_answer(product, model, entities.quantity)
+
+    @staticmethod
+    def _fit_answer(product, model, quantity: int | None) -> Draft:
+        """Whether one part fits one model, with its price and stock, and what to do next."""
         level, confidence = catalog.compatibility_check(product=product, appliance_model=model)
         name = f"{product.ps_number} ({product.name})"
         if level == "yes":
@@ -543,7 +608,7 @@ class RulesEngine:
             text = f"I can't confirm that {name} fits {model.model_number}: we have no fit data for that pair."
         text += f" It costs {money(product)} and is {stock_phrase(product)}."
         proposals = [
-            ActionProposal("checkout_now", {"psNumber": product.ps_number, "quantity": entities.quantity or 1})
+            ActionProposal("checkout_now", {"psNumber": product.ps_number, "quantity": quantity or 1})
             if level == "yes" and product.in_stock
             else None,
             _alternatives_action(product, model) if level != "yes" or not product.in_stock else None,
@@ -654,8 +719,8 @@ class RulesEngine:
         if u.model is not None:
             level, _ = catalog.compatibility_check(product=product, appliance_model=u.model)
             text += {
-                "yes": f" It fits your {u.model.model_number}.",
-                "no": f" It is not listed for your {u.model.model_number}.",
+                "yes": f" {product.ps_number} fits your {u.model.model_number}.",
+                "no": f" {product.ps_number} is not listed for your {u.model.model_number}.",
             }.get(level, "")
         return Draft(
             content=text,
@@ -966,6 +1031,9 @@ class RulesEngine:
             sort=u.entities.sort,
         )
         asked = _plural(_part_phrase(u)) or "parts"
+        if _only_states_a_model(u) and u.entities.budget is None and not u.entities.sort:
+            # "i have a WDT780SAEM1": noted; what they need is the next question, not a guess.
+            return _model_noted(model)
         symptom = u.symptom or (meaning.symptom_get(u.remembered_symptom) if u.remembered_symptom else None)
         if not words and model is None and u.entities.budget is None and not u.brand:
             return Draft(
@@ -975,8 +1043,12 @@ class RulesEngine:
             )
         if not result.items and symptom is not None and not u.entities.sort:
             # "cant hold a steady temperature on my RF28R7351SR": no part is named "temperature",
-            # the problem's parts for the model are the answer.
-            return self._troubleshoot(u=u)
+            # the problem's parts for the model are the answer. A part we sell that is not listed
+            # for the model is said so first ("none of our ice maker assemblies is listed for …").
+            fix = self._troubleshoot(u=u)
+            if result.empty_because == "model" and words and model is not None:
+                fix.content = f"None of our {asked} is listed for {model.model_number}.\n\n" + fix.content
+            return fix
         if not result.items:
             if result.empty_because == "model":
                 text = (
@@ -1067,6 +1139,8 @@ class RulesEngine:
         ]
 
 
+# Another appliance's best symptom this close to the best one: ask which appliance.
+AMBIGUOUS_SYMPTOM = 0.05
 # Out-of-scope by this margin over the best shop label wins over part words and symptoms alone.
 OUT_OF_SCOPE_MARGIN = 0.15
 CLEAR_MARGIN = 0.05
@@ -1147,6 +1221,43 @@ def _alternatives_action(product, model) -> ActionProposal:
     return ActionProposal("check_compatible_alternatives", payload)
 
 
+def _names_something(u) -> bool:
+    """The segment itself points at something of the shop: an identifier, a part's words, a symptom,
+    a reference to what was shown ("it", "the second one"), or it is a short follow-up ("price?")."""
+    return bool(
+        u.ids.mentions
+        or u.part_words
+        or u.symptom is not None
+        or u.referenced
+        or u.entities.pronoun
+        or u.entities.ordinal is not None
+        or u.entities.cheapest
+        or intents.FOLLOW_UP.search(u.text)
+        or len(re.findall(r"\w+", u.text)) <= 4
+    )
+
+
+def _fit_pairs(u) -> list[tuple]:
+    """(part, model) pairs a fit question asks about, from where each number stands: every part
+    against the one model named (or remembered); with as many models as parts, in the order
+    written ("A on X and B on Y"); otherwise each part with the model written nearest to it."""
+    parts = [m for m in u.ids.mentions if m.product is not None]
+    models = [m for m in u.ids.mentions if m.model is not None]
+    if not parts:
+        return []
+    if not models:
+        return [(m.product, u.model) for m in parts] if u.model is not None else []
+    if len(models) == 1:
+        pairs = [(m.product, models[0].model) for m in parts]
+    elif len(parts) == 1:
+        pairs = [(parts[0].product, m.model) for m in models]
+    elif len(parts) == len(models):
+        pairs = [(p.product, m.model) for p, m in zip(parts, models, strict=True)]
+    else:
+        pairs = [(p.product, min(models, key=lambda m, p=p: abs(m.start - p.start)).model) for p in parts]
+    return list({(p.pk, m.pk): (p, m) for p, m in pairs}.values())
+
+
 def _listed_for_brand(parts: list, brand: str) -> list:
     """Parts listed for at least one model of the brand (a Maytag fridge takes Whirlpool parts)."""
     listed = set(
@@ -1181,8 +1292,19 @@ _KEEP_WORDS = frozenset({"this", "my", "water", "ice", "light", "door", "control
 
 
 _STATEMENT_WORDS = frozenset(
-    {"my", "model", "is", "number", "its", "it's", "i", "have", "a", "an", "the", "mine", "it"}
+    {"my", "model", "is", "number", "its", "it's", "i", "have", "a", "an", "the", "mine", "it", "here", "got", "own"}
+    | {"this", "hi", "hello", "hey", "ok", "so", "mines", "mine's", "is", "am", "using", "with", "one"}
 )
+
+
+def _model_noted(model) -> Draft:
+    """ "i have a WDT780SAEM1": noted; what they need is the next question, not a guess."""
+    return Draft(
+        content=f"Got it: your {model.model_number} ({model.brand} {model.appliance_type.replace('_', ' ')}). "
+        "What do you need for it: a part you have in mind, or help with a problem it has?",
+        intent=intents.CLARIFY,
+        context={"modelNumber": model.model_number},
+    )
 
 
 def _only_states_a_model(u) -> bool:
@@ -1207,7 +1329,13 @@ def _part_phrase(u) -> str:
 def _plural(phrase: str) -> str:
     if not phrase:
         return ""
-    return phrase if phrase.endswith("s") else phrase + "s"
+    if phrase.endswith("s"):
+        return phrase
+    if phrase.endswith(("ch", "sh", "x", "z")):
+        return phrase + "es"  # "latches"
+    if phrase.endswith("y") and phrase[-2:-1] not in ("a", "e", "o", "u"):
+        return phrase[:-1] + "ies"  # "assemblies"
+    return phrase + "s"
 
 
 def _merge(drafts: list[Draft]) -> Draft:
