@@ -1,11 +1,16 @@
-"""Telemetry is append-only: the admin is a viewer."""
+"""Telemetry is append-only: the admin is a viewer. Experiments are configured here."""
 
 import json
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.urls import reverse
 from django.utils.html import format_html
 
-from analytics.models import Event
+from analytics.enums import ExperimentStatus
+from analytics.exceptions import ExperimentInvalid
+from analytics.models import Event, Experiment
+from analytics.services.experiments import experiment_start, experiment_stop, page_prefixes
 
 
 @admin.register(Event)
@@ -54,3 +59,59 @@ class EventAdmin(admin.ModelAdmin):
         return format_html(
             '<pre class="parley-json">{}</pre>', json.dumps(obj.properties, indent=2, sort_keys=True, default=str)
         )
+
+
+class ExperimentForm(forms.ModelForm):
+    class Meta:
+        model = Experiment
+        fields = ("name", "holdout_percent", "pages", "mde_points")
+
+    def clean_pages(self):
+        pages = self.cleaned_data["pages"]
+        for prefix in page_prefixes(pages):
+            if not prefix.startswith("/") or len(prefix) > 200 or any(c.isspace() for c in prefix):
+                raise forms.ValidationError(f"Each line is a path prefix starting with / (not {prefix[:60]!r}).")
+        return pages
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk and self.instance.status != ExperimentStatus.DRAFT and self.has_changed():
+            # Changing the split or the pages mid-run would mix two experiments in one result.
+            raise forms.ValidationError("A started experiment cannot change; create a new one.")
+        return cleaned
+
+
+@admin.register(Experiment)
+class ExperimentAdmin(admin.ModelAdmin):
+    form = ExperimentForm
+    list_display = ("name", "status", "split", "mde_points", "started_at", "stopped_at", "report")
+    list_filter = ("status",)
+    readonly_fields = ("status", "currency", "started_at", "stopped_at", "report")
+    actions = ("start_experiments", "stop_experiments")
+
+    @admin.display(description="Split (chat / holdout)")
+    def split(self, obj):
+        return f"{100 - obj.holdout_percent} / {obj.holdout_percent}"
+
+    @admin.display(description="Result")
+    def report(self, obj):
+        if not obj.pk:
+            return "-"
+        return format_html('<a href="{}?experiment={}">Open the result</a>', reverse("analytics-experiments"), obj.pk)
+
+    def _apply(self, request, queryset, service, done: str):
+        for experiment in queryset:
+            try:
+                service(experiment=experiment)
+            except ExperimentInvalid as exc:
+                self.message_user(request, f"{experiment}: {exc.detail}", messages.ERROR)
+            else:
+                self.message_user(request, f"{experiment}: {done}.", messages.SUCCESS)
+
+    @admin.action(description="Start the selected experiment")
+    def start_experiments(self, request, queryset):
+        self._apply(request, queryset, experiment_start, "running")
+
+    @admin.action(description="Stop the selected experiments")
+    def stop_experiments(self, request, queryset):
+        self._apply(request, queryset, experiment_stop, "stopped")

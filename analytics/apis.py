@@ -1,5 +1,6 @@
 """Analytics over HTTP: client event batches in, dashboard figures out (staff only)."""
 
+import json
 from datetime import timedelta
 
 from django.utils import timezone
@@ -13,17 +14,20 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from analytics import constants
-from analytics.csv_tables import dashboard_table, funnel_table
+from analytics.csv_tables import dashboard_table, experiment_table, funnel_table
 from analytics.error_codes import AnalyticsErrorCode
 from analytics.exceptions import BatchInvalid
 from analytics.ratelimit import client_key, ingest_rate_check
 from analytics.renderers import CSVRenderer
 from analytics.selectors import Period, dashboard_get, funnel_get
+from analytics.selectors.experiments import experiment_report_get, experiments_list
 from analytics.selectors.handoff import handoff_metrics_get
 from analytics.services import events_ingest
+from analytics.services.experiments import experiment_assign, shop_order_record, shop_webhook_verify
 from core.authentication import bearer_token
 from core.parsers import JSONParser
 from core.ratelimit import client_address
+from core.schema import ErrorSerializer
 
 MAX_PERIOD_DAYS = 366
 _ACTION_TYPE = r"^[a-z][a-z0-9_]{0,63}$"
@@ -283,3 +287,214 @@ class HandoffMetricsGetApi(APIView):
         data = self.InputSerializer(data=request.query_params)
         data.is_valid(raise_exception=True)
         return Response(self.OutputSerializer(handoff_metrics_get(period=data.validated_data)).data)
+
+
+# --- experiments ---------------------------------------------------------------------------------
+
+
+class ExperimentAssignApi(APIView):
+    """The widget asks, before it draws, which arm this visitor is in."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    parser_classes = [JSONParser]
+
+    class InputSerializer(serializers.Serializer):
+        visitor_id = serializers.RegexField(
+            f"^{constants.VISITOR_ID_PATTERN}$", help_text="The widget's first-party random id (localStorage)."
+        )
+        page_url = serializers.CharField(max_length=2000, required=False, default="", allow_blank=True)
+
+    class OutputSerializer(serializers.Serializer):
+        experiment_id = serializers.IntegerField(allow_null=True, help_text="null: no experiment covers this page.")
+        arm = serializers.ChoiceField(choices=["chat", "holdout"], allow_null=True)
+        show_widget = serializers.BooleanField()
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={200: OutputSerializer},
+        tags=["analytics"],
+        summary="Assign a visitor to the running experiment's arm (recorded once as experiment_assigned)",
+    )
+    def post(self, request):
+        ingest_rate_check(client=client_key(token=None, remote_addr=client_address(request)), events=1)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        assignment = experiment_assign(**data.validated_data)
+        return Response(self.OutputSerializer(assignment).data)
+
+
+class ShopOrderWebhookApi(APIView):
+    """The shop platform reports its paid orders server to server (signed), with the visitor id
+    its pages read from the beacon."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    parser_classes: list = []
+
+    class InputSerializer(serializers.Serializer):
+        order_id = serializers.RegexField(f"^{constants.ORDER_ID_PATTERN}$")
+        visitor_id = serializers.RegexField(f"^{constants.VISITOR_ID_PATTERN}$")
+        value = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0)
+        currency = serializers.RegexField(r"^[A-Z]{3}$")
+        occurred_at = serializers.DateTimeField(required=False, help_text="When it was paid; default now.")
+
+    class OutputSerializer(serializers.Serializer):
+        order_id = serializers.CharField()
+        recorded = serializers.BooleanField(help_text="false: this order id was already recorded (counted once).")
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={
+            200: OutputSerializer,
+            400: OpenApiResponse(
+                ErrorSerializer, description="invalid_request / currency_mismatch: the body is not a valid order."
+            ),
+            401: OpenApiResponse(
+                ErrorSerializer, description="invalid_signature: missing, stale or wrong Parley-Signature."
+            ),
+            503: OpenApiResponse(
+                ErrorSerializer, description="webhook_disabled: PARLEY_SHOP_WEBHOOK_SECRET is not set."
+            ),
+        },
+        tags=["analytics"],
+        summary="A shop platform's paid order, for experiments (signed with Parley-Signature)",
+    )
+    def post(self, request):
+        body = request.body
+        shop_webhook_verify(body=body, signature_header=request.headers.get("Parley-Signature", ""))
+        try:
+            payload = json.loads(body)
+        except (ValueError, UnicodeDecodeError):
+            raise BatchInvalid("The body must be a JSON object.", code=AnalyticsErrorCode.INVALID_ORDER) from None
+        data = self.InputSerializer(data=payload if isinstance(payload, dict) else {})
+        data.is_valid(raise_exception=True)
+        order = data.validated_data
+        recorded = shop_order_record(
+            order_id=order["order_id"],
+            visitor_id=order["visitor_id"],
+            value=order["value"],
+            currency=order["currency"],
+            occurred_at=order.get("occurred_at") or timezone.now(),
+        )
+        return Response(self.OutputSerializer({"order_id": order["order_id"], "recorded": recorded}).data)
+
+
+class _DifferenceDoc(serializers.Serializer):
+    estimate = serializers.FloatField(allow_null=True, help_text="chat − holdout")
+    ci_low = serializers.FloatField(allow_null=True, help_text="95% confidence interval")
+    ci_high = serializers.FloatField(allow_null=True)
+    p_value = serializers.FloatField(allow_null=True, help_text="Two-sided.")
+    significant = serializers.BooleanField(help_text="The interval excludes zero.")
+    method = serializers.CharField()
+
+
+class _ExperimentDoc(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    status = serializers.ChoiceField(choices=["draft", "running", "stopped"])
+    holdout_percent = serializers.IntegerField()
+    pages = serializers.ListField(child=serializers.CharField(), help_text="Path prefixes covered; empty: all.")
+    mde_points = serializers.FloatField(help_text="Minimum detectable effect, percentage points of conversion.")
+    currency = serializers.CharField()
+    started_at = serializers.DateTimeField(allow_null=True)
+    stopped_at = serializers.DateTimeField(allow_null=True)
+
+
+class ExperimentListApi(_StaffApi):
+    renderer_classes = [JSONRenderer]
+
+    class OutputSerializer(serializers.Serializer):
+        experiments = _ExperimentDoc(many=True)
+
+    @extend_schema(
+        responses={200: OutputSerializer},
+        tags=["analytics"],
+        summary="Experiments (staff)",
+        operation_id="admin_experiments_list",
+    )
+    def get(self, request):
+        return Response(self.OutputSerializer({"experiments": experiments_list()}).data)
+
+
+class ExperimentGetApi(_StaffApi):
+    class OutputSerializer(serializers.Serializer):
+        class ArmSerializer(serializers.Serializer):
+            arm = serializers.ChoiceField(choices=["chat", "holdout"])
+            visitors = serializers.IntegerField(help_text="Assigned (intention to treat).")
+            converters = serializers.IntegerField(help_text="Visitors with at least one order after assignment.")
+            conversion_rate = serializers.FloatField(allow_null=True, help_text="converters / visitors (0-1).")
+            orders = serializers.IntegerField()
+            revenue = serializers.FloatField()
+            revenue_per_visitor = serializers.FloatField(allow_null=True)
+            aov = serializers.FloatField(allow_null=True, help_text="revenue / orders")
+
+        class SampleSizeSerializer(serializers.Serializer):
+            mde_points = serializers.FloatField()
+            alpha = serializers.FloatField()
+            power = serializers.FloatField()
+            needed_visitors = serializers.IntegerField(allow_null=True, help_text="Both arms; null before a baseline.")
+            visitors = serializers.IntegerField()
+            more_needed = serializers.IntegerField(allow_null=True)
+
+        class SampleRatioSerializer(serializers.Serializer):
+            expected_holdout_share = serializers.FloatField()
+            observed_holdout_share = serializers.FloatField(allow_null=True)
+            chi_square = serializers.FloatField(allow_null=True)
+            p_value = serializers.FloatField(allow_null=True)
+            mismatch = serializers.BooleanField(help_text="p < 0.001: the split is broken.")
+
+        class VerdictSerializer(serializers.Serializer):
+            status = serializers.ChoiceField(
+                choices=[
+                    "draft",
+                    "no_data",
+                    "one_arm_empty",
+                    "sample_ratio_mismatch",
+                    "no_conversions",
+                    "raised",
+                    "lowered",
+                    "not_enough_data",
+                    "no_effect",
+                ]
+            )
+            text = serializers.CharField()
+
+        class DaySerializer(serializers.Serializer):
+            day = serializers.DateField(help_text="Cohort day (UTC) of assignment; figures are cumulative.")
+            chat_visitors = serializers.IntegerField()
+            chat_converters = serializers.IntegerField()
+            chat_revenue = serializers.FloatField()
+            holdout_visitors = serializers.IntegerField()
+            holdout_converters = serializers.IntegerField()
+            holdout_revenue = serializers.FloatField()
+            difference_points = serializers.FloatField(allow_null=True)
+            ci_low_points = serializers.FloatField(allow_null=True)
+            ci_high_points = serializers.FloatField(allow_null=True)
+
+        experiment = _ExperimentDoc()
+        as_of = serializers.DateTimeField(allow_null=True, help_text="The rollups' last refresh.")
+        arms = ArmSerializer(many=True)
+        conversion = _DifferenceDoc(help_text="In percentage points.")
+        revenue_per_visitor = _DifferenceDoc(help_text="In the experiment's currency (Welch t).")
+        sample_size = SampleSizeSerializer()
+        sample_ratio = SampleRatioSerializer()
+        verdict = VerdictSerializer()
+        daily = DaySerializer(many=True)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("format", str, enum=["json", "csv"], description="csv: the daily table.")],
+        responses={
+            (200, "application/json"): OutputSerializer,
+            (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="Cumulative figures per cohort day."),
+            404: OpenApiResponse(ErrorSerializer, description="experiment_not_found"),
+        },
+        tags=["analytics"],
+        operation_id="admin_experiment_get",
+        summary="An experiment's result: arms, differences with 95% CI, sample size, split check, verdict (staff)",
+    )
+    def get(self, request, experiment_id: int):
+        result = experiment_report_get(experiment_id=experiment_id)
+        if self._wants_csv(request):
+            return self._csv(request, experiment_table(result), f"experiment_{experiment_id}.csv")
+        return Response(self.OutputSerializer(result).data)

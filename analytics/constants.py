@@ -17,6 +17,15 @@ CLIENT_EVENT_NAMES = frozenset(
     }
 )
 
+# The shop's own side of the funnel, sent by its pages' beacon (static/parley/beacon.js) for a
+# visitor rather than a conversation: no token, the visitor id is the key. An order counts once
+# per order id, whoever reports it (beacon, order webhook, Parley's checkout).
+VISITOR_EVENT_NAMES = frozenset({EventName.PRODUCT_VIEWED, EventName.CART_ADDED, EventName.ORDER_COMPLETED})
+MAX_ORDER_VALUE = 1_000_000_000
+# The widget's visitor id (first-party, random) and a shop's order id, as accepted everywhere.
+VISITOR_ID_PATTERN = r"[A-Za-z0-9_-]{8,48}"
+ORDER_ID_PATTERN = r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}"
+
 # The funnel, in order. A conversation counts at a step when it has at least one event of that name.
 FUNNEL_STEPS = (
     EventName.CHAT_OPENED,

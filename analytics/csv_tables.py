@@ -57,3 +57,22 @@ def dashboard_table(result: dict, report: str) -> dict:
         for row in result["daily"]
     ]
     return {"header": header, "rows": rows}
+
+
+EXPERIMENT_DAILY = [
+    "day",
+    "chat_visitors",
+    "chat_converters",
+    "chat_revenue",
+    "holdout_visitors",
+    "holdout_converters",
+    "holdout_revenue",
+    "difference_points",
+    "ci_low_points",
+    "ci_high_points",
+]
+
+
+def experiment_table(result: dict) -> dict:
+    """Cumulative figures per cohort day, one row a day."""
+    return {"header": EXPERIMENT_DAILY, "rows": [[row[k] for k in EXPERIMENT_DAILY] for row in result["daily"]]}

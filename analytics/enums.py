@@ -24,8 +24,24 @@ class EventName(models.TextChoices):
     HANDOFF_FIRST_RESPONSE = "handoff_first_response"
     HANDOFF_RESOLVED = "handoff_resolved"
     HANDOFF_RATED = "handoff_rated"
+    # Experiments and the shop's own side of the funnel (per visitor, not per conversation).
+    EXPERIMENT_ASSIGNED = "experiment_assigned"
+    PRODUCT_VIEWED = "product_viewed"
+    CART_ADDED = "cart_added"
+    ORDER_COMPLETED = "order_completed"
 
 
 class EventSource(models.TextChoices):
     SERVER = "server", "Server"
     CLIENT = "client", "Client"
+
+
+class ExperimentStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    RUNNING = "running", "Running"
+    STOPPED = "stopped", "Stopped"
+
+
+class ExperimentArm(models.TextChoices):
+    CHAT = "chat", "Chat (widget shown)"
+    HOLDOUT = "holdout", "Holdout (widget hidden)"

@@ -1,6 +1,10 @@
-from django.db import models
+import secrets
 
-from analytics.enums import EventName, EventSource
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from analytics.enums import EventName, EventSource, ExperimentArm, ExperimentStatus
 
 
 class Event(models.Model):
@@ -19,11 +23,22 @@ class Event(models.Model):
     model_number = models.CharField(max_length=64, blank=True)
     intent = models.CharField(max_length=40, blank=True)
     properties = models.JSONField(default=dict, blank=True)
+    # The shop's visitor (the widget's first-party id): experiment assignment and the shop-side
+    # funnel (product_viewed, cart_added, order_completed) are per visitor, not per conversation.
+    visitor_id = models.CharField(max_length=64, blank=True, default="", db_default="")
+    # order_completed: the order's value in the shop currency.
+    value = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
 
     class Meta:
         indexes = [
             models.Index(fields=["name", "occurred_at"]),
             models.Index(fields=["conversation_id", "occurred_at"], name="analytics_event_conv_time"),
+            # Partial: most events have no visitor, and the index is only read for those that do.
+            models.Index(
+                fields=["visitor_id", "name", "occurred_at"],
+                name="analytics_event_visitor",
+                condition=~Q(visitor_id=""),
+            ),
         ]
 
     def __str__(self):
@@ -206,3 +221,99 @@ class RollupState(models.Model):
 
     def __str__(self):
         return f"{self.key}: event {self.last_event_id}, complete through {self.complete_through}"
+
+
+# --- Experiments -------------------------------------------------------------------------------
+
+
+def _new_salt() -> str:
+    return secrets.token_hex(8)
+
+
+def _shop_currency() -> str:
+    return settings.PARLEY_CURRENCY
+
+
+class Experiment(models.Model):
+    """A holdout experiment: visitors on the pages it covers are split between `chat` (the widget
+    is shown) and `holdout` (it is not). Assignment hashes the visitor id with `salt`, so it is
+    stable per visitor and a new experiment reshuffles everybody."""
+
+    name = models.CharField(max_length=120)
+    status = models.CharField(max_length=10, choices=ExperimentStatus.choices, default=ExperimentStatus.DRAFT)
+    holdout_percent = models.PositiveSmallIntegerField(
+        default=10, help_text="Share of visitors who do not see the chat (1-99); 10 means a 90/10 split."
+    )
+    pages = models.TextField(
+        blank=True,
+        help_text="Pages covered: one path prefix a line (e.g. /products/). Empty covers every page.",
+    )
+    mde_points = models.DecimalField(
+        "minimum detectable effect",
+        max_digits=5,
+        decimal_places=2,
+        default=1,
+        help_text="The smallest change in conversion worth detecting, in percentage points (0.5 = half a point).",
+    )
+    currency = models.CharField(max_length=3, default=_shop_currency, editable=False)
+    salt = models.CharField(max_length=32, default=_new_salt, editable=False)
+    started_at = models.DateTimeField(null=True, blank=True, editable=False)
+    stopped_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["status"], condition=Q(status="running"), name="experiment_one_running"),
+            models.CheckConstraint(
+                condition=Q(holdout_percent__gte=1, holdout_percent__lte=99), name="experiment_holdout_percent_range"
+            ),
+            models.CheckConstraint(condition=Q(mde_points__gt=0), name="experiment_mde_positive"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class ExperimentVisitor(models.Model):
+    """Rollup, one row per experiment × visitor: the arm, when the visitor was first assigned (its
+    cohort day), and the orders it placed from then until the experiment stopped."""
+
+    experiment = models.ForeignKey(Experiment, on_delete=models.CASCADE, related_name="+")
+    visitor_id = models.CharField(max_length=64)
+    arm = models.CharField(max_length=10, choices=ExperimentArm.choices)
+    assigned_at = models.DateTimeField()
+    day = models.DateField()
+    orders = models.IntegerField(default=0)
+    revenue = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["experiment", "visitor_id"], name="experiment_visitor_key"),
+        ]
+        indexes = [models.Index(fields=["experiment", "day"])]
+
+    def __str__(self):
+        return f"{self.experiment_id} {self.visitor_id} {self.arm}"
+
+
+class ExperimentDailyRollup(models.Model):
+    """Per experiment × arm × cohort day: visitors assigned that day and what they did since.
+    Σ revenue and Σ revenue² give each arm's mean and variance without reading visitors."""
+
+    experiment = models.ForeignKey(Experiment, on_delete=models.CASCADE, related_name="+")
+    arm = models.CharField(max_length=10, choices=ExperimentArm.choices)
+    day = models.DateField()
+    visitors = models.BigIntegerField()
+    converters = models.BigIntegerField()
+    orders = models.BigIntegerField()
+    revenue = models.DecimalField(max_digits=16, decimal_places=2)
+    revenue_sq = models.DecimalField(max_digits=24, decimal_places=4)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["experiment", "arm", "day"], name="experiment_daily_rollup_key"),
+        ]
+
+    def __str__(self):
+        return f"{self.experiment_id} {self.arm} {self.day}: {self.visitors}"

@@ -4,4 +4,5 @@ from analytics import apis
 
 urlpatterns = [
     path("events", apis.EventsIngestApi.as_view(), name="analytics-events-ingest"),
+    path("experiments/assign", apis.ExperimentAssignApi.as_view(), name="analytics-experiment-assign"),
 ]

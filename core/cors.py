@@ -18,6 +18,7 @@ EMBED_PATHS = (
     "/api/checkout/session",
     "/api/alerts/back-in-stock",
     "/api/analytics/events",
+    "/api/analytics/experiments/assign",
     "/chat/widget/",
 )
 EMBED_SOCKET_PATHS = ("/ws/chat/",)

@@ -14,8 +14,10 @@ import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -77,6 +79,8 @@ class ServerEvent:
     conversation_id: str = ""
     ps_number: str = ""
     properties: dict = field(default_factory=dict)
+    visitor_id: str = ""
+    value: Decimal | None = None
 
 
 def events_record_many(*, events: list[ServerEvent]) -> None:
@@ -97,6 +101,8 @@ def events_record_many(*, events: list[ServerEvent]) -> None:
                     action_type="",
                     ps_number=(event.ps_number or "")[:32],
                     properties=event.properties,
+                    visitor_id=event.visitor_id,
+                    value=event.value,
                 )
                 for event in events
             ],
@@ -126,11 +132,17 @@ _ALIASES = {
     "eventId": "event_id",
     "occurredAt": "occurred_at",
     "conversationId": "conversation_id",
+    "visitorId": "visitor_id",
+    "orderId": "order_id",
 }
 _DIMENSION_KEYS = frozenset(_DIMENSIONS)
-_KNOWN = frozenset({"event_id", "name", "occurred_at", "conversation_id", "properties", *_DIMENSIONS})
+_VISITOR_FIELDS = frozenset({"visitor_id", "order_id", "value", "currency"})
+_KNOWN = frozenset({"event_id", "name", "occurred_at", "conversation_id", "properties", *_DIMENSIONS, *_VISITOR_FIELDS})
 _NAMES = {str(n) for n in EventName}
-_CLIENT_NAMES = {str(n) for n in constants.CLIENT_EVENT_NAMES}
+_VISITOR_NAMES = {str(n) for n in constants.VISITOR_EVENT_NAMES}
+_CLIENT_NAMES = {str(n) for n in constants.CLIENT_EVENT_NAMES} | _VISITOR_NAMES
+_VISITOR_ID = re.compile(constants.VISITOR_ID_PATTERN)
+_ORDER_ID = re.compile(constants.ORDER_ID_PATTERN)
 
 
 @dataclass
@@ -200,6 +212,13 @@ def _clean(raw: Any, now: datetime, oldest: datetime, newest: datetime) -> dict:
         )
     if occurred_at < oldest:
         raise _Reject(AnalyticsErrorCode.TOO_OLD, "occurred_at is older than events are accepted for.")
+    visitor_id = event.get("visitor_id")
+    if visitor_id is not None and (type(visitor_id) is not str or not _VISITOR_ID.fullmatch(visitor_id)):
+        raise _Reject(AnalyticsErrorCode.INVALID_VISITOR_ID, "visitor_id must be 8-48 letters, digits, _ or -.")
+    if name in _VISITOR_NAMES:
+        return _clean_visitor_event(event, name, event_id, occurred_at.astimezone(UTC), visitor_id)
+    if event.keys() & (_VISITOR_FIELDS - {"visitor_id"}):
+        raise _Reject(AnalyticsErrorCode.UNKNOWN_FIELD, "order_id, value and currency belong to order_completed.")
     conversation_id = event.get("conversation_id")
     if not conversation_id:
         raise _Reject(AnalyticsErrorCode.CONVERSATION_REQUIRED, "conversation_id is required.")
@@ -214,6 +233,8 @@ def _clean(raw: Any, now: datetime, oldest: datetime, newest: datetime) -> dict:
         "ps_number": "",
         "model_number": "",
         "intent": "",
+        "visitor_id": visitor_id or "",
+        "value": None,
     }
     properties = event.get("properties")
     if properties is not None and type(properties) is not dict:
@@ -248,6 +269,65 @@ def _clean(raw: Any, now: datetime, oldest: datetime, newest: datetime) -> dict:
     return row
 
 
+def _order_value(raw: Any) -> Decimal:
+    if type(raw) not in (str, int, float) or (type(raw) is str and len(raw) > 20):
+        raise _Reject(AnalyticsErrorCode.INVALID_ORDER, "value must be the order's amount, e.g. 49.90.")
+    try:
+        value = Decimal(str(raw))
+    except InvalidOperation:
+        raise _Reject(AnalyticsErrorCode.INVALID_ORDER, "value must be the order's amount, e.g. 49.90.") from None
+    if not value.is_finite() or value < 0 or value >= constants.MAX_ORDER_VALUE or value != round(value, 2):
+        raise _Reject(AnalyticsErrorCode.INVALID_ORDER, "value must be a non-negative amount with at most 2 decimals.")
+    return value
+
+
+def _clean_visitor_event(event: dict, name: str, event_id: str, occurred_at: datetime, visitor_id: Any) -> dict:
+    """A shop-side event: keyed by the visitor (no conversation, no token); an order by its id."""
+    if not visitor_id:
+        raise _Reject(AnalyticsErrorCode.VISITOR_REQUIRED, f"{name} needs the visitor_id.")
+    if event.get("conversation_id"):
+        raise _Reject(AnalyticsErrorCode.UNKNOWN_FIELD, f"{name} is about a visitor, not a conversation.")
+    row = {
+        "event_id": f"v:{visitor_id}:{event_id}",
+        "name": name,
+        "occurred_at": occurred_at,
+        "conversation_id": "",
+        "action_type": "",
+        "ps_number": "",
+        "model_number": "",
+        "intent": "",
+        "visitor_id": visitor_id,
+        "value": None,
+    }
+    ps_number = event.get("ps_number")
+    if ps_number not in (None, ""):
+        if type(ps_number) is not str or not _DIMENSIONS["ps_number"][1].fullmatch(ps_number):
+            raise _Reject(AnalyticsErrorCode.INVALID_DIMENSION, "ps_number is not valid.")
+        row["ps_number"] = ps_number
+    if event.get("properties") is not None:
+        raise _Reject(AnalyticsErrorCode.INVALID_PROPERTIES, f"{name} takes no properties.")
+    if name != EventName.ORDER_COMPLETED:
+        if event.keys() & {"order_id", "value", "currency"}:
+            raise _Reject(AnalyticsErrorCode.UNKNOWN_FIELD, "order_id, value and currency belong to order_completed.")
+        row["properties"] = "{}"
+        return row
+    order_id = event.get("order_id")
+    if type(order_id) is not str or not _ORDER_ID.fullmatch(order_id):
+        raise _Reject(
+            AnalyticsErrorCode.INVALID_ORDER, "order_id must be 1-64 letters, digits, . _ - (the shop's order number)."
+        )
+    currency = event.get("currency") or settings.PARLEY_CURRENCY
+    if currency != settings.PARLEY_CURRENCY:
+        raise _Reject(
+            AnalyticsErrorCode.CURRENCY_MISMATCH,
+            f"Orders are counted in {settings.PARLEY_CURRENCY}, not {currency!s:.8}.",
+        )
+    row["event_id"] = f"order:{order_id}"  # the order counts once, whoever reports it
+    row["value"] = _order_value(event.get("value"))
+    row["properties"] = json.dumps({"order_id": order_id, "currency": currency, "source": "beacon"})
+    return row
+
+
 # The columns a raw insert of events writes, in order (also used by the synthetic generator).
 EVENT_COLUMNS = (
     "event_id",
@@ -262,6 +342,8 @@ EVENT_COLUMNS = (
     "intent",
     "properties",
 )
+# Ingest also writes the visitor columns (the synthetic generator leaves them to their defaults).
+_INGEST_COLUMNS = (*EVENT_COLUMNS, "visitor_id", "value")
 
 
 def _insert_ignoring_duplicates(rows: list[dict], received_at: datetime) -> int:
@@ -269,7 +351,7 @@ def _insert_ignoring_duplicates(rows: list[dict], received_at: datetime) -> int:
     if not rows:
         return 0
     table = connection.ops.quote_name(Event._meta.db_table)
-    columns = ", ".join(connection.ops.quote_name(c) for c in EVENT_COLUMNS)
+    columns = ", ".join(connection.ops.quote_name(c) for c in _INGEST_COLUMNS)
     source = str(EventSource.CLIENT)
     if connection.vendor == "postgresql":
         # One statement whatever the batch size: arrays in, unnest, conflicts skipped. It goes
@@ -278,15 +360,18 @@ def _insert_ignoring_duplicates(rows: list[dict], received_at: datetime) -> int:
         arrays = [[row[c] for row in rows] for c in ("event_id", "name", "occurred_at", "conversation_id")]
         arrays += [[row[c] for row in rows] for c in ("action_type", "ps_number", "model_number", "intent")]
         arrays.append([row["properties"] for row in rows])
+        arrays.append([row["visitor_id"] for row in rows])
+        arrays.append([row["value"] for row in rows])
         import psycopg
 
         connection.ensure_connection()
         with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
             cursor.execute(
                 f"INSERT INTO {table} ({columns}) "  # noqa: S608 (identifiers from _meta, values are parameters)
-                "SELECT e, n, %b, o, %b, c, a, p, m, i, pr::jsonb FROM unnest("
+                "SELECT e, n, %b, o, %b, c, a, p, m, i, pr::jsonb, v, val FROM unnest("
                 "%b::varchar[], %b::varchar[], %b::timestamptz[], %b::varchar[], "
-                "%b::varchar[], %b::varchar[], %b::varchar[], %b::varchar[], %b::text[]) AS t(e, n, o, c, a, p, m, i, pr) "
+                "%b::varchar[], %b::varchar[], %b::varchar[], %b::varchar[], %b::text[], %b::varchar[], %b::numeric[]) "
+                "AS t(e, n, o, c, a, p, m, i, pr, v, val) "
                 "ON CONFLICT (event_id) DO NOTHING",
                 [source, received_at, *arrays],
             )
@@ -307,10 +392,12 @@ def _insert_ignoring_duplicates(rows: list[dict], received_at: datetime) -> int:
                 row["model_number"],
                 row["intent"],
                 row["properties"],
+                row["visitor_id"],
+                connection.ops.adapt_decimalfield_value(row["value"], 12, 2),
             )
             for row in rows
         ]
-        placeholders = ", ".join(["%s"] * len(EVENT_COLUMNS))
+        placeholders = ", ".join(["%s"] * len(_INGEST_COLUMNS))
         cursor.executemany(
             f"INSERT INTO {table} ({columns}) VALUES ({placeholders}) ON CONFLICT (event_id) DO NOTHING",  # noqa: S608
             params,
@@ -323,7 +410,9 @@ def events_ingest(*, events: Any, token: str | None) -> IngestResult:
 
     An event must name a conversation, and the bearer token must be that conversation's: so a
     customer can only add to their own funnel. Stored event ids are `<conversation>:<client id>`,
-    so two clients that number their events alike do not collide.
+    so two clients that number their events alike do not collide. The shop's beacon events
+    (product_viewed, cart_added, order_completed) name a visitor instead and need no token:
+    `v:<visitor>:<client id>`, or `order:<order id>` for an order, so it counts once.
     """
     if not isinstance(events, list):
         raise BatchInvalid("events must be a list of event objects.", code=AnalyticsErrorCode.INVALID_BATCH)
@@ -339,18 +428,20 @@ def events_ingest(*, events: Any, token: str | None) -> IngestResult:
     for index, raw in enumerate(events):
         try:
             row = _clean(raw, now, oldest, newest)
-            cleaned.append((index, row["event_id"].split(":", 1)[1], row))
+            cleaned.append((index, raw.get("event_id", raw.get("eventId")), row))
         except _Reject as exc:
             event_id = raw.get("event_id", raw.get("eventId")) if isinstance(raw, dict) else None
             result.rejected.append(
                 Rejection(index, event_id if isinstance(event_id, str) else None, exc.code, exc.detail)
             )
 
-    allowed = conversation_ids_authorized({row["conversation_id"] for _, _, row in cleaned}, token)
+    allowed = conversation_ids_authorized(
+        {row["conversation_id"] for _, _, row in cleaned if row["conversation_id"]}, token
+    )
     rows: list[dict] = []
     seen: set[str] = set()
     for index, client_id, row in cleaned:
-        if row["conversation_id"] not in allowed:
+        if row["conversation_id"] and row["conversation_id"] not in allowed:
             result.rejected.append(
                 Rejection(
                     index,

@@ -10,6 +10,8 @@ never by looping over events in Python:
   action type) and FunnelDailyTotalRollup (per cohort day).
 - OrderDailyRollup and OrderSkuDailyRollup: paid orders by the day they were placed.
 - UsageDailyRollup: assistant replies, tokens and cost per day, from Message.metadata["usage"].
+- ExperimentVisitor → ExperimentDailyRollup: holdout experiments (experiment_rollups.py), rebuilt
+  for the visitors whose assignment or order events are new.
 
 Event-derived rollups hold exactly the events with ids up to `RollupState.last_event_id`;
 selectors add the newer ones from raw events, so figures are live to the second and a stalled
@@ -53,6 +55,7 @@ from django.db.models.functions import Cast, Coalesce, TruncDate
 from django.utils import timezone
 
 from analytics.constants import FUNNEL_STEPS
+from analytics.enums import EventName
 from analytics.models import (
     ConversationFunnel,
     Event,
@@ -65,6 +68,8 @@ from analytics.models import (
     RollupState,
     UsageDailyRollup,
 )
+from analytics.services.experiment_rollups import experiment_rollups_rebuild, experiment_rollups_refresh
+from analytics.services.sql import insert_select
 from checkout.models import Order, OrderLine
 from conversations.enums import Role
 from conversations.models import Message
@@ -90,15 +95,6 @@ class RefreshResult:
 def day_bounds(day: date) -> tuple[datetime, datetime]:
     start = datetime.combine(day, time.min, tzinfo=UTC)
     return start, start + timedelta(days=1)
-
-
-def _insert_select(model, columns: list[str], queryset: QuerySet) -> None:
-    """`INSERT INTO model (columns) <queryset's SELECT>`; the queryset is a values_list in that order."""
-    sql, params = queryset.query.sql_with_params()
-    qn = connection.ops.quote_name
-    cols = ", ".join(qn(model._meta.get_field(c).column) for c in columns)
-    with connection.cursor() as cursor:
-        cursor.execute(f"INSERT INTO {qn(model._meta.db_table)} ({cols}) {sql}", params)
 
 
 @contextlib.contextmanager
@@ -167,14 +163,14 @@ def _event_day_rebuild(day: date, hi: int) -> None:
     EventDailyRollup.objects.filter(day=day).delete()
     EventDailyTypeRollup.objects.filter(day=day).delete()
     events = Event.objects.filter(occurred_at__gte=start, occurred_at__lt=end, id__lte=hi)
-    _insert_select(EventDailyRollup, [*_EVENT_KEYS, "events"], _event_counts(events, _EVENT_KEYS))
+    insert_select(EventDailyRollup, [*_EVENT_KEYS, "events"], _event_counts(events, _EVENT_KEYS))
     narrow = (
         EventDailyRollup.objects.filter(day=day)
         .values("day", "name", "source", "action_type")
         .annotate(n=Sum("events"))
         .values_list("day", "name", "source", "action_type", "n")
     )
-    _insert_select(EventDailyTypeRollup, [*_TYPE_KEYS, "events"], narrow)
+    insert_select(EventDailyTypeRollup, [*_TYPE_KEYS, "events"], narrow)
 
 
 # --- conversations and the funnel --------------------------------------------------------------
@@ -215,7 +211,7 @@ def _conversations_rebuild(conversation_ids: QuerySet, hi: int) -> set[date]:
             "conversation_id", "started", "cohort", "no_part", "no_type", *[f"reached_{step}" for step in step_columns]
         )
     )
-    _insert_select(
+    insert_select(
         ConversationFunnel, ["conversation_id", "started_at", "day", "ps_number", "action_type", *step_columns], rows
     )
     fresh = ConversationFunnel.objects.filter(conversation_id__in=conversation_ids)
@@ -237,14 +233,14 @@ def _funnel_days_rebuild(days: Iterable[date]) -> None:
             .annotate(n=Count("*"), **{f"n_{step}": Sum(step) for step in step_columns})
             .values_list("day", "ps_number", "action_type", "n", *[f"n_{step}" for step in step_columns])
         )
-        _insert_select(FunnelDailyRollup, ["day", "ps_number", "action_type", "conversations", *step_columns], rows)
+        insert_select(FunnelDailyRollup, ["day", "ps_number", "action_type", "conversations", *step_columns], rows)
         totals = (
             FunnelDailyRollup.objects.filter(day__in=chunk)
             .values("day")
             .annotate(n=Sum("conversations"), **{f"n_{step}": Sum(step) for step in step_columns})
             .values_list("day", "n", *[f"n_{step}" for step in step_columns])
         )
-        _insert_select(FunnelDailyTotalRollup, ["day", "conversations", *step_columns], totals)
+        insert_select(FunnelDailyTotalRollup, ["day", "conversations", *step_columns], totals)
 
 
 # --- orders and usage ---------------------------------------------------------------------------
@@ -272,8 +268,8 @@ def _orders_day_rebuild(day: date) -> None:
         )
         .values_list("d", "order_source", "currency", "at", "n", "revenue")
     )
-    _insert_select(OrderDailyRollup, ["day", "order_source", "currency", "action_type", "orders", "revenue"], orders)
-    _insert_select(
+    insert_select(OrderDailyRollup, ["day", "order_source", "currency", "action_type", "orders", "revenue"], orders)
+    insert_select(
         OrderSkuDailyRollup,
         [
             "day",
@@ -366,6 +362,10 @@ def _first_day(model, field: str) -> date | None:
     return first.astimezone(UTC).date() if first else None
 
 
+# Events that change an experiment's figures: a visitor assigned, a visitor's order.
+_EXPERIMENT_EVENTS = (EventName.EXPERIMENT_ASSIGNED, EventName.ORDER_COMPLETED)
+
+
 # --- public services ----------------------------------------------------------------------
 
 
@@ -386,6 +386,9 @@ def analytics_rollups_refresh(*, now: datetime | None = None) -> RefreshResult:
         _events_add(lo, hi)
         cohort_days = _conversations_rebuild(new.exclude(conversation_id="").values("conversation_id"), hi)
         _funnel_days_rebuild(cohort_days)
+        experiment_rollups_refresh(
+            visitors=new.filter(name__in=_EXPERIMENT_EVENTS).exclude(visitor_id="").values("visitor_id"), hi=hi
+        )
 
         if state.refreshed_at:
             since = state.refreshed_at - timedelta(minutes=1)
@@ -479,6 +482,7 @@ def analytics_rollups_rebuild(
                     progress(1)
         with transaction.atomic():
             _funnel_days_rebuild(cohort_days)
+            experiment_rollups_rebuild(hi=hi)
             state = RollupState.objects.select_for_update().get(key=STATE_KEY)
             state.last_event_id = hi
             state.complete_through = today - timedelta(days=1)

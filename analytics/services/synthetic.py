@@ -87,7 +87,8 @@ def _catalogue(rng: random.Random) -> tuple[list[_Part], list[str]]:
 class _Sink:
     """Batches rows and writes them: COPY on PostgreSQL, bulk_create elsewhere."""
 
-    def __init__(self, progress: Callable[[int], None] | None):
+    def __init__(self, progress: Callable[[int], None] | None, columns: tuple[str, ...] = EVENT_COLUMNS):
+        self.columns = columns
         self.rows: list[tuple] = []
         self.progress = progress
         self.written = 0
@@ -104,7 +105,7 @@ class _Sink:
         with transaction.atomic():
             if connection.vendor == "postgresql":
                 qn = connection.ops.quote_name
-                columns = ", ".join(qn(c) for c in EVENT_COLUMNS)
+                columns = ", ".join(qn(c) for c in self.columns)
                 with (
                     connection.cursor() as cursor,
                     cursor.cursor.copy(f"COPY {qn(Event._meta.db_table)} ({columns}) FROM STDIN") as copy,
@@ -113,7 +114,7 @@ class _Sink:
                         copy.write_row(row)
             else:
                 Event.objects.bulk_create(
-                    [Event(**dict(zip(EVENT_COLUMNS, row, strict=True))) for row in rows], batch_size=2000
+                    [Event(**dict(zip(self.columns, row, strict=True))) for row in rows], batch_size=2000
                 )
         self.written += len(rows)
         if self.progress:

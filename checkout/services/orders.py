@@ -12,6 +12,7 @@ from actions.services.transitions import action_transition
 from actions.state_machine import can_transition
 from analytics.enums import EventName
 from analytics.services import event_record
+from analytics.services.experiments import order_completed_record
 from catalog.services.stock import stock_take
 from checkout.enums import CheckoutMode, CheckoutStatus, OrderSource
 from checkout.models import CheckoutSession, Order, OrderLine
@@ -158,6 +159,16 @@ def order_create_from_session(
             "needs_attention": order.needs_attention,
         },
     )
+    if session.conversation_id:
+        # Paid in the chat: a conversion of the widget's visitor, for the holdout experiment.
+        order_completed_record(
+            order_key=f"parley:{order.number}",
+            visitor_id=str((session.conversation.context or {}).get("visitorId", "")),
+            value=order.total,
+            currency=order.currency,
+            occurred_at=order.created_at,
+            source="parley",
+        )
     if problems:
         logger.warning("order %s needs an operator: %s", order.number, order.attention_reason)
     order_changed.send(sender=Order, order=order, change="created")

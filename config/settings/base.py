@@ -261,6 +261,8 @@ PARLEY_EMBED_ORIGINS = [
 # Client telemetry (POST /api/analytics/events): per client (conversation token, else address) per minute.
 PARLEY_ANALYTICS_RATE_REQUESTS = env.int("PARLEY_ANALYTICS_RATE_REQUESTS", default=120)
 PARLEY_ANALYTICS_RATE_EVENTS = env.int("PARLEY_ANALYTICS_RATE_EVENTS", default=6000)
+# The shop platform's order webhook (POST /webhooks/shop-orders) signs with this; off when empty.
+PARLEY_SHOP_WEBHOOK_SECRET = env("PARLEY_SHOP_WEBHOOK_SECRET", default="")
 
 # --- Payments ----------------------------------------------------------------------
 STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="")

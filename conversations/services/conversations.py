@@ -3,6 +3,7 @@ from django.db import transaction
 
 from analytics.enums import EventName
 from analytics.services import event_record
+from analytics.services.experiments import VISITOR_ID
 from conversations.assistant.scope import scope_label
 from conversations.enums import Channel, MessageType, Role
 from conversations.models import Conversation, Customer
@@ -33,8 +34,14 @@ def conversation_start(
         customer = Customer.objects.create(name=customer_name, email=customer_email.lower())
     token = new_token()
     page_context = {key: str(value)[:200] for key, value in (context or {}).items() if key in _CONTEXT_KEYS and value}
+    stored_context = {"page": page_context, **page_context}
+    visitor_id = (context or {}).get("visitorId")
+    if isinstance(visitor_id, str) and VISITOR_ID.fullmatch(visitor_id):
+        # The widget's visitor: an order paid in this conversation is that visitor's conversion
+        # (experiments). Kept out of "page", which the assistant reads.
+        stored_context["visitorId"] = visitor_id
     conversation = Conversation.objects.create(
-        customer=customer, channel=channel, token_hash=token_hash(token), context={"page": page_context, **page_context}
+        customer=customer, channel=channel, token_hash=token_hash(token), context=stored_context
     )
     conversation_message_create(
         conversation=conversation,
