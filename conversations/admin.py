@@ -1,11 +1,23 @@
 """Operators read conversations here; the transcript itself is never edited in the admin."""
 
+from django import forms
 from django.contrib import admin
 from django.template.defaultfilters import truncatechars
 
 from actions.models import Action
-from conversations.models import Conversation, Customer, Message, ShopPolicy
-from core.admin import admin_link, pretty_json
+from conversations.models import (
+    Conversation,
+    ConversationNote,
+    Customer,
+    Handoff,
+    HandoffTransition,
+    Message,
+    SavedReply,
+    ShopPolicy,
+)
+from conversations.services.saved_replies import saved_reply_body_check
+from core.admin import ReadOnlyAdminMixin, admin_link, pretty_json
+from core.exceptions import ApplicationError
 
 
 class MessageInline(admin.TabularInline):
@@ -63,10 +75,29 @@ class CustomerAdmin(admin.ModelAdmin):
     )
 
 
+class NoteInline(ReadOnlyAdminMixin, admin.TabularInline):
+    """Operators' internal notes (never shown to the customer); written from the inbox."""
+
+    model = ConversationNote
+    fields = ("author", "content", "created_at")
+    readonly_fields = fields
+    extra = 0
+
+
 @admin.register(Conversation)
 class ConversationAdmin(admin.ModelAdmin):
-    list_display = ("id", "customer_link", "channel", "status", "last_seq", "last_message_at", "created_at")
-    list_filter = ("status", "channel", "created_at")
+    list_display = (
+        "id",
+        "customer_link",
+        "channel",
+        "status",
+        "handling",
+        "assignee",
+        "last_seq",
+        "last_message_at",
+        "created_at",
+    )
+    list_filter = ("status", "handling", "channel", "created_at")
     list_select_related = ("customer",)
     search_fields = ("id", "customer__id", "customer__name", "customer__email", "customer__phone")
     date_hierarchy = "created_at"
@@ -78,14 +109,26 @@ class ConversationAdmin(admin.ModelAdmin):
         "customer_link",
         "channel",
         "status",
+        "handling",
+        "assignee",
         "context",
         "last_seq",
         "last_message_at",
         "created_at",
         "updated_at",
     )
-    readonly_fields = ("id", "customer_link", "last_seq", "last_message_at", "created_at", "updated_at")
-    inlines = (MessageInline, ActionInline)
+    # Who answers changes only through the handoff services (the audit trail, the frames).
+    readonly_fields = (
+        "id",
+        "customer_link",
+        "handling",
+        "assignee",
+        "last_seq",
+        "last_message_at",
+        "created_at",
+        "updated_at",
+    )
+    inlines = (MessageInline, ActionInline, NoteInline)
 
     def has_add_permission(self, request):
         # A conversation needs a token that only its client ever sees: the chat API opens them.
@@ -143,3 +186,57 @@ class ShopPolicyAdmin(admin.ModelAdmin):
     list_display = ("title", "topic", "is_active", "updated_at")
     list_filter = ("is_active",)
     search_fields = ("title", "topic", "text")
+
+
+class HandoffTransitionInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = HandoffTransition
+    fields = ("created_at", "from_state", "to_state", "actor_kind", "actor", "operator", "note")
+    readonly_fields = fields
+    extra = 0
+
+
+@admin.register(Handoff)
+class HandoffAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Each time a person was asked for: its times, who handled it, the customer's rating, and
+    every change of hands (the audit trail). Changed only by the handoff services."""
+
+    list_display = (
+        "id",
+        "conversation",
+        "reason",
+        "operator",
+        "requested_at",
+        "first_response_at",
+        "resolved_at",
+        "after_hours",
+        "rating",
+    )
+    list_filter = ("reason", "after_hours", "rating", "requested_at")
+    list_select_related = ("operator",)
+    search_fields = ("id", "conversation__id", "notify_email", "rating_comment")
+    date_hierarchy = "requested_at"
+    inlines = (HandoffTransitionInline,)
+
+
+class SavedReplyForm(forms.ModelForm):
+    class Meta:
+        model = SavedReply
+        fields = ("title", "body", "is_active")
+
+    def clean_body(self):
+        body = self.cleaned_data["body"]
+        try:
+            return saved_reply_body_check(body=body)
+        except ApplicationError as exc:
+            raise forms.ValidationError(exc.detail) from None
+
+
+@admin.register(SavedReply)
+class SavedReplyAdmin(admin.ModelAdmin):
+    """Replies operators insert from the inbox; `{{ customer.name }}`, `{{ order.number }}`,
+    `{{ part.psNumber }}`, `{{ part.name }}`, `{{ operator.name }}`, `{{ shop.name }}` are filled in."""
+
+    form = SavedReplyForm
+    list_display = ("title", "is_active", "updated_at")
+    list_filter = ("is_active",)
+    search_fields = ("title", "body")

@@ -25,7 +25,7 @@ from checkout.models import (
     PriceBookEntry,
     WebhookEvent,
 )
-from conversations.models import Conversation, Customer, Message
+from conversations.models import Conversation, Customer, Handoff, HandoffTransition, Message, SavedReply
 from core.outbox.models import OutboundDelivery
 
 pytestmark = pytest.mark.django_db
@@ -137,6 +137,19 @@ def rows(superuser):
         channel="email",
         delivery=OutboundDelivery.objects.create(kind="alerts.notice", key="alert-restock-1"),
     )
+    handoff = Handoff.objects.create(
+        conversation=conversation,
+        reason="customer_asked",
+        requested_by="customer",
+        requested_at=timezone.now(),
+        operator=superuser,
+        resolved_at=timezone.now(),
+        rating=4,
+    )
+    HandoffTransition.objects.create(
+        handoff=handoff, from_state="bot", to_state="waiting_for_human", actor_kind="customer"
+    )
+    saved_reply = SavedReply.objects.create(title="Greeting", body="Hi {{ customer.name }}")
     event = Event.objects.create(
         event_id="ev-1",
         name="action_rendered",
@@ -165,6 +178,8 @@ def rows(superuser):
         "notice": notice,
         "event": event,
         "product": product,
+        "handoff": handoff,
+        "saved_reply": saved_reply,
     }
 
 
@@ -186,9 +201,21 @@ OUR_MODELS = [
     BackInStockSubscription,
     AlertNotice,
     Event,
+    Handoff,
+    SavedReply,
 ]
 
-VIEW_ONLY = [ActionTransition, ActionResponse, WebhookEvent, AlertNotice, Event, CheckoutSession, OrderLine, Message]
+VIEW_ONLY = [
+    ActionTransition,
+    ActionResponse,
+    WebhookEvent,
+    AlertNotice,
+    Event,
+    CheckoutSession,
+    OrderLine,
+    Message,
+    Handoff,
+]
 NO_ADD = [*VIEW_ONLY, Conversation, Action, Order]
 
 
@@ -398,3 +425,17 @@ def test_links_to_ids_that_look_like_admin_escapes_still_open_the_row(staff_clie
     link = reverse("admin:conversations_customer_change", args=[quote(customer.pk)])
     assert link in page.content.decode()
     assert staff_client.get(link).status_code == 200
+
+
+def test_a_saved_reply_with_broken_syntax_is_refused(staff_client):
+    url = _url(SavedReply, "add")
+    response = staff_client.post(url, {"title": "Broken", "body": "Hi {% if %}", "is_active": "on"})
+    assert response.status_code == 200 and SavedReply.objects.count() == 0
+    response = staff_client.post(url, {"title": "Order", "body": "Your order {{ order.number }}", "is_active": "on"})
+    assert response.status_code == 302 and SavedReply.objects.get().title == "Order"
+
+
+def test_the_conversation_page_shows_who_answers_read_only(staff_client, rows):
+    response = staff_client.get(_url(Conversation, "change", rows["conversation"].pk))
+    assert response.status_code == 200 and "handling" in response.text.lower()
+    assert 'name="handling"' not in response.text and 'name="assignee"' not in response.text

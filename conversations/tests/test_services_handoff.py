@@ -9,7 +9,15 @@ from django.core import mail
 
 from analytics.models import Event
 from conversations.enums import Handling, HandoffReason, MessageType, Role
-from conversations.models import Conversation, ConversationNote, Handoff, HandoffTransition, Message, SavedReply
+from conversations.models import (
+    Conversation,
+    ConversationNote,
+    Customer,
+    Handoff,
+    HandoffTransition,
+    Message,
+    SavedReply,
+)
 from conversations.selectors import handoff_public_dict, messages_list
 from conversations.serializers import message_to_dict
 from conversations.services.handoff import (
@@ -317,3 +325,64 @@ def test_rating_after_a_resolved_handoff_once(django_capture_on_commit_callbacks
     assert handoff_public_dict(conversation)["canRate"] is False
     rated = Event.objects.get(name="handoff_rated")
     assert rated.properties["score"] == 4 and rated.properties["operator_id"] == dana.pk
+
+
+@pytest.fixture
+def whatsapp(settings):
+    from conversations.tests.whatsapp_stub import WhatsAppStub
+
+    with WhatsAppStub() as stub:
+        settings.WHATSAPP_API_BASE = stub.url + "/v21.0"
+        settings.WHATSAPP_TOKEN = "wa-test-token"
+        settings.WHATSAPP_PHONE_NUMBER_ID = "1234567890"
+        yield stub
+
+
+def test_a_whatsapp_conversation_gets_the_operator_reply_once_named_even_if_sent_again(
+    whatsapp, django_capture_on_commit_callbacks
+):
+    from core.outbox.services import deliveries_send, delivery_send
+
+    customer = Customer.objects.create(name="Ann", phone="+15551234567")
+    conversation = ConversationFactory(customer=customer, channel="whatsapp")
+    with django_capture_on_commit_callbacks(execute=True):
+        reply = operator_reply_send(
+            conversation_id=conversation.id, operator=operator(), content="Your part ships today."
+        )
+    delivery = OutboundDelivery.objects.get(kind="conversations.operator_reply")
+    assert delivery.key == f"operator_reply:{reply.id}:whatsapp" and delivery.status == "sent"
+    # A second send of the same delivery (a repeated task) sends nothing more.
+    delivery_send(delivery_id=delivery.pk)
+    deliveries_send(delivery_ids=[delivery.pk])
+    assert len(whatsapp.requests) == 1
+    sent = whatsapp.requests[0]
+    assert sent["json"]["to"] == "15551234567"
+    assert sent["json"]["text"]["body"].startswith("Dana (") and sent["json"]["text"]["body"].endswith(
+        "): Your part ships today."
+    )
+    assert sent["headers"]["Idempotency-Key"] == delivery.key
+
+
+def test_a_reply_that_cannot_be_delivered_leaves_a_note_for_the_operators(whatsapp, django_capture_on_commit_callbacks):
+    whatsapp.respond_with = (400, {"error": {"message": "Recipient outside the 24-hour window"}})
+    customer = Customer.objects.create(name="Ann", phone="+15551234567")
+    conversation = ConversationFactory(customer=customer, channel="whatsapp")
+    with django_capture_on_commit_callbacks(execute=True):
+        operator_reply_send(conversation_id=conversation.id, operator=operator(), content="Hello?")
+    assert OutboundDelivery.objects.get(kind="conversations.operator_reply").status == "failed"
+    note = ConversationNote.objects.get(conversation=conversation)
+    assert "could not be sent by whatsapp" in note.content and "24-hour window" in note.content
+
+
+def test_a_refund_asked_for_again_after_the_team_declined_it_offers_a_person():
+    from actions.models import Action
+    from conversations.assistant.draft import Draft
+    from conversations.services.handoff_offers import handoff_offer_reason
+
+    conversation = ConversationFactory()
+    message = customer_message_handle(conversation=conversation, content="I want a refund")[0]
+    Action.objects.create(
+        conversation=conversation, message=message, type="refund_request", label="Request a refund", status="denied"
+    )
+    draft = Draft(content="…", intent="refund_request")
+    assert handoff_offer_reason(conversation_id=conversation.id, user_message=message, draft=draft) == "dispute"
