@@ -156,6 +156,8 @@ class Sender:
                     subject=message.subject,
                     conversation_id=message.conversation_id,
                     idempotency_key=message.idempotency_key,
+                    # Outside WhatsApp's 24-hour window: the approved back-in-stock template.
+                    extra={"whatsapp_template": "back_in_stock"},
                 )
             )
         if message.channel == AlertChannel.WEB:

@@ -15,6 +15,7 @@ urlpatterns = [
     path("api/checkout/", include("checkout.urls")),
     path("webhooks/", include("checkout.webhook_urls")),
     path("webhooks/", include("analytics.webhook_urls")),
+    path("webhooks/", include("conversations.webhook_urls")),
     path("checkout/", include("checkout.page_urls")),
     path("api/alerts/", include("alerts.urls")),
     path("alerts/", include("alerts.page_urls")),

@@ -1,5 +1,6 @@
 from django.conf import settings
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from django.http import HttpResponse
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -16,8 +17,10 @@ from conversations.services.conversations import conversation_start
 from conversations.services.handoff import handoff_contact_set, handoff_rate, handoff_request
 from conversations.services.messages import history_after_seq_clean
 from conversations.services.replies import customer_message_handle
+from conversations.services.whatsapp_webhook import whatsapp_challenge_answer, whatsapp_webhook_receive
 from conversations.throttles import ConversationStartAddressThrottle, ConversationStartEmailThrottle
 from core.authentication import conversation_from_request
+from core.schema import ErrorSerializer
 
 
 class MessageOutputSerializer(serializers.Serializer):
@@ -40,6 +43,9 @@ class MessageOutputSerializer(serializers.Serializer):
         {"name": serializers.CharField(help_text="The operator's display name.")},
         allow_null=True,
         help_text='Set on `role: "operator"` messages (a person from the team wrote it); null otherwise.',
+    )
+    delivery = serializers.DictField(
+        required=False, help_text="WhatsApp only: {channel, status (accepted|sent|delivered|read|failed), at, error}"
     )
 
 
@@ -280,3 +286,70 @@ class HandoffRatingApi(APIView):
         data.is_valid(raise_exception=True)
         handoff = handoff_rate(conversation=conversation, **data.validated_data)
         return Response({"score": handoff.rating}, status=status.HTTP_201_CREATED)
+
+
+class WhatsAppWebhookApi(APIView):
+    """Meta's WhatsApp Cloud API webhook: the subscription check (GET) and signed events (POST)."""
+
+    authentication_classes: list = []
+    permission_classes: list = []
+    parser_classes: list = []  # the signature covers the raw body: read it before any parsing
+    throttle_classes: list = []
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("hub.mode", str, required=True, description="Always `subscribe`."),
+            OpenApiParameter("hub.verify_token", str, required=True, description="Must equal WHATSAPP_VERIFY_TOKEN."),
+            OpenApiParameter("hub.challenge", str, required=True, description="Echoed back as plain text."),
+        ],
+        responses={
+            (200, "text/plain"): OpenApiResponse(str, description="The challenge, as sent"),
+            403: OpenApiResponse(ErrorSerializer, description="Wrong verify token, or webhooks not configured"),
+        },
+        tags=["whatsapp"],
+        summary="WhatsApp webhook verification (Meta's subscription check)",
+    )
+    def get(self, request):
+        challenge = whatsapp_challenge_answer(
+            mode=request.query_params.get("hub.mode", ""),
+            token=request.query_params.get("hub.verify_token", ""),
+            challenge=request.query_params.get("hub.challenge", ""),
+        )
+        return HttpResponse(challenge, content_type="text/plain")
+
+    @extend_schema(
+        request=None,
+        parameters=[
+            OpenApiParameter(
+                "X-Hub-Signature-256",
+                str,
+                OpenApiParameter.HEADER,
+                required=True,
+                description="`sha256=` + HMAC-SHA256 of the raw body with the app secret (WHATSAPP_APP_SECRET).",
+            )
+        ],
+        responses={
+            200: inline_serializer(
+                "WhatsAppWebhookAck",
+                {
+                    "received": serializers.BooleanField(),
+                    "stored": serializers.IntegerField(help_text="New messages and status callbacks stored"),
+                    "duplicates": serializers.IntegerField(help_text="Items already stored (Meta's retries)"),
+                },
+            ),
+            400: OpenApiResponse(
+                ErrorSerializer, description="`whatsapp_payload_invalid`: not a WhatsApp webhook body"
+            ),
+            401: OpenApiResponse(
+                ErrorSerializer, description="`whatsapp_signature_missing` / `whatsapp_signature_invalid`"
+            ),
+            403: OpenApiResponse(ErrorSerializer, description="`whatsapp_not_configured`: no app secret set"),
+        },
+        tags=["whatsapp"],
+        summary="WhatsApp webhook events (inbound messages, button taps, status callbacks)",
+    )
+    def post(self, request):
+        receipt = whatsapp_webhook_receive(
+            payload=request.body, signature=request.headers.get("X-Hub-Signature-256", "")
+        )
+        return Response({"received": True, "stored": receipt.stored, "duplicates": receipt.duplicates})

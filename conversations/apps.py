@@ -11,6 +11,8 @@ class ConversationsConfig(AppConfig):
             receivers,  # noqa: F401  (checkout's payment signals → messages)
         )
         from conversations.services.operator_replies import OperatorReplySender
+        from conversations.services.whatsapp_outbound import WhatsAppReplySender
         from core.outbox.registry import sender_register
 
         sender_register(OperatorReplySender())
+        sender_register(WhatsAppReplySender())

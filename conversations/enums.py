@@ -28,6 +28,7 @@ class MessageType(models.TextChoices):
     PAYMENT_FAILED = "payment_failed", "Payment failed"
     ALERT_NOTIFIED = "alert_notified", "Back-in-stock notice"
     HANDOFF = "handoff", "Handoff notice"
+    DELIVERY_FAILED = "delivery_failed", "Delivery failed"
 
 
 class Handling(models.TextChoices):
@@ -50,3 +51,37 @@ class HandoffReason(models.TextChoices):
     CUSTOMER_UPSET = "customer_upset", "The customer is upset or repeating themselves"
     DISPUTE = "dispute", "A refund or cancellation is disputed"
     OPERATOR_TAKEOVER = "operator_takeover", "An operator took the conversation over"
+
+
+class WhatsAppEventKind(models.TextChoices):
+    MESSAGE = "message", "Inbound message"
+    STATUS = "status", "Status callback"
+
+
+class WhatsAppEventStatus(models.TextChoices):
+    RECEIVED = "received", "Received"
+    PROCESSED = "processed", "Processed"
+    IGNORED = "ignored", "Ignored"
+    FAILED = "failed", "Failed"
+
+
+class WhatsAppSendStatus(models.TextChoices):
+    """Where a message we sent through the Cloud API is, as Meta's status callbacks say.
+
+    They can arrive in any order (a `read` before its `delivered`): a status only moves forward
+    (`WHATSAPP_STATUS_RANK`); `failed` replaces `accepted` and `sent` but never a delivered message."""
+
+    ACCEPTED = "accepted", "Accepted by the API"
+    SENT = "sent", "Sent"
+    DELIVERED = "delivered", "Delivered"
+    READ = "read", "Read"
+    FAILED = "failed", "Failed"
+
+
+WHATSAPP_STATUS_RANK = {
+    WhatsAppSendStatus.ACCEPTED: 0,
+    WhatsAppSendStatus.SENT: 1,
+    WhatsAppSendStatus.FAILED: 2,
+    WhatsAppSendStatus.DELIVERED: 3,
+    WhatsAppSendStatus.READ: 4,
+}

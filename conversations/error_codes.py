@@ -29,3 +29,8 @@ class ConversationErrorCode(StrEnum):
     SAVED_REPLY_INVALID = "saved_reply_invalid"
     SAVED_REPLY_NOT_FOUND = "saved_reply_not_found"
     TYPING_INVALID = "typing_invalid"  # an operator socket `typing` frame without conversation_id / active
+    WHATSAPP_NOT_CONFIGURED = "whatsapp_not_configured"
+    WHATSAPP_PAYLOAD_INVALID = "whatsapp_payload_invalid"
+    WHATSAPP_SIGNATURE_INVALID = "whatsapp_signature_invalid"
+    WHATSAPP_SIGNATURE_MISSING = "whatsapp_signature_missing"
+    WHATSAPP_VERIFY_TOKEN_INVALID = "whatsapp_verify_token_invalid"

@@ -14,3 +14,10 @@ class ConversationAccessDenied(ConversationError):
 class MessageInvalid(ConversationError):
     code = ConversationErrorCode.MESSAGE_INVALID
     status_code = 400
+
+
+class WhatsAppWebhookInvalid(ConversationError):
+    """A request to /webhooks/whatsapp that is not Meta's: refused before anything is stored."""
+
+    code = ConversationErrorCode.WHATSAPP_PAYLOAD_INVALID
+    status_code = 400

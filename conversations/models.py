@@ -1,7 +1,17 @@
 from django.conf import settings
 from django.db import models
 
-from conversations.enums import Channel, ConversationStatus, Handling, HandoffReason, MessageType, Role
+from conversations.enums import (
+    Channel,
+    ConversationStatus,
+    Handling,
+    HandoffReason,
+    MessageType,
+    Role,
+    WhatsAppEventKind,
+    WhatsAppEventStatus,
+    WhatsAppSendStatus,
+)
 from core.ids import new_id
 from core.models import TimeStampedModel
 
@@ -217,3 +227,65 @@ class SavedReply(TimeStampedModel):
 
     def __str__(self):
         return self.title
+
+
+class WhatsAppContact(TimeStampedModel):
+    """A WhatsApp number that wrote to the shop: the customer it is (keyed by E.164), when it last
+    wrote (the 24-hour customer-service window runs from there) and whether it said STOP."""
+
+    phone = models.CharField(max_length=20, unique=True, help_text="E.164")
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="whatsapp_contacts")
+    profile_name = models.CharField(max_length=200, blank=True)
+    last_inbound_at = models.DateTimeField(null=True, blank=True)
+    opted_out_at = models.DateTimeField(null=True, blank=True, help_text="Sent STOP: no more alerts.")
+
+    def __str__(self):
+        return self.phone
+
+
+class WhatsAppEvent(TimeStampedModel):
+    """One inbound message or status callback from the webhook, stored once (Meta retries)."""
+
+    # "message:<wamid>" or "status:<wamid>:<status>": unique, so a retried delivery is a no-op.
+    key = models.CharField(max_length=255, unique=True)
+    kind = models.CharField(max_length=16, choices=WhatsAppEventKind.choices)
+    wamid = models.CharField(max_length=200, db_index=True)
+    phone = models.CharField(max_length=20, blank=True, help_text="E.164 of the customer's number")
+    payload = models.JSONField(default=dict)
+    occurred_at = models.DateTimeField(null=True, blank=True, help_text="Meta's timestamp")
+    status = models.CharField(max_length=16, choices=WhatsAppEventStatus.choices, default=WhatsAppEventStatus.RECEIVED)
+    attempts = models.PositiveIntegerField(default=0)
+    leased_until = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "created_at"], name="whatsapp_event_due")]
+
+    def __str__(self):
+        return self.key
+
+
+class WhatsAppMessage(TimeStampedModel):
+    """One message the Cloud API accepted from us (its `wamid`), and what its status callbacks said."""
+
+    wamid = models.CharField(max_length=200, unique=True)
+    to = models.CharField(max_length=20, help_text="E.164")
+    conversation = models.ForeignKey(
+        Conversation, null=True, blank=True, on_delete=models.CASCADE, related_name="whatsapp_messages"
+    )
+    message = models.ForeignKey(
+        Message, null=True, blank=True, on_delete=models.CASCADE, related_name="whatsapp_messages"
+    )
+    delivery_key = models.CharField(max_length=200, blank=True, help_text="The outbox delivery that sent it.")
+    body = models.JSONField(default=dict, help_text="What was sent (text, interactive or template).")
+    status = models.CharField(max_length=16, choices=WhatsAppSendStatus.choices, default=WhatsAppSendStatus.ACCEPTED)
+    status_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.wamid} ({self.status})"

@@ -1,10 +1,14 @@
+from datetime import timedelta
+
+from django.conf import settings
 from django.db.models import Count, Max, Prefetch
+from django.utils import timezone
 
 from actions.models import Action
 from conversations.enums import Handling, Role
 from conversations.error_codes import ConversationErrorCode
 from conversations.exceptions import ConversationAccessDenied
-from conversations.models import Conversation, Customer, Handoff, Message, ShopPolicy
+from conversations.models import Conversation, Customer, Handoff, Message, ShopPolicy, WhatsAppContact
 from core.exceptions import NotFound
 from core.ids import token_matches
 
@@ -243,3 +247,19 @@ def inbox_conversation_dict(conversation: Conversation) -> dict:
         if last
         else None,
     }
+
+
+def whatsapp_window_open(*, phone: str) -> bool:
+    """Whether the number wrote to us within WHATSAPP_WINDOW_HOURS (Meta's customer-service window:
+    inside it any message may be sent, outside it only approved templates)."""
+    since = timezone.now() - timedelta(hours=settings.WHATSAPP_WINDOW_HOURS)
+    return WhatsAppContact.objects.filter(phone=phone, last_inbound_at__gte=since).exists()
+
+
+def whatsapp_customer_email(*, phone: str) -> str:
+    """The email address of the customer a WhatsApp number belongs to, or ""."""
+    contact = WhatsAppContact.objects.select_related("customer").filter(phone=phone).first()
+    if contact is not None and contact.customer.email:
+        return contact.customer.email
+    customer = Customer.objects.filter(phone=phone).exclude(email="").order_by("created_at").first()
+    return customer.email if customer else ""

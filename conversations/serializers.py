@@ -5,7 +5,7 @@ from conversations.models import Message
 def message_to_dict(message: Message) -> dict:
     """A message as the reply contract shows it (DESIGN.md); internal metadata stays inside.
     An operator's message (`role: "operator"`) names them: `operator: {"name": …}` (None otherwise)."""
-    return {
+    out = {
         "id": message.id,
         "seq": message.seq,
         "role": message.role,
@@ -18,3 +18,7 @@ def message_to_dict(message: Message) -> dict:
         if message.role == "operator"
         else None,
     }
+    note = message.metadata.get("whatsapp") if isinstance(message.metadata, dict) else None
+    if note:  # where a WhatsApp message stands (Meta's status callbacks): for the operator inbox
+        out["delivery"] = {"channel": "whatsapp", **note}
+    return out

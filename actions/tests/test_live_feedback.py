@@ -19,12 +19,15 @@ from django.contrib.auth import get_user_model
 from rest_framework.authtoken.models import Token
 from actions.models import Action
 from actions.services.clicks import action_click
-from conversations.models import Customer
+from django.utils import timezone
+from conversations.models import Customer, WhatsAppContact
 from conversations.services.conversations import conversation_start
 from conversations.services.messages import conversation_message_create
 
 operator = get_user_model().objects.create_user(username="olga", password="x-12345678", is_staff=True)
 customer = Customer.objects.create(name="Wanda", phone="+15550001111")
+# Wanda wrote on WhatsApp a moment ago: the 24-hour window is open, a plain text may go.
+WhatsAppContact.objects.create(phone=customer.phone, customer=customer, last_inbound_at=timezone.now())
 conversation, token = conversation_start(channel="whatsapp", customer=customer)
 message = conversation_message_create(conversation=conversation, role="assistant", content="Shall I ask?")
 action = Action.objects.create(conversation=conversation, message=message, type="policy_exception",

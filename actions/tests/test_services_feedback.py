@@ -17,7 +17,7 @@ from actions.services.responses import response_text_render
 from actions.tests.factories import ActionFactory
 from checkout.tests.factories import OrderFactory
 from conversations.models import Message
-from conversations.tests.factories import ConversationFactory, CustomerFactory
+from conversations.tests.factories import ConversationFactory, CustomerFactory, whatsapp_window_open_for
 from conversations.tests.whatsapp_stub import WhatsAppStub
 from core.outbox.models import OutboundDelivery
 from core.outbox.services import delivery_send
@@ -202,9 +202,9 @@ def whatsapp(settings):
 
 
 def whatsapp_conversation():
-    return ConversationFactory(
-        channel="whatsapp", customer=CustomerFactory(name="Wanda", email="", phone="+15550001111")
-    )
+    customer = CustomerFactory(name="Wanda", email="", phone="+15550001111")
+    whatsapp_window_open_for(customer.phone, customer=customer)  # she wrote on WhatsApp a moment ago
+    return ConversationFactory(channel="whatsapp", customer=customer)
 
 
 def test_a_whatsapp_customer_gets_the_reply_on_whatsapp(pending_action, operator, whatsapp):

@@ -335,3 +335,13 @@ def subscription_unsubscribe(*, subscription_id: str) -> BackInStockSubscription
         subscription.unsubscribed_at = timezone.now()
         subscription.save(update_fields=["status", "unsubscribed_at", "updated_at"])
     return subscription
+
+
+@transaction.atomic
+def subscriptions_unsubscribe_phone(*, phone: str) -> int:
+    """The number said STOP (on WhatsApp): every live alert to it, on WhatsApp or SMS, ends.
+
+    Returns how many ended. Notices not sent yet are cancelled when a worker claims them."""
+    return BackInStockSubscription.objects.filter(
+        contact=phone, channel__in=(AlertChannel.WHATSAPP, AlertChannel.SMS), status__in=LIVE_STATUSES
+    ).update(status=SubscriptionStatus.UNSUBSCRIBED, unsubscribed_at=timezone.now(), updated_at=timezone.now())

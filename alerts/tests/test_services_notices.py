@@ -13,7 +13,7 @@ from alerts.models import AlertNotice, BackInStockSubscription, RestockRound
 from alerts.services.notices import alerts_reconcile, notices_create
 from analytics.models import Event
 from conversations.models import Message
-from conversations.tests.factories import ConversationFactory
+from conversations.tests.factories import ConversationFactory, whatsapp_window_open_for
 from core import realtime
 from core.outbox.models import OutboundDelivery
 from core.outbox.services import deliveries_claim, deliveries_reconcile, deliveries_send
@@ -146,6 +146,7 @@ def test_retryable_failures_go_back_to_pending_and_fail_after_the_last_attempt(o
     sub = BackInStockSubscription.objects.create(
         product=out_of_stock, channel="whatsapp", contact="+12025550143", status="active"
     )
+    whatsapp_window_open_for(sub.contact)  # inside WhatsApp's 24-hour window: a plain text may go
     ids = make_notices(out_of_stock, [sub])
     batch = deliveries_send(delivery_ids=ids)
     delivery = OutboundDelivery.objects.get()
@@ -174,6 +175,7 @@ def test_whatsapp_notices_go_through_the_outbound_adapter(out_of_stock, settings
     sub = BackInStockSubscription.objects.create(
         product=out_of_stock, channel="whatsapp", contact="+12025550143", status="active"
     )
+    whatsapp_window_open_for(sub.contact)  # inside WhatsApp's 24-hour window: a plain text may go
     ids = make_notices(out_of_stock, [sub])
     original = whatsapp.httpx.post
     whatsapp.httpx.post = fake_post

@@ -173,6 +173,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "checkout.tasks.refunds_stuck_complete_task",
         "schedule": timedelta(minutes=1),
     },
+    "conversations-whatsapp-events-reprocess": {
+        "task": "conversations.tasks.whatsapp_events_reprocess_task",
+        "schedule": timedelta(minutes=1),
+    },
     "actions-expire": {
         "task": "actions.tasks.actions_expire_task",
         "schedule": timedelta(minutes=15),
@@ -397,6 +401,20 @@ ACP_WEBHOOK_MAX_ATTEMPTS = env.int("ACP_WEBHOOK_MAX_ATTEMPTS", default=8)
 WHATSAPP_TOKEN = env("WHATSAPP_TOKEN", default="")
 WHATSAPP_PHONE_NUMBER_ID = env("WHATSAPP_PHONE_NUMBER_ID", default="")
 WHATSAPP_API_BASE = env("WHATSAPP_API_BASE", default="https://graph.facebook.com/v21.0")
+# Inbound (/webhooks/whatsapp): the token Meta's verification GET must echo, and the app secret
+# that signs every POST (X-Hub-Signature-256). Without the secret every POST is refused.
+WHATSAPP_VERIFY_TOKEN = env("WHATSAPP_VERIFY_TOKEN", default="")
+WHATSAPP_APP_SECRET = env("WHATSAPP_APP_SECRET", default="")
+# Outside the 24-hour customer-service window only approved templates may be sent. The names of
+# the approved templates (one body parameter, {{1}}, filled with the message text) by purpose;
+# an empty name means "no template": such a message goes by email when the customer has one,
+# a chat reply waits for the customer's next message, anything else fails visibly.
+WHATSAPP_WINDOW_HOURS = env.int("WHATSAPP_WINDOW_HOURS", default=24)
+WHATSAPP_TEMPLATE_LANGUAGE = env("WHATSAPP_TEMPLATE_LANGUAGE", default="en_US")
+WHATSAPP_TEMPLATES = {
+    "back_in_stock": env("WHATSAPP_TEMPLATE_BACK_IN_STOCK", default=""),
+    "follow_up": env("WHATSAPP_TEMPLATE_FOLLOW_UP", default=""),
+}
 
 # --- The outbox (core/outbox): every outbound delivery ----------------------------------
 # Attempts per delivery (a kind may set its own), the backoff between them (doubling from the

@@ -11,6 +11,7 @@ from checkout.services.pricing import chat_setup_steps
 from conversations.enums import MessageType, Role
 from conversations.models import Conversation
 from conversations.services.messages import conversation_message_create, message_push
+from conversations.services.whatsapp_outbound import conversation_message_relay
 
 
 def order_summary(order: Order) -> dict:
@@ -76,6 +77,7 @@ def conversation_payment_confirmed(*, order: Order) -> None:
         push=False,
     )
     message_push(message=message, event_type="payment.confirmed", extra={"order": order_summary(order)})
+    conversation_message_relay(message=message)
 
 
 _CLOSED_TEXT = {
@@ -89,13 +91,14 @@ def conversation_checkout_closed(*, session: CheckoutSession) -> None:
     if session.conversation_id is None or session.status not in _CLOSED_TEXT:
         return
     conversation = Conversation.objects.get(pk=session.conversation_id)
-    conversation_message_create(
+    message = conversation_message_create(
         conversation=conversation,
         role=Role.ASSISTANT,
         message_type=MessageType.PAYMENT_FAILED,
         content=_CLOSED_TEXT[session.status],
         metadata={"checkout_session_id": session.id},
     )
+    conversation_message_relay(message=message)
 
 
 def conversation_subscription_notice(*, subscription: Subscription, kind: str) -> None:
@@ -112,10 +115,11 @@ def conversation_subscription_notice(*, subscription: Subscription, kind: str) -
     else:
         content = "Your subscription has been canceled. You can subscribe again at any time."
         message_type = MessageType.TEXT
-    conversation_message_create(
+    message = conversation_message_create(
         conversation=conversation,
         role=Role.ASSISTANT,
         message_type=message_type,
         content=content,
         metadata={"subscription_id": subscription.id, "notice": kind},
     )
+    conversation_message_relay(message=message)

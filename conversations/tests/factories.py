@@ -8,7 +8,7 @@ Messages go through `conversation_message_create`, so their sequence numbers are
 import factory
 
 from conversations.enums import Role
-from conversations.models import Conversation, Customer, Message
+from conversations.models import Conversation, Customer, Message, WhatsAppContact
 from conversations.services.conversations import conversation_start
 from conversations.services.messages import conversation_message_create
 
@@ -54,3 +54,14 @@ class MessageFactory(factory.Factory):
         return conversation_message_create(**kwargs)
 
     _build = _create
+
+
+def whatsapp_window_open_for(phone: str, *, customer: Customer | None = None) -> WhatsAppContact:
+    """The number wrote to us on WhatsApp just now: its 24-hour window is open."""
+    from django.utils import timezone
+
+    customer = customer or Customer.objects.filter(phone=phone).first() or Customer.objects.create(phone=phone)
+    contact, _ = WhatsAppContact.objects.update_or_create(
+        phone=phone, defaults={"customer": customer, "last_inbound_at": timezone.now()}
+    )
+    return contact

@@ -5,13 +5,15 @@ from django.core import mail
 
 from conversations.outbound.base import OutboundMessage
 from conversations.outbound.registry import outbound_send
+from conversations.tests.factories import whatsapp_window_open_for
 from conversations.tests.whatsapp_stub import WhatsAppStub
 from core.realtime import conversation_group
 from core.testing.fixtures import Pushed
 
 
 @pytest.fixture
-def whatsapp(settings):
+def whatsapp(settings, db):
+    whatsapp_window_open_for("+15551234567")  # the customer wrote a moment ago: any message may go
     with WhatsAppStub() as stub:
         settings.WHATSAPP_API_BASE = stub.url + "/v21.0"
         settings.WHATSAPP_TOKEN = "wa-test-token"

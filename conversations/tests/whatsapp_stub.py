@@ -56,7 +56,19 @@ class WhatsAppStub:
         return f"http://127.0.0.1:{self.server.server_address[1]}"
 
     def texts(self) -> list[str]:
-        return [request["json"]["text"]["body"] for request in self.requests]
+        """What each message said: a text's body, an interactive message's body, a template's parameter."""
+        return [self.text_of(request["json"]) for request in self.requests]
+
+    @staticmethod
+    def text_of(body: dict) -> str:
+        if body.get("type") == "interactive":
+            return body["interactive"]["body"]["text"]
+        if body.get("type") == "template":
+            return body["template"]["components"][0]["parameters"][0]["text"]
+        return body["text"]["body"]
+
+    def bodies(self) -> list[dict]:
+        return [request["json"] for request in self.requests]
 
     def __enter__(self):
         self.thread.start()
