@@ -14,6 +14,9 @@ from conversations.models import (
     Message,
     SavedReply,
     ShopPolicy,
+    WhatsAppContact,
+    WhatsAppEvent,
+    WhatsAppMessage,
 )
 from conversations.services.saved_replies import saved_reply_body_check
 from core.admin import ReadOnlyAdminMixin, admin_link, pretty_json
@@ -240,3 +243,38 @@ class SavedReplyAdmin(admin.ModelAdmin):
     list_display = ("title", "is_active", "updated_at")
     list_filter = ("is_active",)
     search_fields = ("title", "body")
+
+
+@admin.register(WhatsAppContact)
+class WhatsAppContactAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("phone", "profile_name", "customer", "last_inbound_at", "opted_out_at")
+    search_fields = ("phone", "profile_name", "customer__id", "customer__email")
+    list_select_related = ("customer",)
+
+
+@admin.register(WhatsAppMessage)
+class WhatsAppMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """What we sent on WhatsApp and where it stands (Meta's status callbacks)."""
+
+    list_display = ("wamid", "to", "status", "status_at", "error", "conversation", "message", "created_at")
+    list_filter = ("status", "created_at")
+    search_fields = ("wamid", "to", "conversation__id", "message__id", "delivery_key")
+    readonly_fields = ("body_pretty",)
+
+    @admin.display(description="body")
+    def body_pretty(self, obj):
+        return pretty_json(obj.body)
+
+
+@admin.register(WhatsAppEvent)
+class WhatsAppEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Inbound webhook items, stored once each."""
+
+    list_display = ("key", "kind", "phone", "status", "attempts", "error", "occurred_at", "processed_at")
+    list_filter = ("kind", "status", "created_at")
+    search_fields = ("key", "wamid", "phone")
+    readonly_fields = ("payload_pretty",)
+
+    @admin.display(description="payload")
+    def payload_pretty(self, obj):
+        return pretty_json(obj.payload)

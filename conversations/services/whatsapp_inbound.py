@@ -38,7 +38,7 @@ from actions.models import Action
 from actions.services.clicks import action_click
 from actions.services.execution import action_alternatives_execute
 from actions.types import action_type_get
-from alerts.enums import AlertChannel
+from alerts.enums import AlertChannel, SubscriptionStatus
 from alerts.services.subscriptions import back_in_stock_subscribe_for_action, subscriptions_unsubscribe_phone
 from checkout.services.sessions import checkout_session_create_for_action
 from conversations.enums import Channel, ConversationStatus, Role, WhatsAppEventKind, WhatsAppEventStatus
@@ -304,7 +304,7 @@ def _execute(action: Action, *, contact: WhatsAppContact) -> tuple[str, dict]:
         result = back_in_stock_subscribe_for_action(action=action, contact=contact.phone, channel=AlertChannel.WHATSAPP)
         WhatsAppContact.objects.filter(pk=contact.pk).update(opted_out_at=None)  # a new, explicit opt-in
         ps_number = action.payload.get("psNumber", "")
-        if result.subscription.status == "pending":
+        if result.subscription.status == SubscriptionStatus.PENDING:
             return f"Almost done: please confirm the alert for {ps_number} with the link we sent.", meta
         return f"Done: we'll message you here as soon as {ps_number} is back in stock. Reply STOP to stop alerts.", meta
     action_click(action=action)
