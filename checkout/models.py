@@ -91,6 +91,7 @@ class CheckoutSession(TimeStampedModel):
     subtotal = models.DecimalField(max_digits=12, decimal_places=2)
     discount_total = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0"))
     shipping_total = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0"))
+    tax_total = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0"))
     amount_total = models.DecimalField(max_digits=12, decimal_places=2)
     discount_code = models.ForeignKey(DiscountCode, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     channel = models.CharField(
@@ -136,6 +137,7 @@ class Order(TimeStampedModel):
     shipping_total = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0"))
     shipping_option = models.CharField(max_length=40, blank=True)
     shipping_address = models.JSONField(default=dict, blank=True)
+    tax_total = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0"))
     total = models.DecimalField(max_digits=12, decimal_places=2)
     refunded_total = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0"))
     discount_code = models.ForeignKey(

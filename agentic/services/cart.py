@@ -19,7 +19,8 @@ from agentic.exceptions import AcpError
 from checkout.error_codes import CheckoutErrorCode
 from checkout.services.discounts import AppliedDiscount, DiscountInvalid
 from checkout.services.parts import PartsBasket, parts_basket, parts_discount
-from core.money import to_minor
+from checkout.services.tax import tax_minor, tax_rate_for
+from core.money import from_minor, to_minor
 
 # checkout's discount refusals → the spec's DiscountErrorCode
 DISCOUNT_REASONS = {
@@ -53,6 +54,7 @@ class Cart:
     applied: AppliedDiscount | None
     shipping_option: dict | None
     shipping_amount: Decimal
+    tax_amount: Decimal  # charged with the order (checkout's tax_total), in the major unit
     status: str
     total_minor: int
     extra: dict = field(default_factory=dict)
@@ -196,6 +198,11 @@ def cart_compute(
     allocations = _allocate(discount_minor, base)
     goods = (basket.subtotal - (applied.amount if applied else Decimal("0"))).quantize(Decimal("0.01"))
 
+    # Tax by the destination's rate (checkout/services/tax.py); none until there is an address.
+    destination = (fulfillment_details or {}).get("address") or {}
+    rate = tax_rate_for(country=str(destination.get("country", "")), region=str(destination.get("state", "")))
+    line_taxes = [tax_minor(amount_minor=base[i] - allocations[i], rate=rate) for i in range(len(base))]
+
     line_ids = [f"li_{index + 1}" for index in range(len(basket.lines))]
     line_items = []
     for index, line in enumerate(basket.lines):
@@ -220,8 +227,12 @@ def cart_compute(
                 {"type": "items_base_amount", "display_text": "Base amount", "amount": base[index]},
                 {"type": "discount", "display_text": "Discount", "amount": allocations[index]},
                 {"type": "subtotal", "display_text": "Subtotal", "amount": base[index] - allocations[index]},
-                {"type": "tax", "display_text": "Tax", "amount": 0},
-                {"type": "total", "display_text": "Total", "amount": base[index] - allocations[index]},
+                {"type": "tax", "display_text": "Tax", "amount": line_taxes[index]},
+                {
+                    "type": "total",
+                    "display_text": "Total",
+                    "amount": base[index] - allocations[index] + line_taxes[index],
+                },
             ],
         }
         if product.description:
@@ -292,14 +303,15 @@ def cart_compute(
     base_total = sum(base)
     subtotal = base_total - discount_minor
     shipping_minor = to_minor(shipping_amount, currency)
+    tax_total_minor = sum(line_taxes) + (tax_minor(amount_minor=shipping_minor, rate=rate) if rate.on_shipping else 0)
     totals = [{"type": "items_base_amount", "display_text": "Item(s) total", "amount": base_total}]
     if applied:
         totals.append({"type": "discount", "display_text": f"Discount ({applied.code.code})", "amount": discount_minor})
     totals += [
         {"type": "subtotal", "display_text": "Subtotal", "amount": subtotal},
         {"type": "fulfillment", "display_text": "Shipping", "amount": shipping_minor},
-        {"type": "tax", "display_text": "Tax", "amount": 0},
-        {"type": "total", "display_text": "Total", "amount": subtotal + shipping_minor},
+        {"type": "tax", "display_text": rate.display, "amount": tax_total_minor},
+        {"type": "total", "display_text": "Total", "amount": subtotal + shipping_minor + tax_total_minor},
     ]
     discounts = None
     if discount_codes:
@@ -340,6 +352,7 @@ def cart_compute(
         applied=applied,
         shipping_option=chosen[0] if chosen else None,
         shipping_amount=shipping_amount,
+        tax_amount=from_minor(tax_total_minor, currency),
         status=status,
-        total_minor=subtotal + shipping_minor,
+        total_minor=subtotal + shipping_minor + tax_total_minor,
     )

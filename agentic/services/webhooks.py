@@ -71,7 +71,7 @@ def order_acp_object(*, order: Order, checkout_session_id: str) -> dict:
         )
     totals += [
         {"type": "fulfillment", "display_text": "Shipping", "amount": to_minor(order.shipping_total, currency)},
-        {"type": "tax", "display_text": "Tax", "amount": 0},
+        {"type": "tax", "display_text": "Tax", "amount": to_minor(order.tax_total, currency)},
         {"type": "total", "display_text": "Total", "amount": to_minor(order.total, currency)},
     ]
     if order.refunded_total:

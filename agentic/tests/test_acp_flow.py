@@ -336,3 +336,48 @@ def test_a_part_withdrawn_under_an_open_session_shows_not_ready(acp):
     assert shown["status"] == "not_ready_for_payment"
     assert shown["messages"][-1]["code"] == "invalid"
     assert acp.complete(session_id, payment()).status_code == 400
+
+
+TAX_TABLE = {"US-CA": "7.25", "US": "5", "GB": "20"}
+
+
+@override_settings(PARLEY_TAX_RATES=TAX_TABLE, PARLEY_TAX_SHIPPING=False)
+def test_tax_follows_the_destination_in_the_tax_table_and_is_charged(acp):
+    DiscountCode.objects.create(code="SAVE10", kind="percent", value=Decimal("10"))
+    body = acp.create(create_body(("PS11750057", 2))).data  # 2 x 24.99 to San Francisco, CA
+    assert total(body, "subtotal") == 4998 and total(body, "fulfillment") == 799
+    assert total(body, "tax") == 362  # 7.25% of 49.98 = 3.6236 (rounded half up to the cent)
+    assert next(t for t in body["totals"] if t["type"] == "tax")["display_text"] == "Tax (US-CA 7.25%)"
+    assert body["line_items"][0]["totals"][3:] == [
+        {"type": "tax", "display_text": "Tax", "amount": 362},
+        {"type": "total", "display_text": "Total", "amount": 4998 + 362},
+    ]
+    assert total(body) == 4998 + 799 + 362
+
+    # Another state: the country's rate; the discount comes off before tax.
+    moved = acp.update(
+        body["id"],
+        {
+            "fulfillment_details": {"name": "Ann Example", "address": {**ADDRESS, "state": "NY", "city": "New York"}},
+            "discounts": {"codes": ["SAVE10"]},
+        },
+    ).data
+    assert total(moved, "tax") == 225  # 5% of 49.98 - 5.00 = 44.98 → 2.249
+    assert total(moved) == 4498 + 799 + 225
+
+    paid = acp.complete(body["id"], payment())
+    assert paid.status_code == 200, paid.data
+    order = Order.objects.get()
+    assert (order.tax_total, order.total) == (Decimal("2.25"), Decimal("55.22"))
+    assert CheckoutSession.objects.get().amount_total == Decimal("55.22")  # what the provider charged
+
+
+@override_settings(PARLEY_TAX_RATES=TAX_TABLE, PARLEY_TAX_SHIPPING=True)
+def test_shipping_is_taxed_when_the_shop_says_so_and_no_entry_means_no_tax(acp):
+    body = acp.create(create_body(("PS11750057", 2))).data
+    assert total(body, "tax") == 362 + 58  # 7.25% of 7.99 shipping = 0.579 → 0.58
+    assert total(body) == 4998 + 799 + 420
+    elsewhere = acp.create({**create_body(), "fulfillment_details": {"address": {**ADDRESS, "country": "CA"}}}).data
+    assert total(elsewhere, "tax") == 0
+    no_address = acp.create(create_body(address=False)).data
+    assert total(no_address, "tax") == 0

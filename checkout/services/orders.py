@@ -106,6 +106,7 @@ def order_create_from_session(
         subtotal=session.subtotal,
         discount_total=session.discount_total,
         shipping_total=session.shipping_total,
+        tax_total=session.tax_total,
         shipping_option=session.shipping_option,
         shipping_address=session.shipping_address,
         discount_code_id=session.discount_code_id,

@@ -378,6 +378,10 @@ ACP_SHIPPING_OPTIONS = env.json(
 )
 # Countries (ISO 3166-1 alpha-2) parts are shipped to; empty: anywhere.
 ACP_SHIPPING_COUNTRIES = env.list("ACP_SHIPPING_COUNTRIES", default=[])
+# Sales tax by destination (checkout/services/tax.py): JSON {"US-CA": "7.25", "GB": "20"}, percent;
+# country-region beats country, a destination in no entry pays none. Empty: no tax anywhere.
+PARLEY_TAX_RATES = env.json("PARLEY_TAX_RATES", default={})
+PARLEY_TAX_SHIPPING = env.bool("PARLEY_TAX_SHIPPING", default=False)  # is shipping taxed too
 # Policy links shown with every ACP session: {"terms_of_use": url, "privacy_policy": url, "return_policy": url, …}.
 ACP_LINKS = env.json("ACP_LINKS", default={})
 # The Stripe account id shown to agents in the card payment handler's config (Stripe only).
