@@ -84,18 +84,32 @@ def test_the_whole_way_round_with_audit_notices_and_frames(capture_realtime, dja
     assert (notice.role, notice.message_type) == (Role.INTERNAL, MessageType.HANDOFF)
     assert notice.content == "Dana from our team joined the conversation."
 
-    handoff_assign(conversation_id=conversation.id, operator_id=sam.pk, actor=dana)
+    with django_capture_on_commit_callbacks(execute=True):
+        handoff_assign(conversation_id=conversation.id, operator_id=sam.pk, actor=dana)
     assert handling(conversation) == (Handling.ASSIGNED, sam.pk)
-    handoff_unassign(conversation_id=conversation.id, actor=sam)
+    assert capture_realtime.events(group=group, type="handoff")[-1]["handoff"]["operator"] == {"name": "Sam"}
+    with django_capture_on_commit_callbacks(execute=True):
+        handoff_unassign(conversation_id=conversation.id, actor=sam)
     assert handling(conversation) == (Handling.WAITING_FOR_HUMAN, None)
-    handoff_claim(conversation_id=conversation.id, operator=dana)
+    with django_capture_on_commit_callbacks(execute=True):
+        handoff_claim(conversation_id=conversation.id, operator=dana)
     with django_capture_on_commit_callbacks(execute=True):
         handoff_resolve(conversation_id=conversation.id, actor=dana)
     assert handling(conversation) == (Handling.RESOLVED, None)
     assert capture_realtime.events(group=group, type="handoff")[-1]["handoff"]["canRate"] is True
-    handoff_reopen(conversation_id=conversation.id, actor=sam)
+    with django_capture_on_commit_callbacks(execute=True):
+        handoff_reopen(conversation_id=conversation.id, actor=sam)
     assert handling(conversation) == (Handling.ASSIGNED, sam.pk)
-    handoff_resolve(conversation_id=conversation.id, actor=sam)
+    with django_capture_on_commit_callbacks(execute=True):
+        handoff_resolve(conversation_id=conversation.id, actor=sam)
+    # Every transition told the customer's sockets and the inbox, each frame with what it became.
+    states = [e["handoff"]["state"] for e in capture_realtime.events(group=group, type="handoff")]
+    assert states == ["waiting_for_human", "assigned", "assigned", "waiting_for_human", "assigned", "resolved"] + [
+        "assigned",
+        "resolved",
+    ]
+    inbox = [e["handoff"]["state"] for e in capture_realtime.events(group=OPERATORS_GROUP, type="operator.handoff")]
+    assert inbox == states
 
     assert transitions(conversation) == [
         ("bot", "waiting_for_human"),
