@@ -245,10 +245,9 @@ class OperatorReplyApi(_OperatorApi):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         message = operator_reply_send(conversation_id=conversation_id, operator=request.user, **data.validated_data)
-        from conversations.selectors import message_with_actions
-
-        shown = message_to_dict(message_with_actions(message_id=message.pk))
-        return Response(self.OutputSerializer({"message": shown}).data, status=status.HTTP_201_CREATED)
+        return Response(
+            self.OutputSerializer({"message": message_to_dict(message)}).data, status=status.HTTP_201_CREATED
+        )
 
 
 class OperatorTypingApi(_OperatorApi):
