@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 import pytest
 from django.contrib.auth import get_user_model
 from django.core import mail
+from django.utils import timezone
 
 from analytics.models import Event
 from conversations.enums import Handling, HandoffReason, MessageType, Role
@@ -17,6 +18,7 @@ from conversations.models import (
     HandoffTransition,
     Message,
     SavedReply,
+    WhatsAppContact,
 )
 from conversations.selectors import handoff_public_dict, messages_list
 from conversations.serializers import message_to_dict
@@ -104,7 +106,13 @@ def test_the_whole_way_round_with_audit_notices_and_frames(capture_realtime, dja
         handoff_resolve(conversation_id=conversation.id, actor=sam)
     # Every transition told the customer's sockets and the inbox, each frame with what it became.
     states = [e["handoff"]["state"] for e in capture_realtime.events(group=group, type="handoff")]
-    assert states == ["waiting_for_human", "assigned", "assigned", "waiting_for_human", "assigned", "resolved"] + [
+    assert states == [
+        "waiting_for_human",
+        "assigned",
+        "assigned",
+        "waiting_for_human",
+        "assigned",
+        "resolved",
         "assigned",
         "resolved",
     ]
@@ -358,6 +366,8 @@ def test_a_whatsapp_conversation_gets_the_operator_reply_once_named_even_if_sent
     from core.outbox.services import deliveries_send, delivery_send
 
     customer = Customer.objects.create(name="Ann", phone="+15551234567")
+    # She wrote to us a minute ago: inside WhatsApp's 24-hour window, any text may go.
+    WhatsAppContact.objects.create(phone=customer.phone, customer=customer, last_inbound_at=timezone.now())
     conversation = ConversationFactory(customer=customer, channel="whatsapp")
     with django_capture_on_commit_callbacks(execute=True):
         reply = operator_reply_send(
@@ -378,14 +388,25 @@ def test_a_whatsapp_conversation_gets_the_operator_reply_once_named_even_if_sent
 
 
 def test_a_reply_that_cannot_be_delivered_leaves_a_note_for_the_operators(whatsapp, django_capture_on_commit_callbacks):
-    whatsapp.respond_with = (400, {"error": {"message": "Recipient outside the 24-hour window"}})
+    whatsapp.respond_with = (400, {"error": {"message": "Recipient phone number not in allowed list"}})
     customer = Customer.objects.create(name="Ann", phone="+15551234567")
+    WhatsAppContact.objects.create(phone=customer.phone, customer=customer, last_inbound_at=timezone.now())
     conversation = ConversationFactory(customer=customer, channel="whatsapp")
     with django_capture_on_commit_callbacks(execute=True):
         operator_reply_send(conversation_id=conversation.id, operator=operator(), content="Hello?")
     assert OutboundDelivery.objects.get(kind="conversations.operator_reply").status == "failed"
     note = ConversationNote.objects.get(conversation=conversation)
-    assert "could not be sent by whatsapp" in note.content and "24-hour window" in note.content
+    assert "could not be sent by whatsapp" in note.content and "not in allowed list" in note.content
+
+
+def test_outside_whatsapps_window_the_operator_reply_goes_by_email(whatsapp, django_capture_on_commit_callbacks):
+    customer = Customer.objects.create(name="Ann", phone="+15551234567", email="ann@example.com")
+    conversation = ConversationFactory(customer=customer, channel="whatsapp")  # never wrote in the last 24 h
+    with django_capture_on_commit_callbacks(execute=True):
+        operator_reply_send(conversation_id=conversation.id, operator=operator(), content="Your part ships today.")
+    assert whatsapp.requests == []
+    assert [m.to for m in mail.outbox] == [["ann@example.com"]] and "Your part ships today." in mail.outbox[0].body
+    assert OutboundDelivery.objects.get(kind="conversations.operator_reply").status == "sent"
 
 
 def test_a_refund_asked_for_again_after_the_team_declined_it_offers_a_person():
