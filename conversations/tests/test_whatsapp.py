@@ -423,3 +423,32 @@ def test_stop_unsubscribes_the_number_from_alerts(client, wa, shop):
         "Done: this number is unsubscribed from 1 back-in-stock alert. You can still write to us here any time."
     ]
     assert not Message.objects.filter(metadata__has_key="reply_to").exists()  # the assistant did not answer STOP
+
+
+# --- a person holds the conversation ------------------------------------------------------------
+
+
+def test_while_an_operator_holds_it_the_assistant_is_silent_and_the_operator_answers_on_whatsapp(
+    client, wa, shop, django_user_model
+):
+    from conversations.services.handoff import handoff_claim
+    from conversations.services.operator_replies import operator_reply_send
+
+    ask(client, "hello")
+    conversation = Conversation.objects.get(channel=Channel.WHATSAPP)
+    operator = django_user_model.objects.create_user(username="olga", first_name="Olga", is_staff=True)
+    handoff_claim(conversation_id=conversation.id, operator=operator)
+    sent_before = len(wa.requests)
+
+    ask(client, QUESTION)  # stored for the operator; the assistant drafts nothing
+    assert len(wa.requests) == sent_before
+    assert Message.objects.filter(conversation=conversation, role=Role.USER, content=QUESTION).exists()
+
+    reply = operator_reply_send(conversation_id=conversation.id, operator=operator, content="Yes, it fits. Olga.")
+    body = wa.requests[-1]["json"]
+    assert body["to"] == "15551234567" and body["text"]["body"].endswith("Yes, it fits. Olga.")
+
+    wamid = WhatsAppMessage.objects.get(message=reply).wamid
+    wh.post(client, wh.envelope(statuses=[wh.status(wamid, "delivered")]))
+    reply.refresh_from_db()
+    assert reply.metadata["whatsapp"]["status"] == "delivered"

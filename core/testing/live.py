@@ -228,13 +228,18 @@ def _claim_redis_db(base_url: str, token: str) -> int:
 
     parts = urlsplit(base_url)
     base_db = int((parts.path or "/0").strip("/") or 0)
-    client = redis.Redis.from_url(base_url, socket_connect_timeout=5)
+    # The claims live in database 0 whatever REDIS_URL names: runs with different REDIS_URL
+    # databases (parallel worktrees) must see each other's claims, or two stacks share a broker
+    # and their workers take each other's tasks.
+    client = redis.Redis.from_url(_with_db(base_url, "0"), socket_connect_timeout=5)
     try:
         try:
             count = int(client.config_get("databases").get("databases", 16))
         except redis.RedisError:
             count = 16
-        for db in range(1, count):
+        # From the top down: the low numbers are the ones people give REDIS_URL (a stack
+        # flushes its database when it stops).
+        for db in range(count - 1, 0, -1):
             if db == base_db:
                 continue
             if client.set(_REDIS_CLAIM_KEY.format(db=db), token, nx=True, ex=_REDIS_CLAIM_SECONDS):
@@ -247,7 +252,7 @@ def _claim_redis_db(base_url: str, token: str) -> int:
 def _release_redis_db(base_url: str, db: int, token: str) -> None:
     import redis
 
-    client = redis.Redis.from_url(base_url, socket_connect_timeout=5)
+    client = redis.Redis.from_url(_with_db(base_url, "0"), socket_connect_timeout=5)
     try:
         mine = redis.Redis.from_url(_with_db(base_url, str(db)), socket_connect_timeout=5)
         try:
