@@ -10,9 +10,13 @@ class AcpStatus(models.TextChoices):
     AUTHENTICATION_REQUIRED = "authentication_required", "Authentication required (3-D Secure)"
     COMPLETED = "completed", "Completed"
     CANCELED = "canceled", "Canceled"
+    EXPIRED = "expired", "Expired"
 
 
-TERMINAL = (AcpStatus.COMPLETED, AcpStatus.CANCELED)
+TERMINAL = (AcpStatus.COMPLETED, AcpStatus.CANCELED, AcpStatus.EXPIRED)
+# A session that can still change (and so expire); `in_progress` is a completion under way, whose
+# own lease decides what happens to it.
+OPEN = (AcpStatus.NOT_READY_FOR_PAYMENT, AcpStatus.READY_FOR_PAYMENT, AcpStatus.AUTHENTICATION_REQUIRED)
 
 
 class OrderEventType(models.TextChoices):

@@ -34,6 +34,7 @@ class AcpErrorCode(StrEnum):
     # the session and its cart
     CHECKOUT_SESSION_CANCELED = "checkout_session_canceled"
     CHECKOUT_SESSION_COMPLETED = "checkout_session_completed"
+    CHECKOUT_SESSION_EXPIRED = "checkout_session_expired"
     CHECKOUT_SESSION_IN_PROGRESS = "checkout_session_in_progress"  # another request is completing it
     INVALID_FULFILLMENT_OPTION = "invalid_fulfillment_option"
     INVALID_ITEM_ID = "invalid_item_id"

@@ -92,6 +92,9 @@ class AcpCheckoutSession(TimeStampedModel):
     )
     completed_at = models.DateTimeField(null=True, blank=True)
     canceled_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(
+        null=True, blank=True, db_index=True, help_text="Set at creation (ACP_SESSION_TTL_MINUTES); then `expired`."
+    )
 
     class Meta:
         verbose_name = "ACP checkout session"

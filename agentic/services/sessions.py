@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from agentic import requests as rq
-from agentic.enums import TERMINAL, AcpStatus, OrderEventType
+from agentic.enums import OPEN, TERMINAL, AcpStatus, OrderEventType
 from agentic.error_codes import AcpErrorCode
 from agentic.exceptions import AcpError
 from agentic.models import AcpCheckoutSession, AgentPlatform
@@ -135,6 +135,8 @@ def session_body(session: AcpCheckoutSession, cart: dict) -> dict:
         "created_at": _stamp(session.created_at),
         "updated_at": _stamp(session.updated_at),
     }
+    if session.expires_at:
+        body["expires_at"] = _stamp(session.expires_at)
     if session.buyer:
         body["buyer"] = session.buyer
     if session.fulfillment_details:
@@ -185,8 +187,45 @@ def _open_status(session: AcpCheckoutSession, cart: Cart) -> str:
     return cart.status
 
 
+def _is_due(session: AcpCheckoutSession, now=None) -> bool:
+    return session.status in OPEN and session.expires_at is not None and session.expires_at <= (now or timezone.now())
+
+
+EXPIRED_MESSAGE = {
+    "type": "info",
+    "content_type": "plain",
+    "content": "This checkout session has expired; nothing was charged. Start a new one.",
+}
+
+
+def _expire(session: AcpCheckoutSession) -> None:
+    """Mark a due session `expired` (in memory; the caller saves): its last cart frozen, with a notice."""
+    session.status = AcpStatus.EXPIRED
+    session.messages = []
+    session.authentication_metadata = None
+    session.cart = {**(session.cart or {}), "messages": [EXPIRED_MESSAGE]}
+
+
+def acp_sessions_expire(*, limit: int = 500) -> int:
+    """The sweep: open sessions past `expires_at` become `expired`. Rows another transaction holds
+    (an update or a completion right now) are skipped and taken on the next run."""
+    now = timezone.now()
+    with transaction.atomic():
+        due = list(
+            AcpCheckoutSession.objects.select_for_update(skip_locked=True)
+            .filter(status__in=OPEN, expires_at__lte=now)
+            .order_by("expires_at")[:limit]
+        )
+        for session in due:
+            _expire(session)
+        AcpCheckoutSession.objects.bulk_update(due, ["status", "messages", "authentication_metadata", "cart"])
+    return len(due)
+
+
 def acp_session_view(*, session: AcpCheckoutSession) -> dict:
     """The latest authoritative state: live prices and stock for an open session, the frozen cart otherwise."""
+    if _is_due(session):
+        _expire(session)  # shown as it is; the sweep (or the next write) stores it
     if session.status in TERMINAL or session.status == AcpStatus.IN_PROGRESS:
         return session_body(session, session.cart)
     try:
@@ -224,6 +263,9 @@ def _lock(*, platform: AgentPlatform, session_id: str) -> AcpCheckoutSession:
     )
     if session is None:
         raise AcpError("No such checkout session.", code=AcpErrorCode.NOT_FOUND, status=404)
+    if _is_due(session):
+        _expire(session)  # every write below then refuses it as `expired` (405)
+        session.save(update_fields=["status", "messages", "authentication_metadata", "cart", "updated_at"])
     return session
 
 
@@ -249,6 +291,7 @@ def acp_session_create(*, platform: AgentPlatform, body: dict) -> AcpResponse:
         affiliate_attribution=rq.plain_object(body.get("affiliate_attribution", rq.ABSENT), "$.affiliate_attribution"),
         metadata=rq.plain_object(body.get("metadata", rq.ABSENT), "$.metadata"),
         locale=locale if isinstance(locale, str) else "",
+        expires_at=timezone.now() + timedelta(minutes=settings.ACP_SESSION_TTL_MINUTES),
     )
     cart = _compute(session)
     session.status = cart.status

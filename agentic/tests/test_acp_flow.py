@@ -381,3 +381,40 @@ def test_shipping_is_taxed_when_the_shop_says_so_and_no_entry_means_no_tax(acp):
     assert total(elsewhere, "tax") == 0
     no_address = acp.create(create_body(address=False)).data
     assert total(no_address, "tax") == 0
+
+
+def test_a_session_expires_and_is_then_refused_and_swept(acp):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from agentic.services.sessions import acp_sessions_expire
+    from agentic.tasks import acp_sessions_expire_task
+
+    created = acp.create(create_body()).data
+    session = AcpCheckoutSession.objects.get(id=created["id"])
+    assert created["expires_at"] == session.expires_at.isoformat(timespec="seconds").replace("+00:00", "Z")
+    assert timedelta(minutes=59) < session.expires_at - session.created_at <= timedelta(minutes=61)
+    later = acp.create(create_body()).data  # stays open
+    paid = acp.create(create_body()).data
+    assert acp.complete(paid["id"], payment()).status_code == 200
+
+    AcpCheckoutSession.objects.filter(id__in=[created["id"], paid["id"]]).update(
+        expires_at=timezone.now() - timedelta(seconds=1)
+    )
+    shown = acp.get(created["id"]).data
+    assert shown["status"] == "expired"
+    assert shown["messages"][-1]["content"].startswith("This checkout session has expired")
+    for refused in (
+        acp.update(created["id"], {"buyer": {"email": "ann@example.com"}}),
+        acp.complete(created["id"], payment()),
+        acp.cancel(created["id"]),
+    ):
+        assert (refused.status_code, refused.data["code"]) == (405, "checkout_session_expired")
+    assert Order.objects.count() == 1  # only the session paid in time
+
+    AcpCheckoutSession.objects.filter(id=created["id"]).update(status="ready_for_payment")  # as before any write
+    assert acp_sessions_expire() == 1
+    assert acp_sessions_expire_task() == 0  # nothing left: the sweep is idempotent
+    statuses = dict(AcpCheckoutSession.objects.values_list("id", "status"))
+    assert statuses == {created["id"]: "expired", later["id"]: "ready_for_payment", paid["id"]: "completed"}

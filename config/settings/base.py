@@ -194,6 +194,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "agentic.tasks.idempotency_records_purge_task",
         "schedule": timedelta(hours=1),
     },
+    "agentic-sessions-expire": {
+        "task": "agentic.tasks.acp_sessions_expire_task",
+        "schedule": timedelta(minutes=1),
+    },
 }
 
 # Django's cache (rate limits): shared by every process through Redis when there is one.
@@ -349,6 +353,9 @@ ACP_IDEMPOTENCY_LOCK_SECONDS = env.int("ACP_IDEMPOTENCY_LOCK_SECONDS", default=1
 # A completion marks its session in_progress before asking the provider; after this long without an
 # answer recorded its process is taken for dead and the next completion resumes it (same charge key).
 ACP_COMPLETE_LEASE_SECONDS = env.int("ACP_COMPLETE_LEASE_SECONDS", default=120)
+# An ACP session not completed within this many minutes of its creation is `expired` (its
+# `expires_at`): refused with 405 checkout_session_expired, swept by the agentic-sessions-expire beat.
+ACP_SESSION_TTL_MINUTES = env.int("ACP_SESSION_TTL_MINUTES", default=60)
 # Shipping offered to agents: id, title, carrier, business days, price per currency, free over.
 # Override with JSON in ACP_SHIPPING_OPTIONS; an option without a price in the cart's currency
 # is not offered. "free_over" (same currency) makes it free from that basket value up.
