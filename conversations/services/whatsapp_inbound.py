@@ -58,6 +58,8 @@ SKIPPED = "skipped"
 # A status callback for a message we have no record of is tried this often (with the task's
 # backoff and the beat's sweep, some minutes), then ignored: it was not one of ours.
 STATUS_MAX_ATTEMPTS = 8
+# An event whose processing raised this many times is marked failed (admin: WhatsApp events).
+MAX_ATTEMPTS = 10
 STOP_WORDS = frozenset({"stop", "stop all", "stopall", "unsubscribe"})
 UNSUPPORTED = "Sorry, I can only read text messages and button taps here. Please type your question."
 
@@ -80,6 +82,13 @@ def whatsapp_event_process(*, event_id: int) -> str:
     event = _claim(event_id)
     if event is None:
         return SKIPPED
+    if event.attempts > MAX_ATTEMPTS:
+        # It broke every time (the error of the last try is on the row): stop, and let operators see it.
+        logger.error("whatsapp event %s gave up after %s attempts: %s", event.key, MAX_ATTEMPTS, event.error)
+        WhatsAppEvent.objects.filter(pk=event.pk).update(
+            status=WhatsAppEventStatus.FAILED, leased_until=None, processed_at=timezone.now()
+        )
+        return WhatsAppEventStatus.FAILED
     try:
         result = _on_status(event) if event.kind == WhatsAppEventKind.STATUS else _on_message(event)
     except Conflict as exc:  # the reply to this message is being written by another worker
@@ -103,26 +112,32 @@ def whatsapp_event_process(*, event_id: int) -> str:
 
 
 def _on_status(event: WhatsAppEvent) -> str:
-    status = event.payload.get("status") or {}
+    status = _dict(event.payload.get("status"))
     found = whatsapp_status_apply(wamid=event.wamid, status=status, at=event.occurred_at)
     return WhatsAppEventStatus.PROCESSED if found else NOT_READY
 
 
+def _dict(value) -> dict:
+    """A part of Meta's payload, or {} if it is not the object it should be."""
+    return value if isinstance(value, dict) else {}
+
+
 def _on_message(event: WhatsAppEvent) -> str:
-    message = event.payload.get("message") or {}
+    message = _dict(event.payload.get("message"))
     contact, conversation = _contact_and_conversation(event)
     kind = message.get("type")
+    interactive = _dict(message.get("interactive"))
     if kind == "text":
-        text = (message.get("text") or {}).get("body")
+        text = _dict(message.get("text")).get("body")
         if isinstance(text, str) and " ".join(text.lower().split()) in STOP_WORDS:
             _opt_out(event, contact=contact, conversation=conversation, text=text)
         else:
             _customer_text(event, contact=contact, conversation=conversation, text=text)
-    elif kind == "interactive" and (message.get("interactive") or {}).get("type") == "button_reply":
-        reply = message["interactive"].get("button_reply") or {}
+    elif kind == "interactive" and interactive.get("type") == "button_reply":
+        reply = _dict(interactive.get("button_reply"))
         _tap(event, contact=contact, conversation=conversation, action_id=reply.get("id"), title=reply.get("title"))
     elif kind == "button":  # a template's quick-reply button: its payload is what we put there
-        button = message.get("button") or {}
+        button = _dict(message.get("button"))
         _tap(
             event, contact=contact, conversation=conversation, action_id=button.get("payload"), title=button.get("text")
         )

@@ -452,3 +452,39 @@ def test_while_an_operator_holds_it_the_assistant_is_silent_and_the_operator_ans
     wh.post(client, wh.envelope(statuses=[wh.status(wamid, "delivered")]))
     reply.refresh_from_db()
     assert reply.metadata["whatsapp"]["status"] == "delivered"
+
+
+def test_odd_shapes_inside_a_signed_body_are_answered_not_crashed_on(client, wa, shop):
+    now = str(int(timezone.now().timestamp()))
+    odd = [
+        {"from": "15551234567", "id": wh.wamid(), "timestamp": now, "type": "interactive", "interactive": "x"},
+        {"from": "15551234567", "id": wh.wamid(), "timestamp": now, "type": "text", "text": {"body": 42}},
+        {"from": "15551234567", "id": wh.wamid(), "timestamp": now, "type": "button", "button": ["x"]},
+    ]
+    assert wh.post(client, wh.envelope(messages=odd)).status_code == 200
+
+    assert set(WhatsAppEvent.objects.values_list("status", flat=True)) <= {"processed", "ignored"}
+    assert wa.texts() == [
+        "Sorry, I can only read text messages and button taps here. Please type your question.",
+        "The message must be text.",
+        "That button is no longer available.",
+    ]
+
+
+def test_an_event_that_keeps_failing_is_marked_failed_not_retried_forever(client, wa, shop):
+    from conversations.services.whatsapp_inbound import MAX_ATTEMPTS, whatsapp_events_due
+
+    ask(client, "hello")
+    event = WhatsAppEvent.objects.get()
+    WhatsAppEvent.objects.filter(pk=event.pk).update(
+        status="received",
+        attempts=MAX_ATTEMPTS,
+        error="RuntimeError: boom",
+        created_at=timezone.now() - timedelta(hours=1),
+    )
+    assert whatsapp_events_due() == [event.pk]
+
+    assert whatsapp_event_process(event_id=event.pk) == "failed"
+    event.refresh_from_db()
+    assert event.status == "failed" and event.error == "RuntimeError: boom"
+    assert whatsapp_events_due() == []
