@@ -220,6 +220,7 @@ TEMPLATE_CONTEXT_HELP = (
     "<code>action</code> (the Action: <code>action.type</code>, <code>action.label</code>, "
     "<code>action.status</code>, <code>action.decision_note</code>), "
     "<code>payload</code> (the action's payload, e.g. <code>payload.psNumber</code>, <code>payload.order_number</code>), "
+    "<code>changes</code> (what an edit changed, e.g. <code>refund of $10.00 of $21.99</code>; empty otherwise), "
     "<code>reply</code> (the operator's note or edited text, may be empty), "
     "<code>customer</code> (<code>customer.name</code>, <code>customer.email</code>). "
     'Example: <code>Hi {{ customer.name|default:"there" }}, your {{ action.label|lower }} was approved.</code>'

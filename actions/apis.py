@@ -6,16 +6,47 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from actions.permissions import OPERATOR_AUTHENTICATION, IsOperator
-from actions.selectors import action_get, actions_pending_list
+from actions.selectors import action_get, actions_pending_list, actions_recently_decided_list
 from actions.serializers import operator_action_to_dict
 from actions.services.feedback import DECISIONS, REPLY_MAX_LENGTH, action_feedback_apply
+
+
+class OperatorActionFieldSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    label = serializers.CharField()
+    kind = serializers.ChoiceField(choices=["text", "textarea", "money", "integer", "choice"])
+    required = serializers.BooleanField()
+    maxLength = serializers.IntegerField(allow_null=True)
+    choices = serializers.ListField(child=serializers.CharField())
+    help = serializers.CharField()
+    value = serializers.JSONField()
+
+
+class OperatorOrderSerializer(serializers.Serializer):
+    number = serializers.CharField()
+    status = serializers.CharField()
+    statusLabel = serializers.CharField()
+    currency = serializers.CharField()
+    total = serializers.CharField()
+    refunded = serializers.CharField()
+    refundable = serializers.CharField()
+    totalDisplay = serializers.CharField()
+    refundedDisplay = serializers.CharField()
+    refundableDisplay = serializers.CharField()
+    createdAt = serializers.DateTimeField()
 
 
 class OperatorActionSerializer(serializers.Serializer):
     id = serializers.CharField()
     type = serializers.CharField()
-    label = serializers.CharField()
+    title = serializers.CharField(help_text='What operators call the type ("Refund request").')
+    label = serializers.CharField(help_text="The customer's button text.")
     payload = serializers.DictField()
+    fields = OperatorActionFieldSerializer(many=True, help_text="The payload's fields: the edit form.")
+    reason = serializers.CharField(help_text="The customer's reason, as they wrote it.")
+    order = OperatorOrderSerializer(allow_null=True, help_text="The order it concerns (this conversation's).")
+    changes = serializers.CharField(help_text="What an edit changed, as the customer was told.")
+    originalPayload = serializers.DictField(allow_null=True)
     status = serializers.CharField()
     enabled = serializers.BooleanField()
     error = serializers.CharField()
@@ -88,4 +119,21 @@ class ActionPendingListApi(APIView):
     )
     def get(self, request):
         answer = {"actions": [operator_action_to_dict(a) for a in actions_pending_list()]}
+        return Response(self.OutputSerializer(answer).data)
+
+
+class ActionDecidedListApi(APIView):
+    authentication_classes = OPERATOR_AUTHENTICATION
+    permission_classes = [IsOperator]
+
+    class OutputSerializer(serializers.Serializer):
+        actions = OperatorActionSerializer(many=True)
+
+    @extend_schema(
+        responses={200: OutputSerializer},
+        tags=["operators"],
+        summary="The latest operator decisions, newest first (staff only)",
+    )
+    def get(self, request):
+        answer = {"actions": [operator_action_to_dict(a) for a in actions_recently_decided_list()]}
         return Response(self.OutputSerializer(answer).data)

@@ -31,7 +31,7 @@ class Action(TimeStampedModel):
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True, db_index=True)
     decision_note = models.TextField(blank=True)
 
     class Meta:
@@ -66,7 +66,7 @@ class ResponseTemplate(TimeStampedModel):
 
     action_type = models.CharField(max_length=64, help_text="An action type, or * for any type.")
     outcome = models.CharField(max_length=20, choices=ActionStatus.choices)
-    body = models.TextField(help_text="Django template syntax; context: action, payload, reply, customer.")
+    body = models.TextField(help_text="Django template syntax; context: action, payload, changes, reply, customer.")
     is_active = models.BooleanField(default=True)
 
     class Meta:

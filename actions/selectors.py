@@ -22,6 +22,16 @@ def actions_pending_list(*, limit: int = 200) -> list[Action]:
     )
 
 
+def actions_recently_decided_list(*, limit: int = 20) -> list[Action]:
+    """What operators decided last, newest first: the inbox's "Recently decided", the same after
+    a reload or on another operator's screen (read from the decisions, not kept by a page)."""
+    return list(
+        Action.objects.filter(decided_at__isnull=False)
+        .select_related("conversation__customer", "decided_by")
+        .order_by("-decided_at", "-id")[:limit]
+    )
+
+
 def action_get(*, action_id: str) -> Action:
     action = Action.objects.select_related("conversation__customer", "decided_by").filter(id=action_id).first()
     if action is None:

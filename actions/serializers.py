@@ -1,4 +1,5 @@
 from actions.models import Action
+from actions.types import action_type_get, order_summary_get
 
 
 def action_to_dict(action: Action) -> dict:
@@ -28,13 +29,30 @@ def action_status_event(action: Action) -> dict:
 
 
 def operator_action_to_dict(action: Action) -> dict:
-    """An action as the operator inbox shows it: what was asked, by whom, and where it stands."""
+    """An action as the operator inbox shows it: what was asked (the type's name for operators,
+    each payload field with its label, the customer's reason, the order it concerns), by whom,
+    and where it stands; `fields` is also the edit form (the type's schema validates it back)."""
     customer = action.conversation.customer if action.conversation_id else None
+    action_type = action_type_get(action.type)
+    payload = action.payload or {}
+    fields = (
+        [{**field, "value": payload.get(field["name"], "")} for field in action_type.form_fields()]
+        if action_type
+        else []
+    )
     return {
         "id": action.id,
         "type": action.type,
+        "title": action_type.operator_title if action_type else action.type.replace("_", " ").capitalize(),
         "label": action.label,
-        "payload": action.payload,
+        "payload": payload,
+        "fields": fields,
+        "reason": str(payload.get("reason", "")),
+        "order": order_summary_get(
+            order_number=str(payload.get("orderNumber", "")), conversation_id=action.conversation_id
+        ),
+        "changes": (action.result or {}).get("changes", ""),
+        "originalPayload": (action.result or {}).get("original_payload"),
         "status": action.status,
         "enabled": action.enabled,
         "error": action.error,

@@ -8,6 +8,7 @@ taken from whoever proposed the action, and what approving it does (`on_approved
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -16,6 +17,7 @@ from rest_framework import serializers
 
 from actions.enums import ActionStyle, ActionTypeName
 from catalog import selectors as catalog_selectors
+from core.exceptions import ApplicationError
 
 HIGH_CONFIDENCE = 0.8
 
@@ -39,6 +41,8 @@ class ActionType:
 
     type: ClassVar[str]
     label: ClassVar[str]
+    # What an operator calls it in the inbox ("Refund request"); `label` is the customer's button.
+    title: ClassVar[str] = ""
     style: ClassVar[str] = ActionStyle.SECONDARY
     requires_confirmation: ClassVar[bool] = False
     needs_operator: ClassVar[bool] = False
@@ -69,6 +73,32 @@ class ActionType:
         if it moved it on. The app that owns the effect implements it (conversations'
         `talk_to_human` asks for a person)."""
         return None
+
+    @property
+    def operator_title(self) -> str:
+        return self.title or self.label
+
+    def form_fields(self) -> list[dict]:
+        """The payload's fields as the operator's edit form needs them, from the `Payload` schema
+        (which also validates what the form sends back): name, label, input kind, limits."""
+        return [_form_field(name, field) for name, field in self.Payload().fields.items()]
+
+    def refusal(self, *, action, payload: dict) -> ApplicationError | None:
+        """Why this request cannot go ahead as it stands (the customer pressing it, an operator
+        approving it, or approving it with `payload` edited), or None. Checked with the facts of
+        the moment, not those of when the button was rendered. Nothing by default."""
+        return None
+
+    def change_text(self, *, action, before: dict, after: dict) -> str:
+        """What an operator's edit changed, in the customer's words ("Order number: ORD-1 → ORD-2")."""
+        fields = self.Payload().fields
+        changes = []
+        for name, field in fields.items():
+            old, new = before.get(name, ""), after.get(name, "")
+            if str(old) != str(new):
+                label = field.label or name
+                changes.append(f"{label}: {old} → {new}" if old not in ("", None) else f"{label}: {new}")
+        return "; ".join(changes)
 
     # What the customer hears (after "approved, but") when `on_approved` could not do its part.
     approval_failure: ClassVar[str] = "we could not complete it automatically"
@@ -170,25 +200,64 @@ class OperatorApproved(ActionType):
     needs_operator = True
 
     class Payload(serializers.Serializer):
-        orderNumber = serializers.CharField(max_length=32, required=False, allow_blank=True)
-        reason = serializers.CharField(max_length=1000, required=False, allow_blank=True)
-        details = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+        orderNumber = serializers.CharField(max_length=32, required=False, allow_blank=True, label="Order number")
+        reason = serializers.CharField(max_length=1000, required=False, allow_blank=True, label="Customer's reason")
+        details = serializers.CharField(max_length=2000, required=False, allow_blank=True, label="Details")
 
 
 class OrderCancellation(OperatorApproved):
     type = ActionTypeName.ORDER_CANCELLATION
     label = "Cancel my order"
+    title = "Order cancellation"
 
 
 class PolicyException(OperatorApproved):
     type = ActionTypeName.POLICY_EXCEPTION
     label = "Ask for an exception"
+    title = "Policy exception"
 
 
 class PolicyClarification(OperatorApproved):
     type = ActionTypeName.POLICY_CLARIFICATION
     label = "Ask about our policy"
+    title = "Policy question"
 
 
 def action_type_get(type_name: str) -> ActionType | None:
     return REGISTRY.get(type_name)
+
+
+def _form_field(name: str, field: serializers.Field) -> dict:
+    style = getattr(field, "style", {}) or {}
+    if isinstance(field, serializers.ChoiceField):
+        kind = "choice"
+    elif isinstance(field, serializers.IntegerField):
+        kind = "integer"
+    else:
+        kind = style.get("input") or ("textarea" if (getattr(field, "max_length", None) or 0) > 200 else "text")
+    return {
+        "name": name,
+        "label": field.label or name,
+        "kind": kind,
+        "required": bool(field.required),
+        "maxLength": getattr(field, "max_length", None),
+        "choices": [str(c) for c in field.choices] if isinstance(field, serializers.ChoiceField) else [],
+        "help": field.help_text or "",
+    }
+
+
+# Orders live in checkout, above this app: checkout registers how the inbox sees the order a
+# request names when it is loaded (`CheckoutConfig.ready`), as it registers refund_request.
+OrderSummary = Callable[..., dict | None]
+_order_summary: list[OrderSummary] = []
+
+
+def order_summary_register(function: OrderSummary) -> None:
+    _order_summary[:] = [function]
+
+
+def order_summary_get(*, order_number: str, conversation_id: str) -> dict | None:
+    """The order a request names (number, status, total, refunded), if it is this conversation's."""
+    if not order_number or not _order_summary:
+        return None
+    return _order_summary[0](order_number=order_number, conversation_id=conversation_id)

@@ -36,3 +36,9 @@ def order_for_channel(*, channel: str, number: str = "", checkout_session_id: st
     if checkout_session_id:
         return orders.filter(checkout_session_id=checkout_session_id).first()
     return None
+
+
+def order_conversation_ids(*, number: str):
+    """The conversation an order number belongs to, as a subquery (the operator inbox's search).
+    Order numbers are made upper-case; the unique index answers the exact match."""
+    return Order.objects.filter(number=number.strip().upper(), conversation__isnull=False).values("conversation_id")

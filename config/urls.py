@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from actions.pages import OperatorInboxPageView
+from conversations.inbox.pages import OperatorInboxPageView
 
 urlpatterns = [
     path("admin/", admin.site.urls),

@@ -148,35 +148,49 @@ class ChatConsumer(JsonFrameConsumer):
 
 
 @database_sync_to_async
-def _operator_snapshot():
-    from conversations.services.operators import conversations_recent_for_operators
+def _operator_snapshot(user):
+    from actions.selectors import actions_recently_decided_list
+    from conversations.inbox.selectors import inbox_conversations_list
+    from conversations.serializers import inbox_conversation_to_dict
 
     return {
         "type": "operator.snapshot",
         "actions": [operator_action_to_dict(a) for a in actions_pending_list()],
-        "conversations": conversations_recent_for_operators(),
+        "decided": [operator_action_to_dict(a) for a in actions_recently_decided_list()],
+        "conversations": [inbox_conversation_to_dict(c) for c in inbox_conversations_list(operator=user)],
     }
 
 
 @database_sync_to_async
-def _operator_conversation(conversation_id):
-    from conversations.services.operators import conversation_for_operator
+def _operator_conversation(user, conversation_id):
+    from conversations.services.operators import conversation_for_operator, conversation_read_mark
 
     conversation, messages = conversation_for_operator(conversation_id=conversation_id)
+    # Opening a conversation is reading it: its unread count for this operator goes to zero.
+    conversation_read_mark(operator=user, conversation_id=conversation.id, seq=conversation.last_seq)
     return conversation.id, messages
+
+
+@database_sync_to_async
+def _operator_read(user, conversation_id, seq):
+    from conversations.services.operators import conversation_read_mark
+
+    return conversation_read_mark(operator=user, conversation_id=conversation_id, seq=seq)
 
 
 class OperatorConsumer(JsonFrameConsumer):
     """The operator inbox feed: staff sessions only.
 
-    On connect: an `operator.snapshot` (pending actions, recent conversations). Then live
-    `operator.action` (an action became pending or was decided), `operator.conversation`
-    (a customer wrote), `operator.handoff` (a conversation's handling changed) and
-    `operator.note` (an internal note). `{"type": "typing", "conversation_id", "active"}`
-    shows the customer that the operator holding the conversation is typing.
-    `{"type": "conversation.open", "conversation_id"}` answers with `operator.messages` and
-    follows that one conversation live (`message`, `action.status`, `handoff`) until another is
-    opened; `{"type": "snapshot"}` asks for a fresh snapshot.
+    On connect: an `operator.snapshot` (pending actions, the latest decisions, this operator's
+    open conversations with unread counts). Then live `operator.action` (an action became
+    pending or was decided), `operator.conversation` (a customer wrote), `operator.handoff` (a
+    conversation's handling changed) and `operator.note` (an internal note).
+    `{"type": "typing", "conversation_id", "active"}` shows the customer that the operator
+    holding the conversation is typing. `{"type": "conversation.open", "conversation_id"}`
+    answers with `operator.messages`, follows that one conversation live (`message`,
+    `action.status`, `handoff`) until another is opened, and marks it read for this operator;
+    `{"type": "conversation.read", "conversation_id", "seq"}` marks it read up to `seq`
+    (answered by `operator.read`); `{"type": "snapshot"}` asks for a fresh snapshot.
     """
 
     joined = False
@@ -190,7 +204,7 @@ class OperatorConsumer(JsonFrameConsumer):
         await self.channel_layer.group_add(realtime.OPERATORS_GROUP, self.channel_name)
         self.joined = True
         await self.accept()
-        await self.send_json(await _operator_snapshot())
+        await self.send_json(await _operator_snapshot(self.scope["user"]))
 
     async def disconnect(self, code):
         if self.joined:
@@ -203,13 +217,17 @@ class OperatorConsumer(JsonFrameConsumer):
         if kind == "ping":
             await self.send_json({"type": "pong"})
         elif kind == "snapshot":
-            await self.send_json(await _operator_snapshot())
+            await self.send_json(await _operator_snapshot(self.scope["user"]))
         elif kind == "conversation.open":
             await self._open(content.get("conversation_id"))
         elif kind == "typing":
             await self._typing(content)
+        elif kind == "conversation.read":
+            await self._read(content.get("conversation_id"), content.get("seq"))
         else:
-            await self.send_error(CoreErrorCode.UNKNOWN_TYPE, "Send ping, snapshot, conversation.open or typing.")
+            await self.send_error(
+                CoreErrorCode.UNKNOWN_TYPE, "Send ping, snapshot, conversation.open, conversation.read or typing."
+            )
 
     async def _typing(self, content):
         conversation_id, active = content.get("conversation_id"), content.get("active")
@@ -219,12 +237,26 @@ class OperatorConsumer(JsonFrameConsumer):
         # A refusal (not the holder) becomes an `error` frame (JsonFrameConsumer).
         await _operator_typing(conversation_id, self.scope["user"], active)
 
+    async def _read(self, conversation_id, seq):
+        if not isinstance(conversation_id, str) or not conversation_id:
+            await self.send_json({"type": "error", "code": "conversation_invalid", "detail": "`conversation_id`?"})
+            return
+        if seq is not None and (isinstance(seq, bool) or not isinstance(seq, int) or seq < 0):
+            await self.send_json({"type": "error", "code": "seq_invalid", "detail": "`seq` is a whole number."})
+            return
+        try:
+            seq = await _operator_read(self.scope["user"], conversation_id, seq)
+        except ApplicationError as exc:
+            await self.send_json({"type": "error", "code": exc.code, "detail": exc.detail})
+            return
+        await self.send_json({"type": "operator.read", "conversation_id": conversation_id, "seq": seq})
+
     async def _open(self, conversation_id):
         if not isinstance(conversation_id, str) or not conversation_id:
             await self.send_error(ConversationErrorCode.CONVERSATION_INVALID, "`conversation_id`?")
             return
         try:
-            conversation_id, messages = await _operator_conversation(conversation_id)
+            conversation_id, messages = await _operator_conversation(self.scope["user"], conversation_id)
         except ApplicationError as exc:
             await self.send_error(exc.code, exc.detail)
             return
@@ -251,7 +283,7 @@ class OperatorConsumer(JsonFrameConsumer):
 
     async def resync(self, event):
         # The channel layer recovered from an error: the inbox may have missed pushes.
-        await self.send_json(await _operator_snapshot())
+        await self.send_json(await _operator_snapshot(self.scope["user"]))
 
     async def typing(self, event):
         pass

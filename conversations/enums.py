@@ -85,3 +85,11 @@ WHATSAPP_STATUS_RANK = {
     WhatsAppSendStatus.DELIVERED: 3,
     WhatsAppSendStatus.READ: 4,
 }
+class InboxView(models.TextChoices):
+    """The operator inbox's lists of conversations (`conversations/inbox/selectors.py`)."""
+
+    WAITING = "waiting", "Waiting for a person"
+    MINE = "mine", "Mine"
+    OPEN = "open", "All open"
+    RESOLVED = "resolved", "Resolved"
+    ALL = "all", "All"

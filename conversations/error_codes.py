@@ -15,6 +15,7 @@ class ConversationErrorCode(StrEnum):
     HANDOFF_CONTACT_INVALID = "handoff_contact_invalid"
     HANDOFF_TRANSITION_INVALID = "handoff_transition_invalid"
     HISTORY_INVALID = "history_invalid"
+    INBOX_QUERY_INVALID = "inbox_query_invalid"
     MESSAGE_ALREADY_ANSWERED = "message_already_answered"
     MESSAGE_EMPTY = "message_empty"
     MESSAGE_INVALID = "message_invalid"

@@ -1,5 +1,7 @@
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
+from django.db.models.functions import Upper
 
 from conversations.enums import (
     Channel,
@@ -44,6 +46,15 @@ class Customer(TimeStampedModel):
     phone = models.CharField(max_length=20, blank=True, db_index=True, help_text="E.164")
     email_verified = models.BooleanField(default=False)
     phone_verified = models.BooleanField(default=False)
+
+    class Meta:
+        # The inbox searches customers by any part of a name, email or phone (`icontains`, which
+        # PostgreSQL runs as UPPER(col) LIKE '%…%'): trigram indexes on those expressions.
+        indexes = [
+            GinIndex(OpClass(Upper("name"), name="gin_trgm_ops"), name="customer_name_trgm"),
+            GinIndex(OpClass(Upper("email"), name="gin_trgm_ops"), name="customer_email_trgm"),
+            GinIndex(OpClass(Upper("phone"), name="gin_trgm_ops"), name="customer_phone_trgm"),
+        ]
 
     def __str__(self):
         return self.name or self.email or self.phone or self.id
@@ -92,6 +103,10 @@ class Message(TimeStampedModel):
 
     class Meta:
         ordering = ["conversation", "seq"]
+        indexes = [
+            # The inbox's search by any words a message holds (see Customer's indexes).
+            GinIndex(OpClass(Upper("content"), name="gin_trgm_ops"), name="message_content_trgm"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["conversation", "seq"], name="message_unique_seq"),
             models.UniqueConstraint(
@@ -103,6 +118,22 @@ class Message(TimeStampedModel):
 
     def __str__(self):
         return f"{self.id} ({self.role})"
+
+
+class ConversationRead(models.Model):
+    """How far an operator has read a conversation: their unread count is the customer's
+    messages after `last_read_seq`. One row per operator and conversation, moved forward only."""
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="reads")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    last_read_seq = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "conversation"], name="conversation_read_unique")]
+
+    def __str__(self):
+        return f"{self.user_id} read {self.conversation_id} to {self.last_read_seq}"
 
 
 class ShopPolicy(TimeStampedModel):

@@ -17,15 +17,18 @@ from rest_framework.views import APIView
 
 from actions.permissions import OPERATOR_AUTHENTICATION, IsOperator
 from conversations.apis import MessageOutputSerializer
-from conversations.models import ConversationNote, SavedReply
-from conversations.selectors import (
-    INBOX_VIEWS,
-    conversations_for_inbox,
-    handoff_operator_dict,
-    inbox_conversation_dict,
-    operator_display_name,
+from conversations.enums import InboxView
+from conversations.inbox.selectors import (
+    PAGE_SIZE,
+    PAGE_SIZE_MAX,
+    QUERY_MAX_LENGTH,
+    inbox_conversation_get,
+    inbox_conversations_list,
+    inbox_query_clean,
 )
-from conversations.serializers import message_to_dict
+from conversations.models import ConversationNote, SavedReply
+from conversations.selectors import handoff_operator_dict, operator_display_name
+from conversations.serializers import inbox_conversation_to_dict, message_to_dict
 from conversations.services import handoff as handoff_services
 from conversations.services.notes import NOTE_MAX_LENGTH, conversation_note_create, note_to_dict
 from conversations.services.operator_replies import operator_reply_send, operator_typing_push
@@ -52,15 +55,34 @@ class HandoffSerializer(serializers.Serializer):
     ratingComment = serializers.CharField(allow_blank=True)
 
 
+class InboxCustomerSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    name = serializers.CharField(allow_blank=True)
+    email = serializers.CharField(allow_blank=True)
+    phone = serializers.CharField(allow_blank=True)
+
+
+class InboxLastMessageSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    seq = serializers.IntegerField()
+    role = serializers.CharField()
+    content = serializers.CharField(allow_blank=True, help_text="The first 200 characters.")
+    createdAt = serializers.DateTimeField()
+
+
 class InboxConversationSerializer(serializers.Serializer):
     id = serializers.CharField()
     channel = serializers.CharField()
+    channelLabel = serializers.CharField()
     status = serializers.CharField()
     handling = serializers.CharField()
-    assignee = serializers.DictField(allow_null=True)
-    customer = serializers.DictField()
+    assignee = serializers.DictField(allow_null=True, help_text="{id, name} of the operator holding it.")
+    customer = InboxCustomerSerializer()
     lastMessageAt = serializers.DateTimeField(allow_null=True)
-    lastMessage = serializers.DictField(allow_null=True)
+    lastMessage = InboxLastMessageSerializer(allow_null=True, help_text="Internal status lines left out.")
+    unread = serializers.IntegerField(
+        allow_null=True, help_text="Customer messages this operator has not opened yet (null in live pushes)."
+    )
 
 
 class NoteSerializer(serializers.Serializer):
@@ -78,34 +100,42 @@ class _OperatorApi(APIView):
 
 class OperatorConversationListApi(_OperatorApi):
     class InputSerializer(serializers.Serializer):
-        view = serializers.ChoiceField(choices=INBOX_VIEWS, default="open")
-        q = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
-        limit = serializers.IntegerField(required=False, min_value=1, max_value=200, default=50)
+        # The selector checks view and query (400 `inbox_query_invalid`).
+        view = serializers.CharField(required=False, default=InboxView.OPEN)
+        q = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False, default="")
+        limit = serializers.IntegerField(required=False, min_value=1, max_value=PAGE_SIZE_MAX, default=PAGE_SIZE)
 
     class OutputSerializer(serializers.Serializer):
         conversations = InboxConversationSerializer(many=True)
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("view", str, enum=list(INBOX_VIEWS), description="Which list (default open)."),
-            OpenApiParameter("q", str, description="Customer name, email, phone, order number, part or text."),
-            OpenApiParameter("limit", int, description="At most this many (1-200, default 50)."),
+            OpenApiParameter("view", str, enum=InboxView.values, description="Which list (default open)."),
+            OpenApiParameter(
+                "q",
+                str,
+                description=(
+                    "Any part of the customer's name or email, the phone's digits, an order number, a part "
+                    f"number, or words of the messages (3 characters or more); at most {QUERY_MAX_LENGTH}."
+                ),
+            ),
+            OpenApiParameter("limit", int, description=f"At most this many (1-{PAGE_SIZE_MAX}, default {PAGE_SIZE})."),
         ],
         responses={200: OutputSerializer},
         tags=TAGS,
         operation_id="operator_conversations_list",
-        summary="Inbox lists: waiting for a person, mine, all open, resolved (staff only)",
+        summary="Inbox lists: waiting for a person, mine, all open, resolved, all; search; unread (staff only)",
     )
     def get(self, request):
         data = self.InputSerializer(data=request.query_params)
         data.is_valid(raise_exception=True)
-        rows = conversations_for_inbox(
+        rows = inbox_conversations_list(
             view=data.validated_data["view"],
             operator=request.user,
-            query=data.validated_data["q"],
+            query=inbox_query_clean(data.validated_data["q"]),
             limit=data.validated_data["limit"],
         )
-        return Response(self.OutputSerializer({"conversations": [inbox_conversation_dict(c) for c in rows]}).data)
+        return Response(self.OutputSerializer({"conversations": [inbox_conversation_to_dict(c) for c in rows]}).data)
 
 
 class OperatorConversationDetailApi(_OperatorApi):
@@ -124,7 +154,9 @@ class OperatorConversationDetailApi(_OperatorApi):
         conversation, messages = conversation_for_operator(conversation_id=conversation_id)
         notes = ConversationNote.objects.filter(conversation=conversation).select_related("author")
         body = {
-            "conversation": inbox_conversation_dict(conversation),
+            "conversation": inbox_conversation_to_dict(
+                inbox_conversation_get(operator=request.user, conversation_id=conversation.id)
+            ),
             "handoff": handoff_operator_dict(conversation),
             "messages": messages,
             "notes": [note_to_dict(n) for n in notes],

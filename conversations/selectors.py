@@ -5,7 +5,7 @@ from django.db.models import Count, Max, Prefetch
 from django.utils import timezone
 
 from actions.models import Action
-from conversations.enums import Handling, Role
+from conversations.enums import Handling
 from conversations.error_codes import ConversationErrorCode
 from conversations.exceptions import ConversationAccessDenied
 from conversations.models import Conversation, Customer, Handoff, Message, ShopPolicy, WhatsAppContact
@@ -170,82 +170,6 @@ def handoff_operator_dict(conversation: Conversation) -> dict:
         else None,
         "rating": handoff.rating if handoff else None,
         "ratingComment": handoff.rating_comment if handoff else "",
-    }
-
-
-INBOX_VIEWS = ("waiting", "mine", "open", "resolved", "all")
-
-
-def conversations_for_inbox(
-    *, view: str = "open", operator=None, query: str = "", limit: int = 50
-) -> list[Conversation]:
-    """The inbox's lists: `waiting` (for a person, oldest first), `mine` (held by `operator`),
-    `open` (not closed, a person asked for or holding it first), `resolved`, `all`; `query`
-    matches the customer's name, email or phone, an order number, or message text."""
-    from django.db.models import Case, IntegerField, Q, Value, When
-
-    rows = Conversation.objects.select_related("customer", "assignee").exclude(last_message_at=None)
-    if view == "waiting":
-        rows = rows.filter(handling=Handling.WAITING_FOR_HUMAN).order_by("updated_at")
-    elif view == "mine":
-        rows = rows.filter(handling=Handling.ASSIGNED, assignee=operator).order_by("-last_message_at")
-    elif view == "resolved":
-        rows = rows.filter(handling=Handling.RESOLVED).order_by("-updated_at")
-    elif view == "open":
-        rows = (
-            rows.filter(status="open")
-            .annotate(
-                human=Case(
-                    When(handling__in=[Handling.WAITING_FOR_HUMAN, Handling.ASSIGNED], then=Value(0)),
-                    default=Value(1),
-                    output_field=IntegerField(),
-                )
-            )
-            .order_by("human", "-last_message_at")
-        )
-    else:
-        rows = rows.order_by("-last_message_at")
-    query = (query or "").strip()[:200]
-    if query:
-        match = (
-            Q(customer__name__icontains=query)
-            | Q(customer__email__icontains=query)
-            | Q(customer__phone__icontains=query.replace(" ", ""))
-            | Q(pk__in=Message.objects.filter(content__icontains=query).values("conversation_id"))
-            | Q(context__psNumber__iexact=query)
-        )
-        from checkout.models import Order
-
-        match |= Q(
-            pk__in=Order.objects.filter(number__iexact=query).exclude(conversation=None).values("conversation_id")
-        )
-        rows = rows.filter(match)
-    return list(rows[: max(1, min(limit, 200))])
-
-
-def inbox_conversation_dict(conversation: Conversation) -> dict:
-    """One line of the inbox: who, where, when, who answers, and the last message."""
-    last = Message.objects.filter(conversation=conversation).exclude(role=Role.INTERNAL).order_by("-seq").first()
-    customer = conversation.customer
-    return {
-        "id": conversation.id,
-        "channel": conversation.channel,
-        "status": conversation.status,
-        "handling": conversation.handling,
-        "assignee": {"id": conversation.assignee_id, "name": operator_display_name(conversation.assignee)}
-        if conversation.assignee_id
-        else None,
-        "customer": {"name": customer.name, "email": customer.email, "phone": customer.phone},
-        "lastMessageAt": conversation.last_message_at.isoformat() if conversation.last_message_at else None,
-        "lastMessage": {
-            "id": last.id,
-            "seq": last.seq,
-            "role": last.role,
-            "content": last.content[:200],
-            "createdAt": last.created_at.isoformat(),
-        }
-        if last
-        else None,
     }
 
 

@@ -54,3 +54,17 @@ def from_minor(amount: int, currency: str) -> Decimal:
     49.98, 1500 JPY → 1500."""
     exponent = currency_exponent(currency)
     return (Decimal(int(amount)) / (10**exponent)).quantize(Decimal(1).scaleb(-exponent))
+
+
+_SYMBOLS = {"USD": "$", "GBP": "£", "EUR": "€", "BRL": "R$", "JPY": "¥", "CAD": "CA$", "AUD": "A$"}
+
+
+def money_display(amount: Decimal, currency: str) -> str:
+    """An amount as a person reads it, with the currency's decimals: $21.99, £59.00, R$10.00,
+    ¥1500; a currency without a known symbol keeps its code (10.00 CHF)."""
+    code = (currency or "").upper()
+    exponent = currency_exponent(code)
+    value = Decimal(amount).quantize(Decimal(1).scaleb(-exponent), rounding=ROUND_HALF_UP)
+    text = f"{value:,.{exponent}f}"
+    symbol = _SYMBOLS.get(code)
+    return f"{symbol}{text}" if symbol else f"{text} {code}".strip()

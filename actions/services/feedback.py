@@ -34,15 +34,28 @@ def _clean_edited_payload(action: Action, edited_payload) -> dict:
             code=ActionErrorCode.EDITED_PAYLOAD_REQUIRED,
             fields={"payload": ["Required when the decision is edited."]},
         )
-    unknown = set(edited_payload) - set(action_type.Payload().fields) if action_type else set()
-    cleaned = action_type.clean_payload(edited_payload) if action_type else None
-    if unknown or cleaned is None:
+    if action_type is None:
+        raise ActionError(
+            "This action type cannot be edited.",
+            code=ActionErrorCode.EDITED_PAYLOAD_INVALID,
+            fields={"payload": ["Unknown action type."]},
+        )
+    unknown = set(edited_payload) - set(action_type.Payload().fields)
+    if unknown:
         raise ActionError(
             "The edited payload does not fit this action type.",
             code=ActionErrorCode.EDITED_PAYLOAD_INVALID,
-            fields={"payload": [f"Unknown keys: {sorted(unknown)}." if unknown else "Does not match the schema."]},
+            fields={"payload": [f"Unknown keys: {sorted(unknown)}."]},
         )
-    return cleaned
+    serializer = action_type.Payload(data=edited_payload)
+    if not serializer.is_valid():
+        # Per field, so the inbox's edit form shows each message beside its own input.
+        raise ActionError(
+            "The edited request does not fit this action type.",
+            code=ActionErrorCode.EDITED_PAYLOAD_INVALID,
+            fields={name: [str(m) for m in messages] for name, messages in serializer.errors.items()},
+        )
+    return action_type.clean_payload(edited_payload)
 
 
 @transaction.atomic
@@ -62,7 +75,10 @@ def action_feedback_apply(
     commit the outbox tells the customer (actions/services/responses.py); if that enqueue is
     ever lost, the outbox's reconcile beat finds the pending delivery. A second or concurrent
     decision gets 409
-    `action_already_decided`; nothing else changes.
+    `action_already_decided`; nothing else changes. An approval (or edit) the type refuses as
+    things stand (`ActionType.refusal`, e.g. the order was refunded in full meanwhile) changes
+    nothing either and answers with the type's code; an edit's `result["changes"]` says what
+    the customer is told changed.
     """
     _check_operator(operator)
     if decision not in DECISIONS:
@@ -91,16 +107,25 @@ def action_feedback_apply(
             code=ActionErrorCode.ACTION_NOT_PENDING,
         )
     updates = {"decision_note": reply_text}
+    action_type = action_type_get(locked.type)
+    payload = locked.payload
     if decision == ActionStatus.EDITED:
-        cleaned = _clean_edited_payload(locked, edited_payload)
-        updates["payload"] = cleaned
-        updates["result"] = {**locked.result, "original_payload": locked.payload}
+        payload = _clean_edited_payload(locked, edited_payload)
+        updates["payload"] = payload
+        changes = action_type.change_text(action=locked, before=locked.payload, after=payload)
+        updates["result"] = {**locked.result, "original_payload": locked.payload, "changes": changes}
     elif edited_payload:
         raise ActionError(
             "A payload is only accepted with the edited decision.",
             code=ActionErrorCode.PAYLOAD_NOT_ALLOWED,
             fields={"payload": ["Only with decision=edited."]},
         )
+    if decision != ActionStatus.DENIED and action_type is not None:
+        # Approving what can no longer be done (an order refunded in full meanwhile) is refused
+        # here, with the type's code, rather than approved and then failed; denying always works.
+        problem = action_type.refusal(action=locked, payload=payload)
+        if problem is not None:
+            raise problem
     Action.objects.filter(pk=locked.pk).update(**updates)
     for field, value in updates.items():
         setattr(action, field, value)

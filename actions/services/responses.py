@@ -65,6 +65,7 @@ def response_template_context(*, action: Action, reply_text: str) -> dict:
             "decision_note": action.decision_note,
         },
         "payload": dict(action.payload),
+        "changes": action.result.get("changes", ""),
         "reply": reply_text,
         "customer": {"name": customer.name, "email": customer.email},
         "shop": {"name": settings.PARLEY_SHOP_NAME},
@@ -73,6 +74,9 @@ def response_template_context(*, action: Action, reply_text: str) -> dict:
 
 def generic_response_text(*, action: Action, outcome: str, reply_text: str) -> str:
     text = GENERIC_TEXTS.get(outcome, GENERIC_FALLBACK).format(label=action.label)
+    changes = action.result.get("changes", "") if outcome == ActionStatus.EDITED else ""
+    if changes:
+        text = f"{text.removesuffix('.')}: {changes}."
     return f"{text}\n\n{reply_text}" if reply_text else text
 
 

@@ -19,6 +19,7 @@ from checkout.tests.factories import OrderFactory
 from conversations.models import Message
 from conversations.tests.factories import ConversationFactory, CustomerFactory, whatsapp_window_open_for
 from conversations.tests.whatsapp_stub import WhatsAppStub
+from core.exceptions import ApplicationError
 from core.outbox.models import OutboundDelivery
 from core.outbox.services import delivery_send
 
@@ -363,17 +364,41 @@ def test_a_denied_refund_request_refunds_nothing(pending_action, operator):
     assert (order.status, order.refunds.count()) == ("paid", 0)
 
 
-def test_an_approved_refund_that_cannot_be_made_fails_and_says_so(pending_action, operator):
+def test_approving_a_refund_for_an_order_refunded_in_full_meanwhile_is_refused(pending_action, operator):
     conversation = ConversationFactory()
     order = OrderFactory(conversation=conversation, number="ORD-TEST1")
     action = pending_action(conversation=conversation, payload={"orderNumber": order.number})
     order.status, order.refunded_total = "refunded", order.total  # refunded elsewhere meanwhile
     order.save()
 
+    for decision, payload in (("approved", None), ("edited", {"orderNumber": order.number, "amount": "1.00"})):
+        with pytest.raises(ApplicationError) as caught:
+            action_feedback_apply(action=action, decision=decision, operator=operator, edited_payload=payload)
+        assert (caught.value.code, caught.value.status_code) == ("order_already_refunded", 409)
+        assert "already fully refunded" in caught.value.detail
+
+    action.refresh_from_db()
+    assert (action.status, action.decided_at, action.responses.count()) == (S.PENDING_APPROVAL, None, 0)
+    assert replies(conversation) == []
+    action_feedback_apply(action=action, decision="denied", operator=operator)  # denying still works
+    assert Action.objects.get(pk=action.pk).status in (S.DENIED, S.SUCCEEDED)
+
+
+def test_an_approved_refund_that_cannot_be_made_fails_and_says_so(pending_action, operator):
+    """Approved while it looked possible, then the provider's side said no (here: another refund of
+    the whole order was already on its way): the action fails and the customer is told."""
+    from checkout.enums import RefundStatus
+    from checkout.models import Refund
+
+    conversation = ConversationFactory()
+    order = OrderFactory(conversation=conversation, number="ORD-TEST1")
+    action = pending_action(conversation=conversation, payload={"orderNumber": order.number})
+    Refund.objects.create(order=order, amount=order.total, currency=order.currency, status=RefundStatus.REQUESTED)
+
     action_feedback_apply(action=action, decision="approved", operator=operator)
 
     action.refresh_from_db()
-    assert action.status == S.FAILED and "already fully refunded" in action.error
+    assert action.status == S.FAILED and "already being refunded" in action.error
     (reply,) = replies(conversation)
     assert "could not be made automatically" in reply
 

@@ -39,6 +39,12 @@ class RefundNotAllowed(CheckoutError):
 
 def _amount(value: Decimal | None, *, order: Order, remaining: Decimal) -> Decimal:
     if value is None:
+        if remaining <= 0:  # paid, not refunded yet, but refunds of all of it are on their way
+            raise RefundNotAllowed(
+                f"Nothing more of order {order.number} can be refunded: the rest is already being refunded.",
+                code=CheckoutErrorCode.REFUND_EXCEEDS_BALANCE,
+                fields={"amount": ["Nothing left to refund."]},
+            )
         return remaining
     try:
         amount = Decimal(value)
@@ -160,6 +166,31 @@ def refunds_stuck_complete(*, limit: int = 100) -> dict:
     return counts
 
 
+def refund_refusal(*, order: Order, amount=None) -> CheckoutError | None:
+    """Why `amount` (None: everything left) cannot be refunded on `order` as it stands, or None:
+    the rule `order_refund` applies under the order's lock, and what an operator's inbox and a
+    customer's refund button check first (`refund_request`)."""
+    if order.status == OrderStatus.REFUNDED or (order.status in REFUNDABLE and order.refundable_amount <= 0):
+        return RefundNotAllowed(
+            f"Order {order.number} is already fully refunded.",
+            code=CheckoutErrorCode.ORDER_ALREADY_REFUNDED,
+            fields={"orderNumber": ["Already fully refunded."]},
+        )
+    if order.status not in REFUNDABLE:
+        return RefundNotAllowed(
+            f"Order {order.number} has not been paid, so there is nothing to refund.",
+            code=CheckoutErrorCode.ORDER_NOT_PAID,
+            fields={"orderNumber": ["Not paid."]},
+        )
+    if amount in (None, ""):
+        return None
+    try:
+        _amount(amount, order=order, remaining=order.refundable_amount)
+    except CheckoutError as exc:
+        return exc
+    return None
+
+
 @transaction.atomic
 def _refund_request(*, order: Order, amount, reason: str, idempotency_key: str) -> Refund:
     """Under the order's lock: the refund checked and written `requested` (or the one this key made)."""
@@ -169,15 +200,9 @@ def _refund_request(*, order: Order, amount, reason: str, idempotency_key: str) 
         if previous is not None:
             previous.order = order
             return previous
-    if order.status == OrderStatus.REFUNDED or (order.status in REFUNDABLE and order.refundable_amount <= 0):
-        raise RefundNotAllowed(
-            f"Order {order.number} is already fully refunded.", code=CheckoutErrorCode.ORDER_ALREADY_REFUNDED
-        )
-    if order.status not in REFUNDABLE:
-        raise RefundNotAllowed(
-            f"Order {order.number} has not been paid, so there is nothing to refund.",
-            code=CheckoutErrorCode.ORDER_NOT_PAID,
-        )
+    problem = refund_refusal(order=order)
+    if problem is not None:
+        raise problem
     in_flight = order.refunds.filter(status=RefundStatus.REQUESTED).aggregate(s=Sum("amount"))["s"] or Decimal("0")
     value = _amount(amount, order=order, remaining=max(order.refundable_amount - in_flight, Decimal("0")))
     if order.provider != "test" and not order.provider_payment_ref:

@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.postgres",  # trigram search indexes (OpClass) on PostgreSQL; inert on SQLite
     "rest_framework",
     "rest_framework.authtoken",  # operator API tokens (POST /api/actions/{id}/feedback)
     "drf_spectacular",

@@ -1,69 +1,51 @@
-"""What the operator inbox hears about conversations (`/ws/operators/`, group `operators`)."""
+"""What the operator inbox hears about conversations (`/ws/operators/`, group `operators`), and
+how far each operator has read them."""
+
+from django.db import transaction
 
 from conversations.error_codes import ConversationErrorCode
-from conversations.models import Conversation, Message
+from conversations.models import Conversation, ConversationRead, Message
+from conversations.serializers import inbox_conversation_to_dict
 from core import realtime
 from core.exceptions import NotFound
 
-PREVIEW_LENGTH = 200
-
 
 def operator_conversation_event(*, conversation: Conversation, message: Message) -> dict:
-    customer = conversation.customer
+    """A conversation's inbox line after a customer wrote; `unread` is left to each inbox (it is
+    per operator): one more, unless that operator has the conversation open."""
     return {
         "type": "operator.conversation",
-        "conversation": {
-            "id": conversation.id,
-            "channel": conversation.channel,
-            "status": conversation.status,
-            "customer": {"name": customer.name, "email": customer.email, "phone": customer.phone},
-            "lastMessage": {
-                "id": message.id,
-                "seq": message.seq,
-                "role": message.role,
-                "content": message.content[:PREVIEW_LENGTH],
-                "createdAt": message.created_at.isoformat(),
-            },
-        },
+        "conversation": inbox_conversation_to_dict(conversation, last_message=message),
     }
 
 
 def operator_conversation_push(*, conversation: Conversation, message: Message) -> None:
-    """On commit: tell the operators that a customer wrote (a new line in their inbox)."""
-    realtime.send_event_on_commit(
-        realtime.OPERATORS_GROUP, operator_conversation_event(conversation=conversation, message=message)
-    )
+    """On commit: tell the operators that a customer wrote (a new line in their inbox), from the
+    conversation as committed (who holds it may have changed since the caller read it)."""
+    conversation_id = conversation.pk
+
+    def event() -> dict | None:
+        fresh = Conversation.objects.select_related("customer", "assignee").filter(pk=conversation_id).first()
+        return operator_conversation_event(conversation=fresh, message=message) if fresh is not None else None
+
+    realtime.send_event_on_commit(realtime.OPERATORS_GROUP, event)
 
 
-def conversations_recent_for_operators(*, limit: int = 50) -> list[dict]:
-    """Read side of the inbox: the conversations with the latest customer activity."""
-    conversations = (
-        Conversation.objects.select_related("customer")
-        .exclude(last_message_at=None)
-        .order_by("-last_message_at")[:limit]
+@transaction.atomic
+def conversation_read_mark(*, operator, conversation_id: str, seq: int | None = None) -> int:
+    """The operator has read the conversation up to `seq` (default: all of it). Only ever moves
+    forward (a late mark from another tab cannot bring back read messages). Returns the seq."""
+    conversation = Conversation.objects.filter(pk=conversation_id).only("id", "last_seq").first()
+    if conversation is None:
+        raise NotFound("No such conversation.", code=ConversationErrorCode.CONVERSATION_NOT_FOUND)
+    seq = conversation.last_seq if seq is None else max(0, min(seq, conversation.last_seq))
+    marker, created = ConversationRead.objects.select_for_update().get_or_create(
+        user=operator, conversation=conversation, defaults={"last_read_seq": seq}
     )
-    out = []
-    for conversation in conversations:
-        last = Message.objects.filter(conversation=conversation).order_by("-seq").first()
-        customer = conversation.customer
-        out.append(
-            {
-                "id": conversation.id,
-                "channel": conversation.channel,
-                "status": conversation.status,
-                "customer": {"name": customer.name, "email": customer.email, "phone": customer.phone},
-                "lastMessage": {
-                    "id": last.id,
-                    "seq": last.seq,
-                    "role": last.role,
-                    "content": last.content[:PREVIEW_LENGTH],
-                    "createdAt": last.created_at.isoformat(),
-                }
-                if last
-                else None,
-            }
-        )
-    return out
+    if not created and marker.last_read_seq < seq:
+        marker.last_read_seq = seq
+        marker.save(update_fields=["last_read_seq", "updated_at"])
+    return max(marker.last_read_seq, seq)
 
 
 def conversation_for_operator(*, conversation_id: str) -> tuple[Conversation, list[dict]]:

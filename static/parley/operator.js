@@ -1,7 +1,11 @@
 /*
  * Parley operator inbox. Strict CSP: no inline script or style; all text goes in with
- * textContent. Feed: /ws/operators/ (operator.snapshot, operator.action, operator.conversation,
- * operator.messages, message, action.status). Decisions: POST /api/actions/<id>/feedback.
+ * textContent (never as markup), so whatever a customer or a model wrote is shown as text.
+ *
+ * Feed: /ws/operators/ — operator.snapshot (pending requests, recent decisions, this operator's
+ * open conversations with unread counts), operator.action, operator.conversation,
+ * operator.messages, operator.read, message, action.status. Lists and search:
+ * GET /api/operator/conversations?view=&q=. Decisions: POST /api/actions/<id>/feedback.
  */
 (function () {
   "use strict";
@@ -11,9 +15,10 @@
 
   const config = {
     socketUrl: root.dataset.socketUrl || "/ws/operators/",
-    pendingUrl: root.dataset.pendingUrl || "/api/actions/pending",
     actionsUrl: root.dataset.actionsUrl || "/api/actions/",
+    conversationsUrl: root.dataset.conversationsUrl || "/api/operator/conversations",
   };
+  const DECIDED_SHOWN = 20;
   const $ = (id) => document.getElementById(id);
   const ui = {
     connection: $("op-connection"),
@@ -21,29 +26,41 @@
     pendingEmpty: $("op-pending-empty"),
     pendingCount: $("op-pending-count"),
     decidedList: $("op-decided-list"),
+    decidedEmpty: $("op-decided-empty"),
     conversationList: $("op-conversation-list"),
     conversationsEmpty: $("op-conversations-empty"),
+    searchForm: $("op-search"),
+    searchInput: $("op-search-input"),
+    views: Array.from(document.querySelectorAll(".op-view")),
     messages: $("op-messages"),
     threadEmpty: $("op-thread-empty"),
     threadTitle: $("op-thread-title"),
+    customer: $("op-customer"),
     template: $("op-action-template"),
   };
   const state = {
     socket: null,
     retry: 0,
     actions: new Map(), // id -> {data, element}
-    conversations: new Map(), // id -> {data, element}
+    rows: new Map(), // conversation id -> {data, element, button}
+    view: root.dataset.defaultView || "open",
+    query: "",
+    listRequest: 0,
     selected: null,
+    selectedSeq: 0,
   };
   const STATUS_TEXT = {
     pending_approval: "Waiting",
     approved: "Approved",
     denied: "Denied",
-    edited: "Edited",
-    succeeded: "Customer told",
+    edited: "Approved with changes",
+    succeeded: "Done · customer told",
     failed: "Failed",
     expired: "Expired",
   };
+  const ROLE_TEXT = { user: "Customer", assistant: "Assistant", operator: "Operator", internal: "Update" };
+
+  /* ------------------------------------------------------------------ helpers */
 
   function el(tag, className, text) {
     const node = document.createElement(tag);
@@ -59,12 +76,63 @@
 
   function customerName(customer) {
     if (!customer) return "Customer";
-    return customer.name || customer.email || customer.phone || "Customer";
+    return customer.name || customer.email || customer.phone || "Unnamed customer";
   }
 
   function setConnection(stateName, text) {
     ui.connection.dataset.state = stateName;
     ui.connection.textContent = text;
+  }
+
+  function timeElement(iso, className) {
+    const node = el("time", className);
+    if (!iso) return node;
+    const when = new Date(iso);
+    node.dateTime = iso;
+    node.title = when.toLocaleString();
+    node.textContent = relativeTime(when);
+    return node;
+  }
+
+  function relativeTime(when) {
+    const seconds = Math.round((Date.now() - when.getTime()) / 1000);
+    if (seconds < 45) return "just now";
+    const minutes = Math.round(seconds / 60);
+    if (minutes < 60) return `${minutes} min ago`;
+    const hours = Math.round(minutes / 60);
+    if (hours < 24) return `${hours} h ago`;
+    return when.toLocaleDateString();
+  }
+
+  function refreshTimes() {
+    for (const node of document.querySelectorAll("time[datetime]")) {
+      node.textContent = relativeTime(new Date(node.dateTime));
+    }
+  }
+
+  async function api(method, url, body) {
+    const response = await fetch(url, {
+      method,
+      credentials: "same-origin",
+      headers: {
+        Accept: "application/json",
+        ...(body ? { "Content-Type": "application/json", "X-CSRFToken": csrfToken() } : {}),
+      },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    let data = null;
+    try {
+      data = await response.json();
+    } catch (err) {
+      data = null;
+    }
+    if (!response.ok) {
+      const error = new Error(data && data.error ? data.error.detail : `The server answered ${response.status}.`);
+      error.code = data && data.error ? data.error.code : "";
+      error.fields = (data && data.error && data.error.fields) || {};
+      throw error;
+    }
+    return data;
   }
 
   /* ------------------------------------------------------------------ actions */
@@ -75,79 +143,220 @@
       const fragment = ui.template.content.cloneNode(true);
       const element = fragment.querySelector(".op-action");
       element.dataset.actionId = data.id;
-      entry = { data, element };
+      entry = { data, element, editing: false };
       state.actions.set(data.id, entry);
       bindAction(entry);
     }
     entry.data = data;
     const { element } = entry;
     element.dataset.status = data.status;
-    element.querySelector(".op-action__label").textContent = data.label;
+    element.dataset.type = data.type;
+    element.querySelector(".op-action__title").textContent = data.title || data.label;
     element.querySelector(".op-action__status").textContent = STATUS_TEXT[data.status] || data.status;
-    const when = data.createdAt ? new Date(data.createdAt).toLocaleString() : "";
-    const meta = [customerName(data.customer), data.channel, data.type, when];
-    if (data.decidedBy) meta.push(`by ${data.decidedBy}`);
-    if (data.error) meta.push(`error: ${data.error}`);
-    element.querySelector(".op-action__meta").textContent = meta.filter(Boolean).join(" · ");
-    element.querySelector(".op-action__payload").textContent = JSON.stringify(data.payload || {}, null, 2);
+
+    const meta = element.querySelector(".op-action__meta");
+    const parts = [customerName(data.customer), channelLabel(data.channel)];
+    meta.replaceChildren(el("span", "", parts.filter(Boolean).join(" · ")), document.createTextNode(" · "));
+    meta.appendChild(timeElement(data.decidedAt || data.createdAt));
+    if (data.decidedBy) meta.appendChild(document.createTextNode(` · by ${data.decidedBy}`));
+
+    element.querySelector(".op-action__facts").replaceChildren(...facts(data));
+    const warning = element.querySelector(".op-action__warning");
+    const problem = orderProblem(data);
+    warning.hidden = !problem;
+    warning.textContent = problem;
+
     const pending = data.status === "pending_approval";
     element.querySelector(".op-decision").hidden = !pending;
+    if (!pending) setEditing(entry, false);
     const list = pending ? ui.pendingList : ui.decidedList;
     if (element.parentNode !== list) {
       if (pending) list.appendChild(element);
       else list.insertBefore(element, list.firstChild);
-      while (ui.decidedList.children.length > 20) ui.decidedList.removeChild(ui.decidedList.lastChild);
     }
+    trimDecided();
     updateCounts();
+  }
+
+  function channelLabel(channel) {
+    return { web: "Web chat", whatsapp: "WhatsApp", email: "Email", api: "API" }[channel] || channel || "";
+  }
+
+  function fact(label, value, className) {
+    const wrapper = el("div", `op-fact${className ? ` ${className}` : ""}`);
+    wrapper.append(el("dt", "", label), el("dd", "", value));
+    return wrapper;
+  }
+
+  function facts(data) {
+    const out = [];
+    const order = data.order;
+    const orderField = (data.fields || []).find((f) => f.name === "orderNumber");
+    if (order) {
+      out.push(fact("Order", `${order.number} · ${order.statusLabel}`));
+      out.push(fact("Amount", `${order.totalDisplay} paid · ${order.refundedDisplay} refunded so far`));
+    } else if (orderField && orderField.value) {
+      out.push(fact("Order", `${orderField.value} (not an order of this conversation)`));
+    }
+    if (data.reason) out.push(fact("Customer's reason", data.reason, "op-fact--reason"));
+    for (const field of data.fields || []) {
+      if (["orderNumber", "reason"].includes(field.name)) continue;
+      if (field.value === "" || field.value === null || field.value === undefined) continue;
+      out.push(fact(field.label, String(field.value)));
+    }
+    if (data.changes) out.push(fact("Changed", data.changes));
+    if (data.decisionNote && data.status !== "pending_approval") out.push(fact("Reply", data.decisionNote));
+    if (data.error) out.push(fact("Problem", data.error, "op-fact--error"));
+    return out;
+  }
+
+  function orderProblem(data) {
+    if (data.status !== "pending_approval" || !data.order || data.type !== "refund_request") return "";
+    if (Number(data.order.refundable) <= 0) return "This order is already refunded in full: approving it will be refused.";
+    return "";
+  }
+
+  function trimDecided() {
+    while (ui.decidedList.children.length > DECIDED_SHOWN) {
+      const last = ui.decidedList.lastChild;
+      state.actions.delete(last.dataset.actionId);
+      ui.decidedList.removeChild(last);
+    }
   }
 
   function updateCounts() {
     const waiting = ui.pendingList.children.length;
     ui.pendingCount.textContent = String(waiting);
     ui.pendingEmpty.hidden = waiting > 0;
+    ui.decidedEmpty.hidden = ui.decidedList.children.length > 0;
+  }
+
+  function buildEditFields(entry) {
+    const container = entry.element.querySelector(".op-edit__fields");
+    container.replaceChildren();
+    for (const field of entry.data.fields || []) {
+      const id = `op-edit-${entry.data.id}-${field.name}`;
+      const wrapper = el("div", "op-field");
+      wrapper.dataset.field = field.name;
+      const label = el("label", "op-field__label", field.label + (field.required ? " (required)" : ""));
+      label.htmlFor = id;
+      let input;
+      if (field.kind === "choice") {
+        input = el("select");
+        for (const choice of field.choices) {
+          const option = el("option", "", choice);
+          option.value = choice;
+          input.appendChild(option);
+        }
+      } else if (field.kind === "textarea") {
+        input = el("textarea");
+        input.rows = 2;
+      } else {
+        input = el("input");
+        input.type = "text";
+        if (field.kind === "money") {
+          input.inputMode = "decimal";
+          input.placeholder = entry.data.order ? `up to ${entry.data.order.refundable}` : "0.00";
+        }
+        if (field.kind === "integer") input.inputMode = "numeric";
+      }
+      input.id = id;
+      input.name = field.name;
+      input.value = field.value === null || field.value === undefined ? "" : String(field.value);
+      if (field.maxLength) input.maxLength = field.maxLength;
+      if (field.required) input.required = true;
+      const describedBy = [];
+      wrapper.append(label, input);
+      if (field.help) {
+        const help = el("span", "op-field__help", field.help);
+        help.id = `${id}-help`;
+        describedBy.push(help.id);
+        wrapper.appendChild(help);
+      }
+      const error = el("span", "op-field__error");
+      error.id = `${id}-error`;
+      error.hidden = true;
+      describedBy.push(error.id);
+      wrapper.appendChild(error);
+      input.setAttribute("aria-describedby", describedBy.join(" "));
+      container.appendChild(wrapper);
+    }
+  }
+
+  function setEditing(entry, editing) {
+    entry.editing = editing;
+    const form = entry.element.querySelector(".op-decision");
+    form.querySelector(".op-edit").hidden = !editing;
+    form.querySelector(".op-buttons--decide").hidden = editing;
+    form.querySelector(".op-buttons--edit").hidden = !editing;
+    form.querySelector("[data-edit=open]").setAttribute("aria-expanded", editing ? "true" : "false");
+  }
+
+  function editedPayload(entry) {
+    const payload = {};
+    for (const input of entry.element.querySelectorAll(".op-edit__fields [name]")) {
+      const value = input.value.trim();
+      if (value !== "") payload[input.name] = input.value.trim();
+    }
+    return payload;
+  }
+
+  function showFieldErrors(entry, fields) {
+    let first = null;
+    for (const wrapper of entry.element.querySelectorAll(".op-edit__fields .op-field")) {
+      const messages = fields[wrapper.dataset.field];
+      const error = wrapper.querySelector(".op-field__error");
+      const input = wrapper.querySelector("[name]");
+      if (messages && messages.length) {
+        error.textContent = messages.join(" ");
+        error.hidden = false;
+        input.setAttribute("aria-invalid", "true");
+        if (!first) first = input;
+      } else {
+        error.hidden = true;
+        input.removeAttribute("aria-invalid");
+      }
+    }
+    return first;
   }
 
   function bindAction(entry) {
     const { element } = entry;
+    const id = entry.data.id;
     element.querySelector(".op-action__open").addEventListener("click", () => {
       openConversation(entry.data.conversationId);
+      ui.threadTitle.parentElement.focus();
     });
     const form = element.querySelector(".op-decision");
-    const payloadField = form.querySelector(".op-field--payload");
-    const payloadInput = form.querySelector(".op-payload");
     const reply = form.querySelector(".op-reply");
     const error = form.querySelector(".op-error");
-    const id = entry.data.id;
     reply.id = `op-reply-${id}`;
-    payloadInput.id = `op-payload-${id}`;
     form.addEventListener("submit", (event) => event.preventDefault());
+    form.querySelector("[data-edit=open]").addEventListener("click", () => {
+      buildEditFields(entry);
+      setEditing(entry, true);
+      const first = form.querySelector(".op-edit__fields [name]");
+      if (first) first.focus();
+    });
+    form.querySelector("[data-edit=cancel]").addEventListener("click", () => {
+      setEditing(entry, false);
+      error.hidden = true;
+      form.querySelector("[data-edit=open]").focus();
+    });
     for (const button of form.querySelectorAll("button[data-decision]")) {
       button.addEventListener("click", async () => {
         const decision = button.dataset.decision;
         error.hidden = true;
         const body = { decision, reply_text: reply.value.trim() };
-        if (decision === "edited") {
-          if (payloadField.hidden) {
-            // First press of Edit opens the payload editor; the second sends it.
-            payloadField.hidden = false;
-            payloadInput.value = JSON.stringify(entry.data.payload || {}, null, 2);
-            button.textContent = "Send edit";
-            payloadInput.focus();
-            return;
-          }
-          try {
-            body.payload = JSON.parse(payloadInput.value);
-          } catch (err) {
-            showError(error, "The edited payload is not valid JSON.");
-            return;
-          }
-        }
+        if (decision === "edited") body.payload = editedPayload(entry);
         setBusy(form, true);
         try {
-          const data = await decide(id, body);
+          const data = await api("POST", `${config.actionsUrl}${encodeURIComponent(id)}/feedback`, body);
           renderAction(data);
         } catch (err) {
+          const first = entry.editing ? showFieldErrors(entry, err.fields || {}) : null;
           showError(error, err.message);
+          (first || button).focus();
         } finally {
           setBusy(form, false);
         }
@@ -165,56 +374,129 @@
     node.hidden = false;
   }
 
-  async function decide(actionId, body) {
-    const response = await fetch(`${config.actionsUrl}${encodeURIComponent(actionId)}/feedback`, {
-      method: "POST",
-      credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken(), Accept: "application/json" },
-      body: JSON.stringify(body),
-    });
-    let data = null;
-    try {
-      data = await response.json();
-    } catch (err) {
-      data = null;
-    }
-    if (!response.ok) {
-      const detail = data && data.error ? data.error.detail : `The server answered ${response.status}.`;
-      throw new Error(detail);
-    }
-    return data;
-  }
-
   /* ------------------------------------------------------------ conversations */
 
-  function renderConversation(data) {
-    let entry = state.conversations.get(data.id);
+  function matchesList(data) {
+    // Live rows join the plain "all open" (or "all") list; a search or another view is reloaded
+    // when asked for instead.
+    if (state.query) return false;
+    return state.view === "all" || (state.view === "open" && data.status === "open");
+  }
+
+  function renderRow(data, { live = false } = {}) {
+    let entry = state.rows.get(data.id);
     if (!entry) {
-      const element = el("li", "op-conversation");
+      const element = el("li", "op-row");
       element.dataset.conversationId = data.id;
-      const button = el("button", "op-conversation__button");
+      const button = el("button", "op-row__button");
       button.type = "button";
       button.addEventListener("click", () => openConversation(data.id));
       element.appendChild(button);
       entry = { data, element, button };
-      state.conversations.set(data.id, entry);
+      state.rows.set(data.id, entry);
+    }
+    if (live) {
+      // A pushed row does not know this operator's unread count: one more, unless it is open.
+      const before = entry.data.unread || 0;
+      const fromCustomer = data.lastMessage && data.lastMessage.role === "user";
+      data = { ...data, unread: state.selected === data.id ? 0 : before + (fromCustomer ? 1 : 0) };
     }
     entry.data = data;
-    const last = data.lastMessage;
-    entry.button.replaceChildren(
-      el("span", "op-conversation__name", `${customerName(data.customer)} · ${data.channel}`),
-      el("span", "op-conversation__preview", last ? last.content : ""),
-    );
+    const customer = data.customer || {};
+    const name = el("span", "op-row__name", customerName(customer));
+    const contact = el("span", "op-row__contact", [customer.email, customer.phone].filter(Boolean).join(" · "));
+    const channel = el("span", "op-row__channel", data.channelLabel || channelLabel(data.channel));
+    channel.dataset.channel = data.channel;
+    const when = timeElement(data.lastMessageAt, "op-row__time");
+    const top = el("span", "op-row__top");
+    top.append(name, when);
+    const second = el("span", "op-row__second");
+    second.append(channel, contact);
+    const preview = el("span", "op-row__preview", data.lastMessage ? data.lastMessage.content : "");
+    const children = [top, second, preview];
+    if (data.unread) {
+      const badge = el("span", "op-row__unread", data.unread > 99 ? "99+" : String(data.unread));
+      badge.setAttribute("aria-label", `${data.unread} unread`);
+      top.appendChild(badge);
+    }
+    entry.button.replaceChildren(...children);
+    entry.element.classList.toggle("is-unread", Boolean(data.unread));
     entry.element.classList.toggle("is-selected", state.selected === data.id);
-    ui.conversationList.insertBefore(entry.element, ui.conversationList.firstChild);
-    ui.conversationsEmpty.hidden = state.conversations.size > 0;
+    if (state.selected === data.id) entry.button.setAttribute("aria-current", "true");
+    else entry.button.removeAttribute("aria-current");
+    return entry;
+  }
+
+  function showRows(rows) {
+    const keep = new Set(rows.map((row) => row.id));
+    for (const [id, entry] of state.rows) {
+      if (!keep.has(id)) {
+        entry.element.remove();
+        state.rows.delete(id);
+      }
+    }
+    const elements = rows.map((row) => renderRow(row).element);
+    ui.conversationList.replaceChildren(...elements);
+    updateListEmpty();
+  }
+
+  function updateListEmpty() {
+    const count = ui.conversationList.children.length;
+    ui.conversationsEmpty.hidden = count > 0;
+    if (!count) ui.conversationsEmpty.textContent = state.query ? `No conversation matches “${state.query}”.` : "No conversations here.";
+  }
+
+  async function loadList() {
+    const request = ++state.listRequest;
+    const params = new URLSearchParams({ view: state.view });
+    if (state.query) params.set("q", state.query);
+    ui.conversationList.setAttribute("aria-busy", "true");
+    try {
+      const data = await api("GET", `${config.conversationsUrl}?${params}`);
+      if (request !== state.listRequest) return; // a newer search answered first
+      showRows(data.conversations || []);
+    } catch (err) {
+      if (request !== state.listRequest) return;
+      ui.conversationList.replaceChildren();
+      state.rows.clear();
+      ui.conversationsEmpty.hidden = false;
+      ui.conversationsEmpty.textContent = err.message;
+    } finally {
+      if (request === state.listRequest) ui.conversationList.removeAttribute("aria-busy");
+    }
+  }
+
+  function selectView(view) {
+    state.view = view;
+    for (const button of ui.views) button.setAttribute("aria-pressed", button.dataset.view === view ? "true" : "false");
+    loadList();
   }
 
   function openConversation(conversationId) {
     if (!conversationId) return;
     state.selected = conversationId;
-    for (const [id, entry] of state.conversations) entry.element.classList.toggle("is-selected", id === conversationId);
+    state.selectedSeq = 0;
+    for (const [id, entry] of state.rows) {
+      entry.element.classList.toggle("is-selected", id === conversationId);
+      if (id === conversationId) entry.button.setAttribute("aria-current", "true");
+      else entry.button.removeAttribute("aria-current");
+    }
     send({ type: "conversation.open", conversation_id: conversationId });
+  }
+
+  function showCustomer(conversationId) {
+    const entry = state.rows.get(conversationId);
+    const action = Array.from(state.actions.values()).find((a) => a.data.conversationId === conversationId);
+    const customer = (entry && entry.data.customer) || (action && action.data.customer) || null;
+    const channel = entry ? entry.data.channelLabel : action ? channelLabel(action.data.channel) : "";
+    ui.threadTitle.textContent = customer ? customerName(customer) : "Conversation";
+    const items = [];
+    if (customer && customer.email) items.push(fact("Email", customer.email));
+    if (customer && customer.phone) items.push(fact("Phone", customer.phone));
+    if (channel) items.push(fact("Channel", channel));
+    ui.customer.replaceChildren(...items);
+    ui.customer.hidden = items.length === 0;
+    if (entry) renderRow({ ...entry.data, unread: 0 });
   }
 
   function renderMessage(message) {
@@ -224,23 +506,28 @@
       item.dataset.messageId = message.id;
       ui.messages.appendChild(item);
     }
-    const who = { user: "Customer", assistant: "Assistant", operator: "Operator", internal: "Update" }[message.role];
-    const children = [el("span", "op-message__who", who || message.role), el("p", "op-message__text", message.content)];
+    const head = el("span", "op-message__who", ROLE_TEXT[message.role] || message.role);
+    if (message.createdAt) {
+      head.appendChild(document.createTextNode(" · "));
+      head.appendChild(timeElement(message.createdAt));
+    }
+    const children = [head, el("p", "op-message__text", message.content)];
     for (const action of message.actions || []) {
-      const chip = el("span", "op-message__action", `${action.label} — ${action.status}`);
+      const chip = el("span", "op-message__action", `${action.label} — ${STATUS_TEXT[action.status] || action.status}`);
       chip.dataset.actionId = action.id;
+      chip.dataset.label = action.label;
       children.push(chip);
     }
     item.replaceChildren(...children);
     ui.threadEmpty.hidden = true;
+    if (typeof message.seq === "number") state.selectedSeq = Math.max(state.selectedSeq, message.seq);
     item.scrollIntoView({ block: "nearest" });
   }
 
   function applyStatus(event) {
     for (const chip of ui.messages.querySelectorAll(".op-message__action")) {
       if (chip.dataset.actionId === event.action_id) {
-        const label = chip.textContent.split(" — ")[0];
-        chip.textContent = `${label} — ${event.status}`;
+        chip.textContent = `${chip.dataset.label} — ${STATUS_TEXT[event.status] || event.status}`;
       }
     }
   }
@@ -285,7 +572,7 @@
   function handle(data) {
     switch (data.type) {
       case "operator.snapshot": {
-        // The snapshot is the truth for what is waiting: drop anything no longer pending.
+        // The snapshot is the truth: what is waiting, what was decided last, this list's rows.
         const waiting = new Set((data.actions || []).map((a) => a.id));
         for (const [id, entry] of state.actions) {
           if (!waiting.has(id) && entry.data.status === "pending_approval") {
@@ -293,25 +580,40 @@
             state.actions.delete(id);
           }
         }
+        for (const action of (data.decided || []).slice().reverse()) renderAction(action);
         for (const action of data.actions || []) renderAction(action);
-        for (const conversation of (data.conversations || []).slice().reverse()) renderConversation(conversation);
+        if (state.view === "open" && !state.query) showRows(data.conversations || []);
+        else loadList();
         updateCounts();
         break;
       }
       case "operator.action":
         renderAction(data.action);
         break;
-      case "operator.conversation":
-        renderConversation(data.conversation);
+      case "operator.conversation": {
+        const row = data.conversation;
+        if (!row) break;
+        if (matchesList(row)) {
+          const entry = renderRow(row, { live: true });
+          ui.conversationList.insertBefore(entry.element, ui.conversationList.firstChild);
+          updateListEmpty();
+        } else if (state.rows.has(row.id)) {
+          renderRow(row, { live: true });
+        }
         break;
+      }
       case "operator.messages":
         if (data.conversation_id !== state.selected) break;
         ui.messages.replaceChildren();
-        ui.threadTitle.textContent = `Conversation ${data.conversation_id}`;
+        showCustomer(data.conversation_id);
         for (const message of data.messages || []) renderMessage(message);
+        if (!(data.messages || []).length) ui.threadEmpty.hidden = false;
         break;
       case "message":
-        if (data.message) renderMessage(data.message);
+        if (!data.message || !state.selected) break;
+        renderMessage(data.message);
+        // Read as it arrives: the conversation is open on this screen.
+        if (data.message.role === "user") send({ type: "conversation.read", conversation_id: state.selected, seq: data.message.seq });
         break;
       case "action.status":
         applyStatus(data);
@@ -321,5 +623,21 @@
     }
   }
 
+  /* ------------------------------------------------------------------ start */
+
+  for (const button of ui.views) button.addEventListener("click", () => selectView(button.dataset.view));
+  ui.searchForm.addEventListener("submit", (event) => {
+    event.preventDefault();
+    state.query = ui.searchInput.value.trim();
+    loadList();
+  });
+  ui.searchInput.addEventListener("search", () => {
+    // The clear button of a search field: back to the whole list.
+    if (!ui.searchInput.value && state.query) {
+      state.query = "";
+      loadList();
+    }
+  });
+  window.setInterval(refreshTimes, 60000);
   connect();
 })();
