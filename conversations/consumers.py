@@ -238,17 +238,12 @@ class OperatorConsumer(JsonFrameConsumer):
         await _operator_typing(conversation_id, self.scope["user"], active)
 
     async def _read(self, conversation_id, seq):
-        if not isinstance(conversation_id, str) or not conversation_id:
-            await self.send_json({"type": "error", "code": "conversation_invalid", "detail": "`conversation_id`?"})
+        bad_seq = seq is not None and (isinstance(seq, bool) or not isinstance(seq, int) or seq < 0)
+        if not isinstance(conversation_id, str) or not conversation_id or bad_seq:
+            await self.send_error(ConversationErrorCode.READ_INVALID, "`conversation_id` and a whole-number `seq`.")
             return
-        if seq is not None and (isinstance(seq, bool) or not isinstance(seq, int) or seq < 0):
-            await self.send_json({"type": "error", "code": "seq_invalid", "detail": "`seq` is a whole number."})
-            return
-        try:
-            seq = await _operator_read(self.scope["user"], conversation_id, seq)
-        except ApplicationError as exc:
-            await self.send_json({"type": "error", "code": exc.code, "detail": exc.detail})
-            return
+        # An unknown conversation becomes an `error` frame (JsonFrameConsumer).
+        seq = await _operator_read(self.scope["user"], conversation_id, seq)
         await self.send_json({"type": "operator.read", "conversation_id": conversation_id, "seq": seq})
 
     async def _open(self, conversation_id):

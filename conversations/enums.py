@@ -85,6 +85,8 @@ WHATSAPP_STATUS_RANK = {
     WhatsAppSendStatus.DELIVERED: 3,
     WhatsAppSendStatus.READ: 4,
 }
+
+
 class InboxView(models.TextChoices):
     """The operator inbox's lists of conversations (`conversations/inbox/selectors.py`)."""
 

@@ -26,6 +26,7 @@ class ConversationErrorCode(StrEnum):
     RATING_ALREADY_GIVEN = "rating_already_given"
     RATING_INVALID = "rating_invalid"
     RATING_NOT_ALLOWED = "rating_not_allowed"
+    READ_INVALID = "read_invalid"  # an operator socket `conversation.read` frame: no conversation_id, bad seq
     REPLY_IN_PROGRESS = "reply_in_progress"
     SAVED_REPLY_INVALID = "saved_reply_invalid"
     SAVED_REPLY_NOT_FOUND = "saved_reply_not_found"

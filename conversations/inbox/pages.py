@@ -8,6 +8,7 @@ from django.views.generic import TemplateView
 
 from conversations.enums import InboxView
 from conversations.inbox.selectors import QUERY_MAX_LENGTH
+from conversations.services.notes import NOTE_MAX_LENGTH
 
 
 @method_decorator(staff_member_required, name="dispatch")
@@ -33,5 +34,7 @@ class OperatorInboxPageView(TemplateView):
             views=[{"value": value, "label": label} for value, label in InboxView.choices],
             default_view=InboxView.OPEN,
             search_max_length=QUERY_MAX_LENGTH,
+            message_max_length=settings.PARLEY_MESSAGE_MAX_LENGTH,
+            note_max_length=NOTE_MAX_LENGTH,
         )
         return context

@@ -10,6 +10,7 @@ import re
 import pytest
 
 from conversations.tests.browser import (
+    STAFF_PASSWORD,
     contrast_ratio,
     create_staff,
     launch,
@@ -205,3 +206,113 @@ def test_an_operator_finds_reads_edits_and_decides_requests(browser, live_sqlite
     # refunded order) as failed loads; anything else (a script error, an alert) is a problem.
     refused = "console: Failed to load resource: the server responded with a status of 409 (Conflict)"
     assert problems == [refused, refused], problems
+
+
+# --- a person takes over, from the inbox page ---------------------------------------------------
+
+SAVED_REPLY = """
+from conversations.models import SavedReply
+SavedReply.objects.create(title="Greeting", body="Hi {{ customer.name|default:'there' }}, {{ operator.name }} here. Let me look.")
+"""
+
+
+@pytest.fixture(scope="module")
+def handoff_stack():
+    from core.testing.live import LiveStack
+
+    # Someone is always there (the default shop hours would make the test depend on the clock).
+    with LiveStack(database="sqlite", extra_env={"PARLEY_SHOP_HOURS": ""}) as live:
+        live.run_manage(
+            "shell",
+            "-v",
+            "0",
+            "-c",
+            "from django.contrib.auth import get_user_model; U = get_user_model(); "
+            f"U.objects.create_user('dana', password={STAFF_PASSWORD!r}, is_staff=True, first_name='Dana'); "
+            f"U.objects.create_user('sam', password={STAFF_PASSWORD!r}, is_staff=True, first_name='Sam')",
+        )
+        live.run_manage("shell", "-v", "0", "-c", SAVED_REPLY)
+        yield live
+
+
+def test_an_operator_claims_answers_notes_and_resolves_from_the_inbox(browser, handoff_stack):
+    from playwright.sync_api import expect
+
+    stack = handoff_stack
+    customer_context = new_context(browser)
+    customer = customer_context.new_page()
+    operator_context = new_context(browser, viewport={"width": 1440, "height": 1000})
+    operator = operator_context.new_page()
+    customer_problems, operator_problems = watch_problems(customer), watch_problems(operator)
+    try:
+        staff_login(operator, stack, "dana", "/operator/")
+        expect(operator.locator("#op-connection")).to_have_text("Live")
+        operator.get_by_role("button", name="Waiting for a person").click()
+        expect(operator.locator("#op-conversations-empty")).to_have_text("No conversations here.")
+
+        # The customer asks for a person in the chat.
+        customer.goto(stack.url("/"))
+        expect(customer.locator(".chat-connection")).to_have_text("Online", timeout=15000)
+        customer.fill(".chat-composer__input", "Can I talk to a human please?")
+        customer.keyboard.press("Enter")
+        customer.get_by_role("button", name="Talk to a person").click()
+        banner = customer.locator(".chat-handoff__text")
+        expect(banner).to_have_text("Waiting for a person from our team to join…", timeout=10000)
+
+        # It arrives, live, in the operator's "Waiting for a person" list.
+        row = rows(operator).first
+        expect(row.locator(".op-row__handling")).to_have_text("Waiting for a person", timeout=10000)
+        row.get_by_role("button").click()
+        state = operator.locator("#op-handling-state")
+        expect(state).to_have_text("Waiting for a person.")
+        expect(operator.locator("#op-messages")).to_contain_text("Can I talk to a human please?")
+
+        # Claim: the customer is told who answers.
+        operator.get_by_role("button", name="Claim", exact=True).click()
+        expect(state).to_have_text("With you.")
+        expect(banner).to_have_text("You're talking to Dana from our team.", timeout=10000)
+
+        # A saved reply, previewed with this conversation's values, inserted, edited, sent.
+        operator.get_by_label("Saved reply").select_option(label="Greeting")
+        preview = operator.locator("#op-saved-preview-text")
+        expect(preview).to_have_text("Hi there, Dana here. Let me look.")
+        operator.get_by_role("button", name="Insert").click()
+        box = operator.get_by_label("Reply to")
+        expect(box).to_have_value("Hi there, Dana here. Let me look.")
+        box.press("End")
+        box.type(" <b>No markup</b>")
+        expect(customer.locator(".chat-typing__text")).to_have_text("Dana is typing…", timeout=10000)
+        operator.get_by_role("button", name="Send reply").click()
+        expect(box).to_have_value("")
+        said = customer.locator(".msg--operator").last
+        expect(said).to_contain_text("Hi there, Dana here. Let me look. <b>No markup</b>", timeout=10000)
+        assert customer.locator(".chat-log b").count() == 0
+        mine = operator.locator(".op-message--operator").last
+        expect(mine.locator(".op-message__who")).to_contain_text("Dana (operator)")
+
+        # The customer answers; the operator sees it at once.
+        customer.fill(".chat-composer__input", "My fridge water filter leaks.")
+        customer.keyboard.press("Enter")
+        expect(operator.locator("#op-messages")).to_contain_text("My fridge water filter leaks.", timeout=10000)
+
+        # An internal note: in the inbox, never in the chat.
+        operator.get_by_label("Add an internal note").fill("Customer changed the filter themselves.")
+        operator.get_by_role("button", name="Add note").click()
+        expect(operator.locator("#op-notes-list")).to_contain_text("Customer changed the filter themselves.")
+        expect(operator.locator("#op-notes-list .op-note__who")).to_contain_text("Dana")
+        screenshot(operator, "inbox-handoff-claimed")
+
+        # Resolve: back to the assistant; the inbox offers to reopen.
+        operator.get_by_role("button", name="Resolve", exact=True).click()
+        expect(state).to_have_text("Resolved: back with the assistant.")
+        expect(customer.locator(".chat-handoff")).to_be_hidden(timeout=10000)
+        expect(operator.get_by_role("button", name="Reopen")).to_be_visible()
+        operator.get_by_role("button", name="Resolved", exact=True).click()
+        expect(rows(operator)).to_have_count(1)
+        expect(customer.locator(".chat-log")).not_to_contain_text("changed the filter themselves")
+        screenshot(operator, "inbox-handoff-resolved")
+        screenshot(customer, "chat-after-inbox-handoff")
+    finally:
+        operator_context.close()
+        customer_context.close()
+    assert customer_problems == [] and operator_problems == [], (customer_problems, operator_problems)

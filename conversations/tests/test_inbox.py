@@ -148,7 +148,13 @@ def test_the_api_lists_searches_and_refuses_bad_input(api, operators, customers)
         "assignee": None,
         "customer": {"id": bob.customer_id, "name": "Bob Stone", "email": "bob@shop.test", "phone": ""},
         "lastMessageAt": row["lastMessageAt"],
-        "lastMessage": {"id": last["id"], "seq": 3, "role": "user", "content": "Hello?", "createdAt": last["createdAt"]},
+        "lastMessage": {
+            "id": last["id"],
+            "seq": 3,
+            "role": "user",
+            "content": "Hello?",
+            "createdAt": last["createdAt"],
+        },
         "unread": 2,
     }
     for params in ({"view": "everything"}, {"q": "x" * 101}):
@@ -207,7 +213,7 @@ async def test_the_socket_snapshot_has_unread_rows_and_decisions_and_opening_rea
 
     await ws.send_json_to({"type": "conversation.read", "conversation_id": conversation.id, "seq": "3"})
     error = await receive_until(ws, "error")
-    assert error["code"] == "seq_invalid"
+    assert error["code"] == "read_invalid"
     await ws.send_json_to({"type": "conversation.read", "conversation_id": conversation.id, "seq": 1})
     read = await receive_until(ws, "operator.read")
     assert read["seq"] == conversation.last_seq == 3  # never back: it was read to the end

@@ -86,7 +86,9 @@ def test_the_inbox_page_is_for_staff_only(client, django_user_model):
     for name in ("Approve", "Deny", "Edit…", "Approve with changes", "Search"):
         assert f">{name}</button>" in html
     assert (
-        'role="search"' in html and 'id="main"' in html and 'data-conversations-url="/api/operator/conversations"' in html
+        'role="search"' in html
+        and 'id="main"' in html
+        and 'data-conversations-url="/api/operator/conversations"' in html
     )
     assert "<script>" not in html and " style=" not in html and "onclick" not in html
     assert "script-src 'self'" in response["Content-Security-Policy"]

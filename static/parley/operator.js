@@ -17,7 +17,10 @@
     socketUrl: root.dataset.socketUrl || "/ws/operators/",
     actionsUrl: root.dataset.actionsUrl || "/api/actions/",
     conversationsUrl: root.dataset.conversationsUrl || "/api/operator/conversations",
+    operatorUrl: root.dataset.operatorUrl || "/api/operator/",
+    userId: Number(root.dataset.userId || 0),
   };
+  const TYPING_IDLE_MS = 3000;
   const DECIDED_SHOWN = 20;
   const $ = (id) => document.getElementById(id);
   const ui = {
@@ -37,6 +40,28 @@
     threadTitle: $("op-thread-title"),
     customer: $("op-customer"),
     template: $("op-action-template"),
+    handling: $("op-handling"),
+    handlingState: $("op-handling-state"),
+    handlingError: $("op-handling-error"),
+    claim: $("op-claim"),
+    unassign: $("op-unassign"),
+    resolve: $("op-resolve"),
+    reopen: $("op-reopen"),
+    assignForm: $("op-assign"),
+    assignTo: $("op-assign-to"),
+    replyForm: $("op-reply-form"),
+    replyText: $("op-reply-text"),
+    replyLabel: $("op-reply-label"),
+    replyError: $("op-reply-error"),
+    savedSelect: $("op-saved-reply"),
+    savedInsert: $("op-saved-insert"),
+    savedPreview: $("op-saved-preview"),
+    savedPreviewText: $("op-saved-preview-text"),
+    notes: $("op-notes"),
+    notesList: $("op-notes-list"),
+    noteForm: $("op-note-form"),
+    noteText: $("op-note-text"),
+    noteError: $("op-note-error"),
   };
   const state = {
     socket: null,
@@ -48,6 +73,10 @@
     listRequest: 0,
     selected: null,
     selectedSeq: 0,
+    handoff: null, // the selected conversation's handoff (operator view)
+    unanswered: null, // the latest customer message id no operator reply has followed
+    typingTimer: 0,
+    typingActive: false,
   };
   const STATUS_TEXT = {
     pending_approval: "Waiting",
@@ -59,6 +88,12 @@
     expired: "Expired",
   };
   const ROLE_TEXT = { user: "Customer", assistant: "Assistant", operator: "Operator", internal: "Update" };
+  const HANDLING_TEXT = {
+    bot: "The assistant is answering.",
+    waiting_for_human: "Waiting for a person.",
+    assigned: "With {name}.",
+    resolved: "Resolved: back with the assistant.",
+  };
 
   /* ------------------------------------------------------------------ helpers */
 
@@ -116,7 +151,8 @@
       credentials: "same-origin",
       headers: {
         Accept: "application/json",
-        ...(body ? { "Content-Type": "application/json", "X-CSRFToken": csrfToken() } : {}),
+        ...(method !== "GET" ? { "X-CSRFToken": csrfToken() } : {}),
+        ...(body ? { "Content-Type": "application/json" } : {}),
       },
       body: body ? JSON.stringify(body) : undefined,
     });
@@ -413,7 +449,14 @@
     const second = el("span", "op-row__second");
     second.append(channel, contact);
     const preview = el("span", "op-row__preview", data.lastMessage ? data.lastMessage.content : "");
-    const children = [top, second, preview];
+    const children = [top, second];
+    const holder = handlingLabel(data.handling, data.assignee);
+    if (data.handling && data.handling !== "bot") {
+      const badge = el("span", "op-row__handling", holder);
+      badge.dataset.handling = data.handling;
+      second.appendChild(badge);
+    }
+    children.push(preview);
     if (data.unread) {
       const badge = el("span", "op-row__unread", data.unread > 99 ? "99+" : String(data.unread));
       badge.setAttribute("aria-label", `${data.unread} unread`);
@@ -474,6 +517,18 @@
 
   function openConversation(conversationId) {
     if (!conversationId) return;
+    if (state.selected !== conversationId) {
+      typing(false); // stop showing this operator typing in the conversation left
+      window.clearTimeout(state.typingTimer);
+      state.handoff = null;
+      state.unanswered = null;
+      ui.notesList.replaceChildren();
+      ui.replyError.hidden = true;
+      ui.noteError.hidden = true;
+      ui.savedSelect.value = "";
+      ui.savedPreview.hidden = true;
+      ui.savedInsert.disabled = true;
+    }
     state.selected = conversationId;
     state.selectedSeq = 0;
     for (const [id, entry] of state.rows) {
@@ -482,6 +537,200 @@
       else entry.button.removeAttribute("aria-current");
     }
     send({ type: "conversation.open", conversation_id: conversationId });
+    loadDetail(conversationId);
+  }
+
+  function handlingLabel(handling, assignee) {
+    if (handling === "assigned") return assignee ? (assignee.id === config.userId ? "With you" : `With ${assignee.name}`) : "Assigned";
+    return { waiting_for_human: "Waiting for a person", resolved: "Resolved", bot: "Assistant" }[handling] || "";
+  }
+
+  async function loadDetail(conversationId) {
+    try {
+      const data = await api("GET", `${config.operatorUrl}conversations/${encodeURIComponent(conversationId)}`);
+      if (state.selected !== conversationId) return;
+      if (state.rows.has(conversationId)) renderRow({ ...data.conversation, unread: 0 });
+      showCustomerDetails(data.conversation.customer, data.conversation.channelLabel);
+      showHandoff(data.handoff);
+      ui.notesList.replaceChildren(...(data.notes || []).map(noteElement));
+      ui.notes.hidden = false;
+      ui.replyForm.hidden = false;
+      const customer = data.conversation.customer || {};
+      const who = customer.name || customer.email || customer.phone || "the customer";
+      ui.replyLabel.textContent = `Reply to ${who} (${data.conversation.channelLabel})`;
+      for (const message of data.messages || []) trackAnswered(message);
+    } catch (err) {
+      showError(ui.handlingError, err.message);
+      ui.handling.hidden = false;
+    }
+  }
+
+  function trackAnswered(message) {
+    if (message.role === "user") state.unanswered = message.id;
+    else if (message.role === "operator") state.unanswered = null;
+  }
+
+  function showHandoff(handoff) {
+    state.handoff = handoff;
+    ui.handling.hidden = false;
+    ui.handlingError.hidden = true;
+    const stateName = handoff ? handoff.state : "bot";
+    const assignee = handoff && handoff.assignee;
+    const mine = Boolean(assignee && assignee.id === config.userId);
+    let text = HANDLING_TEXT[stateName] || stateName;
+    text = text.replace("{name}", mine ? "you" : assignee ? assignee.name : "an operator");
+    ui.handlingState.textContent = text;
+    ui.handling.dataset.state = stateName;
+    ui.claim.hidden = mine;
+    ui.claim.textContent = stateName === "assigned" ? "Take over" : "Claim";
+    ui.unassign.hidden = stateName !== "assigned";
+    ui.resolve.hidden = !["waiting_for_human", "assigned"].includes(stateName);
+    ui.reopen.hidden = stateName !== "resolved";
+    ui.claim.disabled = stateName === "assigned" && !mine; // another operator holds it: assign instead
+    if (ui.assignTo.value === "" && assignee) ui.assignTo.value = String(assignee.id);
+  }
+
+  async function handoffAction(path, body) {
+    const conversationId = state.selected;
+    if (!conversationId) return;
+    ui.handlingError.hidden = true;
+    setBusy(ui.handling, true);
+    try {
+      const data = await api("POST", `${config.operatorUrl}conversations/${encodeURIComponent(conversationId)}/${path}`, body);
+      if (state.selected === conversationId) showHandoff(data.handoff);
+      updateRowHandoff(conversationId, data.handoff);
+    } catch (err) {
+      showError(ui.handlingError, err.message);
+    } finally {
+      setBusy(ui.handling, false);
+    }
+  }
+
+  function updateRowHandoff(conversationId, handoff) {
+    const entry = state.rows.get(conversationId);
+    if (!entry || !handoff) return;
+    renderRow({ ...entry.data, handling: handoff.state, assignee: handoff.assignee });
+  }
+
+  function noteElement(note) {
+    const item = el("li", "op-note");
+    item.dataset.noteId = String(note.id);
+    const head = el("span", "op-note__who", note.author ? note.author.name : "Someone");
+    head.appendChild(document.createTextNode(" · "));
+    head.appendChild(timeElement(note.createdAt));
+    item.append(head, el("p", "op-note__text", note.content));
+    return item;
+  }
+
+  function addNote(note) {
+    if (!note || note.conversationId !== state.selected) return;
+    if (ui.notesList.querySelector(`[data-note-id="${CSS.escape(String(note.id))}"]`)) return;
+    ui.notesList.appendChild(noteElement(note));
+  }
+
+  async function loadOperators() {
+    try {
+      const data = await api("GET", `${config.operatorUrl}operators`);
+      const options = [el("option", "", "Choose an operator…")];
+      options[0].value = "";
+      for (const operator of data.operators || []) {
+        const option = el("option", "", operator.id === config.userId ? `${operator.name} (you)` : operator.name);
+        option.value = String(operator.id);
+        options.push(option);
+      }
+      ui.assignTo.replaceChildren(...options);
+    } catch (err) {
+      showError(ui.handlingError, err.message);
+    }
+  }
+
+  async function loadSavedReplies() {
+    try {
+      const data = await api("GET", `${config.operatorUrl}saved-replies`);
+      for (const reply of data.savedReplies || []) {
+        const option = el("option", "", reply.title);
+        option.value = String(reply.id);
+        ui.savedSelect.appendChild(option);
+      }
+    } catch (err) {
+      showError(ui.replyError, err.message);
+    }
+  }
+
+  async function previewSavedReply() {
+    const id = ui.savedSelect.value;
+    ui.savedInsert.disabled = true;
+    ui.savedPreview.hidden = true;
+    if (!id || !state.selected) return;
+    try {
+      const data = await api("POST", `${config.operatorUrl}saved-replies/${encodeURIComponent(id)}/render`, {
+        conversation_id: state.selected,
+      });
+      if (ui.savedSelect.value !== id) return;
+      ui.savedPreviewText.textContent = data.text;
+      ui.savedPreview.hidden = false;
+      ui.savedInsert.disabled = false;
+    } catch (err) {
+      showError(ui.replyError, err.message);
+    }
+  }
+
+  function typing(active) {
+    if (!state.selected || state.typingActive === active) return;
+    const holder = state.handoff && state.handoff.assignee;
+    if (active && !(holder && holder.id === config.userId)) return; // only the holder's typing is shown
+    state.typingActive = active;
+    send({ type: "typing", conversation_id: state.selected, active });
+  }
+
+  async function sendReply(event) {
+    event.preventDefault();
+    const content = ui.replyText.value.trim();
+    ui.replyError.hidden = true;
+    if (!content || !state.selected) {
+      showError(ui.replyError, "Write a reply first.");
+      ui.replyText.focus();
+      return;
+    }
+    const body = { content, client_message_id: `op-${Date.now()}-${Math.random().toString(36).slice(2, 10)}` };
+    if (state.unanswered) body.reply_to = state.unanswered;
+    setBusy(ui.replyForm, true);
+    try {
+      const data = await api("POST", `${config.operatorUrl}conversations/${encodeURIComponent(state.selected)}/messages`, body);
+      ui.replyText.value = "";
+      window.clearTimeout(state.typingTimer);
+      typing(false);
+      if (data.message) {
+        renderMessage(data.message);
+        trackAnswered(data.message);
+      }
+    } catch (err) {
+      showError(ui.replyError, err.message);
+    } finally {
+      setBusy(ui.replyForm, false);
+      ui.replyText.focus();
+    }
+  }
+
+  async function addNoteSubmit(event) {
+    event.preventDefault();
+    const content = ui.noteText.value.trim();
+    ui.noteError.hidden = true;
+    if (!content || !state.selected) {
+      showError(ui.noteError, "Write the note first.");
+      ui.noteText.focus();
+      return;
+    }
+    setBusy(ui.noteForm, true);
+    try {
+      const note = await api("POST", `${config.operatorUrl}conversations/${encodeURIComponent(state.selected)}/notes`, { content });
+      ui.noteText.value = "";
+      addNote(note);
+    } catch (err) {
+      showError(ui.noteError, err.message);
+    } finally {
+      setBusy(ui.noteForm, false);
+    }
   }
 
   function showCustomer(conversationId) {
@@ -489,6 +738,11 @@
     const action = Array.from(state.actions.values()).find((a) => a.data.conversationId === conversationId);
     const customer = (entry && entry.data.customer) || (action && action.data.customer) || null;
     const channel = entry ? entry.data.channelLabel : action ? channelLabel(action.data.channel) : "";
+    showCustomerDetails(customer, channel);
+    if (entry) renderRow({ ...entry.data, unread: 0 });
+  }
+
+  function showCustomerDetails(customer, channel) {
     ui.threadTitle.textContent = customer ? customerName(customer) : "Conversation";
     const items = [];
     if (customer && customer.email) items.push(fact("Email", customer.email));
@@ -496,7 +750,6 @@
     if (channel) items.push(fact("Channel", channel));
     ui.customer.replaceChildren(...items);
     ui.customer.hidden = items.length === 0;
-    if (entry) renderRow({ ...entry.data, unread: 0 });
   }
 
   function renderMessage(message) {
@@ -506,7 +759,8 @@
       item.dataset.messageId = message.id;
       ui.messages.appendChild(item);
     }
-    const head = el("span", "op-message__who", ROLE_TEXT[message.role] || message.role);
+    const who = message.role === "operator" && message.operator ? `${message.operator.name} (operator)` : ROLE_TEXT[message.role] || message.role;
+    const head = el("span", "op-message__who", who);
     if (message.createdAt) {
       head.appendChild(document.createTextNode(" · "));
       head.appendChild(timeElement(message.createdAt));
@@ -606,17 +860,29 @@
         if (data.conversation_id !== state.selected) break;
         ui.messages.replaceChildren();
         showCustomer(data.conversation_id);
-        for (const message of data.messages || []) renderMessage(message);
+        for (const message of data.messages || []) {
+          renderMessage(message);
+          trackAnswered(message);
+        }
         if (!(data.messages || []).length) ui.threadEmpty.hidden = false;
         break;
       case "message":
         if (!data.message || !state.selected) break;
         renderMessage(data.message);
+        trackAnswered(data.message);
         // Read as it arrives: the conversation is open on this screen.
         if (data.message.role === "user") send({ type: "conversation.read", conversation_id: state.selected, seq: data.message.seq });
         break;
       case "action.status":
         applyStatus(data);
+        break;
+      case "operator.handoff":
+        updateRowHandoff(data.conversationId, data.handoff);
+        if (data.conversationId === state.selected) showHandoff(data.handoff);
+        if (["waiting", "mine", "resolved"].includes(state.view)) loadList(); // the row may have joined or left
+        break;
+      case "operator.note":
+        addNote(data.note);
         break;
       default:
         break;
@@ -638,6 +904,35 @@
       loadList();
     }
   });
+  ui.claim.addEventListener("click", () => handoffAction("claim"));
+  ui.unassign.addEventListener("click", () => handoffAction("unassign"));
+  ui.resolve.addEventListener("click", () => handoffAction("resolve"));
+  ui.reopen.addEventListener("click", () => handoffAction("reopen"));
+  ui.assignForm.addEventListener("submit", (event) => {
+    event.preventDefault();
+    if (!ui.assignTo.value) {
+      showError(ui.handlingError, "Choose who to assign it to.");
+      ui.assignTo.focus();
+      return;
+    }
+    handoffAction("assign", { operator_id: Number(ui.assignTo.value) });
+  });
+  ui.replyForm.addEventListener("submit", sendReply);
+  ui.replyText.addEventListener("input", () => {
+    typing(true);
+    window.clearTimeout(state.typingTimer);
+    state.typingTimer = window.setTimeout(() => typing(false), TYPING_IDLE_MS);
+  });
+  ui.savedSelect.addEventListener("change", previewSavedReply);
+  ui.savedInsert.addEventListener("click", () => {
+    const text = ui.savedPreviewText.textContent;
+    const current = ui.replyText.value;
+    ui.replyText.value = current.trim() ? `${current.trimEnd()}\n${text}` : text;
+    ui.replyText.focus();
+  });
+  ui.noteForm.addEventListener("submit", addNoteSubmit);
   window.setInterval(refreshTimes, 60000);
+  loadOperators();
+  loadSavedReplies();
   connect();
 })();
