@@ -80,6 +80,7 @@ class Reading:
     intent: str
     confidence: float
     scores: dict[str, float]
+    text: str = ""
 
     @property
     def runner_up(self) -> str:
@@ -91,7 +92,7 @@ def read(masked: str) -> Reading:
     """The best label for a masked segment, with its score and every label's score."""
     scores = meaning.intent_scores(masked)
     best = next(iter(scores), UNKNOWN)
-    return Reading(intent=best, confidence=scores.get(best, 0.0), scores=scores)
+    return Reading(intent=best, confidence=scores.get(best, 0.0), scores=scores, text=masked)
 
 
 def only_identifiers(masked: str) -> bool:
@@ -105,9 +106,24 @@ def injection_suspected(reading: Reading, *, question: bool = False) -> bool:
     best reading: asking is what shoppers do, and instructions inside a question are clauses of
     their own (`injection_in`)."""
     score = reading.scores.get(INJECTION, 0.0)
-    if question:
-        return reading.intent == INJECTION and score >= meaning.threshold("injection")
-    return score >= meaning.threshold("injection") and reading.confidence - score < meaning.INJECTION_MARGIN
+    if score < meaning.threshold("injection"):
+        return False
+    if reading.intent == INJECTION:
+        return True
+    # A near miss needs words aimed at the assistant itself: price talk alone ("cost on PS… please")
+    # sits near the injection examples, which are mostly about prices too.
+    return (
+        not question and bool(ADDRESSED.search(reading.text)) and reading.confidence - score < meaning.INJECTION_MARGIN
+    )
+
+
+# Words that address the assistant's own instructions, role or records rather than the shop's parts.
+ADDRESSED = re.compile(
+    r"\b(ignore|disregard|forget|pretend|act as|you are|you're|youre|from now on|override|rules?|instructions?|"
+    r"prompt|system|admin|developer|mode|jailbreak|obey|must|confirm|mark|approve|set|update|records?|reveal|"
+    r"print|repeat|say|authori[sz]e|management|owner|manager|policy|free|zero|checkout)\b",
+    re.I,
+)
 
 
 QUESTION_FORM = re.compile(
@@ -121,7 +137,7 @@ def is_question(text: str) -> bool:
     return bool(QUESTION_FORM.match(text))
 
 
-_CLAUSE = re.compile(r"[,;:\n]|\s(?:and|then|but|so)\s", re.I)
+_CLAUSE = re.compile(r"[,;:!?\n]|(?<!\d)\.(?!\d)|\s(?:and|then|but|so)\s", re.I)
 
 
 # A message written as another party of the conversation ("SYSTEM: …", "assistant: …") is

@@ -290,6 +290,10 @@ def _symptoms_index() -> tuple[Index, dict]:
         index = _build(pairs)
         index.symptoms = {s.slug: s for s in symptoms}  # type: ignore[attr-defined]
         index.words = frozenset(w for _, phrase in pairs for w in phrase.split())  # type: ignore[attr-defined]
+        terms: dict[str, set[str]] = {}
+        for slug, phrase in pairs:
+            terms.setdefault(slug, set()).update(_substance(phrase))
+        index.terms = terms  # type: ignore[attr-defined]
         return index
 
     index = _cached(("symptoms", embedder().name, version), build)
@@ -313,6 +317,21 @@ def problem_words(text: str, *, brands=()) -> str:
     return " ".join(kept)
 
 
+# What a shared word of substance adds to a symptom's score.
+SHARED_WORD = 0.08
+# Words of problem descriptions that say nothing about which problem it is.
+_VAGUE = frozenset(
+    {"work", "working", "stop", "stopped", "keep", "keeps", "make", "making", "come", "get", "go", "run"}
+    | {"much", "too", "lot", "change", "thing", "stuff", "really", "very"}
+)
+
+
+def _substance(phrase: str) -> set[str]:
+    from catalog.search.text import tokens
+
+    return {t for t in tokens(phrase) if t not in _NEGATIONS and t not in _VAGUE and not t.isdigit() and len(t) > 2}
+
+
 _NEGATIONS = frozenset({"not", "no", "wont", "doesnt", "isnt", "never", "dont", "cant", "wouldnt", "didnt"})
 
 
@@ -330,6 +349,14 @@ def symptom_find(text: str, *, appliance_type: str | None = None, brands=()) -> 
     if not symptoms or not words:
         return SymptomReading(None, 0.0, False)
     scores = index.scores(vector(words), top_k=SYMPTOM_TOP_K)
+    # A word of substance shared with a symptom's own phrases ("light" in "the light inside doesnt
+    # come on") counts besides the sentence's meaning, where negations and verbs weigh as much.
+    said = _substance(words)
+    if said:
+        terms = index.terms  # type: ignore[attr-defined]
+        scores = {
+            slug: score + (SHARED_WORD if said & terms.get(slug, set()) else 0.0) for slug, score in scores.items()
+        }
     ranked = sorted(scores.items(), key=lambda kv: -kv[1])
     cut = threshold("symptom")
     problem = ranked[0][1] >= cut
@@ -390,6 +417,32 @@ def _content_words(text: str) -> set[str]:
 
 def _policy_words(policy) -> set[str]:
     return _content_words(" ".join([policy.title, *policy.questions, policy.text]))
+
+
+def shop_words() -> frozenset[str]:
+    """Every word (search stems) the shop's own data is written with: the in-scope intents' examples,
+    the symptoms' phrases, the shop's policies and the in-scope appliances' names. A message whose
+    words of substance are none of these is about something else ("crypto", "oil change")."""
+    from catalog.search.text import tokens
+    from conversations.selectors import shop_policies_active, shop_policies_version
+
+    symptoms_index, _ = _symptoms_index()
+    policies_version = _version("policies", shop_policies_version)
+    scope = tuple(settings.PARLEY_SHOP_SCOPE)
+    key = (id(symptoms_index), policies_version, scope)
+    if _shop_words.get("key") != key:
+        data = _load("intents.json")
+        texts = [t for label, ts in data.items() if isinstance(ts, list) and label not in NONE_LABELS for t in ts]
+        texts += [w for t, ws in appliance_words().items() if t in scope for w in ws]
+        texts += [f"{p.title} {' '.join(p.questions)} {p.text}" for p in shop_policies_active()]
+        words = set(symptoms_index.words)  # type: ignore[attr-defined]
+        for text in texts:
+            words.update(tokens(text))
+        _shop_words.update(key=key, value=frozenset(words))
+    return _shop_words["value"]
+
+
+_shop_words: dict = {}
 
 
 def symptom_words() -> frozenset[str]:

@@ -208,6 +208,17 @@ class RulesEngine:
             previous=context.get("lastIntent", ""),
             remembered_symptom=context.get("symptom") or "",
             problem_hint=problem.problem,
+            # Words of substance the shop never uses ("crypto", "oil", "rain"): a sign the message is
+            # about something else, when nothing else in it is the shop's.
+            foreign=[
+                w
+                for w in words
+                if w.isalpha()
+                and len(w) > 2
+                and w not in name_terms
+                and w not in lowered_brands
+                and w not in meaning.shop_words()
+            ],
             # The problem words say something besides naming a part ("quit working", "doesn't"),
             # unlike "a door gasket for WDT780SAEM1", whose words are also a symptom's.
             problem_says_more=any(
@@ -245,7 +256,9 @@ class RulesEngine:
         intent, confidence = reading.intent, reading.confidence
         abstain = meaning.threshold("abstain")
         strong_domain = bool(in_scope_ids or in_types or u.unknown or u.order_numbers)
-        domain = bool(strong_domain or u.part_words or u.symptom)
+        # A faint symptom next to words the shop never uses ("how much is an oil change") is no anchor.
+        faint_symptom = bool(u.foreign and u.symptom is not None and u.symptom_score < CLEAR_SYMPTOM)
+        domain = bool(strong_domain or u.part_words or (u.symptom and not faint_symptom))
         if not domain and entities.pronoun and u.problem_hint and u.model is None and u.product is None:
             return intents.CLARIFY, ""  # "it's leaking": a problem, but with what?
         if u.symptom_ambiguous and not u.part_words and not u.brand and u.model is None and u.product is None:
@@ -263,14 +276,15 @@ class RulesEngine:
             if not strong_domain and (margin >= OUT_OF_SCOPE_MARGIN or not domain):
                 if entities.pronoun and (domain or u.problem_hint) and u.model is None:
                     return intents.CLARIFY, ""  # "it's leaking": which appliance?
-                if confidence >= abstain or margin >= CLEAR_MARGIN:
+                if confidence >= abstain or margin >= CLEAR_MARGIN or u.foreign:
                     return intents.OUT_OF_SCOPE, "general"
                 return intents.CLARIFY, ""
             intent, confidence = runner_up, reading.scores.get(runner_up, 0.0)
         refers = bool(entities.pronoun or entities.ordinal is not None or len(re.findall(r"\w+", u.text)) <= 3)
         if not domain and not refers and intent not in _NO_SUBJECT_INTENTS:
             outside = reading.scores.get(intents.OUT_OF_SCOPE, 0.0)
-            if confidence < FAR or outside >= confidence - NEAR_OUT_OF_SCOPE:
+            near = NEAR_OUT_OF_SCOPE + (FOREIGN_NEAR if u.foreign else 0.0)
+            if confidence < FAR or outside >= confidence - near:
                 return intents.OUT_OF_SCOPE, "general"  # nothing of the shop, and reads as something else
         part_named = bool(
             u.mentioned or (not u.from_words and (u.referenced or (entities.pronoun and u.product is not None)))
@@ -1031,6 +1045,8 @@ class RulesEngine:
             sort=u.entities.sort,
         )
         asked = _plural(_part_phrase(u)) or "parts"
+        if u.mentioned and not words and model is None and u.product is not None:
+            return self._product_info(u=u)  # "is PS… expensive": about the part named, nothing to find
         if _only_states_a_model(u) and u.entities.budget is None and not u.entities.sort:
             # "i have a WDT780SAEM1": noted; what they need is the next question, not a guess.
             return _model_noted(model)
@@ -1148,6 +1164,10 @@ CLEAR_MARGIN = 0.05
 POLICY_NEAR = 0.15
 # A message with nothing of the shop in it whose out-of-scope reading is this close to its best.
 NEAR_OUT_OF_SCOPE = 0.1
+# ... this much closer still when the message uses words the shop never does.
+FOREIGN_NEAR = 0.1
+# A symptom read this surely anchors a message even among words the shop never uses.
+CLEAR_SYMPTOM = 0.65
 # No shop label this close to a message with nothing of the shop in it: refused, not clarified.
 FAR = 0.3
 _NO_SUBJECT_INTENTS = frozenset(
@@ -1165,7 +1185,9 @@ _SYMPTOM_OVERRIDES = frozenset(
     {intents.COMPATIBILITY, intents.PRODUCT_INFO, intents.SEARCH, intents.RECOMMEND, intents.CLARIFY, intents.COMPARE}
 )
 # Intents a question about the shop's terms is easily read as ("send it back", "when will it arrive").
-_POLICY_LOOKALIKES = frozenset({intents.NOTIFY, intents.ORDER_STATUS, intents.DELIVERY, intents.PURCHASE})
+_POLICY_LOOKALIKES = frozenset(
+    {intents.NOTIFY, intents.ORDER_STATUS, intents.DELIVERY, intents.PURCHASE, intents.PRICE_STOCK}
+)
 _FOLLOW_UP_FILLER = frozenset(
     {"and", "the", "a", "an", "what", "about", "how", "also", "same", "for", "of", "one", "please", "then", "ones"}
 )

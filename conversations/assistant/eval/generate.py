@@ -1109,7 +1109,13 @@ def build_dialogue(d: Data, kind: str, first: str, second) -> dict | None:
 # byte for byte what they were and their figure stays comparable: the dev/held-out gap is the
 # measure of over-fitting.
 DEV_ONLY_FRAMES = {
-    "price": ["can you tell me the price of {ps}", "cost of {ps}?", "need a price on {ps}", "{ps}, what's the cost?"],
+    "price": [
+        "can you tell me the price of {ps}",
+        "need a price on {ps}",
+        "{ps}, what's the cost?",
+        "cost on {ps} please",
+        "is {ps} expensive",
+    ],
     "fit_multi": [
         "can i use {ps} on {model} and {ps2} on {model2}",
         "{ps} for {model}? {ps2} for {model2}?",
