@@ -224,6 +224,10 @@ class DashboardGetApi(_StaffApi):
         top_parts = serializers.DictField()
         alerts = serializers.DictField()
         assistant_cost = serializers.DictField()
+        handoff = serializers.DictField(
+            help_text="CSAT per operator and overall, first-response time, time to resolve "
+            "(as GET /api/admin/analytics/handoff)."
+        )
         daily = serializers.ListField(child=serializers.DictField())
 
     @extend_schema(

@@ -63,6 +63,7 @@ from analytics.models import (
     RollupState,
     UsageDailyRollup,
 )
+from analytics.selectors.handoff import handoff_metrics_get
 from analytics.services.rollups import (
     PAID_STATUSES,
     STATE_KEY,
@@ -578,6 +579,7 @@ def dashboard_get(*, period: Period) -> dict:
         "top_parts": _top_parts(period, split),
         "alerts": _alerts(period),
         "assistant_cost": _cost_dict(_assistant_cost(period, split), funnel["conversations"], chat_orders),
+        "handoff": handoff_metrics_get(period=period),
         "daily": daily,
     }
 

@@ -74,3 +74,5 @@ def test_the_api_is_staff_only(client):
     answer = client.get("/api/admin/analytics/handoff", {"days": 7})
     assert answer.status_code == 200 and answer.json()["csat"]["count"] == 0
     assert client.get("/api/admin/analytics/handoff", {"days": 0}).status_code == 400
+    # The dashboard carries the same figures (its "People who took over" card).
+    assert client.get("/api/admin/dashboard").json()["handoff"]["requests"] == {"count": 0, "afterHours": 0}

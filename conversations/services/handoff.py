@@ -303,7 +303,8 @@ def handoff_claim(*, conversation_id: str, operator) -> Handoff:
     """The operator takes the conversation. Claiming it again is a no-op; claiming one another
     operator holds is refused (409 `handoff_assigned_to_other`): use `handoff_assign` to move it."""
     conversation = conversation_lock(conversation_id)
-    if conversation.handling == Handling.ASSIGNED:
+    # (An assigned conversation whose operator account was deleted has no assignee: anyone may take it.)
+    if conversation.handling == Handling.ASSIGNED and conversation.assignee_id is not None:
         if conversation.assignee_id == operator.pk:
             return handoff_open_get(conversation_id=conversation.pk)
         raise HandoffAssignedToOther(

@@ -74,7 +74,8 @@ def operator_reply_send(
     retry = _retry_of(conversation, client_message_id, operator)
     if retry is not None:
         return retry
-    if conversation.handling == Handling.ASSIGNED and conversation.assignee_id != operator.pk:
+    holder = conversation.assignee_id
+    if conversation.handling == Handling.ASSIGNED and holder is not None and holder != operator.pk:
         raise HandoffAssignedToOther(
             f"{operator_display_name(conversation.assignee)} has this conversation; ask them or reassign it.",
             fields={"assignee": [operator_display_name(conversation.assignee)]},
@@ -94,7 +95,7 @@ def operator_reply_send(
                 code=ConversationErrorCode.MESSAGE_ALREADY_ANSWERED,
                 fields={"reply_to": [reply_to], "answer": [answered.pk]},
             )
-    if conversation.handling != Handling.ASSIGNED:
+    if conversation.handling != Handling.ASSIGNED or holder is None:
         handoff_assign_locked(conversation=conversation, operator=operator, actor=operator, note="claimed by replying")
     handoff = handoff_open_get(conversation_id=conversation.pk)
     name = operator_display_name(operator)

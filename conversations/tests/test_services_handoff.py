@@ -421,3 +421,13 @@ def test_a_refund_asked_for_again_after_the_team_declined_it_offers_a_person():
     )
     draft = Draft(content="…", intent="refund_request")
     assert handoff_offer_reason(conversation_id=conversation.id, user_message=message, draft=draft) == "dispute"
+
+
+def test_a_conversation_whose_operator_account_is_gone_can_be_taken():
+    dana, sam = operator(), operator("sam", "Sam")
+    conversation = ConversationFactory()
+    handoff_claim(conversation_id=conversation.id, operator=dana)
+    dana.delete()
+    assert handling(conversation) == (Handling.ASSIGNED, None)
+    operator_reply_send(conversation_id=conversation.id, operator=sam, content="Sam here, picking this up.")
+    assert handling(conversation) == (Handling.ASSIGNED, sam.pk)

@@ -301,6 +301,49 @@
     ]);
   }
 
+  function fmtDuration(seconds) {
+    if (seconds === null || seconds === undefined) return "–";
+    if (seconds < 90) return Math.round(seconds) + " s";
+    if (seconds < 5400) return (seconds / 60).toFixed(1) + " min";
+    return (seconds / 3600).toFixed(1) + " h";
+  }
+
+  function renderTeam(data) {
+    var h = data.handoff;
+    if (!h) return;
+    table(document.getElementById("table-team"), "Handoffs to a person in the period", ["Figure", "Value"], [
+      ["Requests for a person", fmtInt(h.requests.count)],
+      ["Of which out of shop hours", fmtInt(h.requests.afterHours)],
+      ["CSAT (average of " + fmtInt(h.csat.count) + " ratings, 1-5)", h.csat.average === null ? "–" : Number(h.csat.average).toFixed(2)],
+      ["Satisfied (4 or 5)", fmtPct(h.csat.satisfiedPercent)],
+      ["First response (average, " + fmtInt(h.firstResponse.count) + ")", fmtDuration(h.firstResponse.averageSeconds)],
+      ["First response (slowest)", fmtDuration(h.firstResponse.slowestSeconds)],
+      ["Time to resolve (average, " + fmtInt(h.timeToResolve.count) + ")", fmtDuration(h.timeToResolve.averageSeconds)]
+    ]);
+    var operators = {};
+    function row(entry) {
+      var key = String(entry.operatorId);
+      if (!operators[key]) operators[key] = { name: entry.operatorName || "#" + key, csat: null, first: null, resolve: null };
+      return operators[key];
+    }
+    h.csat.perOperator.forEach(function (e) { row(e).csat = e; });
+    h.firstResponse.perOperator.forEach(function (e) { row(e).first = e; });
+    h.timeToResolve.perOperator.forEach(function (e) { row(e).resolve = e; });
+    table(document.getElementById("table-team-operators"), "Per operator",
+      ["Operator", "CSAT", "Ratings", "First response", "Time to resolve", "Resolved"],
+      Object.keys(operators).map(function (key) {
+        var o = operators[key];
+        return [
+          o.name,
+          o.csat && o.csat.average !== null ? Number(o.csat.average).toFixed(2) : "–",
+          fmtInt(o.csat ? o.csat.count : 0),
+          fmtDuration(o.first ? o.first.averageSeconds : null),
+          fmtDuration(o.resolve ? o.resolve.averageSeconds : null),
+          fmtInt(o.resolve ? o.resolve.count : 0)
+        ];
+      }));
+  }
+
   function render(data) {
     last = data;
     renderOverview(data);
@@ -311,6 +354,7 @@
     renderParts(data);
     renderAlerts(data);
     renderCost(data);
+    renderTeam(data);
     var p = data.period;
     statusEl.textContent = "Showing " + p.start + " to " + p.end + " (" + p.days + " days, UTC)" +
       (data.filters.action_type ? ", action " + data.filters.action_type : "") +
