@@ -8,6 +8,7 @@ from django.views.generic import TemplateView
 
 from actions.types import REGISTRY
 from analytics.models import EventDailyTypeRollup
+from analytics.selectors.experiments import experiments_list
 
 
 @method_decorator(staff_member_required, name="dispatch")
@@ -24,5 +25,26 @@ class DashboardPageView(TemplateView):
                 "dashboard": reverse("admin-dashboard"),
                 "funnel": reverse("admin-analytics-funnel"),
             },
+        )
+        return context
+
+
+@method_decorator(staff_member_required, name="dispatch")
+class ExperimentsPageView(TemplateView):
+    """The experiments' results: a shell; experiments.js reads GET /api/admin/experiments/{id}."""
+
+    template_name = "analytics/experiments.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        experiments = experiments_list()
+        ids = [e["id"] for e in experiments]
+        wanted = self.request.GET.get("experiment", "")
+        selected = int(wanted) if wanted.isdigit() and int(wanted) in ids else (ids[0] if ids else None)
+        context.update(
+            shop_name=settings.PARLEY_SHOP_NAME,
+            experiments=experiments,
+            selected=selected,
+            report_url=reverse("admin-experiment", args=[selected]) if selected else "",
         )
         return context

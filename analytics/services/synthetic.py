@@ -16,6 +16,7 @@ remove them. PostgreSQL gets COPY; other databases bulk_create.
 
 from __future__ import annotations
 
+import json
 import random
 import secrets
 from collections.abc import Callable
@@ -84,7 +85,7 @@ def _catalogue(rng: random.Random) -> tuple[list[_Part], list[str]]:
     return parts, models or [f"MDL{1000 + i}" for i in range(100)]
 
 
-class _Sink:
+class EventSink:
     """Batches rows and writes them: COPY on PostgreSQL, bulk_create elsewhere."""
 
     def __init__(self, progress: Callable[[int], None] | None, columns: tuple[str, ...] = EVENT_COLUMNS):
@@ -111,7 +112,7 @@ class _Sink:
                     cursor.cursor.copy(f"COPY {qn(Event._meta.db_table)} ({columns}) FROM STDIN") as copy,
                 ):
                     for row in rows:
-                        copy.write_row(row)
+                        copy.write_row([json.dumps(v) if isinstance(v, dict) else v for v in row])
             else:
                 Event.objects.bulk_create(
                     [Event(**dict(zip(self.columns, row, strict=True))) for row in rows], batch_size=2000
@@ -156,7 +157,7 @@ def events_generate(
     rng.shuffle(parts)
     day_weights = _day_weights(days, now)
     first_day = datetime.combine(now.date() - timedelta(days=days - 1), datetime.min.time(), tzinfo=UTC)
-    sink = _Sink(progress)
+    sink = EventSink(progress)
     result = GenerateResult()
     paid: list[tuple[datetime, _Part, int, str]] = []  # when, part, quantity, action type
     server, client = str(EventSource.SERVER), str(EventSource.CLIENT)

@@ -11,6 +11,9 @@
  * page carrying data-ps-number (a product block) is read instead. data-label sets the
  * launcher's text, data-open="true" opens the chat at once.
  *
+ * Experiments: a holdout experiment running in the admin is asked about before the widget
+ * draws; a visitor in its holdout arm never sees the widget (see "the experiment" below).
+ *
  * The API, the socket, the stylesheet and the chat core (chat-core.js, shared with the chat
  * page) all come from the script's own origin, so the widget works embedded on another site
  * (that origin must be listed in the server's PARLEY_EMBED_ORIGINS). Everything lives in a
@@ -263,6 +266,63 @@
     else if (resumeNow) ready();
   }
 
-  if (document.body) attach();
-  else document.addEventListener("DOMContentLoaded", attach, { once: true });
+  /* ---------------------------------------------------------------- the experiment */
+  // The shop's visitor: a random id in the shop page's own localStorage (first party, no
+  // cookie; beacon.js reads the same key). Before anything is drawn the server says which arm
+  // of a running experiment the visitor is in (and records it once): `holdout` never sees the
+  // widget. The last arm is kept so a failed request does not show the chat to a holdout visitor.
+  const VISITOR_KEY = "parley.visitor";
+  const ARM_KEY = "parley.arm";
+
+  function store(key, value) {
+    try {
+      if (value === undefined) return window.localStorage.getItem(key);
+      window.localStorage.setItem(key, value);
+    } catch (_err) {
+      /* storage off: no id, so no experiment; the chat still works */
+    }
+    return null;
+  }
+
+  function visitorId() {
+    let id = store(VISITOR_KEY);
+    if (!id || !/^[A-Za-z0-9_-]{8,48}$/.test(id)) {
+      const bytes = window.crypto.getRandomValues(new Uint8Array(16));
+      id = `v_${Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("")}`;
+      store(VISITOR_KEY, id);
+    }
+    return store(VISITOR_KEY) === id ? id : null;
+  }
+
+  async function arm(visitor) {
+    try {
+      const response = await fetch(new URL("/api/analytics/experiments/assign", origin).href, {
+        method: "POST",
+        credentials: "omit",
+        mode: "cors",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ visitor_id: visitor, page_url: window.location.href.slice(0, 2000) }),
+      });
+      if (response.ok) {
+        const answer = await response.json();
+        store(ARM_KEY, answer.arm || "");
+        return answer.arm;
+      }
+    } catch (_err) {
+      /* unreachable: fall back on the last answer */
+    }
+    return store(ARM_KEY);
+  }
+
+  async function start() {
+    const visitor = visitorId();
+    if (visitor) {
+      context.visitorId = visitor; // an order paid in the chat converts this visitor
+      if ((await arm(visitor)) === "holdout") return;
+    }
+    if (document.body) attach();
+    else document.addEventListener("DOMContentLoaded", attach, { once: true });
+  }
+
+  start();
 })();
