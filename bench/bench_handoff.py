@@ -42,6 +42,7 @@ N = int(os.environ.get("BENCH_N", "1000"))
 RATE = float(os.environ.get("BENCH_RATE", "50"))
 FLOOR_N = int(os.environ.get("BENCH_FLOOR_N", "500"))
 WARMUP = 20  # replies to conversations of their own before anything is timed (each server's first calls)
+HANDSHAKES = int(os.environ.get("BENCH_HANDSHAKES", "50"))  # sockets opening at once (not timed)
 
 
 def make_data(n: int) -> tuple[str, list[dict]]:
@@ -102,7 +103,8 @@ async def run(stack: LiveStack, bases: list[str], api_token: str, rows: list[dic
         url = base.replace("http", "ws", 1) + f"/ws/chat/{row['conversation']}/?token={row['token']}"
         for attempt in range(5):
             try:
-                socket = await websockets.connect(url, origin=base, open_timeout=30, ping_interval=None)
+                async with handshakes:  # a bounded number at once: each handshake reads the database
+                    socket = await websockets.connect(url, origin=base, open_timeout=30, ping_interval=None)
                 break
             except (OSError, websockets.WebSocketException, TimeoutError):
                 await asyncio.sleep(0.5 * (attempt + 1))
@@ -130,6 +132,7 @@ async def run(stack: LiveStack, bases: list[str], api_token: str, rows: list[dic
         except websockets.ConnectionClosed:
             pass
 
+    handshakes = asyncio.Semaphore(HANDSHAKES)
     ready = asyncio.Event()
     tasks = []
     for i, row in enumerate(rows):

@@ -18,7 +18,7 @@ customer who left an email outside shop hours is also written to there.
 from __future__ import annotations
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from analytics.enums import EventName
@@ -99,22 +99,19 @@ def operator_reply_send(
         handoff_assign_locked(conversation=conversation, operator=operator, actor=operator, note="claimed by replying")
     handoff = handoff_open_get(conversation_id=conversation.pk)
     name = operator_display_name(operator)
-    try:
-        with transaction.atomic():
-            message = conversation_message_create(
-                conversation=conversation,
-                role=Role.OPERATOR,
-                content=text,
-                client_message_id=client_message_id,
-                metadata={
-                    "operator_id": operator.pk,
-                    "operator_name": name,
-                    "handoff_id": handoff.pk,
-                    **({"reply_to": reply_to} if reply_to else {}),
-                },
-            )
-    except IntegrityError:  # unreachable under the row lock; a clear answer if it ever is not
-        raise Conflict("That message was just sent.", code=ConversationErrorCode.MESSAGE_INVALID) from None
+    # No duplicate client_message_id can get here: `_retry_of` looked under the row lock.
+    message = conversation_message_create(
+        conversation=conversation,
+        role=Role.OPERATOR,
+        content=text,
+        client_message_id=client_message_id,
+        metadata={
+            "operator_id": operator.pk,
+            "operator_name": name,
+            "handoff_id": handoff.pk,
+            **({"reply_to": reply_to} if reply_to else {}),
+        },
+    )
     if handoff.first_response_at is None:
         now = timezone.now()
         Handoff.objects.filter(pk=handoff.pk).update(first_response_at=now, updated_at=now)
