@@ -170,3 +170,34 @@ def test_the_report_is_staff_only_documented_and_exports_csv(api, staff_api, cus
     assert csv["Content-Type"].startswith("text/csv")
     lines = csv.content.decode().splitlines()
     assert lines[0].startswith("day,chat_visitors,chat_converters") and len(lines) == 2
+
+
+def test_the_admin_configures_starts_and_stops_an_experiment(db, client):
+    from django.contrib.auth import get_user_model
+
+    admin_user = get_user_model().objects.create_superuser("boss", password="pw-boss-12345")
+    client.force_login(admin_user)
+    refused = client.post(
+        "/admin/analytics/experiment/add/",
+        {"name": "Chat", "holdout_percent": 10, "pages": "products/", "mde_points": "0.5"},
+    )
+    assert refused.status_code == 200 and "starting with /" in refused.content.decode()
+    client.post(
+        "/admin/analytics/experiment/add/",
+        {"name": "Chat", "holdout_percent": 10, "pages": "/products/\n/parts/", "mde_points": "0.5"},
+    )
+    experiment = Experiment.objects.get()
+    assert (experiment.status, experiment.holdout_percent) == ("draft", 10)
+    changelist = "/admin/analytics/experiment/"
+    client.post(changelist, {"action": "start_experiments", "_selected_action": [experiment.pk]})
+    experiment.refresh_from_db()
+    assert experiment.status == "running" and experiment.started_at
+    locked = client.post(
+        f"/admin/analytics/experiment/{experiment.pk}/change/",
+        {"name": "Chat", "holdout_percent": 50, "pages": "", "mde_points": "0.5"},
+    )
+    assert "cannot change" in locked.content.decode()
+    client.post(changelist, {"action": "stop_experiments", "_selected_action": [experiment.pk]})
+    experiment.refresh_from_db()
+    assert experiment.status == "stopped" and experiment.stopped_at
+    assert "Open the result" in client.get(changelist).content.decode()
