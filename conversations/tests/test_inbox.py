@@ -218,3 +218,26 @@ async def test_the_socket_snapshot_has_unread_rows_and_decisions_and_opening_rea
     read = await receive_until(ws, "operator.read")
     assert read["seq"] == conversation.last_seq == 3  # never back: it was read to the end
     await ws.disconnect()
+
+
+def test_a_customer_message_pushes_its_line_as_committed(
+    operators, capture_realtime, django_capture_on_commit_callbacks
+):
+    """The live line says who holds the conversation now, even when the caller's copy is older."""
+    from conversations.models import Conversation
+    from conversations.services.handoff import handoff_claim, handoff_request
+    from core.realtime import OPERATORS_GROUP
+
+    olga, _ = operators
+    conversation = ConversationFactory(customer_name="Ann Lee", customer_email="ann@example.com")
+    stale_copy = Conversation.objects.get(pk=conversation.pk)  # read before anyone took it
+    handoff_request(conversation=conversation)
+    handoff_claim(conversation_id=conversation.id, operator=olga)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        says(stale_copy, "Are you there?")
+
+    (event,) = [e for e in capture_realtime.events(group=OPERATORS_GROUP) if e["type"] == "operator.conversation"]
+    line = event["conversation"]
+    assert (line["handling"], line["assignee"]["id"], line["unread"]) == ("assigned", olga.pk, None)
+    assert line["lastMessage"]["content"] == "Are you there?" and line["customer"]["name"] == "Ann Lee"
