@@ -488,3 +488,29 @@ def test_an_event_that_keeps_failing_is_marked_failed_not_retried_forever(client
     event.refresh_from_db()
     assert event.status == "failed" and event.error == "RuntimeError: boom"
     assert whatsapp_events_due() == []
+
+
+def test_notify_and_alternatives_buttons_work_from_whatsapp(client, wa, shop):
+    wa_id = "12025550143"  # a number phonenumbers accepts as a mobile (alerts check it)
+    wh.post(client, wh.envelope(messages=[wh.text("Is PS12584610 in stock?", wa_id=wa_id)], wa_id=wa_id))
+    buttons = wa.requests[0]["json"]["interactive"]["action"]["buttons"]
+    titles = [b["reply"]["title"] for b in buttons]
+    assert len(titles) == 2 and len(set(titles)) == 2 and all(len(t) <= 20 for t in titles)
+    by_type = {Action.objects.get(id=b["reply"]["id"]).type: b["reply"] for b in buttons}
+
+    notify = by_type["notify_when_in_stock"]
+    wh.post(client, wh.envelope(messages=[wh.tap(notify["id"], notify["title"], wa_id=wa_id)], wa_id=wa_id))
+    subscription = BackInStockSubscription.objects.get()
+    # The number proved itself by writing from it: active at once, on WhatsApp, to this number.
+    assert (subscription.channel, subscription.contact, subscription.status) == ("whatsapp", "+" + wa_id, "active")
+    assert "back in stock" in wa.texts()[-1] and "STOP" in wa.texts()[-1]
+
+    alternatives = by_type["check_compatible_alternatives"]
+    wh.post(client, wh.envelope(messages=[wh.tap(alternatives["id"], alternatives["title"], wa_id=wa_id)], wa_id=wa_id))
+    assert Action.objects.get(id=alternatives["id"]).status == ActionStatus.SUCCEEDED
+    answer = wa.texts()[-1]
+    assert answer.startswith("Compatible alternatives:") or answer.startswith("I couldn't find")
+
+    wh.post(client, wh.envelope(messages=[wh.text("stop", wa_id=wa_id)], wa_id=wa_id))
+    subscription.refresh_from_db()
+    assert subscription.status == SubscriptionStatus.UNSUBSCRIBED
