@@ -8,6 +8,8 @@ falls on both alike:
   half random pairs).
 - "search": `search_parts` vs `GET /api/catalog/search`, over BENCH_N distinct queries
   (limit 10 both).
+- "… MCP server only": the same tools/call as one bare JSON-RPC POST (httpx, no SDK client), so
+  the server's share and the SDK client's share of the MCP figure can be told apart.
 - the difference of the p50s is what the MCP framing costs (JSON-RPC, the SDK's validation, the
   key check), the rest is the same catalogue code.
 `BENCH_PARTS` (default 100000), `BENCH_N` (default 300).
@@ -70,6 +72,26 @@ async def measure(stack, key: str, pairs: list[tuple[str, str]], texts: list[str
             assert not result.is_error, result.content
             return result.structured_content["compatible"]
 
+        raw_headers = {
+            "Authorization": f"Bearer {key}",
+            "Accept": "application/json, text/event-stream",
+            "MCP-Protocol-Version": "2025-06-18",
+        }
+
+        async def raw_call(name, arguments):
+            body = {"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": name, "arguments": arguments}}
+            response = await rest.post("/mcp/", json=body, headers=raw_headers)
+            assert response.status_code == 200 and "result" in response.json(), response.text
+            return response.json()["result"]["structuredContent"]
+
+        async def raw_compat(pair):
+            return (await raw_call("check_compatibility", {"ps_number": pair[0], "model_number": pair[1]}))[
+                "compatible"
+            ]
+
+        async def raw_search(q):
+            return [r["psNumber"] for r in (await raw_call("search_parts", {"query": q, "limit": 10}))["results"]]
+
         async def rest_search(q):
             response = await rest.get("/api/catalog/search", params={"q": q, "limit": 10})
             assert response.status_code == 200, response.text
@@ -84,24 +106,29 @@ async def measure(stack, key: str, pairs: list[tuple[str, str]], texts: list[str
         t0 = time.perf_counter()
         await rest_search("warm up the index")
         print(f"search index built in {time.perf_counter() - t0:.0f}s")
-        for label, items, rest_call, mcp_call in (
-            ("compatibility", pairs, rest_compat, mcp_compat),
-            ("search", texts, rest_search, mcp_search),
+        for label, items, rest_call, mcp_call, raw in (
+            ("compatibility", pairs, rest_compat, mcp_compat, raw_compat),
+            ("search", texts, rest_search, mcp_search, raw_search),
         ):
             for item in items[:WARMUP]:
                 await rest_call(item)
                 await mcp_call(item)
-            rest_times, mcp_times, same = [], [], 0
+                await raw(item)
+            rest_times, mcp_times, raw_times, same = [], [], [], 0
             for item in items:
                 t0 = time.perf_counter()
                 rest_answer = await rest_call(item)
                 t1 = time.perf_counter()
                 mcp_answer = await mcp_call(item)
                 t2 = time.perf_counter()
+                raw_answer = await raw(item)
+                t3 = time.perf_counter()
                 rest_times.append(t1 - t0)
                 mcp_times.append(t2 - t1)
-                same += rest_answer == mcp_answer
+                raw_times.append(t3 - t2)
+                same += rest_answer == mcp_answer == raw_answer
             figures[f"{label}: MCP tool call"] = latency_figures(mcp_times)
+            figures[f"{label}: MCP server only (bare JSON-RPC POST)"] = latency_figures(raw_times)
             figures[f"{label}: REST GET"] = latency_figures(rest_times)
             # Both doors run the same catalogue code: every answer must agree.
             figures[f"{label}: MCP and REST agree"] = {"same_answers": same, "n": len(items)}
@@ -150,7 +177,7 @@ def main() -> int:
                 "calls_per_figure": N,
                 "warmup": WARMUP,
                 "concurrency": 1,
-                "order": "interleaved per item: REST then MCP",
+                "order": "interleaved per item: REST, MCP (SDK client), bare JSON-RPC POST",
                 "mcp_client": "official mcp SDK Client, Streamable HTTP, stateless JSON server",
                 "rest_client": "httpx.AsyncClient, keep-alive",
             },

@@ -49,7 +49,10 @@ class McpDoor:
             return
         # Django checks Host for its own views; this door is outside Django, so it checks the same list.
         domain, _port = split_domain_port(_header(scope, b"host"))
-        if not domain or not validate_host(domain, settings.ALLOWED_HOSTS):
+        allowed = settings.ALLOWED_HOSTS
+        if settings.DEBUG and not allowed:
+            allowed = [".localhost", "127.0.0.1", "[::1]"]  # Django's own fallback (HttpRequest.get_host)
+        if not domain or not validate_host(domain, allowed):
             await _answer(send, 400, error_body(CoreErrorCode.INVALID_REQUEST, "Host not allowed."))
             return
         try:

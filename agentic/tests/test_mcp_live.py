@@ -223,3 +223,12 @@ def test_a_missing_or_wrong_key_is_refused_before_any_tool(live_sqlite, key):
     assert raw.status_code == 401
     assert raw.headers["WWW-Authenticate"].startswith("Bearer")
     assert raw.json()["error"]["code"] == ("unauthorized" if key is None else "invalid_api_key")
+
+
+def test_a_host_outside_allowed_hosts_is_refused_before_the_key_is_looked_at(live_sqlite, mcp_key):
+    raw = httpx.post(
+        live_sqlite.url("/mcp/"),
+        json={"jsonrpc": "2.0", "id": 1, "method": "tools/list"},
+        headers={"Authorization": f"Bearer {mcp_key}", "Host": "evil.example"},
+    )
+    assert (raw.status_code, raw.json()["error"]["code"]) == (400, "invalid_request")
