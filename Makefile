@@ -18,6 +18,11 @@ PORT ?= 8000
 ARGS ?=
 CELERY_QUEUES ?= default,outbound,payments,llm,bulk
 
+# Links the shop sends out (checkout, alerts, the admin) point at the address being served, so
+# `make run PORT=8304` mails links to 8304; an explicit PARLEY_PUBLIC_URL (environment or make
+# argument) wins. The worker and beat send links too: give them the same HOST/PORT.
+run seed migrate operator worker beat: export PARLEY_PUBLIC_URL ?= http://$(HOST):$(PORT)
+
 .PHONY: help venv deps dev-deps run migrate seed operator test lint format bench worker beat eval static-embedder
 
 help:
@@ -54,10 +59,10 @@ seed: migrate
 	-$(BIN)/python manage.py build_embeddings --no-progress --unless-off
 
 operator: migrate
-	@$(BIN)/python manage.py create_demo_operator --admin-url "http://$(HOST):$(PORT)/admin/"
+	@$(BIN)/python manage.py create_demo_operator
 
 run: seed operator
-	@echo "Parley on http://$(HOST):$(PORT)/  (admin /admin/, API docs /api/docs/)"
+	@echo "Parley on http://$(HOST):$(PORT)/  (admin /admin/, API docs /api/docs/; links sent name $$PARLEY_PUBLIC_URL)"
 	exec $(BIN)/daphne -b $(HOST) -p $(PORT) config.asgi:application
 
 worker: deps
