@@ -184,7 +184,8 @@ class OperatorConsumer(JsonFrameConsumer):
     On connect: an `operator.snapshot` (pending actions, the latest decisions, this operator's
     open conversations with unread counts). Then live `operator.action` (an action became
     pending or was decided), `operator.conversation` (a customer wrote), `operator.handoff` (a
-    conversation's handling changed) and `operator.note` (an internal note).
+    conversation's handling changed), `operator.note` (an internal note) and `operator.delivery`
+    (a WhatsApp message was sent, delivered, read or failed).
     `{"type": "typing", "conversation_id", "active"}` shows the customer that the operator
     holding the conversation is typing. `{"type": "conversation.open", "conversation_id"}`
     answers with `operator.messages`, follows that one conversation live (`message`,
@@ -269,6 +270,7 @@ class OperatorConsumer(JsonFrameConsumer):
     operator_conversation = _forward
     operator_handoff = _forward  # a conversation's handling changed (claim, assign, resolve, …)
     operator_note = _forward  # an internal note was added
+    operator_delivery = _forward  # where a message sent on WhatsApp stands (Meta's status callbacks)
     # From the conversation being watched.
     message = _forward
     action_status = _forward

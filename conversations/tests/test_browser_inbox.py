@@ -47,6 +47,8 @@ refund = action_click(action=ActionFactory(
 bob = ConversationFactory(customer_name="Bob Stone", customer_email="bob@shop.test", channel="whatsapp")
 says(bob, "Where is my ice maker?")
 says(bob, "Hello?")
+MessageFactory(conversation=bob, role="assistant", content="Your ice maker ships today.",
+               metadata={"whatsapp": {"status": "delivered", "at": None, "error": ""}})
 
 eve = ConversationFactory(customer_name=HOSTILE_NAME, customer_email="eve@example.com")
 says(eve, "<script>alert('message')</script> my order was refunded already")
@@ -125,6 +127,9 @@ def test_an_operator_finds_reads_edits_and_decides_requests(browser, live_sqlite
         expect(page.locator("#op-thread-title")).to_have_text("Bob Stone")
         expect(page.locator("#op-messages")).to_contain_text("Where is my ice maker?")
         expect(bob.locator(".op-row__unread")).to_have_count(0)
+        # Where a WhatsApp message stands (Meta's status callbacks), beside it.
+        shipped = page.locator(".op-message", has_text="Your ice maker ships today.")
+        expect(shipped.locator(".op-message__delivery")).to_have_text("WhatsApp: Delivered")
 
         # A refund request reads as one: the order, its amounts, the customer's reason.
         card = page.locator(f".op-action[data-action-id='{ids['refund']}']")

@@ -241,3 +241,26 @@ def test_a_customer_message_pushes_its_line_as_committed(
     line = event["conversation"]
     assert (line["handling"], line["assignee"]["id"], line["unread"]) == ("assigned", olga.pk, None)
     assert line["lastMessage"]["content"] == "Are you there?" and line["customer"]["name"] == "Ann Lee"
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.asyncio
+async def test_the_operator_socket_forwards_whatsapp_delivery_and_stays_open():
+    """A status callback's `operator.delivery` reaches the inbox (it had no handler: the socket died)."""
+    from channels.layers import get_channel_layer
+
+    from core.realtime import OPERATORS_GROUP
+
+    _, cookie = await session_cookie("olga")
+    ws, connected, _ = await operator_socket(cookie)
+    assert connected
+    await ws.receive_json_from(timeout=5)  # snapshot
+    delivery = {"channel": "whatsapp", "status": "read", "at": None, "error": ""}
+    event = {"type": "operator.delivery", "conversationId": "conv_x", "messageId": "msg_x", "delivery": delivery}
+
+    await get_channel_layer().group_send(OPERATORS_GROUP, event)
+
+    assert (await receive_until(ws, "operator.delivery"))["delivery"] == delivery
+    await ws.send_json_to({"type": "ping"})
+    assert (await receive_until(ws, "pong"))["type"] == "pong"
+    await ws.disconnect()

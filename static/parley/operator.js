@@ -4,7 +4,8 @@
  *
  * Feed: /ws/operators/ — operator.snapshot (pending requests, recent decisions, this operator's
  * open conversations with unread counts), operator.action, operator.conversation,
- * operator.messages, operator.read, message, action.status. Lists and search:
+ * operator.messages, operator.read, operator.handoff, operator.note, operator.delivery, message,
+ * action.status. Lists and search:
  * GET /api/operator/conversations?view=&q=. Decisions: POST /api/actions/<id>/feedback.
  */
 (function () {
@@ -766,6 +767,7 @@
       head.appendChild(timeElement(message.createdAt));
     }
     const children = [head, el("p", "op-message__text", message.content)];
+    if (message.delivery) children.push(deliveryElement(message.delivery));
     for (const action of message.actions || []) {
       const chip = el("span", "op-message__action", `${action.label} — ${STATUS_TEXT[action.status] || action.status}`);
       chip.dataset.actionId = action.id;
@@ -776,6 +778,27 @@
     ui.threadEmpty.hidden = true;
     if (typeof message.seq === "number") state.selectedSeq = Math.max(state.selectedSeq, message.seq);
     item.scrollIntoView({ block: "nearest" });
+  }
+
+  const DELIVERY_TEXT = { accepted: "Sending", sent: "Sent", delivered: "Delivered", read: "Read", failed: "Not delivered" };
+
+  function deliveryElement(delivery) {
+    const channel = delivery.channel === "whatsapp" ? "WhatsApp" : delivery.channel;
+    let text = `${channel}: ${DELIVERY_TEXT[delivery.status] || delivery.status}`;
+    if (delivery.error) text += ` (${delivery.error})`;
+    const node = el("span", "op-message__delivery", text);
+    node.dataset.status = delivery.status;
+    return node;
+  }
+
+  function applyDelivery(event) {
+    if (event.conversationId !== state.selected) return;
+    const item = ui.messages.querySelector(`[data-message-id="${CSS.escape(event.messageId)}"]`);
+    if (!item) return;
+    const old = item.querySelector(".op-message__delivery");
+    const node = deliveryElement(event.delivery || {});
+    if (old) old.replaceWith(node);
+    else item.insertBefore(node, item.querySelector(".op-message__action"));
   }
 
   function applyStatus(event) {
@@ -883,6 +906,9 @@
         break;
       case "operator.note":
         addNote(data.note);
+        break;
+      case "operator.delivery":
+        applyDelivery(data);
         break;
       default:
         break;
