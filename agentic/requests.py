@@ -62,7 +62,7 @@ def address(value, path: str) -> dict:
         out["line_two"] = line_two
     unknown = set(value) - set(out) - {"line_two"}
     if unknown:
-        raise _fail(f"Unknown field {sorted(unknown)[0]!r} in an address.", f"{path}.{sorted(unknown)[0]}")
+        raise _fail(f"Unknown field {sorted(unknown)[0]!r} in an address.", member(path, sorted(unknown)[0]))
     return out
 
 
@@ -109,6 +109,19 @@ def buyer(value, path: str = "$.buyer"):
     return out
 
 
+_SHORTHAND = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_ESCAPES = {"\\": "\\\\", "'": "\\'", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def member(path: str, name: str) -> str:
+    """`path` + the member `name` as RFC 9535 JSONPath: `$.a.b` for a plain name, `$.a['x y']` for
+    any other (a key the agent chose may hold anything), so `param` always parses."""
+    if _SHORTHAND.match(name):
+        return f"{path}.{name}"
+    quoted = "".join(_ESCAPES.get(c, f"\\u{ord(c):04x}" if ord(c) < 0x20 else c) for c in name)
+    return f"{path}['{quoted}']"
+
+
 def no_nul(value, path: str = "$") -> None:
     """Refuse NUL characters anywhere (no database stores them in text)."""
     if isinstance(value, str):
@@ -118,7 +131,7 @@ def no_nul(value, path: str = "$") -> None:
         for key, item in value.items():
             if "\x00" in key:
                 raise _fail("Keys must not contain NUL characters.", path)
-            no_nul(item, f"{path}.{key}")
+            no_nul(item, member(path, key))
     elif isinstance(value, list):
         for index, item in enumerate(value):
             no_nul(item, f"{path}[{index}]")

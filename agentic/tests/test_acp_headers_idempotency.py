@@ -10,7 +10,7 @@ from django.utils import timezone
 from agentic.models import AcpCheckoutSession, AgentApiKey, IdempotencyRecord
 from agentic.services.auth import signature_for
 from agentic.services.idempotency import idempotency_records_purge, request_fingerprint
-from agentic.tests.acp import create_body, payment
+from agentic.tests.acp import ADDRESS, create_body, payment
 from checkout.models import Order
 
 pytestmark = pytest.mark.django_db
@@ -199,7 +199,12 @@ def test_malformed_bodies_are_400s(acp):
     assert acp.create(None, raw='{"currency": NaN}').data["code"] == "invalid_json"
     assert acp.create(None, raw="").data["code"] == "missing"
     nul = acp.create({**create_body(), "metadata": {"note": "a\x00b"}})
-    assert nul.status_code == 400
+    assert (nul.status_code, nul.data["param"]) == (400, "$.metadata.note")
+    # A key the agent chose is put in RFC 9535 bracket notation when it is not a plain name.
+    odd = acp.create({**create_body(), "metadata": {"it's a key": ["x", "a\x00b"]}})
+    assert odd.data["param"] == "$.metadata['it\\'s a key'][1]"
+    address = acp.create({**create_body(), "fulfillment_details": {"address": {**ADDRESS, "floor no.": "2"}}})
+    assert address.data["param"] == "$.fulfillment_details.address['floor no.']"
     deep = "[" * 5000 + "]" * 5000
     assert acp.create(None, raw='{"metadata": ' + deep + "}").status_code == 400
 
