@@ -32,6 +32,7 @@ from checkout.models import CheckoutSession
 from checkout.providers.base import CheckoutLine, CheckoutRequest
 from checkout.services.discounts import discount_apply
 from checkout.services.pricing import PlanQuote, plan_quote
+from core.locks import xact_lock
 
 PAYMENT_LINK = "payment_link"
 
@@ -348,8 +349,8 @@ def checkout_session_create_for_plan(
     The payload must carry the `calculated_monthly_price` the customer saw; it is compared
     with the price book's, never used. In a conversation, asking again for the same plan
     returns the open session; an `idempotency_key` does the same for anyone. As for parts,
-    the provider is called after the pending session commits, with no row locked (the
-    conversation's lock is held only while choosing and writing the session).
+    the provider is called after the pending session commits, with no lock held (the
+    conversation's plan lock is held only while choosing and writing the session).
     """
     session, created, customer_email = _reserve_for_plan(
         plan=plan, conversation=conversation, email=email, idempotency_key=idempotency_key, discount_code=discount_code
@@ -375,7 +376,7 @@ def checkout_session_create_for_plan(
 def _reserve_for_plan(
     *, plan: dict, conversation, email: str, idempotency_key: str, discount_code: str
 ) -> tuple[CheckoutSession, bool, str]:
-    """Under the conversation's (or the key's) row lock: (session, whether it is new here, email)."""
+    """Under the conversation's plan lock (or the key's row lock): (session, whether it is new here, email)."""
     quote = plan_quote(payload=plan, require_price=True)
     if discount_code:
         raise CheckoutError(
@@ -396,9 +397,9 @@ def _reserve_for_plan(
                 )
             return previous, False, _plan_email(email, previous.customer)
     if conversation is not None:
-        from conversations.models import Conversation
-
-        conversation = Conversation.objects.select_for_update().select_related("customer").get(pk=conversation.pk)
+        # One plan checkout chosen at a time per conversation; a lock of checkout's own (the
+        # conversation's row is conversations', and its customer's messages must not wait).
+        xact_lock(f"checkout.plan:{conversation.pk}")
         existing = _open_or_expire(
             conversation.checkout_sessions.filter(
                 status=CheckoutStatus.OPEN, mode=CheckoutMode.SUBSCRIPTION, plan=normalised
