@@ -6,7 +6,7 @@ import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection, transaction
+from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
@@ -16,6 +16,7 @@ from agentic.tests.acp import AcpClient, create_body, payment
 from checkout import gateway
 from checkout.models import CheckoutSession, Order
 from checkout.providers.base import DelegatedChargeRequest
+from core.testing.locks import lock_and_write
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -41,12 +42,7 @@ def test_the_session_is_not_locked_while_the_provider_charges(acp, platform, str
     try:
         assert stripe_stub.arrived.wait(20)
         # Meanwhile, on another connection: the session row can be locked and written at once …
-        with transaction.atomic():
-            if connection.vendor == "postgresql":
-                with connection.cursor() as cursor:
-                    cursor.execute("SET LOCAL lock_timeout = '2s'")
-            AcpCheckoutSession.objects.select_for_update().get(pk=session_id)
-            AcpCheckoutSession.objects.filter(pk=session_id).update(locale="en-GB")
+        lock_and_write(AcpCheckoutSession, session_id, locale="en-GB")
         # … the agent sees it being completed, and a second completion charges nothing.
         assert acp.get(session_id).data["status"] == "in_progress"
         second = acp.complete(session_id, payment("spt_live_2"))

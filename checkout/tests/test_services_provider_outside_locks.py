@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection
 
 from actions.models import Action
 from checkout import gateway
@@ -23,6 +23,7 @@ from checkout.services.sessions import (
     checkout_session_create_for_plan,
 )
 from conversations.models import Conversation
+from core.testing.locks import lock_and_write
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -44,17 +45,11 @@ def checkout_action(api, shop):
 def lock_and_write_meanwhile(*, action_id: str | None, conversation_id: str) -> list[str]:
     """From this (the test's) connection, while the checkout waits for the provider."""
     done = []
-    with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL lock_timeout = '2s'")
-        if action_id:
-            Action.objects.select_for_update().get(pk=action_id)
-            Action.objects.filter(pk=action_id).update(error="")
-            done.append("action")
-        Conversation.objects.select_for_update().get(pk=conversation_id)
-        Conversation.objects.filter(pk=conversation_id).update(context={"touched": True})
-        done.append("conversation")
+    if action_id:
+        lock_and_write(Action, action_id, error="")
+        done.append("action")
+    lock_and_write(Conversation, conversation_id, context={"touched": True})
+    done.append("conversation")
     return done
 
 

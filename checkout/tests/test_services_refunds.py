@@ -176,7 +176,9 @@ def test_a_refund_of_a_payment_not_made_here_is_acknowledged_and_left_alone(db):
 def test_the_order_is_not_locked_while_the_provider_refunds(stripe_stub):
     import threading
 
-    from django.db import connection, transaction
+    from django.db import connection
+
+    from core.testing.locks import lock_and_write
 
     order = OrderFactory(total="49.98", provider="stripe", provider_payment_ref="pi_abc")
     stripe_stub.hold = threading.Event()
@@ -194,12 +196,7 @@ def test_the_order_is_not_locked_while_the_provider_refunds(stripe_stub):
         assert stripe_stub.arrived.wait(20)
         # Meanwhile, on another connection: the order can be locked and written, and the refund
         # is already stored as requested (held against what is left, not counted as refunded).
-        with transaction.atomic():
-            if connection.vendor == "postgresql":
-                with connection.cursor() as cursor:
-                    cursor.execute("SET LOCAL lock_timeout = '2s'")
-            Order.objects.select_for_update().get(pk=order.pk)
-            Order.objects.filter(pk=order.pk).update(needs_attention=False)
+        lock_and_write(Order, order.pk, needs_attention=False)
         assert Refund.objects.get().status == "requested"
         with pytest.raises(CheckoutError) as exc:
             order_refund(order=order, amount=Decimal("45.00"))  # 49.98 - 10.00 in flight
