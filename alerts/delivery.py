@@ -3,7 +3,7 @@
 - email: Django's email backend (EMAIL_URL), multipart text + HTML, with `List-Unsubscribe` and
   `List-Unsubscribe-Post: List-Unsubscribe=One-Click` (RFC 8058) and a stable `Message-ID`
   per notice, so a receiving system can recognise a repeat;
-- WhatsApp / SMS: `conversations.outbound.registry.outbound_send` (the adapter operator replies
+- WhatsApp / SMS: `core.outbound.outbound_send` (the adapter operator replies
   use), with the notice's idempotency key;
 - web: nothing is sent from here: the stored conversation message and its `alert.notified` push
   are written by the notice service.
@@ -21,7 +21,7 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from django.template import loader
 
 from alerts.enums import AlertChannel
-from conversations.outbound.base import DeliveryResult, OutboundMessage
+from core.outbound import DeliveryResult, OutboundMessage, outbound_send
 
 logger = logging.getLogger(__name__)
 
@@ -146,8 +146,6 @@ class Sender:
         if message.channel == AlertChannel.EMAIL:
             return self._email(message)
         if message.channel in (AlertChannel.WHATSAPP, AlertChannel.SMS):
-            from conversations.outbound.registry import outbound_send
-
             return outbound_send(
                 message=OutboundMessage(
                     channel=message.channel,

@@ -1,13 +1,16 @@
-"""Conversations listen to checkout (the app below) instead of checkout calling into them.
+"""Conversations listen to checkout and actions (the apps below) instead of them calling in.
 
-Each receiver runs inside the transaction of the payment change and only hands over to
-`conversations.services.payments`, which writes the message (pushed on commit).
+Each receiver runs inside the transaction of the change and only hands over to a service of
+conversations (`payments`, `decisions`), which writes the message (pushed on commit).
 """
 
 from django.dispatch import receiver
 
+from actions.models import ActionResponse
+from actions.signals import action_response_delivered
 from checkout.models import CheckoutSession, Order, Subscription
 from checkout.signals import checkout_session_closed, order_changed, subscription_changed
+from conversations.services.decisions import conversation_decision_record
 from conversations.services.payments import (
     conversation_checkout_closed,
     conversation_payment_confirmed,
@@ -29,3 +32,10 @@ def on_checkout_session_closed(sender, *, session: CheckoutSession, **kwargs) ->
 @receiver(subscription_changed, sender=Subscription, dispatch_uid="conversations.subscription_changed")
 def on_subscription_changed(sender, *, subscription: Subscription, change: str, **kwargs) -> None:
     conversation_subscription_notice(subscription=subscription, kind=change)
+
+
+@receiver(action_response_delivered, sender=ActionResponse, dispatch_uid="conversations.action_response_delivered")
+def on_action_response_delivered(sender, *, action, response: ActionResponse, status_text: str, **kwargs) -> None:
+    conversation_decision_record(
+        conversation=action.conversation, action=action, response=response, status_text=status_text
+    )

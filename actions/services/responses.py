@@ -5,9 +5,10 @@ The decision's `ActionResponse` (what was decided and said) is delivered through
 the decision's transaction. `ActionResponseSender.send` runs with no transaction open and no
 row locked: the type's `on_approved` hook acts first on an approval (checkout's refund_request
 refunds, keyed by the action, so a repeat after a crash never refunds twice), the reply is rendered and, on WhatsApp or email, sent with the
-response's idempotency key. `on_sent` stores the conversation's copy (the reply and the
-internal status update) and the action's final transition in the outbox's recording
-transaction, and pushes them on commit; `on_failed` (no attempt left, or a refused address)
+response's idempotency key. `on_sent` has the conversation store its copy (the reply and the
+internal status update: `actions.signals.action_response_delivered`, conversations listens)
+and makes the action's final transition, in the outbox's recording transaction; the copy is
+pushed on commit; `on_failed` (no attempt left, or a refused address)
 fails the action with the reason.
 """
 
@@ -16,18 +17,16 @@ from __future__ import annotations
 import logging
 
 from django.conf import settings
-from django.db import transaction
 from django.template import Context, Engine
 from django.utils import timezone
 
 from actions.enums import ActionStatus
 from actions.models import Action, ActionResponse, ResponseTemplate
 from actions.services.transitions import action_transition
+from actions.signals import action_response_delivered
 from actions.state_machine import can_transition
 from actions.types import action_type_get
-from conversations.enums import Channel, MessageType, Role
-from conversations.outbound.base import OutboundMessage
-from conversations.outbound.registry import outbound_send
+from core.outbound import OutboundMessage, outbound_channel_get, outbound_send
 from core.outbox.models import OutboundDelivery
 from core.outbox.registry import Sender, SendResult
 from core.outbox.services import delivery_enqueue
@@ -107,15 +106,6 @@ def response_text_render(*, action: Action, outcome: str, reply_text: str = "") 
     return generic_response_text(action=action, outcome=outcome, reply_text=reply_text), "generic"
 
 
-def _address(conversation) -> str:
-    customer = conversation.customer
-    if conversation.channel == Channel.WHATSAPP:
-        return customer.phone
-    if conversation.channel == Channel.EMAIL:
-        return customer.email
-    return conversation.id
-
-
 RESPONSE = "actions.response"
 
 
@@ -155,12 +145,14 @@ class ActionResponseSender(Sender):
         else:
             text, _source = response_text_render(action=action, outcome=outcome, reply_text=action.decision_note)
         ActionResponse.objects.filter(pk=response.pk).update(text=text, updated_at=timezone.now())
-        if conversation.channel not in (Channel.WHATSAPP, Channel.EMAIL):
+        channel = outbound_channel_get(conversation.channel)
+        address = channel.address_for(conversation) if channel is not None else None
+        if address is None:
             return SendResult.ok()  # the web chat hears it from the stored message, pushed on commit
         return outbound_send(
             message=OutboundMessage(
                 channel=conversation.channel,
-                to=_address(conversation),
+                to=address,
                 text=text,
                 subject=f"{action.label}: an update from {settings.PARLEY_SHOP_NAME}",
                 conversation_id=conversation.id,
@@ -173,7 +165,12 @@ class ActionResponseSender(Sender):
         action = (
             Action.objects.select_for_update(of=("self",)).select_related("conversation").get(pk=response.action_id)
         )
-        _record_delivery(action=action, response=response)
+        action_response_delivered.send(
+            sender=ActionResponse,
+            action=action,
+            response=response,
+            status_text=STATUS_TEXTS.get(response.outcome, "{label}: reviewed").format(label=action.label),
+        )
         action_type = action_type_get(action.type)
         problem = ""
         if action_type is not None and response.outcome in (ActionStatus.APPROVED, ActionStatus.EDITED):
@@ -188,45 +185,3 @@ class ActionResponseSender(Sender):
         action = Action.objects.select_for_update(of=("self",)).get(pk=response.action_id)
         if can_transition(action.status, ActionStatus.FAILED):
             action_transition(action=action, to_status=ActionStatus.FAILED, enabled=False, error=result.error)
-
-
-def _record_delivery(*, action: Action, response: ActionResponse) -> None:
-    """The reply and the status update as messages of the conversation, pushed live on commit."""
-    from conversations.services.messages import conversation_message_create
-
-    conversation = action.conversation
-    text = response.text
-    meta = {"action_id": action.id, "action_response_id": response.pk, "outcome": response.outcome}
-    conversation_message_create(
-        conversation=conversation,
-        role=Role.INTERNAL,
-        message_type=MessageType.ACTION_STATUS_UPDATE,
-        content=STATUS_TEXTS.get(response.outcome, "{label}: reviewed").format(label=action.label),
-        metadata={**meta, "status": response.outcome},
-    )
-    reply = conversation_message_create(
-        conversation=conversation, role=Role.ASSISTANT, content=text, metadata=meta, push=False
-    )
-    # The web chat always hears it (the message row above is its history); pushed after commit.
-    reply_id = reply.pk
-
-    def push():
-        from conversations.selectors import message_with_actions
-        from conversations.serializers import message_to_dict
-
-        message = message_with_actions(message_id=reply_id)
-        outbound_send(
-            message=OutboundMessage(
-                channel=Channel.WEB,
-                to=conversation.id,
-                text=text,
-                conversation_id=conversation.id,
-                idempotency_key=response.idempotency_key,
-                extra={
-                    "event": {"type": "message", "seq": message.seq, "message": message_to_dict(message)},
-                    "message_id": reply_id,
-                },
-            )
-        )
-
-    transaction.on_commit(push, robust=True)

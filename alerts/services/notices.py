@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
 from datetime import timedelta
 
 from django.conf import settings
@@ -46,6 +47,17 @@ from core.outbox.models import OutboundDelivery
 from core.outbox.services import deliveries_enqueue_many, deliveries_resend
 
 logger = logging.getLogger(__name__)
+
+# A notice's copy in the subscriber's conversation (the assistant message and its checkout_now
+# button) is conversations' to write, an app above this one: it registers the writer from its
+# AppConfig.ready(). `writer(notice=)` returns (message, action), each possibly None.
+_chat_copy_writer: Callable[..., tuple] | None = None
+
+
+def notice_chat_copy_register(writer: Callable[..., tuple]) -> None:
+    global _chat_copy_writer
+    _chat_copy_writer = writer
+
 
 NOTICE = "alerts.notice"
 IN_FLIGHT = (DeliveryStatus.PENDING, DeliveryStatus.SENDING)
@@ -153,7 +165,7 @@ class NoticeSender(outbox.Sender):
         )
         if notice is None:
             return
-        message, action = _conversation_message(notice=notice)
+        message, action = _chat_copy_writer(notice=notice) if _chat_copy_writer is not None else (None, None)
         notice.message, notice.action = message, action
         notice.save(update_fields=["message", "action", "updated_at"])
         _subscriptions_mark_notified(subscription_ids=[notice.subscription_id])
@@ -214,52 +226,6 @@ def notice_chat_text(product) -> str:
         f"Good news: {product.name} ({product.ps_number}) is back in stock at "
         f"{product.price:.2f} {product.currency}. Stock is limited, so order now if you still need it."
     )
-
-
-def _conversation_message(*, notice: AlertNotice):
-    """The assistant message of type alert_notified and its checkout_now button (through the action
-    rules, so a part that is out of stock again, or does not fit the conversation's model, gets none)."""
-    from actions.enums import ActionTypeName
-    from actions.services.selection import ActionProposal, actions_render_for_message, actions_select
-    from actions.types import Prerequisites
-    from catalog.serializers import product_card
-    from conversations.enums import MessageType, Role
-    from conversations.services.messages import conversation_message_create, message_push
-
-    subscription = notice.subscription
-    conversation = subscription.conversation
-    product = subscription.product
-    if conversation is None:
-        return None, None
-    context = conversation.context or {}
-    message = conversation_message_create(
-        conversation=conversation,
-        role=Role.ASSISTANT,
-        message_type=MessageType.ALERT_NOTIFIED,
-        content=notice_chat_text(product),
-        parts=[product_card(product)],
-        metadata={
-            "alert_notice_id": notice.pk,
-            "restock_key": notice.restock_key,
-            "subscription_id": subscription.id,
-        },
-        push=False,
-    )
-    selected = actions_select(
-        proposals=[
-            ActionProposal(type=ActionTypeName.CHECKOUT_NOW, payload={"psNumber": product.ps_number, "quantity": 1})
-        ],
-        known=Prerequisites(model_number=str(context.get("modelNumber") or ""), conversation_id=conversation.id),
-    )
-    actions = actions_render_for_message(
-        conversation=conversation, message=message, selected=selected, intent="alert_notified"
-    )
-    message_push(
-        message=message,
-        event_type="alert.notified",
-        extra={"notice": {"id": notice.pk, "restock_key": notice.restock_key, "psNumber": product.ps_number}},
-    )
-    return message, (actions[0] if actions else None)
 
 
 def _subscriptions_mark_notified(*, subscription_ids: list[str]) -> None:

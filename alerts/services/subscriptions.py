@@ -24,6 +24,7 @@ from analytics.enums import EventName
 from analytics.services import event_record
 from catalog import selectors as catalog_selectors
 from core.exceptions import ApplicationError, NotFound
+from core.outbound import outbound_channel_get
 from core.ratelimit import rate_limit_hit
 
 logger = logging.getLogger(__name__)
@@ -49,8 +50,6 @@ class SubscribeResult:
 def _channel_check(channel: str) -> None:
     if channel in (AlertChannel.EMAIL, AlertChannel.WEB):
         return  # Django's email backend is always there; web is the open chat
-    from conversations.outbound.registry import outbound_channel_get
-
     outbound = outbound_channel_get(channel)
     if outbound is None or not outbound.is_configured():
         label = AlertChannel(channel).label

@@ -1,5 +1,3 @@
-"""Outbound channels: how a message reaches a customer outside the request that caused it.
-
-Other apps call exactly one function, `registry.outbound_send(message=...)`; each channel
-(web push, WhatsApp Cloud API, email) sits behind it and is off unless configured.
-"""
+"""Conversations' outbound channels (web push, WhatsApp Cloud API, email), registered with
+`core.outbound` from `ConversationsConfig.ready()`; every app sends through
+`core.outbound.outbound_send`."""

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.core.validators import validate_email
 
-from .base import DeliveryResult, OutboundChannel, OutboundMessage
+from core.outbound import DeliveryResult, OutboundChannel, OutboundMessage
 
 logger = logging.getLogger(__name__)
 
@@ -18,6 +18,9 @@ class EmailChannel(OutboundChannel):
 
     def is_configured(self) -> bool:
         return bool(getattr(settings, "EMAIL_BACKEND", ""))
+
+    def address_for(self, conversation) -> str:
+        return conversation.customer.email
 
     def send(self, message: OutboundMessage) -> DeliveryResult:
         try:

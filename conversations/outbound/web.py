@@ -5,8 +5,7 @@ that was away sees it in its history); this only tells the open sockets.
 """
 
 from core import realtime
-
-from .base import DeliveryResult, OutboundChannel, OutboundMessage
+from core.outbound import DeliveryResult, OutboundChannel, OutboundMessage
 
 
 class WebChannel(OutboundChannel):

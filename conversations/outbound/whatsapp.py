@@ -22,7 +22,7 @@ import logging
 import httpx
 from django.conf import settings
 
-from .base import DeliveryResult, OutboundChannel, OutboundMessage
+from core.outbound import DeliveryResult, OutboundChannel, OutboundMessage
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +63,9 @@ class WhatsAppChannel(OutboundChannel):
 
     def is_configured(self) -> bool:
         return bool(settings.WHATSAPP_TOKEN and settings.WHATSAPP_PHONE_NUMBER_ID)
+
+    def address_for(self, conversation) -> str:
+        return conversation.customer.phone
 
     def url(self) -> str:
         return f"{settings.WHATSAPP_API_BASE.rstrip('/')}/{settings.WHATSAPP_PHONE_NUMBER_ID}/messages"

@@ -26,12 +26,11 @@ from analytics.services import event_record
 from conversations.enums import Channel, Handling, Role
 from conversations.error_codes import ConversationErrorCode
 from conversations.models import Conversation, ConversationNote, Handoff, Message
-from conversations.outbound.base import OutboundMessage
-from conversations.outbound.registry import outbound_send
 from conversations.selectors import handoff_open_get, operator_display_name
 from conversations.services.handoff import HandoffAssignedToOther, conversation_lock, handoff_assign_locked
 from conversations.services.messages import conversation_message_create, message_content_clean
 from core.exceptions import Conflict, NotFound
+from core.outbound import OutboundMessage, outbound_send
 from core.outbox.models import OutboundDelivery
 from core.outbox.registry import Sender, SendResult
 from core.outbox.services import delivery_enqueue

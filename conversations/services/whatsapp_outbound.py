@@ -24,8 +24,7 @@ from actions.enums import ActionTypeName
 from actions.state_machine import CLICKABLE
 from conversations.enums import Channel
 from conversations.models import Message
-from conversations.outbound.base import OutboundMessage
-from conversations.outbound.registry import outbound_send
+from core.outbound import OutboundMessage, outbound_send
 from core.outbox.enums import DeliveryStatus
 from core.outbox.models import OutboundDelivery
 from core.outbox.registry import Sender, SendResult

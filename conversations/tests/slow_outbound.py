@@ -27,7 +27,7 @@ class SlowOutboundConfig(AppConfig):
         if delay <= 0:
             return
         from alerts.delivery import Sender
-        from conversations.outbound.registry import CHANNELS
+        from core.outbound import CHANNELS
 
         for channel in CHANNELS.values():
             channel.send = _slowed(channel.send, delay)

@@ -3,10 +3,9 @@
 import pytest
 from django.core import mail
 
-from conversations.outbound.base import OutboundMessage
-from conversations.outbound.registry import outbound_send
 from conversations.tests.factories import whatsapp_window_open_for
 from conversations.tests.whatsapp_stub import WhatsAppStub
+from core.outbound import OutboundMessage, outbound_send
 from core.realtime import conversation_group
 from core.testing.fixtures import Pushed
 
@@ -170,7 +169,7 @@ def test_web_without_a_conversation_is_refused():
 
 
 def test_a_channel_that_raises_gives_a_retryable_failure(monkeypatch):
-    from conversations.outbound import registry
+    from core import outbound as registry
 
     def explode(message):
         raise RuntimeError("boom")

@@ -16,11 +16,10 @@ from catalog.models import Product
 from checkout.models import Order
 from conversations.enums import Channel, MessageType, Role
 from conversations.models import Conversation, Customer, Message, WhatsAppContact, WhatsAppEvent, WhatsAppMessage
-from conversations.outbound.base import OutboundMessage
-from conversations.outbound.registry import outbound_send
 from conversations.services.whatsapp_inbound import NOT_READY, whatsapp_event_process
 from conversations.tests import whatsapp_webhooks as wh
 from conversations.tests.whatsapp_stub import WhatsAppStub
+from core.outbound import OutboundMessage, outbound_send
 from core.outbox.enums import DeliveryStatus
 from core.outbox.models import OutboundDelivery
 
