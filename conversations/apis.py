@@ -49,6 +49,20 @@ class MessageOutputSerializer(serializers.Serializer):
     )
 
 
+class MessageListSerializer(serializers.Serializer):
+    """GET …/messages: the conversation's messages, oldest first."""
+
+    messages = MessageOutputSerializer(many=True)
+
+
+class MessageExchangeSerializer(serializers.Serializer):
+    """POST …/messages: the customer's stored message and the assistant's reply (null while a
+    person from the team is asked for or holds the conversation)."""
+
+    message = MessageOutputSerializer()
+    reply = MessageOutputSerializer(allow_null=True)
+
+
 class ConversationStartApi(APIView):
     authentication_classes: list = []
     throttle_classes = [ConversationStartAddressThrottle, ConversationStartEmailThrottle]
@@ -105,7 +119,7 @@ class ConversationMessagesApi(APIView):
                 "after_seq", int, description="Only messages with a greater seq (the client's last contiguous seq)"
             ),
         ],
-        responses={200: inline_serializer("MessageList", {"messages": MessageOutputSerializer(many=True)})},
+        responses={200: MessageListSerializer},
         tags=["chat"],
         summary="A conversation's messages (needs its token)",
     )
@@ -114,15 +128,12 @@ class ConversationMessagesApi(APIView):
         after = request.query_params.get("after") or None
         after_seq = history_after_seq_clean(request.query_params.get("after_seq"))
         messages = messages_list(conversation=conversation, after_id=after, after_seq=after_seq)
-        return Response({"messages": [message_to_dict(m) for m in messages]})
+        return Response(MessageListSerializer({"messages": [message_to_dict(m) for m in messages]}).data)
 
     @extend_schema(
         request=InputSerializer,
         responses={
-            201: inline_serializer(
-                "MessageExchange",
-                {"message": MessageOutputSerializer(), "reply": MessageOutputSerializer(allow_null=True)},
-            )
+            201: MessageExchangeSerializer,
         },
         tags=["chat"],
         summary="Send a customer message and get the assistant's reply",
@@ -141,10 +152,8 @@ class ConversationMessagesApi(APIView):
             content=data.validated_data["content"],
             client_message_id=data.validated_data["client_message_id"],
         )
-        return Response(
-            {"message": message_to_dict(user_message), "reply": message_to_dict(reply) if reply else None},
-            status=status.HTTP_201_CREATED,
-        )
+        exchange = {"message": message_to_dict(user_message), "reply": message_to_dict(reply) if reply else None}
+        return Response(MessageExchangeSerializer(exchange).data, status=status.HTTP_201_CREATED)
 
 
 class ActionClickApi(APIView):
