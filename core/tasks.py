@@ -11,32 +11,13 @@ from core.queues import CeleryQueue
     queue=CeleryQueue.OUTBOUND,
     autoretry_for=(OperationalError,),
     retry_backoff=2,
-    max_retries=None,  # the delivery row counts attempts (Sender.attempts_allowed), not Celery
-    acks_late=True,
-    reject_on_worker_lost=True,
-)
-def outbox_delivery_send_task(self, delivery_id: int) -> str:
-    """Send one outbound delivery; a retryable failure comes back when the row says it is due."""
-    from core.outbox.services import RETRY, delivery_send
-
-    outcome = delivery_send(delivery_id=delivery_id)
-    if outcome.status == RETRY:
-        raise self.retry(countdown=outcome.retry_in)
-    return outcome.status
-
-
-@shared_task(
-    bind=True,
-    queue=CeleryQueue.OUTBOUND,
-    autoretry_for=(OperationalError,),
-    retry_backoff=2,
     max_retries=None,
     acks_late=True,
     reject_on_worker_lost=True,
 )
 def outbox_deliveries_send_task(self, delivery_ids: list[int]) -> dict:
-    """Send a batch of deliveries (a fan-out); those that failed worth retrying come back, as one
-    batch, when the first of them is due."""
+    """Send deliveries (one, or a batch of a fan-out or of the reconcile beat); those that failed
+    worth retrying come back, as one batch, when the first of them is due. The one send task."""
     from core.outbox.services import deliveries_send
 
     batch = deliveries_send(delivery_ids=delivery_ids)

@@ -155,7 +155,7 @@ def test_a_worker_killed_mid_delivery_then_restarted_tells_the_customer_exactly_
         assert response.status_code == 200, response.text
 
         # The worker claims the delivery (committed) and sits in the (slowed) send: kill it there.
-        assert wait_for(lambda: "outbox_delivery_send_task" in stack.worker.log_path.read_text(errors="replace"))
+        assert wait_for(lambda: "outbox_deliveries_send_task" in stack.worker.log_path.read_text(errors="replace"))
         time.sleep(1.0)
         stack.kill_worker(signal.SIGKILL)
         assert whatsapp.requests == []

@@ -229,7 +229,7 @@ def test_a_whatsapp_customer_gets_the_reply_on_whatsapp(pending_action, operator
 @pytest.fixture
 def no_worker(monkeypatch):
     """The enqueue on commit reaches no worker: the test plays the worker (and the beat)."""
-    monkeypatch.setattr("core.outbox.services._send_on_commit", lambda delivery_id: None)
+    monkeypatch.setattr("core.outbox.services._send_on_commit", lambda *args, **kwargs: None)
 
 
 def test_a_retryable_whatsapp_failure_stays_pending_for_the_reconcile(pending_action, operator, whatsapp, no_worker):

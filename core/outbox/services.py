@@ -57,7 +57,7 @@ def delivery_enqueue(*, kind: str, key: str, payload: dict) -> OutboundDelivery:
             )
     except IntegrityError:
         return OutboundDelivery.objects.get(key=key[:200])
-    _send_on_commit(delivery.pk)
+    _send_on_commit([delivery.pk])
     return delivery
 
 
@@ -72,25 +72,24 @@ def deliveries_enqueue_many(*, kind: str, items: list[tuple[str, dict]], batch_s
         [OutboundDelivery(kind=kind, key=key[:200], payload=payload, next_attempt_at=now) for key, payload in items],
         batch_size=1000,
     )
-    ids = [row.pk for row in rows]
-    size = max(1, batch_size)
-    _send_batches_on_commit([ids[i : i + size] for i in range(0, len(ids), size)])
+    _send_on_commit([row.pk for row in rows], batch_size=batch_size)
     return rows
 
 
-def _send_batches_on_commit(batches: list[list[int]]) -> None:
+def _send_on_commit(delivery_ids: list[int], *, batch_size: int | None = None) -> None:
+    """The one hand-off to the workers: `outbox_deliveries_send_task` per batch of `batch_size`
+    (OUTBOX_BATCH_SIZE), published in order once the transaction commits (at once outside one),
+    off the caller's thread: a stalled broker never holds the request that made the change; the
+    reconcile beat is the net if the broker stays away (core/dispatch.py)."""
     from core.tasks import outbox_deliveries_send_task
 
-    for batch in batches:  # published in order, off the caller's thread (core/dispatch.py)
+    for batch in _batches(delivery_ids, batch_size):
         task_send_on_commit(outbox_deliveries_send_task, batch)
 
 
-def _send_on_commit(delivery_id: int) -> None:
-    from core.tasks import outbox_delivery_send_task
-
-    # Published off the caller's thread: a stalled broker never holds the request that made the
-    # change; the reconcile beat is the net if the broker stays away.
-    task_send_on_commit(outbox_delivery_send_task, delivery_id)
+def _batches(delivery_ids: list[int], size: int | None = None) -> list[list[int]]:
+    size = max(1, size or settings.OUTBOX_BATCH_SIZE)
+    return [delivery_ids[start : start + size] for start in range(0, len(delivery_ids), size)]
 
 
 # --- claim ---------------------------------------------------------------------------------
@@ -381,15 +380,10 @@ def deliveries_reconcile(*, grace_seconds: int = 30, inline: bool = False) -> di
     batches of OUTBOX_BATCH_SIZE, or, `inline`, is sent here and now."""
     due = deliveries_due(grace_seconds=grace_seconds, limit=50_000)
     counts = {"due": len(due), SENT: 0, RETRY: 0, FAILED: 0, SKIPPED: 0, CANCELLED: 0}
-    size = max(1, settings.OUTBOX_BATCH_SIZE)
-    batches = [due[i : i + size] for i in range(0, len(due), size)]
     if not inline:
-        from core.tasks import outbox_deliveries_send_task
-
-        for batch in batches:
-            outbox_deliveries_send_task.delay(batch)
+        _send_on_commit(due)
         return counts
-    for batch in batches:
+    for batch in _batches(due):
         sent = deliveries_send(delivery_ids=batch)
         for outcome in sent.outcomes:
             counts[outcome.status] += 1
@@ -413,7 +407,7 @@ def deliveries_resend(*, delivery_ids: list[int]) -> int:
         row.next_attempt_at = timezone.now()
         row.last_error = ""
         row.save(update_fields=["status", "attempts", "next_attempt_at", "last_error", "updated_at"])
-        _send_on_commit(row.pk)
+        _send_on_commit([row.pk])
         count += 1
     return count
 
