@@ -23,6 +23,7 @@ from pydantic import BaseModel, Field
 from agentic.error_codes import AcpErrorCode
 from agentic.mcp import tools
 from agentic.models import AgentPlatform
+from core.error_codes import CoreErrorCode
 from core.exceptions import ApplicationError
 
 logger = logging.getLogger(__name__)
@@ -87,6 +88,23 @@ async def _call(name: str, fn: Callable[..., dict], **arguments) -> CallToolResu
     return _ok(answer)
 
 
+async def _coded_sdk_refusals(ctx, call_next):
+    """The SDK refuses arguments outside a tool's schema (and unknown tools) itself, with its own
+    text and no code: give those refusals the same shape as ours, code `invalid`."""
+    result = await call_next(ctx)
+    # Here the result is already its wire form (a dict with camelCase keys).
+    if (
+        ctx.method == "tools/call"
+        and isinstance(result, dict)
+        and result.get("isError")
+        and result.get("structuredContent") is None
+    ):
+        texts = [block.get("text", "") for block in result.get("content") or [] if isinstance(block, dict)]
+        detail = " ".join(t for t in texts if t).strip()
+        return _refusal(CoreErrorCode.INVALID, detail or "The arguments do not fit the tool's input schema.")
+    return result
+
+
 _READ = ToolAnnotations(read_only_hint=True, open_world_hint=False)
 
 
@@ -104,7 +122,13 @@ def _instructions() -> str:
 
 def mcp_server_build() -> MCPServer:
     """The server with every tool and resource; one per process (it holds no request state)."""
-    server = MCPServer(name="parley", title=settings.PARLEY_SHOP_NAME, instructions=_instructions(), version="1.0.0")
+    server = MCPServer(
+        name="parley",
+        title=settings.PARLEY_SHOP_NAME,
+        instructions=_instructions(),
+        version="1.0.0",
+        middleware=[_coded_sdk_refusals],
+    )
 
     @server.tool(title="Search parts", annotations=_READ)
     async def search_parts(

@@ -122,8 +122,9 @@ def test_every_tool_through_the_sdk_client_and_an_order_paid_through_the_link(li
             assert fix["symptom"] and fix["parts"]
             assert all(p["type"] == "product_card" for p in fix["parts"])
 
-            bad_args = await client.call_tool("search_parts", {"query": "x" * 500})
-            assert bad_args.is_error
+            too_long = refusal(await client.call_tool("search_parts", {"query": "x" * 500}))
+            assert too_long["code"] == "invalid" and "query" in too_long["detail"]
+            assert refusal(await client.call_tool("get_part", {}))["code"] == "invalid"
 
             checkout = answer(
                 await client.call_tool(
