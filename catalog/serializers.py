@@ -8,6 +8,7 @@ the database at the moment of the call.
 from rest_framework import serializers
 
 from catalog.enums import Availability, Difficulty
+from catalog.images import product_image_absolute_url
 from catalog.models import ApplianceModel, Product
 
 
@@ -25,7 +26,7 @@ def product_card(product: Product) -> dict:
         "currency": product.currency,
         "inStock": product.in_stock,
         "availability": str(product.availability),
-        "imageUrl": product.image_url,
+        "imageUrl": product_image_absolute_url(product.image_url),
         "rating": float(product.rating) if product.rating is not None else None,
     }
 

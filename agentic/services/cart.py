@@ -16,6 +16,7 @@ from django.utils import timezone
 from agentic.enums import AcpStatus
 from agentic.error_codes import AcpErrorCode
 from agentic.exceptions import AcpError
+from catalog.images import product_image_absolute_url
 from checkout.error_codes import CheckoutErrorCode
 from checkout.services.discounts import AppliedDiscount, DiscountInvalid
 from checkout.services.parts import PartsBasket, parts_basket, parts_discount
@@ -237,8 +238,9 @@ def cart_compute(
         }
         if product.description:
             rendered["description"] = product.description[:1000]
-        if product.image_url.startswith(("https://", "http://")):
-            rendered["images"] = [product.image_url]
+        image_url = product_image_absolute_url(product.image_url)
+        if image_url.startswith(("https://", "http://")):
+            rendered["images"] = [image_url]
         if product.category:
             rendered["category"] = product.category
         line_items.append(rendered)

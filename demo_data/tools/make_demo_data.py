@@ -13,6 +13,8 @@ import random
 from decimal import Decimal
 from pathlib import Path
 
+from make_part_images import image_url  # the pictures shipped in static/parley/parts/
+
 OUT = Path(__file__).resolve().parent.parent
 rnd = random.Random(20241124)
 
@@ -1366,7 +1368,7 @@ def main() -> None:
                         "stock_quantity": stock,
                         "backordered": backordered,
                         "is_active": True,
-                        "image_url": f"https://images.parley.example/parts/{ps}.jpg",
+                        "image_url": image_url(appliance, category),
                         "rating": str(Decimal(rnd.randint(35, 50)) / 10),
                         "review_count": int(rnd.triangular(0, 480, 20)),
                         "install_steps": steps,

@@ -1027,6 +1027,11 @@
       const article = el("article", "card");
       const imageUrl = safeImageUrl(card.imageUrl, base);
       const figure = el("div", "card__media");
+      const showNoPicture = () => {
+        figure.classList.add("card__media--empty");
+        figure.setAttribute("role", "img");
+        figure.setAttribute("aria-label", `${card.name ? String(card.name) : "Part"}: no picture available`);
+      };
       if (imageUrl) {
         const img = document.createElement("img");
         img.className = "card__image";
@@ -1038,11 +1043,11 @@
         img.height = 96;
         img.addEventListener("error", () => {
           img.remove();
-          figure.classList.add("card__media--empty");
+          showNoPicture();
         });
         figure.appendChild(img);
       } else {
-        figure.classList.add("card__media--empty");
+        showNoPicture();
       }
       article.appendChild(figure);
 
