@@ -24,14 +24,25 @@ class Symptom(TimeStampedModel):
         return f"{self.name} ({self.appliance_type})"
 
 
-def model_number_key(expression=None):
+class _Written(Value):
+    """A constant written into the SQL rather than bound as a parameter. SQLite uses an
+    expression index only for a query expression that is the index's own, literals included:
+    with bound ones every tolerant model lookup scanned the table."""
+
+    def as_sql(self, compiler, connection):
+        quoted = str(self.value).replace("'", "''")
+        return f"'{quoted}'", []
+
+
+def model_number_key(expression=None, *, constant=_Written):
     """Upper-case model number without spaces, dashes or dots: what a lookup compares.
 
-    The same expression backs a functional index, so tolerant lookups stay indexed.
+    The same expression backs a functional index, so tolerant lookups stay indexed (the index
+    declares it with plain `Value`s, as its migration has it; the SQL is the same).
     """
     expression = expression if expression is not None else F("model_number")
     for char in ("-", " ", "."):
-        expression = Replace(expression, Value(char), Value(""))
+        expression = Replace(expression, constant(char), constant(""))
     return Upper(expression)
 
 
@@ -43,7 +54,7 @@ class ApplianceModel(TimeStampedModel):
 
     class Meta:
         ordering = ["model_number"]
-        indexes = [models.Index(model_number_key(), name="catalog_model_number_key_idx")]
+        indexes = [models.Index(model_number_key(constant=Value), name="catalog_model_number_key_idx")]
 
     def __str__(self):
         return self.model_number

@@ -4,7 +4,11 @@ Functions that return several products return `Product` instances; where a fit t
 is involved each carries a `confidence` attribute (float, or None when no model was given).
 """
 
+import copy
 import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import NamedTuple
 
 from django.conf import settings
@@ -45,6 +49,46 @@ def _in_stock_rank(prefix: str = "") -> Case:
 
 # --- single lookups -------------------------------------------------------------------
 
+_shared_reads: ContextVar[dict | None] = ContextVar("catalog_shared_reads", default=None)
+
+
+@contextmanager
+def catalog_reads_shared() -> Iterator[None]:
+    """Within the block, `product_get`, `appliance_model_get` and `compatibility_check` read each
+    part, model and fit once: one reply asks for the same ones while it is understood, answered,
+    grounded and given its buttons. Each caller gets its own copy of a row (callers annotate
+    them). For a block as short as one reply: what it reads is not read again."""
+    token = _shared_reads.set({})
+    try:
+        yield
+    finally:
+        _shared_reads.reset(token)
+
+
+def catalog_reads_known(*, products=(), models=()) -> None:
+    """Rows a caller read in bulk inside a `catalog_reads_shared` block (nothing outside one):
+    `product_get` of a part's own PS number, and `appliance_model_get` of a model's own number,
+    answer with them."""
+    shared = _shared_reads.get()
+    if shared is None:
+        return
+    for product in products:
+        if product.ps_number == product.ps_number.strip().upper():
+            shared.setdefault(("product", product.ps_number), product)
+    for model in models:
+        if model.model_number == model.model_number.strip().upper():
+            shared.setdefault(("model", model.model_number), model)
+
+
+def _read_once(key: tuple, read: Callable[[], object]):
+    shared = _shared_reads.get()
+    if shared is None:
+        return read()
+    if key not in shared:
+        shared[key] = read()
+    found = shared[key]
+    return copy.copy(found) if isinstance(found, Product | ApplianceModel) else found
+
 
 def product_get(*, ps_number: str) -> Product | None:
     """A part by PS number or manufacturer part number, case-insensitively ("ps11750057",
@@ -52,6 +96,10 @@ def product_get(*, ps_number: str) -> Product | None:
     raw = (ps_number or "").strip().upper()
     if not raw:
         return None
+    return _read_once(("product", raw), lambda: _product_read(raw))
+
+
+def _product_read(raw: str) -> Product | None:
     candidates = {raw, identifier_key(raw)} - {""}
     found = list(
         Product.objects.alias(ps_upper=Upper("ps_number"), mpn_upper=Upper("manufacturer_part_number"))
@@ -91,6 +139,10 @@ def appliance_model_get(*, model_number: str) -> ApplianceModel | None:
     key = identifier_key(raw)
     if not key:
         return None
+    return _read_once(("model", raw), lambda: _appliance_model_read(raw, key))
+
+
+def _appliance_model_read(raw: str, key: str) -> ApplianceModel | None:
     exact = ApplianceModel.objects.filter(model_number=raw).first()
     if exact is not None:
         return exact
@@ -117,6 +169,10 @@ def compatibility_check(*, product: Product, appliance_model: ApplianceModel | N
     """
     if appliance_model is None:
         return CompatibilityResult(CompatibilityLevel.UNKNOWN.value, 0.0)
+    return _read_once(("fit", product.pk, appliance_model.pk), lambda: _compatibility_read(product, appliance_model))
+
+
+def _compatibility_read(product: Product, appliance_model: ApplianceModel) -> CompatibilityResult:
     row = (
         Compatibility.objects.filter(product=product, appliance_model=appliance_model)
         .values_list("confidence", flat=True)

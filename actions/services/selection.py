@@ -69,7 +69,7 @@ def actions_select(*, proposals: list[ActionProposal], known: Prerequisites) -> 
     return selected
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # inside a caller's transaction, it fails with it
 def actions_render_for_message(
     *, conversation, message, selected: list[SelectedAction], intent: str = ""
 ) -> list[Action]:

@@ -39,6 +39,46 @@ def _write(fields: dict[str, Any]) -> None:
         logger.exception("telemetry event %s was not recorded", fields.get("name"))
 
 
+class _Pending:
+    """The events recorded in one transaction (at one savepoint level), written with one INSERT
+    when it commits: a reply records several, and a write each was a transaction each."""
+
+    def __init__(self, savepoint_ids: list[str]):
+        self.savepoint_ids = savepoint_ids
+        self.rows: list[dict[str, Any]] = []
+        self.written = False
+
+    def __call__(self) -> None:
+        self.written = True
+        if len(self.rows) == 1:
+            _write(self.rows[0])
+            return
+        try:
+            with transaction.atomic():
+                Event.objects.bulk_create([Event(**fields) for fields in self.rows])
+        except Exception:  # one bad row (a taken event_id): write them one by one, losing only it
+            for fields in self.rows:
+                _write(fields)
+
+
+def _pending_for_commit() -> _Pending:
+    """The batch this transaction's next event joins: the latest one, while its on-commit hook is
+    still queued at the same savepoint (so a rolled-back savepoint takes its own events with it,
+    and events are written in the order they were recorded); else a new one."""
+    sids = [sid for sid in connection.savepoint_ids if sid]  # None: an atomic block without a savepoint
+    pending = getattr(connection, "_telemetry_pending", None)
+    if (
+        pending is None
+        or pending.written
+        or pending.savepoint_ids != sids
+        or not any(hook is pending for _, hook, _ in connection.run_on_commit)
+    ):
+        pending = _Pending(sids)
+        connection._telemetry_pending = pending
+        transaction.on_commit(pending)
+    return pending
+
+
 def event_record(
     *,
     name: EventName | str,
@@ -64,7 +104,10 @@ def event_record(
             "intent": (intent or "")[:40],
             "properties": properties or {},
         }
-        transaction.on_commit(lambda: _write(fields))
+        if connection.in_atomic_block:
+            _pending_for_commit().rows.append(fields)
+        else:
+            _write(fields)  # no transaction: what caused it is already written
     except Exception:  # telemetry must never break the request that caused it
         logger.exception("telemetry event %s was not scheduled", name)
 

@@ -24,6 +24,41 @@ def test_appliance_model_get_tolerates_case_spaces_dashes_and_dots():
     assert selectors.appliance_model_get(model_number="nope") is None
 
 
+def test_a_tolerant_model_lookup_uses_the_key_index():
+    from django.db import connection
+
+    from catalog.models import ApplianceModel, model_number_key
+
+    ApplianceModelFactory(model_number="WDT780SAEM1")
+    lookup = ApplianceModel.objects.alias(key=model_number_key()).filter(key="WDT780SAEM1")
+    sql, params = lookup.query.sql_with_params()
+    assert params == ("WDT780SAEM1",)  # the index's constants are written in the SQL, as in the index
+    if connection.vendor == "sqlite":  # bound, they kept SQLite from matching the index: a table scan
+        with connection.cursor() as cursor:
+            cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
+            plan = " ".join(str(row) for row in cursor.fetchall())
+        assert "catalog_model_number_key_idx" in plan
+    assert [m.model_number for m in lookup] == ["WDT780SAEM1"]
+
+
+def test_shared_reads_read_each_part_model_and_fit_once(django_assert_num_queries):
+    fit = CompatibilityFactory(product=ProductFactory(ps_number="PS11750057"))
+    part, model = fit.product, fit.appliance_model
+
+    with selectors.catalog_reads_shared():
+        with django_assert_num_queries(3):
+            first = selectors.product_get(ps_number="ps11750057")
+            selectors.appliance_model_get(model_number=model.model_number)
+            assert selectors.compatibility_check(product=part, appliance_model=model).level == "yes"
+        with django_assert_num_queries(0):
+            again = selectors.product_get(ps_number="PS11750057")
+            assert selectors.appliance_model_get(model_number=model.model_number.lower()) == model
+            assert selectors.compatibility_check(product=part, appliance_model=model).level == "yes"
+        assert again == first == part and again is not first  # each caller its own copy to annotate
+    with django_assert_num_queries(1):  # outside a block, every call reads
+        selectors.product_get(ps_number="PS11750057")
+
+
 def test_compatibility_check_yes_no_unknown():
     fit = CompatibilityFactory(confidence=0.85)
     part, model = fit.product, fit.appliance_model

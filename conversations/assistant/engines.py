@@ -35,15 +35,21 @@ def draft_reply(
     text: str,
     context: dict,
     conversation_id: str,
-    history: list[dict] | None = None,
+    history: Callable[[], list[dict]] | None = None,
     on_delta: Callable[[str], None] | None = None,
 ) -> Draft:
-    """The reply to `text`, grounded in the catalogue. `on_delta` receives streamed text."""
+    """The reply to `text`, grounded in the catalogue. `on_delta` receives streamed text.
+    `history` reads the conversation so far; only an engine that uses it calls it (the rules
+    engine answers from `context`, so its replies skip that read)."""
     if llm_enabled():
         from conversations.assistant.openai_engine import openai_engine
 
         draft = openai_engine().reply(
-            text=text, context=context, conversation_id=conversation_id, history=history or [], on_delta=on_delta
+            text=text,
+            context=context,
+            conversation_id=conversation_id,
+            history=history() if history else [],
+            on_delta=on_delta,
         )
     else:
         draft = _rules.reply(text=text, context=context, conversation_id=conversation_id)

@@ -171,7 +171,9 @@ def _ground_sentence(sentence, lookup, subject, user_numbers, report) -> tuple[s
         if PS_TOKEN.fullmatch(token) or not re.search(r"\d", token) or not re.search(r"[A-Za-z]", token):
             continue
         upper = token.upper()
-        if lookup.model(upper) is not None:
+        # Is it a model? A sentence's full stop is not part of the number, and a model's key
+        # ignores dots, so the answer is the same as with it, and the number as already read.
+        if lookup.model(upper.rstrip(".")) is not None:
             continue
         product = lookup.product(upper)
         if product is not None:

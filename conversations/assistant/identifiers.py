@@ -23,7 +23,7 @@ from django.db.models import Q
 from django.db.models.functions import Upper
 
 from catalog.models import ApplianceModel, Product, model_number_key
-from catalog.selectors import identifier_key
+from catalog.selectors import catalog_reads_known, identifier_key
 
 ORDER_NUMBER = re.compile(r"\bORD-?\d{6}-?[A-Z0-9]{4,8}\b", re.I)
 # "PS" then digits, where a typed O / o stands for 0 and I / l for 1.
@@ -177,6 +177,7 @@ def identifiers_find(text: str) -> Identifiers:
         identifier_key(m.model_number): m
         for m in ApplianceModel.objects.alias(key=model_number_key()).filter(key__in=model_keys)
     }
+    catalog_reads_known(products=products, models=models.values())  # the reply reads them again
     for i, m in enumerate(pending):
         options = keys[i]
         product = next((by_ps[k] for k in sorted(options) if k in by_ps), None)

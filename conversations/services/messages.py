@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from actions.models import Action
 from conversations.error_codes import ConversationErrorCode
 from conversations.models import Conversation, Message
 from conversations.selectors import message_with_actions
@@ -9,7 +10,7 @@ from conversations.serializers import message_to_dict
 from core import realtime
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def conversation_message_create(
     *,
     conversation: Conversation,
@@ -25,7 +26,12 @@ def conversation_message_create(
     """Append a message. The conversation row is locked so sequence numbers never collide.
 
     `message_id` lets a caller reserve the id beforehand (a streamed reply's `token` events
-    name the message they belong to before it is stored)."""
+    name the message they belong to before it is stored). `push` sends the message as created,
+    with no actions: a caller that gives it actions passes `push=False` and calls
+    `message_push(message=…, actions=…)` once they are stored.
+
+    Inside a caller's transaction it takes no savepoint of its own (two statements less per
+    message): a failed append fails the caller's transaction, which no caller goes on with."""
     locked = Conversation.objects.select_for_update().only("id", "last_seq").get(pk=conversation.pk)
     seq = locked.last_seq + 1
     now = timezone.now()
@@ -43,7 +49,7 @@ def conversation_message_create(
         client_message_id=client_message_id,
     )
     if push:
-        message_push(message=message)
+        message_push(message=message, actions=[])
     if role == "user":
         from conversations.services.operators import operator_conversation_push
 
@@ -51,14 +57,31 @@ def conversation_message_create(
     return message
 
 
-def message_push(*, message: Message, event_type: str = "message", extra: dict | None = None) -> None:
-    """Send the message, as the client will render it, to every socket of its conversation."""
+def message_push(
+    *, message: Message, event_type: str = "message", extra: dict | None = None, actions: list[Action] | None = None
+) -> None:
+    """Send the message, as the client will render it, to every socket of its conversation.
+
+    `actions`: the message's actions as the caller just stored them in this transaction ([] for
+    none); the event is then built from the rows in hand (and `message.actions.all()` answers
+    from them) instead of reading the message back after commit. Without it, it is read back."""
+    if actions is not None:
+        _actions_known(message, actions)
 
     def event() -> dict:
-        fresh = message_with_actions(message_id=message.id)
+        fresh = message if actions is not None else message_with_actions(message_id=message.id)
         return {"type": event_type, "seq": fresh.seq, "message": message_to_dict(fresh), **(extra or {})}
 
     realtime.send_event_on_commit(realtime.conversation_group(message.conversation_id), event)
+
+
+def _actions_known(message: Message, actions: list[Action]) -> None:
+    """Let `message.actions.all()` answer with `actions` (in position order) without a query, as
+    `prefetch_related("actions")` would have left it."""
+    queryset = message.actions.all()
+    queryset._result_cache = sorted(actions, key=lambda action: action.position)
+    queryset._prefetch_done = True
+    message._prefetched_objects_cache = {**getattr(message, "_prefetched_objects_cache", {}), "actions": queryset}
 
 
 def message_content_clean(content) -> str:

@@ -18,6 +18,7 @@ from actions.services.selection import actions_render_for_message, actions_selec
 from actions.types import Prerequisites
 from analytics.enums import EventName
 from analytics.services import event_record
+from catalog.selectors import catalog_reads_shared
 from conversations.assistant import intents
 from conversations.assistant.engines import draft_reply
 from conversations.enums import Handling, Role
@@ -153,12 +154,20 @@ def _usage_total(previous: dict | None, usage: dict) -> dict:
     }
 
 
-def _human_holds(conversation_id: str, *, lock: bool = False) -> bool:
+_PERSON_HOLDS = (Handling.WAITING_FOR_HUMAN, Handling.ASSIGNED)
+
+
+def _handling_and_context_read(conversation: Conversation) -> str:
+    """Who answers the conversation now; `conversation.context` is refreshed in the same read
+    (the reply is drafted from the context as stored, not as the caller loaded it)."""
+    row = Conversation.objects.filter(pk=conversation.pk).values("handling", "context")[0]
+    conversation.context = row["context"]
+    return row["handling"]
+
+
+def _human_holds(conversation_id: str) -> bool:
     """A person is asked for or holds the conversation: the assistant says nothing (no two voices)."""
-    rows = Conversation.objects.filter(pk=conversation_id)
-    if lock:
-        rows = rows.select_for_update()
-    return rows.values_list("handling", flat=True).first() in (Handling.WAITING_FOR_HUMAN, Handling.ASSIGNED)
+    return Conversation.objects.filter(pk=conversation_id).values_list("handling", flat=True).first() in _PERSON_HOLDS
 
 
 def customer_message_handle(
@@ -178,7 +187,7 @@ def customer_message_handle(
     text = message_content_clean(content)
     client_message_id = (client_message_id or "")[:64]
     user_message, owned = _exchange_claim(conversation=conversation, text=text, client_message_id=client_message_id)
-    if _human_holds(conversation.pk):
+    if _handling_and_context_read(conversation) in _PERSON_HOLDS:
         return user_message, None  # a person answers (conversations/services/handoff.py)
     if not owned:
         reply, owned = _reply_wait(user_message)
@@ -187,8 +196,10 @@ def customer_message_handle(
         if not owned:
             return user_message, None  # a person took the conversation while the reply was awaited
         text = user_message.content  # the stored message is the one answered
+        conversation.refresh_from_db(fields=["context"])  # as it is after the wait
     try:
-        return _reply_write(conversation=conversation, user_message=user_message, text=text)
+        with catalog_reads_shared():  # the parts and models the reply names are read once
+            return _reply_write(conversation=conversation, user_message=user_message, text=text)
     except Exception:
         if client_message_id:
             _lease_release(user_message)
@@ -200,7 +211,6 @@ def _reply_write(*, conversation: Conversation, user_message: Message, text: str
     group = realtime.conversation_group(conversation.id)
     # Typing and tokens relate to the message being answered: the reply will follow it.
     realtime.stream_now(group, {"type": "typing", "active": True, "seq": user_message.seq})
-    conversation.refresh_from_db(fields=["context"])
     reply_id = new_message_id()
 
     def on_delta(delta: str) -> None:
@@ -210,7 +220,7 @@ def _reply_write(*, conversation: Conversation, user_message: Message, text: str
         text=text,
         context=conversation.context,
         conversation_id=conversation.id,
-        history=_history(conversation, user_message.seq),
+        history=lambda: _history(conversation, user_message.seq),
         on_delta=on_delta,
     )
     draft = handoff_offer_apply(conversation_id=conversation.id, user_message=user_message, draft=draft)
@@ -221,20 +231,34 @@ def _reply_write(*, conversation: Conversation, user_message: Message, text: str
     }
 
     with transaction.atomic():
-        # The one reply: a slow owner whose lease ran out may find a taker's reply stored.
-        Message.objects.select_for_update().filter(pk=user_message.pk).first()
-        stored = _reply_to(user_message)
-        if stored is not None:
-            return user_message, stored
-        if _human_holds(conversation.pk, lock=True):  # a person took over while this was drafted
+        if user_message.client_message_id:
+            # The one reply: a slow owner whose lease ran out may find a taker's reply stored.
+            # (Without a client id there is no retry to take the exchange over.)
+            Message.objects.select_for_update().filter(pk=user_message.pk).first()
+            stored = _reply_to(user_message)
+            if stored is not None:
+                return user_message, stored
+        # One read of the locked conversation: whether a person took over while this was
+        # drafted, the context as stored now (another exchange may have changed it) and
+        # whether the shop can reach the customer.
+        current = (
+            Conversation.objects.select_for_update(of=("self",))
+            .filter(pk=conversation.pk)
+            .values("handling", "context", "customer__email", "customer__phone")[0]
+        )
+        if current["handling"] in _PERSON_HOLDS:
             realtime.send_event_on_commit(group, {"type": "typing", "active": False, "seq": user_message.seq})
             return user_message, None
-        conversation.refresh_from_db(fields=["context"])
-        context = {**conversation.context, **draft.context}
-        context["usage"] = _usage_total(conversation.context.get("usage"), usage)
+        context = {**current["context"], **draft.context}
+        context["usage"] = _usage_total(current["context"].get("usage"), usage)
         Conversation.objects.filter(pk=conversation.pk).update(context=context)
         conversation.context = context
-        _contact_remember(conversation.customer_id, draft.context.get("contact"))
+        email, phone = _contact_remember(
+            conversation,
+            draft.context.get("contact"),
+            email=current["customer__email"],
+            phone=current["customer__phone"],
+        )
         reply = conversation_message_create(
             message_id=reply_id,
             conversation=conversation,
@@ -252,17 +276,18 @@ def _reply_write(*, conversation: Conversation, user_message: Message, text: str
             },
             push=False,
         )
-        conversation.customer.refresh_from_db(fields=["email", "phone"])
         known = Prerequisites(
             model_number=context.get("modelNumber", ""),
-            contact_known=bool(conversation.customer.email or conversation.customer.phone),
+            contact_known=bool(email or phone),
             alternatives_requested=draft.intent == intents.ALTERNATIVES,
             conversation_id=conversation.id,
         )
         selected = (
             [] if draft.intent == intents.OUT_OF_SCOPE else actions_select(proposals=draft.proposals, known=known)
         )
-        actions_render_for_message(conversation=conversation, message=reply, selected=selected, intent=draft.intent)
+        rendered = actions_render_for_message(
+            conversation=conversation, message=reply, selected=selected, intent=draft.intent
+        )
         event_record(
             name=EventName.INTENT_DETECTED,
             conversation_id=conversation.id,
@@ -278,20 +303,21 @@ def _reply_write(*, conversation: Conversation, user_message: Message, text: str
                 ps_number=context.get("psNumber", ""),
                 model_number=context.get("modelNumber", ""),
             )
-        message_push(message=reply)
+        message_push(message=reply, actions=rendered)
         realtime.send_event_on_commit(group, {"type": "typing", "active": False, "seq": reply.seq})
     return user_message, reply
 
 
-def _contact_remember(customer_id: str, contact: dict | None) -> None:
-    """A customer who gives an e-mail or phone in the chat can be told when a part is back."""
-    if not contact:
-        return
+def _contact_remember(conversation: Conversation, contact: dict | None, *, email: str, phone: str) -> tuple[str, str]:
+    """A customer who gives an e-mail or phone in the chat can be told when a part is back.
+    `email` and `phone` are the customer's as stored; returns them as they are now."""
     updates = {}
-    customer = Customer.objects.only("email", "phone").get(pk=customer_id)
-    if contact.get("email") and not customer.email:
-        updates["email"] = contact["email"][:254]
-    if contact.get("phone") and not customer.phone:
-        updates["phone"] = contact["phone"][:20]
+    if contact and contact.get("email") and not email:
+        updates["email"] = email = contact["email"][:254]
+    if contact and contact.get("phone") and not phone:
+        updates["phone"] = phone = contact["phone"][:20]
     if updates:
-        Customer.objects.filter(pk=customer_id).update(**updates)
+        Customer.objects.filter(pk=conversation.customer_id).update(**updates)
+    if Conversation.customer.is_cached(conversation):  # a socket keeps its conversation for later messages
+        conversation.customer.email, conversation.customer.phone = email, phone
+    return email, phone

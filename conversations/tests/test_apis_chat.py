@@ -53,6 +53,24 @@ def test_compatibility_question_gets_grounded_answer_and_checkout_button(api, sh
     assert Event.objects.filter(name="purchase_intent_detected", conversation_id=conv["id"]).exists()
 
 
+def test_the_pushed_message_and_the_answer_are_the_rows_as_stored(api, shop, capture_realtime):
+    """The reply's frame and the REST answer are built from the rows the request just wrote, not
+    read back: they must be what a later read of the history shows."""
+    from conversations.selectors import message_with_actions
+    from conversations.serializers import message_to_dict
+    from core.realtime import conversation_group
+
+    conv = start(api)
+    body = send(api, conv, "Is PS11750057 compatible with my WDT780SAEM1?").json()
+    assert body["reply"]["actions"]  # a reply with a button
+
+    pushed = capture_realtime.events(group=conversation_group(conv["id"]), type="message")
+    for sent in (body["message"], body["reply"]):
+        stored = message_to_dict(message_with_actions(message_id=sent["id"]))
+        assert sent == stored
+        assert [e["message"] for e in pushed if e["message"]["id"] == sent["id"]] == [stored]
+
+
 def test_follow_up_uses_the_part_from_memory(api, shop):
     conv = start(api)
     send(api, conv, "Tell me about PS11752778")
