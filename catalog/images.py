@@ -5,11 +5,22 @@ whatever address the shop is served at; everything handed to a customer or anoth
 (cards, ACP line items) gets the absolute URL, under PARLEY_PUBLIC_URL.
 """
 
+import re
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 
 _web_url = URLValidator(schemes=["http", "https"])
+
+# The pictures drawn for the demo and synthetic catalogues (demo_data/tools/make_part_images.py).
+SHIPPED_PICTURES = "/static/parley/parts/"
+
+
+def shipped_picture_path(appliance_type: str, category: str) -> str:
+    """The site path of the shipped picture for a part of this appliance and category."""
+    slug = re.sub(r"[^a-z0-9]+", "-", category.lower()).strip("-")
+    return f"{SHIPPED_PICTURES}{appliance_type}-{slug}.svg"
 
 
 def product_image_url_validate(value: str) -> None:

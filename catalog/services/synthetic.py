@@ -25,6 +25,7 @@ from django.db import transaction
 
 from catalog.error_codes import CatalogErrorCode
 from catalog.exceptions import CatalogError
+from catalog.images import shipped_picture_path
 from catalog.services.demo import demo_catalog_read
 from catalog.services.imports import CatalogImportResult, Progress, UpsertCounts, catalog_import
 from catalog.services.synthetic_vocabulary import (
@@ -238,7 +239,7 @@ def _part(i: int, rnd: random.Random, pools: _Pools, used_mpns: set[str]) -> tup
         "stock_quantity": stock,
         "backordered": active and stock == 0 and rnd.random() < 0.55,
         "is_active": active,
-        "image_url": f"https://images.parley.example/parts/{ps}.jpg",
+        "image_url": shipped_picture_path(appliance, kind.category),
         "rating": rating,
         "review_count": reviews,
         "install_steps": [s.format(part=kind.name.lower(), appliance=appliance) for s in steps],

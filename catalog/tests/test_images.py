@@ -7,7 +7,7 @@ import pytest
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
-from catalog.images import product_image_absolute_url, product_image_url_validate
+from catalog.images import product_image_absolute_url, product_image_url_validate, shipped_picture_path
 from catalog.serializers import product_card
 from catalog.tests.factories import ProductFactory
 
@@ -53,3 +53,12 @@ def test_the_admin_refuses_other_values(value):
     with pytest.raises(ValidationError) as caught:
         product_image_url_validate(value)
     assert caught.value.code == "invalid_image_url"
+
+
+def test_the_synthetic_catalogue_uses_shipped_pictures_for_every_kind():
+    from catalog.services.synthetic import APPLIANCES, KINDS
+
+    for appliance in APPLIANCES:
+        for kind in KINDS[appliance]:
+            path = shipped_picture_path(appliance, kind.category)
+            assert (STATIC / path.removeprefix(settings.STATIC_URL)).is_file(), path

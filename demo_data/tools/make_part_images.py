@@ -3,14 +3,19 @@
 The demo catalogue ships its own pictures (static/parley/parts/), served by the app itself, so
 the demo never depends on an image host. Each picture is a tinted tile (blue for refrigerators,
 green for dishwashers), a simple drawing for the kind of part and the category's name.
-Run: python demo_data/tools/make_part_images.py  (rewrites static/parley/parts/*.svg)
+Run: .venv/bin/python demo_data/tools/make_part_images.py  (rewrites static/parley/parts/*.svg and
+the image_url values in demo_data/parts.json)
 """
 
 import json
-import re
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from catalog.images import shipped_picture_path  # noqa: E402  (the one naming of the files)
+
 OUT = ROOT / "static" / "parley" / "parts"
 
 TINTS = {"refrigerator": ("#e6f0fb", "#2f6db5"), "dishwasher": ("#e5f5ec", "#23804f")}
@@ -60,14 +65,9 @@ DRAWINGS = {
 }
 
 
-def image_name(appliance_type: str, category: str) -> str:
-    """The file name of the picture for a part of this appliance and category."""
-    return f"{appliance_type}-{re.sub(r'[^a-z0-9]+', '-', category.lower()).strip('-')}.svg"
-
-
 def image_url(appliance_type: str, category: str) -> str:
-    """The site-relative URL the demo catalogue stores (served from STATIC_URL, /static/)."""
-    return f"/static/parley/parts/{image_name(appliance_type, category)}"
+    """The site path the demo catalogue stores (served from STATIC_URL, /static/)."""
+    return shipped_picture_path(appliance_type, category)
 
 
 def draw(appliance_type: str, category: str) -> str:
@@ -86,12 +86,17 @@ def draw(appliance_type: str, category: str) -> str:
 
 def main() -> None:
     parts = json.loads((ROOT / "demo_data" / "parts.json").read_text(encoding="utf-8"))
-    kinds = sorted({(part["appliance_type"], part["category"]) for part in parts})
+    # Every category for both appliances: the synthetic catalogue (generate_catalog) has more
+    # appliance/category pairs than the demo's.
+    kinds = sorted((appliance_type, category) for appliance_type in TINTS for category in DRAWINGS)
+    assert {(part["appliance_type"], part["category"]) for part in parts} <= set(kinds)
     OUT.mkdir(parents=True, exist_ok=True)
     for old in OUT.glob("*.svg"):
         old.unlink()
     for appliance_type, category in kinds:
-        (OUT / image_name(appliance_type, category)).write_text(draw(appliance_type, category), encoding="utf-8")
+        (ROOT / image_url(appliance_type, category).lstrip("/")).write_text(
+            draw(appliance_type, category), encoding="utf-8"
+        )
     # parts.json keeps its layout: only each part's image_url value is rewritten.
     text = (ROOT / "demo_data" / "parts.json").read_text(encoding="utf-8")
     for part in parts:
