@@ -127,6 +127,20 @@ def product_is_sellable(*, product: Product | None) -> bool:
     return product is not None and product.is_active and appliance_type_in_scope(appliance_type=product.appliance_type)
 
 
+def product_named_sold(*, words: list[str]) -> bool:
+    """Is a part whose name has every one of `words` (as written, any case) sold here
+    (`product_is_sellable`)? Names are read in table order up to the first such part: listing
+    the matches (or filtering the scope in SQL, which walks an appliance type's index first)
+    read every name of a 100,000-part catalogue."""
+    named = Product.objects.filter(is_active=True)
+    for word in words:
+        named = named.filter(name__icontains=word)
+    return any(
+        appliance_type_in_scope(appliance_type=appliance_type)
+        for appliance_type in named.values_list("appliance_type", flat=True).iterator(chunk_size=20)
+    )
+
+
 def product_sellable_get(*, ps_number: str) -> Product | None:
     """`product_get`, but only a part `product_is_sellable` accepts (None otherwise)."""
     product = product_get(ps_number=ps_number)

@@ -33,8 +33,11 @@ logger = logging.getLogger(__name__)
 
 def _write(fields: dict[str, Any]) -> None:
     try:
-        with transaction.atomic():  # a savepoint if some caller is still in a transaction
-            Event.objects.create(**fields)
+        if connection.in_atomic_block:
+            with transaction.atomic():  # a savepoint: a failure leaves the caller's transaction usable
+                Event.objects.create(**fields)
+        else:
+            Event.objects.create(**fields)  # one statement is its own transaction (no BEGIN, COMMIT)
     except Exception:
         logger.exception("telemetry event %s was not recorded", fields.get("name"))
 

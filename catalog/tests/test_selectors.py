@@ -59,6 +59,15 @@ def test_shared_reads_read_each_part_model_and_fit_once(django_assert_num_querie
         selectors.product_get(ps_number="PS11750057")
 
 
+def test_a_part_kind_is_sold_when_a_sellable_part_has_every_word_of_it():
+    ProductFactory(name="Washer Drain Pump", appliance_type="washer")  # not the shop's appliances
+    ProductFactory(name="Dishwasher Drain Pump", appliance_type="dishwasher", is_active=False)
+    assert not selectors.product_named_sold(words=["drain", "pump"])
+    ProductFactory(name="Refrigerator DRAIN Pump Kit", appliance_type="refrigerator")
+    assert selectors.product_named_sold(words=["drain", "pump"])
+    assert not selectors.product_named_sold(words=["drain", "hose"])
+
+
 def test_compatibility_check_yes_no_unknown():
     fit = CompatibilityFactory(confidence=0.85)
     part, model = fit.product, fit.appliance_model

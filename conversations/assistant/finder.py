@@ -112,7 +112,7 @@ def parts_find(
             pool = [p for p in fitting if _word_match(p, words, qualifiers) == wanted]
             if not pool:
                 # We sell that kind of part, just none listed for this model; or no part is named so.
-                sold = _named(words, None)
+                sold = catalog.product_named_sold(words=words)
                 return FindResult(empty_because="model" if sold else "words")
         else:
             pool = fitting
