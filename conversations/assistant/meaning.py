@@ -322,14 +322,19 @@ SHARED_WORD = 0.08
 # Words of problem descriptions that say nothing about which problem it is.
 _VAGUE = frozenset(
     {"work", "working", "stop", "stopped", "keep", "keeps", "make", "making", "come", "get", "go", "run"}
-    | {"much", "too", "lot", "change", "thing", "stuff", "really", "very"}
+    | {"much", "too", "lot", "change", "thing", "stuff", "really", "very", "mine", "weird", "strange", "odd", "funny"}
 )
 
 
 def _substance(phrase: str) -> set[str]:
     from catalog.search.text import tokens
 
-    return {t for t in tokens(phrase) if t not in _NEGATIONS and t not in _VAGUE and not t.isdigit() and len(t) > 2}
+    # The search's light stemming keeps "turning" apart from "turn": cut the usual endings too.
+    return {
+        re.sub(r"(?<=\w{3})(ing|ed|es|s|y|e)$", "", t)
+        for t in tokens(phrase)
+        if t not in _NEGATIONS and t not in _VAGUE and not t.isdigit() and len(t) > 2
+    }
 
 
 _NEGATIONS = frozenset({"not", "no", "wont", "doesnt", "isnt", "never", "dont", "cant", "wouldnt", "didnt"})
@@ -352,6 +357,9 @@ def symptom_find(text: str, *, appliance_type: str | None = None, brands=()) -> 
     # A word of substance shared with a symptom's own phrases ("light" in "the light inside doesnt
     # come on") counts besides the sentence's meaning, where negations and verbs weigh as much.
     said = _substance(words)
+    if not said:
+        # "it stopped working", "it won't work": a problem, but nothing says which.
+        return SymptomReading(None, 0.0, True)
     if said:
         terms = index.terms  # type: ignore[attr-defined]
         scores = {
@@ -391,15 +399,20 @@ def policy_find(text: str, *, topic: str = ""):
         return policies.get(topic), 1.0
     if not policies:
         return None, 0.0
-    best, score = max(index.scores(vector(text), top_k=1).items(), key=lambda kv: kv[1])
+    ranked = sorted(index.scores(vector(text), top_k=1).items(), key=lambda kv: -kv[1])
+    best, score = ranked[0]
     if score < threshold("policy"):
         return None, score
+    if score >= POLICY_CLEAR:
+        return policies[best], score
     # Short shop questions all sound alike to a sentence embedding ("i need a part" is near "can I
     # send a part back"): below a clear match, the question must also share a word of substance
-    # with the policy's own text (its title, questions and terms).
-    if score < POLICY_CLEAR and not (_content_words(text) & _policy_words(policies[best])):
-        return None, score
-    return policies[best], score
+    # with the policy's own text (its title, questions and terms); the best such policy answers.
+    said = _content_words(text)
+    for topic, value in ranked:
+        if value >= threshold("policy") and said & _policy_words(policies[topic]):
+            return policies[topic], value
+    return None, score
 
 
 POLICY_CLEAR = 0.85
@@ -416,7 +429,9 @@ def _content_words(text: str) -> set[str]:
 
 
 def _policy_words(policy) -> set[str]:
-    return _content_words(" ".join([policy.title, *policy.questions, policy.text]))
+    # Not the addresses in it: "support@…" in the returns policy is not about support.
+    text = re.sub(r"\S+@\S+|https?://\S+", " ", " ".join([policy.title, *policy.questions, policy.text]))
+    return _content_words(text)
 
 
 def shop_words() -> frozenset[str]:
@@ -435,7 +450,9 @@ def shop_words() -> frozenset[str]:
         texts = [t for label, ts in data.items() if isinstance(ts, list) and label not in NONE_LABELS for t in ts]
         texts += [w for t, ws in appliance_words().items() if t in scope for w in ws]
         texts += [f"{p.title} {' '.join(p.questions)} {p.text}" for p in shop_policies_active()]
-        words = set(symptoms_index.words)  # type: ignore[attr-defined]
+        from catalog.search.text import STOP_WORDS
+
+        words = set(symptoms_index.words) | set(STOP_WORDS)  # type: ignore[attr-defined]
         for text in texts:
             words.update(tokens(text))
         _shop_words.update(key=key, value=frozenset(words))
@@ -443,6 +460,46 @@ def shop_words() -> frozenset[str]:
 
 
 _shop_words: dict = {}
+
+
+def foreign_word(stem: str) -> bool:
+    """A word (search stem) the shop never uses, and not a typo of one ("ordr", "refridgerator")."""
+    words = shop_words()
+    if stem in words:
+        return False
+    key = (id(words), stem)
+    if key not in _foreign:
+        close = len(stem) > 3 and any(len(w) > 3 for w in _one_edit(stem) & words)
+        # Another form of a shop word the light stemming kept apart ("compatibility", "compatible").
+        close = close or (len(stem) >= 7 and stem[:7] in _prefixes(words))
+        while len(_foreign) > 20_000:
+            _foreign.pop(next(iter(_foreign)))
+        _foreign[key] = not close
+    return _foreign[key]
+
+
+_foreign: dict[tuple, bool] = {}
+
+
+@lru_cache(maxsize=2)
+def _prefixes(words: frozenset[str]) -> frozenset[str]:
+    return frozenset(w[:7] for w in words if len(w) >= 7)
+
+
+_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+
+
+def _one_edit(word: str) -> set[str]:
+    """Words one typing slip away: a letter missed or two swapped ("tlak"), and in words of five
+    letters or more one added or mistyped ("refridgerator"); short words are too often other
+    words ("gold" is not a slip of "cold", nor "bank" of "blank")."""
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    out = {a + b[1:] for a, b in splits if b}
+    out |= {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
+    if len(word) >= 5:
+        out |= {a + c + b for a, b in splits for c in _LETTERS}
+        out |= {a + c + b[1:] for a, b in splits if b for c in _LETTERS}
+    return out
 
 
 def symptom_words() -> frozenset[str]:

@@ -217,7 +217,7 @@ class RulesEngine:
                 and len(w) > 2
                 and w not in name_terms
                 and w not in lowered_brands
-                and w not in meaning.shop_words()
+                and meaning.foreign_word(w)
             ],
             # The problem words say something besides naming a part ("quit working", "doesn't"),
             # unlike "a door gasket for WDT780SAEM1", whose words are also a symptom's.
@@ -286,6 +286,24 @@ class RulesEngine:
             near = NEAR_OUT_OF_SCOPE + (FOREIGN_NEAR if u.foreign else 0.0)
             if confidence < FAR or outside >= confidence - near:
                 return intents.OUT_OF_SCOPE, "general"  # nothing of the shop, and reads as something else
+        if (
+            not domain
+            and u.foreign
+            and not u.ids.mentions
+            and not entities.pronoun
+            and intent in intents.PART_INTENTS
+            and intent != intents.DELIVERY  # "do you accept amex" is the shop's terms
+        ):
+            return intents.OUT_OF_SCOPE, "general"  # "price of gold per ounce": a price, but of nothing we sell
+        if (
+            not domain
+            and u.foreign
+            and intent in _NO_SUBJECT_INTENTS
+            and intent != intents.GREETING
+            and reading.scores.get(intents.OUT_OF_SCOPE, 0.0) >= confidence - NEAR_OUT_OF_SCOPE - FOREIGN_NEAR
+            and (intent == intents.HUMAN or meaning.policy_find(u.masked)[0] is None)
+        ):
+            return intents.OUT_OF_SCOPE, "general"  # "call my mom", "connect me to my bank": not the shop's people
         part_named = bool(
             u.mentioned or (not u.from_words and (u.referenced or (entities.pronoun and u.product is not None)))
         )
@@ -296,6 +314,8 @@ class RulesEngine:
         if intents.only_identifiers(u.masked) or bare_follow_up:
             if u.model_from_message and not u.mentioned and u.remembered_symptom:
                 return intents.TROUBLESHOOT, ""
+            if u.model_from_message and not u.mentioned and u.product is not None and not u.part_words:
+                return intents.COMPATIBILITY, ""  # "and for the WDT780SAEM1?": a new model asks about fit
             if u.previous in intents.CARRY_OVER and (u.product is not None or u.unknown or u.part_words):
                 return u.previous, ""
             if u.mentioned and u.model_from_message and not bare_follow_up:
@@ -355,7 +375,8 @@ class RulesEngine:
             # "my bad, the model is MSS25C4MGZ": the model answers the question still open.
             asks_own = intent in intents.CARRY_OVER and confidence >= abstain
             if u.product is not None and u.previous in intents.CARRY_OVER and not asks_own:
-                return (intents.COMPATIBILITY if u.previous == intents.ALTERNATIVES else u.previous), ""
+                # The part's price, stock or install steps do not change with the model; its fit does.
+                return intents.COMPATIBILITY, ""
             if (
                 u.remembered_symptom
                 and u.symptom is None
@@ -366,16 +387,16 @@ class RulesEngine:
                 return intents.TROUBLESHOOT, ""
             if asks_own and u.product is not None and intent == intents.COMPATIBILITY:
                 return intents.COMPATIBILITY, ""  # "my bad, the model is MSS25C4MGZ": the part asked about
+        names_nothing = not (part_named or u.order_numbers or u.part_words or u.ids.mentions or u.symptom)
         if (
             intent in _POLICY_LOOKALIKES
-            and not part_named
-            and not u.order_numbers
-            and not u.part_words
+            and names_nothing
             and reading.scores.get(intents.POLICY, 0.0) >= confidence - POLICY_NEAR
         ):
+            # "can I send it back if it's wrong", "do you accept amex", "how many days do I have to send it back"
             policy, _ = meaning.policy_find(u.masked)
             if policy is not None:
-                return intents.POLICY, ""  # "can I send it back if it's wrong", "do you accept amex"
+                return (intents.HUMAN if policy.topic == CONTACT_TOPIC else intents.POLICY), ""
         if (
             u.symptom is not None
             and not part_named

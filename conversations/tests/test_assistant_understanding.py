@@ -319,3 +319,35 @@ def test_a_word_shared_with_a_symptom_counts_besides_the_meaning(shop):
     bulb.symptoms.add(light)
     draft = say("the refrigerator light inside doesnt come on")
     assert 'For "Light not working"' in draft.content
+
+
+def test_a_request_for_support_in_other_words_reaches_the_shop(shop, policies):
+    for text in ("email address for your team?", "is there a phone number for your team"):
+        draft = say(text)
+        assert draft.intent == "human" and "help@shop.test" in draft.content, text
+
+
+def test_a_problem_that_does_not_say_which_is_asked_about_not_guessed(shop):
+    draft = say("my fridge stopped working")
+    assert draft.parts == [] and "what the appliance is doing" in draft.content
+
+
+def test_a_model_given_after_a_price_asks_about_fit(shop):
+    first = say("how much is PS11750057")
+    for text in ("and for the WRS325SDHZ", "WRS325SDHZ?"):
+        draft = say(text, first.context)
+        assert "No: PS11750057" in draft.content and "WRS325SDHZ" in draft.content, text
+        assert "checkout_now" not in actions(draft)
+
+
+@pytest.mark.parametrize("text", ["can you call a plumber for me", "connect me to my bank", "price of gold per ounce"])
+def test_someone_elses_people_and_prices_are_out_of_scope(shop, text):
+    draft = say(text)
+    assert draft.intent == "out_of_scope" and draft.proposals == []
+
+
+def test_a_typo_is_not_a_word_the_shop_never_uses(shop):
+    from conversations.assistant import meaning
+
+    assert not meaning.foreign_word("tlak") and not meaning.foreign_word("compatibility")
+    assert meaning.foreign_word("crypto") and meaning.foreign_word("gold") and meaning.foreign_word("bank")
