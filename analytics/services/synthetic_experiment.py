@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from analytics.enums import EventName as E
 from analytics.enums import EventSource, ExperimentStatus
-from analytics.models import Experiment
+from analytics.models import Event, Experiment
 from analytics.services.events import EVENT_COLUMNS
 from analytics.services.experiments import experiment_arm
 from analytics.services.synthetic import EventSink
@@ -66,6 +66,11 @@ def experiment_events_generate(
     if not 0 <= baseline < 1 or not 0 <= baseline + lift <= 1:
         raise ValueError("baseline and baseline + lift must be probabilities")
     rng = random.Random(seed)
+    # A seeded run names its visitors after the seed alone, so the same seed gives the same arms
+    # (assignment hashes the visitor id) and the same outcome; a second run of it would collide.
+    run = secrets.token_hex(3) if seed is None else f"{seed % 0xFFFFFF:06x}"
+    if seed is not None and Event.objects.filter(event_id__startswith=f"syn{run}_").exists():
+        raise ValueError(f"seed {seed} was already generated into this database: pick another seed")
     now = (now or timezone.now()).astimezone(UTC)
     start = now - timedelta(days=days)
     experiment = Experiment.objects.create(
@@ -79,7 +84,6 @@ def experiment_events_generate(
     if experiment.status == ExperimentStatus.STOPPED:  # another one runs: this one is history
         experiment.stopped_at = now
         experiment.save(update_fields=["stopped_at"])
-    run = secrets.token_hex(3) if seed is None else f"{seed % 0xFFFFFF:06x}{secrets.token_hex(1)}"
     sink = EventSink(progress, columns=_COLUMNS)
     server, client = str(EventSource.SERVER), str(EventSource.CLIENT)
     span = (now - start).total_seconds() - 3600

@@ -31,6 +31,17 @@ def test_the_report_finds_the_true_effect_within_its_interval():
     assert report["daily"][-1]["chat_visitors"] + report["daily"][-1]["holdout_visitors"] == visitors
 
 
+def test_a_seed_is_the_same_traffic_and_is_generated_once():
+    args = ("generate_events", "300", "--experiment", "--seed", "5", "--no-progress")
+    call_command(*args, stdout=StringIO())
+    first = sorted(Event.objects.filter(name="experiment_assigned").values_list("visitor_id", "properties__arm"))
+    with pytest.raises(CommandError, match="seed 5 was already generated"):
+        call_command(*args, stdout=StringIO())
+    call_command(*args, "--clear", stdout=StringIO())
+    again = sorted(Event.objects.filter(name="experiment_assigned").values_list("visitor_id", "properties__arm"))
+    assert again == first
+
+
 def test_impossible_rates_are_refused():
     with pytest.raises(CommandError):
         call_command("generate_events", "100", "--experiment", "--baseline", "99", "--lift", "5", "--no-progress")

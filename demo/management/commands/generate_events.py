@@ -64,16 +64,19 @@ class Command(BaseCommand):
         with tqdm(
             total=count, unit="event", unit_scale=True, desc="events", disable=options["no_progress"], file=sys.stderr
         ) as bar:
-            truth = experiment_events_generate(
-                count=count,
-                days=days,
-                seed=options["seed"],
-                holdout_percent=options["holdout"],
-                baseline=baseline,
-                lift=lift,
-                mean_order=options["mean_order"],
-                progress=bar.update,
-            )
+            try:
+                truth = experiment_events_generate(
+                    count=count,
+                    days=days,
+                    seed=options["seed"],
+                    holdout_percent=options["holdout"],
+                    baseline=baseline,
+                    lift=lift,
+                    mean_order=options["mean_order"],
+                    progress=bar.update,
+                )
+            except ValueError as error:
+                raise CommandError(f"{error} (or run with --clear).") from error
         self.stdout.write(
             self.style.SUCCESS(
                 f"Experiment {truth.experiment_id}: {truth.events} events from {truth.visitors} visitors over {days} days. "
