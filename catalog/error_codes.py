@@ -9,6 +9,7 @@ class CatalogErrorCode(StrEnum):
     APPLIANCE_MODEL_NOT_FOUND = "appliance_model_not_found"
     CATALOG_ERROR = "catalog_error"
     CATALOG_IMPORT_INVALID = "catalog_import_invalid"
+    INVALID_IMAGE_URL = "invalid_image_url"
     INVALID_QUANTITY = "invalid_quantity"
     INVALID_SIZE = "invalid_size"
     PRODUCT_NOT_FOUND = "product_not_found"

@@ -11,6 +11,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 
+from catalog.error_codes import CatalogErrorCode
+
 _web_url = URLValidator(schemes=["http", "https"])
 
 # The pictures drawn for the demo and synthetic catalogues (demo_data/tools/make_part_images.py).
@@ -31,7 +33,7 @@ def product_image_url_validate(value: str) -> None:
         _web_url(value)
     except ValidationError:
         raise ValidationError(
-            "Enter an http(s) URL or a path on this site starting with /.", code="invalid_image_url"
+            "Enter an http(s) URL or a path on this site starting with /.", code=CatalogErrorCode.INVALID_IMAGE_URL
         ) from None
 
 

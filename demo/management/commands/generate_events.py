@@ -38,7 +38,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         count = options["count"]
-        days = options["days"] or (28 if options["experiment"] else 90)
+        days = options["days"] if options["days"] is not None else (28 if options["experiment"] else 90)
         if count < 1:
             raise CommandError("N must be at least 1.")
         if not 1 <= days <= 366:
