@@ -1,8 +1,6 @@
-from django import forms
 from django.contrib import admin
 
 from catalog.enums import Availability
-from catalog.images import product_image_url_validate
 from catalog.models import ApplianceModel, Compatibility, Product, Symptom
 from catalog.services.stock import product_stock_set
 
@@ -25,14 +23,6 @@ class ProductAdmin(admin.ModelAdmin):
     inlines = [CompatibilityInline]
     list_per_page = 50
     show_full_result_count = False  # a 100,000-part catalogue should not COUNT(*) on every page
-
-    def formfield_for_dbfield(self, db_field, request, **kwargs):
-        # The demo's pictures are paths on this site (/static/…), which a URL field would refuse.
-        if db_field.name == "image_url":
-            return forms.CharField(
-                max_length=500, required=False, validators=[product_image_url_validate], label="Image URL"
-            )
-        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     @admin.display(description="Availability")
     def availability(self, obj: Product) -> str:

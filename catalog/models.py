@@ -6,6 +6,7 @@ from django.db.models import F, Value
 from django.db.models.functions import Replace, Upper
 
 from catalog.enums import Availability, Difficulty
+from catalog.images import product_image_url_validate
 from core.models import TimeStampedModel
 
 
@@ -75,7 +76,8 @@ class Product(TimeStampedModel):
     stock_quantity = models.PositiveIntegerField(default=0)
     backordered = models.BooleanField(default=False, help_text="Orderable from the supplier while stock is 0.")
     is_active = models.BooleanField(default=True)
-    image_url = models.URLField(max_length=500, blank=True)
+    # An http(s) URL or a path on this site: the shipped demo pictures are /static/… paths.
+    image_url = models.CharField(max_length=500, blank=True, validators=[product_image_url_validate])
     rating = models.DecimalField(
         max_digits=2,
         decimal_places=1,
