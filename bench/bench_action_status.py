@@ -33,7 +33,7 @@ import time
 
 import httpx
 import websockets
-from common import REPO, environment, latency_figures, write_result
+from common import REPO, environment, figures_print, latency_figures, write_result
 
 from core.testing.live import LiveStack, free_port, tail
 
@@ -278,10 +278,7 @@ def main() -> int:
         "decision commit → action.status": {**decisions, "lost": lost, "http_errors": len(result["errors"])},
         "bare group_send round trip (floor)": {**floor, "lost": FLOOR_N - len(result["floor"])},
     }
-    for label, values in figures.items():
-        print(
-            f"{label}: " + ", ".join(f"{k}={v:.2f}" if isinstance(v, float) else f"{k}={v}" for k, v in values.items())
-        )
+    figures_print(figures)
     print(f"sockets connected {result['connected']}/{N}; decisions sent at {result['achieved_rate']:.1f}/s")
     if result["errors"]:
         print("first errors:", result["errors"][:3])

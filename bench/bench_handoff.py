@@ -34,7 +34,7 @@ import time
 import httpx
 import websockets
 from bench_action_status import django_on, start_second_daphne
-from common import environment, latency_figures, write_result
+from common import environment, figures_print, latency_figures, write_result
 
 from core.testing.live import LiveStack
 
@@ -272,10 +272,7 @@ def main() -> int:
         },
         "bare group_send round trip (floor)": {**floor, "lost": FLOOR_N - len(result["floor"])},
     }
-    for label, values in figures.items():
-        print(
-            f"{label}: " + ", ".join(f"{k}={v:.2f}" if isinstance(v, float) else f"{k}={v}" for k, v in values.items())
-        )
+    figures_print(figures)
     print(f"sockets connected {result['connected']}/{N}; replies sent at {result['achieved_rate']:.1f}/s")
     if result["errors"]:
         print("first errors:", result["errors"][:3])

@@ -49,6 +49,14 @@ def environment(**extra) -> dict:
     }
 
 
+def figures_print(figures: dict) -> None:
+    """One line per label: `label: k=v, …` (floats to two decimals)."""
+    for label, values in figures.items():
+        print(
+            f"{label}: " + ", ".join(f"{k}={v:.2f}" if isinstance(v, float) else f"{k}={v}" for k, v in values.items())
+        )
+
+
 def write_result(name: str, figures: dict, env: dict, **extra) -> Path:
     RESULTS.mkdir(exist_ok=True)
     path = RESULTS / f"{name}.json"
