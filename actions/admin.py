@@ -14,11 +14,11 @@ from django.template.defaultfilters import truncatechars
 from actions.enums import ActionStatus
 from actions.models import Action, ActionResponse, ActionTransition, ResponseTemplate
 from actions.services.feedback import action_feedback_apply
-from core.admin import ReadOnlyAdminMixin, admin_link, pretty_json
+from core.admin import ModelAdmin, ReadOnlyAdminMixin, TabularInline, admin_link, pretty_json
 from core.exceptions import ApplicationError
 
 
-class ActionTransitionInline(ReadOnlyAdminMixin, admin.TabularInline):
+class ActionTransitionInline(ReadOnlyAdminMixin, TabularInline):
     model = ActionTransition
     fields = ("created_at", "from_status", "to_status", "actor_kind", "actor", "note")
     readonly_fields = fields
@@ -46,7 +46,7 @@ class DeliveryColumns:
         return obj.delivery.sent_at if obj.delivery else None
 
 
-class ActionResponseInline(DeliveryColumns, ReadOnlyAdminMixin, admin.TabularInline):
+class ActionResponseInline(DeliveryColumns, ReadOnlyAdminMixin, TabularInline):
     model = ActionResponse
     fields = ("created_at", "outcome", "channel", "delivery_status", "text", "delivery_error", "delivery_sent_at")
     readonly_fields = fields
@@ -56,7 +56,7 @@ class ActionResponseInline(DeliveryColumns, ReadOnlyAdminMixin, admin.TabularInl
 
 
 @admin.register(Action)
-class ActionAdmin(admin.ModelAdmin):
+class ActionAdmin(ModelAdmin):
     list_display = (
         "id",
         "type",
@@ -179,7 +179,7 @@ class ActionAdmin(admin.ModelAdmin):
 
 
 @admin.register(ActionTransition)
-class ActionTransitionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class ActionTransitionAdmin(ReadOnlyAdminMixin, ModelAdmin):
     list_display = ("action", "from_status", "to_status", "actor_kind", "actor", "note", "created_at")
     list_filter = ("to_status", "from_status", "actor_kind", "created_at")
     list_select_related = ("action", "actor")
@@ -190,7 +190,7 @@ class ActionTransitionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(ActionResponse)
-class ActionResponseAdmin(DeliveryColumns, ReadOnlyAdminMixin, admin.ModelAdmin):
+class ActionResponseAdmin(DeliveryColumns, ReadOnlyAdminMixin, ModelAdmin):
     list_display = ("action", "outcome", "channel", "delivery_status", "short_text", "delivery_sent_at", "created_at")
     list_filter = ("outcome", "channel", "created_at")  # by delivery status: the outbox admin
     list_select_related = ("action", "delivery")
@@ -244,7 +244,7 @@ class ResponseTemplateForm(forms.ModelForm):
 
 
 @admin.register(ResponseTemplate)
-class ResponseTemplateAdmin(admin.ModelAdmin):
+class ResponseTemplateAdmin(ModelAdmin):
     form = ResponseTemplateForm
     list_display = ("action_type", "outcome", "is_active", "short_body", "updated_at")
     list_filter = ("outcome", "is_active", "action_type")

@@ -8,7 +8,7 @@ from django.utils.html import format_html
 from agentic.models import AcpCheckoutSession, AgentApiKey, AgentPlatform, IdempotencyRecord
 from agentic.services.auth import api_key_issue
 from checkout.admin import URL_FORMFIELD
-from core.admin import ReadOnlyAdminMixin, admin_link, pretty_json
+from core.admin import ModelAdmin, ReadOnlyAdminMixin, TabularInline, admin_link, pretty_json
 from core.money import from_minor
 
 
@@ -23,7 +23,7 @@ def _show_key_once(request, platform: AgentPlatform, raw_key: str) -> None:
     )
 
 
-class AgentApiKeyInline(admin.TabularInline):
+class AgentApiKeyInline(TabularInline):
     model = AgentApiKey
     fields = ("prefix", "label", "is_active", "last_used_at", "created_at")
     readonly_fields = ("prefix", "last_used_at", "created_at")
@@ -35,7 +35,7 @@ class AgentApiKeyInline(admin.TabularInline):
 
 
 @admin.register(AgentPlatform)
-class AgentPlatformAdmin(admin.ModelAdmin):
+class AgentPlatformAdmin(ModelAdmin):
     formfield_overrides = URL_FORMFIELD
     list_display = ("name", "slug", "is_active", "webhook_url", "signs_requests", "created_at")
     list_filter = ("is_active",)
@@ -66,7 +66,7 @@ class AgentPlatformAdmin(admin.ModelAdmin):
 
 
 @admin.register(AcpCheckoutSession)
-class AcpCheckoutSessionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class AcpCheckoutSessionAdmin(ReadOnlyAdminMixin, ModelAdmin):
     list_display = ("id", "platform", "status", "currency", "total", "order_link", "created_at")
     list_filter = ("status", "platform", "currency")
     search_fields = ("id", "order__number", "buyer__email")
@@ -99,7 +99,7 @@ class AcpCheckoutSessionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(IdempotencyRecord)
-class IdempotencyRecordAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class IdempotencyRecordAdmin(ReadOnlyAdminMixin, ModelAdmin):
     list_display = ("key", "platform", "path", "in_flight", "response_status", "created_at")
     list_filter = ("in_flight", "response_status", "platform")
     search_fields = ("key", "path")

@@ -15,7 +15,7 @@ from django.utils.html import format_html
 
 from alerts.enums import SubscriptionStatus
 from alerts.models import AlertNotice, BackInStockSubscription, PartAlertSummary, PendingOptIn, RestockRound
-from core.admin import ReadOnlyAdminMixin
+from core.admin import ModelAdmin, ReadOnlyAdminMixin, TabularInline
 from core.outbox.enums import DeliveryStatus
 
 
@@ -44,7 +44,7 @@ class NoticeDeliveryMixin:
         return format_html('<a href="{}">{}</a>', url, obj.delivery.key)
 
 
-class AlertNoticeInline(NoticeDeliveryMixin, ReadOnlyAdminMixin, admin.TabularInline):
+class AlertNoticeInline(NoticeDeliveryMixin, ReadOnlyAdminMixin, TabularInline):
     model = AlertNotice
     fields = ("restock_key", "channel", "status", "attempts", "error", "sent_at", "created_at")
     readonly_fields = fields
@@ -57,7 +57,7 @@ class AlertNoticeInline(NoticeDeliveryMixin, ReadOnlyAdminMixin, admin.TabularIn
 
 
 @admin.register(BackInStockSubscription)
-class BackInStockSubscriptionAdmin(admin.ModelAdmin):
+class BackInStockSubscriptionAdmin(ModelAdmin):
     list_display = ("id", "product", "channel", "contact", "status", "confirmed_at", "notified_at", "created_at")
     list_filter = ("status", "channel", "created_at")
     list_select_related = ("product",)
@@ -148,7 +148,7 @@ class PendingOptInAdmin(BackInStockSubscriptionAdmin):
 
 
 @admin.register(PartAlertSummary)
-class PartAlertSummaryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class PartAlertSummaryAdmin(ReadOnlyAdminMixin, ModelAdmin):
     """Parts people are waiting for, most-awaited first, with their stock and last restock round."""
 
     list_display = (
@@ -210,7 +210,7 @@ class PartAlertSummaryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(RestockRound)
-class RestockRoundAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class RestockRoundAdmin(ReadOnlyAdminMixin, ModelAdmin):
     list_display = (
         "restock_key",
         "status",
@@ -262,7 +262,7 @@ class RestockRoundAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(AlertNotice)
-class AlertNoticeAdmin(NoticeDeliveryMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+class AlertNoticeAdmin(NoticeDeliveryMixin, ReadOnlyAdminMixin, ModelAdmin):
     """Notice history: who was told about which restock, on which channel, and what happened
     (the sending state is the notice's outbox delivery, linked; its attempts are listed there)."""
 

@@ -11,10 +11,11 @@ from analytics.enums import ExperimentStatus
 from analytics.exceptions import ExperimentInvalid
 from analytics.models import Event, Experiment
 from analytics.services.experiments import experiment_start, experiment_stop, page_prefixes
+from core.admin import ModelAdmin
 
 
 @admin.register(Event)
-class EventAdmin(admin.ModelAdmin):
+class EventAdmin(ModelAdmin):
     list_display = (
         "name",
         "source",
@@ -82,7 +83,7 @@ class ExperimentForm(forms.ModelForm):
 
 
 @admin.register(Experiment)
-class ExperimentAdmin(admin.ModelAdmin):
+class ExperimentAdmin(ModelAdmin):
     form = ExperimentForm
     list_display = ("name", "status", "split", "mde_points", "started_at", "stopped_at", "report")
     list_filter = ("status",)

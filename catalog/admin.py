@@ -3,9 +3,10 @@ from django.contrib import admin
 from catalog.enums import Availability
 from catalog.models import ApplianceModel, Compatibility, Product, Symptom
 from catalog.services.stock import product_stock_set
+from core.admin import ModelAdmin, TabularInline
 
 
-class CompatibilityInline(admin.TabularInline):
+class CompatibilityInline(TabularInline):
     model = Compatibility
     extra = 0
     autocomplete_fields = ["appliance_model"]
@@ -14,7 +15,7 @@ class CompatibilityInline(admin.TabularInline):
 
 
 @admin.register(Product)
-class ProductAdmin(admin.ModelAdmin):
+class ProductAdmin(ModelAdmin):
     list_display = ["ps_number", "name", "brand", "appliance_type", "price", "stock_quantity", "availability"]
     list_filter = ["brand", "appliance_type", "backordered", "is_active"]
     search_fields = ["ps_number", "manufacturer_part_number", "name"]
@@ -40,7 +41,7 @@ class ProductAdmin(admin.ModelAdmin):
 
 
 @admin.register(ApplianceModel)
-class ApplianceModelAdmin(admin.ModelAdmin):
+class ApplianceModelAdmin(ModelAdmin):
     list_display = ["model_number", "brand", "appliance_type", "name"]
     list_filter = ["appliance_type", "brand"]
     search_fields = ["model_number", "name"]
@@ -49,7 +50,7 @@ class ApplianceModelAdmin(admin.ModelAdmin):
 
 
 @admin.register(Compatibility)
-class CompatibilityAdmin(admin.ModelAdmin):
+class CompatibilityAdmin(ModelAdmin):
     list_display = ["product", "appliance_model", "confidence", "source"]
     list_filter = ["source"]
     search_fields = ["product__ps_number", "appliance_model__model_number"]
@@ -60,7 +61,7 @@ class CompatibilityAdmin(admin.ModelAdmin):
 
 
 @admin.register(Symptom)
-class SymptomAdmin(admin.ModelAdmin):
+class SymptomAdmin(ModelAdmin):
     list_display = ["name", "slug", "appliance_type"]
     list_filter = ["appliance_type"]
     search_fields = ["name", "slug"]

@@ -13,7 +13,7 @@ from checkout.models import (
     Refund,
     WebhookEvent,
 )
-from core.admin import ReadOnlyAdminMixin, admin_link, pretty_json
+from core.admin import ModelAdmin, ReadOnlyAdminMixin, TabularInline, admin_link, pretty_json
 
 
 def _conversation_link(conversation_id):
@@ -27,7 +27,7 @@ def _conversation_link(conversation_id):
 URL_FORMFIELD = {models.URLField: {"assume_scheme": "https"}}
 
 
-class PriceBookEntryInline(admin.TabularInline):
+class PriceBookEntryInline(TabularInline):
     model = PriceBookEntry
     formfield_overrides = URL_FORMFIELD
     fields = ("kind", "code", "name", "monthly_price", "stripe_price_id", "payment_link")
@@ -36,7 +36,7 @@ class PriceBookEntryInline(admin.TabularInline):
 
 
 @admin.register(PriceBook)
-class PriceBookAdmin(admin.ModelAdmin):
+class PriceBookAdmin(ModelAdmin):
     list_display = (
         "name",
         "currency",
@@ -63,7 +63,7 @@ class PriceBookAdmin(admin.ModelAdmin):
 
 
 @admin.register(PriceBookEntry)
-class PriceBookEntryAdmin(admin.ModelAdmin):
+class PriceBookEntryAdmin(ModelAdmin):
     formfield_overrides = URL_FORMFIELD
     list_display = ("price_book", "kind", "code", "name", "monthly_price", "stripe_price_id", "payment_link")
     list_filter = ("kind", "price_book")
@@ -74,7 +74,7 @@ class PriceBookEntryAdmin(admin.ModelAdmin):
 
 
 @admin.register(DiscountCode)
-class DiscountCodeAdmin(admin.ModelAdmin):
+class DiscountCodeAdmin(ModelAdmin):
     list_display = (
         "code",
         "kind",
@@ -111,7 +111,7 @@ class DiscountCodeAdmin(admin.ModelAdmin):
 
 
 @admin.register(CheckoutSession)
-class CheckoutSessionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class CheckoutSessionAdmin(ReadOnlyAdminMixin, ModelAdmin):
     list_display = (
         "id",
         "status",
@@ -168,14 +168,14 @@ class CheckoutSessionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         return pretty_json(obj.line_items)
 
 
-class OrderLineInline(ReadOnlyAdminMixin, admin.TabularInline):
+class OrderLineInline(ReadOnlyAdminMixin, TabularInline):
     model = OrderLine
     fields = ("sku", "name", "product", "quantity", "unit_price", "line_total")
     readonly_fields = fields
     extra = 0
 
 
-class RefundInline(ReadOnlyAdminMixin, admin.TabularInline):
+class RefundInline(ReadOnlyAdminMixin, TabularInline):
     model = Refund
     fields = ("id", "amount", "currency", "status", "reason", "provider_refund_id", "from_webhook", "created_at")
     readonly_fields = fields
@@ -186,7 +186,7 @@ MONEY_FIELDS = ("currency", "subtotal", "discount_total", "total", "refunded_tot
 
 
 @admin.register(Order)
-class OrderAdmin(admin.ModelAdmin):
+class OrderAdmin(ModelAdmin):
     list_display = (
         "number",
         "status",
@@ -245,7 +245,7 @@ class OrderAdmin(admin.ModelAdmin):
 
 
 @admin.register(OrderLine)
-class OrderLineAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class OrderLineAdmin(ReadOnlyAdminMixin, ModelAdmin):
     list_display = ("order", "sku", "name", "quantity", "unit_price", "line_total")
     list_select_related = ("order",)
     search_fields = ("order__number", "sku", "name")
@@ -258,7 +258,7 @@ class OrderLineAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(WebhookEvent)
-class WebhookEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class WebhookEventAdmin(ReadOnlyAdminMixin, ModelAdmin):
     list_display = ("event_id", "provider", "type", "status", "attempts", "processed_at", "created_at")
     list_filter = ("status", "provider", "type", "created_at")
     search_fields = ("event_id", "type", "error")

@@ -19,11 +19,11 @@ from conversations.models import (
     WhatsAppMessage,
 )
 from conversations.services.saved_replies import saved_reply_body_check
-from core.admin import ReadOnlyAdminMixin, admin_link, pretty_json
+from core.admin import ModelAdmin, ReadOnlyAdminMixin, TabularInline, admin_link, pretty_json
 from core.exceptions import ApplicationError
 
 
-class MessageInline(admin.TabularInline):
+class MessageInline(TabularInline):
     model = Message
     fields = ("seq", "role", "message_type", "content", "client_message_id", "created_at")
     readonly_fields = fields
@@ -39,7 +39,7 @@ class MessageInline(admin.TabularInline):
         return False
 
 
-class ActionInline(admin.TabularInline):
+class ActionInline(TabularInline):
     model = Action
     fk_name = "conversation"
     fields = ("id", "type", "label", "style", "status", "enabled", "error", "created_at")
@@ -57,7 +57,7 @@ class ActionInline(admin.TabularInline):
 
 
 @admin.register(Customer)
-class CustomerAdmin(admin.ModelAdmin):
+class CustomerAdmin(ModelAdmin):
     list_display = ("id", "name", "email", "phone", "email_verified", "phone_verified", "user", "created_at")
     list_filter = ("email_verified", "phone_verified", "created_at")
     list_select_related = ("user",)
@@ -78,7 +78,7 @@ class CustomerAdmin(admin.ModelAdmin):
     )
 
 
-class NoteInline(ReadOnlyAdminMixin, admin.TabularInline):
+class NoteInline(ReadOnlyAdminMixin, TabularInline):
     """Operators' internal notes (never shown to the customer); written from the inbox."""
 
     model = ConversationNote
@@ -88,7 +88,7 @@ class NoteInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 
 @admin.register(Conversation)
-class ConversationAdmin(admin.ModelAdmin):
+class ConversationAdmin(ModelAdmin):
     list_display = (
         "id",
         "customer_link",
@@ -143,7 +143,7 @@ class ConversationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Message)
-class MessageAdmin(admin.ModelAdmin):
+class MessageAdmin(ModelAdmin):
     list_display = ("id", "conversation", "seq", "role", "message_type", "short_content", "created_at")
     list_filter = ("role", "message_type", "created_at")
     list_select_related = ("conversation",)
@@ -185,13 +185,13 @@ class MessageAdmin(admin.ModelAdmin):
 
 
 @admin.register(ShopPolicy)
-class ShopPolicyAdmin(admin.ModelAdmin):
+class ShopPolicyAdmin(ModelAdmin):
     list_display = ("title", "topic", "is_active", "updated_at")
     list_filter = ("is_active",)
     search_fields = ("title", "topic", "text")
 
 
-class HandoffTransitionInline(ReadOnlyAdminMixin, admin.TabularInline):
+class HandoffTransitionInline(ReadOnlyAdminMixin, TabularInline):
     model = HandoffTransition
     fields = ("created_at", "from_state", "to_state", "actor_kind", "actor", "operator", "note")
     readonly_fields = fields
@@ -199,7 +199,7 @@ class HandoffTransitionInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 
 @admin.register(Handoff)
-class HandoffAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class HandoffAdmin(ReadOnlyAdminMixin, ModelAdmin):
     """Each time a person was asked for: its times, who handled it, the customer's rating, and
     every change of hands (the audit trail). Changed only by the handoff services."""
 
@@ -235,7 +235,7 @@ class SavedReplyForm(forms.ModelForm):
 
 
 @admin.register(SavedReply)
-class SavedReplyAdmin(admin.ModelAdmin):
+class SavedReplyAdmin(ModelAdmin):
     """Replies operators insert from the inbox; `{{ customer.name }}`, `{{ order.number }}`,
     `{{ part.psNumber }}`, `{{ part.name }}`, `{{ operator.name }}`, `{{ shop.name }}` are filled in."""
 
@@ -246,14 +246,14 @@ class SavedReplyAdmin(admin.ModelAdmin):
 
 
 @admin.register(WhatsAppContact)
-class WhatsAppContactAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class WhatsAppContactAdmin(ReadOnlyAdminMixin, ModelAdmin):
     list_display = ("phone", "profile_name", "customer", "last_inbound_at", "opted_out_at")
     search_fields = ("phone", "profile_name", "customer__id", "customer__email")
     list_select_related = ("customer",)
 
 
 @admin.register(WhatsAppMessage)
-class WhatsAppMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class WhatsAppMessageAdmin(ReadOnlyAdminMixin, ModelAdmin):
     """What we sent on WhatsApp and where it stands (Meta's status callbacks)."""
 
     list_display = ("wamid", "to", "status", "status_at", "error", "conversation", "message", "created_at")
@@ -267,7 +267,7 @@ class WhatsAppMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(WhatsAppEvent)
-class WhatsAppEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class WhatsAppEventAdmin(ReadOnlyAdminMixin, ModelAdmin):
     """Inbound webhook items, stored once each."""
 
     list_display = ("key", "kind", "phone", "status", "attempts", "error", "occurred_at", "processed_at")

@@ -1,10 +1,26 @@
-"""Admin building blocks every app's admin shares."""
+"""Admin building blocks every app's admin shares.
+
+The admin's theme is django-unfold: every app's admin classes derive from the `ModelAdmin`,
+`TabularInline` and `StackedInline` named here (unfold's), so the theme is chosen in one place.
+The third-party admins (users and groups, API tokens, login lockouts) are registered again on
+the same bases at the bottom of this module.
+"""
 
 import json
 
 from django.contrib.admin.utils import quote
 from django.urls import reverse
 from django.utils.html import format_html
+from unfold.admin import ModelAdmin, StackedInline, TabularInline
+
+__all__ = [
+    "ModelAdmin",
+    "ReadOnlyAdminMixin",
+    "StackedInline",
+    "TabularInline",
+    "admin_link",
+    "pretty_json",
+]
 
 
 def pretty_json(value) -> str:
@@ -35,4 +51,5 @@ class ReadOnlyAdminMixin:
 
 
 # Registered here so the admin's autodiscovery (which imports `core.admin`) finds them.
+from core import admin_thirdparty as _thirdparty  # noqa: E402, F401
 from core.outbox import admin as _outbox_admin  # noqa: E402, F401

@@ -29,7 +29,7 @@ def test_the_dashboard_draws_its_charts_and_tables(live_sqlite):
             assert "/admin/login/" in page.url  # staff only
             page.fill("#id_username", "dash")
             page.fill("#id_password", "dash-pw-12345")
-            page.click("input[type=submit]")
+            page.click("#login-form [type=submit]")
             page.wait_for_url("**/dashboard/**")
             problems.clear()  # the admin login page's own favicon 404 is not the dashboard's
 

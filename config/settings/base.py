@@ -21,6 +21,7 @@ CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
     "daphne",
+    "unfold",  # the admin's theme: before django.contrib.admin, whose templates it overrides
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -459,6 +460,17 @@ ALERTS_WAVE_DELAY_SECONDS = env.int("ALERTS_WAVE_DELAY_SECONDS", default=1800)
 ALERTS_BATCH_SIZE = env.int("ALERTS_BATCH_SIZE", default=200)
 # Phone numbers written without a country code are read as this region's.
 ALERTS_DEFAULT_PHONE_REGION = env("ALERTS_DEFAULT_PHONE_REGION", default="US")
+
+# --- The admin (django-unfold, every file served from /static/) --------------------------
+UNFOLD = {
+    "SITE_TITLE": PARLEY_SHOP_NAME,
+    "SITE_HEADER": PARLEY_SHOP_NAME,
+    "SITE_SUBHEADER": "Shop admin",
+    "SITE_URL": "/",
+    "SITE_SYMBOL": "storefront",
+    "SHOW_HISTORY": True,
+    "SHOW_VIEW_ON_SITE": True,
+}
 
 LOGGING = {
     "version": 1,

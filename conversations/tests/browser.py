@@ -77,7 +77,7 @@ def staff_login(page, stack, username: str, next_path: str) -> None:
     page.goto(stack.url(f"/admin/login/?next={next_path}"))
     page.fill("#id_username", username)
     page.fill("#id_password", STAFF_PASSWORD)
-    page.click("input[type=submit]")
+    page.click("#login-form [type=submit]")
     page.wait_for_url(f"**{next_path}**")
 
 

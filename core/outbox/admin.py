@@ -2,12 +2,12 @@
 
 from django.contrib import admin, messages
 
-from core.admin import ReadOnlyAdminMixin, pretty_json
+from core.admin import ModelAdmin, ReadOnlyAdminMixin, TabularInline, pretty_json
 from core.outbox.models import OutboundAttempt, OutboundDelivery
 from core.outbox.services import deliveries_resend
 
 
-class OutboundAttemptInline(ReadOnlyAdminMixin, admin.TabularInline):
+class OutboundAttemptInline(ReadOnlyAdminMixin, TabularInline):
     model = OutboundAttempt
     fields = ("number", "status", "started_at", "finished_at", "status_code", "error", "request_pretty")
     readonly_fields = fields
@@ -19,7 +19,7 @@ class OutboundAttemptInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 
 @admin.register(OutboundDelivery)
-class OutboundDeliveryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class OutboundDeliveryAdmin(ReadOnlyAdminMixin, ModelAdmin):
     list_display = ("id", "kind", "key", "status", "attempts", "next_attempt_at", "sent_at", "created_at")
     list_filter = ("status", "kind")
     search_fields = ("key", "external_id")
