@@ -75,6 +75,25 @@ def test_import_stock_restocks_from_a_csv_feed_and_reports_bad_rows(
 
 
 @pytest.mark.django_db
+def test_a_catalogue_import_restocks_like_an_admin_edit(
+    out_of_stock, subscribe, tmp_path, django_capture_on_commit_callbacks, settings
+):
+    settings.PARLEY_EMBEDDINGS = "off"
+    subscribe(out_of_stock, 2)
+    feed = tmp_path / "catalogue.csv"
+    feed.write_text(
+        f"part_number,name,brand,appliance_type,price,stock\nPS11750057,{out_of_stock.name},Whirlpool,dishwasher,24.99,5\n"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("import_catalog", str(feed), "--no-progress", stdout=io.StringIO(), stderr=io.StringIO())
+
+    out_of_stock.refresh_from_db()
+    assert out_of_stock.stock_quantity == 5
+    assert RestockRound.objects.filter(product=out_of_stock).count() == 1
+    assert sorted(m.to[0] for m in mail.outbox) == ["person0@example.com", "person1@example.com"]
+
+
+@pytest.mark.django_db
 def test_import_stock_dry_run_changes_nothing(out_of_stock, tmp_path):
     feed = tmp_path / "feed.csv"
     feed.write_text("SKU,Qty\nPS11750057,5\n")

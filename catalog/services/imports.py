@@ -1,16 +1,27 @@
-"""Bulk, idempotent upserts of the catalogue by natural key.
+"""Bulk, idempotent upserts of the catalogue by natural key, validated row by row.
 
 Natural keys: symptoms by `slug`, appliance models by `model_number`, products by
 `ps_number`, compatibility by the (ps_number, model_number) pair, product↔symptom links by
 the pair. Each batch reads the rows that already exist, writes only the rows that are new or
 differ (`INSERT … ON CONFLICT … DO UPDATE`, the same SQL on SQLite and PostgreSQL: see
-`_bulk_upsert`), and leaves identical rows
-alone, so importing the same data twice writes nothing (not even `updated_at`).
+`_bulk_upsert`), and leaves identical rows alone, so importing the same data twice writes
+nothing (not even `updated_at`).
 
-A row is the whole record: a field missing from a row is reset to the model's default.
-A part row's `symptoms` list, when present, becomes exactly that part's symptom links.
-Compatibility rows are upserted, never deleted. Stock changes to existing products are
-announced with `catalog.signals.stock_changed` after commit, like `product_stock_set`.
+A part row carries the fields it names: a field the row leaves out keeps the part's current
+value (a new part gets the model's default), a field given empty is emptied. Models, symptoms
+and compatibility rows are whole records. A part row's `symptoms` list, when present, becomes
+exactly that part's symptom links. Compatibility rows are upserted, never deleted. A part row
+may say `"in_stock": True` instead of a quantity (a Merchant Center feed says whether, not how
+many): the current stock stays when it is above 0, else it becomes 1. Stock changes to
+existing products are announced with `catalog.signals.stock_changed` after commit, like
+`product_stock_set` (and so like an edit in the admin).
+
+Every row is checked before anything is written: its values (`RowError`, with a stable code
+from `CatalogErrorCode`), a key given twice (the first row wins), and what it refers to (a
+compatibility row's part and model, a part's symptoms: in the same import or already in the
+catalogue). `strict=True` (the demo seed, the generator) refuses the whole import on the first
+bad row; `strict=False` (files: `catalog.services.import_files`) imports the good rows and
+reports the others in `result.rejected`. `dry_run=True` does all of it and rolls back.
 """
 
 from collections.abc import Callable, Iterable
@@ -18,12 +29,15 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from itertools import islice
 
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Model
 from django.utils import timezone
 
 from catalog.enums import Difficulty
+from catalog.error_codes import CatalogErrorCode
 from catalog.exceptions import CatalogImportError
+from catalog.images import product_image_url_validate
 from catalog.models import ApplianceModel, Compatibility, Product, Symptom
 from catalog.services.stock import stock_changed_send_on_commit
 
@@ -54,6 +68,33 @@ PRODUCT_FIELDS = [
     "install_tools",
 ]
 COMPATIBILITY_FIELDS = ["confidence", "source"]
+# The row key a reader sets to the row's number in its file (a CSV line, a feed item); without
+# it a row is numbered by its place in its list, from 1.
+ROW_NUMBER = "_row"
+# A model row a reader made up for a compatibility row (a part's `compatible_models` cell):
+# written only when a compatibility row that names it is.
+FOR_COMPATIBILITY = "_for_compatibility"
+IN_STOCK = "in_stock"
+
+
+@dataclass(frozen=True)
+class RowError:
+    """Why one row was not imported: where (`section`, `row`), which `field`, a stable `code`."""
+
+    section: str  # "parts", "models", "compatibility" or "symptoms"
+    row: int
+    field: str
+    code: str
+    message: str
+
+    def as_dict(self) -> dict:
+        return {
+            "section": self.section,
+            "row": self.row,
+            "field": self.field,
+            "code": self.code,
+            "message": self.message,
+        }
 
 
 @dataclass
@@ -78,6 +119,10 @@ class CatalogImportResult:
     compatibility: UpsertCounts = field(default_factory=UpsertCounts)
     symptom_links_added: int = 0
     symptom_links_removed: int = 0
+    rejected: list[RowError] = field(default_factory=list)
+    # ps_numbers of the parts created or changed (for the search vectors to follow).
+    changed_parts: list[str] = field(default_factory=list)
+    dry_run: bool = False
 
     @property
     def changed(self) -> bool:
@@ -85,6 +130,15 @@ class CatalogImportResult:
         return any(c.created or c.updated for c in counts) or bool(
             self.symptom_links_added or self.symptom_links_removed
         )
+
+
+class _Invalid(Exception):
+    def __init__(self, field: str, code: str, message: str):
+        super().__init__(message)
+        self.field, self.code, self.message = field, code, message
+
+
+# --- writing ---------------------------------------------------------------------------------
 
 
 def _bulk_upsert(
@@ -154,91 +208,276 @@ def _batched(items: list, size: int) -> Iterable[list]:
         yield batch
 
 
-def _invalid(kind: str, index: int, row, exc: Exception) -> CatalogImportError:
-    return CatalogImportError(f"{kind} row {index} is not valid: {exc!r} in {row!r}"[:500], fields={kind: [str(exc)]})
+# --- reading one row -------------------------------------------------------------------------
 
 
-def _text(row: dict, key: str, *, required: bool = False, default: str = "") -> str:
+def _max_length(model: type[Model], name: str) -> int | None:
+    return model._meta.get_field(name).max_length
+
+
+def _text(row: dict, key: str, *, required: bool = False, default: str = "", limit: int | None = None) -> str:
     value = row.get(key)
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
-            raise ValueError(f"{key} is required")
+            raise _Invalid(key, CatalogErrorCode.IMPORT_REQUIRED, f"{key} is required.")
         return default
-    return str(value).strip()
+    if isinstance(value, dict | list):
+        raise _Invalid(key, CatalogErrorCode.IMPORT_INVALID_VALUE, f"{key} must be text.")
+    text = str(value).strip()
+    if "\x00" in text:
+        raise _Invalid(key, CatalogErrorCode.IMPORT_INVALID_VALUE, f"{key} contains a NUL character.")
+    if limit is not None and len(text) > limit:
+        raise _Invalid(key, CatalogErrorCode.IMPORT_TOO_LONG, f"{key} is longer than {limit} characters.")
+    return text
+
+
+def _decimal(row: dict, key: str, *, places: str, low: Decimal, high: Decimal) -> Decimal | None:
+    raw = row.get(key)
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return None
+    try:
+        if isinstance(raw, bool):
+            raise InvalidOperation
+        value = Decimal(str(raw).strip()).quantize(Decimal(places))
+    except (InvalidOperation, ValueError):
+        raise _Invalid(key, CatalogErrorCode.IMPORT_INVALID_VALUE, f"{key} must be a number, not {raw!r}.") from None
+    if not value.is_finite() or not low <= value <= high:
+        raise _Invalid(key, CatalogErrorCode.IMPORT_OUT_OF_RANGE, f"{key} must be between {low} and {high}.")
+    return value
+
+
+def _whole(row: dict, key: str, *, low: int = 0, high: int = 2_147_483_647) -> int | None:
+    raw = row.get(key)
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return None
+    try:
+        if isinstance(raw, bool) or (isinstance(raw, float) and not raw.is_integer()):
+            raise ValueError
+        value = int(raw) if not isinstance(raw, str) else int(raw.strip())
+    except (ValueError, TypeError):
+        raise _Invalid(
+            key, CatalogErrorCode.IMPORT_INVALID_VALUE, f"{key} must be a whole number, not {raw!r}."
+        ) from None
+    if not low <= value <= high:
+        raise _Invalid(key, CatalogErrorCode.IMPORT_OUT_OF_RANGE, f"{key} must be between {low} and {high}.")
+    return value
+
+
+_TRUE = {"true", "1", "yes", "y"}
+_FALSE = {"false", "0", "no", "n", ""}
+
+
+def _flag(row: dict, key: str, default: bool) -> bool:
+    raw = row.get(key)
+    if raw is None:
+        return default
+    if isinstance(raw, bool):
+        return raw
+    text = str(raw).strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False if text else default
+    raise _Invalid(key, CatalogErrorCode.IMPORT_INVALID_VALUE, f"{key} must be true or false, not {raw!r}.")
+
+
+def _texts(row: dict, key: str) -> list[str]:
+    raw = row.get(key)
+    if raw is None or raw == "":
+        return []
+    if not isinstance(raw, list) or any(isinstance(v, dict | list) for v in raw):
+        raise _Invalid(key, CatalogErrorCode.IMPORT_INVALID_VALUE, f"{key} must be a list of texts.")
+    return [str(v).strip() for v in raw if v is not None and str(v).strip()]
 
 
 def _symptom_values(row: dict) -> dict:
-    keywords = row.get("keywords") or []
-    if not isinstance(keywords, list):
-        raise ValueError("keywords must be a list")
     return {
-        "slug": _text(row, "slug", required=True).lower(),
-        "name": _text(row, "name", required=True),
-        "appliance_type": _text(row, "appliance_type", required=True).lower(),
-        "keywords": [str(k).strip() for k in keywords if str(k).strip()],
+        "slug": _text(row, "slug", required=True, limit=_max_length(Symptom, "slug")).lower(),
+        "name": _text(row, "name", required=True, limit=_max_length(Symptom, "name")),
+        "appliance_type": _text(row, "appliance_type", required=True, limit=40).lower(),
+        "keywords": _texts(row, "keywords"),
     }
 
 
 def _model_values(row: dict) -> dict:
     return {
-        "model_number": _text(row, "model_number", required=True).upper(),
-        "brand": _text(row, "brand", required=True),
-        "appliance_type": _text(row, "appliance_type", required=True).lower(),
-        "name": _text(row, "name"),
+        FOR_COMPATIBILITY: bool(row.get(FOR_COMPATIBILITY)),
+        "model_number": _text(
+            row, "model_number", required=True, limit=_max_length(ApplianceModel, "model_number")
+        ).upper(),
+        "brand": _text(row, "brand", required=True, limit=_max_length(ApplianceModel, "brand")),
+        "appliance_type": _text(row, "appliance_type", required=True, limit=40).lower(),
+        "name": _text(row, "name", limit=_max_length(ApplianceModel, "name")),
     }
 
 
 def _product_values(row: dict) -> dict:
-    price = Decimal(str(row["price"])).quantize(Decimal("0.01"))
-    if price < 0:
-        raise ValueError("price must be 0 or more")
-    rating = row.get("rating")
-    rating = None if rating in (None, "") else Decimal(str(rating)).quantize(Decimal("0.1"))
-    if rating is not None and not Decimal("0") <= rating <= Decimal("5"):
-        raise ValueError("rating must be between 0 and 5")
-    stock = int(row.get("stock_quantity") or 0)
-    if stock < 0:
-        raise ValueError("stock_quantity must be 0 or more")
-    difficulty = _text(row, "install_difficulty")
-    if difficulty and difficulty not in Difficulty.values:
-        raise ValueError(f"install_difficulty must be one of {Difficulty.values}")
-    minutes = row.get("install_time_minutes")
-    steps, tools = row.get("install_steps") or [], row.get("install_tools") or []
-    if not isinstance(steps, list) or not isinstance(tools, list):
-        raise ValueError("install_steps and install_tools must be lists")
-    return {
-        "ps_number": _text(row, "ps_number", required=True).upper(),
-        "manufacturer_part_number": _text(row, "manufacturer_part_number") or _text(row, "mpn"),
-        "name": _text(row, "name", required=True),
-        "description": _text(row, "description"),
-        "brand": _text(row, "brand", required=True),
-        "appliance_type": _text(row, "appliance_type", required=True).lower(),
-        "category": _text(row, "category"),
-        "price": price,
-        "currency": _text(row, "currency", default="USD").upper(),
-        "stock_quantity": stock,
-        "backordered": bool(row.get("backordered", False)),
-        "is_active": bool(row.get("is_active", True)),
-        "image_url": _text(row, "image_url"),
-        "rating": rating,
-        "review_count": int(row.get("review_count") or 0),
-        "install_steps": [str(s) for s in steps],
-        "install_difficulty": difficulty,
-        "install_time_minutes": None if minutes in (None, "") else int(minutes),
-        "install_tools": [str(t) for t in tools],
+    """The fields the row names, checked and in their stored form (see the module docstring)."""
+    values = {
+        "ps_number": _text(row, "ps_number", required=True, limit=_max_length(Product, "ps_number")).upper(),
+        "name": _text(row, "name", required=True, limit=_max_length(Product, "name")),
+        "brand": _text(row, "brand", required=True, limit=_max_length(Product, "brand")),
+        "appliance_type": _text(row, "appliance_type", required=True, limit=40).lower(),
     }
-
-
-def _normalise(kind: str, rows: Iterable[dict], to_values: Callable[[dict], dict], key: str) -> list[dict]:
-    """Validate and coerce every row first (nothing is written if one is bad); the last duplicate wins."""
-    out: dict = {}
-    for index, row in enumerate(rows):
+    price = _decimal(row, "price", places="0.01", low=Decimal("0"), high=Decimal("99999999.99"))
+    if price is None:
+        raise _Invalid("price", CatalogErrorCode.IMPORT_REQUIRED, "price is required.")
+    values["price"] = price
+    if "manufacturer_part_number" in row or "mpn" in row:
+        key = "manufacturer_part_number" if "manufacturer_part_number" in row else "mpn"
+        values["manufacturer_part_number"] = _text(row, key, limit=_max_length(Product, "manufacturer_part_number"))
+    for key in ("description", "category", "image_url", "install_difficulty"):
+        if key in row:
+            limit = None if key == "description" else _max_length(Product, key)
+            values[key] = _text(row, key, limit=limit)
+    if "currency" in row:
+        currency = _text(row, "currency", default="USD").upper()
+        if len(currency) != 3 or not currency.isalpha():
+            raise _Invalid("currency", CatalogErrorCode.IMPORT_INVALID_VALUE, "currency must be a 3-letter code.")
+        values["currency"] = currency
+    if values.get("image_url"):
         try:
-            values = to_values(row)
-        except (KeyError, ValueError, TypeError, AttributeError, InvalidOperation) as exc:
-            raise _invalid(kind, index, row, exc) from exc
-        out[values[key]] = values
-    return list(out.values())
+            product_image_url_validate(values["image_url"])
+        except ValidationError as exc:
+            raise _Invalid("image_url", CatalogErrorCode.INVALID_IMAGE_URL, exc.messages[0]) from None
+    if values.get("install_difficulty") and values["install_difficulty"] not in Difficulty.values:
+        raise _Invalid(
+            "install_difficulty",
+            CatalogErrorCode.IMPORT_INVALID_CHOICE,
+            f"install_difficulty must be one of {', '.join(Difficulty.values)}.",
+        )
+    if "stock_quantity" in row:
+        values["stock_quantity"] = _whole(row, "stock_quantity") or 0
+    elif row.get(IN_STOCK):
+        values[IN_STOCK] = True
+    if "rating" in row:
+        values["rating"] = _decimal(row, "rating", places="0.1", low=Decimal("0"), high=Decimal("5"))
+    if "review_count" in row:
+        values["review_count"] = _whole(row, "review_count") or 0
+    if "install_time_minutes" in row:
+        values["install_time_minutes"] = _whole(row, "install_time_minutes")
+    for key, default in (("backordered", False), ("is_active", True)):
+        if key in row:
+            values[key] = _flag(row, key, default)
+    for key in ("install_steps", "install_tools"):
+        if key in row:
+            values[key] = _texts(row, key)
+    if "symptoms" in row:
+        values["symptoms"] = sorted({s.lower() for s in _texts(row, "symptoms")})
+    return values
+
+
+def _compatibility_values(row: dict) -> dict:
+    raw = row.get("confidence")
+    try:
+        confidence = 1.0 if raw is None or str(raw).strip() == "" else float(str(raw).strip())
+    except ValueError:
+        raise _Invalid(
+            "confidence", CatalogErrorCode.IMPORT_INVALID_VALUE, f"confidence must be a number, not {raw!r}."
+        ) from None
+    if not 0.0 <= confidence <= 1.0:  # NaN fails too
+        raise _Invalid("confidence", CatalogErrorCode.IMPORT_OUT_OF_RANGE, "confidence must be between 0 and 1.")
+    values = {
+        "ps_number": _text(row, "ps_number", required=True, limit=_max_length(Product, "ps_number")).upper(),
+        "model_number": _text(
+            row, "model_number", required=True, limit=_max_length(ApplianceModel, "model_number")
+        ).upper(),
+        "confidence": confidence,
+        "source": _text(row, "source", default="manufacturer", limit=_max_length(Compatibility, "source")),
+    }
+    values["pair"] = (values["ps_number"], values["model_number"])
+    return values
+
+
+class _Rows:
+    """Checks a section's rows, keeps the valid ones by key and records the others."""
+
+    def __init__(self, section: str, strict: bool, rejected: list[RowError]):
+        self.section, self.strict, self.rejected = section, strict, rejected
+        self.by_key: dict = {}
+        self.numbers: dict = {}
+
+    def reject(self, number: int, field_name: str, code: str, message: str) -> None:
+        error = RowError(self.section, number, field_name, code, message)
+        if self.strict:
+            raise CatalogImportError(
+                f"{self.section} row {number}: {field_name}: {message}"[:500],
+                fields={self.section: [error.as_dict()]},
+            )
+        self.rejected.append(error)
+
+    def read(self, rows: Iterable[dict], to_values: Callable[[dict], dict], key: str) -> "_Rows":
+        for index, row in enumerate(rows, start=1):
+            number = index
+            if not isinstance(row, dict):
+                self.reject(number, "", CatalogErrorCode.IMPORT_INVALID_VALUE, "A row must be an object.")
+                continue
+            number = row.get(ROW_NUMBER) or index
+            try:
+                values = to_values(row)
+            except _Invalid as exc:
+                self.reject(number, exc.field, exc.code, exc.message)
+                continue
+            if values[key] in self.by_key:
+                shown = values[key] if isinstance(values[key], str) else " / ".join(values[key])
+                self.reject(
+                    number,
+                    key if isinstance(values[key], str) else "model_number",
+                    CatalogErrorCode.IMPORT_DUPLICATE_ROW,
+                    f"{shown} is already on row {self.numbers[values[key]]}; the first one is kept.",
+                )
+                continue
+            self.by_key[values[key]] = values
+            self.numbers[values[key]] = number
+        return self
+
+    def drop(self, key, field_name: str, message: str) -> None:
+        self.reject(self.numbers[key], field_name, CatalogErrorCode.IMPORT_UNKNOWN_REFERENCE, message)
+        del self.by_key[key]
+
+    @property
+    def rows(self) -> list[dict]:
+        return list(self.by_key.values())
+
+
+def _existing(model: type[Model], key: str, values: set[str], batch_size: int) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for batch in _batched(sorted(values), max(batch_size, 2000)):
+        found.update(model.objects.filter(**{f"{key}__in": batch}).values_list(key, "id"))
+    return found
+
+
+def _check_references(symptoms: _Rows, models: _Rows, parts: _Rows, compat: _Rows, batch_size: int) -> None:
+    """A part's symptoms and a compatibility row's part and model must be in this import or in
+    the catalogue; a row that names something that is in neither is rejected."""
+    wanted_slugs = {slug for row in parts.by_key.values() for slug in row.get("symptoms", ())} - symptoms.by_key.keys()
+    known_slugs = set(_existing(Symptom, "slug", wanted_slugs, batch_size)) if wanted_slugs else set()
+    for ps_number, row in list(parts.by_key.items()):
+        unknown = [slug for slug in row.get("symptoms", ()) if slug not in symptoms.by_key and slug not in known_slugs]
+        if unknown:
+            parts.drop(ps_number, "symptoms", f"Unknown symptom: {', '.join(unknown[:5])}.")
+    wanted_parts = {pair[0] for pair in compat.by_key} - parts.by_key.keys()
+    known_parts = set(_existing(Product, "ps_number", wanted_parts, batch_size)) if wanted_parts else set()
+    wanted_models = {pair[1] for pair in compat.by_key} - models.by_key.keys()
+    known_models = set(_existing(ApplianceModel, "model_number", wanted_models, batch_size)) if wanted_models else set()
+    for pair in list(compat.by_key):
+        if pair[0] not in parts.by_key and pair[0] not in known_parts:
+            compat.drop(pair, "ps_number", f"Unknown part {pair[0]}: not in this import nor in the catalogue.")
+        elif pair[1] not in models.by_key and pair[1] not in known_models:
+            compat.drop(
+                pair, "model_number", f"Unknown appliance model {pair[1]}: not in this import nor in the catalogue."
+            )
+    named = {pair[1] for pair in compat.by_key}
+    for number, row in list(models.by_key.items()):
+        if row.pop(FOR_COMPATIBILITY) and number not in named:
+            del models.by_key[number]
+
+
+# --- upserting --------------------------------------------------------------------------------
+
+
+def _defaults(model: type[Model], names: list[str]) -> dict:
+    return {name: model._meta.get_field(name).get_default() for name in names}
 
 
 def _upsert(
@@ -251,10 +490,12 @@ def _upsert(
     progress: Progress | None,
     stage: str,
     on_update: Callable[[Model, dict], None] | None = None,
+    changed: list[str] | None = None,
 ) -> UpsertCounts:
     counts = UpsertCounts()
     columns = [key, *fields, "created_at", "updated_at"]
     prep = _prepper(model, columns)
+    defaults = _defaults(model, fields)
     for batch in _batched(rows, batch_size):
         keys = [row[key] for row in batch]
         existing = {getattr(obj, key): obj for obj in model.objects.filter(**{f"{key}__in": keys})}
@@ -262,45 +503,34 @@ def _upsert(
         to_write = []
         for row in batch:
             current = existing.get(row[key])
+            # A field the row leaves out keeps its current value (a new row: the default).
+            full = {name: row[name] if name in row else getattr(current, name, defaults[name]) for name in fields}
+            if row.get(IN_STOCK):
+                full["stock_quantity"] = max(getattr(current, "stock_quantity", 0), 1)
             if current is None:
                 counts.created += 1
-            elif any(getattr(current, name) != row[name] for name in fields):
+            elif any(getattr(current, name) != full[name] for name in fields):
                 counts.updated += 1
                 if on_update:
-                    on_update(current, row)
+                    on_update(current, full)
             else:
                 counts.unchanged += 1
                 continue
-            to_write.append(prep({**row, "created_at": now, "updated_at": now}))
+            if changed is not None:
+                changed.append(row[key])
+            to_write.append(prep({key: row[key], **full, "created_at": now, "updated_at": now}))
         _bulk_upsert(model, columns, to_write, conflict=[key], update=[*fields, "updated_at"])
         if progress:
             progress(stage, len(batch))
     return counts
 
 
-def _id_map(model: type[Model], key: str, values: set[str], batch_size: int) -> dict[str, int]:
-    found: dict[str, int] = {}
-    for batch in _batched(sorted(values), batch_size):
-        found.update(model.objects.filter(**{f"{key}__in": batch}).values_list(key, "id"))
-    return found
-
-
-def _require_all(kind: str, wanted: set[str], found: dict[str, int]) -> None:
-    missing = sorted(wanted - found.keys())
-    if missing:
-        raise CatalogImportError(
-            f"Unknown {kind} referenced: {', '.join(missing[:10])}{' …' if len(missing) > 10 else ''}",
-            fields={kind: missing[:50]},
-        )
-
-
 def _symptom_links_sync(*, links: dict[str, list[str]], batch_size: int, result: CatalogImportResult) -> None:
     if not links:
         return
     slugs = {slug for wanted in links.values() for slug in wanted}
-    symptom_ids = _id_map(Symptom, "slug", slugs, batch_size)
-    _require_all("symptom", slugs, symptom_ids)
-    product_ids = _id_map(Product, "ps_number", set(links), batch_size)
+    symptom_ids = _existing(Symptom, "slug", slugs, batch_size)
+    product_ids = _existing(Product, "ps_number", set(links), batch_size)
     through = Product.symptoms.through
     for batch in _batched(sorted(links), batch_size):
         pids = [product_ids[ps] for ps in batch]
@@ -321,16 +551,19 @@ def _compatibility_upsert(*, rows: list[dict], batch_size: int, progress: Progre
     counts = UpsertCounts()
     if not rows:
         return counts
-    product_ids = _id_map(Product, "ps_number", {r["ps_number"] for r in rows}, batch_size)
-    _require_all("part", {r["ps_number"] for r in rows}, product_ids)
-    model_ids = _id_map(ApplianceModel, "model_number", {r["model_number"] for r in rows}, batch_size)
-    _require_all("appliance model", {r["model_number"] for r in rows}, model_ids)
+    product_ids = _existing(Product, "ps_number", {r["ps_number"] for r in rows}, batch_size)
+    model_ids = _existing(ApplianceModel, "model_number", {r["model_number"] for r in rows}, batch_size)
     rows = sorted(rows, key=lambda r: (r["ps_number"], r["model_number"]))
     columns = ["product", "appliance_model", *COMPATIBILITY_FIELDS, "created_at", "updated_at"]
     stamp = Compatibility._meta.get_field("created_at")
     for batch in _batched(rows, batch_size):
         pids = {product_ids[r["ps_number"]] for r in batch}
-        existing = {(c.product_id, c.appliance_model_id): c for c in Compatibility.objects.filter(product_id__in=pids)}
+        existing = dict(
+            ((product_id, model_id), (confidence, source))
+            for product_id, model_id, confidence, source in Compatibility.objects.filter(
+                product_id__in=pids
+            ).values_list("product_id", "appliance_model_id", "confidence", "source")
+        )
         now = stamp.get_db_prep_save(timezone.now(), connection)
         to_write = []
         for row in batch:
@@ -338,7 +571,7 @@ def _compatibility_upsert(*, rows: list[dict], batch_size: int, progress: Progre
             current = existing.get(pair)
             if current is None:
                 counts.created += 1
-            elif current.confidence != row["confidence"] or current.source != row["source"]:
+            elif current != (row["confidence"], row["source"]):
                 counts.updated += 1
             else:
                 counts.unchanged += 1
@@ -356,20 +589,6 @@ def _compatibility_upsert(*, rows: list[dict], batch_size: int, progress: Progre
     return counts
 
 
-def _compatibility_values(row: dict) -> dict:
-    confidence = float(row.get("confidence", 1.0) if row.get("confidence") not in (None, "") else 1.0)
-    if not 0.0 <= confidence <= 1.0:
-        raise ValueError("confidence must be between 0 and 1")
-    values = {
-        "ps_number": _text(row, "ps_number", required=True).upper(),
-        "model_number": _text(row, "model_number", required=True).upper(),
-        "confidence": confidence,
-        "source": _text(row, "source", default="manufacturer"),
-    }
-    values["pair"] = (values["ps_number"], values["model_number"])
-    return values
-
-
 @transaction.atomic
 def catalog_import(
     *,
@@ -379,29 +598,29 @@ def catalog_import(
     symptoms: Iterable[dict] = (),
     batch_size: int = BATCH_SIZE,
     progress: Progress | None = None,
+    strict: bool = True,
+    dry_run: bool = False,
 ) -> CatalogImportResult:
     """Upsert symptoms, appliance models, parts (with their symptom links) and compatibility.
 
-    Every row is validated before anything is written; one bad row refuses the whole import
-    with a `CatalogImportError`. `progress(stage, n)` is called after each batch.
+    Every row is checked before anything is written. `strict`: one bad row refuses the whole
+    import with a `CatalogImportError` (nothing written); otherwise the bad rows are left out
+    and listed in `result.rejected`. `dry_run`: everything is done, counted and rolled back
+    (nothing is announced). `progress(stage, n)` is called after each batch.
     """
-    symptom_rows = _normalise("symptom", symptoms, _symptom_values, "slug")
-    model_rows = _normalise("appliance model", models, _model_values, "model_number")
-    part_list = list(parts)
-    part_rows = _normalise("part", part_list, _product_values, "ps_number")
-    compat_rows = _normalise("compatibility", compatibility, _compatibility_values, "pair")
-    for row in compat_rows:
+    result = CatalogImportResult(dry_run=dry_run)
+    symptom_rows = _Rows("symptoms", strict, result.rejected).read(symptoms, _symptom_values, "slug")
+    model_rows = _Rows("models", strict, result.rejected).read(models, _model_values, "model_number")
+    part_rows = _Rows("parts", strict, result.rejected).read(parts, _product_values, "ps_number")
+    compat_rows = _Rows("compatibility", strict, result.rejected).read(compatibility, _compatibility_values, "pair")
+    _check_references(symptom_rows, model_rows, part_rows, compat_rows, batch_size)
+    links = {ps: row.pop("symptoms") for ps, row in part_rows.by_key.items() if "symptoms" in row}
+    for row in compat_rows.by_key.values():
         row.pop("pair")
-    links: dict[str, list[str]] = {}
-    for row in part_list:
-        if isinstance(row, dict) and "symptoms" in row:
-            slugs = row.get("symptoms") or []
-            links[str(row["ps_number"]).strip().upper()] = sorted({str(s).strip().lower() for s in slugs})
 
-    result = CatalogImportResult()
     result.symptoms = _upsert(
         model=Symptom,
-        rows=symptom_rows,
+        rows=symptom_rows.rows,
         key="slug",
         fields=SYMPTOM_FIELDS,
         batch_size=batch_size,
@@ -410,7 +629,7 @@ def catalog_import(
     )
     result.models = _upsert(
         model=ApplianceModel,
-        rows=model_rows,
+        rows=model_rows.rows,
         key="model_number",
         fields=MODEL_FIELDS,
         batch_size=batch_size,
@@ -426,14 +645,18 @@ def catalog_import(
 
     result.parts = _upsert(
         model=Product,
-        rows=part_rows,
+        rows=part_rows.rows,
         key="ps_number",
         fields=PRODUCT_FIELDS,
         batch_size=batch_size,
         progress=progress,
         stage="parts",
         on_update=announce_stock,
+        changed=result.changed_parts,
     )
     _symptom_links_sync(links=links, batch_size=batch_size, result=result)
-    result.compatibility = _compatibility_upsert(rows=compat_rows, batch_size=batch_size, progress=progress)
+    result.compatibility = _compatibility_upsert(rows=compat_rows.rows, batch_size=batch_size, progress=progress)
+    result.rejected.sort(key=lambda e: (e.row, e.section))
+    if dry_run:
+        transaction.set_rollback(True)
     return result

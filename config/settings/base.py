@@ -224,6 +224,9 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Parley <shop@parley.loca
 # nested at most this deep (400 above); NUL and lone surrogates are refused everywhere.
 PARLEY_REQUEST_MAX_BYTES = env.int("PARLEY_REQUEST_MAX_BYTES", default=1024 * 1024)
 PARLEY_JSON_MAX_DEPTH = env.int("PARLEY_JSON_MAX_DEPTH", default=32)
+# A catalogue file uploaded on the admin's import page: at most this many bytes (about
+# 50,000 parts of CSV at the default; larger catalogues go through `manage.py import_catalog`).
+PARLEY_CATALOG_IMPORT_MAX_BYTES = env.int("PARLEY_CATALOG_IMPORT_MAX_BYTES", default=20 * 1024 * 1024)
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "core.schema.ParleyAutoSchema",
     "EXCEPTION_HANDLER": "core.exceptions.api_exception_handler",
