@@ -1,4 +1,7 @@
-"""Price book and discount codes are edited here; sessions, orders and webhooks are records."""
+"""Plans and bundles and discount codes are edited here; sessions, orders and webhooks are records.
+
+"Plans and bundles" (the PriceBook model) is the subscription price list of seeds/004, not the
+parts' prices (those are on each product, in the catalogue)."""
 
 from django.contrib import admin
 from django.db import models
@@ -20,7 +23,13 @@ def _conversation_link(conversation_id):
     return admin_link("admin:conversations_conversation_change", conversation_id)
 
 
-# --- Price book ----------------------------------------------------------------------
+# --- Plans and bundles (the price book) ------------------------------------------------
+
+PLANS_HELP = (
+    "Subscription plans sold through the chat: email tiers, standalone chat plans and the chat add-on "
+    "by email tier, and how an email plan and chat together (a bundle) are priced. One list is active. "
+    "Parts are not priced here: a part's price is on its product (Catalogue → Products)."
+)
 
 
 # Payment links are https; say so rather than rely on the form's changing default scheme.
@@ -49,17 +58,15 @@ class PriceBookAdmin(ModelAdmin):
     list_filter = ("is_active", "bundle_rule", "currency")
     search_fields = ("name",)
     readonly_fields = ("created_at", "updated_at")
-    fields = (
-        "name",
-        "currency",
-        "is_active",
-        "bundle_rule",
-        "chat_list_price",
-        "bundle_discount_percent",
-        "created_at",
-        "updated_at",
+    fieldsets = (
+        (None, {"fields": ("name", "currency", "is_active"), "description": PLANS_HELP}),
+        ("Bundles", {"fields": ("bundle_rule", "chat_list_price", "bundle_discount_percent")}),
+        ("Audit", {"fields": ("created_at", "updated_at")}),
     )
     inlines = (PriceBookEntryInline,)
+
+    def changelist_view(self, request, extra_context=None):
+        return super().changelist_view(request, {"subtitle": PLANS_HELP, **(extra_context or {})})
 
 
 @admin.register(PriceBookEntry)

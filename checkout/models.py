@@ -24,14 +24,28 @@ def new_checkout_session_id() -> str:
 
 
 class PriceBook(TimeStampedModel):
-    """A vendor's plans and how a bundle is priced; one is active at a time."""
+    """A vendor's subscription plans (email tiers, chat plans, the chat add-on) and how a bundle is
+    priced (seeds/004); one is active at a time. Not the parts' prices: those are on each product."""
 
     name = models.CharField(max_length=120)
     currency = models.CharField(max_length=3, default="GBP")
-    is_active = models.BooleanField(default=True)
-    bundle_rule = models.CharField(max_length=20, choices=BundleRule.choices, default=BundleRule.ADDON_TABLE)
-    chat_list_price = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("59.00"))
-    bundle_discount_percent = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal("5.00"))
+    is_active = models.BooleanField(default=True, help_text="The active list prices every plan checkout.")
+    bundle_rule = models.CharField(
+        max_length=20,
+        choices=BundleRule.choices,
+        default=BundleRule.ADDON_TABLE,
+        help_text="How an email plan and chat together are priced.",
+    )
+    chat_list_price = models.DecimalField(
+        max_digits=10, decimal_places=2, default=Decimal("59.00"), help_text="Monthly list price of chat on its own."
+    )
+    bundle_discount_percent = models.DecimalField(
+        max_digits=5, decimal_places=2, default=Decimal("5.00"), help_text="Used by the list-discount bundle rule."
+    )
+
+    class Meta:
+        verbose_name = "plans and bundles price list"
+        verbose_name_plural = "plans and bundles"
 
     def __str__(self):
         return self.name
@@ -47,7 +61,8 @@ class PriceBookEntry(TimeStampedModel):
     payment_link = models.URLField(blank=True, help_text="Stripe Payment Link used when no secret key is set.")
 
     class Meta:
-        verbose_name_plural = "price book entries"
+        verbose_name = "plan or add-on price"
+        verbose_name_plural = "plan and add-on prices"
         ordering = ["price_book", "kind", "monthly_price"]
         constraints = [models.UniqueConstraint(fields=["price_book", "kind", "code"], name="price_entry_unique")]
 

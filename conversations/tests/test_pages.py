@@ -123,8 +123,9 @@ def test_labelled_controls_exist(page):
     assert textarea.get("maxlength") == str(settings.PARLEY_MESSAGE_MAX_LENGTH)
     (send,) = parser.find("button", type="submit")
     assert send["id"] == "chat-send"
-    (log,) = parser.find("ol", role="log")
+    (log,) = parser.find("div", role="log")  # a wrapper: role="log" on the <ol> would unmake the list
     assert log["aria-live"] == "polite"
+    assert parser.find("ol", id="chat-log") and not parser.find("ol", role="log")
     assert log.get("aria-label")
     (typing,) = parser.find("div", id="chat-typing")
     assert "hidden" in typing

@@ -361,7 +361,10 @@
     const prefix = opts.idPrefix || "parley";
     const root = el("div", `chat-app${opts.variant ? ` chat-app--${opts.variant}` : ""}`);
 
-    const header = el("header", "chat-header");
+    // In the widget the shell sits inside the shop's page: no banner or contentinfo landmark
+    // of its own (the page has those), plain blocks instead.
+    const inPage = opts.variant === "widget";
+    const header = el(inPage ? "div" : "header", "chat-header");
     const titles = el("div", "chat-header__titles");
     const title = el(opts.variant === "widget" ? "h2" : "h1", "chat-title", opts.shopName || "Chat");
     title.id = `${prefix}-title`;
@@ -406,12 +409,14 @@
     welcome.appendChild(examples);
     main.appendChild(welcome);
 
-    const log = el("ol", "chat-log");
-    log.setAttribute("role", "log");
-    log.setAttribute("aria-live", "polite");
-    log.setAttribute("aria-relevant", "additions text");
-    log.setAttribute("aria-label", "Conversation");
-    main.appendChild(log);
+    // The live region is a wrapper: role="log" on the <ol> itself would unmake the list.
+    const region = el("div", "chat-log-region");
+    region.setAttribute("role", "log");
+    region.setAttribute("aria-live", "polite");
+    region.setAttribute("aria-relevant", "additions text");
+    region.setAttribute("aria-label", "Conversation");
+    region.appendChild(el("ol", "chat-log"));
+    main.appendChild(region);
 
     const typing = el("div", "chat-typing");
     typing.hidden = true;
@@ -422,7 +427,7 @@
     main.appendChild(typing);
     root.appendChild(main);
 
-    const footer = el("footer", "chat-footer");
+    const footer = el(inPage ? "div" : "footer", "chat-footer");
     const error = el("p", "chat-error");
     error.setAttribute("role", "alert");
     error.hidden = true;
