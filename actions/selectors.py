@@ -22,6 +22,13 @@ def actions_pending_list(*, limit: int = 200) -> list[Action]:
     )
 
 
+def actions_pending_count() -> int:
+    """How many actions wait for an operator's decision (the admin's landing page and sidebar)."""
+    from actions.enums import ActionStatus
+
+    return Action.objects.filter(status=ActionStatus.PENDING_APPROVAL).count()
+
+
 def actions_recently_decided_list(*, limit: int = 20) -> list[Action]:
     """What operators decided last, newest first: the inbox's "Recently decided", the same after
     a reload or on another operator's screen (read from the decisions, not kept by a page)."""

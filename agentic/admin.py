@@ -70,8 +70,21 @@ class AcpCheckoutSessionAdmin(ReadOnlyAdminMixin, ModelAdmin):
     list_display = ("id", "platform", "status", "currency", "total", "order_link", "created_at")
     list_filter = ("status", "platform", "currency")
     search_fields = ("id", "order__number", "buyer__email")
-    exclude = ("cart", "items", "buyer", "fulfillment_details", "messages")
-    readonly_fields = ("cart_pretty", "request_pretty")
+    exclude = (
+        "cart",
+        "items",
+        "buyer",
+        "fulfillment_details",
+        "messages",
+        "selected_fulfillment_options",
+        "discount_codes",
+        "capabilities",
+        "affiliate_attribution",
+        "metadata",
+        "authentication_metadata",
+        "intent_trace",
+    )
+    readonly_fields = ("cart_pretty", "request_pretty", "agent_details_pretty")
 
     @admin.display(description="total")
     def total(self, obj):
@@ -97,9 +110,29 @@ class AcpCheckoutSessionAdmin(ReadOnlyAdminMixin, ModelAdmin):
             }
         )
 
+    @admin.display(description="what the agent chose and told us")
+    def agent_details_pretty(self, obj):
+        return pretty_json(
+            {
+                "selected_fulfillment_options": obj.selected_fulfillment_options,
+                "discount_codes": obj.discount_codes,
+                "capabilities": obj.capabilities,
+                "affiliate_attribution": obj.affiliate_attribution,
+                "metadata": obj.metadata,
+                "authentication_metadata": obj.authentication_metadata,
+                "intent_trace": obj.intent_trace,
+            }
+        )
+
 
 @admin.register(IdempotencyRecord)
 class IdempotencyRecordAdmin(ReadOnlyAdminMixin, ModelAdmin):
     list_display = ("key", "platform", "path", "in_flight", "response_status", "created_at")
     list_filter = ("in_flight", "response_status", "platform")
     search_fields = ("key", "path")
+    exclude = ("response_body", "response_headers")
+    readonly_fields = ("response_pretty",)
+
+    @admin.display(description="response kept for a retry")
+    def response_pretty(self, obj):
+        return pretty_json({"headers": obj.response_headers, "body": obj.response_body})

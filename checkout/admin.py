@@ -64,9 +64,8 @@ class PriceBookAdmin(ModelAdmin):
         ("Audit", {"fields": ("created_at", "updated_at")}),
     )
     inlines = (PriceBookEntryInline,)
-
-    def changelist_view(self, request, extra_context=None):
-        return super().changelist_view(request, {"subtitle": PLANS_HELP, **(extra_context or {})})
+    list_help = PLANS_HELP
+    list_before_template = "admin/parley/list_help.html"
 
 
 @admin.register(PriceBookEntry)

@@ -114,18 +114,20 @@ class ConversationAdmin(ModelAdmin):
         "status",
         "handling",
         "assignee",
-        "context",
+        "context_pretty",
         "last_seq",
         "last_message_at",
         "created_at",
         "updated_at",
     )
-    # Who answers changes only through the handoff services (the audit trail, the frames).
+    # Who answers changes only through the handoff services (the audit trail, the frames); the
+    # context is what the assistant keeps between turns, shown, never edited by hand.
     readonly_fields = (
         "id",
         "customer_link",
         "handling",
         "assignee",
+        "context_pretty",
         "last_seq",
         "last_message_at",
         "created_at",
@@ -140,6 +142,10 @@ class ConversationAdmin(ModelAdmin):
     @admin.display(description="Customer", ordering="customer__name")
     def customer_link(self, obj):
         return admin_link("admin:conversations_customer_change", obj.customer_id, str(obj.customer))
+
+    @admin.display(description="Context (what the assistant remembers)")
+    def context_pretty(self, obj):
+        return pretty_json(obj.context)
 
 
 @admin.register(Message)
@@ -259,6 +265,7 @@ class WhatsAppMessageAdmin(ReadOnlyAdminMixin, ModelAdmin):
     list_display = ("wamid", "to", "status", "status_at", "error", "conversation", "message", "created_at")
     list_filter = ("status", "created_at")
     search_fields = ("wamid", "to", "conversation__id", "message__id", "delivery_key")
+    exclude = ("body",)
     readonly_fields = ("body_pretty",)
 
     @admin.display(description="body")
@@ -273,6 +280,7 @@ class WhatsAppEventAdmin(ReadOnlyAdminMixin, ModelAdmin):
     list_display = ("key", "kind", "phone", "status", "attempts", "error", "occurred_at", "processed_at")
     list_filter = ("kind", "status", "created_at")
     search_fields = ("key", "wamid", "phone")
+    exclude = ("payload",)
     readonly_fields = ("payload_pretty",)
 
     @admin.display(description="payload")

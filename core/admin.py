@@ -8,7 +8,9 @@ the same bases at the bottom of this module.
 
 import json
 
+from django.conf import settings
 from django.contrib.admin.utils import quote
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.html import format_html
 from unfold.admin import ModelAdmin, StackedInline, TabularInline
@@ -20,7 +22,19 @@ __all__ = [
     "TabularInline",
     "admin_link",
     "pretty_json",
+    "site_title",
+    "stylesheet",
 ]
+
+
+def site_title(request) -> str:
+    """The admin's title and header (unfold's SITE_TITLE / SITE_HEADER): the shop's name."""
+    return settings.PARLEY_SHOP_NAME
+
+
+def stylesheet(request) -> str:
+    """Parley's additions to the theme (unfold's STYLES): the landing page, the JSON panels."""
+    return static("parley/admin.css")
 
 
 def pretty_json(value) -> str:

@@ -532,6 +532,29 @@ def _actions(period: Period, split: _Split) -> list[dict]:
     ]
 
 
+def day_summary_get(*, day: date) -> dict:
+    """One day's headline figures, by the dashboard's definitions (the admin's landing page):
+    orders and revenue per currency (every source), conversations started, chat → payment."""
+    period = Period(start=day, end=day)
+    split = _split(period)
+    funnel, _ = _funnel(period, split)
+    orders, _, _ = _orders(period, split)
+    by_currency: dict[str, list] = defaultdict(lambda: [0, Decimal(0)])
+    for row in orders:
+        by_currency[row["currency"]][0] += row["orders"]
+        by_currency[row["currency"]][1] += Decimal(row["revenue"])
+    return {
+        "day": day,
+        "orders": sum(n for n, _ in by_currency.values()),
+        "revenue": [
+            {"currency": currency, "orders": n, "amount": _money(amount)}
+            for currency, (n, amount) in sorted(by_currency.items())
+        ],
+        "conversations": funnel["conversations"],
+        "chat_to_payment_percent": funnel["chat_to_payment_percent"],
+    }
+
+
 def dashboard_get(*, period: Period) -> dict:
     """Everything the operators' dashboard shows, for one period and set of filters."""
     split = _split(period)
@@ -584,4 +607,4 @@ def dashboard_get(*, period: Period) -> dict:
     }
 
 
-__all__ = ["Period", "dashboard_get", "event_counts", "funnel_get"]
+__all__ = ["Period", "dashboard_get", "day_summary_get", "event_counts", "funnel_get"]

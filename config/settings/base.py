@@ -465,14 +465,39 @@ ALERTS_BATCH_SIZE = env.int("ALERTS_BATCH_SIZE", default=200)
 ALERTS_DEFAULT_PHONE_REGION = env("ALERTS_DEFAULT_PHONE_REGION", default="US")
 
 # --- The admin (django-unfold, every file served from /static/) --------------------------
+# The sidebar groups the admin by job and the landing page shows today's figures and what waits
+# for a decision (conversations/admin_home.py); the title is the shop's name.
 UNFOLD = {
-    "SITE_TITLE": PARLEY_SHOP_NAME,
-    "SITE_HEADER": PARLEY_SHOP_NAME,
+    "SITE_TITLE": "core.admin.site_title",
+    "SITE_HEADER": "core.admin.site_title",
     "SITE_SUBHEADER": "Shop admin",
     "SITE_URL": "/",
     "SITE_SYMBOL": "storefront",
     "SHOW_HISTORY": True,
     "SHOW_VIEW_ON_SITE": True,
+    "DASHBOARD_CALLBACK": "conversations.admin_home.landing_page",
+    "STYLES": ["core.admin.stylesheet"],
+    "SIDEBAR": {
+        "show_search": True,
+        "show_all_applications": False,
+        "navigation": "conversations.admin_home.sidebar_navigation",
+    },
+    # The project's blue (static/parley/dashboard.css --accent) instead of the theme's purple.
+    "COLORS": {
+        "primary": {
+            "50": "oklch(97% .014 254.604)",
+            "100": "oklch(93.2% .032 255.585)",
+            "200": "oklch(88.2% .059 254.128)",
+            "300": "oklch(80.9% .105 251.813)",
+            "400": "oklch(70.7% .165 254.624)",
+            "500": "oklch(62.3% .214 259.815)",
+            "600": "oklch(54.6% .245 262.881)",
+            "700": "oklch(48.8% .243 264.376)",
+            "800": "oklch(42.4% .199 265.638)",
+            "900": "oklch(37.9% .146 265.522)",
+            "950": "oklch(28.2% .091 267.935)",
+        },
+    },
 }
 
 LOGGING = {

@@ -32,7 +32,10 @@ class OperatorInboxPageView(TemplateView):
                 "operator": "/api/operator/",
             },
             views=[{"value": value, "label": label} for value, label in InboxView.choices],
-            default_view=InboxView.OPEN,
+            # ?view=waiting (the admin's landing page links there); anything else: all open.
+            default_view=self.request.GET.get("view")
+            if self.request.GET.get("view") in InboxView.values
+            else InboxView.OPEN,
             search_max_length=QUERY_MAX_LENGTH,
             message_max_length=settings.PARLEY_MESSAGE_MAX_LENGTH,
             note_max_length=NOTE_MAX_LENGTH,

@@ -71,6 +71,11 @@ def _view(queryset: QuerySet, view: str, operator) -> QuerySet:
     )
 
 
+def conversations_waiting_count() -> int:
+    """Conversations waiting for a person (the inbox's `waiting` view), for the admin's landing page."""
+    return Conversation.objects.filter(handling=Handling.WAITING_FOR_HUMAN).count()
+
+
 def _search_filter(query: str) -> Q:
     customers = Q(name__icontains=query) | Q(email__icontains=query)
     digits = _NOT_DIGITS.sub("", query)
