@@ -19,8 +19,10 @@ Definitions (also in the README):
 - Every other breakdown counts events (or orders) matching the filters.
 - Click-through = server-recorded clicks / renders; success = succeeded / clicks. Clicks the widget
   reported (`client_clicks`) are shown apart: the server's click is the one that moved the action.
-- Orders count when paid (or partially refunded), by the day they were created. AOV = revenue /
-  orders per source and currency. Revenue attributed to conversations = conversational orders.
+- Orders count when paid (or partially refunded), by the day they were created. Revenue is net of
+  refunds (total less refunded; a fully refunded order is not counted). AOV (average order value)
+  = revenue / orders per source and currency. Revenue attributed to conversations = conversational
+  orders. A part's sales are its lines' totals (a refund is of an order, not of a line).
 - Alert conversion: subscriptions created in the period whose contact (customer or conversation)
   placed a paid order for that product after being notified, over those notified.
 - Assistant cost: the sum of `usage` on assistant replies in the period (missing = 0), per
@@ -71,6 +73,7 @@ from analytics.services.rollups import (
     _usage_number,
     assistant_usage_queryset,
     day_bounds,
+    net_revenue,
     paid_orders,
 )
 from catalog.models import Product
@@ -329,7 +332,9 @@ def _order_rows(period: Period, split: _Split):
             _orders_queryset(period, *split.raw)
             .annotate(day=TruncDate("created_at"))
             .values("day", "order_source", "currency")
-            .annotate(n=Count("id"), revenue=Sum("total"))
+            .annotate(
+                n=Count("id"), revenue=Sum(net_revenue(), output_field=DecimalField(max_digits=16, decimal_places=2))
+            )
             .values_list("day", "order_source", "currency", "n", "revenue")
         )
 

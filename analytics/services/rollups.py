@@ -252,6 +252,12 @@ def paid_orders(start: datetime, end: datetime) -> QuerySet:
     return Order.objects.filter(created_at__gte=start, created_at__lt=end, status__in=PAID_STATUSES)
 
 
+def net_revenue(prefix: str = "") -> F:
+    """An order's revenue: its total less what was refunded (a partly refunded order counts for
+    what the shop kept). A refund touches the order, so the refresh rebuilds its day."""
+    return F(f"{prefix}total") - F(f"{prefix}refunded_total")
+
+
 def _orders_day_rebuild(day: date) -> None:
     start, end = day_bounds(day)
     OrderDailyRollup.objects.filter(day=day).delete()
@@ -264,7 +270,7 @@ def _orders_day_rebuild(day: date) -> None:
             d=Value(day),
             at=Coalesce("action__type", Value("")),
             n=Count("id"),
-            revenue=Coalesce(Sum("total"), Value(0, output_field=money)),
+            revenue=Coalesce(Sum(net_revenue(), output_field=money), Value(0, output_field=money)),
         )
         .values_list("d", "order_source", "currency", "at", "n", "revenue")
     )
@@ -287,7 +293,7 @@ def _orders_day_rebuild(day: date) -> None:
 
 
 def _sku_rows(start: datetime, end: datetime, day: date) -> QuerySet:
-    """Per part: orders containing it, those orders' revenue (each order once), quantity, line revenue."""
+    """Per part: orders containing it, those orders' net revenue (each order once), quantity, line revenue."""
     money = DecimalField(max_digits=16, decimal_places=2)
     order_total_once = Case(
         # an order's total counts on the first of its lines with that sku only
@@ -295,7 +301,7 @@ def _sku_rows(start: datetime, end: datetime, day: date) -> QuerySet:
             ~Exists(
                 OrderLine.objects.filter(order_id=OuterRef("order_id"), sku=OuterRef("sku"), id__lt=OuterRef("id"))
             ),
-            then=F("order__total"),
+            then=net_revenue("order__"),
         ),
         default=Value(0),
         output_field=money,

@@ -345,3 +345,47 @@ def test_an_order_with_two_lines_of_one_part_counts_once_for_that_part(shop, rol
     assert [(p["ps_number"], p["quantity"], p["orders"], p["revenue"]) for p in result["top_parts"]["sales"]] == [
         (P1, 2, 1, "49.98")
     ]
+
+
+@pytest.mark.parametrize("rolled", [False, True])
+def test_revenue_is_net_of_refunds(shop, rolled):
+    """A partly refunded order counts for what the shop kept, in revenue, AOV, the day's revenue,
+    the part's order revenue and the admin's figures; when the refund comes after its day was
+    rolled up, the next refresh rebuilds that day."""
+    from decimal import Decimal
+
+    from analytics.selectors.dashboard import day_summary_get
+    from checkout.models import Order, OrderLine
+
+    order = Order.objects.create(
+        number="PART-REFUND",
+        order_source="conversational",
+        currency="USD",
+        subtotal=Decimal("100.00"),
+        total=Decimal("100.00"),
+        status="paid",
+    )
+    OrderLine.objects.create(
+        order=order, sku=P1, name=P1, quantity=4, unit_price=Decimal("25.00"), line_total=Decimal("100.00")
+    )
+    placed = timezone.now() - timedelta(days=3)
+    Order.objects.filter(pk=order.pk).update(created_at=placed)
+    if rolled:
+        analytics_rollups_refresh(now=later())  # the day is rolled up while the order is paid in full
+    Order.objects.filter(pk=order.pk).update(
+        status="partially_refunded", refunded_total=Decimal("30.00"), updated_at=timezone.now()
+    )
+    if rolled:
+        analytics_rollups_refresh(now=later())
+        assert RollupState.objects.get().complete_through >= placed.date()
+
+    today = timezone.now().date()
+    result = dashboard_get(period=Period(start=placed.date(), end=today))
+    assert result["orders"] == [
+        {"order_source": "conversational", "currency": "USD", "orders": 1, "revenue": "70.00", "aov": "70.00"}
+    ]
+    assert result["overview"]["revenue_attributed"] == [{"currency": "USD", "orders": 1, "revenue": "70.00"}]
+    assert result["daily"][0]["revenue_conversational"] == "70.00"
+    by_part = dashboard_get(period=Period(start=placed.date(), end=today, ps_number=P1))
+    assert [(o["orders"], o["revenue"]) for o in by_part["orders"]] == [(1, "70.00")]
+    assert day_summary_get(day=placed.date())["revenue"] == [{"currency": "USD", "orders": 1, "amount": "70.00"}]
