@@ -7,12 +7,13 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
 from django.urls import path
+from unfold.widgets import UnfoldAdminFileFieldWidget, UnfoldAdminSelectWidget
 
 from catalog.enums import Availability
 from catalog.error_codes import CatalogErrorCode
 from catalog.exceptions import CatalogImportError
 from catalog.models import ApplianceModel, Compatibility, Product, Symptom
-from catalog.services.import_files import FORMATS, catalog_file_format_guess, catalog_file_import
+from catalog.services.import_files import catalog_file_format_guess, catalog_file_import
 from catalog.services.stock import product_stock_set
 from core.admin import ModelAdmin, TabularInline
 
@@ -23,14 +24,15 @@ IMPORT_HOLD_SECONDS = 3600
 
 
 class CatalogImportForm(forms.Form):
-    file = forms.FileField(help_text="CSV, JSON or a Google Merchant Center feed (TSV or XML).")
+    file = forms.FileField(
+        help_text="CSV, JSON or a Google Merchant Center feed (TSV or XML).",
+        widget=UnfoldAdminFileFieldWidget,
+    )
     file_format = forms.ChoiceField(
         label="Format",
-        choices=[
-            ("", "From the file name"),
-            *((f, f.upper() if f != "gmc" else "Merchant Center feed") for f in FORMATS),
-        ],
+        choices=[("", "From the file name"), ("csv", "CSV"), ("json", "JSON"), ("gmc", "Merchant Center feed")],
         required=False,
+        widget=UnfoldAdminSelectWidget,
     )
 
     def clean_file(self):
