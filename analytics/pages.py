@@ -1,4 +1,7 @@
-"""The operators' dashboard page: a shell; dashboard.js reads the staff API and draws SVG charts."""
+"""The operators' dashboard page: a shell; dashboard.js reads the staff API and draws its charts
+(Chart.js, vendored in static/parley/vendor/chart.js/)."""
+
+import json
 
 from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
@@ -11,6 +14,16 @@ from analytics.models import EventDailyTypeRollup
 from analytics.selectors.experiments import experiments_list
 
 
+def action_type_label(code: str) -> str:
+    """What an operator calls an action type ("Show compatible alternatives"), from the action
+    registry; a code the registry no longer has, made readable."""
+    action_type = REGISTRY.get(code)
+    if action_type is not None:
+        return action_type.operator_title
+    words = code.replace("_", " ")
+    return words[:1].upper() + words[1:]
+
+
 @method_decorator(staff_member_required, name="dispatch")
 class DashboardPageView(TemplateView):
     template_name = "analytics/dashboard.html"
@@ -18,9 +31,13 @@ class DashboardPageView(TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         seen = EventDailyTypeRollup.objects.exclude(action_type="").values_list("action_type", flat=True).distinct()
+        labels = {code: action_type_label(code) for code in set(REGISTRY) | set(seen[:50])}
         context.update(
             shop_name=settings.PARLEY_SHOP_NAME,
-            action_types=sorted(set(REGISTRY) | set(seen[:50])),
+            currency=settings.PARLEY_CURRENCY,
+            # (code, what an operator calls it), by name; dashboard.js names action types the same way
+            action_types=sorted(labels.items(), key=lambda item: item[1].lower()),
+            action_labels_json=json.dumps(labels, sort_keys=True),
             endpoints={
                 "dashboard": reverse("admin-dashboard"),
                 "funnel": reverse("admin-analytics-funnel"),

@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from conversations.tests.browser import create_staff, launch, new_context, staff_login, watch_problems
+from conversations.tests.browser import create_staff, launch, new_context, screenshot, staff_login, watch_problems
 from core.testing.live import LiveStack, free_port
 
 pytestmark = [pytest.mark.browser, pytest.mark.live]
@@ -154,6 +154,14 @@ def test_holdout_never_sees_the_widget_and_both_conversions_land_in_their_arm(st
     )
 
 
+# Whether Chart.js drew a chart in the container, with data, at a readable font size.
+DRAWN = """(id) => {
+  const canvas = document.querySelector('#' + id + ' canvas');
+  const chart = canvas && window.Chart.getChart(canvas);
+  return Boolean(chart && chart.data.datasets.length && window.Chart.defaults.font.size >= 12);
+}"""
+
+
 def test_the_experiments_page_draws_the_result(stack):
     from playwright.sync_api import expect, sync_playwright
 
@@ -169,10 +177,25 @@ def test_the_experiments_page_draws_the_result(stack):
             page.goto(stack.url(f"/dashboard/experiments/?experiment={experiment_id}"))
             expect(page.locator("#exp-select option:checked")).to_contain_text("Synthetic")
             expect(page.locator("#exp-verdict")).not_to_be_empty()
-            expect(page.locator("#exp-interval svg line.exp-interval")).to_have_count(2)
-            expect(page.locator("#exp-curve svg path.exp-band")).to_have_count(1)
+            # the two intervals and the cumulative curve, drawn by Chart.js, each labelled in words
+            for chart_id in ("exp-interval-conversion", "exp-interval-revenue", "exp-curve"):
+                expect(page.locator(f"#{chart_id} canvas[role=img]")).to_have_count(1)
+                assert page.evaluate(DRAWN, chart_id), chart_id
+            assert "95% interval" in page.get_attribute("#exp-interval-conversion canvas", "aria-label")
+            expect(page.locator("#exp-interval-text")).to_contain_text("Revenue per visitor")
             assert page.locator("#exp-arms tbody tr").count() == 7
             assert "format=csv" in page.get_attribute("#exp-csv", "href")
+            screenshot(page, "experiments-desktop-light", full_page=True)
+            assert problems == [], problems
+
+            phone = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, color_scheme="dark")
+            page = phone.new_page()
+            staff_login(page, stack, "experimenter", "/dashboard/experiments/")
+            problems = watch_problems(page)
+            page.goto(stack.url(f"/dashboard/experiments/?experiment={experiment_id}"))
+            expect(page.locator("#exp-curve canvas")).to_have_count(1)
+            assert page.evaluate(DRAWN, "exp-curve")
+            screenshot(page, "experiments-mobile-dark", full_page=True)
             assert problems == [], problems
         finally:
             browser.close()

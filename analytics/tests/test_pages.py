@@ -1,6 +1,9 @@
 """/dashboard/: staff only, a shell that loads dashboard.js and dashboard.css under the strict CSP."""
 
+import hashlib
+import json
 import re
+from html import unescape as html_unescape
 from pathlib import Path
 
 from django.conf import settings
@@ -42,14 +45,56 @@ def test_staff_get_the_dashboard_with_a_strict_csp(client, django_user_model):
         assert f'id="chart-{chart}"' in html
     for table in ("funnel", "daily", "actions", "orders", "mentions", "recommendations", "sales", "alerts", "cost"):
         assert f'id="table-{table}"' in html
-    assert '<option value="checkout_now">checkout_now</option>' in html
+    # action types by the names the action registry gives them, not their codes
+    assert '<option value="checkout_now">Checkout now</option>' in html
+    assert '<option value="check_compatible_alternatives">Show compatible alternatives</option>' in html
+    labels = json.loads(html_unescape(re.search(r'data-action-labels="([^"]*)"', html).group(1)))
+    assert labels["check_compatible_alternatives"] == "Show compatible alternatives"
+    # the charting library, then the shared module, then the page's script: all from /static/
+    scripts = re.findall(r'<script src="([^"]+)"', html)
+    assert scripts == [
+        "/static/parley/vendor/chart.js/chart.umd.min.js",
+        "/static/parley/dash-common.js",
+        "/static/parley/dashboard.js",
+    ]
 
 
-def test_the_script_builds_text_safely_and_needs_no_library():
-    script = (STATIC / "dashboard.js").read_text()
-    assert "innerHTML" not in script and "insertAdjacentHTML" not in script and "eval(" not in script
-    assert "textContent" in script and "createElementNS" in script
-    assert "http://" not in script.replace("http://www.w3.org/2000/svg", "")
-    assert "https://" not in script
+def test_the_experiments_page_loads_the_same_library_and_module(client, django_user_model):
+    client.force_login(django_user_model.objects.create_user("op", password="pw-operator-1", is_staff=True))
+    html = client.get("/dashboard/experiments/").content.decode()
+    assert re.findall(r'<script src="([^"]+)"', html) == [
+        "/static/parley/vendor/chart.js/chart.umd.min.js",
+        "/static/parley/dash-common.js",
+        "/static/parley/experiments.js",
+    ]
+
+
+CHART_JS_VERSION = "4.6.1"
+CHART_JS_SHA256 = "87364cc2b2a76a6684929e7d6b80b18a897794db38400caff1fcf1791c6925d2"
+
+
+def test_the_vendored_chart_library_is_the_npm_release_with_its_licence():
+    folder = STATIC / "vendor" / "chart.js"
+    data = (folder / "chart.umd.min.js").read_bytes()
+    assert hashlib.sha256(data).hexdigest() == CHART_JS_SHA256
+    assert f"Chart.js v{CHART_JS_VERSION}".encode() in data[:200]
+    assert "MIT" in (folder / "LICENSE.md").read_text()
+    assert CHART_JS_VERSION in (folder / "README.md").read_text()
+
+
+def test_the_scripts_build_text_safely_and_draw_with_the_vendored_library():
+    common = (STATIC / "dash-common.js").read_text()
+    for name in ("dashboard.js", "experiments.js", "dash-common.js"):
+        script = (STATIC / name).read_text()
+        assert "innerHTML" not in script and "insertAdjacentHTML" not in script and "eval(" not in script, name
+        assert "http://" not in script and "https://" not in script, name  # nothing from another origin
+        # one copy of the DOM helpers and formats: dash-common.js's
+        if name != "dash-common.js":
+            assert "function el(" not in script and "function clear(" not in script, name
+            assert "function fmtInt(" not in script and "function table(" not in script, name
+            assert "createElementNS" not in script, name  # no hand-drawn SVG left
+            assert "window.ParleyDash" in script, name
+    assert "textContent" in common and "new Chart(" in common
+    assert 'setAttribute("style"' not in common and ".innerHTML" not in common
     css = (STATIC / "dashboard.css").read_text()
     assert "@import" not in css and "url(" not in css

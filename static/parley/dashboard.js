@@ -1,14 +1,21 @@
-/* Parley operators' dashboard: reads /api/admin/dashboard and draws SVG charts.
- * No library, no inline script or style (strict CSP): text goes in with textContent, shapes
- * with createElementNS, colours come from classes in dashboard.css. Every chart has a table
- * beside it as its accessible alternative. */
+/* Parley operators' dashboard: reads /api/admin/dashboard, draws its charts with Chart.js
+ * through dash-common.js (ParleyDash) and writes a table beside each. No inline script or
+ * style (strict CSP): text goes in with textContent. Action types are shown by their names
+ * from the action registry (data-action-labels), never as codes. */
 (function () {
   "use strict";
 
-  var SVG_NS = "http://www.w3.org/2000/svg";
+  var D = window.ParleyDash;
   var root = document.getElementById("parley-dashboard");
-  if (!root) return;
+  if (!root || !D) return;
+  var el = D.el, clear = D.clear, table = D.table, fmtInt = D.fmtInt, fmtPct = D.fmtPct, fmtMoney = D.fmtMoney;
   var dashboardUrl = root.getAttribute("data-dashboard-url");
+  var actionLabels = {};
+  try {
+    actionLabels = JSON.parse(root.getAttribute("data-action-labels") || "{}");
+  } catch (e) {
+    actionLabels = {};
+  }
   var form = document.getElementById("dash-filters");
   var statusEl = document.getElementById("dash-status");
   var errorEl = document.getElementById("dash-error");
@@ -23,151 +30,15 @@
   var last = null;
   var pending = null;
 
-  // --- small DOM helpers -------------------------------------------------------------------
-  function el(tag, className, text) {
-    var node = document.createElement(tag);
-    if (className) node.className = className;
-    if (text !== undefined && text !== null) node.textContent = String(text);
-    return node;
+  /* "check_compatible_alternatives" -> "Show compatible alternatives" (the registry's name), or
+   * the code made readable when the registry no longer has it. */
+  function actionLabel(code) {
+    if (actionLabels[code]) return actionLabels[code];
+    var words = String(code).replace(/_/g, " ");
+    return words.charAt(0).toUpperCase() + words.slice(1);
   }
 
-  function svg(tag, attrs, text) {
-    var node = document.createElementNS(SVG_NS, tag);
-    Object.keys(attrs || {}).forEach(function (key) { node.setAttribute(key, String(attrs[key])); });
-    if (text !== undefined) node.textContent = String(text);
-    return node;
-  }
-
-  function clear(node) { while (node.firstChild) node.removeChild(node.firstChild); }
-
-  function fmtInt(n) { return n === null || n === undefined ? "–" : Number(n).toLocaleString(); }
-  function fmtPct(n) { return n === null || n === undefined ? "–" : Number(n).toFixed(1) + "%"; }
-  function fmtMoney(amount, currency) {
-    if (amount === null || amount === undefined) return "–";
-    try {
-      return Number(amount).toLocaleString(undefined, { style: "currency", currency: currency || "USD" });
-    } catch (e) {
-      return amount + " " + (currency || "");
-    }
-  }
-
-  function table(container, caption, headers, rows) {
-    clear(container);
-    var t = el("table", "dash-data");
-    t.appendChild(el("caption", null, caption));
-    var thead = el("thead");
-    var tr = el("tr");
-    headers.forEach(function (h) {
-      var th = el("th", null, h);
-      th.setAttribute("scope", "col");
-      tr.appendChild(th);
-    });
-    thead.appendChild(tr);
-    t.appendChild(thead);
-    var tbody = el("tbody");
-    if (!rows.length) {
-      var empty = el("tr");
-      var td = el("td", "dash-empty", "Nothing in this period.");
-      td.setAttribute("colspan", String(headers.length));
-      empty.appendChild(td);
-      tbody.appendChild(empty);
-    }
-    rows.forEach(function (row) {
-      var r = el("tr");
-      row.forEach(function (cell, i) {
-        var c = el(i === 0 ? "th" : "td", null, cell);
-        if (i === 0) c.setAttribute("scope", "row");
-        r.appendChild(c);
-      });
-      tbody.appendChild(r);
-    });
-    t.appendChild(tbody);
-    container.appendChild(t);
-  }
-
-  function chartFrame(container, label, width, height) {
-    clear(container);
-    var s = svg("svg", { viewBox: "0 0 " + width + " " + height, role: "img", "aria-label": label, class: "dash-svg" });
-    s.appendChild(svg("title", {}, label));
-    container.appendChild(s);
-    return s;
-  }
-
-  // --- charts ------------------------------------------------------------------------------
-  /* Horizontal bars: items = [{label, value, text}] */
-  function barChart(container, label, items, seriesClass) {
-    var rowH = 28, labelW = 170, valueW = 90, width = 560;
-    var height = Math.max(rowH * items.length + 10, 40);
-    var s = chartFrame(container, label, width, height);
-    if (!items.length) {
-      s.appendChild(svg("text", { x: 10, y: 25, class: "dash-axis" }, "Nothing in this period."));
-      return;
-    }
-    var max = Math.max.apply(null, items.map(function (i) { return i.value; }).concat([1]));
-    var barSpace = width - labelW - valueW;
-    items.forEach(function (item, i) {
-      var y = 5 + i * rowH;
-      s.appendChild(svg("text", { x: labelW - 8, y: y + 18, "text-anchor": "end", class: "dash-label" }, item.label));
-      var w = Math.max(item.value > 0 ? 2 : 0, (item.value / max) * barSpace);
-      var rect = svg("rect", { x: labelW, y: y + 4, width: w.toFixed(1), height: rowH - 8, rx: 3, class: "dash-bar " + (seriesClass || "") });
-      rect.appendChild(svg("title", {}, item.label + ": " + item.text));
-      s.appendChild(rect);
-      s.appendChild(svg("text", { x: labelW + w + 6, y: y + 18, class: "dash-value" }, item.text));
-    });
-  }
-
-  /* A line over days with a y axis of 4 ticks. points = [{day, value}] */
-  function lineChart(container, label, points, format) {
-    var width = 640, height = 240, left = 64, right = 12, top = 12, bottom = 34;
-    var s = chartFrame(container, label, width, height);
-    if (!points.length) return;
-    var max = Math.max.apply(null, points.map(function (p) { return p.value; }).concat([1]));
-    var plotW = width - left - right, plotH = height - top - bottom;
-    function x(i) { return left + (points.length === 1 ? plotW / 2 : (i * plotW) / (points.length - 1)); }
-    function y(v) { return top + plotH - (v / max) * plotH; }
-    for (var t = 0; t <= 4; t++) {
-      var v = (max * t) / 4;
-      s.appendChild(svg("line", { x1: left, x2: width - right, y1: y(v), y2: y(v), class: "dash-grid" }));
-      s.appendChild(svg("text", { x: left - 6, y: y(v) + 4, "text-anchor": "end", class: "dash-axis" }, format(v)));
-    }
-    var step = Math.max(1, Math.ceil(points.length / 8));
-    points.forEach(function (p, i) {
-      if (i % step === 0 || i === points.length - 1) {
-        s.appendChild(svg("text", { x: x(i), y: height - 12, "text-anchor": "middle", class: "dash-axis" }, p.day.slice(5)));
-      }
-    });
-    var d = points.map(function (p, i) { return (i ? "L" : "M") + x(i).toFixed(1) + " " + y(p.value).toFixed(1); }).join(" ");
-    s.appendChild(svg("path", { d: d, class: "dash-line" }));
-    points.forEach(function (p, i) {
-      var dot = svg("circle", { cx: x(i).toFixed(1), cy: y(p.value).toFixed(1), r: points.length > 60 ? 1.5 : 3, class: "dash-dot" });
-      dot.appendChild(svg("title", {}, p.day + ": " + format(p.value)));
-      s.appendChild(dot);
-    });
-  }
-
-  /* Grouped bars: groups = [{label, bars: [{name, value, text, cls}]}], values are percents 0-100 */
-  function groupedPercentChart(container, label, groups) {
-    var width = 560, groupH = 58, labelW = 200, barH = 18;
-    var height = Math.max(groups.length * groupH + 30, 50);
-    var s = chartFrame(container, label, width, height);
-    if (!groups.length) {
-      s.appendChild(svg("text", { x: 10, y: 25, class: "dash-axis" }, "No action buttons in this period."));
-      return;
-    }
-    var plotW = width - labelW - 60;
-    groups.forEach(function (g, gi) {
-      var y0 = 8 + gi * groupH;
-      s.appendChild(svg("text", { x: labelW - 8, y: y0 + 24, "text-anchor": "end", class: "dash-label" }, g.label));
-      g.bars.forEach(function (b, bi) {
-        var y = y0 + bi * (barH + 4);
-        var w = Math.max(0, Math.min(100, b.value || 0)) * plotW / 100;
-        var rect = svg("rect", { x: labelW, y: y, width: w.toFixed(1), height: barH, rx: 3, class: "dash-bar " + b.cls });
-        rect.appendChild(svg("title", {}, g.label + " " + b.name + ": " + b.text));
-        s.appendChild(rect);
-        s.appendChild(svg("text", { x: labelW + w + 6, y: y + 14, class: "dash-value" }, b.name + " " + b.text));
-      });
-    });
-  }
+  function sourceLabel(source) { return source === "conversational" ? "Chat" : "Non-chat"; }
 
   // --- rendering ---------------------------------------------------------------------------
   function kpi(list, term, value) {
@@ -184,9 +55,9 @@
     kpi(list, "Chat → payment", fmtPct(o.chat_to_payment_percent));
     kpi(list, "Purchase intent → payment", fmtPct(o.intent_to_payment_percent));
     var revenue = o.revenue_attributed.map(function (r) { return fmtMoney(r.revenue, r.currency); }).join(" + ");
-    kpi(list, "Revenue from chat", revenue || fmtMoney(0));
+    kpi(list, "Revenue from chat (net of refunds)", revenue || fmtMoney(0, currencyOf(data)));
     data.orders.forEach(function (row) {
-      kpi(list, "AOV " + (row.order_source === "conversational" ? "chat" : "non-chat") + " (" + row.currency + ")", fmtMoney(row.aov, row.currency));
+      kpi(list, "Average order value (AOV), " + sourceLabel(row.order_source).toLowerCase() + " (" + row.currency + ")", fmtMoney(row.aov, row.currency));
     });
     Object.keys(o.aov_uplift_percent).forEach(function (currency) {
       kpi(list, "AOV uplift of chat (" + currency + ")", fmtPct(o.aov_uplift_percent[currency]));
@@ -198,14 +69,17 @@
 
   function renderFunnel(data) {
     var steps = data.funnel.steps;
-    barChart(document.getElementById("chart-funnel"), "Funnel: conversations reaching each step",
+    D.barChart(document.getElementById("chart-funnel"), { label: "Funnel: conversations reaching each step", colour: "funnel", seriesLabel: "Conversations" },
       steps.map(function (s) {
         return { label: STEP_LABELS[s.name] || s.name, value: s.conversations, text: fmtInt(s.conversations) + (s.percent_of_first === null ? "" : " (" + fmtPct(s.percent_of_first) + ")") };
-      }), "dash-bar--funnel");
+      }));
     table(document.getElementById("table-funnel"), "Conversations reaching each funnel step",
       ["Step", "Conversations", "% of opened", "% of previous step"],
       steps.map(function (s) { return [STEP_LABELS[s.name] || s.name, fmtInt(s.conversations), fmtPct(s.percent_of_first), fmtPct(s.percent_of_previous)]; }));
   }
+
+  /* The currency of the period's orders (the first one: revenue per day is in the shop's currency). */
+  function currencyOf(data) { return data.orders.length ? data.orders[0].currency : root.getAttribute("data-currency") || "USD"; }
 
   function seriesValue(row, series) {
     if (series === "events_total") {
@@ -217,60 +91,63 @@
   function renderTrend(data) {
     var series = trendSelect.value;
     var money = series.indexOf("revenue") === 0;
-    var label = trendSelect.options[trendSelect.selectedIndex].text + " per day";
-    lineChart(document.getElementById("chart-trend"), label,
-      data.daily.map(function (row) { return { day: row.day, value: seriesValue(row, series) }; }),
-      money ? function (v) { return fmtMoney(v); } : function (v) { return fmtInt(Math.round(v)); });
+    var name = trendSelect.options[trendSelect.selectedIndex].text;
+    D.lineChart(document.getElementById("chart-trend"), { label: name + " per day", seriesLabel: name, money: money ? currencyOf(data) : null },
+      data.daily.map(function (row) { return { day: row.day, value: seriesValue(row, series) }; }));
     table(document.getElementById("table-daily"), "Figures per day (UTC)",
-      ["Day", "Conversations", "Messages sent", "Purchase intent", "Link clicked", "Paid", "Chat orders", "Chat revenue", "Non-chat orders", "Non-chat revenue", "Events"],
+      ["Day", "Conversations", "Messages sent", "Purchase intent", "Link clicked", "Paid", "Chat orders", "Chat revenue (net)", "Non-chat orders", "Non-chat revenue (net)", "Events"],
       data.daily.map(function (r) {
         return [r.day, fmtInt(r.conversations), fmtInt(r.message_sent), fmtInt(r.purchase_intent_detected), fmtInt(r.payment_link_clicked),
-          fmtInt(r.payment_completed), fmtInt(r.orders_conversational), fmtMoney(r.revenue_conversational), fmtInt(r.orders_traditional),
-          fmtMoney(r.revenue_traditional), fmtInt(seriesValue(r, "events_total"))];
+          fmtInt(r.payment_completed), fmtInt(r.orders_conversational), fmtMoney(r.revenue_conversational, currencyOf(data)), fmtInt(r.orders_traditional),
+          fmtMoney(r.revenue_traditional, currencyOf(data)), fmtInt(seriesValue(r, "events_total"))];
       }));
   }
 
   function renderActions(data) {
-    groupedPercentChart(document.getElementById("chart-actions"), "Click-through and success rate by action type",
+    D.groupedPercentChart(document.getElementById("chart-actions"),
+      { label: "Click-through and success rate by action type", empty: "No action buttons in this period." },
       data.actions.map(function (a) {
         return {
-          label: a.action_type,
+          label: actionLabel(a.action_type),
           bars: [
-            { name: "click-through", value: a.click_through_percent, text: fmtPct(a.click_through_percent), cls: "dash-bar--ctr" },
-            { name: "success", value: a.success_percent, text: fmtPct(a.success_percent), cls: "dash-bar--success" }
+            { value: a.click_through_percent, text: fmtPct(a.click_through_percent) },
+            { value: a.success_percent, text: fmtPct(a.success_percent) }
           ]
         };
-      }));
+      }),
+      [{ name: "Click-through", colour: "ctr" }, { name: "Success", colour: "success" }]);
     table(document.getElementById("table-actions"), "Action buttons by type",
       ["Action type", "Rendered", "Clicked", "Clicks reported by the widget", "Succeeded", "Failed", "Click-through", "Success"],
       data.actions.map(function (a) {
-        return [a.action_type, fmtInt(a.rendered), fmtInt(a.clicked), fmtInt(a.client_clicks), fmtInt(a.succeeded), fmtInt(a.failed), fmtPct(a.click_through_percent), fmtPct(a.success_percent)];
+        return [actionLabel(a.action_type), fmtInt(a.rendered), fmtInt(a.clicked), fmtInt(a.client_clicks), fmtInt(a.succeeded), fmtInt(a.failed), fmtPct(a.click_through_percent), fmtPct(a.success_percent)];
       }));
   }
 
   function renderOrders(data) {
-    barChart(document.getElementById("chart-orders"), "Average order value, chat vs non-chat",
+    D.barChart(document.getElementById("chart-orders"),
+      { label: "Average order value (AOV), chat vs non-chat", seriesLabel: "AOV", colour: "orders", money: currencyOf(data), axisTitle: "Average order value (AOV), net of refunds" },
       data.orders.map(function (r) {
-        return { label: (r.order_source === "conversational" ? "Chat" : "Non-chat") + " (" + r.currency + ")", value: Number(r.aov || 0), text: fmtMoney(r.aov, r.currency) };
-      }), "dash-bar--orders");
-    table(document.getElementById("table-orders"), "Paid orders by source",
-      ["Source", "Currency", "Orders", "Revenue", "Average order value"],
-      data.orders.map(function (r) { return [r.order_source, r.currency, fmtInt(r.orders), fmtMoney(r.revenue, r.currency), fmtMoney(r.aov, r.currency)]; }));
+        return { label: sourceLabel(r.order_source) + " (" + r.currency + ")", value: Number(r.aov || 0), text: "AOV " + fmtMoney(r.aov, r.currency) };
+      }));
+    table(document.getElementById("table-orders"), "Paid orders by source (revenue net of refunds)",
+      ["Source", "Currency", "Orders", "Revenue (net)", "Average order value (AOV)"],
+      data.orders.map(function (r) { return [sourceLabel(r.order_source), r.currency, fmtInt(r.orders), fmtMoney(r.revenue, r.currency), fmtMoney(r.aov, r.currency)]; }));
   }
 
-  function partLabel(p) { return p.ps_number + (p.name ? " " + p.name.slice(0, 18) : ""); }
+  /* A part on two lines: its PS number, then its name (cut to fit; whole in the tooltip and table). */
+  function partLabel(p) { return p.name ? [p.ps_number, p.name] : p.ps_number; }
 
   function renderParts(data) {
     var tp = data.top_parts;
     [["mentions", "Parts most mentioned in conversations"], ["recommendations", "Parts most recommended with action buttons"]].forEach(function (pair) {
       var key = pair[0];
-      barChart(document.getElementById("chart-" + key), pair[1],
-        tp[key].map(function (p) { return { label: partLabel(p), value: p.count, text: fmtInt(p.count) }; }), "dash-bar--parts");
+      D.barChart(document.getElementById("chart-" + key), { label: pair[1], seriesLabel: "Count", colour: "parts" },
+        tp[key].map(function (p) { return { label: partLabel(p), value: p.count, text: fmtInt(p.count) }; }));
       table(document.getElementById("table-" + key), pair[1], ["Part", "Name", "Count"],
         tp[key].map(function (p) { return [p.ps_number, p.name, fmtInt(p.count)]; }));
     });
-    barChart(document.getElementById("chart-sales"), "Parts with the most revenue",
-      tp.sales.map(function (p) { return { label: partLabel(p), value: Number(p.revenue), text: fmtMoney(p.revenue, p.currency) }; }), "dash-bar--sales");
+    D.barChart(document.getElementById("chart-sales"), { label: "Parts with the most revenue", seriesLabel: "Revenue", colour: "sales", money: currencyOf(data) },
+      tp.sales.map(function (p) { return { label: partLabel(p), value: Number(p.revenue), text: fmtMoney(p.revenue, p.currency) }; }));
     table(document.getElementById("table-sales"), "Parts with the most revenue", ["Part", "Name", "Quantity", "Orders", "Revenue"],
       tp.sales.map(function (p) { return [p.ps_number, p.name, fmtInt(p.quantity), fmtInt(p.orders), fmtMoney(p.revenue, p.currency)]; }));
   }
@@ -357,7 +234,7 @@
     renderTeam(data);
     var p = data.period;
     statusEl.textContent = "Showing " + p.start + " to " + p.end + " (" + p.days + " days, UTC)" +
-      (data.filters.action_type ? ", action " + data.filters.action_type : "") +
+      (data.filters.action_type ? ", action " + actionLabel(data.filters.action_type) : "") +
       (data.filters.ps_number ? ", part " + data.filters.ps_number : "") + ".";
   }
 
@@ -458,6 +335,7 @@
     if (form.elements.start.value) form.elements.days.value = "";
   });
   trendSelect.addEventListener("change", function () { if (last) renderTrend(last); });
+  D.onRedraw(function () { if (last) render(last); });
 
   fillForm(new URLSearchParams(window.location.search));
   load();
