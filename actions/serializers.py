@@ -14,6 +14,7 @@ def action_to_dict(action: Action) -> dict:
         "enabled": action.enabled,
         "status": action.status,
         "error": action.error,
+        "result": action.result,  # what it came to (an order number, …), as `action.status` pushes it
     }
 
 

@@ -21,15 +21,21 @@ class TestCheckoutPageView(View):
             raise Http404("No such checkout session.")
         return session
 
+    def _context(self, session, **extra) -> dict:
+        # Relative, so it returns to whichever host served this page; the chat checks the
+        # conversation's token itself (the id alone opens nothing).
+        chat_url = f"/?conversation={session.conversation_id}" if session.conversation_id else ""
+        return {"session": session, "chat_url": chat_url, **extra}
+
     def get(self, request, session_id: str):
-        return render(request, self.template_name, {"session": self._session(session_id)})
+        return render(request, self.template_name, self._context(self._session(session_id)))
 
     def post(self, request, session_id: str):
         session = self._session(session_id)
         outcome = request.POST.get("outcome", "")
         if outcome not in ("pay", "fail") or session.status != CheckoutStatus.OPEN:
             return render(
-                request, self.template_name, {"session": session, "error": "This checkout is closed."}, status=409
+                request, self.template_name, self._context(session, error="This checkout is closed."), status=409
             )
         offline_checkout_settle(session=session, outcome=outcome)
         # Relative, so it returns to whichever host served this page.

@@ -98,7 +98,17 @@ class ChatConsumer(JsonFrameConsumer):
             await self._error(ConversationErrorCode.MESSAGE_INVALID, "`client_message_id` must be a string.")
             return
         # The reply reaches this socket (and the customer's other tabs) through the group.
-        await _send_message(self.conversation, content.get("content"), client_message_id)
+        try:
+            await _send_message(self.conversation, content.get("content"), client_message_id)
+        except ApplicationError as exc:
+            # Refused (too fast, too long, …): the error names the message, so the page can say
+            # which bubble was not sent, and when a rate-limited one may be sent again.
+            frame = {"type": "error", "code": exc.code, "detail": exc.detail}
+            if client_message_id:
+                frame["client_message_id"] = client_message_id
+            if getattr(exc, "retry_after", None):
+                frame["retry_after"] = exc.retry_after
+            await self.send_json(frame)
 
     async def _on_action_click(self, content):
         action_id = content.get("action_id")

@@ -7,6 +7,7 @@ new customer). Screenshots of the main states go to test-artifacts/screenshots/.
 import json
 import re
 
+import httpx
 import pytest
 
 from conversations.tests.browser import (
@@ -145,7 +146,7 @@ def test_checkout_with_confirmation_then_the_payment_shows_in_the_chat(customer,
     screenshot(page, "chat-payment-confirmed")
     provider.close()
     # Following the payment link is something only the browser sees: it reports it.
-    conversation_id = page.evaluate("JSON.parse(sessionStorage.getItem('parley.conversation')).id")
+    conversation_id = page.evaluate("JSON.parse(localStorage.getItem('parley.conversation')).id")
     page.evaluate("window.dispatchEvent(new Event('pagehide'))")
     count = "from analytics.models import Event; print(Event.objects.filter(name='payment_link_clicked', "
     count += f"source='client', conversation_id='{conversation_id}', ps_number='PS11750057').count())"
@@ -155,6 +156,213 @@ def test_checkout_with_confirmation_then_the_payment_shows_in_the_chat(customer,
         page.wait_for_timeout(200)
     else:
         pytest.fail("payment_link_clicked was not recorded")
+
+
+def pay_page(page, confirm=True):
+    """Press the checkout button (and confirm): the offline provider's page, opened in a new tab."""
+    page.locator(".action[data-action-type=checkout_now] .action__button").click()
+    with page.context.expect_page() as tab:
+        page.get_by_role("button", name="Confirm and pay").click()
+    provider = tab.value
+    provider.wait_for_load_state()
+    return provider
+
+
+def test_the_checkout_button_follows_the_payment(customer, live_sqlite):
+    page = customer
+    online(page)
+    ask(page, COMPATIBLE)
+    action = page.locator(".action[data-action-type=checkout_now]")
+    expect()(action.get_by_role("button", name="Checkout now")).to_be_visible()
+
+    # The page is open: waiting for the payment, never "Done." before it.
+    provider = pay_page(page)
+    expect()(action.locator(".action__status")).to_have_text("Waiting for your payment…")
+    expect()(page.get_by_role("link", name="Continue to secure checkout")).to_be_visible()
+    screenshot(page, "chat-checkout-waiting")
+
+    # Declined: the button says try again, the closed page's link is gone; the page leads back.
+    closed_url = provider.url
+    provider.get_by_role("button", name="Decline payment").click()
+    expect()(page.locator(".msg--type-payment_failed")).to_contain_text("did not go through")
+    expect()(action.locator(".action__error")).to_have_text("The payment did not go through.")
+    retry = action.get_by_role("button", name="Try again")
+    expect()(retry).to_be_enabled()
+    expect()(page.get_by_role("link", name="Continue to secure checkout")).to_have_count(0)
+    screenshot(page, "chat-checkout-failed-try-again")
+    provider.goto(closed_url)
+    expect()(provider.locator("#status")).to_have_text(
+        "This payment did not go through. You can try again from the chat."
+    )
+    back = provider.get_by_role("link", name="Back to the chat")
+    screenshot(provider, "checkout-page-finished-links-back")
+    back.click()
+    expect()(provider.locator(".msg--type-payment_failed")).to_be_visible()  # the same conversation
+    assert "conversation=" not in provider.url  # the address is tidied
+    provider.close()
+
+    # Tried again and paid: the button is done with the order, and offers no checkout any more.
+    provider = pay_page(page)
+    expect()(action.locator(".action__error")).to_be_hidden()
+    provider.get_by_role("button", name=re.compile(r"^Pay ")).click()
+    confirmed = page.locator(".msg--type-payment_confirmed")
+    expect()(confirmed).to_contain_text("Payment received")
+    expect()(action.locator(".action__status")).to_have_text(re.compile(r"^Paid\. Order ORD-[\w-]+\.$"))
+    expect()(action.locator(".action__button")).to_be_disabled()
+    expect()(page.get_by_role("link", name="Continue to secure checkout")).to_have_count(0)
+    expect()(action).not_to_contain_text("Done.")
+    # Announced (a status region) and reachable (focusable, scrolled to).
+    expect()(page.locator(".chat-announcer")).to_contain_text("Payment received")
+    expect()(confirmed).to_have_attribute("tabindex", "-1")
+    expect()(confirmed).to_be_in_viewport()
+    screenshot(page, "chat-checkout-paid")
+    provider.close()
+    # After a reload, from the server's copy: the same.
+    page.reload()
+    expect()(action.locator(".action__status")).to_have_text(re.compile(r"^Paid\. Order "))
+    expect()(page.get_by_role("link", name="Continue to secure checkout")).to_have_count(0)
+
+
+def test_the_conversation_survives_new_tabs_and_a_new_one_can_be_started(customer, browser, live_sqlite):
+    page = customer
+    online(page)
+    ask(page, COMPATIBLE)
+    expect()(page.get_by_role("button", name="Checkout now")).to_be_visible()
+    saved = json.loads(page.evaluate("() => localStorage.getItem('parley.conversation')"))
+
+    # A new tab of the same browser: the same conversation.
+    tab = page.context.new_page()
+    tab.goto(live_sqlite.url("/"))
+    online(tab)
+    expect()(tab.locator(".msg--user .msg__text")).to_have_text([COMPATIBLE])
+    expect()(tab.locator(".chat-welcome")).to_be_hidden()
+    screenshot(tab, "chat-new-tab-same-conversation")
+
+    # Someone else, given its id (a shared link), sees none of it: the id alone opens nothing.
+    stranger = new_context(browser).new_page()
+    stranger.goto(live_sqlite.url(f"/?conversation={saved['id']}&checkout=success"))
+    online(stranger)
+    expect()(stranger.locator(".msg--assistant")).to_have_count(1)  # a welcome of their own
+    expect()(stranger.locator(".msg--user")).to_have_count(0)
+    assert json.loads(stranger.evaluate("() => localStorage.getItem('parley.conversation')"))["id"] != saved["id"]
+    stranger.context.close()
+
+    # An old save is let go: past its expiry the browser starts afresh.
+    tab.evaluate(
+        "() => { const s = JSON.parse(localStorage.getItem('parley.conversation'));"
+        " s.savedAt = Date.now() - 8 * 24 * 3600 * 1000; localStorage.setItem('parley.conversation', JSON.stringify(s)); }"
+    )
+    tab.reload()
+    online(tab)
+    expect()(tab.locator(".msg--user")).to_have_count(0)
+    expect()(tab.locator(".chat-welcome")).to_be_visible()
+    tab.close()
+
+    # The first tab starts a new one on purpose.
+    page.reload()
+    online(page)
+    new = page.get_by_role("button", name="New conversation")
+    expect()(new).to_be_hidden()  # (the expired save above was this browser's: a fresh one)
+    ask(page, "Hello")
+    expect()(new).to_be_visible()
+    first = json.loads(page.evaluate("() => localStorage.getItem('parley.conversation')"))["id"]
+    new.click()
+    expect()(page.locator(".chat-welcome")).to_be_visible()
+    expect()(page.locator(".msg--user")).to_have_count(0)
+    expect()(page.get_by_label("Your message")).to_be_focused()
+    online(page)
+    expect()(page.locator(".msg--assistant")).to_have_count(1)
+    second = json.loads(page.evaluate("() => localStorage.getItem('parley.conversation')"))["id"]
+    assert second != first
+    screenshot(page, "chat-new-conversation")
+    ask(page, COMPATIBLE)
+    expect()(page.get_by_role("button", name="Checkout now")).to_be_visible()
+
+
+TOO_FAST = "Is PS11752778 in stock?"
+
+
+def test_a_message_sent_too_fast_counts_down_and_is_sent_when_the_wait_is_over(browser, live_sqlite):
+    """The server's refusal (an `error` frame naming the message, with retry_after: see
+    test_consumers) is played here by the socket route, with a 3 s wait."""
+    context = new_context(browser)
+    page = context.new_page()
+    problems = watch_problems(page)
+    refused = []
+
+    def route(ws):
+        server = ws.connect_to_server()
+
+        def from_page(message):
+            data = json.loads(message)
+            if data.get("type") == "message" and data.get("content") == TOO_FAST and not refused:
+                refused.append(data["client_message_id"])
+                detail = "You've sent too many messages. Please wait 3 seconds."
+                frame = {"type": "error", "code": "rate_limited", "detail": detail, "retry_after": 3}
+                ws.send(json.dumps({**frame, "client_message_id": data["client_message_id"]}))
+                return
+            server.send(message)
+
+        ws.on_message(from_page)
+        server.on_message(lambda message: ws.send(message))
+
+    page.route_web_socket(re.compile(r".*/ws/chat/.*"), route)
+    try:
+        page.goto(live_sqlite.url("/"))
+        online(page)
+        ask(page, TOO_FAST)
+        bubble = page.locator(".msg--user.msg--waiting")
+        expect()(bubble.locator(".msg__wait")).to_have_text(
+            re.compile(r"^Too many messages at once: sending in [123] s…$")
+        )
+        expect()(bubble.get_by_role("button", name="Don't send")).to_be_visible()
+        expect()(page.locator(".chat-announcer")).to_contain_text("will be sent in 3 seconds")
+        screenshot(page, "chat-rate-limited-countdown")
+        # The wait is over: sent under the same id, answered; nothing left pending.
+        expect()(page.locator(".msg--assistant").last).to_contain_text("PS11752778", timeout=8000)
+        expect()(page.locator(".msg--pending, .msg--waiting")).to_have_count(0)
+        expect()(page.locator(".msg--user")).to_have_count(1)
+        screenshot(page, "chat-rate-limited-sent")
+
+        # Dropped instead: said so, and never sent.
+        refused.clear()
+        ask(page, TOO_FAST)
+        page.locator(".msg--waiting").get_by_role("button", name="Don't send").click()
+        failed = page.locator(".msg--user.msg--failed")
+        expect()(failed.locator(".msg__note")).to_have_text("Not sent.")
+        page.wait_for_timeout(3500)
+        expect()(page.locator(".msg--user")).to_have_count(2)
+        expect()(page.locator(".msg--assistant")).to_have_count(2)  # the welcome and one reply
+    finally:
+        context.close()
+    assert problems == [], problems
+
+
+def test_a_reply_below_the_view_is_hinted_not_scrolled_to(customer, live_sqlite):
+    page = customer
+    online(page)
+    for replies, question in enumerate((COMPATIBLE, OUT_OF_STOCK, "Is PS11750057 in stock?"), start=2):
+        ask(page, question)
+        expect()(page.locator(".msg--assistant")).to_have_count(replies)  # the welcome and the replies
+    saved = json.loads(page.evaluate("() => localStorage.getItem('parley.conversation')"))
+    page.locator(".chat-window").evaluate("w => { w.style.scrollBehavior = 'auto'; w.scrollTop = 0; }")
+    # Asked in another tab meanwhile: the answer arrives here below the view.
+    httpx.post(
+        live_sqlite.url(f"/api/chat/conversations/{saved['id']}/messages"),
+        headers={"Authorization": f"Bearer {saved['token']}"},
+        json={"content": MISSED, "client_message_id": "other-tab"},
+    ).raise_for_status()
+    hint = page.get_by_role("button", name=re.compile(r"new message", re.I))
+    expect()(hint).to_have_text("New message ↓")
+    reply = page.locator(".msg--assistant").last
+    expect()(reply).to_contain_text("PS11752778")
+    expect()(reply).not_to_be_in_viewport()
+    assert page.locator(".chat-window").evaluate("w => w.scrollTop") == 0  # not moved under the reader
+    screenshot(page, "chat-new-message-hint")
+    hint.click()
+    expect()(hint).to_be_hidden()
+    expect()(reply).to_be_in_viewport()
+    expect()(reply).to_be_focused()
 
 
 def test_subscribe_to_an_alert_and_hear_of_the_restock_in_the_chat(customer, browser, live_sqlite):
@@ -180,7 +388,7 @@ def test_subscribe_to_an_alert_and_hear_of_the_restock_in_the_chat(customer, bro
     admin.goto(live_sqlite.url("/admin/catalog/product/?q=PS12584610"))
     admin.get_by_role("link", name="PS12584610").click()
     admin.fill("#id_stock_quantity", "5")
-    admin.click("input[name=_save]")
+    admin.click("[name=_save]")  # a button in the themed admin
     admin.context.close()
 
     notice = page.locator(".msg--type-alert_notified")
@@ -220,7 +428,7 @@ def test_reconnect_after_the_server_restarts_fetches_what_was_missed(customer, l
     online(page)
     ask(page, "Hello")
     expect()(page.locator(".msg--assistant")).to_have_count(2)  # welcome + reply
-    saved = json.loads(page.evaluate("() => sessionStorage.getItem('parley.conversation')"))
+    saved = json.loads(page.evaluate("() => localStorage.getItem('parley.conversation')"))
 
     live_sqlite.server.stop()
     expect()(page.locator(".chat-connection")).to_have_text("Reconnecting…")

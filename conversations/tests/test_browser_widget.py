@@ -139,7 +139,7 @@ def test_the_widget_on_the_demo_product_page(browser, stack):
         reply = dialog.locator(".msg--assistant").last
         expect()(reply).to_contain_text("PS11750057")
         expect()(dialog.get_by_role("button", name="Checkout now")).to_be_visible()
-        saved = json.loads(page.evaluate(f"() => sessionStorage.getItem('parley.widget@{stack.base_url}')"))
+        saved = json.loads(page.evaluate(f"() => localStorage.getItem('parley.widget@{stack.base_url}')"))
         page_context = conversation_context(stack, saved["id"])
         assert page_context["psNumber"] == "PS11750057"
         assert page_context["modelNumber"] == "WDT780SAEM1"
@@ -185,7 +185,7 @@ def test_the_widget_on_another_sites_page(browser, stack, shop):
         card = dialog.locator(".card").first
         expect()(card.locator(".card__ps")).to_have_text("PS11752778")
         expect()(card.locator(".card__stock")).to_have_text("In stock")
-        saved = json.loads(page.evaluate(f"() => sessionStorage.getItem('parley.widget@{stack.base_url}')"))
+        saved = json.loads(page.evaluate(f"() => localStorage.getItem('parley.widget@{stack.base_url}')"))
         assert conversation_context(stack, saved["id"])["psNumber"] == "PS11752778"
         screenshot(page, "widget-on-another-origin")
         # The chat stays open across the shop's pages.

@@ -237,3 +237,20 @@ async def test_nul_or_a_lone_surrogate_in_the_socket_url_is_refused_politely(sho
     connected, code = await communicator.connect()
 
     assert not connected and code == 4400
+
+
+async def test_a_message_sent_too_fast_is_refused_naming_it_and_when_to_send_it_again(shop, settings):
+    settings.PARLEY_RATE_LIMIT_PER_MINUTE = 1
+    conversation, token = await new_conversation()
+    ws, connected, _ = await connect(conversation.id, token)
+    assert connected
+    await ws.send_json_to({"type": "message", "content": "Hello", "client_message_id": "first"})
+    await receive_until(ws, "message")
+    await ws.send_json_to({"type": "message", "content": "Hello again", "client_message_id": "second"})
+    refused, _ = await receive_until(ws, "error")
+    assert refused["code"] == "rate_limited"
+    assert refused["client_message_id"] == "second"
+    assert 0 < refused["retry_after"] <= 60
+    # Nothing of it was stored: sent again later under the same id, it is a new message.
+    assert not await database_sync_to_async(Message.objects.filter(client_message_id="second").exists)()
+    await ws.disconnect()

@@ -27,6 +27,9 @@
   const PING_INTERVAL_MS = 25000;
   const TYPING_TIMEOUT_MS = 30000;
   const MAX_BACKOFF_MS = 30000;
+  // A conversation is resumed in any tab of this browser for this long after it was last used
+  // (the server still checks its token: the id alone opens nothing). PARLEY_CHAT_RESUME_HOURS.
+  const DEFAULT_RESUME_HOURS = 168;
 
   const DEFAULT_ENDPOINTS = {
     conversations: "/api/chat/conversations",
@@ -103,6 +106,30 @@
       .split(/\n{2,}/)
       .filter((paragraph) => paragraph.trim())
       .map((paragraph) => paragraph.split("\n"));
+  }
+
+  /** The saved conversation in `raw` (JSON) if it is whole and was used less than `maxAgeMs` ago, else null. */
+  function savedConversation(raw, now, maxAgeMs) {
+    let saved;
+    try {
+      saved = JSON.parse(raw);
+    } catch (_err) {
+      return null;
+    }
+    if (!saved || typeof saved.id !== "string" || typeof saved.token !== "string") return null;
+    if (!Number.isFinite(saved.savedAt) || now - saved.savedAt > maxAgeMs || saved.savedAt > now + 60000) return null;
+    return saved;
+  }
+
+  /** What a message refused for sending too fast says while it waits (whole seconds left). */
+  function waitText(secondsLeft) {
+    const seconds = Math.max(0, Math.ceil(secondsLeft));
+    return seconds ? `Too many messages at once: sending in ${seconds} s…` : "Sending…";
+  }
+
+  /** The "new message" hint's text for this many messages below the view. */
+  function unseenText(count) {
+    return count > 1 ? `${count} new messages ↓` : "New message ↓";
   }
 
   /** Milliseconds before retrying to open the conversation: 1 s, 2 s, 4 s … capped. */
@@ -221,16 +248,30 @@
     return `${action.label || "Continue"}?`;
   }
 
-  /** How an action's button looks for its data: enabled or not, the status line, the error line. */
+  /**
+   * How an action's button looks for its data: enabled or not, its label, the status line, the
+   * error line, and (checkout) whether the link to the open checkout page is still offered.
+   * A checkout follows its payment: waiting while the page is open, "Paid" with the order once
+   * paid (never "Done." before), "Try again" after a failed or declined payment; a finished
+   * checkout's link is gone (its page is closed).
+   */
   function actionView(data, statusOverride) {
     const enabled = data.enabled !== false && !DONE_STATUSES.has(data.status) && data.status !== "pending_approval";
     let statusText = statusOverride || STATUS_TEXT[data.status] || "";
-    if (!statusOverride && data.status === "succeeded" && data.type === "talk_to_human") {
+    let label = data.label || "Continue";
+    let checkoutLink = false;
+    if (data.type === "checkout_now") {
+      const order = data.result && data.result.orderNumber;
+      if (data.status === "succeeded") statusText = order ? `Paid. Order ${order}.` : "Paid.";
+      else if (data.status === "failed" && enabled) label = "Try again";
+      checkoutLink = Boolean(data.checkoutUrl) && ["clicked", "rendered"].includes(data.status) && enabled;
+      if (checkoutLink) statusText = "Waiting for your payment…";
+    } else if (!statusOverride && data.status === "succeeded" && data.type === "talk_to_human") {
       statusText = "We've asked a person from our team to join.";
     } else if (!statusOverride && data.status === "succeeded" && !API_TYPES.has(data.type)) {
       statusText = "Handled by our team: see their reply below.";
     }
-    return { enabled, statusText, errorText: data.error || "" };
+    return { enabled, label, statusText, errorText: data.error || "", checkoutLink };
   }
 
   /** Who answers, as the customer reads it (the `handoff` frame / GET …/handoff): the banner's
@@ -279,6 +320,9 @@
   }
 
   const helpers = {
+    savedConversation,
+    waitText,
+    unseenText,
     formatPrice,
     formatTime,
     safeUrl,
@@ -521,33 +565,103 @@
 
     function hideWelcome() {
       if (ui.welcome) ui.welcome.hidden = true;
+      if (ui.newConversation) ui.newConversation.hidden = false;
     }
 
-    return { isNearBottom, scrollToBottom, showError, setConnection, setTyping, hideWelcome };
+    function showWelcome() {
+      if (ui.welcome) ui.welcome.hidden = false;
+      if (ui.newConversation) ui.newConversation.hidden = true;
+    }
+
+    // "New message ↓": messages that arrive while the customer reads further up are not
+    // scrolled to; a button above the composer says so and takes them to the first of them.
+    const footer = ui.form.parentNode;
+    const hint = el("button", "chat-new-hint");
+    hint.type = "button";
+    hint.hidden = true;
+    footer.insertBefore(hint, footer.firstChild);
+    // Said to screen readers once (a payment's outcome, a message held back): not the log's chatter.
+    const announcer = el("p", "visually-hidden chat-announcer");
+    announcer.setAttribute("role", "status");
+    footer.appendChild(announcer);
+
+    function noteUnseen(item) {
+      if (!state.unseen.length) state.unseen = [];
+      state.unseen.push(item);
+      hint.textContent = unseenText(state.unseen.length);
+      hint.hidden = false;
+    }
+
+    function clearUnseen() {
+      state.unseen = [];
+      hint.hidden = true;
+    }
+
+    function announce(text) {
+      announcer.textContent = "";
+      window.setTimeout(() => {
+        announcer.textContent = text;
+      }, 50);
+    }
+
+    hint.addEventListener("click", () => {
+      const first = state.unseen.find((item) => item.isConnected);
+      clearUnseen();
+      if (!first) {
+        scrollToBottom(true);
+        return;
+      }
+      first.tabIndex = -1;
+      first.scrollIntoView({ block: "start" });
+      first.focus({ preventScroll: true });
+    });
+    ui.window.addEventListener(
+      "scroll",
+      () => {
+        if (state.unseen.length && isNearBottom()) clearUnseen();
+      },
+      { passive: true },
+    );
+
+    return {
+      isNearBottom,
+      scrollToBottom,
+      showError,
+      setConnection,
+      setTyping,
+      hideWelcome,
+      showWelcome,
+      noteUnseen,
+      clearUnseen,
+      announce,
+    };
   }
 
   /* ------------------------------------------------------------------ storage */
 
-  /** The conversation kept across reloads (sessionStorage, per tab). */
+  /** The conversation kept across reloads and tabs (localStorage, with an expiry from its last use). */
   function createStorage(chat) {
     const { root, opts, base, config, ui, state } = chat;
 
     function loadSaved() {
       try {
-        const raw = window.sessionStorage.getItem(config.storageKey);
+        const raw = window.localStorage.getItem(config.storageKey);
         if (!raw) return null;
-        const saved = JSON.parse(raw);
-        return saved && typeof saved.id === "string" && typeof saved.token === "string" ? saved : null;
+        const saved = savedConversation(raw, Date.now(), config.resumeMs);
+        if (!saved) window.localStorage.removeItem(config.storageKey); // expired or broken
+        return saved;
       } catch (_err) {
         return null;
       }
     }
 
+    /** Remember (or, used again, keep remembering) this conversation for this browser. */
     function save() {
+      if (!state.conversationId || !state.token) return;
       try {
-        window.sessionStorage.setItem(
+        window.localStorage.setItem(
           config.storageKey,
-          JSON.stringify({ id: state.conversationId, token: state.token, wsUrl: state.wsUrl }),
+          JSON.stringify({ id: state.conversationId, token: state.token, wsUrl: state.wsUrl, savedAt: Date.now() }),
         );
       } catch (_err) {
         /* private mode: the conversation just won't survive a reload */
@@ -556,7 +670,7 @@
 
     function forget() {
       try {
-        window.sessionStorage.removeItem(config.storageKey);
+        window.localStorage.removeItem(config.storageKey);
       } catch (_err) {
         /* nothing to forget */
       }
@@ -698,6 +812,44 @@
       return state.starting;
     }
 
+    /** The customer asks for a new conversation: this one is let go (in this browser) and a new one starts. */
+    async function restart() {
+      await state.starting;
+      const socket = state.socket;
+      state.socket = null; // its close event is then ignored
+      state.socketOpen = false;
+      if (socket) socket.close(1000, "new conversation");
+      window.clearTimeout(state.reconnectTimer);
+      window.clearInterval(state.pingTimer);
+      for (const item of state.pending.values()) window.clearInterval(item.timer);
+      chat.forget();
+      Object.assign(state, {
+        conversationId: null,
+        token: null,
+        wsUrl: null,
+        hasConnected: false,
+        reconnectAttempts: 0,
+        starting: null,
+        seqs: seqTracker(),
+        gapFetching: false,
+        loaded: false,
+        handoff: { state: "bot" },
+        rated: false,
+      });
+      state.messages.clear();
+      state.actions.clear();
+      state.pending.clear();
+      ui.log.replaceChildren();
+      chat.clearUnseen();
+      chat.setTyping(false);
+      chat.showError("");
+      chat.applyHandoff({ state: "bot" });
+      chat.showWelcome();
+      ui.input.focus();
+      await ensureStarted();
+      chat.announce("A new conversation has started.");
+    }
+
     function socketUrl() {
       const url = new URL(state.wsUrl, base);
       url.protocol = base.protocol === "https:" ? "wss:" : "ws:";
@@ -748,6 +900,7 @@
       if (state.loaded || wasReconnect) fetchMissed();
       // Anything typed while away (or sent but never echoed) goes now; the server dedupes by client id.
       for (const [clientId, item] of state.pending) {
+        if (item.waitUntil && item.waitUntil > Date.now()) continue; // its countdown sends it
         if (sendSocket({ type: "message", content: item.content, client_message_id: clientId })) {
           item.sent = true;
           item.element.classList.remove("msg--queued");
@@ -857,6 +1010,10 @@
         case "error":
           if (String(data.code || "").startsWith("history")) state.gapFetching = false;
           chat.setTyping(false);
+          if (data.client_message_id && state.pending.has(data.client_message_id)) {
+            chat.messageRefused(data.client_message_id, data);
+            break;
+          }
           chat.showError(data.detail || "Something went wrong.");
           break;
         case "pong":
@@ -885,7 +1042,7 @@
       }
     });
 
-    return { ensureStarted, connect, sendSocket };
+    return { ensureStarted, restart, connect, sendSocket };
   }
 
   /* ------------------------------------------------------------------ messages */
@@ -1010,7 +1167,18 @@
 
       if (message.role === "user") chat.hideWelcome();
       if (message.role !== "user" && type === "text") chat.setTyping(false);
-      if (scroll) chat.scrollToBottom(stick || message.role === "user");
+      // A payment's outcome is what the customer came back for: scrolled to, focusable, announced.
+      const live = scroll && state.loaded && message.role !== "user";
+      const payment = type === "payment_confirmed" || type === "payment_failed";
+      // The customer's own message (its echo) is scrolled to; one from their other tab is not.
+      if (scroll) chat.scrollToBottom(stick || Boolean(pendingId) || (live && payment));
+      if (live && payment) {
+        item.tabIndex = -1;
+        chat.announce(String(message.content || ""));
+      } else if (live && !stick) {
+        chat.noteUnseen(item);
+      }
+      if (live) chat.save(); // used: its expiry moves on
       if (state.loaded && message.role !== "user" && typeof opts.onIncoming === "function") opts.onIncoming(message);
     }
 
@@ -1126,6 +1294,11 @@
       const hadFocus = entry.button === (root.getRootNode().activeElement || document.activeElement);
       entry.button.disabled = !view.enabled || entry.busy;
       entry.button.setAttribute("aria-busy", entry.busy ? "true" : "false");
+      if (entry.button.textContent !== view.label) entry.button.textContent = view.label;
+      if (entry.data.type === "checkout_now" && !view.checkoutLink && entry.result.querySelector(".action__link")) {
+        entry.result.replaceChildren(); // the checkout page is closed now: no way back to it
+        entry.result.hidden = true;
+      }
       entry.wrapper.dataset.status = entry.data.status || "";
       entry.status.textContent = view.statusText;
       entry.status.hidden = !view.statusText;
@@ -1141,7 +1314,6 @@
       for (const key of ["status", "enabled", "error", "result", "label"]) {
         if (update[key] !== undefined) entry.data[key] = update[key];
       }
-      if (update.label) entry.button.textContent = update.label;
       // A late "clicked" (the press, recorded while the API call ran) does not undo what the call said.
       if (entry.data.status !== before && !["succeeded", "clicked", "rendered"].includes(entry.data.status)) {
         entry.statusOverride = "";
@@ -1378,9 +1550,12 @@
       const url = safeUrl(data.checkout_url, base);
       if (!url) throw new ApiError(502, { error: { detail: "The checkout link could not be created. Please try again." } });
       // The action itself stays open until the payment is confirmed (pressing it again returns
-      // the same checkout session); the link stays here in case the tab was closed.
+      // the same checkout session); the link stays here in case the tab was closed. The server
+      // has marked the action clicked (a retry after a failure too): its push may come later.
       entry.busy = false;
-      applyActionState(entry);
+      if (!["succeeded", "expired"].includes(entry.data.status)) entry.data.status = "clicked";
+      entry.data.error = "";
+      entry.data.checkoutUrl = url;
       const link = el("a", "action__link", "Continue to secure checkout");
       const payload = entry.data.payload || {};
       const linkFields = { action_type: entry.data.type, action_id: entry.data.id, ps_number: payload.psNumber };
@@ -1391,6 +1566,7 @@
       const note = el("p", "action__note", "Checkout opened in a new tab. Your confirmation will appear here.");
       entry.result.replaceChildren(note, link);
       entry.result.hidden = false;
+      applyActionState(entry);
       // A new tab keeps the chat open; if the browser blocks it, go in this tab (the chat resumes on return).
       const opened = window.open(url, "_blank");
       if (opened) {
@@ -1444,6 +1620,60 @@
       return item;
     }
 
+    /**
+     * The server refused a message this client sent (an `error` frame naming its client id).
+     * Too fast (`rate_limited`, with `retry_after`): the bubble counts down and the message is
+     * sent again when the wait is over (the customer may drop it instead). Anything else: the
+     * bubble says it was not sent, and why.
+     */
+    function messageRefused(clientId, error) {
+      const item = state.pending.get(clientId);
+      if (!item || error.code === "reply_in_progress") return;
+      window.clearInterval(item.timer);
+      const bubble = item.element;
+      let note = bubble.querySelector(".msg__note");
+      if (!note) {
+        note = el("p", "msg__note");
+        bubble.querySelector(".msg__body").after(note);
+      }
+      const seconds = Number(error.retry_after);
+      if (error.code !== "rate_limited" || !Number.isFinite(seconds) || seconds <= 0) {
+        state.pending.delete(clientId);
+        bubble.classList.remove("msg--pending", "msg--waiting");
+        bubble.classList.add("msg--failed");
+        note.replaceChildren(el("span", "", `Not sent: ${error.detail || "the shop refused this message."}`));
+        chat.announce(`Your message was not sent. ${error.detail || ""}`);
+        return;
+      }
+      item.sent = false;
+      item.waitUntil = Date.now() + seconds * 1000;
+      bubble.classList.add("msg--waiting");
+      const text = el("span", "msg__wait", waitText(seconds));
+      const drop = el("button", "msg__drop", "Don't send");
+      drop.type = "button";
+      note.replaceChildren(text, document.createTextNode(" "), drop);
+      chat.announce(`You've sent too many messages. This one will be sent in ${seconds} seconds.`);
+      drop.addEventListener("click", () => {
+        window.clearInterval(item.timer);
+        state.pending.delete(clientId);
+        bubble.classList.remove("msg--pending", "msg--waiting");
+        bubble.classList.add("msg--failed");
+        note.replaceChildren(el("span", "", "Not sent."));
+        ui.input.focus();
+      });
+      item.timer = window.setInterval(() => {
+        const left = (item.waitUntil - Date.now()) / 1000;
+        text.textContent = waitText(left);
+        if (left > 0) return;
+        window.clearInterval(item.timer);
+        item.waitUntil = 0;
+        bubble.classList.remove("msg--waiting");
+        note.remove();
+        item.sent = chat.sendSocket({ type: "message", content: item.content, client_message_id: clientId });
+        if (!item.sent) bubble.classList.add("msg--queued"); // sent when the socket is back (onOpen)
+      }, 1000);
+    }
+
     function sendMessage(text) {
       const content = String(text || "").trim();
       if (!content) return;
@@ -1458,6 +1688,7 @@
         if (state.conversationId) chat.connect();
       }
       chat.showError("");
+      chat.save(); // used: its expiry moves on
     }
 
     ui.form.addEventListener("submit", (event) => {
@@ -1485,7 +1716,7 @@
       });
     }
 
-    return { updateSendButton };
+    return { updateSendButton, messageRefused };
   }
 
   /* ------------------------------------------------------------------ handoff */
@@ -1644,6 +1875,7 @@
       channel: opts.channel || "web",
       context: opts.context || {},
       storageKey: opts.storageKey || "parley.conversation",
+      resumeMs: (Number(opts.resumeHours) > 0 ? Number(opts.resumeHours) : DEFAULT_RESUME_HOURS) * 3600 * 1000,
       csrfToken: opts.csrfToken || "",
       // Cross-origin (widget): no cookies; the conversation token is the only key.
       credentials: base.origin === window.location.origin ? "same-origin" : "omit",
@@ -1660,7 +1892,13 @@
       input: q(".chat-composer__input"),
       send: q(".chat-composer__send"),
       window: q(".chat-window"),
+      header: q(".chat-header"),
     };
+    // "New conversation": in the header (before the widget's close button), shown once there is one to leave.
+    ui.newConversation = el("button", "chat-new", "New conversation");
+    ui.newConversation.type = "button";
+    ui.newConversation.hidden = true;
+    ui.header.insertBefore(ui.newConversation, q(".chat-close"));
 
     const state = {
       conversationId: null,
@@ -1683,6 +1921,7 @@
       closing: false,
       handoff: { state: "bot" }, // who answers (see createHandoff)
       rated: false,
+      unseen: [], // message bubbles that arrived below the view (the "new message" hint)
     };
 
     const chat = { root, opts, base, config, ui, state };
@@ -1692,6 +1931,7 @@
     }
 
     chat.updateSendButton();
+    ui.newConversation.addEventListener("click", () => chat.restart());
     if (opts.autoStart !== false || chat.loadSaved()) chat.ensureStarted();
 
     return {

@@ -8,6 +8,16 @@
   const root = document.getElementById("parley-chat");
   if (!root || !window.ParleyChat) return;
 
+  // Back from a checkout page (/?conversation=…&checkout=success|cancel): the conversation is the
+  // one this browser saved (its token opens it; the id in the address opens nothing), so the
+  // address only gets tidied, not trusted.
+  const here = new URL(window.location.href);
+  if (here.searchParams.has("conversation") || here.searchParams.has("checkout")) {
+    here.searchParams.delete("conversation");
+    here.searchParams.delete("checkout");
+    window.history.replaceState(null, "", here.pathname + here.search + here.hash);
+  }
+
   const csrfMeta = document.querySelector('meta[name="csrf-token"]');
   window.ParleyChat.mount(root, {
     endpoints: {

@@ -253,11 +253,12 @@
 
   function attach() {
     document.body.appendChild(host);
-    // An earlier conversation in this tab: reconnect now so replies and notices (payment,
-    // back in stock) arrive with the chat closed, counted on the launcher.
+    // An earlier conversation in this browser: reconnect now so replies and notices (payment,
+    // back in stock) arrive with the chat closed, counted on the launcher (the core drops an
+    // expired one).
     const resumeNow = (() => {
       try {
-        return Boolean(window.sessionStorage.getItem(`parley.widget@${origin}`));
+        return Boolean(window.localStorage.getItem(`parley.widget@${origin}`));
       } catch (_err) {
         return false;
       }

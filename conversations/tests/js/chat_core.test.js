@@ -90,10 +90,12 @@ test("the checkout question names part, quantity and total from the message's ca
 });
 
 test("action buttons: disabled when done, pending or refused; operator types say who handled them", () => {
-  assert.deepEqual(chat.actionView({ type: "checkout_now", status: "rendered" }, ""), {
+  assert.deepEqual(chat.actionView({ type: "checkout_now", status: "rendered", label: "Checkout now" }, ""), {
     enabled: true,
+    label: "Checkout now",
     statusText: "",
     errorText: "",
+    checkoutLink: false,
   });
   assert.equal(chat.actionView({ type: "refund_request", status: "pending_approval" }, "").enabled, false);
   assert.equal(chat.actionView({ type: "checkout_now", status: "failed", enabled: false, error: "Sold out" }, "").errorText, "Sold out");
@@ -102,6 +104,45 @@ test("action buttons: disabled when done, pending or refused; operator types say
     "Handled by our team: see their reply below.",
   );
   assert.equal(chat.actionView({ type: "notify_when_in_stock", status: "succeeded" }, "We'll email you.").statusText, "We'll email you.");
+});
+
+test("a checkout button follows its payment: waiting, paid with the order, or try again; never 'Done.' before", () => {
+  const base = { type: "checkout_now", label: "Checkout now", enabled: true };
+  const open = chat.actionView({ ...base, status: "clicked", checkoutUrl: "https://pay.example/s/1" }, "");
+  assert.equal(open.statusText, "Waiting for your payment…");
+  assert.equal(open.checkoutLink, true);
+  assert.equal(chat.actionView({ ...base, status: "clicked" }, "").statusText, ""); // no page opened here
+  const paid = chat.actionView(
+    { ...base, status: "succeeded", enabled: false, result: { orderNumber: "ORD-1" }, checkoutUrl: "https://pay.example/s/1" },
+    "",
+  );
+  assert.deepEqual([paid.enabled, paid.statusText, paid.checkoutLink], [false, "Paid. Order ORD-1.", false]);
+  const failed = chat.actionView({ ...base, status: "failed", error: "The payment did not go through.", checkoutUrl: "x" }, "");
+  assert.deepEqual(
+    [failed.enabled, failed.label, failed.errorText, failed.checkoutLink],
+    [true, "Try again", "The payment did not go through.", false],
+  );
+  assert.equal(chat.actionView({ ...base, status: "failed", enabled: false, error: "Sold out" }, "").label, "Checkout now");
+});
+
+test("a saved conversation is resumed until it expires; broken or future-dated ones are not", () => {
+  const now = 1_000_000_000_000;
+  const day = 24 * 3600 * 1000;
+  const saved = (fields) => JSON.stringify({ id: "conv_1", token: "t", savedAt: now - day, ...fields });
+  assert.equal(chat.savedConversation(saved({}), now, 7 * day).id, "conv_1");
+  assert.equal(chat.savedConversation(saved({ savedAt: now - 8 * day }), now, 7 * day), null);
+  assert.equal(chat.savedConversation(saved({ savedAt: undefined }), now, 7 * day), null);
+  assert.equal(chat.savedConversation(saved({ savedAt: now + day }), now, 7 * day), null);
+  assert.equal(chat.savedConversation(saved({ token: 5 }), now, 7 * day), null);
+  assert.equal(chat.savedConversation("{not json", now, 7 * day), null);
+});
+
+test("a message held back for sending too fast counts down; the hint counts what arrived below", () => {
+  assert.equal(chat.waitText(12), "Too many messages at once: sending in 12 s…");
+  assert.equal(chat.waitText(0.2), "Too many messages at once: sending in 1 s…");
+  assert.equal(chat.waitText(0), "Sending…");
+  assert.equal(chat.unseenText(1), "New message ↓");
+  assert.equal(chat.unseenText(3), "3 new messages ↓");
 });
 
 test("payment notices and API errors read as the customer should see them", () => {
