@@ -18,20 +18,26 @@ from conversations.models import Conversation
 from conversations.tests.factories import ConversationFactory
 
 get_user_model().objects.create_superuser("owner", "owner@example.com", "operator-pw-4821")
-ActionFactory(status=ActionStatus.PENDING_APPROVAL)
+pending = ActionFactory(status=ActionStatus.PENDING_APPROVAL)
 OrderFactory(total="20.00")
 waiting = ConversationFactory(customer_name="Ann")
 Conversation.objects.filter(pk=waiting.pk).update(
     handling=Handling.WAITING_FOR_HUMAN,
     context={"psNumber": "PS11750057", "modelNumber": "WDT780SAEM1", "cart": [{"psNumber": "PS11750057", "quantity": 2}]},
 )
-print(waiting.pk)
+print(waiting.pk, pending.pk)
 """
 
 
 @pytest.fixture(scope="module")
-def conversation_id(live_sqlite):
-    return live_sqlite.run_manage("shell", "-v", "0", "-c", SETUP).strip().splitlines()[-1]
+def created(live_sqlite):
+    conversation, action = live_sqlite.run_manage("shell", "-v", "0", "-c", SETUP).strip().splitlines()[-1].split()
+    return {"conversation": conversation, "action": action}
+
+
+@pytest.fixture(scope="module")
+def conversation_id(created):
+    return created["conversation"]
 
 
 @pytest.fixture(scope="module")
@@ -110,5 +116,36 @@ def test_the_conversation_context_is_a_readable_panel(live_sqlite, conversation_
     assert page.locator('textarea[name="context"]').count() == 0
     panel.scroll_into_view_if_needed()
     screenshot(page, "admin-conversation-context-dark")
+    assert problems == [], problems
+    page.context.close()
+
+
+PAGES = [
+    "/admin/checkout/discountcode/add/",  # date and time widgets
+    "/admin/checkout/order/",
+    "/admin/catalog/product/",
+    "/admin/catalog/product/import/",
+    "/admin/auth/user/add/",
+    "/admin/axes/accessattempt/",
+    "/admin/core/outbounddelivery/",
+    "/admin/analytics/event/",
+    "/admin/conversations/conversation/?q=Ann",
+]
+
+
+def test_the_admin_pages_work_under_the_admin_csp(live_sqlite, created, browser):
+    """No script error and no CSP refusal on the pages an owner opens, forms and widgets included;
+    the decision form under a pending action fits the theme."""
+    page, problems = _owner_page(browser, live_sqlite, viewport={"width": 1366, "height": 900})
+    for path in PAGES:
+        response = page.goto(live_sqlite.url(path))
+        assert response.status == 200, path
+        page.wait_for_load_state("load")
+    page.goto(live_sqlite.url(f"/admin/actions/action/{created['action']}/change/"))
+    decision = page.locator("#operator-decision")
+    assert decision.get_by_role("button", name="Approve").is_visible()
+    assert decision.get_by_label("Reply to the customer (optional)").is_visible()
+    decision.scroll_into_view_if_needed()
+    screenshot(page, "admin-action-decision")
     assert problems == [], problems
     page.context.close()
