@@ -69,6 +69,10 @@ def agent_order_status(*, channel: str, checkout_id: str = "", order_number: str
             "refunded": f"{order.refunded_total:.2f}",
             "currency": order.currency,
             "placedAt": order.created_at.isoformat(),
+            "fulfilment": order.fulfilment_status,
+            "carrier": order.carrier,
+            "trackingNumber": order.tracking_number,
+            "trackingUrl": order.tracking_url,
             "permalinkUrl": order_permalink(number=order.number),
         }
         if order is not None

@@ -1,5 +1,7 @@
 """Telemetry is append-only: the admin is a viewer. Experiments are configured here."""
 
+import json
+
 from django import forms
 from django.contrib import admin, messages
 from django.urls import reverse
@@ -9,7 +11,7 @@ from analytics.enums import ExperimentStatus
 from analytics.exceptions import ExperimentInvalid
 from analytics.models import Event, Experiment
 from analytics.services.experiments import experiment_start, experiment_stop, page_prefixes
-from core.admin import ModelAdmin, pretty_json
+from core.admin import ModelAdmin
 
 
 @admin.register(Event)
@@ -55,7 +57,9 @@ class EventAdmin(ModelAdmin):
 
     @admin.display(description="Properties")
     def properties_pretty(self, obj):
-        return pretty_json(obj.properties)
+        return format_html(
+            '<pre class="parley-json">{}</pre>', json.dumps(obj.properties, indent=2, sort_keys=True, default=str)
+        )
 
 
 class ExperimentForm(forms.ModelForm):

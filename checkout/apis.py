@@ -6,9 +6,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from actions.authentication import action_from_request
+from checkout.enums import FulfilmentStatus
 from checkout.error_codes import CheckoutErrorCode
 from checkout.exceptions import CheckoutError
 from checkout.selectors import order_get_for_staff
+from checkout.services.fulfilment import order_fulfilment_transition
 from checkout.services.pricing import plan_quote
 from checkout.services.sessions import checkout_session_create_for_action, checkout_session_create_for_plan
 from checkout.services.webhooks import stripe_webhook_receive
@@ -176,57 +178,146 @@ class CheckoutSessionCreateApi(APIView):
         return Response(self.OutputSerializer(body).data, status=status.HTTP_201_CREATED)
 
 
+class OrderOutputSerializer(serializers.Serializer):
+    """An order as staff see it: money, contact, address, fulfilment and its audit trail."""
+
+    class LineSerializer(serializers.Serializer):
+        sku = serializers.CharField()
+        name = serializers.CharField()
+        quantity = serializers.IntegerField()
+        unit_price = serializers.DecimalField(max_digits=12, decimal_places=2)
+        line_total = serializers.DecimalField(max_digits=12, decimal_places=2)
+
+    class RefundSerializer(serializers.Serializer):
+        id = serializers.CharField()
+        amount = serializers.DecimalField(max_digits=12, decimal_places=2)
+        status = serializers.CharField()
+        reason = serializers.CharField()
+        created_at = serializers.DateTimeField()
+
+    class FulfilmentEventSerializer(serializers.Serializer):
+        id = serializers.CharField()
+        from_status = serializers.CharField()
+        to_status = serializers.CharField()
+        actor = serializers.CharField(source="actor_label")
+        carrier = serializers.CharField()
+        tracking_number = serializers.CharField()
+        tracking_url = serializers.CharField()
+        note = serializers.CharField()
+        created_at = serializers.DateTimeField()
+
+    class AddressSerializer(serializers.Serializer):
+        name = serializers.CharField(required=False)
+        line_one = serializers.CharField(required=False)
+        line_two = serializers.CharField(required=False)
+        city = serializers.CharField(required=False)
+        state = serializers.CharField(required=False)
+        postal_code = serializers.CharField(required=False)
+        country = serializers.CharField(required=False)
+
+    number = serializers.CharField()
+    status = serializers.CharField()
+    order_source = serializers.CharField()
+    currency = serializers.CharField()
+    subtotal = serializers.DecimalField(max_digits=12, decimal_places=2)
+    discount_total = serializers.DecimalField(max_digits=12, decimal_places=2)
+    discount_code = serializers.CharField(source="discount_code.code", allow_null=True, default=None)
+    shipping_total = serializers.DecimalField(max_digits=12, decimal_places=2)
+    tax_total = serializers.DecimalField(max_digits=12, decimal_places=2)
+    total = serializers.DecimalField(max_digits=12, decimal_places=2)
+    refunded_total = serializers.DecimalField(max_digits=12, decimal_places=2)
+    needs_attention = serializers.BooleanField()
+    attention_reason = serializers.CharField()
+    provider = serializers.CharField()
+    provider_payment_ref = serializers.CharField()
+    contact_name = serializers.CharField()
+    contact_email = serializers.CharField()
+    contact_phone = serializers.CharField()
+    shipping_option = serializers.CharField()
+    shipping_address = AddressSerializer()
+    fulfilment_status = serializers.CharField()
+    carrier = serializers.CharField()
+    tracking_number = serializers.CharField()
+    tracking_url = serializers.CharField()
+    packed_at = serializers.DateTimeField(allow_null=True)
+    shipped_at = serializers.DateTimeField(allow_null=True)
+    delivered_at = serializers.DateTimeField(allow_null=True)
+    cancelled_at = serializers.DateTimeField(allow_null=True)
+    conversation_id = serializers.CharField(allow_null=True)
+    message_id = serializers.CharField(allow_null=True)
+    action_id = serializers.CharField(allow_null=True)
+    customer_id = serializers.CharField(allow_null=True)
+    checkout_session_id = serializers.CharField(allow_null=True)
+    lines = LineSerializer(many=True)
+    refunds = RefundSerializer(many=True)
+    fulfilment_events = FulfilmentEventSerializer(many=True)
+    created_at = serializers.DateTimeField()
+
+
 class OrderDetailApi(APIView):
-    """An order with its lines, money, refunds and attribution: staff only."""
+    """An order with its lines, money, refunds, contact, address, fulfilment and attribution: staff only."""
 
     authentication_classes = [SessionAuthentication]
     permission_classes = [IsAdminUser]
 
-    class OutputSerializer(serializers.Serializer):
-        class LineSerializer(serializers.Serializer):
-            sku = serializers.CharField()
-            name = serializers.CharField()
-            quantity = serializers.IntegerField()
-            unit_price = serializers.DecimalField(max_digits=12, decimal_places=2)
-            line_total = serializers.DecimalField(max_digits=12, decimal_places=2)
-
-        class RefundSerializer(serializers.Serializer):
-            id = serializers.CharField()
-            amount = serializers.DecimalField(max_digits=12, decimal_places=2)
-            status = serializers.CharField()
-            reason = serializers.CharField()
-            created_at = serializers.DateTimeField()
-
-        number = serializers.CharField()
-        status = serializers.CharField()
-        order_source = serializers.CharField()
-        currency = serializers.CharField()
-        subtotal = serializers.DecimalField(max_digits=12, decimal_places=2)
-        discount_total = serializers.DecimalField(max_digits=12, decimal_places=2)
-        discount_code = serializers.CharField(source="discount_code.code", allow_null=True, default=None)
-        total = serializers.DecimalField(max_digits=12, decimal_places=2)
-        refunded_total = serializers.DecimalField(max_digits=12, decimal_places=2)
-        needs_attention = serializers.BooleanField()
-        attention_reason = serializers.CharField()
-        provider = serializers.CharField()
-        provider_payment_ref = serializers.CharField()
-        conversation_id = serializers.CharField(allow_null=True)
-        message_id = serializers.CharField(allow_null=True)
-        action_id = serializers.CharField(allow_null=True)
-        customer_id = serializers.CharField(allow_null=True)
-        checkout_session_id = serializers.CharField(allow_null=True)
-        lines = LineSerializer(many=True)
-        refunds = RefundSerializer(many=True)
-        created_at = serializers.DateTimeField()
-
     @extend_schema(
-        responses={200: OutputSerializer, 403: OpenApiResponse(ErrorSerializer), 404: OpenApiResponse(ErrorSerializer)},
+        responses={
+            200: OrderOutputSerializer,
+            403: OpenApiResponse(ErrorSerializer),
+            404: OpenApiResponse(ErrorSerializer),
+        },
         tags=["checkout"],
         summary="An order by its number (staff only)",
     )
     def get(self, request, number: str):
         order = order_get_for_staff(number=number)
-        return Response(self.OutputSerializer(order).data)
+        return Response(OrderOutputSerializer(order).data)
+
+
+class OrderFulfilmentApi(APIView):
+    """Move an order's parcel one step (packed, shipped with carrier and tracking, delivered, or
+    cancelled): staff only, through the fulfilment service (audit row, customer and platform told)."""
+
+    authentication_classes = [SessionAuthentication]
+    permission_classes = [IsAdminUser]
+
+    class InputSerializer(serializers.Serializer):
+        status = serializers.ChoiceField(
+            choices=[
+                FulfilmentStatus.PACKED,
+                FulfilmentStatus.SHIPPED,
+                FulfilmentStatus.DELIVERED,
+                FulfilmentStatus.CANCELLED,
+            ]
+        )
+        carrier = serializers.CharField(max_length=80, required=False, allow_blank=True, default="")
+        tracking_number = serializers.CharField(max_length=80, required=False, allow_blank=True, default="")
+        tracking_url = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+        note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={
+            200: OrderOutputSerializer,
+            400: OpenApiResponse(ErrorSerializer, description="tracking_required, tracking_invalid, bad input"),
+            403: OpenApiResponse(ErrorSerializer),
+            404: OpenApiResponse(ErrorSerializer),
+            409: OpenApiResponse(
+                ErrorSerializer,
+                description="fulfilment_transition_invalid (not allowed from where the order is), order_not_paid, "
+                "fulfilment_not_required",
+            ),
+        },
+        tags=["checkout"],
+        summary="Move an order's fulfilment one step (staff only)",
+    )
+    def post(self, request, number: str):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        order = order_get_for_staff(number=number)
+        order_fulfilment_transition(order=order, to_status=fields.pop("status"), actor=request.user, **fields)
+        return Response(OrderOutputSerializer(order_get_for_staff(number=number)).data)
 
 
 class StripeWebhookApi(APIView):

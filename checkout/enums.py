@@ -31,6 +31,28 @@ class OrderStatus(models.TextChoices):
     CANCELED = "canceled", "Canceled"
 
 
+class FulfilmentStatus(models.TextChoices):
+    """Where the parcel stands; apart from the payment (`OrderStatus`). Moves only through
+    `order_fulfilment_transition` (checkout/services/fulfilment.py), along `FULFILMENT_NEXT`."""
+
+    UNFULFILLED = "unfulfilled", "Unfulfilled"
+    PACKED = "packed", "Packed"
+    SHIPPED = "shipped", "Shipped"
+    DELIVERED = "delivered", "Delivered"
+    CANCELLED = "cancelled", "Cancelled"
+    NOT_REQUIRED = "not_required", "Nothing to ship"
+
+
+FULFILMENT_NEXT = {
+    FulfilmentStatus.UNFULFILLED: (FulfilmentStatus.PACKED, FulfilmentStatus.CANCELLED),
+    FulfilmentStatus.PACKED: (FulfilmentStatus.SHIPPED, FulfilmentStatus.CANCELLED),
+    FulfilmentStatus.SHIPPED: (FulfilmentStatus.DELIVERED,),
+    FulfilmentStatus.DELIVERED: (),
+    FulfilmentStatus.CANCELLED: (),
+    FulfilmentStatus.NOT_REQUIRED: (),
+}
+
+
 class OrderSource(models.TextChoices):
     CONVERSATIONAL = "conversational", "Conversational"
     TRADITIONAL = "traditional", "Traditional"

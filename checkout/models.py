@@ -1,5 +1,6 @@
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 
@@ -8,6 +9,7 @@ from checkout.enums import (
     CheckoutMode,
     CheckoutStatus,
     DiscountKind,
+    FulfilmentStatus,
     OrderSource,
     OrderStatus,
     PriceKind,
@@ -115,6 +117,9 @@ class CheckoutSession(TimeStampedModel):
     line_items = models.JSONField(default=list)
     shipping_option = models.CharField(max_length=40, blank=True)
     shipping_address = models.JSONField(default=dict, blank=True)
+    contact = models.JSONField(
+        default=dict, blank=True, help_text="Who to tell about the parcel, as given before paying: name, email, phone."
+    )
     plan = models.JSONField(default=dict, blank=True, help_text="The normalised plan payload (subscriptions).")
     url = models.URLField(max_length=1000, blank=True)
     expires_at = models.DateTimeField()
@@ -151,7 +156,25 @@ class Order(TimeStampedModel):
     discount_total = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0"))
     shipping_total = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0"))
     shipping_option = models.CharField(max_length=40, blank=True)
-    shipping_address = models.JSONField(default=dict, blank=True)
+    shipping_address = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Where the parcel goes, in the ACP Address shape: name, line_one, line_two, city, state, "
+        "postal_code, country (ISO 3166-1 alpha-2).",
+    )
+    contact_name = models.CharField(max_length=200, blank=True)
+    contact_email = models.EmailField(blank=True)
+    contact_phone = models.CharField(max_length=32, blank=True)
+    fulfilment_status = models.CharField(
+        max_length=20, choices=FulfilmentStatus.choices, default=FulfilmentStatus.UNFULFILLED, db_index=True
+    )
+    carrier = models.CharField(max_length=80, blank=True)
+    tracking_number = models.CharField(max_length=80, blank=True)
+    tracking_url = models.URLField(max_length=500, blank=True)
+    packed_at = models.DateTimeField(null=True, blank=True)
+    shipped_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
     tax_total = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0"))
     total = models.DecimalField(max_digits=12, decimal_places=2)
     refunded_total = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0"))
@@ -172,6 +195,35 @@ class Order(TimeStampedModel):
     @property
     def refundable_amount(self) -> Decimal:
         return max(self.total - self.refunded_total, Decimal("0"))
+
+
+def new_fulfilment_event_id() -> str:
+    return new_id("fev")
+
+
+class FulfilmentEvent(models.Model):
+    """One move of an order's fulfilment (the audit trail): who, when, from, to, and the parcel's
+    carrier and tracking when it shipped. Written only by `order_fulfilment_transition`."""
+
+    id = models.CharField(primary_key=True, max_length=32, default=new_fulfilment_event_id, editable=False)
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="fulfilment_events")
+    from_status = models.CharField(max_length=20, choices=FulfilmentStatus.choices)
+    to_status = models.CharField(max_length=20, choices=FulfilmentStatus.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_label = models.CharField(max_length=150, blank=True, help_text="Who, as shown (kept if the user goes).")
+    carrier = models.CharField(max_length=80, blank=True)
+    tracking_number = models.CharField(max_length=80, blank=True)
+    tracking_url = models.URLField(max_length=500, blank=True)
+    note = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self):
+        return f"{self.order_id}: {self.from_status} → {self.to_status}"
 
 
 def new_refund_id() -> str:

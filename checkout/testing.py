@@ -1,10 +1,24 @@
-"""Stripe-shaped events about our sessions, for tests and benchmarks (signed by `event_sign`)."""
+"""Stripe-shaped events about our sessions, and the offline payment page's answers, for tests and benchmarks."""
 
 import time
 from decimal import Decimal
 
 from checkout.models import CheckoutSession
 from core.money import to_minor
+
+# What a payer types into the offline test provider's page (checkout/forms.py) to pay for parts:
+# post it with `outcome=pay`.
+TEST_CHECKOUT_FORM = {
+    "name": "Dana Fixit",
+    "email": "dana@example.com",
+    "phone": "+1 202 555 0143",
+    "line_one": "12 Elm Street",
+    "line_two": "Apt 3",
+    "city": "Springfield",
+    "state": "IL",
+    "postal_code": "62704",
+    "country": "US",
+}
 
 
 def session_event(

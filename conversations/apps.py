@@ -16,12 +16,14 @@ class ConversationsConfig(AppConfig):
         from conversations.outbound.whatsapp import WhatsAppChannel
         from conversations.services.alert_notices import alert_notice_chat_copy
         from conversations.services.operator_replies import OperatorReplySender
+        from conversations.services.order_notices import OrderNoticeEmailSender
         from conversations.services.whatsapp_outbound import WhatsAppReplySender
         from core.outbound import channel_register
         from core.outbox.registry import sender_register
 
         sender_register(OperatorReplySender())
         sender_register(WhatsAppReplySender())
+        sender_register(OrderNoticeEmailSender())
         for channel in (WebChannel(), WhatsAppChannel(), EmailChannel()):
             channel_register(channel)  # core.outbound sends for every app; the channels are ours
         notice_chat_copy_register(alert_notice_chat_copy)  # a notice's copy in the chat

@@ -11,6 +11,7 @@ from actions.signals import action_response_delivered
 from checkout.models import CheckoutSession, Order, Subscription
 from checkout.signals import checkout_session_closed, order_changed, subscription_changed
 from conversations.services.decisions import conversation_decision_record
+from conversations.services.order_notices import conversation_fulfilment_notice
 from conversations.services.payments import (
     conversation_checkout_closed,
     conversation_payment_confirmed,
@@ -22,6 +23,8 @@ from conversations.services.payments import (
 def on_order_changed(sender, *, order: Order, change: str, **kwargs) -> None:
     if change == "created":
         conversation_payment_confirmed(order=order)
+    elif change == "fulfilment":
+        conversation_fulfilment_notice(order=order)
 
 
 @receiver(checkout_session_closed, sender=CheckoutSession, dispatch_uid="conversations.checkout_session_closed")

@@ -238,7 +238,8 @@ def mcp_server_build() -> MCPServer:
         order_number: Annotated[str, Field(max_length=32, description="The order number, if the user has it.")] = "",
     ) -> CallToolResult:
         """Where a checkout you created stands (open, complete, expired, failed) and, once paid, its order:
-        number, status (paid, refunded, …), total and the user's order page. Give checkout_id or
+        number, status (paid, refunded, …), total, delivery (fulfilment: unfulfilled, packed, shipped,
+        delivered, cancelled; carrier and tracking once shipped) and the user's order page. Give checkout_id or
         order_number. Only checkouts and orders made through this connection are visible."""
         return await _call("order_status", tools.order_status, checkout_id=checkout_id, order_number=order_number)
 

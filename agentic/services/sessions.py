@@ -435,7 +435,10 @@ def _checkout_session_for(session: AcpCheckoutSession, cart: Cart, *, platform, 
             return left
         checkout_session_close_unpaid(session=left, status=CheckoutStatus.FAILED, reason="The cart changed.")
     attempt = CheckoutSession.objects.filter(idempotency_key__startswith=f"acp:{session.id}:").count() + 1
-    address = (session.fulfillment_details or {}).get("address") or {}
+    details = session.fulfillment_details or {}
+    address = details.get("address") or {}
+    buyer = session.buyer or {}
+    buyer_name = buyer.get("full_name") or f"{buyer.get('first_name', '')} {buyer.get('last_name', '')}".strip()
     try:
         return checkout_session_create_for_parts(
             items=[(line.product.ps_number, line.quantity) for line in cart.basket.lines],
@@ -444,7 +447,12 @@ def _checkout_session_for(session: AcpCheckoutSession, cart: Cart, *, platform, 
             shipping_total=cart.shipping_amount,
             tax_total=cart.tax_amount,
             shipping_option=cart.shipping_option["id"] if cart.shipping_option else "",
-            shipping_address={**address, "recipient": (session.fulfillment_details or {}).get("name", "")},
+            shipping_address={**address, "name": address.get("name") or details.get("name", "")},
+            contact={
+                "name": details.get("name") or buyer_name,
+                "email": details.get("email") or buyer.get("email", ""),
+                "phone": details.get("phone_number") or buyer.get("phone_number", ""),
+            },
             channel=platform.channel,
             idempotency_key=f"acp:{session.id}:{attempt}",
             customer=customer,

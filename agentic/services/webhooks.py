@@ -21,7 +21,8 @@ from django.utils import timezone
 from agentic.enums import OrderEventType
 from agentic.models import AcpCheckoutSession, AgentPlatform
 from agentic.selectors import order_permalink
-from checkout.enums import OrderStatus, RefundStatus
+from checkout.addresses import ADDRESS_REQUIRED_ACP, address_clean, address_is_complete
+from checkout.enums import FulfilmentStatus, OrderStatus, RefundStatus
 from checkout.models import Order
 from core.ids import new_id
 from core.money import to_minor
@@ -34,6 +35,26 @@ _ORDER_STATUS = {
     OrderStatus.PARTIALLY_REFUNDED: "confirmed",
     OrderStatus.REFUNDED: "canceled",
     OrderStatus.CANCELED: "canceled",
+}
+# Our fulfilment as the spec says it: the order's status, the fulfilment's, and its events' types.
+_FULFILMENT_ORDER_STATUS = {
+    FulfilmentStatus.PACKED: "processing",
+    FulfilmentStatus.SHIPPED: "shipped",
+    FulfilmentStatus.DELIVERED: "completed",
+    FulfilmentStatus.CANCELLED: "canceled",
+}
+_FULFILMENT_STATUS = {
+    FulfilmentStatus.UNFULFILLED: "pending",
+    FulfilmentStatus.PACKED: "processing",
+    FulfilmentStatus.SHIPPED: "shipped",
+    FulfilmentStatus.DELIVERED: "delivered",
+    FulfilmentStatus.CANCELLED: "canceled",
+}
+_FULFILMENT_EVENT_TYPE = {
+    FulfilmentStatus.PACKED: "processing",
+    FulfilmentStatus.SHIPPED: "shipped",
+    FulfilmentStatus.DELIVERED: "delivered",
+    FulfilmentStatus.CANCELLED: "canceled",
 }
 _ADJUSTMENT_STATUS = {
     RefundStatus.SUCCEEDED: "completed",
@@ -48,20 +69,65 @@ def merchant_signature(*, secret: str, body: bytes, timestamp: int | None = None
     return f"t={timestamp},v1={digest}"
 
 
+def _stamp(moment) -> str:
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+def _line_status(*, current: int, fulfilled: int) -> str:
+    """The spec's rule: removed if current == 0, fulfilled if fulfilled == current, partial between."""
+    if current == 0:
+        return "removed"
+    if fulfilled >= current:
+        return "fulfilled"
+    return "partial" if fulfilled else "processing"
+
+
+def _fulfillments(order: Order, lines: list[dict]) -> list[dict]:
+    """The order's one shipment (every line ships together) with its carrier, tracking and the
+    append-only events of our audit trail; none for an order with nothing to ship."""
+    if order.fulfilment_status == FulfilmentStatus.NOT_REQUIRED:
+        return []
+    fulfillment = {
+        "id": f"ful_{order.number}",
+        "type": "shipping",
+        "status": _FULFILMENT_STATUS[order.fulfilment_status],
+        "line_items": [{"id": line["id"], "quantity": line["quantity"]["ordered"]} for line in lines],
+    }
+    if order.tracking_number:
+        fulfillment["carrier"] = order.carrier
+        fulfillment["tracking_number"] = order.tracking_number
+        if order.tracking_url:
+            fulfillment["tracking_url"] = order.tracking_url
+    destination = address_clean(order.shipping_address)
+    if address_is_complete(destination, required=ADDRESS_REQUIRED_ACP):
+        fulfillment["destination"] = destination
+    fulfillment["events"] = [
+        {"id": event.id, "type": _FULFILMENT_EVENT_TYPE[event.to_status], "occurred_at": _stamp(event.created_at)}
+        for event in order.fulfilment_events.all()
+        if event.to_status in _FULFILMENT_EVENT_TYPE
+    ]
+    return [fulfillment]
+
+
 def order_acp_object(*, order: Order, checkout_session_id: str) -> dict:
-    """The spec's `Order` for one of our orders: lines, totals, refunds as adjustments."""
+    """The spec's `Order` for one of our orders: lines (with what has been fulfilled), the
+    shipment (carrier, tracking, events), totals, refunds as adjustments."""
     currency = order.currency
+    shipped = order.fulfilment_status in (FulfilmentStatus.SHIPPED, FulfilmentStatus.DELIVERED)
+    cancelled = order.fulfilment_status == FulfilmentStatus.CANCELLED
     lines = []
     for line in order.lines.all():
+        current = 0 if cancelled else line.quantity
+        fulfilled = current if shipped else 0
         lines.append(
             {
                 "id": f"oli_{line.pk}",
                 "title": line.name,
                 "product_id": line.sku,
-                "quantity": {"ordered": line.quantity, "current": line.quantity, "fulfilled": 0},
+                "quantity": {"ordered": line.quantity, "current": current, "fulfilled": fulfilled},
                 "unit_price": to_minor(line.unit_price, currency),
                 "subtotal": to_minor(line.line_total, currency),
-                "status": "processing",
+                "status": _line_status(current=current, fulfilled=fulfilled),
             }
         )
     totals = [{"type": "subtotal", "display_text": "Subtotal", "amount": to_minor(order.subtotal, currency)}]
@@ -82,7 +148,7 @@ def order_acp_object(*, order: Order, checkout_session_id: str) -> dict:
         {
             "id": refund.id,
             "type": "refund",
-            "occurred_at": refund.created_at.isoformat().replace("+00:00", "Z"),
+            "occurred_at": _stamp(refund.created_at),
             "status": _ADJUSTMENT_STATUS.get(refund.status, "pending"),
             "amount": to_minor(refund.amount, refund.currency),
             "currency": refund.currency.lower(),
@@ -96,11 +162,22 @@ def order_acp_object(*, order: Order, checkout_session_id: str) -> dict:
         "checkout_session_id": checkout_session_id,
         "order_number": order.number,
         "permalink_url": order_permalink(number=order.number),
-        "status": "manual_review" if order.needs_attention else _ORDER_STATUS.get(order.status, "confirmed"),
+        "status": _order_status(order),
         "line_items": lines,
+        "fulfillments": _fulfillments(order, lines),
         "adjustments": adjustments,
         "totals": totals,
     }
+
+
+def _order_status(order: Order) -> str:
+    """Money first (refunded in full: canceled), then the parcel once it moved; an order flagged
+    for an operator is `manual_review` until it does."""
+    if order.status in (OrderStatus.REFUNDED, OrderStatus.CANCELED):
+        return "canceled"
+    if order.fulfilment_status in _FULFILMENT_ORDER_STATUS:
+        return _FULFILMENT_ORDER_STATUS[order.fulfilment_status]
+    return "manual_review" if order.needs_attention else _ORDER_STATUS.get(order.status, "confirmed")
 
 
 ORDER_EVENT = "acp.order_event"
@@ -135,7 +212,9 @@ class OrderEventSender(Sender):
     def send(self, delivery: OutboundDelivery) -> SendResult:
         data = delivery.payload
         platform = AgentPlatform.objects.filter(pk=data["platform_id"]).first()
-        order = Order.objects.prefetch_related("lines", "refunds").filter(pk=data["order_id"]).first()
+        order = (
+            Order.objects.prefetch_related("lines", "refunds", "fulfilment_events").filter(pk=data["order_id"]).first()
+        )
         if platform is None or order is None:
             return SendResult.failed("The platform or the order is gone.", retryable=False)
         if not platform.webhook_url:

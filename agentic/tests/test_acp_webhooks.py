@@ -203,3 +203,66 @@ def test_an_unreachable_receiver_is_recorded_and_picked_up_again_when_due(acp, p
 
     OutboundDelivery.objects.filter(pk=delivery.pk).update(next_attempt_at=timezone.now() - timedelta(minutes=5))
     assert outbox_reconcile_task.apply().get()["due"] == 1
+
+
+def test_fulfilment_changes_are_order_updates_with_the_shipment_per_the_spec(acp, receiver):
+    from checkout.services.fulfilment import order_fulfilment_transition
+
+    session_id = acp.create(create_body(("PS11750057", 2))).data["id"]
+    acp.complete(session_id, payment())
+    order = Order.objects.get()
+    # The buyer's fulfilment details reached the order.
+    assert (order.contact_name, order.contact_email) == ("Ann Example", "ann@example.com")
+    assert order.shipping_address["name"] == "Ann Example" and order.shipping_address["country"] == "US"
+
+    order = order_fulfilment_transition(order=order, to_status="packed")
+    packed = receiver.events[-1]["body"]
+    assert packed["type"] == "order_update" and _valid_event(packed) == []
+    assert packed["data"]["status"] == "processing"
+    [fulfillment] = packed["data"]["fulfillments"]
+    assert (fulfillment["type"], fulfillment["status"]) == ("shipping", "processing")
+    assert "tracking_number" not in fulfillment
+
+    order = order_fulfilment_transition(
+        order=order,
+        to_status="shipped",
+        carrier="USPS",
+        tracking_number="9400111899223456789012",
+        tracking_url="https://tools.usps.com/go/TrackConfirmAction?tLabels=9400111899223456789012",
+    )
+    shipped = receiver.events[-1]["body"]
+    assert _valid_event(shipped) == []
+    data = shipped["data"]
+    assert data["status"] == "shipped"
+    [line] = data["line_items"]
+    assert line["quantity"] == {"ordered": 2, "current": 2, "fulfilled": 2} and line["status"] == "fulfilled"
+    [fulfillment] = data["fulfillments"]
+    assert fulfillment["status"] == "shipped"
+    assert (fulfillment["carrier"], fulfillment["tracking_number"]) == ("USPS", "9400111899223456789012")
+    assert fulfillment["tracking_url"].startswith("https://tools.usps.com/")
+    assert fulfillment["line_items"] == [{"id": line["id"], "quantity": 2}]
+    assert fulfillment["destination"]["postal_code"] == order.shipping_address["postal_code"]
+    assert [e["type"] for e in fulfillment["events"]] == ["processing", "shipped"]
+
+    order_fulfilment_transition(order=order, to_status="delivered")
+    delivered = receiver.events[-1]["body"]
+    assert _valid_event(delivered) == []
+    assert delivered["data"]["status"] == "completed"
+    assert delivered["data"]["fulfillments"][0]["status"] == "delivered"
+    # order_create, then one order_update per step: each once.
+    assert [e["body"]["type"] for e in receiver.events] == ["order_create"] + ["order_update"] * 3
+    assert order_events().filter(payload__event_type="order_update", status="sent").count() == 3
+
+
+def test_a_cancelled_parcel_is_an_order_update_with_the_lines_removed(acp, receiver):
+    from checkout.services.fulfilment import order_fulfilment_transition
+
+    session_id = acp.create(create_body(("PS11750057", 1))).data["id"]
+    acp.complete(session_id, payment())
+    order_fulfilment_transition(order=Order.objects.get(), to_status="cancelled")
+    update = receiver.events[-1]["body"]
+    assert _valid_event(update) == []
+    assert update["data"]["status"] == "canceled"
+    [line] = update["data"]["line_items"]
+    assert line["quantity"]["current"] == 0 and line["status"] == "removed"
+    assert update["data"]["fulfillments"][0]["status"] == "canceled"

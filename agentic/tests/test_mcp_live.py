@@ -18,6 +18,8 @@ from mcp import Client, MCPError
 from mcp.client.streamable_http import streamable_http_client
 from mcp.types import CallToolResult
 
+from checkout.testing import TEST_CHECKOUT_FORM
+
 TOOLS = {
     "search_parts",
     "get_part",
@@ -73,7 +75,9 @@ def pay(stack, checkout_url: str) -> None:
     assert page.status_code == 200
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
     paid = http.post(
-        checkout_url, data={"outcome": "pay", "csrfmiddlewaretoken": token}, headers={"Referer": checkout_url}
+        checkout_url,
+        data={**TEST_CHECKOUT_FORM, "outcome": "pay", "csrfmiddlewaretoken": token},
+        headers={"Referer": checkout_url},
     )
     assert paid.status_code == 302, paid.text
 

@@ -110,9 +110,16 @@ def event_sign(event: dict) -> tuple[bytes, str]:
 
 
 def signed_event(
-    *, event_type: str, session, payment_status: str, status: str, created: int | None = None
+    *,
+    event_type: str,
+    session,
+    payment_status: str,
+    status: str,
+    created: int | None = None,
+    collected: dict | None = None,
 ) -> tuple[bytes, str]:
-    """A Stripe-format event about one of our checkout sessions, and its `Stripe-Signature` header."""
+    """A Stripe-format event about one of our checkout sessions, and its `Stripe-Signature` header.
+    `collected`: what the page asked (`customer_details`, `collected_information`), as Stripe adds it."""
     event = {
         "id": "evt_test_" + secrets.token_hex(12),
         "object": "event",
@@ -145,6 +152,7 @@ def signed_event(
                     "conversation_id": session.conversation_id or "",
                     "action_id": session.action_id or "",
                 },
+                **(collected or {}),
             }
         },
     }

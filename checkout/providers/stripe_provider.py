@@ -54,6 +54,11 @@ class StripeProvider:
         }
         if request.customer_email:
             params["customer_email"] = request.customer_email
+        if request.mode == "payment":
+            # Parts are posted: Stripe's page asks for the address and a phone for the carrier,
+            # and the completed session's `collected_information` brings them to the order.
+            params["shipping_address_collection"] = {"allowed_countries": list(settings.PARLEY_SHIPPING_COUNTRIES)}
+            params["phone_number_collection"] = {"enabled": True}
         if request.currency.upper() == "BRL" and request.mode == "payment":
             params["payment_method_types"] = ["card", "pix"]
         # The payment and the subscription carry the same links, so their own events can be matched.

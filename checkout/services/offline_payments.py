@@ -13,7 +13,9 @@ _OUTCOMES = {
 }
 
 
-def offline_checkout_settle(*, session: CheckoutSession, outcome: str) -> None:
+def offline_checkout_settle(*, session: CheckoutSession, outcome: str, collected: dict | None = None) -> None:
+    """Pay, fail or expire `session` as Stripe would tell us; `collected` is what the page asked
+    (the payer's contact and, for parts, the shipping address) in Stripe's shape."""
     if session.provider != "test":
         raise CheckoutError(
             "This session is not handled by the offline test provider.", code=CheckoutErrorCode.WRONG_PROVIDER
@@ -22,7 +24,11 @@ def offline_checkout_settle(*, session: CheckoutSession, outcome: str) -> None:
         raise CheckoutError("Unknown outcome.", code=CheckoutErrorCode.INVALID_OUTCOME)
     event_type, payment_status, status = _OUTCOMES[outcome]
     payload, signature = signed_event(
-        event_type=event_type, session=session, payment_status=payment_status, status=status
+        event_type=event_type,
+        session=session,
+        payment_status=payment_status,
+        status=status,
+        collected=collected if outcome == "pay" else None,
     )
     # The same entry point as POST /webhooks/stripe: verification included.
     stripe_webhook_receive(payload=payload, signature=signature)

@@ -14,7 +14,8 @@ from analytics.enums import EventName
 from analytics.services import event_record
 from analytics.services.experiments import order_completed_record
 from catalog.services.stock import stock_take
-from checkout.enums import CheckoutMode, CheckoutStatus, OrderSource
+from checkout.addresses import address_clean, contact_clean
+from checkout.enums import CheckoutMode, CheckoutStatus, FulfilmentStatus, OrderSource
 from checkout.models import CheckoutSession, Order, OrderLine
 from checkout.services.discounts import discount_use_consume
 from checkout.services.subscriptions import subscription_start
@@ -74,22 +75,33 @@ def order_create_from_session(
     provider_subscription_id: str = "",
     provider_customer_id: str = "",
     event_created: int = 0,
+    shipping_address: dict | None = None,
+    contact: dict | None = None,
 ) -> tuple[Order, bool]:
     """The order for a paid session, and whether this call created it (a replayed event does not).
 
     Runs once per session whatever the order of events: a session closed as expired or failed
     that is then paid still becomes an order (money was taken). Stock is checked again here;
     a shortage, or an amount paid that differs from ours, flags the order for an operator.
+    `shipping_address` and `contact` are what the payment page collected (Stripe Checkout, the
+    offline form); else the order keeps what the session was given (an ACP buyer's fulfilment
+    details), and the customer's own contact fills what is still missing.
     """
     session = (
         CheckoutSession.objects.select_for_update(of=("self",))
-        .select_related("action", "conversation")
+        .select_related("action", "conversation", "customer")
         .get(pk=session.pk)
     )
     existing = Order.objects.filter(checkout_session=session).first()
     if existing is not None:
         return existing, False
 
+    address = address_clean(shipping_address) or address_clean(session.shipping_address)
+    customer = session.customer
+    known = {"name": customer.name, "email": customer.email, "phone": customer.phone} if customer else {}
+    who = {**contact_clean(known), **contact_clean(session.contact), **contact_clean(contact)}
+    if not address.get("name") and who.get("name"):
+        address = {"name": who["name"], **address} if address else {}
     products, problems = _stock_take(session)
     if amount_paid is not None and amount_paid != session.amount_total:
         problems.append(f"paid {amount_paid:.2f} {session.currency}, expected {session.amount_total:.2f}")
@@ -108,7 +120,13 @@ def order_create_from_session(
         shipping_total=session.shipping_total,
         tax_total=session.tax_total,
         shipping_option=session.shipping_option,
-        shipping_address=session.shipping_address,
+        shipping_address=address,
+        contact_name=who.get("name", ""),
+        contact_email=who.get("email", ""),
+        contact_phone=who.get("phone", ""),
+        fulfilment_status=(
+            FulfilmentStatus.NOT_REQUIRED if session.mode == CheckoutMode.SUBSCRIPTION else FulfilmentStatus.UNFULFILLED
+        ),
         discount_code_id=session.discount_code_id,
         total=session.amount_total,
         provider=session.provider,

@@ -21,6 +21,7 @@ from analytics.services import event_record
 from catalog import selectors as catalog
 from catalog.models import Product
 from checkout import gateway
+from checkout.addresses import address_clean, contact_clean
 from checkout.enums import CheckoutMode, CheckoutStatus
 from checkout.error_codes import CheckoutErrorCode
 from checkout.exceptions import CheckoutError
@@ -135,6 +136,7 @@ def checkout_session_create_for_parts(
     tax_total: Decimal = Decimal("0"),
     shipping_option: str = "",
     shipping_address: dict | None = None,
+    contact: dict | None = None,
     customer=None,
     email: str = "",
     hosted: bool = True,
@@ -164,6 +166,7 @@ def checkout_session_create_for_parts(
         tax_total=tax_total,
         shipping_option=shipping_option,
         shipping_address=shipping_address,
+        contact=contact,
         customer=customer,
     )
     if hosted:
@@ -195,6 +198,7 @@ def _reserve_for_parts(
     tax_total: Decimal,
     shipping_option: str,
     shipping_address: dict | None,
+    contact: dict | None,
     customer,
 ) -> CheckoutSession:
     """Check the basket and the code (locking the code), write the session: nothing leaves yet."""
@@ -224,7 +228,8 @@ def _reserve_for_parts(
         shipping_total=shipping_total,
         tax_total=tax_total,
         shipping_option=shipping_option,
-        shipping_address=shipping_address or {},
+        shipping_address=address_clean(shipping_address),
+        contact=contact_clean(contact),
         amount_total=subtotal - discount + shipping_total + tax_total,
         channel=channel,
         line_items=[

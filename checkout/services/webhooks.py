@@ -14,6 +14,7 @@ from decimal import Decimal
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from checkout.addresses import address_from_stripe
 from checkout.enums import CheckoutStatus, WebhookStatus
 from checkout.error_codes import CheckoutErrorCode
 from checkout.exceptions import WebhookInvalid, WebhookNotReady
@@ -73,6 +74,17 @@ def _amount(obj: dict, session: CheckoutSession) -> Decimal | None:
     return None if value is None else from_minor(value, obj.get("currency") or session.currency)
 
 
+def _collected(obj: dict) -> tuple[dict, dict]:
+    """(shipping address, contact) Stripe Checkout collected: `collected_information.shipping_details`
+    (API 2024-09 on), `shipping_details` (before), `customer_details` for email, name and phone."""
+    customer = obj.get("customer_details") if isinstance(obj.get("customer_details"), dict) else {}
+    collected = obj.get("collected_information") if isinstance(obj.get("collected_information"), dict) else {}
+    shipping = collected.get("shipping_details") or obj.get("shipping_details") or {}
+    address = address_from_stripe(shipping, name=customer.get("name") or "")
+    contact = {"name": customer.get("name") or "", "email": customer.get("email") or "", "phone": customer.get("phone")}
+    return address, contact
+
+
 def _on_session_paid(obj: dict, event: dict) -> None:
     if obj.get("payment_status") not in ("paid", "no_payment_required"):
         return  # an async method (bank transfer, PIX) is still pending
@@ -80,6 +92,7 @@ def _on_session_paid(obj: dict, event: dict) -> None:
     if session.provider_session_id != obj.get("id") and obj.get("id") and not session.provider_session_id:
         # A Payment Link made the provider's session: remember its id.
         CheckoutSession.objects.filter(pk=session.pk, provider_session_id="").update(provider_session_id=obj["id"])
+    address, contact = _collected(obj)
     order_create_from_session(
         session=session,
         payment_ref=obj.get("payment_intent") or obj.get("invoice") or "",
@@ -87,6 +100,8 @@ def _on_session_paid(obj: dict, event: dict) -> None:
         provider_subscription_id=obj.get("subscription") or "",
         provider_customer_id=obj.get("customer") or "",
         event_created=int(event.get("created") or 0),
+        shipping_address=address,
+        contact=contact,
     )
 
 

@@ -12,6 +12,7 @@ from checkout import gateway
 from checkout.models import CheckoutSession, Order, WebhookEvent
 from checkout.providers.offline_provider import signed_event
 from checkout.providers.stripe_provider import stripe_signature_header
+from checkout.testing import TEST_CHECKOUT_FORM
 from conversations.models import Message
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -262,11 +263,144 @@ def test_test_provider_page_pays_through_the_signed_webhook(client, api, checkou
     page = client.get(url)
     assert page.status_code == 200
     assert b"PS11750057" in page.content and b"24.99" in page.content
-    response = client.post(url, {"outcome": "pay"})
+    assert b'name="line_one"' in page.content and b'name="email"' in page.content
+    response = client.post(url, {**TEST_CHECKOUT_FORM, "outcome": "pay"})
     assert response.status_code == 302
     assert response["Location"] == f"/?conversation={conv['id']}&checkout=success"
-    assert Order.objects.count() == 1
+    order = Order.objects.get()
     assert WebhookEvent.objects.get().type == "checkout.session.completed"
-    closed = client.post(url, {"outcome": "pay"})
+    # What the page asked reaches the order, as Stripe Checkout's collected details do.
+    assert order.shipping_address == {
+        "name": "Dana Fixit",
+        "line_one": "12 Elm Street",
+        "line_two": "Apt 3",
+        "city": "Springfield",
+        "state": "IL",
+        "postal_code": "62704",
+        "country": "US",
+    }
+    assert (order.contact_name, order.contact_email, order.contact_phone) == (
+        "Dana Fixit",
+        "dana@example.com",
+        "+12025550143",
+    )
+    assert order.fulfilment_status == "unfulfilled"
+    closed = client.post(url, {**TEST_CHECKOUT_FORM, "outcome": "pay"})
     assert closed.status_code == 409
     assert Order.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"line_one": "  "}, "line_one"),
+        ({"postal_code": ""}, "postal_code"),
+        ({"country": "XX"}, "country"),
+        ({"email": "not-an-email"}, "email"),
+        ({"phone": "12"}, "phone"),
+        ({"name": ""}, "name"),
+    ],
+)
+def test_test_provider_page_refuses_a_bad_address_or_contact_and_charges_nothing(
+    client, api, checkout_action, change, field
+):
+    _, action = checkout_action
+    url = create_session(api, action["id"]).json()["checkout_url"].replace("http://testserver", "")
+    response = client.post(url, {**TEST_CHECKOUT_FORM, **change, "outcome": "pay"})
+    assert response.status_code == 400
+    assert field in response.context["form"].errors
+    assert b"Please check the highlighted details." in response.content
+    assert not Order.objects.exists() and not WebhookEvent.objects.exists()
+    assert CheckoutSession.objects.get().status == "open"
+    # Declining needs no address.
+    declined = client.post(url, {"outcome": "fail"})
+    assert declined.status_code == 302 and not Order.objects.exists()
+
+
+def test_test_provider_page_escapes_what_the_payer_typed(client, api, checkout_action):
+    _, action = checkout_action
+    url = create_session(api, action["id"]).json()["checkout_url"].replace("http://testserver", "")
+    response = client.post(
+        url, {**TEST_CHECKOUT_FORM, "city": "<script>x()</script>", "email": "bad", "outcome": "pay"}
+    )
+    assert response.status_code == 400
+    assert b"<script>x()</script>" not in response.content
+    assert b"&lt;script&gt;" in response.content
+
+
+def test_stripe_checkouts_collected_address_and_contact_reach_the_order(api, checkout_action):
+    """A completed Stripe Checkout Session brings `customer_details` and (API 2024-09 on)
+    `collected_information.shipping_details`; older events have `shipping_details`."""
+    from checkout.services.webhooks import webhook_event_process
+    from checkout.testing import session_event
+
+    _, action = checkout_action
+    session = CheckoutSession.objects.get(id=create_session(api, action["id"]).json()["session_id"])
+    event = session_event(session=session, event_type="checkout.session.completed", event_id="evt_addr")
+    event["data"]["object"].update(
+        {
+            "customer_details": {"email": "Bo@Example.com", "name": "Bo Buyer", "phone": "+447700900123"},
+            "collected_information": {
+                "shipping_details": {
+                    "name": "Bo Buyer",
+                    "address": {
+                        "line1": "10 Downing Street",
+                        "line2": None,
+                        "city": "London",
+                        "state": None,
+                        "postal_code": "SW1A 2AA",
+                        "country": "GB",
+                    },
+                }
+            },
+        }
+    )
+    stored = WebhookEvent.objects.create(provider="stripe", event_id="evt_addr", type=event["type"], payload=event)
+    assert webhook_event_process(webhook_event_id=stored.pk) == "processed"
+    order = Order.objects.get()
+    assert order.shipping_address == {
+        "name": "Bo Buyer",
+        "line_one": "10 Downing Street",
+        "city": "London",
+        "postal_code": "SW1A 2AA",
+        "country": "GB",
+    }
+    assert (order.contact_name, order.contact_email, order.contact_phone) == (
+        "Bo Buyer",
+        "bo@example.com",
+        "+447700900123",
+    )
+
+
+def test_an_older_stripe_event_with_shipping_details_is_read_too(api, checkout_action):
+    from checkout.services.webhooks import webhook_event_process
+    from checkout.testing import session_event
+
+    _, action = checkout_action
+    session = CheckoutSession.objects.get(id=create_session(api, action["id"]).json()["session_id"])
+    event = session_event(session=session, event_type="checkout.session.completed", event_id="evt_old")
+    event["data"]["object"]["shipping_details"] = {
+        "name": "Cy",
+        "address": {"line1": "1 Rue X", "city": "Paris", "postal_code": "75001", "country": "fr"},
+    }
+    stored = WebhookEvent.objects.create(provider="stripe", event_id="evt_old", type=event["type"], payload=event)
+    webhook_event_process(webhook_event_id=stored.pk)
+    assert Order.objects.get().shipping_address == {
+        "name": "Cy",
+        "line_one": "1 Rue X",
+        "city": "Paris",
+        "postal_code": "75001",
+        "country": "FR",
+    }
+
+
+def test_the_pages_filled_in_example_pays_as_it_is(client, api, checkout_action):
+    """What a browser test (or a demo) does: press Pay on the page as it comes."""
+    _, action = checkout_action
+    url = create_session(api, action["id"]).json()["checkout_url"].replace("http://testserver", "")
+    form = client.get(url).context["form"]
+    filled = {name: form[name].value() or "" for name in form.fields}
+    response = client.post(url, {**filled, "outcome": "pay"})
+    assert response.status_code == 302
+    order = Order.objects.get()
+    assert order.shipping_address["line_one"] == "1 Test Street" and order.contact_email

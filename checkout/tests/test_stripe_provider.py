@@ -37,6 +37,9 @@ def test_real_sdk_creates_a_checkout_session_with_idempotency_and_metadata(api, 
     assert form["metadata[action_id]"] == [action["id"]]
     assert form["client_reference_id"] == [session.id]
     assert form["customer_email"] == ["ann@example.com"]
+    # Parts are posted: Stripe's page collects the address and a phone for the carrier.
+    assert form["shipping_address_collection[allowed_countries][0]"] == ["US"]
+    assert form["phone_number_collection[enabled]"] == ["true"]
     assert int(form["expires_at"][0]) == int(session.expires_at.timestamp())
     assert session.provider == "stripe"
     assert session.provider_session_id == "cs_test_stub1"

@@ -332,10 +332,6 @@ PARLEY_REPLY_LEASE_SECONDS = env.int(
     "PARLEY_REPLY_LEASE_SECONDS", default=int(OPENAI_TIMEOUT_SECONDS * (OPENAI_MAX_RETRIES + 1)) + 10
 )
 PARLEY_REPLY_WAIT_SECONDS = env.float("PARLEY_REPLY_WAIT_SECONDS", default=30.0)
-# What a process derives from the catalogue, symptoms and shop policies (search index, vectors)
-# is checked against their tables at most this often (core/stamps.py); a save in the process
-# is seen at once, another process's change within this time.
-PARLEY_DATA_RECHECK_SECONDS = env.float("PARLEY_DATA_RECHECK_SECONDS", default=2.0)
 # A WebSocket push the channel layer (Redis) refuses is retried this long, then dropped and
 # counted; its conversation's clients get a `resync` frame once the layer answers again.
 PARLEY_REALTIME_RETRY_SECONDS = env.float("PARLEY_REALTIME_RETRY_SECONDS", default=30.0)
@@ -394,6 +390,12 @@ ACP_SHIPPING_OPTIONS = env.json(
 )
 # Countries (ISO 3166-1 alpha-2) parts are shipped to; empty: anywhere.
 ACP_SHIPPING_COUNTRIES = env.list("ACP_SHIPPING_COUNTRIES", default=[])
+# Countries Stripe Checkout's page offers for the parcel's address (it needs a list): the ACP
+# list when one is given, else these. The offline test page accepts the same ones.
+PARLEY_SHIPPING_COUNTRIES = env.list(
+    "PARLEY_SHIPPING_COUNTRIES",
+    default=ACP_SHIPPING_COUNTRIES or ["US", "CA", "GB", "IE", "AU", "NZ", "DE", "FR", "ES", "IT", "NL", "BR"],
+)
 # Sales tax by destination (checkout/services/tax.py): JSON {"US-CA": "7.25", "GB": "20"}, percent;
 # country-region beats country, a destination in no entry pays none. Empty: no tax anywhere.
 PARLEY_TAX_RATES = env.json("PARLEY_TAX_RATES", default={})

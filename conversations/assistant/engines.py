@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 
+from checkout import selectors as checkout_selectors
 from conversations.assistant.draft import Draft
 from conversations.assistant.grounding import ground
 from conversations.assistant.rules_engine import RulesEngine
@@ -53,7 +54,11 @@ def draft_reply(
         )
     else:
         draft = _rules.reply(text=text, context=context, conversation_id=conversation_id)
-    draft, report = ground(draft, user_text=text)
+    draft, report = ground(
+        draft,
+        user_text=text,
+        orders=lambda: checkout_selectors.orders_for_conversation(conversation_id=conversation_id),
+    )
     if report.corrections or report.replaced:
         logger.info("grounding corrected a %s reply: %s", draft.engine, report.as_dict())
     draft.grounding = report.as_dict()

@@ -11,6 +11,11 @@ Facts in the reply are compared with the catalogue at the moment of the reply:
   with the catalogue are replaced by the true stock phrase.
 - compatibility: "PSx is compatible with / fits MODEL" is checked against the
   compatibility table; a wrong claim is replaced by the catalogue's answer.
+- orders (when the reply names an order or a parcel): "ORD-… has shipped / was delivered /
+  is packed / was cancelled" is checked against that order of the conversation and replaced by
+  the order's own fulfilment sentence when wrong; a tracking number or tracking link that no
+  order of the conversation has is an invented one: its sentence is removed. The conversation's
+  real tracking numbers are never taken for invented part numbers.
 - `parts` are rebuilt from the catalogue (unknown cards dropped, prices and stock fresh);
   a reply that names parts but has no cards gets cards for them (at most 3).
 If correcting leaves nothing useful, the reply is replaced by a safe one.
@@ -19,6 +24,7 @@ If correcting leaves nothing useful, the reply is replaced by a safe one.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from catalog import selectors as catalog
@@ -50,6 +56,25 @@ RELATIVE_BEFORE = re.compile(
     re.I,
 )
 NOT_FOUND = re.compile(r"\b(couldn'?t find|could not find|not in our catalogue|no part|doesn'?t exist|unknown)\b", re.I)
+ORDER_TOKEN = re.compile(r"\bORD-?\d{6}-?[A-Z0-9]{4,8}\b", re.I)
+PARCEL_WORDS = re.compile(r"\b(track(?:ing|ed)?|shipped|dispatched|delivered|packed|on its way|in transit)\b", re.I)
+# A claim about where an order's parcel is, and what it needs to be true.
+FULFILMENT_CLAIMS = (
+    (re.compile(r"\b(?:was |been |is |has been )?delivered\b", re.I), ("delivered",)),
+    (
+        re.compile(r"\b(?:has |have |was |been )?(?:shipped|dispatched|on its way|in transit)\b", re.I),
+        ("shipped", "delivered"),
+    ),
+    (re.compile(r"\b(?:is |was |been )?packed\b", re.I), ("packed", "shipped", "delivered")),
+    (re.compile(r"\b(?:was |been |is |has been )?cancell?ed\b", re.I), ("cancelled",)),
+)
+NEGATED = re.compile(r"\b(not|n't|no|yet to|never|hasn'?t|isn'?t|wasn'?t)\b", re.I)
+TRACKING_CLAIM = re.compile(
+    r"\btracking (?:number|no\.?|code|id|reference)?\s*(?:is\s*)?[:#]?\s*([A-Z0-9][A-Z0-9-]{5,39})\b", re.I
+)
+URL = re.compile(r"https?://[^\s<>\"']*[^\s<>\"'.,;:!?)]", re.I)
+# A link is kept out of the sentence splitting and the part-number checks while grounding runs.
+URL_HOLE = re.compile("\ue000(\\d+)\ue001")
 SAFE_REPLY = (
     "I couldn't confirm that from our catalogue. Tell me the part's PS number or your model number and I'll "
     "check price, stock and fit for you."
@@ -111,12 +136,75 @@ class _Lookup:
         return self.cache[key]
 
 
-def ground(draft: Draft, *, user_text: str = "") -> tuple[Draft, GroundingReport]:
+class _Orders:
+    """The conversation's orders, read only when a reply talks about an order or a parcel."""
+
+    def __init__(self, source: Callable[[], list] | None):
+        self.source = source
+        self._orders: list | None = None
+
+    @property
+    def all(self) -> list:
+        if self._orders is None:
+            self._orders = list(self.source()) if self.source is not None else []
+        return self._orders
+
+    def by_number(self, token: str):
+        key = re.sub(r"[\s-]", "", token.upper())
+        return next((o for o in self.all if o.number.replace("-", "").upper() == key), None)
+
+    def tracking_numbers(self) -> set[str]:
+        return {o.tracking_number.upper() for o in self.all if o.tracking_number}
+
+    def tracking_urls(self) -> set[str]:
+        return {o.tracking_url.rstrip("/") for o in self.all if o.tracking_url}
+
+
+def _ground_parcel(sentence: str, orders: _Orders, urls: list[str], report: GroundingReport) -> tuple[str, bool]:
+    """Fulfilment claims and tracking in one sentence, against the conversation's orders."""
+    from conversations.services.order_notices import order_fulfilment_sentence
+
+    for match in TRACKING_CLAIM.finditer(sentence):
+        token = match.group(1).upper()
+        if not re.search(r"\d", token) or token in orders.tracking_numbers():
+            continue
+        report.corrections.append({"kind": "tracking", "value": token})
+        return "", True
+    for index in URL_HOLE.findall(sentence):
+        url = urls[int(index)]
+        if re.search(r"track", url + sentence, re.I) and url.rstrip("/") not in orders.tracking_urls():
+            report.corrections.append({"kind": "tracking_url", "value": url})
+            return "", True
+    numbers = ORDER_TOKEN.findall(sentence)
+    if len(numbers) != 1 or NEGATED.search(sentence):
+        return sentence, False
+    order = orders.by_number(numbers[0])
+    if order is None:
+        return sentence, False
+    for claim, true_when in FULFILMENT_CLAIMS:
+        if claim.search(sentence) and order.fulfilment_status not in true_when:
+            report.corrections.append(
+                {"kind": "fulfilment", "order": order.number, "claimed": claim.search(sentence).group(0).strip()}
+            )
+            truth = order_fulfilment_sentence(order) or "It has nothing to ship."
+            return f" Order {order.number}: {truth}", False
+    return sentence, False
+
+
+def ground(
+    draft: Draft, *, user_text: str = "", orders: Callable[[], list] | None = None
+) -> tuple[Draft, GroundingReport]:
+    """`orders`: reads the conversation's orders (for fulfilment and tracking claims); called only
+    when the reply names an order or a parcel."""
     report = GroundingReport()
     lookup = _Lookup()
+    parcel = _Orders(orders)
+    talks_parcel = bool(ORDER_TOKEN.search(draft.content or "") or PARCEL_WORDS.search(draft.content or ""))
     lookup.prefetch([*PS_TOKEN.findall(draft.content or ""), *(c.get("psNumber", "") for c in draft.parts or [])])
     user_numbers = {re.sub(r"[\s-]", "", t.upper()) for t in PS_TOKEN.findall(user_text or "")}
     user_numbers |= {t.upper() for t in CODE_TOKEN.findall(user_text or "")}
+    if talks_parcel:
+        user_numbers |= parcel.tracking_numbers()  # a real tracking number is not an invented part
     # The parts the reply is about: its cards, then what it names.
     card_products = [p for p in (lookup.product(c.get("psNumber", "")) for c in draft.parts or []) if p is not None]
     named = []
@@ -126,15 +214,23 @@ def ground(draft: Draft, *, user_text: str = "") -> tuple[Draft, GroundingReport
             named.append(product)
     subject = (card_products or named)[0] if len(card_products or named) == 1 else None
 
+    urls: list[str] = []
+
+    def hide(match: re.Match) -> str:
+        urls.append(match.group(0))
+        return f"\ue000{len(urls) - 1}\ue001"
+
     out_sentences: list[str] = []
-    for sentence in SENTENCE.findall(draft.content or ""):
+    for sentence in SENTENCE.findall(URL.sub(hide, draft.content or "")):
         if sentence == "\n":
             out_sentences.append(sentence)
             continue
         fixed, drop = _ground_sentence(sentence, lookup, subject, user_numbers, report)
+        if not drop and talks_parcel:
+            fixed, drop = _ground_parcel(fixed, parcel, urls, report)
         if not drop:
             out_sentences.append(fixed)
-    content = "".join(out_sentences)
+    content = URL_HOLE.sub(lambda m: urls[int(m.group(1))], "".join(out_sentences))
     content = re.sub(r"[ \t]+\n", "\n", re.sub(r"\n{3,}", "\n\n", content)).strip()
     parts = []
     seen = set()

@@ -33,6 +33,7 @@ from conversations.assistant.draft import Draft
 from conversations.assistant.entities import extract
 from conversations.assistant.finder import parts_find, plain_words
 from conversations.assistant.identifiers import Identifiers, identifiers_find, suggestions_for
+from conversations.services.order_notices import order_fulfilment_sentence
 
 # Words that name a whole appliance or are too generic to identify a part on their own.
 _GENERIC_NAME_WORDS = frozenset(
@@ -963,7 +964,7 @@ class RulesEngine:
             lines.append("I can't see an order placed in this conversation yet.")
         lines += [
             f"Order {o.number}: {o.get_status_display().lower()}, {o.total:.2f} {o.currency}, "
-            f"placed {o.created_at:%d %b %Y}."
+            f"placed {o.created_at:%d %b %Y}. {order_fulfilment_sentence(o)}".rstrip()
             for o in orders[:3]
         ]
         return Draft(content="\n".join(lines), intent=intents.ORDER_STATUS)

@@ -108,7 +108,9 @@ TOOLS: list[dict] = [
         "type": "function",
         "function": {
             "name": "order_status",
-            "description": "The orders placed in this conversation and their status.",
+            "description": "The orders placed in this conversation: payment status, fulfilment (unfulfilled, "
+            "packed, shipped, delivered, cancelled) and, once shipped, carrier and tracking. Quote tracking "
+            "exactly; never guess a date or a number it does not give.",
             "parameters": {"type": "object", "properties": {}},
         },
     },
@@ -263,6 +265,18 @@ class ToolBox:
                     "total": f"{o.total:.2f}",
                     "currency": o.currency,
                     "placed": o.created_at.date().isoformat(),
+                    "fulfilment": o.get_fulfilment_status_display(),
+                    **(
+                        {
+                            "carrier": o.carrier,
+                            "trackingNumber": o.tracking_number,
+                            "trackingUrl": o.tracking_url or None,
+                            "shipped": o.shipped_at.date().isoformat() if o.shipped_at else None,
+                            "delivered": o.delivered_at.date().isoformat() if o.delivered_at else None,
+                        }
+                        if o.tracking_number
+                        else {}
+                    ),
                 }
                 for o in orders[:5]
             ]

@@ -6,6 +6,8 @@ import pytest
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 
+from checkout.services.fulfilment import order_fulfilment_transition
+from checkout.tests.factories import OrderFactory
 from config.asgi import application
 from conversations.models import Conversation, Message
 from conversations.tests.openai_stub import OpenAIStub, Turn
@@ -196,3 +198,28 @@ async def test_rate_limit_is_an_error_event_on_the_socket(shop, stub, settings):
 
     assert error["code"] == "rate_limited"
     await ws.disconnect()
+
+
+def test_the_model_gets_the_tracking_from_its_tool_and_cannot_invent_another(api, shop, stub):
+    conv = api.post("/api/chat/conversations", {}, format="json").json()
+    order = OrderFactory(conversation=Conversation.objects.get(pk=conv["id"]), number="ORD-261201-SHIP03")
+    order = order_fulfilment_transition(order=order, to_status="packed")
+    order = order_fulfilment_transition(
+        order=order, to_status="shipped", carrier="UPS", tracking_number="1Z999AA10123456784"
+    )
+    stub.turns = [
+        Turn(tool_calls=[("order_status", {})]),
+        Turn(text=f"Order {order.number} was delivered yesterday. Your tracking number is 1ZINVENTED00001."),
+    ]
+    reply = api.post(
+        f"/api/chat/conversations/{conv['id']}/messages",
+        {"content": "where is my order?"},
+        format="json",
+        HTTP_AUTHORIZATION=f"Bearer {conv['token']}",
+    ).json()["reply"]
+    tool_result = next(m for m in stub.requests[1]["messages"] if m["role"] == "tool")["content"]
+    assert '"trackingNumber": "1Z999AA10123456784"' in tool_result and '"fulfilment": "Shipped"' in tool_result
+    assert "1ZINVENTED00001" not in reply["content"] and "delivered" not in reply["content"]
+    assert "tracking number 1Z999AA10123456784" in reply["content"]
+    corrections = Message.objects.get(pk=reply["id"]).metadata["grounding"]["corrections"]
+    assert {c["kind"] for c in corrections} == {"fulfilment", "tracking"}

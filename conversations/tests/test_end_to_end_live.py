@@ -12,6 +12,8 @@ import httpx
 import pytest
 from websockets.sync.client import connect
 
+from checkout.testing import TEST_CHECKOUT_FORM
+
 
 def receive_until(ws, event_type, limit=20, timeout=20):
     seen = []
@@ -58,7 +60,9 @@ def run_conversation(stack):
         assert page.status_code == 200
         token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
         paid = http.post(
-            checkout_url, data={"outcome": "pay", "csrfmiddlewaretoken": token}, headers={"Referer": checkout_url}
+            checkout_url,
+            data={**TEST_CHECKOUT_FORM, "outcome": "pay", "csrfmiddlewaretoken": token},
+            headers={"Referer": checkout_url},
         )
         assert paid.status_code == 302, paid.text
 
@@ -75,7 +79,9 @@ def run_conversation(stack):
     assert history[2]["actions"][0]["status"] == "succeeded"
     # Paying again on the same page does not make a second order.
     again = http.post(
-        checkout_url, data={"outcome": "pay", "csrfmiddlewaretoken": token}, headers={"Referer": checkout_url}
+        checkout_url,
+        data={**TEST_CHECKOUT_FORM, "outcome": "pay", "csrfmiddlewaretoken": token},
+        headers={"Referer": checkout_url},
     )
     assert again.status_code == 409
     return order

@@ -14,6 +14,7 @@ from alerts.enums import SubscriptionStatus
 from alerts.models import BackInStockSubscription
 from catalog.models import Product
 from checkout.models import Order
+from checkout.testing import TEST_CHECKOUT_FORM
 from conversations.enums import Channel, MessageType, Role
 from conversations.models import Conversation, Customer, Message, WhatsAppContact, WhatsAppEvent, WhatsAppMessage
 from conversations.services.whatsapp_inbound import NOT_READY, whatsapp_event_process
@@ -175,7 +176,7 @@ def test_text_to_buttons_to_tap_to_checkout_link_to_payment_to_confirmation(clie
 
     # The customer pays on the hosted page (the offline provider: signed webhook, same code path).
     assert url.startswith("http://127.0.0.1:8000/checkout/test/")  # absolute: PARLEY_PUBLIC_URL
-    paid = client.post(urlsplit(url).path, {"outcome": "pay"})
+    paid = client.post(urlsplit(url).path, {**TEST_CHECKOUT_FORM, "outcome": "pay"})
     assert paid.status_code == 302
     order = Order.objects.get(conversation=conversation)
     assert order.lines.get().sku == "PS11750057"

@@ -10,6 +10,7 @@ import time
 import httpx
 import pytest
 
+from checkout.testing import TEST_CHECKOUT_FORM
 from conversations.tests import whatsapp_webhooks as wh
 from conversations.tests.whatsapp_stub import WhatsAppStub
 
@@ -82,7 +83,9 @@ def test_whatsapp_loop_through_daphne_celery_and_the_cloud_api_stub(live_stack_f
             page = http.get(checkout_url)
             token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
             paid = http.post(
-                checkout_url, data={"outcome": "pay", "csrfmiddlewaretoken": token}, headers={"Referer": checkout_url}
+                checkout_url,
+                data={**TEST_CHECKOUT_FORM, "outcome": "pay", "csrfmiddlewaretoken": token},
+                headers={"Referer": checkout_url},
             )
             assert paid.status_code == 302, paid.text
 
