@@ -1,7 +1,5 @@
 """Telemetry is append-only: the admin is a viewer. Experiments are configured here."""
 
-import json
-
 from django import forms
 from django.contrib import admin, messages
 from django.urls import reverse
@@ -11,7 +9,7 @@ from analytics.enums import ExperimentStatus
 from analytics.exceptions import ExperimentInvalid
 from analytics.models import Event, Experiment
 from analytics.services.experiments import experiment_start, experiment_stop, page_prefixes
-from core.admin import ModelAdmin
+from core.admin import ModelAdmin, pretty_json
 
 
 @admin.register(Event)
@@ -57,9 +55,7 @@ class EventAdmin(ModelAdmin):
 
     @admin.display(description="Properties")
     def properties_pretty(self, obj):
-        return format_html(
-            '<pre class="parley-json">{}</pre>', json.dumps(obj.properties, indent=2, sort_keys=True, default=str)
-        )
+        return pretty_json(obj.properties)
 
 
 class ExperimentForm(forms.ModelForm):

@@ -129,15 +129,13 @@ def product_is_sellable(*, product: Product | None) -> bool:
 
 def product_named_sold(*, words: list[str]) -> bool:
     """Is a part whose name has every one of `words` (as written, any case) sold here
-    (`product_is_sellable`)? Names are read in table order up to the first such part: listing
-    the matches (or filtering the scope in SQL, which walks an appliance type's index first)
-    read every name of a 100,000-part catalogue."""
-    named = Product.objects.filter(is_active=True)
-    for word in words:
-        named = named.filter(name__icontains=word)
+    (`product_is_sellable`)? Answered from the search index's copy of the active parts' names
+    (as current as the index, `catalog.search.lexical`): in SQL, `name LIKE '%…%'` reads every
+    name of a 100,000-part catalogue when no part is named so."""
+    from catalog.search.lexical import cache
+
     return any(
-        appliance_type_in_scope(appliance_type=appliance_type)
-        for appliance_type in named.values_list("appliance_type", flat=True).iterator(chunk_size=20)
+        appliance_type_in_scope(appliance_type=appliance_type) for appliance_type in cache.get().named_types(words)
     )
 
 

@@ -11,6 +11,7 @@ from conversations.exceptions import ConversationAccessDenied
 from conversations.models import Conversation, Customer, Handoff, Message, ShopPolicy, WhatsAppContact
 from core.exceptions import NotFound
 from core.ids import token_matches
+from core.stamps import TableStamp
 
 
 def conversation_get_authorized(*, conversation_id: str, token: str | None) -> Conversation:
@@ -82,10 +83,18 @@ def shop_policies_active() -> list[ShopPolicy]:
     return list(ShopPolicy.objects.filter(is_active=True))
 
 
-def shop_policies_version() -> tuple:
-    """Changes whenever a policy is added, edited or removed (for caches built from them)."""
+def _shop_policies_version() -> tuple:
     row = ShopPolicy.objects.aggregate(n=Count("id"), changed=Max("updated_at"))
     return row["n"], str(row["changed"])
+
+
+_shop_policies_stamp = TableStamp("conversations.ShopPolicy", _shop_policies_version)
+
+
+def shop_policies_version() -> tuple:
+    """Changes whenever a policy is added, edited or removed (for caches built from them); read at
+    most every PARLEY_DATA_RECHECK_SECONDS, at once after a save in this process (core/stamps.py)."""
+    return _shop_policies_stamp.get()
 
 
 # --- handoff: who answers the conversation -------------------------------------------------------

@@ -15,6 +15,7 @@ import difflib
 import hashlib
 import logging
 import math
+import re
 import threading
 from dataclasses import dataclass
 
@@ -22,6 +23,7 @@ import numpy as np
 from django.db.models import Max
 
 from catalog.search.text import tokens
+from core.stamps import TableStamp
 
 logger = logging.getLogger(__name__)
 
@@ -74,6 +76,49 @@ class LexicalIndex:
         self.brands = tuple(sorted({row[3] for row in rows if row[3]}))
         self.name_terms = frozenset(t for row in rows for value in (row[1], row[2]) for t in tokens(value))
         self._corrections: dict[str, str | None] = {}
+        # Names as `name__icontains` reads them, and appliance types, per doc (`named_types`).
+        self.names = [row[1].lower() for row in rows]
+        self.types = [row[4] for row in rows]
+        self.inactive: set[int] = set()  # docs deactivated since the build (kept, skipped when read)
+        self._blob: tuple[str, np.ndarray] | None = None
+        self._named: dict[str, np.ndarray] = {}
+
+    def named_types(self, words: list[str]) -> list[str]:
+        """The appliance types of the active parts whose name has every one of `words` (as
+        written, any case: what `name__icontains` matches), one per part. A substring search
+        over every name at once, in memory: the same question asked of the database reads every
+        name of the catalogue when no part is named so."""
+        docs = None
+        for word in sorted({w.lower() for w in words if w}, key=len, reverse=True):
+            found = self._docs_named(word)
+            docs = found if docs is None else np.intersect1d(docs, found, assume_unique=True)
+            if not docs.size:
+                return []
+        indices = range(self.size) if docs is None else docs.tolist()
+        return [self.types[doc] for doc in indices if doc not in self.inactive]
+
+    def _docs_named(self, word: str) -> np.ndarray:
+        docs = self._named.get(word)
+        if docs is None:
+            if self._blob is None:
+                # Every name in one string ("\x00" between them, which no message has): one scan
+                # finds a word in all of them; a match's position gives its doc.
+                starts = np.cumsum([0] + [len(name) + 1 for name in self.names[:-1]], dtype=np.int64)
+                self._blob = ("\x00".join(self.names), starts)
+            blob, starts = self._blob
+            positions = np.fromiter((m.start() for m in re.finditer(re.escape(word), blob)), dtype=np.int64)
+            docs = np.unique(np.searchsorted(starts, positions, side="right") - 1)
+            if len(self._named) >= 4096:
+                self._named.clear()
+            self._named[word] = docs
+        return docs
+
+    def activity_changed(self, *, deactivated: list[int], reactivated: list[int]) -> None:
+        """Parts (ids) deactivated or active again since the build, whose text is unchanged."""
+        for product_id, off in [*((i, True) for i in deactivated), *((i, False) for i in reactivated)]:
+            doc = int(np.searchsorted(self.ids, product_id))
+            if doc < self.size and self.ids[doc] == product_id:
+                (self.inactive.add if off else self.inactive.discard)(doc)
 
     def correct(self, term: str) -> str | None:
         """The index's own word closest to a misspelt term ("gasekt" → "gasket"), or None."""
@@ -112,6 +157,21 @@ class LexicalIndex:
         return [LexicalHit(int(self.ids[i]), float(scores[i]), int(matched[i]), want) for i in top]
 
 
+def _products_version() -> tuple:
+    from catalog.models import Product
+
+    # Two single-aggregate queries: each is one index lookup, where one query with both
+    # aggregates would scan the table.
+    return (
+        Product.objects.aggregate(m=Max("id"))["m"],
+        Product.objects.aggregate(u=Max("updated_at"))["u"],
+    )
+
+
+# Read at most every PARLEY_DATA_RECHECK_SECONDS, at once after a save here (core/stamps.py).
+products_stamp = TableStamp("catalog.Product", _products_version)
+
+
 class _Cache:
     """One index per process, rebuilt when the catalogue's text changes."""
 
@@ -122,14 +182,7 @@ class _Cache:
         self.hashes: dict[int, str] = {}
 
     def get(self) -> LexicalIndex:
-        from catalog.models import Product
-
-        # Two single-aggregate queries: each is one index lookup, where one query with both
-        # aggregates would scan the table.
-        version = (
-            Product.objects.aggregate(m=Max("id"))["m"],
-            Product.objects.aggregate(u=Max("updated_at"))["u"],
-        )
+        version = products_stamp.get()
         if self.index is not None and version == self.version:
             return self.index
         with self.lock:
@@ -149,11 +202,15 @@ class _Cache:
         changed = list(changed)
         if len(changed) > 1000:
             return False
+        deactivated, reactivated = [], []
         for row in changed:
             if not row[-1]:
-                continue  # a deactivated part is filtered when results are read back
+                deactivated.append(row[0])  # kept in the index, filtered when results are read back
+                continue
             if self.hashes.get(row[0]) != _doc_text_hash(row[:-1]):
                 return False
+            reactivated.append(row[0])
+        self.index.activity_changed(deactivated=deactivated, reactivated=reactivated)
         return True
 
     def _rebuild(self, version) -> None:

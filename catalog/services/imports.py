@@ -40,6 +40,7 @@ from catalog.exceptions import CatalogImportError
 from catalog.images import product_image_url_validate
 from catalog.models import ApplianceModel, Compatibility, Product, Symptom
 from catalog.services.stock import stock_changed_send_on_commit
+from core.stamps import stamps_forget
 
 BATCH_SIZE = 500
 
@@ -659,4 +660,7 @@ def catalog_import(
     result.rejected.sort(key=lambda e: (e.row, e.section))
     if dry_run:
         transaction.set_rollback(True)
+    # Bulk writes send no signals: this process's search index and symptom vectors look again.
+    stamps_forget()
+    transaction.on_commit(stamps_forget)
     return result

@@ -198,3 +198,16 @@ def test_sold_here_means_active_and_in_the_shops_scope(settings):
     assert selectors.product_sellable_get(ps_number=sold.ps_number.lower()) == sold
     assert selectors.product_sellable_get(ps_number=discontinued.ps_number) is None
     assert selectors.product_sellable_get(ps_number=elsewhere.ps_number) is None
+
+
+def test_a_part_kind_is_no_longer_sold_once_its_only_part_is_deactivated_and_sold_again_once_reactivated():
+    part = ProductFactory(name="Dishwasher Drain Pump", appliance_type="dishwasher")
+    assert selectors.product_named_sold(words=["Drain", "PUMP"])  # the index is built with it
+    part.is_active = False
+    part.save()  # its text is unchanged: the index keeps it, and knows it is not sold
+    assert not selectors.product_named_sold(words=["drain", "pump"])
+    part.is_active = True
+    part.save()
+    assert selectors.product_named_sold(words=["drain", "pump"])
+    assert not selectors.product_named_sold(words=["drain", "pump", "hose"])
+    assert selectors.product_named_sold(words=["rain pu"])  # any part of the name, as written

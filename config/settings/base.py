@@ -332,6 +332,10 @@ PARLEY_REPLY_LEASE_SECONDS = env.int(
     "PARLEY_REPLY_LEASE_SECONDS", default=int(OPENAI_TIMEOUT_SECONDS * (OPENAI_MAX_RETRIES + 1)) + 10
 )
 PARLEY_REPLY_WAIT_SECONDS = env.float("PARLEY_REPLY_WAIT_SECONDS", default=30.0)
+# What a process derives from the catalogue, symptoms and shop policies (search index, vectors)
+# is checked against their tables at most this often (core/stamps.py); a save in the process
+# is seen at once, another process's change within this time.
+PARLEY_DATA_RECHECK_SECONDS = env.float("PARLEY_DATA_RECHECK_SECONDS", default=2.0)
 # A WebSocket push the channel layer (Redis) refuses is retried this long, then dropped and
 # counted; its conversation's clients get a `resync` frame once the layer answers again.
 PARLEY_REALTIME_RETRY_SECONDS = env.float("PARLEY_REALTIME_RETRY_SECONDS", default=30.0)

@@ -30,10 +30,11 @@ from pathlib import Path
 import numpy as np
 from django.conf import settings
 
+from core.stamps import TableStamp
+
 logger = logging.getLogger(__name__)
 DATA = Path(__file__).resolve().parent / "data"
 TOP_K = 3
-SYMPTOM_TOP_K = 1
 # A single problem word must be this close to a symptom's own phrase.
 ONE_WORD_SYMPTOM = 0.8
 NONE_LABELS = frozenset({"out_of_scope", "injection"})
@@ -118,7 +119,19 @@ class Index:
     matrix: np.ndarray
     groups: list[tuple[str, int, int]]  # (label, first row, end row)
 
+    def nearest(self, query: np.ndarray) -> np.ndarray:
+        """Each label's nearest example's cosine, one per group in order (float64, the values
+        `float()` gives): one matrix product and one reduction for hundreds of symptoms."""
+        if not self.groups:
+            return np.zeros(0)
+        starts = getattr(self, "_starts", None)
+        if starts is None:
+            starts = self._starts = np.fromiter((start for _, start, _ in self.groups), dtype=np.intp)
+        return np.maximum.reduceat(self.matrix @ query, starts).astype(np.float64)
+
     def scores(self, query: np.ndarray, top_k: int = TOP_K) -> dict[str, float]:
+        if top_k == 1:
+            return dict(zip((label for label, _, _ in self.groups), self.nearest(query).tolist(), strict=True))
         sims = self.matrix @ query
         # The nearest example counts as much as the mean of the nearest few: a label's examples
         # can be varied (the none-of-these classes are), and one close example is evidence.
@@ -255,11 +268,16 @@ def _symptom_version() -> tuple:
     return row["n"], str(row["changed"])
 
 
+# Read at most every PARLEY_DATA_RECHECK_SECONDS, at once after a save here (core/stamps.py).
+_symptoms_stamp = TableStamp("catalog.Symptom", _symptom_version)
+
+
 _versions: dict[str, tuple] = {}
 
 
 def new_message() -> None:
-    """A new message: look at the symptom and policy tables' versions again (once per message)."""
+    """A new message: take the symptom and policy tables' versions again (once per message; their
+    stamps read them at most every PARLEY_DATA_RECHECK_SECONDS)."""
     _versions.clear()
 
 
@@ -277,8 +295,8 @@ _version = once_per_message
 def _symptoms_index() -> tuple[Index, dict]:
     from catalog.models import Symptom
 
-    # One small query per message: the vectors are rebuilt only when the symptom table changed.
-    version = _version("symptoms", _symptom_version)
+    # The vectors are rebuilt only when the symptom table changed.
+    version = _version("symptoms", _symptoms_stamp.get)
 
     def build():
         symptoms = list(Symptom.objects.all())
@@ -290,10 +308,15 @@ def _symptoms_index() -> tuple[Index, dict]:
         index = _build(pairs)
         index.symptoms = {s.slug: s for s in symptoms}  # type: ignore[attr-defined]
         index.words = frozenset(w for _, phrase in pairs for w in phrase.split())  # type: ignore[attr-defined]
-        terms: dict[str, set[str]] = {}
+        # Per group (symptom), in the index's order: its appliance type, and for each word of
+        # substance the groups whose phrases have it, so a message is scored with array operations.
+        position = {slug: i for i, (slug, _, _) in enumerate(index.groups)}
+        index.types = np.array([index.symptoms[slug].appliance_type for slug, _, _ in index.groups], dtype=object)  # type: ignore[attr-defined]
+        having: dict[str, set[int]] = {}
         for slug, phrase in pairs:
-            terms.setdefault(slug, set()).update(_substance(phrase))
-        index.terms = terms  # type: ignore[attr-defined]
+            for term in _substance(phrase):
+                having.setdefault(term, set()).add(position[slug])
+        index.having = {t: np.fromiter(sorted(g), dtype=np.intp) for t, g in having.items()}  # type: ignore[attr-defined]
         return index
 
     index = _cached(("symptoms", embedder().name, version), build)
@@ -348,35 +371,41 @@ class SymptomReading:
 
 
 def symptom_find(text: str, *, appliance_type: str | None = None, brands=()) -> SymptomReading:
-    """The Symptom the text most likely describes (None below the calibrated threshold)."""
+    """The Symptom the text most likely describes (None below the calibrated threshold): its
+    nearest phrase's cosine, plus `SHARED_WORD` for a word of substance in common."""
     index, symptoms = _symptoms_index()
     words = problem_words(text, brands=brands)
     if not symptoms or not words:
         return SymptomReading(None, 0.0, False)
-    scores = index.scores(vector(words), top_k=SYMPTOM_TOP_K)
     # A word of substance shared with a symptom's own phrases ("light" in "the light inside doesnt
     # come on") counts besides the sentence's meaning, where negations and verbs weigh as much.
     said = _substance(words)
     if not said:
         # "it stopped working", "it won't work": a problem, but nothing says which.
         return SymptomReading(None, 0.0, True)
-    if said:
-        terms = index.terms  # type: ignore[attr-defined]
-        scores = {
-            slug: score + (SHARED_WORD if said & terms.get(slug, set()) else 0.0) for slug, score in scores.items()
-        }
-    ranked = sorted(scores.items(), key=lambda kv: -kv[1])
+    # One score per symptom, in the index's order (ties go to the first, as a stable sort would).
+    scores = index.nearest(vector(words))
+    shared = np.zeros(len(scores), dtype=bool)
+    for term in said:
+        groups = index.having.get(term)  # type: ignore[attr-defined]
+        if groups is not None:
+            shared[groups] = True
+    scores = scores + np.where(shared, SHARED_WORD, 0.0)
+    best = int(np.argmax(scores))
     cut = threshold("symptom")
-    problem = ranked[0][1] >= cut
+    problem = bool(scores[best] >= cut)
     if appliance_type:
-        ranked = [(slug, s) for slug, s in ranked if symptoms[slug].appliance_type == appliance_type]
+        candidates = np.flatnonzero(index.types == appliance_type)  # type: ignore[attr-defined]
+        if not candidates.size:
+            return SymptomReading(None, 0.0, problem)
+        best = int(candidates[np.argmax(scores[candidates])])
     elif len(words.split()) < 2:
-        return SymptomReading(None, ranked[0][1], problem)  # "will that one work": too little, on what?
+        return SymptomReading(None, float(scores[best]), problem)  # "will that one work": too little, on what?
     if len(words.split()) < 2:
         cut = max(cut, ONE_WORD_SYMPTOM)  # "leaking" is a problem; "much" in "how much is it" is not
-    if not ranked or ranked[0][1] < cut:
-        return SymptomReading(None, ranked[0][1] if ranked else 0.0, problem)
-    return SymptomReading(symptoms[ranked[0][0]], ranked[0][1], problem)
+    if scores[best] < cut:
+        return SymptomReading(None, float(scores[best]), problem)
+    return SymptomReading(symptoms[index.groups[best][0]], float(scores[best]), problem)
 
 
 # --- shop policies --------------------------------------------------------------------

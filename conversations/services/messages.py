@@ -22,6 +22,7 @@ def conversation_message_create(
     client_message_id: str = "",
     push: bool = True,
     message_id: str | None = None,
+    locked: bool = False,
 ) -> Message:
     """Append a message. The conversation row is locked so sequence numbers never collide.
 
@@ -30,13 +31,22 @@ def conversation_message_create(
     with no actions: a caller that gives it actions passes `push=False` and calls
     `message_push(message=…, actions=…)` once they are stored.
 
+    `locked`: the caller read `conversation` under `select_for_update` in this transaction (and
+    changes nothing of it after the message): its `last_seq` is current, so the row is not read
+    again, and a customer's message tells the operators' inbox from it (its customer and
+    assignee loaded with it) instead of reading the conversation back after commit.
+
     Inside a caller's transaction it takes no savepoint of its own (two statements less per
     message): a failed append fails the caller's transaction, which no caller goes on with."""
-    locked = Conversation.objects.select_for_update().only("id", "last_seq").get(pk=conversation.pk)
-    seq = locked.last_seq + 1
+    if locked:
+        seq = conversation.last_seq + 1
+    else:
+        seq = Conversation.objects.select_for_update().only("id", "last_seq").get(pk=conversation.pk).last_seq + 1
     now = timezone.now()
     Conversation.objects.filter(pk=conversation.pk).update(last_seq=seq, last_message_at=now, updated_at=now)
     conversation.last_seq = seq
+    if locked:
+        conversation.last_message_at = conversation.updated_at = now
     message = Message.objects.create(
         **({"id": message_id} if message_id else {}),
         conversation=conversation,
@@ -53,7 +63,7 @@ def conversation_message_create(
     if role == "user":
         from conversations.services.operators import operator_conversation_push
 
-        operator_conversation_push(conversation=conversation, message=message)
+        operator_conversation_push(conversation=conversation, message=message, as_locked=locked)
     return message
 
 

@@ -19,9 +19,18 @@ def operator_conversation_event(*, conversation: Conversation, message: Message)
     }
 
 
-def operator_conversation_push(*, conversation: Conversation, message: Message) -> None:
+def operator_conversation_push(*, conversation: Conversation, message: Message, as_locked: bool = False) -> None:
     """On commit: tell the operators that a customer wrote (a new line in their inbox), from the
-    conversation as committed (who holds it may have changed since the caller read it)."""
+    conversation as committed (who holds it may have changed since the caller read it).
+
+    `as_locked`: `conversation` was read under its row lock in this transaction, with its
+    customer and assignee, and nothing changes it before the commit: it is the row as committed,
+    so the line is built from it rather than read back."""
+    if as_locked:
+        realtime.send_event_on_commit(
+            realtime.OPERATORS_GROUP, operator_conversation_event(conversation=conversation, message=message)
+        )
+        return
     conversation_id = conversation.pk
 
     def event() -> dict | None:

@@ -66,32 +66,44 @@ def customer_rate_limit_check(*, customer_id: str) -> None:
         )
 
 
-def _exchange_claim(*, conversation: Conversation, text: str, client_message_id: str) -> tuple[Message, bool]:
+def _exchange_claim(
+    *, conversation: Conversation, text: str, client_message_id: str
+) -> tuple[Message, bool, str | None]:
     """Store the customer's message, or find the one stored under the same `client_message_id`.
 
-    Returns (message, owned): the request that stored it owns the exchange and drafts the reply;
-    the unique (conversation, client_message_id) constraint makes exactly one request the owner
-    however many race. Only the owner counts against the rate limit (in the same transaction,
-    so a refused message is not stored)."""
+    Returns (message, owned, handling): the request that stored it owns the exchange and drafts
+    the reply; the unique (conversation, client_message_id) constraint makes exactly one request
+    the owner however many race. Only the owner counts against the rate limit (in the same
+    transaction, so a refused message is not stored). The owner reads the conversation once,
+    under the lock the message's sequence number takes anyway: who answers it (`handling`, None
+    for a retry, which has not read it), its context (set on `conversation`, as stored) and the
+    customer and assignee the operators' inbox line shows."""
     if client_message_id:
         found = Message.objects.filter(conversation=conversation, client_message_id=client_message_id).first()
         if found is not None:
-            return found, False
+            return found, False, None
     try:
         with transaction.atomic():
+            locked = (
+                Conversation.objects.select_for_update(of=("self",))
+                .select_related("customer", "assignee")
+                .get(pk=conversation.pk)
+            )
             user_message = conversation_message_create(
-                conversation=conversation,
+                conversation=locked,
                 role=Role.USER,
                 content=text,
                 client_message_id=client_message_id,
                 metadata={"reply_lease_until": _lease_until()} if client_message_id else None,
+                locked=True,
             )
             customer_rate_limit_check(customer_id=conversation.customer_id)
             event_record(name=EventName.MESSAGE_SENT, conversation_id=conversation.id)
     except IntegrityError:
         # Another request stored this client id first (it waited on the unique index): a retry.
-        return Message.objects.get(conversation=conversation, client_message_id=client_message_id), False
-    return user_message, True
+        return Message.objects.get(conversation=conversation, client_message_id=client_message_id), False, None
+    conversation.context, conversation.last_seq = locked.context, locked.last_seq
+    return user_message, True, locked.handling
 
 
 def _lease_take(user_message: Message) -> bool:
@@ -186,8 +198,12 @@ def customer_message_handle(
     """
     text = message_content_clean(content)
     client_message_id = (client_message_id or "")[:64]
-    user_message, owned = _exchange_claim(conversation=conversation, text=text, client_message_id=client_message_id)
-    if _handling_and_context_read(conversation) in _PERSON_HOLDS:
+    user_message, owned, handling = _exchange_claim(
+        conversation=conversation, text=text, client_message_id=client_message_id
+    )
+    if handling is None:  # a retry: as it is now
+        handling = _handling_and_context_read(conversation)
+    if handling in _PERSON_HOLDS:
         return user_message, None  # a person answers (conversations/services/handoff.py)
     if not owned:
         reply, owned = _reply_wait(user_message)
@@ -239,12 +255,12 @@ def _reply_write(*, conversation: Conversation, user_message: Message, text: str
             if stored is not None:
                 return user_message, stored
         # One read of the locked conversation: whether a person took over while this was
-        # drafted, the context as stored now (another exchange may have changed it) and
-        # whether the shop can reach the customer.
+        # drafted, the context as stored now (another exchange may have changed it), whether
+        # the shop can reach the customer, and the last seq the reply follows.
         current = (
             Conversation.objects.select_for_update(of=("self",))
             .filter(pk=conversation.pk)
-            .values("handling", "context", "customer__email", "customer__phone")[0]
+            .values("handling", "context", "last_seq", "customer__email", "customer__phone")[0]
         )
         if current["handling"] in _PERSON_HOLDS:
             realtime.send_event_on_commit(group, {"type": "typing", "active": False, "seq": user_message.seq})
@@ -259,7 +275,9 @@ def _reply_write(*, conversation: Conversation, user_message: Message, text: str
             email=current["customer__email"],
             phone=current["customer__phone"],
         )
+        conversation.last_seq = current["last_seq"]
         reply = conversation_message_create(
+            locked=True,
             message_id=reply_id,
             conversation=conversation,
             role=Role.ASSISTANT,

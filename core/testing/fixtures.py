@@ -8,6 +8,16 @@ import pytest
 from django.core.cache import cache
 
 from core import realtime
+from core.stamps import stamps_forget
+
+
+@pytest.fixture(autouse=True)
+def _fresh_table_stamps():
+    """Each test reads the tables' versions afresh (core/stamps.py): the last test's rows were
+    rolled back, which no signal tells."""
+    stamps_forget()
+    yield
+    stamps_forget()
 
 
 @pytest.fixture(autouse=True)
