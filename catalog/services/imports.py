@@ -24,6 +24,7 @@ bad row; `strict=False` (files: `catalog.services.import_files`) imports the goo
 reports the others in `result.rejected`. `dry_run=True` does all of it and rolls back.
 """
 
+import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -133,6 +134,9 @@ class CatalogImportResult:
         )
 
 
+_DIFFICULTIES = frozenset(Difficulty.values)
+
+
 class _Invalid(Exception):
     def __init__(self, field: str, code: str, message: str):
         super().__init__(message)
@@ -188,16 +192,19 @@ def _bulk_upsert(
 
 
 def _prepper(model: type[Model], columns: list[str]) -> Callable[[dict], tuple]:
-    """Turn a row dict into a tuple of database values. JSON and datetime columns go through
-    the field's own `get_db_prep_save`; strings, numbers, decimals and booleans are adapted
-    by the driver (Django registers the Decimal adapter for SQLite)."""
+    """Turn a row dict into a tuple of database values. JSON columns become their JSON text
+    (what Django stores on SQLite; PostgreSQL's COPY parses it into jsonb); strings, numbers,
+    decimals and booleans are adapted by the driver (Django registers the Decimal adapter for
+    SQLite). Datetime values must come already in their database form (one per batch: see
+    `_upsert`)."""
     fields = [model._meta.get_field(c) for c in columns]
-    special = [i for i, f in enumerate(fields) if f.get_internal_type() in {"JSONField", "DateTimeField"}]
+    special = [i for i, f in enumerate(fields) if f.get_internal_type() == "JSONField"]
+    dumps = json.dumps
 
     def prep(row: dict) -> tuple:
         values = [row[c] for c in columns]
         for i in special:
-            values[i] = fields[i].get_db_prep_save(values[i], connection)
+            values[i] = dumps(values[i])
         return tuple(values)
 
     return prep
@@ -218,6 +225,10 @@ def _max_length(model: type[Model], name: str) -> int | None:
 
 def _text(row: dict, key: str, *, required: bool = False, default: str = "", limit: int | None = None) -> str:
     value = row.get(key)
+    if value.__class__ is str:  # the common case, checked in one pass
+        text = value.strip()
+        if text and "\x00" not in text and (limit is None or len(text) <= limit):
+            return text
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
             raise _Invalid(key, CatalogErrorCode.IMPORT_REQUIRED, f"{key} is required.")
@@ -341,7 +352,7 @@ def _product_values(row: dict) -> dict:
             product_image_url_validate(values["image_url"])
         except ValidationError as exc:
             raise _Invalid("image_url", CatalogErrorCode.INVALID_IMAGE_URL, exc.messages[0]) from None
-    if values.get("install_difficulty") and values["install_difficulty"] not in Difficulty.values:
+    if values.get("install_difficulty") and values["install_difficulty"] not in _DIFFICULTIES:
         raise _Invalid(
             "install_difficulty",
             CatalogErrorCode.IMPORT_INVALID_CHOICE,
@@ -490,27 +501,34 @@ def _upsert(
     batch_size: int,
     progress: Progress | None,
     stage: str,
-    on_update: Callable[[Model, dict], None] | None = None,
+    on_update: Callable[[dict, dict], None] | None = None,
     changed: list[str] | None = None,
 ) -> UpsertCounts:
+    """Write the rows that are new or differ from what is stored. `on_update(current, row)` is
+    called for each changed row, `current` being the stored values (with `id`)."""
     counts = UpsertCounts()
     columns = [key, *fields, "created_at", "updated_at"]
     prep = _prepper(model, columns)
     defaults = _defaults(model, fields)
+    stamp = model._meta.get_field("updated_at")
+    names = ["id", *fields]
     for batch in _batched(rows, batch_size):
         keys = [row[key] for row in batch]
-        existing = {getattr(obj, key): obj for obj in model.objects.filter(**{f"{key}__in": keys})}
-        now = timezone.now()
+        # Plain values, not model instances: building 100,000 instances cost more than the writes.
+        stored = model.objects.filter(**{f"{key}__in": keys}).values_list(key, *names)
+        existing = {values[0]: dict(zip(names, values[1:], strict=True)) for values in stored}
+        now = stamp.get_db_prep_save(timezone.now(), connection)
         to_write = []
         for row in batch:
             current = existing.get(row[key])
             # A field the row leaves out keeps its current value (a new row: the default).
-            full = {name: row[name] if name in row else getattr(current, name, defaults[name]) for name in fields}
+            source = current or defaults
+            full = {name: row[name] if name in row else source[name] for name in fields}
             if row.get(IN_STOCK):
-                full["stock_quantity"] = max(getattr(current, "stock_quantity", 0), 1)
+                full["stock_quantity"] = max(source.get("stock_quantity", 0), 1)
             if current is None:
                 counts.created += 1
-            elif any(getattr(current, name) != full[name] for name in fields):
+            elif any(current[name] != full[name] for name in fields):
                 counts.updated += 1
                 if on_update:
                     on_update(current, full)
@@ -638,10 +656,10 @@ def catalog_import(
         stage="models",
     )
 
-    def announce_stock(current: Product, row: dict) -> None:
-        if current.stock_quantity != row["stock_quantity"]:
+    def announce_stock(current: dict, row: dict) -> None:
+        if current["stock_quantity"] != row["stock_quantity"]:
             stock_changed_send_on_commit(
-                product_id=current.pk, old_quantity=current.stock_quantity, new_quantity=row["stock_quantity"]
+                product_id=current["id"], old_quantity=current["stock_quantity"], new_quantity=row["stock_quantity"]
             )
 
     result.parts = _upsert(
