@@ -25,6 +25,7 @@ reports the others in `result.rejected`. `dry_run=True` does all of it and rolls
 """
 
 import json
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -302,9 +303,15 @@ def _texts(row: dict, key: str) -> list[str]:
     return [str(v).strip() for v in raw if v is not None and str(v).strip()]
 
 
+_SLUG = re.compile(r"^[-a-z0-9_]+$")
+
+
 def _symptom_values(row: dict) -> dict:
+    slug = _text(row, "slug", required=True, limit=_max_length(Symptom, "slug")).lower()
+    if not _SLUG.match(slug):
+        raise _Invalid("slug", CatalogErrorCode.IMPORT_INVALID_VALUE, "slug may hold only letters, digits, - and _.")
     return {
-        "slug": _text(row, "slug", required=True, limit=_max_length(Symptom, "slug")).lower(),
+        "slug": slug,
         "name": _text(row, "name", required=True, limit=_max_length(Symptom, "name")),
         "appliance_type": _text(row, "appliance_type", required=True, limit=40).lower(),
         "keywords": _texts(row, "keywords"),

@@ -114,7 +114,10 @@ def test_a_column_the_file_leaves_out_keeps_what_the_part_has(shop):
 
 def test_json_sections_with_models_compatibility_and_symptoms():
     data = {
-        "symptoms": [{"slug": "noisy", "name": "Noisy", "appliance_type": "dishwasher", "keywords": ["noisy"]}],
+        "symptoms": [
+            {"slug": "noisy", "name": "Noisy", "appliance_type": "dishwasher", "keywords": ["noisy"]},
+            {"slug": "<b>loud</b>", "name": "Loud", "appliance_type": "dishwasher"},
+        ],
         "models": [{"model_number": "wdt780saem1", "brand": "Whirlpool", "appliance_type": "dishwasher"}],
         "parts": [
             {
@@ -149,6 +152,7 @@ def test_json_sections_with_models_compatibility_and_symptoms():
     assert [(e.section, e.row, e.field, e.code) for e in result.rejected] == [
         ("parts", 2, "colour", "import_unknown_columns"),
         ("compatibility", 2, "part_number", "import_unknown_reference"),
+        ("symptoms", 2, "slug", "import_invalid_value"),
         ("parts", 3, "", "import_invalid_value"),
         ("compatibility", 3, "confidence", "import_out_of_range"),
     ]
