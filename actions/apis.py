@@ -34,6 +34,9 @@ class OperatorOrderSerializer(serializers.Serializer):
     refundedDisplay = serializers.CharField()
     refundableDisplay = serializers.CharField()
     createdAt = serializers.DateTimeField()
+    fulfilment = serializers.CharField(help_text="unfulfilled, packed, shipped, delivered, cancelled, not_required")
+    fulfilmentLabel = serializers.CharField()
+    tracking = serializers.CharField(help_text='Carrier and tracking number once shipped ("UPS 1Z…"), else "".')
 
 
 class OperatorActionSerializer(serializers.Serializer):

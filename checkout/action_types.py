@@ -40,6 +40,9 @@ def order_summary(*, order_number: str, conversation_id: str) -> dict | None:
         "refundedDisplay": money_display(order.refunded_total, order.currency),
         "refundableDisplay": money_display(order.refundable_amount, order.currency),
         "createdAt": order.created_at.isoformat(),
+        "fulfilment": order.fulfilment_status,
+        "fulfilmentLabel": order.get_fulfilment_status_display(),
+        "tracking": f"{order.carrier} {order.tracking_number}".strip(),
     }
 
 

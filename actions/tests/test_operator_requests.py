@@ -58,6 +58,9 @@ def test_a_request_reads_as_the_operator_needs_it():
         "refundedDisplay": "$5.00",
         "refundableDisplay": "$16.99",
         "createdAt": order.created_at.isoformat(),
+        "fulfilment": "unfulfilled",
+        "fulfilmentLabel": "Unfulfilled",
+        "tracking": "",
     }
     fields = {f["name"]: f for f in shown["fields"]}
     assert list(fields) == ["orderNumber", "reason", "details", "amount"]

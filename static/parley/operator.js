@@ -231,6 +231,9 @@
     const orderField = (data.fields || []).find((f) => f.name === "orderNumber");
     if (order) {
       out.push(fact("Order", `${order.number} · ${order.statusLabel}`));
+      if (order.fulfilmentLabel) {
+        out.push(fact("Parcel", order.tracking ? `${order.fulfilmentLabel} · ${order.tracking}` : order.fulfilmentLabel));
+      }
       out.push(fact("Amount", `${order.totalDisplay} paid · ${order.refundedDisplay} refunded so far`));
     } else if (orderField && orderField.value) {
       out.push(fact("Order", `${orderField.value} (not an order of this conversation)`));
