@@ -37,6 +37,17 @@ CHAT_ENDPOINTS = {
 }
 
 
+def chat_settings() -> dict:
+    """What the chat's script is told by the page (data attributes) and the widget (its config):
+    how prices read (the same settings as core.money.money_display) and how long a browser
+    resumes a conversation."""
+    return {
+        "locale": settings.PARLEY_LOCALE,
+        "currency": settings.PARLEY_CURRENCY,
+        "resumeHours": settings.PARLEY_CHAT_RESUME_HOURS,
+    }
+
+
 def example_questions(context: dict | None = None, limit: int = 3) -> list[str]:
     """The welcome's example questions: about the page's product first, then the shop's own."""
     context = {key: value for key, value in (context or {}).items() if value}
@@ -63,6 +74,7 @@ class ChatPageView(TemplateView):
             example_questions=getattr(settings, "PARLEY_CHAT_EXAMPLES", DEFAULT_EXAMPLE_QUESTIONS),
             message_max_length=getattr(settings, "PARLEY_MESSAGE_MAX_LENGTH", 2000),
             endpoints=CHAT_ENDPOINTS,
+            chat_settings=chat_settings(),
         )
         return context
 
@@ -79,6 +91,7 @@ class WidgetConfigView(View):
             "welcomeText": WELCOME_TEXT,
             "examples": example_questions(page),
             "maxLength": getattr(settings, "PARLEY_MESSAGE_MAX_LENGTH", 2000),
+            **chat_settings(),
             "endpoints": {
                 "conversations": CHAT_ENDPOINTS["conversations"],
                 "checkout": CHAT_ENDPOINTS["checkout"],

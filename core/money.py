@@ -8,6 +8,11 @@ https://docs.stripe.com/currencies#zero-decimal
 """
 
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
+
+from babel import Locale, UnknownLocaleError
+from babel.numbers import format_currency
+from django.conf import settings
 
 ZERO_DECIMAL = frozenset(
     {
@@ -56,15 +61,21 @@ def from_minor(amount: int, currency: str) -> Decimal:
     return (Decimal(int(amount)) / (10**exponent)).quantize(Decimal(1).scaleb(-exponent))
 
 
-_SYMBOLS = {"USD": "$", "GBP": "£", "EUR": "€", "BRL": "R$", "JPY": "¥", "CAD": "CA$", "AUD": "A$"}
+@lru_cache(maxsize=8)
+def _locale(tag: str) -> Locale:
+    try:
+        return Locale.parse(tag.replace("_", "-"), sep="-")
+    except (UnknownLocaleError, ValueError):
+        raise ValueError(f"PARLEY_LOCALE {tag!r} is not a locale (a BCP 47 tag such as en-US, de-DE)") from None
 
 
-def money_display(amount: Decimal, currency: str) -> str:
-    """An amount as a person reads it, with the currency's decimals: $21.99, £59.00, R$10.00,
-    ¥1500; a currency without a known symbol keeps its code (10.00 CHF)."""
-    code = (currency or "").upper()
+def money_display(amount: Decimal, currency: str | None = None) -> str:
+    """An amount as the shop's customers read it: the one server-side price format (chat replies,
+    notices, emails, pages). The shop's locale (PARLEY_LOCALE, a BCP 47 tag) and the amount's
+    currency (else the shop's, PARLEY_CURRENCY), by CLDR through Babel: $21.99, £59.00, ¥1,500
+    in en-US; 21,99 € in de-DE. The chat's client-side formatter (Intl.NumberFormat, CLDR too)
+    is given the same two settings, so a price reads the same in text and on cards."""
+    code = (currency or settings.PARLEY_CURRENCY).upper()
     exponent = currency_exponent(code)
     value = Decimal(amount).quantize(Decimal(1).scaleb(-exponent), rounding=ROUND_HALF_UP)
-    text = f"{value:,.{exponent}f}"
-    symbol = _SYMBOLS.get(code)
-    return f"{symbol}{text}" if symbol else f"{text} {code}".strip()
+    return format_currency(value, code, locale=_locale(settings.PARLEY_LOCALE))

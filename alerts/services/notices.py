@@ -41,6 +41,7 @@ from alerts.tokens import unsubscribe_url
 from analytics.enums import EventName
 from analytics.selectors import event_ids_recorded
 from analytics.services import ServerEvent, events_record_many
+from core.money import money_display
 from core.outbox import registry as outbox
 from core.outbox.enums import DeliveryStatus
 from core.outbox.models import OutboundDelivery
@@ -224,7 +225,7 @@ def _notice_context(product, *, unsubscribe: str) -> dict:
 def notice_chat_text(product) -> str:
     return (
         f"Good news: {product.name} ({product.ps_number}) is back in stock at "
-        f"{product.price:.2f} {product.currency}. Stock is limited, so order now if you still need it."
+        f"{money_display(product.price, product.currency)}. Stock is limited, so order now if you still need it."
     )
 
 

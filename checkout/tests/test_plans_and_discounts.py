@@ -115,7 +115,7 @@ def test_plan_on_the_test_provider_pays_into_an_order_and_an_active_subscription
     assert subscription.plan["product_type"] == "bundle"
     assert subscription.provider_subscription_id.startswith("sub_test_")
     message = Message.objects.get(conversation_id=conv.id, message_type="payment_confirmed")
-    assert "134.00 GBP a month" in message.content and "chat setup steps" in message.content
+    assert "£134.00 a month" in message.content and "chat setup steps" in message.content
 
 
 @override_settings(
@@ -288,7 +288,7 @@ def test_a_fixed_discount_is_applied_on_the_server_shown_in_the_chat_and_used_on
     assert (order.discount_total, order.total, order.discount_code.code) == (Decimal("5.00"), Decimal("44.98"), "SAVE5")
     assert DiscountCode.objects.get().times_used == 1
     message = Message.objects.get(conversation_id=conv["id"], message_type="payment_confirmed")
-    assert "You saved 5.00 USD with code SAVE5." in message.content
+    assert "You saved $5.00 with code SAVE5." in message.content
 
 
 def test_percentage_discount_on_stripe_becomes_a_one_use_coupon(api, checkout_action, stripe_stub):

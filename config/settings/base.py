@@ -254,6 +254,11 @@ SPECTACULAR_SETTINGS = {
 PARLEY_SHOP_NAME = env("PARLEY_SHOP_NAME", default="Parley Appliance Parts")
 PARLEY_SHOP_SCOPE = env.list("PARLEY_SHOP_SCOPE", default=["refrigerator", "dishwasher"])
 PARLEY_CURRENCY = env("PARLEY_CURRENCY", default="USD")
+# How prices read, server-side (core.money.money_display) and in the chat (Intl.NumberFormat):
+# a BCP 47 tag. One setting for both, so "$34.79" in a reply is "$34.79" on its card.
+PARLEY_LOCALE = env("PARLEY_LOCALE", default="en-US")
+# The web chat resumes a conversation in any tab of the browser for this long after its last use.
+PARLEY_CHAT_RESUME_HOURS = env.int("PARLEY_CHAT_RESUME_HOURS", default=168)
 PARLEY_PUBLIC_URL = env("PARLEY_PUBLIC_URL", default="http://127.0.0.1:8000")
 PARLEY_MAX_QUANTITY = env.int("PARLEY_MAX_QUANTITY", default=10)
 PARLEY_MESSAGE_MAX_LENGTH = env.int("PARLEY_MESSAGE_MAX_LENGTH", default=2000)

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from catalog import selectors as catalog
 from catalog.serializers import product_card
 from conversations.assistant.draft import Draft
+from core.money import money_display
 
 PS_TOKEN = re.compile(r"\bPS\s?-?\d{5,10}\b", re.I)
 CODE_TOKEN = re.compile(
@@ -306,7 +307,7 @@ def _ground_sentence(sentence, lookup, subject, user_numbers, report) -> tuple[s
         report.corrections.append(
             {"kind": "price", "part": product.ps_number, "claimed": amount_text, "catalogue": f"{product.price:.2f}"}
         )
-        return f"{product.price:.2f} {product.currency}"
+        return money_display(product.price, product.currency)
 
     sentence = MONEY.sub(fix_money, sentence)
 

@@ -34,6 +34,7 @@ from conversations.assistant.entities import extract
 from conversations.assistant.finder import parts_find, plain_words
 from conversations.assistant.identifiers import Identifiers, identifiers_find, suggestions_for
 from conversations.services.order_notices import order_fulfilment_sentence
+from core.money import money_display
 
 # Words that name a whole appliance or are too generic to identify a part on their own.
 _GENERIC_NAME_WORDS = frozenset(
@@ -43,7 +44,7 @@ REFUND_REQUEST = intents.REFUND_REQUEST
 
 
 def money(product) -> str:
-    return f"{product.price:.2f} {product.currency}"
+    return money_display(product.price, product.currency)
 
 
 def stock_phrase(product) -> str:
@@ -896,12 +897,11 @@ class RulesEngine:
         lines += [f"- {p.ps_number} {p.name} ({money(p)}, {stock_phrase(p)})" for p in parts]
         if model is None:
             lines.append("Tell me your model number and I'll confirm which one fits.")
-        proposals = [self._buy_or_wait(p, 1)[0] for p in parts if p.in_stock][:1] if model else []
         return Draft(
             content="\n".join(lines),
             intent=intents.TROUBLESHOOT,
             parts=[product_card(p) for p in parts],
-            proposals=proposals,
+            proposals=self._list_offers(parts, model),
             context=memory,
         )
 
@@ -934,7 +934,7 @@ class RulesEngine:
             lines.append(f"- {p.ps_number}: " + ", ".join(facts))
         if a.price != b.price:
             cheaper = a if a.price < b.price else b
-            lines.append(f"{cheaper.ps_number} is {abs(a.price - b.price):.2f} {a.currency} cheaper.")
+            lines.append(f"{cheaper.ps_number} is {money_display(abs(a.price - b.price), a.currency)} cheaper.")
         else:
             lines.append("They cost the same.")
         return Draft(
@@ -963,7 +963,7 @@ class RulesEngine:
         if not orders and not foreign:
             lines.append("I can't see an order placed in this conversation yet.")
         lines += [
-            f"Order {o.number}: {o.get_status_display().lower()}, {o.total:.2f} {o.currency}, "
+            f"Order {o.number}: {o.get_status_display().lower()}, {money_display(o.total, o.currency)}, "
             f"placed {o.created_at:%d %b %Y}. {order_fulfilment_sentence(o)}".rstrip()
             for o in orders[:3]
         ]
@@ -992,8 +992,8 @@ class RulesEngine:
             return Draft(content=" ".join(lines), intent=REFUND_REQUEST)
         order = refundable[0]
         lines.append(
-            f"I can ask our team to refund order {order.number} ({order.refundable_amount:.2f} "
-            f"{order.currency}). Press Request a refund and a team member will review it; you'll get "
+            f"I can ask our team to refund order {order.number} "
+            f"({money_display(order.refundable_amount, order.currency)}). Press Request a refund and a team member will review it; you'll get "
             "their answer here."
         )
         return Draft(
@@ -1138,12 +1138,11 @@ class RulesEngine:
         ]
         if model is None and len(items) > 1:
             lines.append("Tell me your model number and I'll check which one fits.")
-        proposals = [self._buy_or_wait(r.product, 1)[0] for r in items if r.product.in_stock][:1]
         return Draft(
             content="\n".join(lines),
             intent=intent,
             parts=[product_card(r.product) for r in items],
-            proposals=proposals if model is not None else [],
+            proposals=self._list_offers([r.product for r in items], model),
         )
 
     def _fitting_offers(self, proposals: list[ActionProposal], model) -> list[ActionProposal]:
@@ -1163,6 +1162,19 @@ class RulesEngine:
                 proposal = _alternatives_action(product, model)
             out.append(proposal)
         return out
+
+    @classmethod
+    def _list_offers(cls, products, model) -> list[ActionProposal]:
+        """An answer listing several parts: each part's own button (its checkout, or its alert when
+        it is out of stock), labelled with the part so the buttons tell themselves apart. The
+        action rules (actions_select) keep what they allow: at most three, one primary."""
+        labels = {"checkout_now": "Buy {}", "notify_when_in_stock": "Notify: {}"}  # fit WhatsApp titles (20)
+        offers = []
+        for product in products:
+            proposal = cls._buy_or_wait(product, 1, model)[0]
+            label = labels.get(proposal.type, "")
+            offers.append(ActionProposal(proposal.type, proposal.payload, label=label.format(product.ps_number)))
+        return offers
 
     @staticmethod
     def _buy_or_wait(product, quantity: int, model: ApplianceModel | None = None) -> list[ActionProposal]:

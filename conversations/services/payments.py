@@ -12,6 +12,7 @@ from conversations.enums import MessageType, Role
 from conversations.models import Conversation
 from conversations.services.messages import conversation_message_create, message_push
 from conversations.services.whatsapp_outbound import conversation_message_relay
+from core.money import money_display
 
 
 def order_summary(order: Order) -> dict:
@@ -39,16 +40,17 @@ def _plan_text(order: Order) -> str:
     names = " + ".join(line.name for line in order.lines.all())
     return (
         f"Payment received, thank you! Your subscription to {names} is active: "
-        f"{order.total:.2f} {order.currency} a month. Order {order.number}.{setup}"
+        f"{money_display(order.total, order.currency)} a month. Order {order.number}.{setup}"
     )
 
 
 def _parts_text(order: Order) -> str:
     lines = ", ".join(f"{line.quantity} × {line.sku} {line.name}" for line in order.lines.all())
-    text = f"Payment received, thank you! Order {order.number}: {lines}. Total {order.total:.2f} {order.currency}."
+    total = money_display(order.total, order.currency)
+    text = f"Payment received, thank you! Order {order.number}: {lines}. Total {total}."
     if order.discount_total > 0:
         code = f" with code {order.discount_code.code}" if order.discount_code_id else ""
-        text += f" You saved {order.discount_total:.2f} {order.currency}{code}."
+        text += f" You saved {money_display(order.discount_total, order.currency)}{code}."
     if order.needs_attention:
         text += (
             " One thing went wrong on our side: part of this order sold out while you were paying. "
@@ -108,7 +110,7 @@ def conversation_subscription_notice(*, subscription: Subscription, kind: str) -
     conversation = Conversation.objects.get(pk=subscription.conversation_id)
     if kind == "payment_failed":
         content = (
-            f"Your monthly payment of {subscription.monthly_price:.2f} {subscription.currency} did not go through. "
+            f"Your monthly payment of {money_display(subscription.monthly_price, subscription.currency)} did not go through. "
             "Please update your card; your plan stays on while the payment is retried."
         )
         message_type = MessageType.PAYMENT_FAILED

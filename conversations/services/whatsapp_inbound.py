@@ -49,6 +49,7 @@ from conversations.services.replies import customer_message_handle
 from conversations.services.whatsapp_outbound import whatsapp_message_enqueue, whatsapp_waiting_resend
 from conversations.services.whatsapp_status import whatsapp_status_apply
 from core.exceptions import ApplicationError, Conflict
+from core.money import money_display
 
 logger = logging.getLogger(__name__)
 
@@ -300,7 +301,7 @@ def _execute(action: Action, *, contact: WhatsAppContact) -> tuple[str, dict]:
     if action.type == ActionTypeName.CHECKOUT_NOW:
         session = checkout_session_create_for_action(action=action)
         lines = ", ".join(f"{line['quantity']} × {line['name']} ({line['sku']})" for line in session.line_items)
-        amount = f"{session.amount_total:.2f} {session.currency}"
+        amount = money_display(session.amount_total, session.currency)
         text = f"Your order: {lines}. Total {amount}. Pay securely with the button below; the link is valid for 30 minutes."
         # A CTA button needs an absolute URL (the offline provider's page is a path on this site).
         url = session.url if "://" in session.url else settings.PARLEY_PUBLIC_URL.rstrip("/") + session.url

@@ -40,7 +40,7 @@ def test_compatibility_question_gets_grounded_answer_and_checkout_button(api, sh
     assert reply["content"].startswith(
         "Yes: PS11750057 (Dishwasher Upper Rack Adjuster) is compatible with WDT780SAEM1."
     )
-    assert "24.99 USD" in reply["content"]
+    assert "$24.99" in reply["content"]
     assert reply["parts"][0]["psNumber"] == "PS11750057"
     assert reply["parts"][0]["price"] == "24.99"
     [action] = reply["actions"]

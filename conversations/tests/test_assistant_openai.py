@@ -102,7 +102,7 @@ def test_models_invented_part_and_wrong_price_are_corrected(api, shop, stub):
 
     assert "PS99999999" not in reply["content"]
     assert "5.00" not in reply["content"]
-    assert "24.99 USD" in reply["content"] and "in stock (12 available)" in reply["content"]
+    assert "$24.99" in reply["content"] and "in stock (12 available)" in reply["content"]
     assert [p["psNumber"] for p in reply["parts"]] == ["PS11750057"]
     kinds = {c["kind"] for c in Message.objects.get(pk=reply["id"]).metadata["grounding"]["corrections"]}
     assert kinds == {"price", "stock", "unknown_part"}

@@ -15,7 +15,7 @@ def say(text, context=None):
 
 def test_follow_ups_use_the_conversation_and_the_page(shop):
     first = say("How much is PS11750057?")
-    assert first.intent == "price_stock" and "24.99 USD" in first.content
+    assert first.intent == "price_stock" and "$24.99" in first.content
 
     follow = say("and will it fit my WDT780SAEM1?", first.context)
     assert follow.intent == "compatibility" and follow.content.startswith("Yes: PS11750057")
@@ -62,7 +62,7 @@ def test_delivery_comes_from_settings_not_invention(shop, settings):
 def test_compare_two_parts(shop):
     draft = say("PS11750057 vs PS11750058, which is better?")
     assert draft.intent == "compare"
-    assert "PS11750058 is 15.49 USD cheaper." in draft.content
+    assert "PS11750058 is $15.49 cheaper." in draft.content
     assert [c["psNumber"] for c in draft.parts] == ["PS11750057", "PS11750058"]
 
 
@@ -75,7 +75,7 @@ def test_grounding_corrects_prices_stock_compatibility_and_drops_invented_parts(
 
     grounded, report = ground(draft)
 
-    assert "3.00" not in grounded.content and "24.99 USD" in grounded.content
+    assert "3.00" not in grounded.content and "$24.99" in grounded.content
     assert "in stock (12 available)" in grounded.content
     assert "PS11752778 is not listed as compatible with WDT780SAEM1." in grounded.content
     assert "PS12345678" not in grounded.content

@@ -24,7 +24,7 @@ def test_part_numbers_are_read_in_every_written_form(shop):
         found = identifiers_find(f"is {written} in stock")
         assert [p.ps_number for p in found.products] == ["PS11750057"], written
     draft = say("is 11750057 in stock")
-    assert "PS11750057" in draft.content and "24.99 USD" in draft.content and "in stock" in draft.content
+    assert "PS11750057" in draft.content and "$24.99" in draft.content and "in stock" in draft.content
 
 
 def test_an_unknown_model_is_never_a_near_neighbour(shop):
@@ -51,8 +51,8 @@ def test_every_question_of_a_message_is_answered(shop):
 
 def test_two_parts_compared_by_price(shop):
     draft = say("which is cheaper, ps11750057 or ps11750058?")
-    assert "24.99 USD" in draft.content and "9.50 USD" in draft.content
-    assert "PS11750058 is 15.49 USD cheaper." in draft.content
+    assert "$24.99" in draft.content and "$9.50" in draft.content
+    assert "PS11750058 is $15.49 cheaper." in draft.content
 
 
 def test_a_known_model_is_a_hard_filter(shop):
@@ -113,7 +113,7 @@ def test_a_message_costs_a_bounded_number_of_queries(shop):
     say("does PS11750057 fit WDT780SAEM1?")  # warm the caches (vectors, vocabulary)
     with CaptureQueriesContext(connection) as queries:
         draft = say("does PS11750057 fit WDT780SAEM1? and how much is PS11750058")
-    assert "Yes: PS11750057" in draft.content and "9.50 USD" in draft.content
+    assert "Yes: PS11750057" in draft.content and "$9.50" in draft.content
     assert len(queries) <= 20, [q["sql"] for q in queries]
 
 
@@ -240,7 +240,7 @@ def test_a_message_that_dictates_a_price_gets_no_actions(shop, text):
 )
 def test_asking_for_a_price_is_not_an_injection(shop, text):
     draft = say(text)
-    assert draft.intent != "out_of_scope" and "24.99 USD" in draft.content
+    assert draft.intent != "out_of_scope" and "$24.99" in draft.content
 
 
 def test_instructions_in_a_sentence_of_their_own_are_an_injection(shop):

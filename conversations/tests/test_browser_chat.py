@@ -394,7 +394,40 @@ def test_subscribe_to_an_alert_and_hear_of_the_restock_in_the_chat(customer, bro
     notice = page.locator(".msg--type-alert_notified")
     expect()(notice).to_contain_text("Back in stock")
     expect()(notice).to_contain_text("PS12584610")
+    # With the button the action rules allow now that it is in stock: its checkout.
+    expect()(notice.get_by_role("button", name="Checkout now")).to_be_enabled()
     screenshot(page, "chat-alert-notified")
+
+
+def test_one_price_format_in_text_and_on_cards(customer):
+    page = customer
+    online(page)
+    ask(page, COMPATIBLE)
+    reply = page.locator(".msg--assistant", has=page.locator(".card"))
+    expect()(reply.locator(".card__price")).to_have_text("$34.79")  # the shop's locale (en-US) and currency
+    expect()(reply.locator(".msg__text").first).to_contain_text("It costs $34.79")
+    assert "USD" not in reply.inner_text()
+    reply.get_by_role("button", name="Checkout now").click()
+    expect()(page.locator(".confirm__text")).to_contain_text("for $34.79?")
+
+
+LIST = "Show me parts for my WDT780SAEM1"
+
+
+def test_an_answer_listing_several_parts_has_a_button_for_each(customer):
+    page = customer
+    online(page)
+    ask(page, LIST)
+    reply = page.locator(".msg--assistant", has=page.locator(".card"))
+    expect()(reply.locator(".card")).to_have_count(3)
+    names = reply.locator(".card__ps").all_text_contents()
+    buttons = reply.locator(".actions .action__button")
+    # Each part's own checkout, named after it; the first one primary, at most three (the rules).
+    expect()(buttons).to_have_text([f"Buy {ps}" for ps in names])
+    assert reply.locator(".action__button--primary").count() == 1
+    screenshot(page, "chat-list-with-buttons")
+    buttons.nth(1).click()
+    expect()(page.locator(".confirm__text")).to_contain_text(f"({names[1]})")
 
 
 XSS = [

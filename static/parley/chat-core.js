@@ -66,13 +66,21 @@
    * No DOM, no window: what the chat decides from data. Unit-tested with node's own runner
    * (conversations/tests/js/chat_core.test.js); the rest of the file draws what they decide. */
 
-  function formatPrice(amount, currency) {
+  /**
+   * The one client-side price format: the shop's locale and currency (PARLEY_LOCALE,
+   * PARLEY_CURRENCY, handed to mount() by the page or the widget's config), never the browser's,
+   * so a card reads as the server's text does (core.money.money_display: CLDR on both sides).
+   */
+  const priceFormat = { locale: "en-US", currency: "USD" };
+
+  function formatPrice(amount, currency, locale) {
     const value = Number(amount);
     if (amount === null || amount === undefined || amount === "" || Number.isNaN(value)) return "";
+    const code = currency || priceFormat.currency;
     try {
-      return new Intl.NumberFormat(undefined, { style: "currency", currency: currency || "USD" }).format(value);
+      return new Intl.NumberFormat(locale || priceFormat.locale, { style: "currency", currency: code }).format(value);
     } catch (_err) {
-      return `${value.toFixed(2)} ${currency || ""}`.trim();
+      return `${value.toFixed(2)} ${code}`.trim();
     }
   }
 
@@ -320,6 +328,7 @@
   }
 
   const helpers = {
+    priceFormat,
     savedConversation,
     waitText,
     unseenText,
@@ -1863,6 +1872,8 @@
   function mount(root, options) {
     const opts = options || {};
     const base = resolveBase(opts.apiBase);
+    if (opts.locale) priceFormat.locale = String(opts.locale);
+    if (opts.currency) priceFormat.currency = String(opts.currency);
     const endpoints = { ...DEFAULT_ENDPOINTS };
     for (const [name, value] of Object.entries(opts.endpoints || {})) if (value) endpoints[name] = value;
     const apiUrl = (path) => new URL(path, base).href;

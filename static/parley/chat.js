@@ -28,6 +28,9 @@
     },
     channel: root.dataset.channel || "web",
     storageKey: "parley.conversation",
+    locale: root.dataset.locale,
+    currency: root.dataset.currency,
+    resumeHours: Number(root.dataset.resumeHours) || undefined,
     csrfToken: csrfMeta ? csrfMeta.getAttribute("content") || "" : "",
   });
 })();

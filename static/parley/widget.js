@@ -201,6 +201,9 @@
       context,
       channel: "web",
       storageKey: `parley.widget@${origin}`,
+      locale: config.locale,
+      currency: config.currency,
+      resumeHours: config.resumeHours,
       autoStart: false, // no conversation for a page view: only when the chat opens (or one exists)
       onIncoming,
     });

@@ -201,3 +201,19 @@ test("typing: an operator's typing is named, the assistant's is not", () => {
   assert.equal(chat.typingText({ type: "typing", role: "operator", name: "Dana" }), "Dana is typing…");
   assert.equal(chat.typingText({ type: "typing", active: true }), "The assistant is typing…");
 });
+
+test("prices read in the shop's locale and currency (the page's settings), not the browser's", () => {
+  assert.equal(chat.formatPrice("34.79", "USD"), "$34.79"); // the default: en-US, as PARLEY_LOCALE's default
+  assert.equal(chat.formatPrice("1044.95", "USD"), "$1,044.95");
+  assert.equal(chat.formatPrice("1500", "JPY"), "¥1,500");
+  assert.equal(chat.formatPrice("34.79", "EUR", "de-DE"), "34,79\u00a0€");
+  assert.equal(chat.formatPrice("", "USD"), "");
+  const saved = { ...chat.priceFormat };
+  Object.assign(chat.priceFormat, { locale: "pt-BR", currency: "BRL" });
+  try {
+    assert.equal(chat.formatPrice("10"), "R$\u00a010,00"); // the shop's currency when a card has none
+    assert.equal(chat.cardFacts({ price: "10", currency: "BRL" }).price, "R$\u00a010,00");
+  } finally {
+    Object.assign(chat.priceFormat, saved);
+  }
+});
