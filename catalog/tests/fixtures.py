@@ -117,3 +117,15 @@ def shop(db):
         "fridge": fridge,
         "washer": washer,
     }
+
+
+@pytest.fixture
+def vectors_off(settings):
+    """No embedder (search lexical only, nothing embedded on import) unless a test sets one; the
+    loaded embedder is forgotten before and after."""
+    from catalog.search import embeddings
+
+    settings.PARLEY_EMBEDDINGS = "off"
+    embeddings.embedder_reset()
+    yield
+    embeddings.embedder_reset()

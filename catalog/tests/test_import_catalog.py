@@ -10,21 +10,12 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from catalog.models import Product
-from catalog.search import embeddings
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("vectors_off")]
 
 GOOD = "part_number,name,brand,appliance_type,price,stock\nPS7500001,Drain Pump,Bosch,dishwasher,55.00,4\n"
 MIXED = GOOD + "PS7500002,<script>alert(1)</script>,Bosch,dishwasher,<b>cheap</b>,1\n"
 IMPORT_URL = "/admin/catalog/product/import/"
-
-
-@pytest.fixture(autouse=True)
-def _no_vectors(settings):
-    settings.PARLEY_EMBEDDINGS = "off"
-    embeddings.embedder_reset()
-    yield
-    embeddings.embedder_reset()
 
 
 def _command(*args):

@@ -12,7 +12,7 @@ from catalog.search.models import ProductEmbedding
 from catalog.services.import_files import catalog_file_import
 from catalog.signals import stock_changed
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("vectors_off")]
 
 CSV = (
     "part_number,manufacturer_number,name,description,brand,appliance_type,price,stock,image_url,"
@@ -41,14 +41,6 @@ def received():
     stock_changed.connect(listener)
     yield events
     stock_changed.disconnect(listener)
-
-
-@pytest.fixture(autouse=True)
-def _no_vectors_unless_asked(settings):
-    settings.PARLEY_EMBEDDINGS = "off"
-    embeddings.embedder_reset()
-    yield
-    embeddings.embedder_reset()
 
 
 def test_csv_imports_the_good_rows_and_reports_each_rejected_one():
