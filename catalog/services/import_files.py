@@ -46,12 +46,15 @@ from catalog.services.imports import (
     catalog_import,
 )
 from catalog.vocabulary import APPLIANCE_MENTIONS
+from core.jsonsafe import InputRefused, json_check
 
 FORMATS = ("csv", "json", "gmc")
 # Rows read, compared and written per statement: larger than `catalog_import`'s default, as a
 # file is usually large (fewer round trips; 100,000 parts are 50 batches).
 FILE_BATCH_SIZE = 2000
 LIST_SEPARATOR = "|"
+# An object with sections of rows of lists: deeper than this is not a catalogue.
+CATALOG_JSON_MAX_DEPTH = 8
 
 # File column → the row key `catalog_import` reads. Parts.
 PART_COLUMNS = {
@@ -280,6 +283,12 @@ def _read_json(text: str, found: CatalogFile) -> None:
         data = json.loads(text)
     except (ValueError, RecursionError) as exc:
         raise _file_error(CatalogErrorCode.IMPORT_UNREADABLE_FILE, f"The file is not valid JSON: {exc}") from None
+    try:  # "\u0000" and lone "\ud800" escapes decode to text PostgreSQL cannot store
+        json_check(data, max_depth=CATALOG_JSON_MAX_DEPTH)
+    except InputRefused as exc:
+        raise _file_error(
+            CatalogErrorCode.IMPORT_UNREADABLE_FILE, f"The file cannot be imported: {exc.detail}"
+        ) from None
     if isinstance(data, list):
         data = {"parts": data}
     if not isinstance(data, dict):

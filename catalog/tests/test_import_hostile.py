@@ -1,0 +1,133 @@
+"""Hostile catalogue files: every one is either imported, reported row by row, or refused as a
+whole with a CatalogImportError code; none raises anything else, and a refused file writes nothing."""
+
+import json
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from catalog.exceptions import CatalogImportError
+from catalog.models import ApplianceModel, Compatibility, Product, Symptom
+from catalog.search import embeddings
+from catalog.services.import_files import PART_COLUMNS, catalog_file_import
+
+pytestmark = pytest.mark.django_db
+
+BASE = {"part_number": "PS9000001", "name": "Bin", "brand": "Acme", "appliance_type": "refrigerator", "price": "1.00"}
+
+
+@pytest.fixture(autouse=True)
+def _no_vectors(settings):
+    settings.PARLEY_EMBEDDINGS = "off"
+    embeddings.embedder_reset()
+    yield
+    embeddings.embedder_reset()
+
+
+def _counts():
+    return tuple(m.objects.count() for m in (Product, ApplianceModel, Compatibility, Symptom))
+
+
+def _outcome(data: bytes, file_format: str):
+    before = _counts()
+    try:
+        result = catalog_file_import(data=data, file_format=file_format)
+    except CatalogImportError as exc:
+        assert exc.code and exc.detail
+        assert _counts() == before
+        return exc.code
+    return result
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=5), children, max_size=3),
+    max_leaves=6,
+)
+
+
+@settings(max_examples=60, deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck))
+@given(column=st.sampled_from(sorted(PART_COLUMNS)), value=json_values)
+def test_any_json_value_in_any_column_is_imported_or_reported(column, value):
+    _outcome(json.dumps([{**BASE, column: value}]).encode(), "json")
+
+
+@pytest.mark.parametrize("text", ["a\\u0000b", "a\\ud800b", "\\udfff"])
+@pytest.mark.parametrize(
+    "column", ["name", "description", "install_steps", "install_tools", "symptoms", "compatible_models", "category"]
+)
+def test_escaped_nul_or_lone_surrogate_in_json_is_reported(column, text):
+    raw = json.dumps([{**BASE, column: "PLACEHOLDER"}]).replace("PLACEHOLDER", text)
+    if column in ("install_steps", "install_tools", "symptoms", "compatible_models"):
+        raw = raw.replace(f'"{text}"', f'["{text}"]')
+    # Before: PostgreSQL refused the write (DataError / UnicodeEncodeError), a 500 in the admin.
+    assert _outcome(raw.encode(), "json") == "import_unreadable_file"
+
+
+@pytest.mark.parametrize(
+    "section,row",
+    [
+        ("models", {"model_number": "M\\u0000", "brand": "Acme", "appliance_type": "refrigerator"}),
+        ("symptoms", {"slug": "s", "name": "n", "appliance_type": "refrigerator", "keywords": ["k\\ud800"]}),
+        ("compatibility", {"part_number": "PS1\\ud800", "model_number": "M1"}),
+    ],
+)
+def test_escaped_bad_text_in_other_sections(section, row):
+    raw = json.dumps({section: [row]}).replace("\\\\u", "\\u")
+    _outcome(raw.encode(), "json")
+
+
+XML_BOMB = b"""<?xml version="1.0"?>
+<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>
+<rss><channel><item><g:id xmlns:g="http://base.google.com/ns/1.0">&lol2;</g:id></item></channel></rss>"""
+XML_EXTERNAL = b"""<?xml version="1.0"?>
+<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>
+<rss><channel><item><title>&e;</title></item></channel></rss>"""
+
+
+@pytest.mark.parametrize(
+    "data,file_format",
+    [
+        (XML_BOMB, "gmc"),
+        (XML_EXTERNAL, "gmc"),
+        (b"<rss><channel><item>" * 2000, "gmc"),
+        (b"<" + b"a>" * 5000, "gmc"),
+        ("id\ttitle\tprice\tbrand\nX\tY\t1 USD\tZ\n".encode("utf-16"), "gmc"),
+        (b"\xff\xfe\x00\x00", "csv"),
+        (b"part_number,name\n" + b'"unterminated' * 3, "csv"),
+        (b"part_number,name,brand,appliance_type,price\n" + b"a," * 100000 + b"\n", "csv"),
+        (("part_number,name,brand,appliance_type,price\nPS1," + "x" * 200_000 + ",b,refrigerator,1\n").encode(), "csv"),
+        (b"[" * 100000, "json"),
+        (b'{"parts": {"a": 1}}', "json"),
+        (b'{"parts": [], "models": "x"}', "json"),
+        (b"NaN", "json"),
+        (
+            b'[{"part_number": "PS1", "name": "n", "brand": "b", "appliance_type": "refrigerator", "price": NaN}]',
+            "json",
+        ),
+        (
+            b'[{"part_number": "PS1", "name": "n", "brand": "b", "appliance_type": "refrigerator", "price": 1e999}]',
+            "json",
+        ),
+        (
+            b'[{"part_number": "PS1", "name": "n", "brand": "b", "appliance_type": "refrigerator", "price": "1",'
+            b' "stock": 1e999}]',
+            "json",
+        ),
+        (
+            b'[{"part_number": "PS1", "name": "n", "brand": "b", "appliance_type": "refrigerator", "price": "1",'
+            b' "review_count": 99999999999999999999999}]',
+            "json",
+        ),
+        (b'{"compatibility": [{"part_number": "PS1", "model_number": "M", "confidence": "nan"}]}', "json"),
+        (b'{"compatibility": [{"part_number": "PS1", "model_number": "M", "confidence": [1]}]}', "json"),
+        (b'{"models": [{"model_number": ["M"], "brand": "b", "appliance_type": "refrigerator"}]}', "json"),
+        (b'{"symptoms": [{"slug": "s", "name": "n", "appliance_type": "refrigerator", "keywords": "k"}]}', "json"),
+        (b"id\ttitle\tprice\tbrand\nX\tY\tUSD 1 EUR\tZ\n", "gmc"),
+        (b"id\ttitle\tprice\tbrand\tquantity\tproduct_type\nX\tY\t1\tZ\t1e9\tRefrigerator\n", "gmc"),
+        (b"id\ttitle\tprice\tbrand\tproduct_type\nX\tY\t" + b"9" * 5000 + b"\tZ\tRefrigerator\n", "gmc"),
+    ],
+)
+def test_hostile_files_are_reported_or_refused(data, file_format):
+    _outcome(data, file_format)
