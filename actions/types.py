@@ -195,7 +195,8 @@ class OperatorApproved(ActionType):
     """A request the assistant may only propose; an operator approves, denies or edits it.
 
     A type whose availability or approval needs another app's data is declared in that app,
-    which sits above this one (checkout's `RefundRequest`, in `checkout/action_types.py`)."""
+    which sits above this one (checkout's `RefundRequest` and `OrderCancellation`, in
+    `checkout/action_types.py`)."""
 
     needs_operator = True
 
@@ -203,12 +204,6 @@ class OperatorApproved(ActionType):
         orderNumber = serializers.CharField(max_length=32, required=False, allow_blank=True, label="Order number")
         reason = serializers.CharField(max_length=1000, required=False, allow_blank=True, label="Customer's reason")
         details = serializers.CharField(max_length=2000, required=False, allow_blank=True, label="Details")
-
-
-class OrderCancellation(OperatorApproved):
-    type = ActionTypeName.ORDER_CANCELLATION
-    label = "Cancel my order"
-    title = "Order cancellation"
 
 
 class PolicyException(OperatorApproved):

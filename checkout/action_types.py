@@ -8,9 +8,10 @@ from rest_framework import serializers
 from actions.enums import ActionTypeName
 from actions.models import Action
 from actions.types import OperatorApproved, order_summary_register
-from checkout.enums import OrderStatus
+from checkout.enums import FulfilmentStatus, OrderStatus
 from checkout.error_codes import CheckoutErrorCode
 from checkout.models import Order
+from checkout.services.fulfilment import fulfilment_refusal, order_fulfilment_transition
 from checkout.services.refunds import RefundNotAllowed, order_refund, refund_refusal
 from core.exceptions import ApplicationError
 from core.money import money_display
@@ -139,3 +140,58 @@ class RefundRequest(OperatorApproved):
 
     def approval_error(self, *, action) -> str:
         return action.result.get("refund", {}).get("error", "")
+
+
+class OrderCancellation(OperatorApproved):
+    """ "Cancel my order": offered for a paid order of this conversation whose parcel has not left.
+    Approving it cancels the parcel (`order_fulfilment_transition` → cancelled, audited with the
+    action) and refunds what is left of the order through its provider, both once (the outcome is
+    kept on `action.result["cancellation"]`, the refund keyed by the action). A request for an
+    order already shipped is refused with the fulfilment's own code; one naming no order of this
+    conversation is left to the operator, as before."""
+
+    type = ActionTypeName.ORDER_CANCELLATION
+    label = "Cancel my order"
+    title = "Order cancellation"
+    approval_failure = "the order could not be cancelled automatically"
+
+    def refusal(self, *, action, payload):
+        order = _conversation_order(order_number=payload.get("orderNumber", ""), conversation_id=action.conversation_id)
+        if order is None or order.fulfilment_status == FulfilmentStatus.CANCELLED:
+            return None
+        return fulfilment_refusal(order=order, to_status=FulfilmentStatus.CANCELLED)
+
+    def is_available(self, payload, known):
+        order = Order.objects.filter(number=payload.get("orderNumber", "")).first()
+        if order is None or order.status != OrderStatus.PAID:
+            return False
+        if known.conversation_id and order.conversation_id != known.conversation_id:
+            return False
+        return fulfilment_refusal(order=order, to_status=FulfilmentStatus.CANCELLED) is None
+
+    def on_approved(self, *, action) -> None:
+        if "cancellation" in action.result:
+            return
+        order = _conversation_order(
+            order_number=action.payload.get("orderNumber", ""), conversation_id=action.conversation_id
+        )
+        if order is None:
+            return  # nothing named: the operator's reply is all there is to it
+        outcome: dict = {"order": order.number}
+        try:
+            if order.fulfilment_status != FulfilmentStatus.CANCELLED:
+                order = order_fulfilment_transition(
+                    order=order, to_status=FulfilmentStatus.CANCELLED, note=f"Operator-approved {action.id}"
+                )
+            if refund_refusal(order=order) is None:
+                order = order_refund(
+                    order=order, reason=f"Order cancelled ({action.id})", idempotency_key=f"action:{action.id}"
+                )
+        except ApplicationError as exc:
+            outcome.update(error=exc.detail, code=exc.code)
+        outcome.update(fulfilment=order.fulfilment_status, refunded_total=f"{order.refunded_total:.2f}")
+        action.result = {**action.result, "cancellation": outcome}
+        Action.objects.filter(pk=action.pk).update(result=action.result)
+
+    def approval_error(self, *, action) -> str:
+        return action.result.get("cancellation", {}).get("error", "")

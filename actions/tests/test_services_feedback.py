@@ -465,3 +465,47 @@ def test_stale_rendered_and_pending_actions_expire(pending_action, operator):
     assert statuses[fresh_button.pk] == "rendered" and statuses[decided.pk] == "denied"
     assert Action.objects.get(pk=stale_request.pk).enabled is False
     assert actions_expire() == 0
+
+
+def test_an_approved_cancellation_stops_the_parcel_and_refunds_the_order_once(pending_action, operator):
+    from checkout.models import FulfilmentEvent
+
+    conversation = ConversationFactory(customer_name="Ann")
+    order = OrderFactory(conversation=conversation, number="ORD-TEST1", total="49.98")
+    action = pending_action(conversation=conversation, type="order_cancellation", payload={"orderNumber": order.number})
+
+    action_feedback_apply(action=action, decision="approved", operator=operator)
+
+    order.refresh_from_db()
+    assert (order.fulfilment_status, order.status, order.refunded_total) == ("cancelled", "refunded", Decimal("49.98"))
+    assert FulfilmentEvent.objects.get(order=order).note == f"Operator-approved {action.id}"
+    action.refresh_from_db()
+    assert action.status == S.SUCCEEDED and action.result["cancellation"]["fulfilment"] == "cancelled"
+
+    delivery = ActionResponse.objects.get(action=action).delivery
+    OutboundDelivery.objects.filter(pk=delivery.pk).update(status="pending")
+    Action.objects.filter(pk=action.pk).update(result={})  # as if killed before recording it
+    assert delivery_send(delivery_id=delivery.pk).status == "sent"
+    assert order.refunds.count() == 1 and FulfilmentEvent.objects.filter(order=order).count() == 1
+
+
+def test_a_cancellation_of_a_shipped_order_is_refused_with_the_fulfilment_code(pending_action, operator):
+    from actions.services.clicks import action_click
+    from checkout.services.fulfilment import order_fulfilment_transition
+
+    conversation = ConversationFactory()
+    order = OrderFactory(conversation=conversation, number="ORD-TEST2")
+    action = pending_action(conversation=conversation, type="order_cancellation", payload={"orderNumber": order.number})
+    order = order_fulfilment_transition(order=order, to_status="packed")
+    order_fulfilment_transition(order=order, to_status="shipped", carrier="UPS", tracking_number="1Z1")
+
+    with pytest.raises(ApplicationError) as caught:
+        action_feedback_apply(action=action, decision="approved", operator=operator)
+    assert (caught.value.code, caught.value.status_code) == ("fulfilment_transition_invalid", 409)
+    assert Action.objects.get(pk=action.pk).status == S.PENDING_APPROVAL
+    with pytest.raises(ApplicationError):
+        action_click(
+            action=ActionFactory(
+                conversation=conversation, type="order_cancellation", payload={"orderNumber": "ORD-TEST2"}
+            )
+        )

@@ -69,7 +69,7 @@ FULFILMENT_CLAIMS = (
     (re.compile(r"\b(?:is |was |been )?packed\b", re.I), ("packed", "shipped", "delivered")),
     (re.compile(r"\b(?:was |been |is |has been )?cancell?ed\b", re.I), ("cancelled",)),
 )
-NEGATED = re.compile(r"\b(not|n't|no|yet to|never|hasn'?t|isn'?t|wasn'?t)\b", re.I)
+NEGATED = re.compile(r"\b(?:not|no|never|yet to|cannot)\b|n['’]t\b", re.I)
 TRACKING_CLAIM = re.compile(
     r"\btracking (?:number|no\.?|code|id|reference)?\s*(?:is\s*)?[:#]?\s*([A-Z0-9][A-Z0-9-]{5,39})\b", re.I
 )

@@ -1005,9 +1005,16 @@ class RulesEngine:
     def _order_cancel(self, *, u, conversation_id, **_):
         orders, foreign = self._named_orders(u, conversation_id)
         lines = [f"I can't find order {n} in this conversation; please check the number." for n in foreign]
-        open_orders = [o for o in orders if o.status == "paid"]
+        open_orders = [o for o in orders if o.status == "paid" and o.fulfilment_status in ("unfulfilled", "packed")]
         if not open_orders:
-            if not foreign:
+            if not foreign and orders and orders[0].status == "paid" and orders[0].fulfilment_status != "not_required":
+                order = orders[0]
+                lines.append(
+                    f"Order {order.number} is already cancelled; it will not be sent."
+                    if order.fulfilment_status == "cancelled"
+                    else f"Order {order.number} can't be cancelled any more. {order_fulfilment_sentence(order)}"
+                )
+            elif not foreign:
                 lines.append(
                     f"Order {orders[0].number} is {orders[0].get_status_display().lower()}, so it can't be cancelled here."
                     if orders

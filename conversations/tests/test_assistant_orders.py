@@ -104,3 +104,16 @@ def test_grounding_reads_no_orders_for_a_reply_about_parts(shop):
     read = []
     ground(Draft(content="PS11750057 costs 24.99 USD.", intent="price"), orders=lambda: read.append(1) or [])
     assert read == []
+
+
+def test_cancelling_is_offered_only_before_the_parcel_leaves(shop):
+    conversation = ConversationFactory()
+    waiting = OrderFactory(conversation=conversation, number="ORD-261201-WAIT03")
+    draft = say(f"please cancel order {waiting.number}", conversation.id)
+    assert [(p.type, p.payload["orderNumber"]) for p in draft.proposals] == [("order_cancellation", waiting.number)]
+
+    shipped = _shipped(conversation, number="ORD-261201-SHIP04")
+    draft = say(f"please cancel order {shipped.number}", conversation.id)
+    assert draft.proposals == []
+    assert f"Order {shipped.number} can't be cancelled any more. It shipped on" in draft.content
+    assert "1Z999AA10123456784" in draft.content and draft.grounding["corrections"] == []
