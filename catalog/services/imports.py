@@ -29,6 +29,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from functools import cache
 from itertools import islice
 
 from django.core.exceptions import ValidationError
@@ -220,6 +221,7 @@ def _batched(items: list, size: int) -> Iterable[list]:
 # --- reading one row -------------------------------------------------------------------------
 
 
+@cache
 def _max_length(model: type[Model], name: str) -> int | None:
     return model._meta.get_field(name).max_length
 
@@ -389,8 +391,10 @@ def _product_values(row: dict) -> dict:
 def _compatibility_values(row: dict) -> dict:
     raw = row.get("confidence")
     try:
-        confidence = 1.0 if raw is None or str(raw).strip() == "" else float(str(raw).strip())
-    except ValueError:
+        confidence = 1.0 if raw is None or raw == "" else float(raw.strip() if isinstance(raw, str) else raw)
+        if isinstance(raw, bool):
+            raise ValueError
+    except (ValueError, TypeError):
         raise _Invalid(
             "confidence", CatalogErrorCode.IMPORT_INVALID_VALUE, f"confidence must be a number, not {raw!r}."
         ) from None
