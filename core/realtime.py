@@ -21,7 +21,8 @@ order it was made. A push the layer refuses is retried with backoff, holding the
 order stays, for `PARLEY_REALTIME_RETRY_SECONDS`; then it is dropped and counted. Once the
 layer answers again, every group that saw a failure gets a `resync` frame (no `seq`): its
 clients fetch what they may have missed. The in-memory layer only works on the server's own
-loop, so there pushes are made in place.
+loop: a request's pushes are handed to that loop, in order, without waiting for it to run
+them; with no server loop (a command, a test) they are made in place.
 """
 
 import asyncio
@@ -150,9 +151,41 @@ def _send(group: str, event: dict) -> None:
     if not isinstance(layer, InMemoryChannelLayer):
         _publisher.submit(group, event)
         return
+    loop = _server_loop()
+    if loop is not None:
+        # A request's view in its thread: the push is handed to the server's loop, which runs it
+        # when it next gets control, and the view goes on instead of waiting for that (a thread
+        # hop there and back per push, five per chat reply). The loop runs what it is handed in
+        # order, and the in-memory layer queues a message without waiting: pushes arrive in the
+        # order they were made.
+        loop.call_soon_threadsafe(loop.create_task, _group_send_logged(layer, group, event))
+        return
     try:
         async_to_sync(layer.group_send)(group, event)
     except Exception:  # a dropped push must never undo or break the write that caused it
+        logger.exception("realtime push to %s failed", group)
+
+
+def _server_loop() -> asyncio.AbstractEventLoop | None:
+    """The running event loop of the server whose thread pool runs this code (as `async_to_sync`
+    finds it), or None: a worker, a command, a test with no loop, or the loop's own thread."""
+    from asgiref.sync import SyncToAsync
+
+    try:
+        asyncio.get_running_loop()
+        return None
+    except RuntimeError:
+        pass
+    if getattr(SyncToAsync.threadlocal, "main_event_loop_pid", None) != os.getpid():
+        return None
+    loop = getattr(SyncToAsync.threadlocal, "main_event_loop", None)
+    return loop if loop is not None and loop.is_running() and not loop.is_closed() else None
+
+
+async def _group_send_logged(layer, group: str, event: dict) -> None:
+    try:
+        await layer.group_send(group, event)
+    except Exception:  # a dropped push must never break anything else
         logger.exception("realtime push to %s failed", group)
 
 

@@ -49,3 +49,37 @@ def test_a_conversation_event_without_its_seq_is_refused():
     with pytest.raises(AssertionError, match="seq"):
         realtime.send_event_on_commit("conversation.a", {"type": "message", "seq": True})
     realtime.stream_now("operators", {"type": "operator.action"})  # the inbox has no seq
+
+
+async def test_a_request_thread_hands_in_memory_pushes_to_the_server_loop_in_order_without_waiting(settings):
+    """As under Daphne: a sync view runs in a thread while the server's loop waits for it; its
+    pushes to the in-memory layer are handed to that loop (the view does not wait for them to be
+    made) and arrive in the order they were made."""
+    import asyncio
+
+    from asgiref.sync import sync_to_async
+    from channels.layers import channel_layers
+
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    channel_layers.backends.clear()
+    try:
+        layer = realtime.get_channel_layer()
+        channel = await layer.new_channel()
+        await layer.group_add("conversation.a", channel)
+        gate, group_send = asyncio.Event(), layer.group_send
+
+        async def held(group, message):  # the loop busy elsewhere: no push is made until the view is done
+            await gate.wait()
+            await group_send(group, message)
+
+        layer.group_send = held
+
+        def view() -> None:
+            for seq in range(1, 6):
+                realtime.stream_now("conversation.a", {"type": "token", "seq": seq})
+
+        await asyncio.wait_for(sync_to_async(view)(), timeout=30)  # a view waiting on its pushes would hang here
+        gate.set()
+        assert [(await layer.receive(channel))["seq"] for _ in range(5)] == [1, 2, 3, 4, 5]
+    finally:
+        channel_layers.backends.clear()
