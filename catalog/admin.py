@@ -102,11 +102,12 @@ class ProductAdmin(ModelAdmin):
             key = f"catalog-import:{request.user.pk}:{token}"
             if token:
                 held = cache.get(key)
-                if held is None:
+                # Only the request whose delete removed the key imports: two "Import" clicks at
+                # once both read it, and the second is told so instead of importing it again.
+                if held is None or not cache.delete(key):
                     context["error"] = "That upload is no longer held (it waits an hour): upload the file again."
                     status = 400
                 else:
-                    cache.delete(key)
                     status = self._import_run(context, data=held["data"], file_format=held["format"], name=held["name"])
             else:
                 form = CatalogImportForm(request.POST, request.FILES)

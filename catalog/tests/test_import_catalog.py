@@ -107,6 +107,21 @@ def test_admin_check_shows_the_escaped_report_then_imports_without_a_second_uplo
     assert again.status_code == 400 and b"no longer held" in again.content
 
 
+def test_a_held_upload_taken_by_a_simultaneous_click_is_not_imported_twice(admin_client, monkeypatch):
+    from catalog import admin as catalog_admin
+
+    checked = admin_client.post(IMPORT_URL, {"file": _upload(GOOD), "check": "1"})
+    token = re.search(r'name="token" value="([^"]+)"', checked.content.decode()).group(1)
+    real_get = catalog_admin.cache.get
+    # The other click read the held file first and deleted it between this one's read and delete.
+    monkeypatch.setattr(catalog_admin.cache, "get", lambda key, *a: real_get(key, *a) or {"data": b"", "format": "csv"})
+    assert admin_client.post(IMPORT_URL, {"token": token}).status_code == 200
+    second = admin_client.post(IMPORT_URL, {"token": token})
+
+    assert second.status_code == 400 and b"no longer held" in second.content
+    assert Product.objects.count() == 1
+
+
 def test_admin_import_now_and_a_bad_file(admin_client, settings):
     done = admin_client.post(IMPORT_URL, {"file": _upload(GOOD), "import": "1"})
     assert done.status_code == 200 and Product.objects.count() == 1

@@ -1,6 +1,7 @@
 """Schema-driven fuzzing of our own API: schemathesis generates requests from /api/schema/ (the
 OpenAPI document drf-spectacular serves) and sends them through Django's test client, anonymous,
-with a real conversation's token, or as staff. No answer is a 5xx and nothing logs a traceback.
+with a real conversation's token, with another customer's token, or as staff. No answer is a 5xx,
+nothing logs a traceback, and the other customer never gets a 2xx on the first one's conversation.
 
 Bounded (a fixed number of cases per operation, derandomized, no deadline), like the ACP fuzz in
 agentic/tests/test_acp_fuzz.py; CI runs it on PostgreSQL, where NUL characters used to be 500s."""
@@ -45,7 +46,8 @@ def test_generated_requests_never_get_a_5xx_nor_a_traceback(shop, unthrottled, d
     # The demo price book, so plan quotes and checkouts run for real (without one: 503 price_book_missing).
     price_book_import(data=json.loads((Path(django_settings.BASE_DIR) / "demo_data" / "price_book.json").read_text()))
     anonymous, customer, staff = Client(), Client(), Client()
-    staff.force_login(django_user_model.objects.create_user(username="fuzz", password="x", is_staff=True))
+    staff_user = django_user_model.objects.create_user(username="fuzz", password="x", is_staff=True)
+    staff.force_login(staff_user)
     started = anonymous.post("/api/chat/conversations", {}, content_type="application/json").json()
     reply = anonymous.post(
         f"/api/chat/conversations/{started['id']}/messages",
@@ -53,12 +55,22 @@ def test_generated_requests_never_get_a_5xx_nor_a_traceback(shop, unthrottled, d
         content_type="application/json",
         HTTP_AUTHORIZATION=f"Bearer {started['token']}",
     ).json()["reply"]
+    from checkout.tests.factories import OrderFactory
+    from conversations.models import SavedReply
+
+    stranger = anonymous.post("/api/chat/conversations", {}, content_type="application/json").json()
+    order = OrderFactory(shipping_address={"line_one": "1 Main St", "city": "X", "country": "US"})
+    saved = SavedReply.objects.create(title="Hello", body="Hi {{ customer.name }}, order {{ order.number }}.")
     real = {
         "conversation_id": started["id"],
         "action_id": reply["actions"][0]["id"],
         "ps_number": "PS11750057",
         "model_number": "WDT780SAEM1",
+        "number": order.number,
+        "saved_reply_id": saved.pk,
+        "operator_id": staff_user.pk,
     }
+    leaks = []
     document = json.loads(anonymous.get("/api/schema/?format=json").content)
     schema = schemathesis.openapi.from_dict(document)
     failures, seen, cases = [], {}, 0
@@ -75,7 +87,9 @@ def test_generated_requests_never_get_a_5xx_nor_a_traceback(shop, unthrottled, d
             suppress_health_check=list(HealthCheck),
         )
         @given(
-            case=operation.as_strategy(), who=st.sampled_from(["anonymous", "customer", "staff"]), honest=st.booleans()
+            case=operation.as_strategy(),
+            who=st.sampled_from(["anonymous", "customer", "stranger", "staff"]),
+            honest=st.booleans(),
         )
         def run(case, who, honest):
             nonlocal cases
@@ -84,12 +98,16 @@ def test_generated_requests_never_get_a_5xx_nor_a_traceback(shop, unthrottled, d
                 for name in case.path_parameters or {}:
                     if name in real:
                         case.path_parameters[name] = real[name]
+                if isinstance(case.body, dict):  # and the ids a body names
+                    for name in case.body:
+                        if name in real:
+                            case.body[name] = real[name]
             kwargs = case.as_transport_kwargs(base_url="")
             headers = {k: v for k, v in (kwargs.get("headers") or {}).items() if isinstance(v, str)}
-            if who == "customer":
-                headers["Authorization"] = f"Bearer {started['token']}"
+            if who in ("customer", "stranger"):
+                headers["Authorization"] = f"Bearer {(started if who == 'customer' else stranger)['token']}"
             meta = {"HTTP_" + k.upper().replace("-", "_"): v for k, v in headers.items() if k.lower() != "content-type"}
-            client = {"anonymous": anonymous, "customer": customer, "staff": staff}[who]
+            client = {"anonymous": anonymous, "customer": customer, "stranger": customer, "staff": staff}[who]
             path = case.formatted_path
             query = kwargs.get("params") or {}
             if case.method.upper() == "GET":
@@ -105,12 +123,15 @@ def test_generated_requests_never_get_a_5xx_nor_a_traceback(shop, unthrottled, d
             seen[response.status_code] = seen.get(response.status_code, 0) + 1
             if response.status_code >= 500:
                 failures.append((case.method, path, response.status_code, kwargs.get("json"), response.content[:300]))
+            if who == "stranger" and started["id"] in path and response.status_code < 300:
+                leaks.append((case.method, path, response.status_code, response.content[:200]))
 
         run()
 
     tracebacks = [r for r in caplog.records if r.levelno >= logging.ERROR]
     print(f"api fuzz: {cases} cases, statuses {dict(sorted(seen.items()))}")
     assert not failures, failures[:5]
+    assert not leaks, leaks[:5]
     assert not tracebacks, [r.getMessage() for r in tracebacks[:5]]
     assert cases >= 15 * CASES_PER_OPERATION
     assert any(200 <= status < 300 for status in seen), seen
