@@ -6,7 +6,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from actions.permissions import OPERATOR_AUTHENTICATION, IsOperator
-from actions.selectors import action_get, actions_pending_list, actions_recently_decided_list
+from actions.selectors import actions_pending_list, actions_recently_decided_list
 from actions.serializers import operator_action_to_dict
 from actions.services.feedback import DECISIONS, REPLY_MAX_LENGTH, action_feedback_apply
 
@@ -98,14 +98,15 @@ class ActionFeedbackApi(APIView):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
+        # The action as written, with what the inbox shows in hand: no read before or after.
         action = action_feedback_apply(
-            action=action_get(action_id=action_id),
+            action_id=action_id,
             decision=data["decision"],
             operator=request.user,
             reply_text=data["reply_text"],
             edited_payload=data["payload"],
         )
-        return Response(operator_action_to_dict(action_get(action_id=action.id)))
+        return Response(operator_action_to_dict(action))
 
 
 class ActionPendingListApi(APIView):

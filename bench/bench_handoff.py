@@ -34,7 +34,7 @@ import time
 import httpx
 import websockets
 from bench_action_status import django_on, start_second_daphne
-from common import environment, figures_print, latency_figures, write_result
+from common import environment, figures_print, latency_figures, load_average, process_cpu_seconds, write_result
 
 from core.testing.live import LiveStack
 
@@ -86,7 +86,9 @@ def make_data(n: int) -> tuple[str, list[dict]]:
     return api_token, [{"conversation": c.id, "token": t} for c, t in zip(conversations, tokens, strict=True)]
 
 
-async def run(stack: LiveStack, bases: list[str], api_token: str, rows: list[dict], warmup: list[str]) -> dict:
+async def run(
+    stack: LiveStack, pids: list[int], bases: list[str], api_token: str, rows: list[dict], warmup: list[str]
+) -> dict:
     from channels_redis.core import RedisChannelLayer
 
     from core.realtime import conversation_group
@@ -169,6 +171,7 @@ async def run(stack: LiveStack, bases: list[str], api_token: str, rows: list[dic
     sender = spawn.Process(
         target=send_replies, args=(bases, api_token, [row["conversation"] for row in rows], RATE, results)
     )
+    cpu_before = sum(process_cpu_seconds(pid) for pid in pids)
     sender.start()
     while results.empty() and sender.is_alive():
         await asyncio.sleep(0.2)
@@ -180,6 +183,7 @@ async def run(stack: LiveStack, bases: list[str], api_token: str, rows: list[dic
     deadline = time.monotonic() + 10
     while len(arrived) < len(rows) - len(errors) and time.monotonic() < deadline:
         await asyncio.sleep(0.1)
+    cpu = sum(process_cpu_seconds(pid) for pid in pids) - cpu_before
     for socket in sockets:
         await socket.close()
     for task in tasks:
@@ -191,6 +195,7 @@ async def run(stack: LiveStack, bases: list[str], api_token: str, rows: list[dic
         "errors": errors,
         "duplicates": duplicates,
         "achieved_rate": len(rows) / sent_seconds,
+        "cpu_ms_per_reply": cpu * 1000 / len(rows),
     }
 
 
@@ -245,13 +250,15 @@ def main() -> int:
         "DATABASE_POOL": os.environ.get("DATABASE_POOL", "1"),
         "DATABASE_POOL_MAX": os.environ.get("DATABASE_POOL_MAX", "10"),
     }
+    load_before = load_average()
     with LiveStack(database="postgres", redis=True, celery_worker=False, extra_env=env) as stack:
         second, second_base, second_log = start_second_daphne(stack)
         try:
             django_on(stack)
             api_token, rows = make_data(N + WARMUP)
             rows, warmup = rows[:N], [row["conversation"] for row in rows[N:]]
-            result = asyncio.run(run(stack, [stack.base_url, second_base], api_token, rows, warmup))
+            pids = [stack.server.pid, second.pid]
+            result = asyncio.run(run(stack, pids, [stack.base_url, second_base], api_token, rows, warmup))
         finally:
             second.terminate()
             try:
@@ -269,11 +276,15 @@ def main() -> int:
             "lost": lost,
             "duplicates": result["duplicates"],
             "http_errors": len(result["errors"]),
+            "daphne_cpu_ms_per_reply": result["cpu_ms_per_reply"],
         },
         "bare group_send round trip (floor)": {**floor, "lost": FLOOR_N - len(result["floor"])},
     }
     figures_print(figures)
-    print(f"sockets connected {result['connected']}/{N}; replies sent at {result['achieved_rate']:.1f}/s")
+    print(
+        f"sockets connected {result['connected']}/{N}; replies sent at {result['achieved_rate']:.1f}/s; "
+        f"load average before {load_before}, after {load_average()}"
+    )
     if result["errors"]:
         print("first errors:", result["errors"][:3])
     write_result(
@@ -285,6 +296,7 @@ def main() -> int:
             "replies": N,
             "rate_per_s": RATE,
             "floor_sends": FLOOR_N,
+            "load_average_before": load_before,
             "measured_from": "the operator's POST being sent (HTTP, service, commit, push included)",
             "client": "one asyncio process for the sockets, one for the POSTs, same machine",
             "target": "p99 ≤ 50 ms, none lost, no duplicate",

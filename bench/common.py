@@ -45,8 +45,28 @@ def environment(**extra) -> dict:
         "python": platform.python_version(),
         "platform": platform.platform(),
         "django": django.get_version(),
+        "load_average": load_average(),
         **extra,
     }
+
+
+def load_average() -> list[float]:
+    """The machine's 1/5/15-minute load averages, rounded (the noise a shared box adds)."""
+    return [round(value, 2) for value in os.getloadavg()]
+
+
+def process_cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds a process (all its threads) has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def process_rss_kb(pid: int) -> int:
+    """A process's resident memory in KiB (Linux /proc)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
 
 
 def figures_print(figures: dict) -> None:

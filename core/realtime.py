@@ -47,6 +47,7 @@ CONVERSATION_GROUP_PREFIX = "conversation."
 RESYNC_EVENT = {"type": "resync"}
 _RETRY_FIRST_DELAY = 0.05
 _RETRY_MAX_DELAY = 1.0
+_BATCH_MAX = 100  # pushes sent in one go by the publisher
 
 
 def conversation_group(conversation_id: str) -> str:
@@ -87,41 +88,63 @@ class _Publisher:
 
     async def _drain(self) -> None:
         while True:
-            group, event = await self._queue.get()
+            # Everything queued meanwhile leaves together: one call to the layer for the lot
+            # where it can (`group_send_many`), in the order it was queued.
+            batch = [await self._queue.get()]
+            while len(batch) < _BATCH_MAX and not self._queue.empty():
+                batch.append(self._queue.get_nowait())
             try:
-                if await self._deliver(group, event) and self._failed_groups:
-                    await self._resync()
+                await self._deliver(batch)
             except Exception:  # a dropped push must never break anything else
-                logger.exception("realtime push to %s failed", group)
+                logger.exception("realtime pushes to %s failed", sorted({group for group, _ in batch}))
             finally:
-                self._queue.task_done()
+                for _ in batch:
+                    self._queue.task_done()
 
-    async def _deliver(self, group: str, event: dict) -> bool:
-        """Send one push, retrying with backoff while the layer refuses it (the queue waits, so
-        the order holds); False once `PARLEY_REALTIME_RETRY_SECONDS` have passed in vain."""
+    async def _deliver(self, pushes: list[tuple[str, dict]], *, resync: bool = True) -> None:
+        """Send pushes in order, retrying with backoff while the layer refuses them (the queue
+        waits, so the order holds); what is still unsent after `PARLEY_REALTIME_RETRY_SECONDS`
+        is dropped. After each success, the groups that saw a failure get `resync`."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + settings.PARLEY_REALTIME_RETRY_SECONDS
         delay = _RETRY_FIRST_DELAY
-        while True:
+        layer = get_channel_layer()
+        send_many = getattr(layer, "group_send_many", None)
+        pending = list(pushes)
+        while pending:
             try:
-                await get_channel_layer().group_send(group, event)
-                return True
+                if send_many is not None:
+                    await send_many(pending)  # all or nothing
+                    pending = []
+                else:
+                    await layer.group_send(*pending[0])
+                    pending.pop(0)
             except Exception as exc:
-                self._failed_groups.add(group)
+                tried = pending if send_many is not None else pending[:1]
+                groups = sorted({group for group, _ in tried})
+                self._failed_groups.update(groups)
                 if loop.time() + delay > deadline:
-                    self.dropped += 1
-                    logger.error("realtime push to %s dropped after retrying (%d so far): %r", group, self.dropped, exc)
-                    return False
-                logger.warning("realtime push to %s failed, retrying in %.2fs: %r", group, delay, exc)
+                    self._failed_groups.update(group for group, _ in pending)
+                    self.dropped += len(pending)
+                    logger.error(
+                        "realtime pushes to %s dropped after retrying (%d so far): %r",
+                        sorted({group for group, _ in pending}),
+                        self.dropped,
+                        exc,
+                    )
+                    return
+                logger.warning("realtime pushes to %s failed, retrying in %.2fs: %r", groups, delay, exc)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, _RETRY_MAX_DELAY)
+                continue
+            if resync and self._failed_groups:
+                await self._resync()
 
     async def _resync(self) -> None:
-        """The layer answers again: tell every group that saw a failure to catch up."""
+        """The layer answers again: tell every group that saw a failure to catch up (failing
+        again puts a group back in the set, for the next recovery)."""
         groups, self._failed_groups = self._failed_groups, set()
-        for group in sorted(groups):
-            if not await self._deliver(group, dict(RESYNC_EVENT)):
-                return  # failed again: the group is back in the set for the next recovery
+        await self._deliver([(group, dict(RESYNC_EVENT)) for group in sorted(groups)], resync=False)
 
     def submit(self, group: str, event: dict) -> None:
         self._start()

@@ -1,14 +1,18 @@
 """Operator decisions on pending actions (seeds/001): applied once, answered on commit."""
 
+from django.conf import settings
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 
 from actions.enums import ActionStatus, ActorKind
 from actions.error_codes import ActionErrorCode
 from actions.exceptions import ActionAlreadyDecided, ActionError, ActionNotAllowed, OperatorRequired
 from actions.models import Action, ActionResponse
+from actions.selectors import action_get
 from actions.services.responses import action_response_enqueue
-from actions.services.transitions import action_transition
+from actions.services.transitions import action_transition_locked
 from actions.types import action_type_get
+from core.exceptions import NotFound
 
 DECISIONS = (ActionStatus.APPROVED, ActionStatus.DENIED, ActionStatus.EDITED)
 REPLY_MAX_LENGTH = 2000
@@ -58,16 +62,16 @@ def _clean_edited_payload(action: Action, edited_payload) -> dict:
     return action_type.clean_payload(edited_payload)
 
 
-@transaction.atomic
 def action_feedback_apply(
     *,
-    action: Action,
+    action: Action | None = None,
+    action_id: str | None = None,
     decision: str,
     operator,
     reply_text: str = "",
     edited_payload: dict | None = None,
 ) -> Action:
-    """An operator approves, denies or edits a pending action. Exactly once.
+    """An operator approves, denies or edits a pending action (`action`, or `action_id`). Exactly once.
 
     Under the action's row lock: the transition (pending_approval → decision) with the operator
     and time, the reply text as the decision note, the edited payload, and a pending
@@ -79,7 +83,28 @@ def action_feedback_apply(
     things stand (`ActionType.refusal`, e.g. the order was refunded in full meanwhile) changes
     nothing either and answers with the type's code; an edit's `result["changes"]` says what
     the customer is told changed.
+
+    Returns the action as written, with its conversation, customer and decider in hand (the
+    inbox's rendering of it needs no query). The decision costs one locking read and four
+    writes: the action, its transition, the delivery and the response. Where tasks run in
+    place (`CELERY_TASK_ALWAYS_EAGER`: the embedded default, the unit tests) the customer was
+    answered on commit and the action moved on, so it is read back as it now stands.
     """
+    with transaction.atomic():
+        locked = _decide(
+            action=action,
+            action_id=action_id,
+            decision=decision,
+            operator=operator,
+            reply_text=reply_text,
+            edited_payload=edited_payload,
+        )
+    if settings.CELERY_TASK_ALWAYS_EAGER and not transaction.get_connection().in_atomic_block:
+        return action_get(action_id=locked.pk)
+    return locked
+
+
+def _decide(*, action, action_id, decision, operator, reply_text, edited_payload) -> Action:
     _check_operator(operator)
     if decision not in DECISIONS:
         raise ActionError(
@@ -95,8 +120,16 @@ def action_feedback_apply(
         )
     reply_text = reply_text.replace("\x00", "").strip()
 
-    locked = Action.objects.select_for_update(of=("self",)).select_related("conversation").get(pk=action.pk)
-    if locked.status in DECISIONS or locked.decided_at is not None or locked.responses.exists():
+    locked = (
+        Action.objects.select_for_update(of=("self",))
+        .select_related("conversation__customer", "message")
+        .annotate(answered=Exists(ActionResponse.objects.filter(action=OuterRef("pk"))))
+        .filter(pk=action.pk if action is not None else action_id)
+        .first()
+    )
+    if locked is None:
+        raise NotFound("No such action.", code=ActionErrorCode.ACTION_NOT_FOUND)
+    if locked.status in DECISIONS or locked.decided_at is not None or locked.answered:
         raise ActionAlreadyDecided(
             f"This action was already decided ({locked.get_status_display().lower()}).",
             fields={"status": [locked.status]},
@@ -126,23 +159,29 @@ def action_feedback_apply(
         problem = action_type.refusal(action=locked, payload=payload)
         if problem is not None:
             raise problem
-    Action.objects.filter(pk=locked.pk).update(**updates)
     for field, value in updates.items():
-        setattr(action, field, value)
-    action_transition(
-        action=action,
+        setattr(locked, field, value)
+    # The seq the push carries, read with the row: the action's message, else the latest one.
+    seq = locked.message.seq if locked.message_id is not None else locked.conversation.last_seq
+    action_transition_locked(
+        locked=locked,
         to_status=decision,
         actor_kind=ActorKind.OPERATOR,
         actor=operator,
         note=reply_text,
         enabled=False,
+        result=updates.get("result"),
+        also=[field for field in updates if field != "result"],
+        seq=seq,
     )
-    response = ActionResponse.objects.create(
+    action_response_enqueue(
         action=locked,
         outcome=decision,
-        text="",
         channel=locked.conversation.channel,
-        idempotency_key=response_idempotency_key(action=locked, decision=decision),
+        key=response_idempotency_key(action=locked, decision=decision),
     )
-    action_response_enqueue(response=response)
-    return action
+    if action is not None:
+        # Keep the caller's instance in step with the database.
+        for field in (*updates, "status", "error", "enabled", "decided_by_id", "decided_at", "updated_at"):
+            setattr(action, field, getattr(locked, field))
+    return locked

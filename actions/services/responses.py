@@ -109,12 +109,14 @@ def response_text_render(*, action: Action, outcome: str, reply_text: str = "") 
 RESPONSE = "actions.response"
 
 
-def action_response_enqueue(*, response: ActionResponse) -> None:
-    """In the decision's transaction: the response goes out through the outbox once that commits."""
-    response.delivery = delivery_enqueue(
-        kind=RESPONSE, key=response.idempotency_key, payload={"response_id": response.pk}
+def action_response_enqueue(*, action: Action, outcome: str, channel: str, key: str) -> ActionResponse:
+    """In the decision's transaction, under the action's row lock (so `key` is new): the response,
+    sent through the outbox once that commits. The delivery names the response by its key, so
+    each row is written once (two INSERTs, no UPDATE linking them)."""
+    delivery = delivery_enqueue(kind=RESPONSE, key=key, payload={"response_key": key}, new=True)
+    return ActionResponse.objects.create(
+        action=action, outcome=outcome, text="", channel=channel, idempotency_key=key, delivery=delivery
     )
-    response.save(update_fields=["delivery", "updated_at"])
 
 
 class ActionResponseSender(Sender):
@@ -123,9 +125,10 @@ class ActionResponseSender(Sender):
     kind = RESPONSE
 
     def _response(self, delivery: OutboundDelivery) -> ActionResponse:
-        return ActionResponse.objects.select_related("action__conversation__customer").get(
-            pk=delivery.payload["response_id"]
-        )
+        responses = ActionResponse.objects.select_related("action__conversation__customer")
+        if "response_id" in delivery.payload:  # enqueued before deliveries named the response by its key
+            return responses.get(pk=delivery.payload["response_id"])
+        return responses.get(idempotency_key=delivery.payload["response_key"])
 
     def send(self, delivery: OutboundDelivery) -> SendResult:
         response = self._response(delivery)

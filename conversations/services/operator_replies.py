@@ -104,6 +104,7 @@ def operator_reply_send(
         role=Role.OPERATOR,
         content=text,
         client_message_id=client_message_id,
+        locked=True,
         metadata={
             "operator_id": operator.pk,
             "operator_name": name,

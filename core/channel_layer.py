@@ -1,0 +1,106 @@
+"""channels_redis's layer, with several group sends in two Redis round trips (`group_send_many`).
+
+`channels_redis.core.RedisChannelLayer.group_send` costs four round trips per group (expire the
+group, read its members, expire each member's queue, then a Lua script adding the message to
+each queue). The realtime publisher (core/realtime.py) often holds several pushes at once: a
+decision tells the customer's conversation and the operators' inbox; under load, pushes queue
+up. `group_send_many` sends them all in two round trips: one pipeline expiring and reading every
+group, then one script that expires each member queue and adds every message, in the order
+given. The messages, their queues and capacities are channels_redis's own (its
+`_map_channel_keys_to_connection`), so receivers are the unchanged channels_redis ones.
+
+Order: channels_redis queues are sorted sets scored by send time, popped lowest first. Messages
+sent together get strictly increasing scores, and a process never reuses a score (a send in
+the same microsecond as the last one is scored after it), so a queue pops them in the order
+they were given, as separate `group_send`s would.
+
+With more than one Redis host (sharded layer) it falls back to one `group_send` per push.
+"""
+
+import hashlib
+import time
+
+from channels_redis.core import RedisChannelLayer as _RedisChannelLayer
+from redis.exceptions import NoScriptError
+
+# KEYS: one member queue per message; ARGV: the messages, their queues' capacities, their
+# scores, then the oldest score kept and the queues' expiry in seconds.
+_SEND_MANY_LUA = """
+local n = #KEYS
+local expire_before = tonumber(ARGV[3 * n + 1])
+local expiry = ARGV[3 * n + 2]
+local over_capacity = 0
+for i = 1, n do
+    redis.call('ZREMRANGEBYSCORE', KEYS[i], 0, expire_before)
+    if redis.call('ZCOUNT', KEYS[i], '-inf', '+inf') < tonumber(ARGV[n + i]) then
+        redis.call('ZADD', KEYS[i], ARGV[2 * n + i], ARGV[i])
+        redis.call('EXPIRE', KEYS[i], expiry)
+    else
+        over_capacity = over_capacity + 1
+    end
+end
+return over_capacity
+"""
+
+_SEND_MANY_SHA = hashlib.sha1(_SEND_MANY_LUA.encode(), usedforsecurity=False).hexdigest()  # what Redis names it by
+_SCORE_STEP = 1e-6  # seconds between the scores of two messages sent together
+
+
+class RedisChannelLayer(_RedisChannelLayer):
+    """`channels_redis.core.RedisChannelLayer` plus `group_send_many`."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._last_score = 0.0
+
+    def _scores(self, count: int) -> list[float]:
+        start = max(time.time(), self._last_score + _SCORE_STEP)
+        scores = [start + i * _SCORE_STEP for i in range(count)]
+        self._last_score = scores[-1]
+        return scores
+
+    async def group_send_many(self, sends: list[tuple[str, dict]]) -> None:
+        """`group_send(group, message)` for each pair, in order, in two round trips to Redis.
+        All or nothing: the messages are added by one script."""
+        if self.ring_size != 1:
+            for group, message in sends:
+                await self.group_send(group, message)
+            return
+        for group, _ in sends:
+            assert self.require_valid_group_name(group), "Group name not valid"
+        connection = self.connection(0)
+        pipe = connection.pipeline(transaction=False)
+        group_expired_before = int(time.time()) - self.group_expiry
+        for group, _ in sends:
+            key = self._group_key(group)
+            pipe.zremrangebyscore(key, min=0, max=group_expired_before)
+            pipe.zrange(key, 0, -1)
+        replies = await pipe.execute()
+
+        keys: list[bytes | str] = []
+        messages: list[bytes] = []
+        capacities: list[int] = []
+        for index, (_group, message) in enumerate(sends):
+            members = [name.decode("utf8") for name in replies[2 * index + 1]]
+            if not members:
+                continue
+            by_connection, key_messages, key_capacities = self._map_channel_keys_to_connection(members, message)
+            for channel_keys in by_connection.values():
+                for channel_key in channel_keys:
+                    keys.append(channel_key)
+                    messages.append(key_messages[channel_key])
+                    capacities.append(key_capacities[channel_key])
+        if not keys:
+            return
+        args = (
+            *keys,
+            *messages,
+            *capacities,
+            *self._scores(len(keys)),
+            int(time.time()) - int(self.expiry),
+            int(self.expiry),
+        )
+        try:  # the script by its digest (Redis keeps it once it has seen it), else in full
+            await connection.evalsha(_SEND_MANY_SHA, len(keys), *args)
+        except NoScriptError:
+            await connection.eval(_SEND_MANY_LUA, len(keys), *args)
