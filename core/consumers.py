@@ -4,6 +4,7 @@ and no error closes the socket; the client gets an `error` frame (`code`, `detai
 import logging
 from urllib.parse import parse_qsl
 
+from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncJsonWebsocketConsumer, AsyncWebsocketConsumer
 
 from core.error_codes import CoreErrorCode
@@ -31,6 +32,20 @@ class JsonFrameConsumer(AsyncJsonWebsocketConsumer):
     Bad frames (binary, not JSON, too deep, NUL or lone surrogates, no `type`) are answered with
     an `error` frame; so is any exception a handler raises (ApplicationError with its own code,
     anything else as `server_error`, logged)."""
+
+    async def dispatch(self, message):
+        """Channels' dispatch without its `close_old_connections` hop before every message.
+
+        Channels (4.2+) runs `close_old_connections` on the process's one thread-sensitive
+        executor before each handler, for consumers that use the async ORM. Ours never do: every
+        database call goes through `database_sync_to_async`, which closes stale connections
+        around the call on its own. Without the hop, a frame pushed to a socket (a decision's
+        `action.status`, an operator's reply) and a `ping` never queue behind that one thread,
+        where every socket handshake of the process also reads the database."""
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     async def websocket_connect(self, message):
         if not _scope_is_clean(self.scope):

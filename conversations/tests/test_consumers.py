@@ -253,4 +253,29 @@ async def test_a_message_sent_too_fast_is_refused_naming_it_and_when_to_send_it_
     assert 0 < refused["retry_after"] <= 60
     # Nothing of it was stored: sent again later under the same id, it is a new message.
     assert not await database_sync_to_async(Message.objects.filter(client_message_id="second").exists)()
+
+
+async def test_pushed_frames_and_pings_do_not_hop_to_the_database_thread(monkeypatch):
+    """Consumers call the database only through database_sync_to_async (which closes stale
+    connections itself): Channels' close_old_connections hop before every message is skipped."""
+    import channels.consumer
+    from channels.layers import get_channel_layer
+
+    from core import realtime
+
+    conversation, token = await new_conversation()
+    ws, connected, _ = await connect(conversation.id, token)
+    assert connected
+    hops = []
+
+    async def counted():
+        hops.append(1)
+
+    monkeypatch.setattr(channels.consumer, "aclose_old_connections", counted)
+    event = {"type": "action.status", "action_id": "act_x", "status": "approved", "enabled": False, "seq": 0}
+    await get_channel_layer().group_send(realtime.conversation_group(conversation.id), event)
+    assert await ws.receive_json_from(timeout=5) == event
+    await ws.send_json_to({"type": "ping"})
+    assert await ws.receive_json_from(timeout=5) == {"type": "pong"}
+    assert hops == []
     await ws.disconnect()
