@@ -218,8 +218,9 @@ class Clients:
         return ok
 
     async def close(self) -> None:
-        for socket in self.sockets:
-            await socket.close()
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(15):
+                await asyncio.gather(*(socket.close() for socket in self.sockets), return_exceptions=True)
         for task in self.tasks:
             task.cancel()
 
@@ -265,7 +266,7 @@ async def run(stack: LiveStack, pids: list[int], bases: list[str], api_token: st
     out: dict = {"connected": connected, "errors": []}
 
     # 1. Floor: bare group_send through the same Redis, to the same consumers.
-    layer = RedisChannelLayer(hosts=[stack.redis_url], prefix=stack.env["CHANNEL_LAYER_PREFIX"])
+    layer = RedisChannelLayer(hosts=[stack.redis_url], prefix=stack.env["CHANNEL_LAYER_PREFIX"], capacity=5000)
     start = time.perf_counter()
     for i in range(FLOOR_N):
         await asyncio.sleep(max(0.0, start + i / RATE - time.perf_counter()))

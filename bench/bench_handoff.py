@@ -152,7 +152,7 @@ async def run(
     await asyncio.sleep(1.0)
 
     # 1. Floor: bare group_send through the same Redis, to the same consumers.
-    layer = RedisChannelLayer(hosts=[stack.redis_url], prefix=stack.env["CHANNEL_LAYER_PREFIX"])
+    layer = RedisChannelLayer(hosts=[stack.redis_url], prefix=stack.env["CHANNEL_LAYER_PREFIX"], capacity=5000)
     start = time.perf_counter()
     for i in range(FLOOR_N):
         await asyncio.sleep(max(0.0, start + i / RATE - time.perf_counter()))

@@ -1,6 +1,7 @@
 """HTTP (Django and the MCP server) and WebSocket in one ASGI application, served by Daphne."""
 
 import os
+import sys
 
 from django.core.asgi import get_asgi_application
 
@@ -18,6 +19,9 @@ from agentic.mcp.asgi import WithMcpDoor  # noqa: E402
 from conversations.routing import websocket_urlpatterns  # noqa: E402
 from core.consumers import SocketNotFoundConsumer  # noqa: E402
 from core.cors import EmbedOriginValidator  # noqa: E402
+
+# The server's event loop, the requests' threads and the publisher thread take turns at the GIL.
+sys.setswitchinterval(settings.PARLEY_GIL_SWITCH_INTERVAL)
 
 http_app = ASGIStaticFilesHandler(django_asgi_app) if settings.PARLEY_SERVE_STATIC else django_asgi_app
 

@@ -18,10 +18,13 @@ With more than one Redis host (sharded layer) it falls back to one `group_send` 
 """
 
 import hashlib
+import logging
 import time
 
 from channels_redis.core import RedisChannelLayer as _RedisChannelLayer
 from redis.exceptions import NoScriptError
+
+logger = logging.getLogger(__name__)
 
 # KEYS: one member queue per message; ARGV: the messages, their queues' capacities, their
 # scores, then the oldest score kept and the queues' expiry in seconds.
@@ -101,6 +104,8 @@ class RedisChannelLayer(_RedisChannelLayer):
             int(self.expiry),
         )
         try:  # the script by its digest (Redis keeps it once it has seen it), else in full
-            await connection.evalsha(_SEND_MANY_SHA, len(keys), *args)
+            over_capacity = await connection.evalsha(_SEND_MANY_SHA, len(keys), *args)
         except NoScriptError:
-            await connection.eval(_SEND_MANY_LUA, len(keys), *args)
+            over_capacity = await connection.eval(_SEND_MANY_LUA, len(keys), *args)
+        if over_capacity:
+            logger.warning("%d of %d pushes dropped: their queues were at capacity", over_capacity, len(keys))

@@ -146,7 +146,14 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "core.channel_layer.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": env("CHANNEL_LAYER_PREFIX", default="parley")},
+            "CONFIG": {
+                "hosts": [REDIS_URL],
+                "prefix": env("CHANNEL_LAYER_PREFIX", default="parley"),
+                # Unread messages a queue holds before the layer drops new ones. Every socket of a
+                # Daphne process shares its process's queue, so channels_redis' 100 is lost frames
+                # as soon as a busy process is 100 pushes behind (a second at 100 decisions/s).
+                "capacity": env.int("CHANNEL_LAYER_CAPACITY", default=5000),
+            },
         }
     }
 else:
@@ -344,6 +351,12 @@ PARLEY_DATA_RECHECK_SECONDS = env.float("PARLEY_DATA_RECHECK_SECONDS", default=2
 # A WebSocket push the channel layer (Redis) refuses is retried this long, then dropped and
 # counted; its conversation's clients get a `resync` frame once the layer answers again.
 PARLEY_REALTIME_RETRY_SECONDS = env.float("PARLEY_REALTIME_RETRY_SECONDS", default=30.0)
+# How long a thread waiting for the GIL waits before the running one must hand it over, in a
+# Daphne process (sys.setswitchinterval; Python's default is 5 ms). A request there hops between
+# the server's event loop and its own thread about six times (Django's ASGI handler with sync
+# middleware), and a push crosses to the publisher thread: each hop can wait this long while
+# another request computes, so 1 ms keeps the realtime tail short at a small cost in throughput.
+PARLEY_GIL_SWITCH_INTERVAL = env.float("PARLEY_GIL_SWITCH_INTERVAL", default=0.001)
 # How long a task refused by the broker is retried by the process's dispatcher thread before it
 # is left to its reconcile beat (core/dispatch.py).
 PARLEY_TASK_DISPATCH_RETRY_SECONDS = env.float("PARLEY_TASK_DISPATCH_RETRY_SECONDS", default=60.0)
