@@ -19,6 +19,7 @@ from conversations.tests.browser import (
     staff_login,
     watch_problems,
 )
+from core.testing.axe import axe_serious
 
 pytestmark = [pytest.mark.browser, pytest.mark.live]
 
@@ -216,6 +217,7 @@ def test_the_checkout_button_follows_the_payment(customer, live_sqlite):
     expect()(confirmed).to_have_attribute("tabindex", "-1")
     expect()(confirmed).to_be_in_viewport()
     screenshot(page, "chat-checkout-paid")
+    assert axe_serious(page) == []
     provider.close()
     # After a reload, from the server's copy: the same.
     page.reload()
@@ -318,6 +320,7 @@ def test_a_message_sent_too_fast_counts_down_and_is_sent_when_the_wait_is_over(b
         expect()(bubble.get_by_role("button", name="Don't send")).to_be_visible()
         expect()(page.locator(".chat-announcer")).to_contain_text("will be sent in 3 seconds")
         screenshot(page, "chat-rate-limited-countdown")
+        assert axe_serious(page) == []
         # The wait is over: sent under the same id, answered; nothing left pending.
         expect()(page.locator(".msg--assistant").last).to_contain_text("PS11752778", timeout=8000)
         expect()(page.locator(".msg--pending, .msg--waiting")).to_have_count(0)
@@ -359,6 +362,7 @@ def test_a_reply_below_the_view_is_hinted_not_scrolled_to(customer, live_sqlite)
     expect()(reply).not_to_be_in_viewport()
     assert page.locator(".chat-window").evaluate("w => w.scrollTop") == 0  # not moved under the reader
     screenshot(page, "chat-new-message-hint")
+    assert axe_serious(page) == []
     hint.click()
     expect()(hint).to_be_hidden()
     expect()(reply).to_be_in_viewport()
@@ -426,6 +430,7 @@ def test_an_answer_listing_several_parts_has_a_button_for_each(customer):
     expect()(buttons).to_have_text([f"Buy {ps}" for ps in names])
     assert reply.locator(".action__button--primary").count() == 1
     screenshot(page, "chat-list-with-buttons")
+    assert axe_serious(page) == []
     buttons.nth(1).click()
     expect()(page.locator(".confirm__text")).to_contain_text(f"({names[1]})")
 

@@ -525,6 +525,8 @@
       "d",
       name === "close"
         ? "M6.4 5 5 6.4 10.6 12 5 17.6 6.4 19l5.6-5.6 5.6 5.6 1.4-1.4-5.6-5.6L19 6.4 17.6 5 12 10.6z"
+        : name === "new"
+        ? "M11 5h2v6h6v2h-6v6h-2v-6H5v-2h6z"
         : "M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H8l-4 4V6a2 2 0 0 1 2-2zm3 6v2h2v-2H7zm4 0v2h2v-2h-2zm4 0v2h2v-2h-2z",
     );
     svg.appendChild(path);
@@ -1908,6 +1910,12 @@
     // "New conversation": in the header (before the widget's close button), shown once there is one to leave.
     ui.newConversation = el("button", "chat-new", "New conversation");
     ui.newConversation.type = "button";
+    if (root.classList.contains("chat-app--widget")) {
+      // The widget's narrow header: an icon beside the close button, named for screen readers.
+      ui.newConversation.replaceChildren(icon("new"));
+      ui.newConversation.setAttribute("aria-label", "New conversation");
+      ui.newConversation.title = "New conversation";
+    }
     ui.newConversation.hidden = true;
     ui.header.insertBefore(ui.newConversation, q(".chat-close"));
 
