@@ -204,8 +204,9 @@ def ground(
     lookup.prefetch([*PS_TOKEN.findall(draft.content or ""), *(c.get("psNumber", "") for c in draft.parts or [])])
     user_numbers = {re.sub(r"[\s-]", "", t.upper()) for t in PS_TOKEN.findall(user_text or "")}
     user_numbers |= {t.upper() for t in CODE_TOKEN.findall(user_text or "")}
-    if talks_parcel:
-        user_numbers |= parcel.tracking_numbers()  # a real tracking number is not an invented part
+    # An order number, and a tracking number the conversation's orders have, are not parts or
+    # models: not looked up in the catalogue (nor taken for invented parts).
+    not_parts = parcel.tracking_numbers() if talks_parcel else set()
     # The parts the reply is about: its cards, then what it names.
     card_products = [p for p in (lookup.product(c.get("psNumber", "")) for c in draft.parts or []) if p is not None]
     named = []
@@ -226,7 +227,7 @@ def ground(
         if sentence == "\n":
             out_sentences.append(sentence)
             continue
-        fixed, drop = _ground_sentence(sentence, lookup, subject, user_numbers, report)
+        fixed, drop = _ground_sentence(sentence, lookup, subject, user_numbers, report, not_parts)
         if not drop and talks_parcel:
             fixed, drop = _ground_parcel(fixed, parcel, urls, report)
         if not drop:
@@ -252,7 +253,7 @@ def ground(
     return draft, report
 
 
-def _ground_sentence(sentence, lookup, subject, user_numbers, report) -> tuple[str, bool]:
+def _ground_sentence(sentence, lookup, subject, user_numbers, report, not_parts=frozenset()) -> tuple[str, bool]:
     # 1. part numbers
     products_here = []
     for token in PS_TOKEN.findall(sentence):
@@ -268,6 +269,8 @@ def _ground_sentence(sentence, lookup, subject, user_numbers, report) -> tuple[s
         if PS_TOKEN.fullmatch(token) or not re.search(r"\d", token) or not re.search(r"[A-Za-z]", token):
             continue
         upper = token.upper()
+        if ORDER_TOKEN.fullmatch(upper.rstrip(".")) or upper.rstrip(".") in not_parts:
+            continue
         # Is it a model? A sentence's full stop is not part of the number, and a model's key
         # ignores dots, so the answer is the same as with it, and the number as already read.
         if lookup.model(upper.rstrip(".")) is not None:
