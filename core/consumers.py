@@ -68,13 +68,15 @@ class JsonFrameConsumer(AsyncJsonWebsocketConsumer):
         try:
             await self.receive_json(content)
         except ApplicationError as exc:
-            await self.send_error(exc.code, exc.detail)
+            # A rate limit says when to try again, whichever frame met it (not only `message`).
+            retry_after = getattr(exc, "retry_after", None)
+            await self.send_error(exc.code, exc.detail, **({"retry_after": retry_after} if retry_after else {}))
         except Exception:
             logger.exception("%s: %r frame failed", type(self).__name__, content["type"][:40])
             await self.send_error(CoreErrorCode.SERVER_ERROR, "Something went wrong on our side; please try again.")
 
-    async def send_error(self, code: str, detail: str) -> None:
-        await self.send_json({"type": "error", "code": code, "detail": detail})
+    async def send_error(self, code: str, detail: str, **extra) -> None:
+        await self.send_json({"type": "error", "code": code, "detail": detail, **extra})
 
 
 class SocketNotFoundConsumer(AsyncWebsocketConsumer):

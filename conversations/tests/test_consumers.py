@@ -255,6 +255,25 @@ async def test_a_message_sent_too_fast_is_refused_naming_it_and_when_to_send_it_
     assert not await database_sync_to_async(Message.objects.filter(client_message_id="second").exists)()
 
 
+async def test_any_frame_refused_by_a_rate_limit_says_when_to_try_again(monkeypatch):
+    """Before: only `message` refusals carried `retry_after`; a click or a handoff request met by a
+    limit came back as a bare error frame the page could not count down."""
+    from conversations import consumers
+    from core.exceptions import RateLimited
+
+    async def limited(conversation, action_id):
+        raise RateLimited("Too many alerts. Try again in 42 s.", retry_after=42)
+
+    monkeypatch.setattr(consumers, "_click", limited)
+    conversation, token = await new_conversation()
+    ws, connected, _ = await connect(conversation.id, token)
+    assert connected
+    await ws.send_json_to({"type": "action.click", "action_id": "act_x"})
+    refused = await ws.receive_json_from(timeout=5)
+    assert (refused["type"], refused["code"], refused["retry_after"]) == ("error", "rate_limited", 42)
+    await ws.disconnect()
+
+
 async def test_pushed_frames_and_pings_do_not_hop_to_the_database_thread(monkeypatch):
     """Consumers call the database only through database_sync_to_async (which closes stale
     connections itself): Channels' close_old_connections hop before every message is skipped."""
