@@ -3,25 +3,7 @@ import io
 
 from rest_framework.renderers import BaseRenderer
 
-# A cell starting with one of these is a formula to a spreadsheet: prefix it so it stays text.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(value) -> str:
-    if value is None:
-        return ""
-    text = str(value)
-    if text.startswith(_FORMULA_START) and not _is_number(text):
-        return "'" + text
-    return text
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
+from core.csvsafe import csv_cell
 
 
 class CSVRenderer(BaseRenderer):
@@ -36,8 +18,8 @@ class CSVRenderer(BaseRenderer):
         writer = csv.writer(buffer, lineterminator="\r\n")
         if isinstance(data, dict) and "error" in data:
             writer.writerow(["code", "detail"])
-            writer.writerow([_cell(data["error"].get("code")), _cell(data["error"].get("detail"))])
+            writer.writerow([csv_cell(data["error"].get("code")), csv_cell(data["error"].get("detail"))])
         elif isinstance(data, dict) and "header" in data:
-            writer.writerow([_cell(h) for h in data["header"]])
-            writer.writerows([_cell(v) for v in row] for row in data["rows"])
+            writer.writerow([csv_cell(h) for h in data["header"]])
+            writer.writerows([csv_cell(v) for v in row] for row in data["rows"])
         return buffer.getvalue().encode(self.charset)

@@ -4,11 +4,11 @@ and `manage.py export_orders_to_ship` write the same file)."""
 from __future__ import annotations
 
 import csv
-import re
 from collections.abc import Iterable
 from typing import TextIO
 
 from checkout.models import Order
+from core.csvsafe import csv_cell
 
 COLUMNS = (
     "order_number",
@@ -31,20 +31,6 @@ COLUMNS = (
     "currency",
     "needs_attention",
 )
-# A spreadsheet runs a cell starting with one of these as a formula; addresses are typed by customers.
-_FORMULA = ("=", "+", "-", "@", "\t", "\r")
-
-
-_PHONE = re.compile(r"\+\d{6,15}")
-
-
-def _cell(value) -> str:
-    text = "" if value is None else str(value)
-    if text.startswith(_FORMULA) and not _PHONE.fullmatch(text):  # an E.164 number stays as it is
-        return "'" + text
-    return text
-
-
 def order_ship_row(order: Order) -> dict:
     address = order.shipping_address or {}
     lines = list(order.lines.all())
@@ -72,6 +58,6 @@ def orders_ship_csv_write(*, orders: Iterable[Order], out: TextIO) -> int:
     writer.writeheader()
     count = 0
     for order in orders:
-        writer.writerow({key: _cell(value) for key, value in order_ship_row(order).items()})
+        writer.writerow({key: csv_cell(value) for key, value in order_ship_row(order).items()})
         count += 1
     return count
