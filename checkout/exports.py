@@ -31,6 +31,8 @@ COLUMNS = (
     "currency",
     "needs_attention",
 )
+
+
 def order_ship_row(order: Order) -> dict:
     address = order.shipping_address or {}
     lines = list(order.lines.all())
