@@ -58,7 +58,7 @@ def main() -> int:
     texts = messages()
     with (
         LiveStack(database="sqlite", extra_env=env) as stack,
-        httpx.Client(base_url=stack.base_url, timeout=60) as client,
+        httpx.Client(base_url=stack.base_url, timeout=300) as client,  # the first reply builds the index
     ):
         if PARTS:
             stack.run_manage("generate_catalog", "--parts", str(PARTS), "--models", "2000", timeout=900)

@@ -65,13 +65,18 @@ def catalog_reads_shared() -> Iterator[None]:
         _shared_reads.reset(token)
 
 
-def catalog_reads_known(*, products=(), models=()) -> None:
+def catalog_reads_known(*, products=(), models=(), fits=()) -> None:
     """Rows a caller read in bulk inside a `catalog_reads_shared` block (nothing outside one):
     `product_get` of a part's own PS number, and `appliance_model_get` of a model's own number,
-    answer with them."""
+    answer with them; `fits`, (product id, model id, confidence) of compatibility rows, answer
+    `compatibility_check` of that pair ("yes", as its own read would)."""
     shared = _shared_reads.get()
     if shared is None:
         return
+    for product_id, model_id, confidence in fits:
+        shared.setdefault(
+            ("fit", product_id, model_id), CompatibilityResult(CompatibilityLevel.YES.value, float(confidence))
+        )
     for product in products:
         if product.ps_number == product.ps_number.strip().upper():
             shared.setdefault(("product", product.ps_number), product)
@@ -201,11 +206,12 @@ def _compatibility_read(product: Product, appliance_model: ApplianceModel) -> Co
 
 def _with_confidence(rows: QuerySet) -> list[Product]:
     """Products from Compatibility rows (select_related product), carrying `confidence`."""
-    products = []
+    rows, products = list(rows), []
     for row in rows:
         product = row.product
         product.confidence = float(row.confidence)
         products.append(product)
+    catalog_reads_known(fits=[(row.product_id, row.appliance_model_id, row.confidence) for row in rows])
     return products
 
 
@@ -389,6 +395,8 @@ def parts_for_symptom(
     )
     for item in results:
         item.confidence = float(item.confidence) if item.confidence is not None else None
+    if appliance_model is not None:
+        catalog_reads_known(fits=[(item.pk, appliance_model.pk, item.confidence) for item in results])
     return results
 
 

@@ -102,7 +102,9 @@ def parts_find(
             .select_related("product")
             .order_by("-confidence", "product__ps_number")[:MODEL_POOL]
         )
+        rows = list(rows)
         fitting = [row.product for row in rows]
+        catalog.catalog_reads_known(fits=[(row.product_id, row.appliance_model_id, row.confidence) for row in rows])
         if not fitting:
             return FindResult(empty_because="model")
         if words:

@@ -30,11 +30,14 @@ class RecommendationResult:
 def _fits(products: list[Product], appliance_model) -> dict[int, float]:
     if appliance_model is None:
         return {}
-    return dict(
+    fits = dict(
         Compatibility.objects.filter(
             appliance_model=appliance_model, product_id__in=[p.pk for p in products]
         ).values_list("product_id", "confidence")
     )
+    # The reply's buttons ask again whether these parts fit: they are answered from these rows.
+    catalog.catalog_reads_known(fits=[(pk, appliance_model.pk, confidence) for pk, confidence in fits.items()])
+    return fits
 
 
 def recommend(
