@@ -19,6 +19,7 @@ from catalog.enums import CompatibilityLevel
 from catalog.models import ApplianceModel, Compatibility, Product, Symptom, model_number_key
 from catalog.search.text import STOP_WORDS
 from catalog.vocabulary import appliance_type_mentioned
+from core.jsonsafe import text_is_clean
 
 # When a model's compatibility list is known (it has rows) but a part is not on it, we say
 # "no" with this confidence: the lists are curated, but they can be incomplete.
@@ -99,7 +100,7 @@ def product_get(*, ps_number: str) -> Product | None:
     """A part by PS number or manufacturer part number, case-insensitively ("ps11750057",
     "PS 11750057", "wpw10350376" all work). PS numbers win over part numbers."""
     raw = (ps_number or "").strip().upper()
-    if not raw:
+    if not raw or not text_is_clean(raw):  # a NUL or lone surrogate names no part (and fails in PostgreSQL)
         return None
     return _read_once(("product", raw), lambda: _product_read(raw))
 

@@ -18,14 +18,18 @@ def stock_changed_send_on_commit(*, product_id: int, old_quantity: int, new_quan
     transaction.on_commit(send)
 
 
+# The column is a PostgreSQL integer: more would fail in the write, not here.
+STOCK_MAX = 2_147_483_647
+
+
 @transaction.atomic
 def product_stock_set(*, product: Product, quantity: int) -> Product:
     """Set a product's stock level; `stock_changed` fires on commit when it really changed."""
-    if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 0:
+    if isinstance(quantity, bool) or not isinstance(quantity, int) or not 0 <= quantity <= STOCK_MAX:
         raise CatalogError(
-            "Stock quantity must be a whole number of 0 or more.",
+            f"Stock quantity must be a whole number from 0 to {STOCK_MAX:,}.",
             code=CatalogErrorCode.INVALID_QUANTITY,
-            fields={"quantity": ["Must be a whole number of 0 or more."]},
+            fields={"quantity": [f"Must be a whole number from 0 to {STOCK_MAX:,}."]},
         )
     old_quantity = Product.objects.select_for_update().values_list("stock_quantity", flat=True).get(pk=product.pk)
     product.stock_quantity = quantity

@@ -131,3 +131,72 @@ XML_EXTERNAL = b"""<?xml version="1.0"?>
 )
 def test_hostile_files_are_reported_or_refused(data, file_format):
     _outcome(data, file_format)
+
+
+# --- manage.py import_stock and import_catalog with hostile files ------------------------------
+
+
+def _stock(tmp_path, data: bytes):
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    feed = tmp_path / "stock.csv"
+    feed.write_bytes(data)
+    out, err = StringIO(), StringIO()
+    try:
+        call_command("import_stock", str(feed), "--no-progress", stdout=out, stderr=err)
+    except CommandError as exc:
+        return "refused", str(exc)
+    return out.getvalue(), err.getvalue()
+
+
+@pytest.fixture
+def part():
+    from catalog.tests.factories import ProductFactory
+
+    return ProductFactory(ps_number="PS9100001", stock_quantity=1)
+
+
+@pytest.mark.parametrize(
+    "body,problem",
+    [
+        (b"ps_number,quantity\nPS91\x0000001,3\n", "unknown part"),
+        (b"ps_number,quantity\nPS9100001,99999999999999999999\n", "quantity"),
+        (b"ps_number,quantity\nPS9100001,\xd9\xa1\xd9\xa2\n", "quantity"),  # Arabic-Indic digits
+        (b"ps_number,quantity\nPS9100001,1_0\n", "quantity"),
+    ],
+)
+def test_import_stock_reports_hostile_rows_and_keeps_going(tmp_path, part, body, problem):
+    out, err = _stock(tmp_path, body + b"PS9100001,5\n")
+    assert out != "refused", err
+    assert problem in err
+    part.refresh_from_db()
+    assert part.stock_quantity == 5
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "ps_number,quantity\nPS9100001,3\n".encode("utf-16"),
+        b"ps_number,quantity\nPS9100001,\xff\n",
+        b'ps_number,quantity\nPS9100001,"' + b"9" * 200_000 + b'"\n',
+    ],
+)
+def test_import_stock_refuses_an_unreadable_file_and_changes_nothing(tmp_path, part, body):
+    out, err = _stock(tmp_path, body)
+    assert out == "refused" and err
+    part.refresh_from_db()
+    assert part.stock_quantity == 1
+
+
+def test_import_catalog_refuses_escaped_nul_with_its_code(tmp_path):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    feed = tmp_path / "catalogue.json"
+    feed.write_text(json.dumps([{**BASE, "name": "PLACEHOLDER"}]).replace("PLACEHOLDER", "a\\u0000b"))
+    with pytest.raises(CommandError) as exc:
+        call_command("import_catalog", str(feed), "--no-progress")
+    assert "import_unreadable_file" in str(exc.value) and not Product.objects.exists()

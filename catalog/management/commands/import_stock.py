@@ -8,6 +8,7 @@ row never undoes the good ones. Unknown parts and bad quantities are reported, n
 """
 
 import csv
+import io
 import sys
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from tqdm import tqdm
 
 from catalog import selectors
 from catalog.exceptions import CatalogError
-from catalog.services.stock import product_stock_set
+from catalog.services.stock import STOCK_MAX, product_stock_set
 
 PART_COLUMNS = ("psnumber", "ps_number", "sku", "part_number", "partnumber")
 QUANTITY_COLUMNS = ("quantity", "qty", "stock", "stock_quantity")
@@ -37,13 +38,19 @@ class Command(BaseCommand):
 
     def handle(self, *args, csv_path: str, dry_run: bool, no_progress: bool, **options):
         if csv_path == "-":
-            rows = list(csv.DictReader(sys.stdin))
+            data = sys.stdin.buffer.read()
         else:
             path = Path(csv_path)
             if not path.is_file():
                 raise CommandError(f"No such file: {csv_path}")
-            with path.open(newline="", encoding="utf-8-sig") as handle:
-                rows = list(csv.DictReader(handle))
+            data = path.read_bytes()
+        # The whole file is read before any row is applied: a file that cannot be read changes nothing.
+        try:
+            rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"), newline="")))
+        except UnicodeDecodeError as exc:
+            raise CommandError(f"The file is not UTF-8 text (byte {exc.start}); nothing was changed.") from None
+        except csv.Error as exc:
+            raise CommandError(f"The CSV cannot be read: {exc}; nothing was changed.") from None
         header = list(rows[0].keys()) if rows else []
         part_column, quantity_column = _column(header, PART_COLUMNS), _column(header, QUANTITY_COLUMNS)
         if rows and (part_column is None or quantity_column is None):
@@ -62,14 +69,16 @@ class Command(BaseCommand):
             if product is None:
                 problems.append(f"line {line}: unknown part {part!r}")
                 continue
-            try:
-                quantity = int(raw_quantity)
-            except ValueError:
-                problems.append(f"line {line}: {part}: quantity {raw_quantity!r} is not a whole number")
+            if raw_quantity.startswith("-") and raw_quantity[1:].isascii() and raw_quantity[1:].isdigit():
+                problems.append(f"line {line}: {part}: quantity {raw_quantity} is negative")
                 continue
-            if quantity < 0:
-                problems.append(f"line {line}: {part}: quantity {quantity} is negative")
+            # ASCII digits only: int() also takes "1_000" and other scripts' digits.
+            if not (raw_quantity.isascii() and raw_quantity.isdigit()) or int(raw_quantity) > STOCK_MAX:
+                problems.append(
+                    f"line {line}: {part}: quantity {raw_quantity[:40]!r} is not a whole number from 0 to {STOCK_MAX:,}"
+                )
                 continue
+            quantity = int(raw_quantity)
             if quantity == product.stock_quantity:
                 unchanged += 1
                 continue
