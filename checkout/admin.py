@@ -36,6 +36,7 @@ from checkout.services.fulfilment import fulfilment_refusal, order_fulfilment_tr
 from checkout.services.refunds import order_refund, refund_refusal
 from core.admin import ModelAdmin, ReadOnlyAdminMixin, TabularInline, admin_link, pretty_json
 from core.exceptions import ApplicationError
+from core.money import money_display
 
 
 def _conversation_link(conversation_id):
@@ -380,10 +381,9 @@ class OrderAdmin(ModelAdmin):
         if obj is None or obj.pk is None or refund_refusal(order=obj) is not None:
             return "Nothing left to refund." if obj is not None and obj.pk else "—"
         return format_html(
-            '<a class="button parley-button" href="{}">Refund…</a> up to {} {}',
+            '<a class="button parley-button" href="{}">Refund…</a> up to {}',
             reverse("admin:checkout_order_refund", args=[obj.pk]),
-            f"{obj.refundable_amount:.2f}",
-            obj.currency,
+            money_display(obj.refundable_amount, obj.currency),
         )
 
     @admin.display(description="Payment history")
@@ -489,7 +489,7 @@ class OrderAdmin(ModelAdmin):
             else:
                 self.message_user(
                     request,
-                    f"Refunded {form.cleaned_data['amount']:.2f} {order.currency} on order {order.number} "
+                    f"Refunded {money_display(form.cleaned_data['amount'], order.currency)} on order {order.number} "
                     f"({order.get_status_display().lower()}).",
                     messages.SUCCESS,
                 )
@@ -500,7 +500,12 @@ class OrderAdmin(ModelAdmin):
             f"Refund order {order.number}",
             form,
             template="admin/checkout/order/refund.html",
-            extra={"refusal": refusal},
+            extra={
+                "refusal": refusal,
+                "paid": money_display(order.total, order.currency),
+                "refunded": money_display(order.refunded_total, order.currency),
+                "refundable": money_display(order.refundable_amount, order.currency),
+            },
             status=409 if refusal is not None else (400 if request.method == "POST" else 200),
         )
 
