@@ -117,7 +117,7 @@ def main() -> int:
             return product_search(query=q, limit=10)
 
         figures["search, semantic on"] = latency_figures(timed(semantic_call, qs))
-        _ids, matrix = semantic.cache.get(embeddings.embedder_name_configured())
+        matrix = semantic.cache.get(embeddings.embedder_name_configured()).matrix
         vector = matrix[0].copy()
 
         def dot(_):

@@ -99,7 +99,7 @@ def test_names_and_descriptions_are_mostly_distinct_and_the_vocabulary_grows_wit
     rows = list(
         Product.objects.order_by("id").values_list("id", "name", "category", "brand", "appliance_type", "description")
     )
-    small, large = len(LexicalIndex(rows[:500]).postings), len(LexicalIndex(rows).postings)
+    small, large = len(LexicalIndex(rows[:500]).terms), len(LexicalIndex(rows).terms)
     assert small > 1000 and large > 4 * small
 
 

@@ -323,6 +323,10 @@ OPENAI_PRICE_OUTPUT_PER_1M = env.float("OPENAI_PRICE_OUTPUT_PER_1M", default=0.6
 # (OPENAI_API_KEY + OPENAI_EMBEDDING_MODEL), "off"; "auto" picks OpenAI, then local, then off.
 PARLEY_EMBEDDINGS = env("PARLEY_EMBEDDINGS", default="auto")
 OPENAI_EMBEDDING_MODEL = env("OPENAI_EMBEDDING_MODEL", default="text-embedding-3-small")
+# Where web processes share the semantic search matrix of a large catalogue (a file per database,
+# embedder and version, mapped read-only by every process on the host; catalog/search/semantic.py).
+# Empty: a folder in the system's temporary directory.
+PARLEY_VECTOR_DIR = env("PARLEY_VECTOR_DIR", default="")
 # Per-customer limits on chat messages (all engines): at most N a minute and M an hour.
 PARLEY_RATE_LIMIT_PER_MINUTE = env.int("PARLEY_RATE_LIMIT_PER_MINUTE", default=20)
 PARLEY_RATE_LIMIT_PER_HOUR = env.int("PARLEY_RATE_LIMIT_PER_HOUR", default=300)

@@ -1,0 +1,502 @@
+"""How search, the assistant's reply, embeddings, import and index memory grow with the catalogue.
+
+For each size in BENCH_SIZES (10,000 and 100,000 generated parts; `BENCH_1M=1` adds 1,000,000,
+PostgreSQL only), a fresh database of its own (PostgreSQL when DATABASE_URL is postgres://,
+else SQLite; `BENCH_DB` overrides) with the demo shop, the static embedder, and one Daphne:
+
+- "generate": `generate_catalog` wall time (COPY on PostgreSQL), parts/s.
+- "build_embeddings": the command end to end (static model), parts/s.
+- "import": a CSV of BENCH_IMPORT (2,000) new parts with their fits through
+  `catalog_file_import` (what `manage.py import_catalog` runs; their vectors are embedded after
+  commit, in this process), then the same file again (all unchanged), parts/s; floor: the
+  generator's bare write rate in the same run.
+- "index build": this process's lexical index and vector matrix, seconds and memory (the growth
+  of the process's private memory, and tracemalloc's count for a second lexical build; the
+  matrix's resident pages, which are a shared file's above 20,000 vectors).
+- "search, lexical only", "search, fused (semantic on)" (query vector not cached), against
+  the floors "numpy dot" (the matrix-vector product and top-50 every semantic search does),
+  "query embedding", and for lexical search ten parts read by primary key (every search reads
+  its results back); BENCH_RUNS (5) runs of BENCH_QUERIES (300) distinct queries, each run's
+  p95 and the median of the runs.
+- "PostgreSQL full-text" (PostgreSQL only): the alternative measured on the same rows, a stored
+  tsvector column over the same fields with a GIN index, `ts_rank` over every match of the
+  query's terms OR'd (what the BM25 index ranks), top 50: build seconds, index size, p50/p95
+  over BENCH_FTS_QUERIES (60) queries, one run (it is slow).
+- "freshness": a catalogue edit (a part renamed with a new word, one CSV row through the
+  import, its vector refreshed after commit) until `product_search` finds it in this process;
+  a price-only edit until the next search answers (the index is kept).
+- Over HTTP on the Daphne process: its resident and private memory before and after its first
+  search (what each web process holds for its indexes; the vector file is already written by
+  then, as it is for every process after the first on a host) and that first search's time (a cold index
+  build); `GET /api/catalog/search` p50/p95 against `GET /admin/login/`; the assistant's
+  reply (`POST /api/chat/conversations/{id}/messages`, BENCH_MESSAGES, dev set messages)
+  against the same floor.
+
+Every figure carries the load average when it was taken: the machine is shared.
+"""
+
+import csv
+import io
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import time
+import tracemalloc
+
+import httpx
+from bench_assistant import messages
+from bench_search import queries
+from common import environment, figures_print, latency_figures, write_result
+
+from core.testing.live import LiveStack
+
+SIZES = [int(s) for s in os.environ.get("BENCH_SIZES", "10000,100000").split(",") if s.strip()]
+if os.environ.get("BENCH_1M") == "1" and 1_000_000 not in SIZES:
+    SIZES.append(1_000_000)
+DB = os.environ.get("BENCH_DB") or (
+    "postgres" if os.environ.get("DATABASE_URL", "").startswith("postgres") else "sqlite"
+)
+N = int(os.environ.get("BENCH_QUERIES", "300"))
+RUNS = int(os.environ.get("BENCH_RUNS", "5"))
+IMPORT_N = int(os.environ.get("BENCH_IMPORT", "2000"))
+MESSAGES = int(os.environ.get("BENCH_MESSAGES", "200"))
+FTS_QUERIES = int(os.environ.get("BENCH_FTS_QUERIES", "60"))
+HTTP_N = int(os.environ.get("BENCH_HTTP_N", "300"))
+ENV = {
+    "PARLEY_EMBEDDINGS": "static",
+    "PARLEY_RATE_LIMIT_PER_MINUTE": "0",
+    "PARLEY_RATE_LIMIT_PER_HOUR": "0",
+    "PARLEY_CONVERSATIONS_RATE_PER_ADDRESS": "0/m",
+}
+
+
+def load() -> float:
+    return round(os.getloadavg()[0], 2)
+
+
+def memory_mb(pid: int | str = "self") -> tuple[float, float]:
+    """(resident, private) MB of a process: private is what it alone holds (pages of a file every
+    process maps, such as the shared vector matrix, are resident but not private)."""
+    fields = {}
+    with open(f"/proc/{pid}/smaps_rollup") as rollup:
+        for line in rollup:
+            parts = line.split()
+            if len(parts) >= 2 and parts[1].isdigit():
+                fields[parts[0].rstrip(":")] = int(parts[1]) / 1024
+    return fields.get("Rss", float("nan")), fields.get("Private_Clean", 0.0) + fields.get("Private_Dirty", 0.0)
+
+
+def timed(fn, items) -> list[float]:
+    times = []
+    for item in items:
+        t0 = time.perf_counter()
+        fn(item)
+        times.append(time.perf_counter() - t0)
+    return times
+
+
+def runs(fn, items, floor_fn=None) -> dict:
+    """RUNS runs of fn over items (and of floor_fn right after each): p50/p95 per run and medians."""
+    p95s, p50s, floor_p95s = [], [], []
+    for _ in range(RUNS):
+        stats = latency_figures(timed(fn, items))
+        p95s.append(stats["p95_ms"])
+        p50s.append(stats["p50_ms"])
+        if floor_fn is not None:
+            floor_p95s.append(latency_figures(timed(floor_fn, items))["p95_ms"])
+    out = {"runs": RUNS, "n": len(items), "p50_ms": statistics.median(p50s), "p95_ms": statistics.median(p95s)}
+    out["p95_ms_runs"] = "/".join(f"{v:.2f}" for v in p95s)
+    if floor_p95s:
+        out["floor_p95_ms"] = statistics.median(floor_p95s)
+        out["ratio_to_floor"] = round(out["p95_ms"] / max(out["floor_p95_ms"], 1e-6), 2)
+    out["load"] = load()
+    return out
+
+
+def import_csv(count: int, models: list[str]) -> bytes:
+    """A shop's CSV of `count` new parts (PS8…, never generated) shaped like the generator's, each
+    fitting three of `models`."""
+    from catalog.services import synthetic
+
+    rnd = random.Random(99)
+    pools = synthetic._Pools(synthetic._models(len(synthetic.BRANDS) * len(synthetic.APPLIANCES), rnd, set()))
+    out = io.StringIO()
+    writer = csv.writer(out)
+    columns = ["part_number", "manufacturer_number", "name", "brand", "appliance_type", "category", "price"]
+    writer.writerow([*columns, "description", "stock", "compatible_models"])
+    for i in range(count):
+        part, _ = synthetic._part(i, rnd, pools, set())
+        part["part_number"] = f"PS8{i:07d}"
+        part["manufacturer_number"] = part["manufacturer_part_number"]
+        fits = "|".join(rnd.sample(models, 3))
+        writer.writerow([*(part[c] for c in columns), part["description"], part["stock_quantity"], fits])
+    return out.getvalue().encode()
+
+
+def csv_row(**values) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(list(values))
+    writer.writerow(list(values.values()))
+    return out.getvalue().encode()
+
+
+def in_process(size: int, generate_rate: float) -> dict:
+    import numpy as np
+    from django.db import connection, connections
+    from django.utils import timezone
+
+    from catalog.models import ApplianceModel, Product
+    from catalog.search import embeddings, lexical, semantic
+    from catalog.search.text import query_terms
+    from catalog.selectors import product_search
+    from catalog.services.import_files import catalog_file_import
+
+    connections.close_all()
+    figures: dict[str, dict] = {}
+    qs = queries(N)
+
+    # Index build: time and RSS growth of the first build, then tracemalloc's view of a second.
+    lexical.cache.clear()
+    semantic.cache.clear()
+    name = embeddings.embedder_name_configured()
+    before = memory_mb()
+    t0 = time.perf_counter()
+    lexical.cache.get()
+    lexical_s = time.perf_counter() - t0
+    mid = memory_mb()
+    t0 = time.perf_counter()
+    vectors = semantic.cache.get(name)
+    ids, matrix = vectors.ids, vectors.matrix
+    matrix @ matrix[0]  # touch every page, as the first search does
+    semantic_s = time.perf_counter() - t0
+    after = memory_mb()
+    index = lexical.cache.index
+    lexical.cache.clear()
+    tracemalloc.start()
+    lexical.cache.get()
+    lexical_traced = tracemalloc.get_traced_memory()[0] / 2**20
+    tracemalloc.stop()
+    figures["index build"] = {
+        "lexical_s": round(lexical_s, 2),
+        "lexical_terms": len(getattr(index, "terms", None) or index.postings),
+        "lexical_private_mb": round(mid[1] - before[1], 1),
+        "lexical_traced_mb": round(lexical_traced, 1),
+        "vectors_s": round(semantic_s, 2),
+        "vectors": int(ids.size),
+        "vectors_private_mb": round(after[1] - mid[1], 1),
+        "vectors_rss_mb": round(after[0] - mid[0], 1),
+        "vectors_shared_file": isinstance(matrix, np.memmap),
+        "matrix_mb": round(matrix.nbytes / 2**20, 1),
+        "load": load(),
+    }
+    del index
+
+    for q in qs[:20]:
+        product_search(query=q, limit=10)
+    vector = matrix[0].copy()
+
+    def dot(_):
+        scores = matrix @ vector
+        top = np.argpartition(-scores, 50)[:50]
+        return top[np.argsort(-scores[top])]
+
+    embedder = embeddings.embedder_get()
+    figures["floor: numpy dot + top 50"] = runs(dot, qs)
+    figures["floor: query embedding"] = runs(lambda q: embedder.embed([q]), qs)
+    # Every search reads its results back from the database: ten parts by primary key is its floor.
+    sample = list(Product.objects.filter(is_active=True).values_list("id", flat=True)[: 10 * len(qs)])
+    pages = {q: sample[i * 10 : i * 10 + 10] for i, q in enumerate(qs)}
+    figures["search, lexical only"] = {
+        **runs(
+            lambda q: product_search(query=q, limit=10, semantic=False),
+            qs,
+            floor_fn=lambda q: list(Product.objects.in_bulk(pages[q])),
+        ),
+        "target_p95_ms": 5,
+    }
+
+    def fused(q):
+        embeddings.query_vector.cache_clear()
+        return product_search(query=q, limit=10)
+
+    figures["search, fused (semantic on)"] = runs(fused, qs, floor_fn=dot)
+    figures["search, fused (semantic on)"]["target_ratio_to_floor"] = 3
+
+    if connection.vendor == "postgresql":
+        figures["PostgreSQL full-text (GIN, ts_rank)"] = postgres_fts(qs, query_terms)
+
+    # A shop's CSV through the import service (what `manage.py import_catalog` runs): new parts
+    # (their vectors embedded after commit, in this process: no broker), then the same file again.
+    models = list(ApplianceModel.objects.filter(brand__in=["Whirlpool", "GE"]).values_list("model_number", flat=True))
+    data = import_csv(IMPORT_N, models[:500])
+    t0 = time.perf_counter()
+    result = catalog_file_import(data=data, file_format="csv")
+    new_s = time.perf_counter() - t0
+    assert result.parts.created == IMPORT_N and not result.rejected, (result.parts, result.rejected[:3])
+    t0 = time.perf_counter()
+    result = catalog_file_import(data=data, file_format="csv")
+    same_s = time.perf_counter() - t0
+    assert result.parts.unchanged == IMPORT_N, result.parts
+    figures["import (CSV, catalog_file_import)"] = {
+        "parts": IMPORT_N,
+        "new_parts_per_s": round(IMPORT_N / new_s),
+        "unchanged_parts_per_s": round(IMPORT_N / same_s),
+        "floor_generate_parts_per_s": round(generate_rate),
+        "load": load(),
+    }
+
+    # Freshness: one part renamed with a new word through the import (one CSV row, the other
+    # fields kept), its vector refreshed after commit, until a search in this process finds it.
+    product_search(query="warm up", limit=5)  # the import above changed text: rebuilt here, not counted
+    part = Product.objects.filter(ps_number__startswith="PS9", is_active=True).order_by("id")[size // 2]
+    word = "zyxoquartz"
+    row = csv_row(
+        part_number=part.ps_number,
+        name=f"{part.name} {word}",
+        brand=part.brand,
+        appliance_type=part.appliance_type,
+        price=part.price,
+    )
+    t0 = time.perf_counter()
+    catalog_file_import(data=row, file_format="csv")
+    t1 = time.perf_counter()
+    embeddings.query_vector.cache_clear()
+    found = [p.pk for p in product_search(query=word, limit=5)]
+    t2 = time.perf_counter()
+    assert part.pk in found, found
+    # A price edit bumps updated_at too: the next search checks the changed rows' text and keeps the index.
+    t3 = time.perf_counter()
+    Product.objects.filter(pk=part.pk).update(price=part.price + 1, updated_at=timezone.now())
+    product_search(query=word, limit=5, semantic=False)
+    price_s = time.perf_counter() - t3
+    figures["freshness"] = {
+        "text_edit_import_s": round(t1 - t0, 3),
+        "first_search_after_s": round(t2 - t1, 3),
+        "text_edit_to_searchable_s": round(t2 - t0, 3),
+        "price_edit_to_next_answer_ms": round(price_s * 1000, 1),
+        "load": load(),
+    }
+    connections.close_all()
+    return figures
+
+
+def postgres_fts(qs: list[str], query_terms) -> dict:
+    """PostgreSQL full-text search as it would be built: a stored tsvector column over the same
+    fields, a GIN index, the query's terms OR'd (what BM25 ranks) and `ts_rank` for the top 50;
+    FTS_QUERIES queries, one run, 5 s per statement at most."""
+    from django.db import connection
+
+    document = (
+        "to_tsvector('simple', coalesce(name,'') || ' ' || coalesce(category,'') || ' ' || coalesce(brand,'') "
+        "|| ' ' || coalesce(appliance_type,'') || ' ' || coalesce(description,''))"
+    )
+    with connection.cursor() as cursor:
+        t0 = time.perf_counter()
+        cursor.execute(
+            f"ALTER TABLE catalog_product ADD COLUMN bench_tsv tsvector GENERATED ALWAYS AS ({document}) STORED"
+        )
+        cursor.execute("CREATE INDEX bench_fts ON catalog_product USING gin (bench_tsv)")
+        cursor.execute("ANALYZE catalog_product")
+        build_s = time.perf_counter() - t0
+        cursor.execute("SELECT pg_relation_size('bench_fts')")
+        size_mb = cursor.fetchone()[0] / 2**20
+        cursor.execute("SET statement_timeout = '5s'")
+        matches = []
+
+        def search(q):
+            terms = [t for t in query_terms(q) if t.isalnum()]
+            if not terms:
+                return []
+            tsquery = " | ".join(terms)
+            cursor.execute(
+                "SELECT id FROM catalog_product WHERE is_active AND bench_tsv @@ to_tsquery('simple', %s) "
+                "ORDER BY ts_rank(bench_tsv, to_tsquery('simple', %s)) DESC LIMIT 50",
+                [tsquery, tsquery],
+            )
+            matches.append(len(cursor.fetchall()))
+
+        subset = qs[:FTS_QUERIES]
+        for q in subset[:5]:
+            search(q)
+        stats = latency_figures(timed(search, subset))
+        cursor.execute("SET statement_timeout = 0")
+        cursor.execute("ALTER TABLE catalog_product DROP COLUMN bench_tsv")
+    return {
+        "n": stats["n"],
+        "p50_ms": stats["p50_ms"],
+        "p95_ms": stats["p95_ms"],
+        "index_build_s": round(build_s, 2),
+        "index_mb": round(size_mb, 1),
+        "load": load(),
+    }
+
+
+def over_http(stack: LiveStack, texts: list[str]) -> dict:
+    figures: dict[str, dict] = {}
+    qs = queries(HTTP_N)
+    pid = stack.server.pid
+    with httpx.Client(base_url=stack.base_url, timeout=600) as client:
+        client.get("/admin/login/")
+        before = memory_mb(pid)
+        t0 = time.perf_counter()
+        response = client.get("/api/catalog/search", params={"q": "door shelf bin"})
+        first_s = time.perf_counter() - t0
+        assert response.status_code == 200, response.text
+        after = memory_mb(pid)
+        figures["web process"] = {
+            "first_search_s": round(first_s, 2),
+            "rss_before_mb": round(before[0], 1),
+            "rss_after_mb": round(after[0], 1),
+            "index_rss_mb": round(after[0] - before[0], 1),
+            "index_private_mb": round(after[1] - before[1], 1),
+            "load": load(),
+        }
+        for q in qs[:20]:
+            client.get("/api/catalog/search", params={"q": q})
+
+        def get(q):
+            response = client.get("/api/catalog/search", params={"q": q, "limit": 10})
+            assert response.status_code == 200, response.text
+
+        floor = lambda _: client.get("/admin/login/")  # noqa: E731
+        figures["HTTP GET /api/catalog/search"] = {**runs(get, [q + " x" for q in qs], floor_fn=floor)}
+        figures["HTTP GET /api/catalog/search"]["target_ratio_to_floor"] = 3
+
+        conv = None
+        reply_times = []
+        for i in range(MESSAGES + 20):
+            if i % 8 == 0:
+                conv = client.post("/api/chat/conversations", json={}).json()
+            t0 = time.perf_counter()
+            response = client.post(
+                f"/api/chat/conversations/{conv['id']}/messages",
+                json={"content": texts[i % len(texts)]},
+                headers={"Authorization": f"Bearer {conv['token']}"},
+            )
+            if response.status_code != 201:
+                raise SystemExit(f"reply answered {response.status_code}: {response.text[:300]}")
+            if i >= 20:
+                reply_times.append(time.perf_counter() - t0)
+        reply = latency_figures(reply_times)
+        floor_stats = latency_figures(timed(floor, range(MESSAGES)))
+        figures["assistant reply (POST message)"] = {
+            "n": reply["n"],
+            "p50_ms": reply["p50_ms"],
+            "p95_ms": reply["p95_ms"],
+            "floor_p95_ms": floor_stats["p95_ms"],
+            "ratio_to_floor": round(reply["p95_ms"] / floor_stats["p95_ms"], 2),
+            "load": load(),
+        }
+        figures["web process"]["rss_end_mb"], figures["web process"]["private_end_mb"] = (
+            round(v, 1) for v in memory_mb(pid)
+        )
+    return figures
+
+
+def one_size(size: int, texts: list[str]) -> dict:
+    """One size, in a process of its own (Django is set up on that size's database)."""
+    figures: dict[str, dict] = {}
+    with LiveStack(database=DB, extra_env=ENV, startup_timeout=300) as stack:
+        models = max(40, size // 20)
+        t0 = time.perf_counter()
+        stack.run_manage(
+            "generate_catalog", "--parts", str(size), "--models", str(models), "--no-progress", timeout=3600
+        )
+        generate_s = time.perf_counter() - t0
+        figures["generate"] = {
+            "parts": size,
+            "models": models,
+            "seconds": round(generate_s, 1),
+            "parts_per_s": round(size / generate_s),
+            "load": load(),
+        }
+        t0 = time.perf_counter()
+        out = stack.run_manage("build_embeddings", "--no-progress", "--batch-size", "1024", timeout=7200).strip()
+        embed_s = time.perf_counter() - t0
+        figures["build_embeddings"] = {
+            "seconds": round(embed_s, 1),
+            "parts_per_s": round(size / embed_s),
+            "load": load(),
+        }
+        print(out, flush=True)
+        os.environ.update(
+            {"DATABASE_URL": stack.database_url, "DJANGO_SETTINGS_MODULE": "config.settings.local", **ENV}
+        )
+        import django
+
+        django.setup()
+        from django.db import connection
+
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
+        figures.update(in_process(size, size / generate_s))
+        figures.update(over_http(stack, texts))
+    return figures
+
+
+def main() -> int:
+    if 1_000_000 in SIZES and DB != "postgres":
+        print("1,000,000 parts is run on PostgreSQL only (DATABASE_URL=postgres://…)")
+        return 1
+    one = os.environ.get("BENCH_ONE_SIZE")
+    if one:  # a child: one size, its figures as JSON on the last line
+        texts = messages()
+        random.Random(1).shuffle(texts)
+        print("FIGURES " + json.dumps(one_size(int(one), texts)))
+        return 0
+    figures: dict[str, dict] = {}
+    started_load = load()
+    for size in SIZES:
+        print(f"\n--- {size} parts on {DB} (load {load()}) ---", flush=True)
+        child = subprocess.run(
+            [sys.executable, __file__],
+            env={**os.environ, "BENCH_ONE_SIZE": str(size)},
+            stdout=subprocess.PIPE,
+            text=True,
+            check=False,
+        )
+        lines = child.stdout.splitlines()
+        print("\n".join(line for line in lines if not line.startswith("FIGURES ")), flush=True)
+        found = [line for line in lines if line.startswith("FIGURES ")]
+        if child.returncode or not found:
+            print(f"{size} parts: failed (exit {child.returncode})")
+            return 1
+        for label, values in json.loads(found[-1].removeprefix("FIGURES ")).items():
+            figures[f"{size:>7} {label}"] = values
+            figures_print({f"{size:>7} {label}": values})
+    growth = {}
+    if len(SIZES) > 1:
+        small, large = min(SIZES), max(SIZES)
+        for label in ("search, lexical only", "search, fused (semantic on)", "HTTP GET /api/catalog/search"):
+            a, b = figures[f"{small:>7} {label}"]["p95_ms"], figures[f"{large:>7} {label}"]["p95_ms"]
+            growth[f"p95 {label}"] = round(b / a, 2)
+        for key in ("index_rss_mb", "index_private_mb"):
+            a, b = figures[f"{small:>7} web process"].get(key), figures[f"{large:>7} web process"].get(key)
+            if a is not None and b is not None:
+                growth[f"web process {key}"] = round(b / max(a, 0.1), 2)
+        figures[f"growth {small} -> {large} (x{large // small} parts)"] = growth
+        figures_print({"growth": growth})
+    write_result(
+        "scale",
+        figures,
+        environment(db=DB, sizes=SIZES, embedder="static", load_start=started_load, load_end=load()),
+        method={
+            "runs": RUNS,
+            "queries": N,
+            "http_requests": HTTP_N,
+            "messages": MESSAGES,
+            "import_parts": IMPORT_N,
+            "concurrency": 1,
+            "p95": "median of the runs' p95; a floor is measured right after its figure in each run",
+        },
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,210 @@
+"""The lexical index at scale: packed postings, the all-terms shortcut, and edits folded into an
+overlay instead of a rebuild (catalog/search/lexical.py)."""
+
+import random
+from io import StringIO
+
+import numpy as np
+import pytest
+from django.utils import timezone
+
+from catalog import selectors
+from catalog.models import Product
+from catalog.search import lexical
+from catalog.search.lexical import LexicalIndex
+from catalog.search.text import query_terms
+from catalog.tests.factories import ProductFactory
+
+pytestmark = pytest.mark.django_db
+
+KINDS = ["door gasket", "drain pump", "water filter", "ice maker", "door shelf bin", "spray arm", "rack wheel"]
+BRANDS = ["Whirlpool", "GE", "Samsung", "LG"]
+
+
+@pytest.fixture(autouse=True)
+def _lexical_only(settings):
+    settings.PARLEY_EMBEDDINGS = "off"
+    lexical.cache.clear()
+    yield
+    lexical.cache.clear()
+
+
+@pytest.fixture
+def catalogue():
+    rnd = random.Random(3)
+    parts = []
+    for i in range(300):
+        kind, brand = rnd.choice(KINDS), rnd.choice(BRANDS)
+        appliance = rnd.choice(["dishwasher", "refrigerator"])
+        parts.append(
+            ProductFactory(
+                name=f"{appliance.title()} {kind.title()}",
+                brand=brand,
+                appliance_type=appliance,
+                category=kind.split()[-1].title(),
+                description=f"{brand} {kind} number {i}, series {rnd.randint(1, 9)}.",
+            )
+        )
+    return parts
+
+
+def _reference_search(terms: list[str], limit: int):
+    """The plain definition: every part's BM25 over the query's terms, every term first, ties by id."""
+    rows = list(Product.objects.filter(is_active=True).order_by("id").values_list("id", *lexical._FIELDS))
+    index = LexicalIndex(rows)
+    resolved = index.resolve(terms)
+    scores, matched = np.zeros(index.size, np.float32), np.zeros(index.size, np.int16)
+    for term in resolved:
+        docs, weights = index.postings(term)
+        scores[docs] += weights
+        matched[docs] += 1
+    found = np.flatnonzero(matched)
+    combined = scores[found] + matched[found].astype(np.float32) * 1000.0
+    order = found[np.lexsort((index.ids[found], -combined))][:limit]
+    return [(int(index.ids[i]), int(matched[i])) for i in order]
+
+
+@pytest.mark.parametrize("limit", [3, 10, 50])
+def test_the_all_terms_shortcut_ranks_as_scoring_every_part_does(catalogue, limit):
+    rows = list(Product.objects.filter(is_active=True).order_by("id").values_list("id", *lexical._FIELDS))
+    index = LexicalIndex(rows)
+    for query in ["whirlpool door gasket", "dishwasher drain pump", "door", "lg shelf bin series", "pump gaskit"]:
+        terms = query_terms(query)
+        assert [(h.product_id, h.matched) for h in index.search(terms, limit)] == _reference_search(terms, limit)
+
+
+def test_typos_are_corrected_against_words_never_part_numbers(catalogue):
+    ProductFactory(name="Dishwasher Pump", manufacturer_part_number="W10348269", description="w10348269 pumpx")
+    index = lexical.cache.get()
+    assert index.correct("gaskit") == "gasket"
+    assert index.correct("w10348269") == "w10348269"  # known as it is
+    assert index.correct("w10348268") is None  # a part number is never "corrected" into another
+    assert "w10348269" not in index.vocabulary and "pump" in index.vocabulary
+
+
+def test_an_edit_is_searchable_at_once_without_rebuilding(catalogue):
+    part = catalogue[10]
+    selectors.product_search(query="door gasket")
+    builds = lexical.cache.rebuilds
+
+    part.name = "Refrigerator Condenser Coil"
+    part.save()
+    assert selectors.product_search(query="condenser coil")[0] == part
+    new = ProductFactory(name="Dishwasher Chopper Blade", appliance_type="dishwasher")
+    assert selectors.product_search(query="chopper blade") == [new]
+    new.is_active = False
+    new.save()
+    assert selectors.product_search(query="chopper blade") == []
+    # A price or stock edit leaves the overlay as it is.
+    overlay = lexical.cache.index
+    Product.objects.filter(pk=catalogue[20].pk).update(price=catalogue[20].price + 1, updated_at=timezone.now())
+    selectors.product_search(query="door")
+    assert lexical.cache.index is overlay
+    assert lexical.cache.rebuilds == builds
+
+
+def test_an_overlaid_index_answers_as_a_fresh_build_does(catalogue):
+    selectors.product_search(query="pump")
+    rnd = random.Random(5)
+    for part in rnd.sample(catalogue, 40):
+        part.name = f"{part.appliance_type.title()} {rnd.choice(KINDS).title()} Kit"
+        part.description = f"Now a kit. {part.description}"
+        part.is_active = rnd.random() > 0.1
+        part.save()
+    ProductFactory(name="Refrigerator Door Gasket Kit", brand="GE", appliance_type="refrigerator")
+    queries = ["door gasket", "kit", "whirlpool pump", "dishwasher spray arm kit", "shelf bin", "filtr"]
+    overlaid = {q: [(h.product_id, h.matched) for h in lexical.lexical_search(query_terms(q), 50)] for q in queries}
+    assert isinstance(lexical.cache.index, lexical.OverlaidIndex)
+
+    lexical.cache.clear()
+    rebuilt = {q: [(h.product_id, h.matched) for h in lexical.lexical_search(query_terms(q), 50)] for q in queries}
+    # The overlay scores with the base's statistics: the same parts, all-terms ones first.
+    for q in queries:
+        assert {p for p, _ in overlaid[q]} == {p for p, _ in rebuilt[q]}, q
+        assert [m for _, m in overlaid[q]] == sorted((m for _, m in overlaid[q]), reverse=True)
+
+
+def test_many_edits_rebuild_the_index(catalogue, monkeypatch):
+    monkeypatch.setattr(lexical, "OVERLAY_MAX", 5)
+    selectors.product_search(query="pump")
+    builds = lexical.cache.rebuilds
+    for part in catalogue[:6]:
+        part.name = "Dishwasher Chopper Blade"
+        part.save()
+    assert len(selectors.product_search(query="chopper blade")) == 6
+    assert lexical.cache.rebuilds == builds + 1
+    assert isinstance(lexical.cache.index, LexicalIndex)
+
+
+# --- vectors ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def vectors(settings, catalogue):
+    from django.core.management import call_command
+
+    from catalog.search import embeddings, semantic
+
+    settings.PARLEY_EMBEDDINGS = "static"
+    embeddings.embedder_reset()
+    semantic.cache.clear()
+    call_command("build_embeddings", "--no-progress", stdout=StringIO())
+    yield semantic
+    semantic.cache.clear()
+    embeddings.embedder_reset()
+
+
+def _nearest(semantic, text: str, limit: int = 5) -> list[int]:
+    from catalog.search import embeddings
+
+    name = embeddings.embedder_name_configured()
+    vector = embeddings.embedder_get().embed([text])[0]
+    return [pid for pid, _ in semantic.cache.get(name).top(vector, limit)]
+
+
+def test_a_reembedded_part_is_current_without_reading_the_matrix_again(vectors):
+    from catalog.services.embeddings import product_embeddings_refresh
+
+    semantic = vectors
+    _nearest(semantic, "door gasket")
+    reloads = semantic.cache.reloads
+    part = Product.objects.filter(is_active=True).order_by("id")[7]
+    part.name, part.description, part.category = "Refrigerator Ice Crusher Blade", "Crushes ice for the dispenser.", ""
+    part.save()
+    product_embeddings_refresh(product_ids=[part.pk])
+    new = ProductFactory(name="Dishwasher Soap Dispenser Door", appliance_type="dishwasher", category="")
+    product_embeddings_refresh(product_ids=[new.pk])
+
+    assert _nearest(semantic, "refrigerator ice crusher blade")[0] == part.pk
+    assert _nearest(semantic, "dishwasher soap dispenser door")[0] == new.pk
+    assert semantic.cache.reloads == reloads
+    # The same answers as a matrix read from scratch.
+    overlaid = _nearest(semantic, "ice crusher", 20)
+    semantic.cache.clear()
+    assert _nearest(semantic, "ice crusher", 20) == overlaid
+
+
+def test_a_large_matrix_is_one_file_every_process_maps(vectors, settings, tmp_path, monkeypatch):
+    semantic = vectors
+    monkeypatch.setattr(semantic, "SHARED_MIN", 1)
+    settings.PARLEY_VECTOR_DIR = str(tmp_path)
+    semantic.cache.clear()
+    first = _nearest(semantic, "whirlpool water filter", 10)
+    files = sorted(p.name for p in tmp_path.iterdir())
+    assert len(files) == 2 and isinstance(semantic.cache.matrix, np.memmap)
+
+    other = semantic._VectorCache()  # another web process on the host
+    from catalog.search import embeddings
+
+    loaded = other.get(embeddings.embedder_name_configured())
+    assert isinstance(loaded.matrix, np.memmap) and loaded.matrix.filename == semantic.cache.matrix.filename
+    assert np.array_equal(loaded.ids, semantic.cache.ids)
+    assert _nearest(semantic, "whirlpool water filter", 10) == first
+
+    # A full read of a newer version replaces the files.
+    from catalog.search.models import ProductEmbedding
+
+    ProductEmbedding.objects.update(updated_at=timezone.now())
+    semantic.cache.clear()
+    _nearest(semantic, "pump")
+    assert len(list(tmp_path.iterdir())) == 2 and sorted(p.name for p in tmp_path.iterdir()) != files
