@@ -18,8 +18,9 @@ How it scales (bench/bench_scale.py, README "Search at scale"):
 - An edit does not rebuild the index. The parts whose text changed since the last check (a
   query on the indexed `updated_at`) go into a small overlay index scored with the base's
   statistics, and their old postings are masked: an edit is searchable on the next query, in
-  milliseconds at any size. A full rebuild happens when more than `OVERLAY_MAX` parts have
-  changed (an import) or parts were added past the base's ids in bulk.
+  milliseconds at any size. A full rebuild happens when more than `OVERLAY_MAX` parts (or a
+  twentieth of the catalogue) have changed (an import), or when parts were deleted (on the next version change, the row count
+  is compared with the base's).
 - Typo correction compares a misspelt word with the catalogue's words, not its part numbers.
 """
 
@@ -335,6 +336,8 @@ class _Cache:
         self.base: LexicalIndex | None = None
         self.version: tuple | None = None
         self.changed: dict[int, tuple | None] = {}  # product id → its newer row (None: not active)
+        self.built_total = 0  # rows (active or not) when the base was built
+        self.built_max_id = 0
         self.rebuilds = 0
 
     def get(self) -> LexicalIndex | OverlaidIndex:
@@ -360,6 +363,10 @@ class _Cache:
         added = list(Product.objects.filter(id__gt=self.version[0] or 0).values_list(*columns)[: OVERLAY_MAX + 1])
         if len(edited) > OVERLAY_MAX or len(added) > OVERLAY_MAX:
             return False
+        # A deleted part sends nothing the version shows: counted here, it makes a full build.
+        new_since_build = Product.objects.filter(id__gt=self.built_max_id).count()
+        if Product.objects.count() != self.built_total + new_since_build:
+            return False
         rows = list({row[0]: row for row in edited + added}.values())
         changed = dict(self.changed)
         for row in rows:
@@ -374,7 +381,8 @@ class _Cache:
             if at < 0 and not active:
                 continue
             changed[product_id] = newer
-        if len(changed) > OVERLAY_MAX:
+        # The overlay is scored with the base's statistics: past a twentieth of the base they drift.
+        if len(changed) > min(OVERLAY_MAX, max(50, base.size // 20)):
             return False
         if changed != self.changed:
             self._overlay(changed)
@@ -395,6 +403,8 @@ class _Cache:
     def _rebuild(self, version) -> None:
         from catalog.models import Product
 
+        self.built_total = Product.objects.count()
+        self.built_max_id = version[0] or 0
         rows = list(Product.objects.filter(is_active=True).order_by("id").values_list("id", *_FIELDS))
         self.base = self.index = LexicalIndex(rows)
         self.changed = {}

@@ -4,7 +4,8 @@ How it scales (bench/bench_scale.py, README "Search at scale"):
 - A changed vector does not reload the matrix. Vectors stored since the last check (a query on
   the indexed `(embedder, updated_at)`) go into a small overlay matrix that replaces the base's
   rows for those parts: a re-embedded part is current on the next search, at any size. The
-  whole matrix is read again only when more than `OVERLAY_MAX` vectors changed (a build).
+  whole matrix is read again only when more than `OVERLAY_MAX` vectors changed (a build), or
+  when vectors were deleted (the count, compared on the next version change).
 - Above `SHARED_MIN` vectors the base matrix is a file every web process on the host maps
   read-only (`PARLEY_VECTOR_DIR`, one file per database, embedder and version, written once
   by whichever process reads it first): the pages are the operating system's, shared, not
@@ -55,6 +56,11 @@ class VectorSet:
     @property
     def size(self) -> int:
         return int(self.ids.size - self._masked.size + self._overlay_ids.size)
+
+    @property
+    def added(self) -> int:
+        """Overlay vectors of parts the base has none of."""
+        return int(self._overlay_ids.size - self._masked.size)
 
     @property
     def dim(self) -> int:
@@ -149,12 +155,18 @@ class _VectorCache:
                 "product_id", "vector"
             )[: OVERLAY_MAX + 1]
         )
+        if len(changed) > OVERLAY_MAX:
+            return False
         overlay = dict(self.vectors.overlay)
         overlay.update((pid, np.frombuffer(bytes(vector), dtype=np.float32)) for pid, vector in changed)
         dim = self.vectors.dim
-        if len(changed) > OVERLAY_MAX or len(overlay) > OVERLAY_MAX or any(v.shape[0] != dim for v in overlay.values()):
+        if len(overlay) > OVERLAY_MAX or any(v.shape[0] != dim for v in overlay.values()):
             return False
-        self.vectors = self.vectors.with_overlay(overlay)
+        vectors = self.vectors.with_overlay(overlay)
+        # A deleted vector (its part deleted) moves no version: counted here, it makes a full read.
+        if ProductEmbedding.objects.filter(embedder=version[0]).count() != vectors.ids.size + vectors.added:
+            return False
+        self.vectors = vectors
         self.key = version
         return True
 
