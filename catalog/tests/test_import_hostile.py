@@ -200,3 +200,38 @@ def test_import_catalog_refuses_escaped_nul_with_its_code(tmp_path):
     with pytest.raises(CommandError) as exc:
         call_command("import_catalog", str(feed), "--no-progress")
     assert "import_unreadable_file" in str(exc.value) and not Product.objects.exists()
+
+
+# --- the admin's import page with any upload ----------------------------------------------------
+
+uploads = st.tuples(
+    st.sampled_from(["c.csv", "c.json", "c.tsv", "c.xml", "c.txt", "c.bin", "<b>x</b>.csv", ""]),
+    st.sampled_from(["", "csv", "json", "gmc", "xlsx"]),
+    st.one_of(
+        st.binary(max_size=200),
+        st.text(max_size=200).map(lambda t: t.encode("utf-8", "surrogatepass")),
+        st.sampled_from([XML_BOMB, XML_EXTERNAL, b'[{"part_number": "PS1\\u0000"}]', b"part_number\n\xff"]),
+    ),
+    st.booleans(),
+)
+
+
+def test_any_upload_to_the_import_page_is_answered_200_or_400(admin_client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    seen = {}
+
+    @settings(max_examples=40, deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck))
+    @given(upload=uploads)
+    def run(upload):
+        name, file_format, data, import_now = upload
+        form = {"file": SimpleUploadedFile(name or "x", data), "file_format": file_format}
+        if import_now:
+            form["import"] = "1"
+        response = admin_client.post("/admin/catalog/product/import/", form)
+        seen[response.status_code] = seen.get(response.status_code, 0) + 1
+        assert response.status_code in (200, 400), (name, file_format, data[:60], response.status_code)
+        assert b"<b>x</b>" not in response.content
+
+    run()
+    assert 400 in seen
