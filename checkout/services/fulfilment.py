@@ -6,7 +6,8 @@ checked against `FULFILMENT_NEXT` (a second admin pressing "Mark shipped" a mome
 it shipped and is refused, so nothing is said twice), the order updated, an audit row written
 (`FulfilmentEvent`: who, when, from, to) and `order_changed(change="fulfilment")` sent inside the
 transaction: conversations tells the customer in their conversation and on its channel, agentic
-sends the ACP platform an `order_update`; both are written with the change and leave on commit.
+sends the ACP platform an `order_update`, and an order with neither is emailed at its contact
+address (`checkout/notices.py`); all are written with the change and leave on commit.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from checkout.enums import FULFILMENT_NEXT, FulfilmentStatus, OrderStatus
 from checkout.error_codes import CheckoutErrorCode
 from checkout.exceptions import CheckoutError
 from checkout.models import FulfilmentEvent, Order
+from checkout.notices import order_notice_email_enqueue
 from checkout.signals import order_changed
 
 FULFILMENT_CHANGED = "fulfilment_changed"  # telemetry event name
@@ -155,7 +157,7 @@ def order_fulfilment_transition(
         order.carrier, order.tracking_number, order.tracking_url = carrier, tracking_number, tracking_url
         fields += ["carrier", "tracking_number", "tracking_url"]
     order.save(update_fields=fields)
-    FulfilmentEvent.objects.create(
+    event = FulfilmentEvent.objects.create(
         order=order,
         from_status=from_status,
         to_status=to_status,
@@ -178,4 +180,5 @@ def order_fulfilment_transition(
         },
     )
     order_changed.send(sender=Order, order=order, change="fulfilment")
+    order_notice_email_enqueue(order=order, event=event)
     return order

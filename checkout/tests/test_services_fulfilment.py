@@ -230,3 +230,23 @@ def test_of_clerks_shipping_one_order_at_once_exactly_one_ships_it():
     stored = Order.objects.get(pk=order.pk)
     assert stored.tracking_number == shipped[0].tracking_number
     assert FulfilmentEvent.objects.filter(order=order, to_status=S.SHIPPED).count() == 1
+
+
+def test_an_order_no_conversation_or_platform_tells_is_emailed_once(django_capture_on_commit_callbacks, mailoutbox):
+    from checkout.notices import ORDER_NOTICE_EMAIL
+    from core.outbox.models import OutboundDelivery
+
+    order = _move(OrderFactory(channel="gpt:chatgpt", contact_email="gus@example.com"), S.PACKED)
+    with django_capture_on_commit_callbacks(execute=True):
+        order = _move(order, S.SHIPPED, **TRACKING)
+    [email] = mailoutbox
+    assert email.to == ["gus@example.com"] and email.subject == f"Your order {order.number}: shipped"
+    assert "tracking number 1Z999AA10123456784" in email.body and "https://ups.example/1Z999" in email.body
+    assert OutboundDelivery.objects.get(kind=ORDER_NOTICE_EMAIL).status == "sent"
+
+    # An ACP order is told by its platform, a packed one not at all, one without an address never.
+    acp = _move(OrderFactory(channel="acp:chatgpt", contact_email="ann@example.com"), S.PACKED)
+    with django_capture_on_commit_callbacks(execute=True):
+        _move(acp, S.SHIPPED, **TRACKING)
+        _move(OrderFactory(), S.CANCELLED)
+    assert len(mailoutbox) == 1 and OutboundDelivery.objects.filter(kind=ORDER_NOTICE_EMAIL).count() == 1

@@ -14,6 +14,7 @@ from django.conf import settings
 
 from checkout.enums import FulfilmentStatus
 from checkout.models import Order
+from checkout.notices import fulfilment_text
 from conversations.enums import Channel, MessageType, Role
 from conversations.models import Conversation, Message
 from conversations.services.messages import conversation_message_create
@@ -25,25 +26,6 @@ from core.outbox.services import delivery_enqueue
 
 ORDER_NOTICE_EMAIL = "conversations.order_notice_email"
 NOTICE = "fulfilment"
-
-
-def fulfilment_text(order: Order) -> str | None:
-    """What the customer is told about `order`'s parcel as it stands, from the order's own fields
-    (nothing else: no date or place the order does not hold); None when there is nothing to say."""
-    status = order.fulfilment_status
-    if status == FulfilmentStatus.SHIPPED:
-        text = f"Good news: order {order.number} has shipped with {order.carrier}, tracking number {order.tracking_number}."
-        if order.tracking_url:
-            text += f" Track it here: {order.tracking_url}"
-        return text
-    if status == FulfilmentStatus.DELIVERED:
-        return f"Order {order.number} has been delivered. If anything is wrong with it, reply here and we'll help."
-    if status == FulfilmentStatus.CANCELLED:
-        return (
-            f"Order {order.number} has been cancelled and will not be sent. "
-            "Questions about it or a refund? Reply here and our team will answer."
-        )
-    return None
 
 
 def order_fulfilment_sentence(order: Order) -> str:

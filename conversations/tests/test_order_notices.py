@@ -95,3 +95,12 @@ def test_an_order_without_a_conversation_writes_no_message():
     order_fulfilment_transition(order=order, to_status=S.SHIPPED, **TRACKING)
     assert not Message.objects.filter(metadata__notice="fulfilment").exists()
     assert not OutboundDelivery.objects.filter(kind__in=[WHATSAPP, ORDER_NOTICE_EMAIL]).exists()
+
+
+def test_a_conversations_order_is_not_also_emailed_by_checkout(django_capture_on_commit_callbacks, mailoutbox):
+    conversation = ConversationFactory()
+    order = OrderFactory(conversation=conversation, contact_email="dana@example.com")
+    order = order_fulfilment_transition(order=order, to_status=S.PACKED)
+    with django_capture_on_commit_callbacks(execute=True):
+        order_fulfilment_transition(order=order, to_status=S.SHIPPED, **TRACKING)
+    assert notices(conversation).count() == 1 and mailoutbox == []
