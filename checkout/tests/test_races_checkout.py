@@ -43,3 +43,33 @@ def test_paying_in_several_tabs_at_once_makes_at_most_one_order(api, checkout_ac
     orders = Order.objects.count()
     assert orders <= 1
     assert (session.status == "complete") == (orders == 1)
+
+
+def test_any_form_on_the_offline_checkout_page_is_answered_without_a_500(api, checkout_action):  # noqa: F811
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    _conv, action = checkout_action
+    url = create_session(api, action["id"]).json()["checkout_url"].replace("http://testserver", "")
+    odd = st.one_of(
+        st.text(max_size=30),
+        st.sampled_from(["", " ", "\x00", "a\x00b", "<script>x()</script>", "=1+1", "x" * 5000, "ZZ", "us"]),
+    )
+    seen = {}
+
+    @settings(max_examples=40, deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck))
+    @given(
+        changes=st.dictionaries(st.sampled_from(sorted(TEST_CHECKOUT_FORM)), odd, min_size=1, max_size=4),
+        outcome=st.sampled_from(["pay", "pay", "pay", "fail", "", "refund"]),
+    )
+    def run(changes, outcome):
+        form = {**TEST_CHECKOUT_FORM, **changes, "outcome": outcome}
+        form = {k: v for k, v in form.items() if "\x00" not in k}
+        response = Client().post(url, form)
+        seen[response.status_code] = seen.get(response.status_code, 0) + 1
+        assert response.status_code in (302, 400, 409), (changes, outcome, response.status_code)
+        assert b"<script>x()</script>" not in response.content
+
+    run()
+    assert Order.objects.count() <= 1
+    assert 400 in seen
