@@ -1,6 +1,6 @@
 # Parley: the commands a newcomer and CI type. Works from a fresh clone with only Python 3.11.
 #   make run     serve the demo shop on http://$(HOST):$(PORT)/ (Daphne: HTTP + WebSocket)
-#   make test    run the whole test suite (ARGS="-k something" passes through to pytest)
+#   make test    run the whole test suite in parallel (ARGS="-k something" passes through to pytest)
 #   make lint    ruff check + ruff format --check + lint-imports (layers);   make format   fixes what it can
 #   make bench   every bench/bench_*.py, figures in bench/results/<name>.json
 #   make worker / make beat   Celery worker / beat (when REDIS_URL or CELERY_BROKER_URL is set)
@@ -71,8 +71,13 @@ worker: deps
 beat: deps
 	exec $(BIN)/celery -A config beat -l info --schedule $(VENV)/celerybeat-schedule
 
+# The suite runs in parallel processes (pytest-xdist: one per core, at most 4), each test file
+# whole in one of them, so a module's live stack and browser start once; each process has its own
+# test database, Redis channel prefix, live stacks and ports. `make test PYTEST_WORKERS=0` runs it
+# in one process.
+PYTEST_WORKERS ?= auto
 test: dev-deps
-	$(BIN)/pytest $(ARGS)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --maxprocesses 4 --dist loadfile $(ARGS)
 
 lint: dev-deps
 	$(BIN)/ruff check .

@@ -17,6 +17,7 @@ import os
 
 import pytest
 
+from core.testing import live
 from core.testing.flush import install_delete_flush
 from core.testing.live import LiveStack
 from core.testing.services import apply_service_gate
@@ -41,6 +42,10 @@ def pytest_configure(config):
     install_delete_flush()  # core/testing/flush.py: a transactional test's flush in ~0.1 s, not ~3 s
 
 
+def pytest_unconfigure(config):
+    live.cleanup()  # stacks, templates and their databases (atexit does not run in xdist workers)
+
+
 def pytest_collection_modifyitems(config, items):
     for item in items:
         for fixture_name, markers in _FIXTURE_MARKERS.items():
@@ -48,6 +53,13 @@ def pytest_collection_modifyitems(config, items):
                 for marker in markers:
                     if item.get_closest_marker(marker) is None:
                         item.add_marker(marker)
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        # Under `make test` (pytest-xdist, each file whole in one process) the files that start
+        # servers or a browser, the longest, are handed out first, so no process is left with one
+        # at the end while the others idle. Otherwise pytest-django's order (db, transactional,
+        # the rest) is kept.
+        slow = {item.path for item in items if item.get_closest_marker("live") or item.get_closest_marker("browser")}
+        items.sort(key=lambda item: item.path not in slow)
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -10,7 +10,7 @@
 
 Each stack gets a database of its own (SQLite: a file in a temp dir; PostgreSQL: a
 `parley_live_<random>` database on the server of DATABASE_URL, dropped `WITH (FORCE)` at the
-end), migrated and loaded with the demo shop by `manage.py migrate` and `manage.py seed_demo`.
+end, on a thread that the process's exit waits for), migrated and loaded with the demo shop by `manage.py migrate` and `manage.py seed_demo`.
 Those run once per process into a template that later stacks copy, so a second stack is
 cheap. Setup commands run without a broker (Celery eager), so the database is complete
 before the server starts. With `redis=True` the stack claims a Redis database of its own
@@ -36,6 +36,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 import weakref
@@ -96,11 +97,16 @@ class _Process:
     def alive(self) -> bool:
         return self.popen.poll() is None
 
-    def stop(self, timeout: float = 10.0) -> int | None:
-        """SIGTERM, wait, then SIGKILL: always by this process's own PID."""
+    def terminate(self) -> None:
+        """SIGTERM by this process's own PID, without waiting (stop() waits)."""
         if self.alive():
             with contextlib.suppress(ProcessLookupError):
                 self.popen.send_signal(signal.SIGTERM)
+
+    def stop(self, timeout: float = 10.0) -> int | None:
+        """SIGTERM, wait, then SIGKILL: always by this process's own PID."""
+        if self.alive():
+            self.terminate()
             try:
                 self.popen.wait(timeout)
             except subprocess.TimeoutExpired:
@@ -116,6 +122,7 @@ class _Process:
 _templates: dict[tuple, str] = {}  # (kind, seed, base) -> sqlite path or postgres db name
 _template_dirs: list[Path] = []
 _live_stacks: weakref.WeakSet[LiveStack] = weakref.WeakSet()
+_drops: list[threading.Thread] = []  # stopped stacks' databases being dropped
 
 
 def _run_setup(args: list[str], env: dict, log_dir: Path, label: str, timeout: float = 600) -> None:
@@ -174,19 +181,36 @@ def _pg_drop(base_url: str, name: str) -> None:
         conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
-def _cleanup_at_exit() -> None:
+def _pg_drop_later(base_url: str, name: str) -> None:
+    """Drop a stopped stack's database on a thread: a DROP DATABASE waits for a checkpoint (seconds
+    on a busy server), and nothing waits for the drop but the end of the process."""
+
+    def drop() -> None:
+        with contextlib.suppress(Exception):
+            _pg_drop(base_url, name)
+
+    thread = threading.Thread(target=drop, name=f"drop-{name}", daemon=True)
+    thread.start()
+    _drops.append(thread)
+
+
+def cleanup() -> None:
+    """Stop every stack, drop the templates and wait for the drops. Idempotent: pytest calls it at
+    the end of the session (pytest-xdist's workers end without atexit), atexit again."""
     for stack in list(_live_stacks):
         with contextlib.suppress(Exception):
             stack.stop()
-    for (kind, _seed, base), value in list(_templates.items()):
+    while _templates:
+        (kind, _seed, base), value = _templates.popitem()
         if kind == "postgres":
-            with contextlib.suppress(Exception):
-                _pg_drop(base, value)
-    for path in _template_dirs:
-        shutil.rmtree(path, ignore_errors=True)
+            _pg_drop_later(base, value)
+    while _drops:
+        _drops.pop().join(120)
+    while _template_dirs:
+        shutil.rmtree(_template_dirs.pop(), ignore_errors=True)
 
 
-atexit.register(_cleanup_at_exit)
+atexit.register(cleanup)
 
 
 def _template_sqlite(seed: bool, env: dict) -> Path:
@@ -358,14 +382,16 @@ class LiveStack:
         if not self._started:
             return
         self._started = False
-        for process in (self.worker, self.server):
-            if process is not None:
-                with contextlib.suppress(Exception):
-                    process.stop()
+        processes = [process for process in (self.worker, self.server) if process is not None]
+        for process in processes:  # both shut down at once, then each is waited for
+            with contextlib.suppress(Exception):
+                process.terminate()
+        for process in processes:
+            with contextlib.suppress(Exception):
+                process.stop()
         self.worker = self.server = None
         if self._pg_name:
-            with contextlib.suppress(Exception):
-                _pg_drop(self._pg_base, self._pg_name)
+            _pg_drop_later(self._pg_base, self._pg_name)
             self._pg_name = None
         if self._redis_db is not None:
             with contextlib.suppress(Exception):
