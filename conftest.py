@@ -18,7 +18,7 @@ import os
 import pytest
 
 from core.testing import live
-from core.testing.flush import install_delete_flush
+from core.testing.flush import install_delete_flush, remember_post_migrate_rows
 from core.testing.live import LiveStack
 from core.testing.services import apply_service_gate
 
@@ -88,6 +88,15 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
     db = settings.DATABASES["default"]
     if db["ENGINE"] != "django.db.backends.sqlite3":
         db.setdefault("TEST", {})["NAME"] = f"test_{db['NAME']}_{os.getpid()}"
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """pytest-django's test database, then what post_migrate wrote in it (core/testing/flush.py)."""
+    from django.db import connection
+
+    with django_db_blocker.unblock():
+        remember_post_migrate_rows(connection)
 
 
 @pytest.fixture(scope="module")
