@@ -133,7 +133,10 @@ class _PeriodInput(serializers.Serializer):
         end = attrs.get("end") or today
         if end > today:
             raise serializers.ValidationError({"end": ["The period cannot end after today (UTC)."]})
-        start = attrs.get("start") or end - timedelta(days=attrs.get("days", self.default_days) - 1)
+        try:
+            start = attrs.get("start") or end - timedelta(days=attrs.get("days", self.default_days) - 1)
+        except OverflowError:  # end=0001-01-01: the period would start before the calendar does
+            raise serializers.ValidationError({"end": ["The period would start before the year 1."]}) from None
         if start > end:
             raise serializers.ValidationError({"start": ["start must be on or before end."]})
         if (end - start).days + 1 > MAX_PERIOD_DAYS:

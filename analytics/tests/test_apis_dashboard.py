@@ -82,6 +82,8 @@ def test_dashboard_with_an_explicit_range_and_filters(staff_api, shop):
         ({"action_type": "checkout now"}, "action_type"),
         ({"action_type": "x" * 65}, "action_type"),
         ({"ps_number": "PS1'; DROP TABLE"}, "ps_number"),
+        ({"end": "0001-01-01"}, "end"),  # counting days back from it left the calendar: a 500 (OverflowError)
+        ({"end": "0001-01-03", "days": 5}, "end"),
     ],
 )
 def test_bad_filters_are_400_with_the_field(staff_api, db, params, field):
