@@ -309,6 +309,7 @@ OVERLAY_MAX = 2000
 # Rows committed a little after a later `updated_at` was seen are still caught: each check
 # reads back this far before the last one (a hash comparison per row, cheap).
 RECHECK_SECONDS = 30
+RECHECK_MAX = 20_000
 
 
 def _products_version() -> tuple:
@@ -358,10 +359,12 @@ class _Cache:
             return False
         since = self.version[1] - timedelta(seconds=RECHECK_SECONDS)
         columns = ("id", *_FIELDS, "is_active")
-        edited = list(Product.objects.filter(updated_at__gt=since).values_list(*columns)[: OVERLAY_MAX + 1])
+        # Rows of a bulk write just before are read again (unchanged text costs a hash each): up
+        # to RECHECK_MAX of them, only those whose text changed count toward the overlay.
+        edited = list(Product.objects.filter(updated_at__gt=since).values_list(*columns)[: RECHECK_MAX + 1])
         # New parts by id too: a bulk load stamps its rows when it writes them, not when it commits.
         added = list(Product.objects.filter(id__gt=self.version[0] or 0).values_list(*columns)[: OVERLAY_MAX + 1])
-        if len(edited) > OVERLAY_MAX or len(added) > OVERLAY_MAX:
+        if len(edited) > RECHECK_MAX or len(added) > OVERLAY_MAX:
             return False
         # A deleted part sends nothing the version shows: counted here, it makes a full build.
         new_since_build = Product.objects.filter(id__gt=self.built_max_id).count()
