@@ -356,17 +356,21 @@ def test_a_reply_below_the_view_is_hinted_not_scrolled_to(customer, live_sqlite)
         json={"content": MISSED, "client_message_id": "other-tab"},
     ).raise_for_status()
     hint = page.get_by_role("button", name=re.compile(r"new message", re.I))
-    expect()(hint).to_have_text("New message ↓")
     reply = page.locator(".msg--assistant").last
     expect()(reply).to_contain_text("PS11752778")
+    # 'New message ↓'; on a busy machine the previous reply's last frame can land after the
+    # scroll and be counted too ('2 new messages ↓'): the count is not what this test is about.
+    expect()(hint).to_have_text(re.compile(r"^(New message|\d+ new messages) ↓$"))
     expect()(reply).not_to_be_in_viewport()
     assert page.locator(".chat-window").evaluate("w => w.scrollTop") == 0  # not moved under the reader
     screenshot(page, "chat-new-message-hint")
     assert axe_serious(page) == []
     hint.click()
     expect()(hint).to_be_hidden()
-    expect()(reply).to_be_in_viewport()
-    expect()(reply).to_be_focused()
+    # Taken to the first of them, focused, in view.
+    first_unseen = page.locator(".msg--assistant:focus")
+    expect()(first_unseen).to_have_count(1)
+    expect()(first_unseen).to_be_in_viewport()
 
 
 def test_subscribe_to_an_alert_and_hear_of_the_restock_in_the_chat(customer, browser, live_sqlite):
