@@ -1,7 +1,6 @@
 """HTTP (Django and the MCP server) and WebSocket in one ASGI application, served by Daphne."""
 
 import os
-import sys
 
 from django.core.asgi import get_asgi_application
 
@@ -19,9 +18,7 @@ from agentic.mcp.asgi import WithMcpDoor  # noqa: E402
 from conversations.routing import websocket_urlpatterns  # noqa: E402
 from core.consumers import SocketNotFoundConsumer  # noqa: E402
 from core.cors import EmbedOriginValidator  # noqa: E402
-
-# The server's event loop, the requests' threads and the publisher thread take turns at the GIL.
-sys.setswitchinterval(settings.PARLEY_GIL_SWITCH_INTERVAL)
+from core.process_tuning import server_process_tune  # noqa: E402
 
 http_app = ASGIStaticFilesHandler(django_asgi_app) if settings.PARLEY_SERVE_STATIC else django_asgi_app
 
@@ -35,4 +32,11 @@ application = ProtocolTypeRouter(
             AuthMiddlewareStack(URLRouter([*websocket_urlpatterns, re_path(r"", SocketNotFoundConsumer.as_asgi())]))
         ),
     }
+)
+
+# Last, so that everything loaded above is frozen out of the collector's walks.
+server_process_tune(
+    switch_interval=settings.PARLEY_GIL_SWITCH_INTERVAL,
+    gc_freeze=settings.PARLEY_GC_FREEZE,
+    gc_slow_ms=settings.PARLEY_GC_SLOW_MS,
 )
