@@ -361,10 +361,12 @@ PARLEY_REALTIME_RETRY_SECONDS = env.float("PARLEY_REALTIME_RETRY_SECONDS", defau
 # middleware), and a push crosses to the publisher thread: each hop can wait this long while
 # another request computes, so 1 ms keeps the realtime tail short at a small cost in throughput.
 PARLEY_GIL_SWITCH_INTERVAL = env.float("PARLEY_GIL_SWITCH_INTERVAL", default=0.001)
-# A Daphne freezes the objects it holds once the application is loaded (gc.freeze), so the
-# collector's full walks, which stop every socket, cover only what was made since; a collection
-# slower than PARLEY_GC_SLOW_MS is logged (0: never), to check a latency tail against them.
-PARLEY_GC_FREEZE = env.bool("PARLEY_GC_FREEZE", default=True)
+# Off: freezing what a Daphne loaded (gc.freeze) halves each full collection (60-170 ms against
+# 90-300 ms at 1,000 sockets) but makes them more frequent (gen 2 is collected when a quarter of
+# the unfrozen heap is new): bench_handoff p99 over 6 runs frozen 75-398 ms (median ~260), over 7
+# not 26-362 ms (median 45). A collection slower than PARLEY_GC_SLOW_MS is logged (0: never), to check a latency
+# tail against them.
+PARLEY_GC_FREEZE = env.bool("PARLEY_GC_FREEZE", default=False)
 PARLEY_GC_SLOW_MS = env.float("PARLEY_GC_SLOW_MS", default=50.0)
 # How long a task refused by the broker is retried by the process's dispatcher thread before it
 # is left to its reconcile beat (core/dispatch.py).
