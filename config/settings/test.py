@@ -23,6 +23,10 @@ CELERY_TASK_ALWAYS_EAGER = True  # unit tests; integration tests start a real wo
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # Someone is always there unless a test says otherwise (shop hours tests set their own).
 PARLEY_SHOP_HOURS = ""
+# Tests import config.asgi for its application: the slow-collection log is a server's, and in a
+# test process it would log at exit to a closed stream (live stacks run their Daphnes with the
+# settings module of their own, config.settings.live).
+PARLEY_GC_SLOW_MS = 0
 # No axes banner at startup: under `make test` (pytest-xdist) the controller's copy of it would be
 # printed after pytest's closing summary line.
 AXES_VERBOSE = False

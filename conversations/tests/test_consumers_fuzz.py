@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from config.asgi import application
 from conversations.services.conversations import conversation_start
+from core.testing.sockets import frame_effects
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -52,19 +53,7 @@ async def exchange(conversation_id, token, frame):
     ws = WebsocketCommunicator(application, f"/ws/chat/{conversation_id}/?token={token}", headers=ORIGIN)
     connected, _ = await ws.connect(timeout=30)  # the default 1 s is too short on a loaded machine
     assert connected
-    if isinstance(frame, bytes):
-        await ws.send_to(bytes_data=frame)
-    else:
-        await ws.send_to(text_data=frame)
-    await ws.send_json_to({"type": "ping"})
-    events = []
-    while True:
-        output = await ws.receive_output(timeout=60)
-        assert output["type"] == "websocket.send", output  # a close would be the socket lost
-        event = json.loads(output["text"])
-        if event["type"] == "pong":
-            break
-        events.append(event)
+    events = await frame_effects(ws, frame)
     await ws.disconnect()
     return events
 

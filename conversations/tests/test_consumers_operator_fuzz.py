@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from actions.tests.factories import ActionFactory
 from config.asgi import application
 from conversations.tests.factories import ConversationFactory
+from core.testing.sockets import frame_effects
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -55,16 +56,7 @@ async def _exchange(cookie, frame):
     assert connected
     snapshot = await ws.receive_json_from(timeout=30)
     assert snapshot["type"] == "operator.snapshot"
-    await ws.send_to(text_data=frame)
-    await ws.send_json_to({"type": "ping"})
-    events = []
-    while True:
-        output = await ws.receive_output(timeout=60)
-        assert output["type"] == "websocket.send", output  # a close would be the socket lost
-        event = json.loads(output["text"])
-        if event["type"] == "pong":
-            break
-        events.append(event)
+    events = await frame_effects(ws, frame)
     await ws.disconnect()
     return events
 
