@@ -3,19 +3,18 @@ OpenAPI document drf-spectacular serves) and sends them through Django's test cl
 with a real conversation's token, with another customer's token, or as staff. No answer is a 5xx,
 nothing logs a traceback, and the other customer never gets a 2xx on the first one's conversation.
 
-Bounded (a fixed number of cases per operation, derandomized, no deadline), like the ACP fuzz in
-agentic/tests/test_acp_fuzz.py; CI runs it on PostgreSQL, where NUL characters used to be 500s."""
+Bounded and in-process (core.testing.fuzz), like the ACP fuzz in agentic/tests/test_acp_fuzz.py; CI runs it on PostgreSQL, where NUL characters used to be 500s."""
 
 import json
 import logging
 from pathlib import Path
 
 import pytest
-import schemathesis
 from django.conf import settings as django_settings
 from django.test import Client
-from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+from core.testing.fuzz import case_send, schema_fuzz
 
 pytestmark = pytest.mark.django_db
 
@@ -72,68 +71,40 @@ def test_generated_requests_never_get_a_5xx_nor_a_traceback(shop, unthrottled, d
     }
     leaks = []
     document = json.loads(anonymous.get("/api/schema/?format=json").content)
-    schema = schemathesis.openapi.from_dict(document)
-    failures, seen, cases = [], {}, 0
     caplog.set_level(logging.ERROR)
 
-    for result in schema.get_all_operations():
-        operation = result.ok()
-
-        @settings(
-            max_examples=CASES_PER_OPERATION,
-            deadline=None,
-            derandomize=True,
-            database=None,
-            suppress_health_check=list(HealthCheck),
-        )
-        @given(
-            case=operation.as_strategy(),
-            who=st.sampled_from(["anonymous", "customer", "stranger", "staff"]),
-            honest=st.booleans(),
-        )
-        def run(case, who, honest):
-            nonlocal cases
-            cases += 1
-            if honest:  # real ids, so the cases get past "not found" into the code behind it
-                for name in case.path_parameters or {}:
+    def send(case, who, honest):
+        if honest:  # real ids, so the cases get past "not found" into the code behind it
+            for name in case.path_parameters or {}:
+                if name in real:
+                    case.path_parameters[name] = real[name]
+            if isinstance(case.body, dict):  # and the ids a body names
+                for name in case.body:
                     if name in real:
-                        case.path_parameters[name] = real[name]
-                if isinstance(case.body, dict):  # and the ids a body names
-                    for name in case.body:
-                        if name in real:
-                            case.body[name] = real[name]
-            kwargs = case.as_transport_kwargs(base_url="")
-            headers = {k: v for k, v in (kwargs.get("headers") or {}).items() if isinstance(v, str)}
-            if who in ("customer", "stranger"):
-                headers["Authorization"] = f"Bearer {(started if who == 'customer' else stranger)['token']}"
-            meta = {"HTTP_" + k.upper().replace("-", "_"): v for k, v in headers.items() if k.lower() != "content-type"}
-            client = {"anonymous": anonymous, "customer": customer, "stranger": customer, "staff": staff}[who]
-            path = case.formatted_path
-            query = kwargs.get("params") or {}
-            if case.method.upper() == "GET":
-                response = client.get(path, query, **meta)
-            else:
-                body = kwargs.get("json")
-                data = json.dumps(body) if body is not None else (kwargs.get("data") or "")
-                if query:
-                    from urllib.parse import urlencode
+                        case.body[name] = real[name]
+        headers = {}
+        if who in ("customer", "stranger"):
+            headers["Authorization"] = f"Bearer {(started if who == 'customer' else stranger)['token']}"
+        client = {"anonymous": anonymous, "customer": customer, "stranger": customer, "staff": staff}[who]
+        sent = case_send(client, case, headers=headers)
+        named = sent.path + json.dumps(sent.body, default=str)  # the first customer's ids, in path or body
+        theirs = started["id"] in named or real["action_id"] in named
+        if who == "stranger" and theirs and sent.response.status_code < 300:
+            leaks.append((sent.method, sent.path, sent.response.status_code, sent.response.content[:200]))
+        return sent
 
-                    path = f"{path}?{urlencode(query, doseq=True)}"
-                response = client.generic(case.method.upper(), path, data, content_type="application/json", **meta)
-            seen[response.status_code] = seen.get(response.status_code, 0) + 1
-            if response.status_code >= 500:
-                failures.append((case.method, path, response.status_code, kwargs.get("json"), response.content[:300]))
-            named = path + json.dumps(kwargs.get("json"), default=str)  # the first customer's ids, in path or body
-            theirs = started["id"] in named or real["action_id"] in named
-            if who == "stranger" and theirs and response.status_code < 300:
-                leaks.append((case.method, path, response.status_code, response.content[:200]))
-
-        run()
+    outcome = schema_fuzz(
+        document,
+        cases_per_operation=CASES_PER_OPERATION,
+        send=send,
+        who=st.sampled_from(["anonymous", "customer", "stranger", "staff"]),
+        honest=st.booleans(),
+    )
 
     tracebacks = [r for r in caplog.records if r.levelno >= logging.ERROR]
-    print(f"api fuzz: {cases} cases, statuses {dict(sorted(seen.items()))}")
-    assert not failures, failures[:5]
+    print(f"api fuzz: {outcome.cases} cases, statuses {dict(sorted(outcome.statuses.items()))}")
+    assert not outcome.server_errors, outcome.server_errors[:5]
     assert not leaks, leaks[:5]
     assert not tracebacks, [r.getMessage() for r in tracebacks[:5]]
-    assert cases >= 15 * CASES_PER_OPERATION
-    assert any(200 <= status < 300 for status in seen), seen
+    assert outcome.cases >= 15 * CASES_PER_OPERATION
+    assert any(200 <= status < 300 for status in outcome.statuses), outcome.statuses
