@@ -448,3 +448,23 @@ def test_report_prints_held_out_failures_only_as_counts_unless_asked():
     audited = report([result("dev"), result("heldout")], None, failures=True, show_heldout=True)
     assert "secret heldout wording" in audited
     assert result("heldout").as_dict(with_failures=False).keys() == {"overall", "by_category", "failure_counts"}
+
+
+def test_fresh_split_is_what_its_writer_writes_and_every_check_is_about_real_data():
+    from conversations.assistant.eval.checks import CHECKS, demo_catalogue, norm_id
+    from conversations.assistant.eval.fresh import write_cases
+
+    files = dict(zip(("singles.jsonl", "dialogues.jsonl"), FILES["fresh"], strict=True))
+    assert {name: path.read_text() for name, path in files.items()} == write_cases.rendered()
+    singles, dialogues = load(FILES["fresh"][0]), load(FILES["fresh"][1])
+    assert len(singles) >= 250 and len(dialogues) >= 25 and all(len(d["turns"]) >= 2 for d in dialogues)
+    cat = demo_catalogue()
+    for case in singles + dialogues:
+        for turn in case["turns"]:
+            assert turn["expect"], case["id"]
+            for spec in turn["expect"]:
+                assert spec["check"] in CHECKS, case["id"]
+                named = spec.get("ps", [])
+                assert all(ps in cat.parts for ps in ([named] if isinstance(named, str) else named)), case["id"]
+                check_run(Reply(content=""), spec, cat)  # arguments the check does not take raise here
+            assert not turn.get("model") or norm_id(turn["model"]) in cat.models, case["id"]

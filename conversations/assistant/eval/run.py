@@ -41,6 +41,8 @@ HERE = Path(__file__).resolve().parent
 FILES = {
     "dev": (HERE / "dev.jsonl", HERE / "dialogues_dev.jsonl"),
     "heldout": (HERE / "heldout" / "singles.jsonl", HERE / "heldout" / "dialogues.jsonl"),
+    # Written blind from demo_data/ by an outsider to the engine (fresh/README.md): reported, not a target.
+    "fresh": (HERE / "fresh" / "singles.jsonl", HERE / "fresh" / "dialogues.jsonl"),
 }
 EVAL_CUSTOMER_EMAIL = "eval.shopper@example.com"
 
