@@ -4,14 +4,17 @@ For each size in BENCH_SIZES (10,000 and 100,000 generated parts; `BENCH_1M=1` a
 PostgreSQL only), a fresh database of its own (PostgreSQL when DATABASE_URL is postgres://,
 else SQLite; `BENCH_DB` overrides) with the demo shop, the static embedder, and one Daphne:
 
-- "generate": `generate_catalog` wall time (COPY on PostgreSQL), parts/s.
-- "build_embeddings": the command end to end (static model), parts/s.
+- "generate": `generate_catalog` wall time (COPY on PostgreSQL), parts/s, its CPU seconds and
+  peak resident memory (the machine is shared: CPU is what the work cost, wall what it took),
+  and the database's size once built.
+- "build_embeddings": the command end to end (static model), parts/s, CPU and peak memory.
 - "import": a CSV of BENCH_IMPORT (2,000) new parts with their fits through
   `catalog_file_import` (what `manage.py import_catalog` runs; their vectors are embedded after
   commit, in this process), then the same file again (all unchanged), parts/s; floor: the
   generator's bare write rate in the same run.
-- "index build": this process's lexical index and vector matrix, seconds and memory (the growth
-  of the process's private memory, and tracemalloc's count for a second lexical build; the
+- "index build": this process's lexical index and vector matrix, seconds (wall and CPU) and
+  memory (the growth of the process's private memory, its peak resident memory, and up to
+  100,000 parts or with BENCH_TRACEMALLOC=1 tracemalloc's count for a second lexical build; the
   matrix's resident pages, which are a shared file's above 20,000 vectors).
 - "search, lexical only", "search, fused (semantic on)" (query vector not cached), against
   the floors "numpy dot" (the matrix-vector product and top-50 every semantic search does),
@@ -32,17 +35,31 @@ else SQLite; `BENCH_DB` overrides) with the demo shop, the static embedder, and 
   reply (`POST /api/chat/conversations/{id}/messages`, BENCH_MESSAGES, dev set messages)
   against the same floor.
 
-Every figure carries the load average when it was taken: the machine is shared.
+Every figure carries the load average when it was taken: the machine is shared. The vector
+files of a size are written in a temporary folder (PARLEY_VECTOR_DIR, for this process and the
+Daphne) removed when the size is done, like its database.
+
+`BENCH_KEEP=1` (PostgreSQL) builds each size into a database that outlives the run,
+`parley_bench_scale_<size>`, and a later run with it measures the same catalogue again without
+generating it (the build's figures are the run's that made it, marked "reused"): for 1,000,000
+parts the build is most of the run. What a run adds (the imported parts, the renamed part, the
+full-text column) is undone when it ends and again when the next starts. Drop the databases
+with `dropdb` when done.
 """
 
 import csv
 import io
+import itertools
 import json
+import logging
 import os
 import random
+import resource
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import tracemalloc
 
@@ -65,6 +82,8 @@ IMPORT_N = int(os.environ.get("BENCH_IMPORT", "2000"))
 MESSAGES = int(os.environ.get("BENCH_MESSAGES", "200"))
 FTS_QUERIES = int(os.environ.get("BENCH_FTS_QUERIES", "60"))
 HTTP_N = int(os.environ.get("BENCH_HTTP_N", "300"))
+KEEP = os.environ.get("BENCH_KEEP") == "1"
+IMPORT_PREFIX, FRESH_WORD = "PS8", "zyxoquartz"
 ENV = {
     "PARLEY_EMBEDDINGS": "static",
     "PARLEY_RATE_LIMIT_PER_MINUTE": "0",
@@ -87,6 +106,41 @@ def memory_mb(pid: int | str = "self") -> tuple[float, float]:
             if len(parts) >= 2 and parts[1].isdigit():
                 fields[parts[0].rstrip(":")] = int(parts[1]) / 1024
     return fields.get("Rss", float("nan")), fields.get("Private_Clean", 0.0) + fields.get("Private_Dirty", 0.0)
+
+
+def peak_mb() -> float:
+    """This process's peak resident memory so far (MB)."""
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def manage_measured(stack: LiveStack, *args: str, timeout: float) -> tuple[str, dict]:
+    """`manage.py <args>` on the stack's database: its stdout, and wall seconds, CPU seconds and
+    peak resident memory (MB) of that process."""
+    with tempfile.TemporaryFile("w+") as out:
+        t0 = time.perf_counter()
+        child = subprocess.Popen(
+            [sys.executable, "manage.py", *args], cwd=stack_dir(), env=stack.env, stdout=out, stderr=subprocess.STDOUT
+        )
+        try:
+            _, status, usage = os.wait4(child.pid, 0)
+        finally:
+            child.returncode = 0  # reaped by wait4; Popen must not wait for it again
+        wall = time.perf_counter() - t0
+        out.seek(0)
+        text = out.read()
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"manage.py {' '.join(args)} failed:\n{text[-3000:]}")
+    return text, {
+        "seconds": round(wall, 1),
+        "cpu_s": round(usage.ru_utime + usage.ru_stime, 1),
+        "peak_mb": round(usage.ru_maxrss / 1024, 1),
+    }
+
+
+def stack_dir() -> str:
+    from core.testing.live import BASE_DIR
+
+    return str(BASE_DIR)
 
 
 def timed(fn, items) -> list[float]:
@@ -129,7 +183,7 @@ def import_csv(count: int, models: list[str]) -> bytes:
     writer.writerow([*columns, "description", "stock", "compatible_models"])
     for i in range(count):
         part, _ = synthetic._part(i, rnd, pools, set())
-        part["part_number"] = f"PS8{i:07d}"
+        part["part_number"] = f"{IMPORT_PREFIX}{i:07d}"
         part["manufacturer_number"] = part["manufacturer_part_number"]
         fits = "|".join(rnd.sample(models, 3))
         writer.writerow([*(part[c] for c in columns), part["description"], part["stock_quantity"], fits])
@@ -164,36 +218,43 @@ def in_process(size: int, generate_rate: float) -> dict:
     semantic.cache.clear()
     name = embeddings.embedder_name_configured()
     before = memory_mb()
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     lexical.cache.get()
-    lexical_s = time.perf_counter() - t0
+    lexical_s, lexical_cpu = time.perf_counter() - t0, time.process_time() - c0
     mid = memory_mb()
-    t0 = time.perf_counter()
+    lexical_peak = peak_mb()
+    t0, c0 = time.perf_counter(), time.process_time()
     vectors = semantic.cache.get(name)
     ids, matrix = vectors.ids, vectors.matrix
     matrix @ matrix[0]  # touch every page, as the first search does
-    semantic_s = time.perf_counter() - t0
+    semantic_s, semantic_cpu = time.perf_counter() - t0, time.process_time() - c0
     after = memory_mb()
     index = lexical.cache.index
-    lexical.cache.clear()
-    tracemalloc.start()
-    lexical.cache.get()
-    lexical_traced = tracemalloc.get_traced_memory()[0] / 2**20
-    tracemalloc.stop()
+    terms = index.terms if hasattr(index, "terms") else index.postings
     figures["index build"] = {
         "lexical_s": round(lexical_s, 2),
-        "lexical_terms": len(getattr(index, "terms", None) or index.postings),
+        "lexical_cpu_s": round(lexical_cpu, 2),
+        "lexical_terms": len(terms),
         "lexical_private_mb": round(mid[1] - before[1], 1),
-        "lexical_traced_mb": round(lexical_traced, 1),
+        "process_peak_after_lexical_mb": lexical_peak,
         "vectors_s": round(semantic_s, 2),
+        "vectors_cpu_s": round(semantic_cpu, 2),
         "vectors": int(ids.size),
         "vectors_private_mb": round(after[1] - mid[1], 1),
         "vectors_rss_mb": round(after[0] - mid[0], 1),
         "vectors_shared_file": isinstance(matrix, np.memmap),
         "matrix_mb": round(matrix.nbytes / 2**20, 1),
+        "process_peak_after_vectors_mb": peak_mb(),
         "load": load(),
     }
-    del index
+    del index, terms
+    if size <= 100_000 or os.environ.get("BENCH_TRACEMALLOC") == "1":
+        # A second build under tracemalloc (several times slower: left out at 1,000,000 by default).
+        lexical.cache.clear()
+        tracemalloc.start()
+        lexical.cache.get()
+        figures["index build"]["lexical_traced_mb"] = round(tracemalloc.get_traced_memory()[0] / 2**20, 1)
+        tracemalloc.stop()
 
     for q in qs[:20]:
         product_search(query=q, limit=10)
@@ -253,7 +314,7 @@ def in_process(size: int, generate_rate: float) -> dict:
     # fields kept), its vector refreshed after commit, until a search in this process finds it.
     product_search(query="warm up", limit=5)  # the import above changed text: rebuilt here, not counted
     part = Product.objects.filter(ps_number__startswith="PS9", is_active=True).order_by("id")[size // 2]
-    word = "zyxoquartz"
+    word = FRESH_WORD
     row = csv_row(
         part_number=part.ps_number,
         name=f"{part.name} {word}",
@@ -278,6 +339,7 @@ def in_process(size: int, generate_rate: float) -> dict:
     Product.objects.filter(pk=part.pk).update(price=part.price + 1, updated_at=timezone.now())
     product_search(query=word, limit=5, semantic=False)
     price_s = time.perf_counter() - t3
+    Product.objects.filter(pk=part.pk).update(price=part.price)
     figures["freshness"] = {
         "text_edit_import_s": round(t1 - t0, 3),
         "first_search_after_s": round(t2 - t1, 3),
@@ -402,46 +464,137 @@ def over_http(stack: LiveStack, texts: list[str]) -> dict:
     return figures
 
 
+def undo_run_edits() -> None:
+    """What a run adds to a kept catalogue, taken out again: the imported parts, the renamed
+    part's new word (its vector refreshed), the full-text column."""
+    from django.db import connection
+
+    from catalog.models import Product
+    from catalog.services.embeddings import product_embeddings_refresh
+
+    Product.objects.filter(ps_number__startswith=IMPORT_PREFIX).delete()
+    renamed = []
+    for part in Product.objects.filter(name__endswith=f" {FRESH_WORD}"):
+        Product.objects.filter(pk=part.pk).update(name=part.name.removesuffix(f" {FRESH_WORD}"))
+        renamed.append(part.pk)
+    if renamed:
+        product_embeddings_refresh(product_ids=renamed)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ALTER TABLE catalog_product DROP COLUMN IF EXISTS bench_tsv")
+
+
+def django_on(stack: LiveStack, vector_dir: str) -> None:
+    os.environ.update(
+        {
+            "DATABASE_URL": stack.database_url,
+            "DJANGO_SETTINGS_MODULE": "config.settings.local",
+            "DJANGO_DEBUG": "0",  # no query log: it would hold every statement, vectors included
+            "PARLEY_VECTOR_DIR": vector_dir,
+            **ENV,
+        }
+    )
+    import django
+
+    django.setup()
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request otherwise
+
+
+def build(stack: LiveStack, size: int) -> dict:
+    """generate_catalog and build_embeddings on the stack's database, measured."""
+    from django.db import connection, connections
+
+    figures: dict[str, dict] = {}
+    connections.close_all()
+    models = max(40, size // 20)
+    _, usage = manage_measured(
+        stack, "generate_catalog", "--parts", str(size), "--models", str(models), "--no-progress", timeout=3600
+    )
+    figures["generate"] = {"parts": size, "models": models, **usage, "parts_per_s": round(size / usage["seconds"])}
+    out, usage = manage_measured(stack, "build_embeddings", "--no-progress", "--batch-size", "1024", timeout=7200)
+    print(out.strip().splitlines()[-1], flush=True)
+    figures["build_embeddings"] = {**usage, "parts_per_s": round(size / usage["seconds"])}
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+            cursor.execute("SELECT pg_database_size(current_database())")
+            figures["generate"]["database_mb"] = round(cursor.fetchone()[0] / 2**20)
+    figures["generate"]["load"] = figures["build_embeddings"]["load"] = load()
+    return figures
+
+
+def kept_build(stack: LiveStack, size: int) -> dict:
+    """A kept database's build figures: measured now when it holds no catalogue yet, else those of
+    the run that built it (kept in a table of its own), marked reused."""
+    from django.db import connection
+
+    from catalog.models import Product
+
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE IF NOT EXISTS bench_scale_build (figures text NOT NULL)")
+        cursor.execute("SELECT figures FROM bench_scale_build")
+        row = cursor.fetchone()
+    if row and Product.objects.filter(ps_number__startswith="PS9").count() == size:
+        undo_run_edits()
+        return {label: {**values, "reused": True} for label, values in json.loads(row[0]).items()}
+    if Product.objects.filter(ps_number__startswith="PS9").exists():
+        raise SystemExit(f"{stack.kept_database} holds a partial catalogue: drop it and run again")
+    figures = build(stack, size)
+    with connection.cursor() as cursor:
+        cursor.execute("INSERT INTO bench_scale_build (figures) VALUES (%s)", [json.dumps(figures)])
+    return figures
+
+
 def one_size(size: int, texts: list[str]) -> dict:
     """One size, in a process of its own (Django is set up on that size's database)."""
-    figures: dict[str, dict] = {}
-    with LiveStack(database=DB, extra_env=ENV, startup_timeout=300) as stack:
-        models = max(40, size // 20)
-        t0 = time.perf_counter()
-        stack.run_manage(
-            "generate_catalog", "--parts", str(size), "--models", str(models), "--no-progress", timeout=3600
-        )
-        generate_s = time.perf_counter() - t0
-        figures["generate"] = {
-            "parts": size,
-            "models": models,
-            "seconds": round(generate_s, 1),
-            "parts_per_s": round(size / generate_s),
-            "load": load(),
-        }
-        t0 = time.perf_counter()
-        out = stack.run_manage("build_embeddings", "--no-progress", "--batch-size", "1024", timeout=7200).strip()
-        embed_s = time.perf_counter() - t0
-        figures["build_embeddings"] = {
-            "seconds": round(embed_s, 1),
-            "parts_per_s": round(size / embed_s),
-            "load": load(),
-        }
-        print(out, flush=True)
-        os.environ.update(
-            {"DATABASE_URL": stack.database_url, "DJANGO_SETTINGS_MODULE": "config.settings.local", **ENV}
-        )
-        import django
+    vector_dir = tempfile.mkdtemp(prefix="parley-bench-vectors-")
+    kept = f"parley_bench_scale_{size}" if KEEP and DB == "postgres" else None
+    env = {**ENV, "PARLEY_VECTOR_DIR": vector_dir}
+    try:
+        with LiveStack(database=DB, extra_env=env, startup_timeout=300, kept_database=kept) as stack:
+            django_on(stack, vector_dir)
+            figures = kept_build(stack, size) if kept else build(stack, size)
+            generate_rate = figures["generate"]["parts_per_s"]
+            try:
+                figures.update(in_process(size, generate_rate))
+                figures.update(over_http(stack, texts))
+            finally:
+                if kept:
+                    undo_run_edits()
+        return figures
+    finally:
+        shutil.rmtree(vector_dir, ignore_errors=True)
 
-        django.setup()
-        from django.db import connection
 
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("ANALYZE")
-        figures.update(in_process(size, size / generate_s))
-        figures.update(over_http(stack, texts))
-    return figures
+# What the growth curve compares between two sizes: (figure, key) → how many times larger.
+GROWTH = [
+    ("search, lexical only", "p95_ms"),
+    ("search, lexical only", "ratio_to_floor"),
+    ("search, fused (semantic on)", "p95_ms"),
+    ("search, fused (semantic on)", "ratio_to_floor"),
+    ("HTTP GET /api/catalog/search", "p95_ms"),
+    ("HTTP GET /api/catalog/search", "ratio_to_floor"),
+    ("assistant reply (POST message)", "p95_ms"),
+    ("assistant reply (POST message)", "ratio_to_floor"),
+    ("import (CSV, catalog_file_import)", "new_parts_per_s"),
+    ("build_embeddings", "parts_per_s"),
+    ("generate", "parts_per_s"),
+    ("web process", "index_rss_mb"),
+    ("web process", "index_private_mb"),
+    ("web process", "first_search_s"),
+    ("index build", "lexical_s"),
+    ("index build", "lexical_private_mb"),
+]
+
+
+def growth_between(figures: dict, small: int, large: int) -> dict:
+    growth = {}
+    for label, key in GROWTH:
+        a = figures.get(f"{small:>7} {label}", {}).get(key)
+        b = figures.get(f"{large:>7} {label}", {}).get(key)
+        if a is not None and b is not None:
+            growth[f"{label}: {key}"] = round(b / max(a, 0.1), 2)
+    return growth
 
 
 def main() -> int:
@@ -474,18 +627,11 @@ def main() -> int:
         for label, values in json.loads(found[-1].removeprefix("FIGURES ")).items():
             figures[f"{size:>7} {label}"] = values
             figures_print({f"{size:>7} {label}": values})
-    growth = {}
-    if len(SIZES) > 1:
-        small, large = min(SIZES), max(SIZES)
-        for label in ("search, lexical only", "search, fused (semantic on)", "HTTP GET /api/catalog/search"):
-            a, b = figures[f"{small:>7} {label}"]["p95_ms"], figures[f"{large:>7} {label}"]["p95_ms"]
-            growth[f"p95 {label}"] = round(b / a, 2)
-        for key in ("index_rss_mb", "index_private_mb"):
-            a, b = figures[f"{small:>7} web process"].get(key), figures[f"{large:>7} web process"].get(key)
-            if a is not None and b is not None:
-                growth[f"web process {key}"] = round(b / max(a, 0.1), 2)
+    sizes = sorted(SIZES)
+    for small, large in itertools.pairwise(sizes):
+        growth = growth_between(figures, small, large)
         figures[f"growth {small} -> {large} (x{large // small} parts)"] = growth
-        figures_print({"growth": growth})
+        figures_print({f"growth {small} -> {large}": growth})
     write_result(
         "scale",
         figures,

@@ -52,6 +52,7 @@ def demo_texts() -> list[str]:
         "don't—stop…ok 😀",
         "x" * 120,
         "ß straße ﬁlter ½",
+        "ice\x0bmaker\x1fdoor\x7fbin\r\npart #W10321304 (2-pack)\x00, 3/4\"x12' [OEM]~{ok}|`",
         "",
     ]
 
@@ -126,6 +127,15 @@ def test_the_tokenizer_splits_exactly_as_huggingface_tokenizers_does():
     unknown = reference.token_to_id("[UNK]")
     for text in demo_texts():
         expected = [i for i in reference.encode(text, add_special_tokens=False).ids if i != unknown]
+        assert ours.encode(text) == expected, text
+
+
+def test_ascii_text_is_split_as_the_unicode_rules_split_it():
+    from catalog.search.wordpiece import normalise, pretokenise
+
+    ours = WordPieceTokenizer.from_file(STATIC_MODEL_DIR / "tokenizer.json")
+    for text in [t for t in demo_texts() if t.isascii()]:
+        expected = [token for word in pretokenise(normalise(text)) for token in ours._split_word(word)]
         assert ours.encode(text) == expected, text
 
 

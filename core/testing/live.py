@@ -15,7 +15,9 @@ Those run once per process into a template that later stacks copy, so a second s
 cheap. Setup commands run without a broker (Celery eager), so the database is complete
 before the server starts. With `redis=True` the stack claims a Redis database of its own
 (1-15, claimed with a key in the base database) and a unique channel-layer prefix, so
-parallel runs don't collide.
+parallel runs don't collide. `LiveStack(database="postgres", kept_database="name")` uses (and
+first creates, from the same template) a database of that name that outlives the stack, for a
+benchmark that builds a big catalogue once and measures it in several runs.
 
 Daphne serves `config.asgi:application` with `config.settings.live` (`make run`'s settings plus
 a test-only app that can slow outbound sends) and DJANGO_DEBUG=0 (not the test settings, which
@@ -174,6 +176,11 @@ def _pg_create(base_url: str, name: str, template: str | None = None) -> None:
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
+def _pg_exists(base_url: str, name: str) -> bool:
+    with _admin_connect(base_url) as conn:
+        return conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is not None
+
+
 def _pg_drop(base_url: str, name: str) -> None:
     from psycopg import sql
 
@@ -307,11 +314,14 @@ class LiveStack:
         ready_path: str = "/admin/login/",
         startup_timeout: float = 90.0,
         name: str | None = None,
+        kept_database: str | None = None,
     ):
         if database not in ("sqlite", "postgres"):
             raise ValueError("database is 'sqlite' or 'postgres'")
         if celery_worker and not redis:
             raise ValueError("a Celery worker needs a broker: pass redis=True")
+        if kept_database and database != "postgres":
+            raise ValueError("a kept database is a PostgreSQL one")
         self.database = database
         self.redis = redis
         self.celery_worker = celery_worker
@@ -320,6 +330,7 @@ class LiveStack:
         self.ready_path = ready_path
         self.startup_timeout = startup_timeout
         self.id = name or uuid.uuid4().hex[:10]
+        self.kept_database = kept_database
         self.log_dir: Path | None = None
         self.port: int | None = None
         self.env: dict[str, str] = {}
@@ -428,6 +439,11 @@ class LiveStack:
         base = os.environ.get("DATABASE_URL", "")
         if not is_postgres_url(base):
             raise LiveStackError("LiveStack(database='postgres') needs DATABASE_URL=postgres://… in the environment")
+        if self.kept_database:
+            if not _pg_exists(base, self.kept_database):
+                _pg_create(base, self.kept_database, template=_template_postgres(self.seed, env, base, self.log_dir))
+            self.database_url = _with_db(base, self.kept_database)  # not dropped at stop
+            return
         template = _template_postgres(self.seed, env, base, self.log_dir)
         self._pg_base = base
         self._pg_name = f"parley_live_{self.id}"
