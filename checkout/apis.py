@@ -332,7 +332,9 @@ class StripeWebhookApi(APIView):
             200: inline_serializer(
                 "WebhookAck", {"received": serializers.BooleanField(), "duplicate": serializers.BooleanField()}
             ),
-            400: OpenApiResponse(ErrorSerializer, description="Bad or stale signature, or not an event"),
+            400: OpenApiResponse(
+                ErrorSerializer, description="Bad or stale signature, not an event, or one with a NUL or lone surrogate"
+            ),
         },
         tags=["checkout"],
         summary="Stripe webhook endpoint",

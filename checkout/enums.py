@@ -59,13 +59,6 @@ class OrderSource(models.TextChoices):
     AGENTIC = "agentic", "Agentic (an AI agent platform)"
 
 
-class WebhookStatus(models.TextChoices):
-    RECEIVED = "received", "Received"
-    PROCESSED = "processed", "Processed"
-    IGNORED = "ignored", "Ignored"
-    FAILED = "failed", "Failed"
-
-
 class DiscountKind(models.TextChoices):
     PERCENT = "percent", "Percentage"
     FIXED = "fixed", "Fixed amount"

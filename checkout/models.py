@@ -15,8 +15,8 @@ from checkout.enums import (
     PriceKind,
     RefundStatus,
     SubscriptionStatus,
-    WebhookStatus,
 )
+from core.enums import InboundEventStatus
 from core.ids import new_id
 from core.models import TimeStampedModel
 
@@ -312,7 +312,7 @@ class WebhookEvent(TimeStampedModel):
     type = models.CharField(max_length=100, db_index=True)
     payload = models.JSONField()
     status = models.CharField(
-        max_length=16, choices=WebhookStatus.choices, default=WebhookStatus.RECEIVED, db_index=True
+        max_length=16, choices=InboundEventStatus.choices, default=InboundEventStatus.RECEIVED, db_index=True
     )
     attempts = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True)

@@ -1,7 +1,4 @@
-from datetime import timedelta
-
 from celery import shared_task
-from django.utils import timezone
 
 from core.queues import CeleryQueue
 
@@ -32,17 +29,13 @@ def webhook_event_process_task(self, webhook_event_id: int) -> str:
 @shared_task(queue=CeleryQueue.PAYMENTS, acks_late=True)
 def webhook_events_reprocess_task() -> int:
     """Beat: anything received but not processed (worker died, retries ran out) gets another go."""
-    from checkout.enums import WebhookStatus
     from checkout.models import WebhookEvent
+    from core.inbound import inbound_events_due
 
-    stale = WebhookEvent.objects.filter(
-        status=WebhookStatus.RECEIVED, created_at__lt=timezone.now() - timedelta(seconds=30)
-    ).values_list("pk", flat=True)[:500]
-    count = 0
-    for pk in stale:
+    ids = inbound_events_due(WebhookEvent.objects.all(), grace_seconds=30, limit=500)
+    for pk in ids:
         webhook_event_process_task.delay(pk)
-        count += 1
-    return count
+    return len(ids)
 
 
 @shared_task(queue=CeleryQueue.PAYMENTS, acks_late=True)

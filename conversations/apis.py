@@ -347,7 +347,9 @@ class WhatsAppWebhookApi(APIView):
                 },
             ),
             400: OpenApiResponse(
-                ErrorSerializer, description="`whatsapp_payload_invalid`: not a WhatsApp webhook body"
+                ErrorSerializer,
+                description="`whatsapp_payload_invalid`: not a WhatsApp webhook body; `invalid_characters`: "
+                "a NUL or lone surrogate in a message or callback",
             ),
             401: OpenApiResponse(
                 ErrorSerializer, description="`whatsapp_signature_missing` / `whatsapp_signature_invalid`"

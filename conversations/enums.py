@@ -58,13 +58,6 @@ class WhatsAppEventKind(models.TextChoices):
     STATUS = "status", "Status callback"
 
 
-class WhatsAppEventStatus(models.TextChoices):
-    RECEIVED = "received", "Received"
-    PROCESSED = "processed", "Processed"
-    IGNORED = "ignored", "Ignored"
-    FAILED = "failed", "Failed"
-
-
 class WhatsAppSendStatus(models.TextChoices):
     """Where a message we sent through the Cloud API is, as Meta's status callbacks say.
 

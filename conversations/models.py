@@ -11,9 +11,9 @@ from conversations.enums import (
     MessageType,
     Role,
     WhatsAppEventKind,
-    WhatsAppEventStatus,
     WhatsAppSendStatus,
 )
+from core.enums import InboundEventStatus
 from core.ids import new_id
 from core.models import TimeStampedModel
 
@@ -284,7 +284,7 @@ class WhatsAppEvent(TimeStampedModel):
     phone = models.CharField(max_length=20, blank=True, help_text="E.164 of the customer's number")
     payload = models.JSONField(default=dict)
     occurred_at = models.DateTimeField(null=True, blank=True, help_text="Meta's timestamp")
-    status = models.CharField(max_length=16, choices=WhatsAppEventStatus.choices, default=WhatsAppEventStatus.RECEIVED)
+    status = models.CharField(max_length=16, choices=InboundEventStatus.choices, default=InboundEventStatus.RECEIVED)
     attempts = models.PositiveIntegerField(default=0)
     leased_until = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True)

@@ -11,11 +11,11 @@ receiver to come back.
 import logging
 from decimal import Decimal
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from checkout.addresses import address_from_stripe
-from checkout.enums import CheckoutStatus, WebhookStatus
+from checkout.enums import CheckoutStatus
 from checkout.error_codes import CheckoutErrorCode
 from checkout.exceptions import WebhookInvalid, WebhookNotReady
 from checkout.models import CheckoutSession, WebhookEvent
@@ -23,7 +23,8 @@ from checkout.providers.stripe_provider import SignatureError, stripe_event_cons
 from checkout.services.orders import checkout_session_close_unpaid, order_create_from_session
 from checkout.services.refunds import order_refund_reconcile
 from checkout.services.subscriptions import subscription_event_apply, subscription_invoice_apply
-from core.dispatch import task_send_on_commit
+from core.enums import InboundEventStatus
+from core.inbound import inbound_event_store_once
 from core.money import from_minor
 
 logger = logging.getLogger(__name__)
@@ -47,13 +48,15 @@ def stripe_webhook_receive(*, payload: bytes, signature: str) -> tuple[WebhookEv
 
     from checkout.tasks import webhook_event_process_task
 
-    try:
-        with transaction.atomic():
-            stored = WebhookEvent.objects.create(
-                provider="stripe", event_id=event["id"][:200], type=event["type"][:100], payload=event
-            )
-            task_send_on_commit(webhook_event_process_task, stored.pk)
-    except IntegrityError:
+    stored = inbound_event_store_once(
+        WebhookEvent,
+        process_task=webhook_event_process_task,
+        provider="stripe",
+        event_id=event["id"][:200],
+        type=event["type"][:100],
+        payload=event,
+    )
+    if stored is None:
         return WebhookEvent.objects.get(provider="stripe", event_id=event["id"][:200]), False
     return stored, True
 
@@ -164,13 +167,13 @@ def webhook_event_process(*, webhook_event_id: int) -> str:
     """Run the handler for a stored event; safe to call any number of times, concurrently too."""
     with transaction.atomic():
         event = WebhookEvent.objects.select_for_update().filter(pk=webhook_event_id).first()
-        if event is None or event.status in (WebhookStatus.PROCESSED, WebhookStatus.IGNORED, WebhookStatus.FAILED):
+        if event is None or event.status != InboundEventStatus.RECEIVED:  # done, one way or another
             return event.status if event else "missing"
         handler = HANDLERS.get(event.type)
         event.attempts += 1
         if handler is None:
             logger.info("stripe event %s of type %s ignored", event.event_id, event.type)
-            event.status = WebhookStatus.IGNORED
+            event.status = InboundEventStatus.IGNORED
         else:
             try:
                 with transaction.atomic():
@@ -181,9 +184,9 @@ def webhook_event_process(*, webhook_event_id: int) -> str:
                     event.save(update_fields=["attempts", "error", "updated_at"])
                     return NOT_READY
                 logger.error("stripe event %s gave up after %s attempts: %s", event.event_id, event.attempts, exc)
-                event.status = WebhookStatus.FAILED
+                event.status = InboundEventStatus.FAILED
             else:
-                event.status = WebhookStatus.PROCESSED
+                event.status = InboundEventStatus.PROCESSED
                 event.error = ""
         event.processed_at = timezone.now()
         event.save(update_fields=["status", "attempts", "error", "processed_at", "updated_at"])

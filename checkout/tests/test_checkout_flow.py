@@ -228,6 +228,18 @@ def test_without_a_webhook_secret_every_event_is_refused(api, shop):
     assert not WebhookEvent.objects.exists()
 
 
+def test_a_signed_event_holding_a_nul_is_a_400_and_stores_nothing(api, shop):
+    # PostgreSQL's jsonb keeps no NUL: refused at the door rather than a 500 from the insert.
+    payload = json.dumps(
+        {"id": "evt_nul", "object": "event", "type": "customer.created", "data": {"object": {"name": "a\u0000b"}}}
+    ).encode()
+    header = stripe_signature_header(payload=payload, secret=settings.STRIPE_WEBHOOK_SECRET)
+    response = post_webhook(api, payload, header)
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid_characters"
+    assert not WebhookEvent.objects.exists()
+
+
 def test_unknown_event_types_are_acknowledged_and_ignored(api, shop):
     payload = json.dumps(
         {"id": "evt_x", "object": "event", "type": "customer.created", "data": {"object": {}}}

@@ -41,14 +41,16 @@ from actions.types import action_type_get
 from alerts.enums import AlertChannel, SubscriptionStatus
 from alerts.services.subscriptions import back_in_stock_subscribe_for_action, subscriptions_unsubscribe_phone
 from checkout.services.sessions import checkout_session_create_for_action
-from conversations.enums import Channel, ConversationStatus, Role, WhatsAppEventKind, WhatsAppEventStatus
+from conversations.enums import Channel, ConversationStatus, Role, WhatsAppEventKind
 from conversations.models import Conversation, Customer, Message, WhatsAppContact, WhatsAppEvent
 from conversations.services.conversations import conversation_start
 from conversations.services.messages import conversation_message_create
 from conversations.services.replies import customer_message_handle
 from conversations.services.whatsapp_outbound import whatsapp_message_enqueue, whatsapp_waiting_resend
 from conversations.services.whatsapp_status import whatsapp_status_apply
+from core.enums import InboundEventStatus
 from core.exceptions import ApplicationError, Conflict
+from core.inbound import inbound_events_due
 from core.money import money_display
 
 logger = logging.getLogger(__name__)
@@ -71,7 +73,7 @@ UNSUPPORTED = "Sorry, I can only read text messages and button taps here. Please
 def _claim(event_id: int) -> WhatsAppEvent | None:
     now = timezone.now()
     claimed = (
-        WhatsAppEvent.objects.filter(pk=event_id, status=WhatsAppEventStatus.RECEIVED)
+        WhatsAppEvent.objects.filter(pk=event_id, status=InboundEventStatus.RECEIVED)
         .filter(Q(leased_until__isnull=True) | Q(leased_until__lt=now))
         .update(leased_until=now + timedelta(seconds=LEASE_SECONDS), attempts=F("attempts") + 1)
     )
@@ -87,9 +89,9 @@ def whatsapp_event_process(*, event_id: int) -> str:
         # It broke every time (the error of the last try is on the row): stop, and let operators see it.
         logger.error("whatsapp event %s gave up after %s attempts: %s", event.key, MAX_ATTEMPTS, event.error)
         WhatsAppEvent.objects.filter(pk=event.pk).update(
-            status=WhatsAppEventStatus.FAILED, leased_until=None, processed_at=timezone.now()
+            status=InboundEventStatus.FAILED, leased_until=None, processed_at=timezone.now()
         )
-        return WhatsAppEventStatus.FAILED
+        return InboundEventStatus.FAILED
     try:
         result = _on_status(event) if event.kind == WhatsAppEventKind.STATUS else _on_message(event)
     except Conflict as exc:  # the reply to this message is being written by another worker
@@ -101,7 +103,7 @@ def whatsapp_event_process(*, event_id: int) -> str:
         error = ""
     if result == NOT_READY:
         if event.kind == WhatsAppEventKind.STATUS and event.attempts >= STATUS_MAX_ATTEMPTS:
-            result = WhatsAppEventStatus.IGNORED
+            result = InboundEventStatus.IGNORED
             error = "No message of ours has this wamid."
         else:
             WhatsAppEvent.objects.filter(pk=event.pk).update(leased_until=None, error=error[:1000])
@@ -115,7 +117,7 @@ def whatsapp_event_process(*, event_id: int) -> str:
 def _on_status(event: WhatsAppEvent) -> str:
     status = _dict(event.payload.get("status"))
     found = whatsapp_status_apply(wamid=event.wamid, status=status, at=event.occurred_at)
-    return WhatsAppEventStatus.PROCESSED if found else NOT_READY
+    return InboundEventStatus.PROCESSED if found else NOT_READY
 
 
 def _dict(value) -> dict:
@@ -145,9 +147,9 @@ def _on_message(event: WhatsAppEvent) -> str:
     else:
         _answer(event, conversation=conversation, contact=contact, text=UNSUPPORTED)
         whatsapp_waiting_resend(phone=contact.phone)
-        return WhatsAppEventStatus.IGNORED
+        return InboundEventStatus.IGNORED
     whatsapp_waiting_resend(phone=contact.phone)
-    return WhatsAppEventStatus.PROCESSED
+    return InboundEventStatus.PROCESSED
 
 
 # --- who wrote, and in which conversation ---------------------------------------------------
@@ -332,8 +334,5 @@ def _execute(action: Action, *, contact: WhatsAppContact) -> tuple[str, dict]:
 
 def whatsapp_events_due(*, grace_seconds: int = 60, limit: int = 500) -> list[int]:
     """Events still to do a while after they arrived, with no worker holding them."""
-    now = timezone.now()
-    rows = WhatsAppEvent.objects.filter(
-        status=WhatsAppEventStatus.RECEIVED, created_at__lte=now - timedelta(seconds=grace_seconds)
-    ).filter(Q(leased_until__isnull=True) | Q(leased_until__lt=now))
-    return list(rows.order_by("created_at").values_list("pk", flat=True)[:limit])
+    unleased = WhatsAppEvent.objects.filter(Q(leased_until__isnull=True) | Q(leased_until__lt=timezone.now()))
+    return inbound_events_due(unleased, grace_seconds=grace_seconds, limit=limit)

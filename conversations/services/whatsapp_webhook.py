@@ -20,13 +20,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 
 from conversations.enums import WhatsAppEventKind
 from conversations.error_codes import ConversationErrorCode
 from conversations.exceptions import WhatsAppWebhookInvalid
 from conversations.models import WhatsAppEvent
-from core.dispatch import task_send_on_commit
+from core.inbound import inbound_event_store_once
 
 SIGNATURE_PREFIX = "sha256="
 MAX_ID = 200
@@ -194,19 +194,18 @@ def whatsapp_webhook_receive(*, payload: bytes, signature: str) -> WebhookReceip
     stored = duplicates = 0
     with transaction.atomic():
         for item in items:
-            try:
-                with transaction.atomic():
-                    event = WhatsAppEvent.objects.create(
-                        key=item.key[:255],
-                        kind=item.kind,
-                        wamid=item.wamid,
-                        phone=item.phone,
-                        payload=item.payload,
-                        occurred_at=item.occurred_at,
-                    )
-            except IntegrityError:
+            event = inbound_event_store_once(
+                WhatsAppEvent,
+                process_task=whatsapp_event_process_task,
+                key=item.key[:255],
+                kind=item.kind,
+                wamid=item.wamid,
+                phone=item.phone,
+                payload=item.payload,
+                occurred_at=item.occurred_at,
+            )
+            if event is None:
                 duplicates += 1  # Meta retried, or sent the same callback twice
-                continue
-            stored += 1
-            task_send_on_commit(whatsapp_event_process_task, event.pk)
+            else:
+                stored += 1
     return WebhookReceipt(stored=stored, duplicates=duplicates)

@@ -121,6 +121,14 @@ def test_one_bad_item_refuses_the_whole_body_nothing_half_written(client, wa, sh
     assert WhatsAppEvent.objects.count() == 0 and Message.objects.count() == 0
 
 
+def test_a_nul_in_any_item_refuses_the_whole_body(client, wa, shop):
+    # PostgreSQL's jsonb keeps no NUL: refused at the door rather than a 500 from the insert.
+    response = wh.post(client, wh.envelope(messages=[wh.text("first"), wh.text("a\x00b")]))
+
+    assert response.status_code == 400 and response.json()["error"]["code"] == "invalid_characters"
+    assert WhatsAppEvent.objects.count() == 0 and Message.objects.count() == 0
+
+
 def test_other_webhook_fields_are_acknowledged_and_ignored(client, wa):
     body = {
         "object": "whatsapp_business_account",
