@@ -4,13 +4,14 @@ whole with a CatalogImportError code; none raises anything else, and a refused f
 import json
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from catalog.exceptions import CatalogImportError
 from catalog.models import ApplianceModel, Compatibility, Product, Symptom
 from catalog.search import embeddings
 from catalog.services.import_files import PART_COLUMNS, catalog_file_import
+from core.testing.fuzz import bounded
 
 pytestmark = pytest.mark.django_db
 
@@ -47,7 +48,7 @@ json_values = st.recursive(
 )
 
 
-@settings(max_examples=60, deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck))
+@bounded(60)
 @given(column=st.sampled_from(sorted(PART_COLUMNS)), value=json_values)
 def test_any_json_value_in_any_column_is_imported_or_reported(column, value):
     _outcome(json.dumps([{**BASE, column: value}]).encode(), "json")
@@ -221,7 +222,7 @@ def test_any_upload_to_the_import_page_is_answered_200_or_400(admin_client):
 
     seen = {}
 
-    @settings(max_examples=40, deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck))
+    @bounded(40)
     @given(upload=uploads)
     def run(upload):
         name, file_format, data, import_now = upload

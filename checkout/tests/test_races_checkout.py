@@ -46,8 +46,10 @@ def test_paying_in_several_tabs_at_once_makes_at_most_one_order(api, checkout_ac
 
 
 def test_any_form_on_the_offline_checkout_page_is_answered_without_a_500(api, checkout_action):  # noqa: F811
-    from hypothesis import HealthCheck, given, settings
+    from hypothesis import given
     from hypothesis import strategies as st
+
+    from core.testing.fuzz import bounded
 
     _conv, action = checkout_action
     url = create_session(api, action["id"]).json()["checkout_url"].replace("http://testserver", "")
@@ -57,7 +59,7 @@ def test_any_form_on_the_offline_checkout_page_is_answered_without_a_500(api, ch
     )
     seen = {}
 
-    @settings(max_examples=40, deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck))
+    @bounded(40)
     @given(
         changes=st.dictionaries(st.sampled_from(sorted(TEST_CHECKOUT_FORM)), odd, min_size=1, max_size=4),
         outcome=st.sampled_from(["pay", "pay", "pay", "fail", "", "refund"]),

@@ -9,12 +9,13 @@ import time
 
 import pytest
 from django.conf import settings as django_settings
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from checkout.models import Order
 from checkout.providers.stripe_provider import stripe_signature_header
 from checkout.tests.factories import OrderFactory
+from core.testing.fuzz import bounded
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -64,7 +65,7 @@ def test_any_signed_event_is_answered_below_500_without_a_traceback(client, capl
     caplog.set_level(logging.ERROR)
     seen = {}
 
-    @settings(max_examples=60, deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck))
+    @bounded(60)
     @given(
         event_type=st.sampled_from(TYPES),
         fields=st.dictionaries(st.sampled_from(FIELDS), values, max_size=4),

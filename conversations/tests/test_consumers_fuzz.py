@@ -8,11 +8,12 @@ import logging
 import pytest
 from asgiref.sync import async_to_sync
 from channels.testing import WebsocketCommunicator
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from config.asgi import application
 from conversations.services.conversations import conversation_start
+from core.testing.fuzz import bounded
 from core.testing.sockets import frame_effects
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -65,7 +66,7 @@ def test_any_frame_is_answered_and_the_socket_stays_open(shop, settings_override
     caplog.set_level(logging.ERROR)
     seen = {}
 
-    @settings(max_examples=300, deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck))
+    @bounded(300)
     @given(frame=raw)
     def run(frame):
         events = async_to_sync(exchange)(conversation.id, token, frame)

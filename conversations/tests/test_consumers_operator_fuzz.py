@@ -10,12 +10,13 @@ from asgiref.sync import async_to_sync
 from channels.testing import WebsocketCommunicator
 from django.contrib.auth import get_user_model
 from django.test import Client
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from actions.tests.factories import ActionFactory
 from config.asgi import application
 from conversations.tests.factories import ConversationFactory
+from core.testing.fuzz import bounded
 from core.testing.sockets import frame_effects
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -70,7 +71,7 @@ def test_any_operator_frame_is_answered_and_the_socket_stays_open(caplog):
     caplog.set_level(logging.ERROR)
     seen = {}
 
-    @settings(max_examples=80, deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck))
+    @bounded(80)
     @given(frame=frames)
     def run(frame):
         if frame.get("conversation_id") == "REAL":

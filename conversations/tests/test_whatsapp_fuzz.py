@@ -8,11 +8,12 @@ import json
 import logging
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from conversations.tests import whatsapp_webhooks as wh
 from conversations.tests.test_whatsapp import wa  # noqa: F401 (fixture)
+from core.testing.fuzz import bounded
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -77,7 +78,7 @@ def test_any_signed_body_is_answered_below_500_without_a_traceback(client, shop,
     caplog.set_level(logging.ERROR)
     seen = {}
 
-    @settings(max_examples=60, deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck))
+    @bounded(60)
     @given(kind=st.integers(0, 2), changes=st.lists(st.tuples(st.sampled_from(PATHS), values), max_size=3))
     def run(kind, changes):
         body = _base(kind)
