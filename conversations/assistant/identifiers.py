@@ -199,25 +199,29 @@ def identifiers_find(text: str) -> Identifiers:
 
 
 def suggestions_for(mention: Mention) -> list[str]:
-    """Catalogue numbers close to an unknown one ("did you mean …"), best first; never used silently."""
+    """Catalogue numbers close to an unknown one ("did you mean …"), best first; never used silently.
+    Digits alone may be a part number or a model number written with dots ("106.41132410")."""
     key = identifier_key(mention.text)
     if len(key) < 5:
         return []
+    scored: dict[str, float] = {}
     if key.startswith("PS") or key.isdigit():
         digits = key[2:] if key.startswith("PS") else key
-        pool = list(
-            Product.objects.filter(ps_number__startswith="PS" + digits[:3], is_active=True).values_list(
-                "ps_number", flat=True
-            )[:5000]
-        )
-        target = "PS" + digits
-    else:
-        pool = list(
-            ApplianceModel.objects.filter(
-                Q(model_number__istartswith=key[:3]) | Q(model_number__iendswith=key[-3:])
-            ).values_list("model_number", flat=True)[:5000]
-        )
-        target = key
-    by_key = {identifier_key(n): n for n in pool}
+        # Same head or same tail: a slip near either end still leaves the other end as written.
+        parts = Product.objects.filter(
+            Q(ps_number__startswith="PS" + digits[:3]) | Q(ps_number__endswith=digits[-3:]), is_active=True
+        ).values_list("ps_number", flat=True)[:5000]
+        scored.update(_close("PS" + digits, list(parts)))
+    if not key.startswith("PS") and (not key.isdigit() or re.search(r"\d[.\s-]\d", mention.text)):
+        models = ApplianceModel.objects.filter(
+            Q(model_number__istartswith=key[:3]) | Q(model_number__iendswith=key[-3:])
+        ).values_list("model_number", flat=True)[:5000]
+        scored.update(_close(key, list(models)))
+    return sorted(scored, key=lambda n: -scored[n])[:MAX_SUGGESTIONS]
+
+
+def _close(target: str, numbers: list[str]) -> dict[str, float]:
+    """The numbers (as written) whose letters and digits are close to `target`'s, with how close."""
+    by_key = {identifier_key(n): n for n in numbers}
     close = difflib.get_close_matches(target, list(by_key), n=MAX_SUGGESTIONS, cutoff=0.8)
-    return [by_key[c] for c in close]
+    return {by_key[c]: difflib.SequenceMatcher(None, target, c).ratio() for c in close}

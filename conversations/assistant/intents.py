@@ -108,20 +108,23 @@ def injection_suspected(reading: Reading, *, question: bool = False) -> bool:
     score = reading.scores.get(INJECTION, 0.0)
     if score < meaning.threshold("injection"):
         return False
+    addressed = bool(ADDRESSED.search(reading.text))
     if reading.intent == INJECTION:
-        return True
+        # With no word aimed at the assistant, a narrow win is price talk ("ps… cost?"), not instructions.
+        runner_up = max((v for k, v in reading.scores.items() if k != INJECTION), default=0.0)
+        return addressed or score - runner_up >= meaning.INJECTION_MARGIN
     # A near miss needs words aimed at the assistant itself: price talk alone ("cost on PS… please")
     # sits near the injection examples, which are mostly about prices too.
-    return (
-        not question and bool(ADDRESSED.search(reading.text)) and reading.confidence - score < meaning.INJECTION_MARGIN
-    )
+    return not question and addressed and reading.confidence - score < meaning.INJECTION_MARGIN
 
 
 # Words that address the assistant's own instructions, role or records rather than the shop's parts.
 ADDRESSED = re.compile(
     r"\b(ignore|disregard|forget|pretend|act as|you are|you're|youre|from now on|override|rules?|instructions?|"
     r"prompt|system|admin|developer|mode|jailbreak|obey|must|confirm|mark|approve|set|update|records?|reveal|"
-    r"print|repeat|say|authori[sz]e|management|owner|manager|policy|free|zero|checkout)\b",
+    r"print|repeat|say|authori[sz]e|management|owner|manager|policy|checkout)\b|"
+    # A price dictated to nothing ("for free", "to zero"), not "zero ice" or "free shipping".
+    r"\b(?:for|to|at|is|be|costs?|of)\s+(?:free|zero|nothing)\b",
     re.I,
 )
 

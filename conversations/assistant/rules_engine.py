@@ -263,7 +263,17 @@ class RulesEngine:
         domain = bool(strong_domain or u.part_words or (u.symptom and not faint_symptom))
         if not domain and entities.pronoun and u.problem_hint and u.model is None and u.product is None:
             return intents.CLARIFY, ""  # "it's leaking": a problem, but with what?
-        if u.symptom_ambiguous and not u.part_words and not u.brand and u.model is None and u.product is None:
+        # A faint problem inside a question about the shop's terms ("if it doesn't fit can I get my
+        # money back") is not a problem to place on an appliance.
+        terms_question = reading.intent in _TERMS_INTENTS and u.symptom_score < CLEAR_SYMPTOM
+        if (
+            u.symptom_ambiguous
+            and not terms_question
+            and not u.part_words
+            and not u.brand
+            and u.model is None
+            and u.product is None
+        ):
             return intents.CLARIFY, ""  # "it stopped working": which appliance?
         if intent == intents.DISCOUNT and entities.budget is None:
             return intent, "discount"
@@ -297,12 +307,18 @@ class RulesEngine:
             and intent != intents.DELIVERY  # "do you accept amex" is the shop's terms
         ):
             return intents.OUT_OF_SCOPE, "general"  # "price of gold per ounce": a price, but of nothing we sell
+        # A reading that hardly beats the next shop label says little ("can you sell me an iphone":
+        # a person? a purchase? a notice?): with nothing of the shop named, it counts as words the
+        # shop never uses do.
+        second = next((label for label in reading.scores if label not in intents.REFUSALS and label != intent), "")
+        unclear = confidence - reading.scores.get(second, 0.0) < CLEAR_MARGIN
         if (
             not domain
-            and u.foreign
+            and (u.foreign or unclear)
             and intent in _NO_SUBJECT_INTENTS
             and intent != intents.GREETING
-            and reading.scores.get(intents.OUT_OF_SCOPE, 0.0) >= confidence - NEAR_OUT_OF_SCOPE - FOREIGN_NEAR
+            and reading.scores.get(intents.OUT_OF_SCOPE, 0.0)
+            >= confidence - NEAR_OUT_OF_SCOPE - (FOREIGN_NEAR if u.foreign else 0.0)
             and (intent == intents.HUMAN or meaning.policy_find(u.masked)[0] is None)
         ):
             return intents.OUT_OF_SCOPE, "general"  # "call my mom", "connect me to my bank": not the shop's people
@@ -785,8 +801,9 @@ class RulesEngine:
             proposals = self._buy_or_wait(product, product.stock_quantity)
         else:
             text = (
-                f"Great choice: {quantity} × {product.ps_number} ({product.name}) at {money(product)} each. "
-                "Press Checkout now to pay securely."
+                # The stock it is sold from is said too: "is it available to ship" reads as a purchase.
+                f"Great choice: {quantity} × {product.ps_number} ({product.name}) at {money(product)} each, "
+                f"{stock_phrase(product)}. Press Checkout now to pay securely."
             )
         if u.model is not None and product.in_stock:
             level, _ = catalog.compatibility_check(product=product, appliance_model=u.model)
@@ -1220,6 +1237,17 @@ _NO_SUBJECT_INTENTS = frozenset(
         intents.POLICY,
         intents.HUMAN,
         intents.DELIVERY,
+    }
+)
+# Questions about the shop's own terms, people and orders rather than an appliance.
+_TERMS_INTENTS = frozenset(
+    {
+        intents.POLICY,
+        intents.DELIVERY,
+        intents.HUMAN,
+        intents.ORDER_STATUS,
+        intents.ORDER_CANCEL,
+        intents.REFUND_REQUEST,
     }
 )
 _SYMPTOM_OVERRIDES = frozenset(

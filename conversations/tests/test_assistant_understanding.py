@@ -351,3 +351,41 @@ def test_a_typo_is_not_a_word_the_shop_never_uses(shop):
 
     assert not meaning.foreign_word("tlak") and not meaning.foreign_word("compatibility")
     assert meaning.foreign_word("crypto") and meaning.foreign_word("gold") and meaning.foreign_word("bank")
+
+
+def test_a_price_question_about_an_unknown_part_is_not_an_injection_and_gets_a_did_you_mean(shop):
+    # A slip near the head of the number: the suggestion pool is found by the tail too.
+    for text in ("ps17150057 cost?", "PS11750075 cost?"):
+        draft = say(text)
+        assert draft.intent != "out_of_scope", text
+        assert "couldn't find" in draft.content and "Did you mean" in draft.content and "PS11750057" in draft.content, (
+            text
+        )
+
+
+def test_a_model_number_written_with_dots_gets_a_did_you_mean(shop):
+    from catalog.models import ApplianceModel
+
+    ApplianceModel.objects.create(model_number="106.41132210", brand="Kenmore", appliance_type="refrigerator")
+    draft = say("my model is 106.41132410, what door gasket do i need")
+    assert "couldn't find 106.41132410" in draft.content and "Did you mean 106.41132210?" in draft.content
+
+
+def test_a_problem_word_is_not_an_instruction(shop):
+    draft = say("zero ice coming out of the ice maker, whats wrong")
+    assert draft.intent != "out_of_scope" and "only help with" not in draft.content
+
+
+def test_a_checkout_offer_says_the_stock_it_sells_from(shop):
+    draft = say("is PS11750057 available to ship")
+    assert "in stock" in draft.content
+
+
+def test_a_terms_question_with_a_faint_problem_is_not_asked_which_appliance(shop, policies):
+    draft = say("if the part doesnt fit can i get my money back")
+    assert draft.intent != "clarify" and "returned within 30 days" in draft.content
+
+
+def test_a_reading_that_hardly_beats_the_next_is_not_a_person_to_call(shop):
+    draft = say("can you sell me an iphone 15")
+    assert draft.intent == "out_of_scope" and draft.proposals == []
