@@ -181,12 +181,15 @@ def _entry(request, item: Item, badges: dict) -> dict | None:
     return entry
 
 
-def _unplaced_models() -> list:
+def _unplaced_items() -> list[Item]:
+    """An item for each registered model no group names, by its plural name."""
     placed = {item.model.lower() for group in SIDEBAR for item in group.items if item.model}
-    return sorted(
-        (model for model in admin.site._registry if model._meta.label_lower not in placed),
-        key=lambda model: str(model._meta.verbose_name_plural),
+    names = sorted(
+        (str(model._meta.verbose_name_plural), model._meta.label)
+        for model in admin.site._registry
+        if model._meta.label_lower not in placed
     )
+    return [Item(name[:1].upper() + name[1:], "table", model=label) for name, label in names]
 
 
 def sidebar_navigation(request) -> list[dict]:
@@ -195,15 +198,8 @@ def sidebar_navigation(request) -> list[dict]:
     badges: dict[str, int] = {}
     groups = []
     for group in SIDEBAR:
-        items = [entry for item in group.items if (entry := _entry(request, item, badges))]
-        if group.title == SYSTEM:
-            for model in _unplaced_models():
-                model_admin = admin.site._registry[model]
-                if model_admin.has_view_or_change_permission(request):
-                    title = str(model._meta.verbose_name_plural)
-                    items.append(
-                        {"title": title[:1].upper() + title[1:], "icon": "table", "link": _changelist_url(model)}
-                    )
+        placed = group.items + (_unplaced_items() if group.title == SYSTEM else [])
+        items = [entry for item in placed if (entry := _entry(request, item, badges))]
         groups.append(
             {"title": group.title, "separator": group.collapsible, "collapsible": group.collapsible, "items": items}
         )
