@@ -20,7 +20,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from agentic.error_codes import AcpErrorCode
 from agentic.exceptions import AcpError
-from agentic.requests import no_nul
+from agentic.requests import text_checked
 from agentic.selectors import acp_session_get
 from agentic.services.auth import platform_authenticate, request_signature_verify
 from agentic.services.idempotency import MAX_KEY_LENGTH, AcpResponse, idempotent_execute
@@ -172,7 +172,7 @@ class AcpApi(View):
             raise AcpError("The body is not valid JSON.", code=AcpErrorCode.INVALID_JSON) from None
         if not isinstance(body, dict):
             raise AcpError("The body must be a JSON object.", code=AcpErrorCode.INVALID, param="$")
-        no_nul(body)
+        text_checked(body)
         return body, exact
 
     body_required = True

@@ -8,8 +8,11 @@ an absent field leaves it alone (RFC §6.2).
 
 import re
 
+from django.conf import settings
+
 from agentic.error_codes import AcpErrorCode
 from agentic.exceptions import AcpError
+from core.jsonsafe import text_is_clean
 
 ABSENT = object()
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -122,19 +125,29 @@ def member(path: str, name: str) -> str:
     return f"{path}['{quoted}']"
 
 
-def no_nul(value, path: str = "$") -> None:
-    """Refuse NUL characters anywhere (no database stores them in text)."""
-    if isinstance(value, str):
-        if "\x00" in value:
-            raise _fail("Strings must not contain NUL characters.", path)
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            if "\x00" in key:
-                raise _fail("Keys must not contain NUL characters.", path)
-            no_nul(item, member(path, key))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            no_nul(item, f"{path}[{index}]")
+def text_checked(value, path: str = "$") -> None:
+    """Refuse, with the JSONPath of the first offender, a document nested deeper than
+    PARLEY_JSON_MAX_DEPTH (the idempotency fingerprint and every reader walk it) and any key or
+    string holding a NUL or a lone surrogate (no database stores either in text, and neither can
+    be written out as UTF-8 again). Walked without recursion: the body is the agent's."""
+    limit = settings.PARLEY_JSON_MAX_DEPTH
+    stack = [(value, path, 1)]
+    while stack:
+        item, where, depth = stack.pop()
+        if isinstance(item, str):
+            if not text_is_clean(item):
+                raise _fail("Strings must not contain NUL characters or unpaired surrogates.", where)
+        elif isinstance(item, dict | list):
+            if depth > limit:
+                raise _fail(f"JSON may be nested at most {limit} levels deep.", where)
+            if isinstance(item, dict):
+                for key in item:
+                    if not text_is_clean(key):
+                        raise _fail("Keys must not contain NUL characters or unpaired surrogates.", where)
+                # Reversed onto the stack, so the first offender in the document is the one named.
+                stack.extend((item[key], member(where, key), depth + 1) for key in reversed(item))
+            else:
+                stack.extend((item[index], f"{where}[{index}]", depth + 1) for index in reversed(range(len(item))))
 
 
 def line_items(value, path: str = "$.line_items") -> list[dict]:

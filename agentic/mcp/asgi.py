@@ -14,6 +14,7 @@ from django.conf import settings
 from django.http.request import split_domain_port, validate_host
 from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
 
+from agentic.error_codes import AcpErrorCode
 from agentic.exceptions import AcpError
 from agentic.mcp.server import current_client_ip, current_platform, mcp_server_build
 from agentic.services.auth import platform_authenticate
@@ -54,6 +55,18 @@ class McpDoor:
             allowed = [".localhost", "127.0.0.1", "[::1]"]  # Django's own fallback (HttpRequest.get_host)
         if not domain or not validate_host(domain, allowed):
             await _answer(send, 400, error_body(CoreErrorCode.INVALID_REQUEST, "Host not allowed."))
+            return
+        # Stateless and JSON-answering, the server never speaks first: the SDK would hold a GET
+        # open as an event stream that nothing is ever written to, one connection per request for
+        # as long as the client likes. The transport's spec allows 405 for GET; DELETE ends a
+        # session, and there are none.
+        if scope.get("method") != "POST":
+            await _answer(
+                send,
+                405,
+                error_body(AcpErrorCode.METHOD_NOT_ALLOWED, f"{scope.get('method')} is not allowed here; POST."),
+                {"Allow": "POST"},
+            )
             return
         try:
             platform = await database_sync_to_async(platform_authenticate)(

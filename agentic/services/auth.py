@@ -88,9 +88,9 @@ def _canonical_body(body: bytes) -> bytes | None:
         return b""
     try:
         parsed = json.loads(body)
-    except (ValueError, RecursionError):
+        return json.dumps(parsed, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    except (ValueError, RecursionError):  # not JSON, too deep, or a lone surrogate that has no UTF-8
         return None
-    return json.dumps(parsed, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 def request_signature_verify(*, platform: AgentPlatform, body: bytes, signature: str, timestamp: str) -> None:

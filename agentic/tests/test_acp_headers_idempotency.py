@@ -209,6 +209,25 @@ def test_malformed_bodies_are_400s(acp):
     assert acp.create(None, raw='{"metadata": ' + deep + "}").status_code == 400
 
 
+def test_lone_surrogates_and_deep_documents_are_400s_naming_where(acp):
+    """Found by the outside attack run: a lone surrogate escape (valid JSON, not valid text) and a
+    document nested a few hundred levels (under the parser's limit) were 500 internal_error (the
+    idempotency fingerprint could not encode the one and recursed past the limit on the other)."""
+    body = json.dumps(create_body())[:-1]
+    surrogate = acp.create(None, raw=body + ', "metadata": {"note": "a\\ud800b"}}')
+    assert (surrogate.status_code, surrogate.data["code"], surrogate.data["param"]) == (
+        400,
+        "invalid",
+        "$.metadata.note",
+    )
+    in_key = acp.create(None, raw=body + ', "metadata": {"\\udfff": 1}}')
+    assert (in_key.status_code, in_key.data["param"]) == (400, "$.metadata")
+    nested = acp.create(None, raw=body + ', "metadata": ' + '{"a":' * 900 + "1" + "}" * 900 + "}")
+    assert (nested.status_code, nested.data["code"]) == (400, "invalid")
+    assert nested.data["param"].startswith("$.metadata.a.a.")
+    assert AcpCheckoutSession.objects.count() == 0
+
+
 class TestSignatures:
     @pytest.fixture
     def signed(self, platform):
@@ -242,6 +261,16 @@ class TestSignatures:
         assert acp.create(None, raw=raw, headers=early).status_code == 201
         garbage = {**self._headers(raw.encode()), "Timestamp": "yesterday"}
         assert acp.create(None, raw=raw, headers=garbage).status_code == 401
+
+    def test_a_signed_body_with_a_lone_surrogate_is_a_400_not_a_500(self, acp, signed):
+        # The canonical form the signature may be over cannot be written as UTF-8: the raw body's
+        # signature still counts, and the body is refused as text, not as a server failure.
+        raw = json.dumps({**create_body(), "metadata": {"note": "\ud800"}})
+        assert "\\ud800" in raw
+        refused = acp.create(None, raw=raw, headers=self._headers(raw.encode()))
+        assert (refused.status_code, refused.data["param"]) == (400, "$.metadata.note")
+        forged = acp.create(None, raw=raw, headers=self._headers(raw.encode(), secret="guess"))
+        assert (forged.status_code, forged.data["code"]) == (401, "invalid_signature")
 
     def test_get_signs_an_empty_body(self, acp, signed):
         raw = json.dumps(create_body())
