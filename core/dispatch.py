@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import atexit
 import logging
-import os
 import queue
 import threading
 import time
@@ -26,6 +25,8 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+
+from core.background import PerProcess, RetryWindow
 
 logger = logging.getLogger(__name__)
 
@@ -45,20 +46,16 @@ class _Dispatcher:
     Celery children start their own on first use)."""
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._pid: int | None = None
-        self._queue: queue.Queue[_Job] = queue.Queue()
+        self._jobs: PerProcess[queue.Queue[_Job]] = PerProcess(self._start)
         self.dropped = 0
 
+    def _start(self) -> queue.Queue[_Job]:
+        jobs: queue.Queue[_Job] = queue.Queue()
+        threading.Thread(target=self._run, args=(jobs,), name="parley-task-dispatch", daemon=True).start()
+        return jobs
+
     def submit(self, job: _Job) -> None:
-        with self._lock:
-            if self._pid != os.getpid():
-                self._queue = queue.Queue()
-                self._pid = os.getpid()
-                threading.Thread(
-                    target=self._run, args=(self._queue,), name="parley-task-dispatch", daemon=True
-                ).start()
-            self._queue.put(job)
+        self._jobs.get().put(job)
 
     def _run(self, jobs: queue.Queue[_Job]) -> None:
         while True:
@@ -69,14 +66,14 @@ class _Dispatcher:
                 jobs.task_done()
 
     def _publish(self, job: _Job) -> None:
-        deadline = time.monotonic() + settings.PARLEY_TASK_DISPATCH_RETRY_SECONDS
-        delay = _FIRST_DELAY
+        window = RetryWindow(settings.PARLEY_TASK_DISPATCH_RETRY_SECONDS, first=_FIRST_DELAY, most=_MAX_DELAY)
         while True:
             try:
                 job.task.apply_async(job.args, **job.options)
                 return
             except Exception:
-                if time.monotonic() + delay > deadline:
+                delay = window.next_delay()
+                if delay is None:
                     self.dropped += 1
                     logger.exception(
                         "task %s%r not queued after %ss: left to its reconcile beat",
@@ -87,12 +84,12 @@ class _Dispatcher:
                     return
                 logger.warning("broker refused %s; retrying in %.2fs", getattr(job.task, "name", job.task), delay)
                 time.sleep(delay)
-                delay = min(delay * 2, _MAX_DELAY)
 
     def join(self, timeout: float = 5.0) -> bool:
         """Wait until everything queued so far is published or dropped (tests, shutdown)."""
+        jobs = self._jobs.peek()
         deadline = time.monotonic() + timeout
-        while self._queue.unfinished_tasks:
+        while jobs is not None and jobs.unfinished_tasks:
             if time.monotonic() > deadline:
                 return False
             time.sleep(0.01)

@@ -38,6 +38,8 @@ from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.conf import settings
 from django.db import transaction
 
+from core.background import PerProcess, RetryWindow
+
 logger = logging.getLogger(__name__)
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9\-.]")
@@ -58,56 +60,42 @@ class _Publisher:
     """A daemon thread running an event loop that sends queued pushes one after another."""
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._pid: int | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._queue: asyncio.Queue | None = None
+        self._loop_and_queue: PerProcess[tuple[asyncio.AbstractEventLoop, asyncio.Queue]] = PerProcess(self._start)
         self.dropped = 0  # pushes given up on after retrying (this process, since it started)
         self._failed_groups: set[str] = set()  # saw a failure; get `resync` once the layer answers
 
-    def _start(self) -> None:
-        # After a fork (Celery's prefork pool) the parent's thread does not exist: start anew.
-        if self._pid == os.getpid():
-            return
-        with self._lock:
-            if self._pid == os.getpid():
-                return
-            loop = asyncio.new_event_loop()
-            ready = threading.Event()
+    def _start(self) -> tuple[asyncio.AbstractEventLoop, asyncio.Queue]:
+        loop = asyncio.new_event_loop()
+        pushes: asyncio.Queue = asyncio.Queue()  # bound to the loop that first waits on it
 
-            def run() -> None:
-                asyncio.set_event_loop(loop)
-                self._queue = asyncio.Queue()
-                ready.set()
-                loop.run_until_complete(self._drain())
+        def run() -> None:
+            asyncio.set_event_loop(loop)
+            loop.run_until_complete(self._drain(pushes))
 
-            threading.Thread(target=run, name="realtime-publisher", daemon=True).start()
-            ready.wait()
-            self._loop = loop
-            self._pid = os.getpid()
+        # What is handed to the loop before it runs waits for it (call_soon_threadsafe).
+        threading.Thread(target=run, name="realtime-publisher", daemon=True).start()
+        return loop, pushes
 
-    async def _drain(self) -> None:
+    async def _drain(self, pushes: asyncio.Queue) -> None:
         while True:
             # Everything queued meanwhile leaves together: one call to the layer for the lot
             # where it can (`group_send_many`), in the order it was queued.
-            batch = [await self._queue.get()]
-            while len(batch) < _BATCH_MAX and not self._queue.empty():
-                batch.append(self._queue.get_nowait())
+            batch = [await pushes.get()]
+            while len(batch) < _BATCH_MAX and not pushes.empty():
+                batch.append(pushes.get_nowait())
             try:
                 await self._deliver(batch)
             except Exception:  # a dropped push must never break anything else
                 logger.exception("realtime pushes to %s failed", sorted({group for group, _ in batch}))
             finally:
                 for _ in batch:
-                    self._queue.task_done()
+                    pushes.task_done()
 
     async def _deliver(self, pushes: list[tuple[str, dict]], *, resync: bool = True) -> None:
         """Send pushes in order, retrying with backoff while the layer refuses them (the queue
         waits, so the order holds); what is still unsent after `PARLEY_REALTIME_RETRY_SECONDS`
         is dropped. After each success, the groups that saw a failure get `resync`."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + settings.PARLEY_REALTIME_RETRY_SECONDS
-        delay = _RETRY_FIRST_DELAY
+        window = RetryWindow(settings.PARLEY_REALTIME_RETRY_SECONDS, first=_RETRY_FIRST_DELAY, most=_RETRY_MAX_DELAY)
         layer = get_channel_layer()
         send_many = getattr(layer, "group_send_many", None)
         pending = list(pushes)
@@ -123,7 +111,8 @@ class _Publisher:
                 tried = pending if send_many is not None else pending[:1]
                 groups = sorted({group for group, _ in tried})
                 self._failed_groups.update(groups)
-                if loop.time() + delay > deadline:
+                delay = window.next_delay()
+                if delay is None:
                     self._failed_groups.update(group for group, _ in pending)
                     self.dropped += len(pending)
                     logger.error(
@@ -135,7 +124,6 @@ class _Publisher:
                     return
                 logger.warning("realtime pushes to %s failed, retrying in %.2fs: %r", groups, delay, exc)
                 await asyncio.sleep(delay)
-                delay = min(delay * 2, _RETRY_MAX_DELAY)
                 continue
             if resync and self._failed_groups:
                 await self._resync()
@@ -147,14 +135,16 @@ class _Publisher:
         await self._deliver([(group, dict(RESYNC_EVENT)) for group in sorted(groups)], resync=False)
 
     def submit(self, group: str, event: dict) -> None:
-        self._start()
-        self._loop.call_soon_threadsafe(self._queue.put_nowait, (group, event))
+        loop, pushes = self._loop_and_queue.get()
+        loop.call_soon_threadsafe(pushes.put_nowait, (group, event))
 
     def flush(self, timeout: float = 5.0) -> None:
         """Wait until every queued push has been sent (at exit, and for tests)."""
-        if self._pid != os.getpid() or self._loop is None:
+        started = self._loop_and_queue.peek()
+        if started is None:
             return
-        future = asyncio.run_coroutine_threadsafe(self._queue.join(), self._loop)
+        loop, pushes = started
+        future = asyncio.run_coroutine_threadsafe(pushes.join(), loop)
         try:
             future.result(timeout)
         except Exception:
