@@ -104,17 +104,19 @@ def search_products(*, query: str, limit: int = 10, semantic: bool = True) -> li
             coverage.setdefault(product_id, 0)
     # Products with every word stay above partial and semantic-only matches.
     order = sorted(fused, key=lambda pid: (-coverage[pid], -fused[pid], pid))
-    wanted = [pid for pid in order if pid not in seen][: (limit - len(results)) * 2 + 5]
-    products = Product.objects.in_bulk([pid for pid in wanted])
-    for pid in wanted:
-        product = products.get(pid)
-        if product is None or not product.is_active:
-            continue
-        product.match = label[pid]
-        product.score = round(fused[pid], 6)
-        results.append(product)
-        if len(results) >= limit:
-            break
+    wanted = [pid for pid in order if pid not in seen]
+    # Read back only as many as are missing (lexical hits are active parts; a part deactivated
+    # since the index last looked, or a semantic hit of an inactive one, costs one more read).
+    while wanted and len(results) < limit:
+        batch, wanted = wanted[: limit - len(results)], wanted[limit - len(results) :]
+        products = Product.objects.in_bulk(batch)
+        for pid in batch:
+            product = products.get(pid)
+            if product is None or not product.is_active:
+                continue
+            product.match = label[pid]
+            product.score = round(fused[pid], 6)
+            results.append(product)
     return results
 
 

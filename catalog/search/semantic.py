@@ -31,6 +31,7 @@ from django.db import connection
 from django.db.models import Max
 
 from catalog.search.embeddings import EmbeddingError, embedder_get, embedder_name_configured, query_vector
+from core.stamps import TableStamp
 
 logger = logging.getLogger(__name__)
 
@@ -103,6 +104,28 @@ def _file_prefix(embedder_name: str) -> str:
     return "vectors-" + hashlib.blake2b(where.encode(), digest_size=8).hexdigest()
 
 
+def _vectors_version(embedder_name: str):
+    from catalog.search.models import ProductEmbedding
+
+    # New and changed vectors move MAX(updated_at); a vector of a deleted part may linger
+    # until the next full read, harmless because results are read back from the catalogue.
+    return ProductEmbedding.objects.filter(embedder=embedder_name).aggregate(u=Max("updated_at"))["u"]
+
+
+_stamps: dict[str, TableStamp] = {}
+
+
+def _vectors_stamp(embedder_name: str) -> TableStamp:
+    """The embedder's vectors' version, read at most every PARLEY_DATA_RECHECK_SECONDS (at once
+    after this process stored vectors: `product_embeddings_refresh` forgets it)."""
+    stamp = _stamps.get(embedder_name)
+    if stamp is None:
+        stamp = _stamps.setdefault(
+            embedder_name, TableStamp("catalog.ProductEmbedding", lambda: _vectors_version(embedder_name))
+        )
+    return stamp
+
+
 class _VectorCache:
     def __init__(self):
         self.lock = threading.Lock()
@@ -121,12 +144,7 @@ class _VectorCache:
         return self.vectors.matrix
 
     def get(self, embedder_name: str) -> VectorSet:
-        from catalog.search.models import ProductEmbedding
-
-        rows = ProductEmbedding.objects.filter(embedder=embedder_name)
-        # New and changed vectors move MAX(updated_at); a vector of a deleted part may linger
-        # until the next full read, harmless because results are read back from the catalogue.
-        version = (embedder_name, rows.aggregate(u=Max("updated_at"))["u"])
+        version = (embedder_name, _vectors_stamp(embedder_name).get())
         if version == self.key:
             return self.vectors
         with self.lock:

@@ -17,6 +17,7 @@ from django.db import transaction
 from catalog.models import Product
 from catalog.search.embeddings import Embedder, embedder_get, product_text, text_hash
 from catalog.search.models import ProductEmbedding
+from core.stamps import stamps_forget
 
 # Parts with identical text (common in generated or variant-heavy catalogues) share a vector;
 # the memo is cleared past this many texts.
@@ -101,6 +102,9 @@ def product_embeddings_refresh(
                     unique_fields=["product"],
                     update_fields=["embedder", "dim", "vector", "text_hash", "updated_at"],
                 )
+            # Search in this process sees them at once (another process within PARLEY_DATA_RECHECK_SECONDS).
+            stamps_forget()
+            transaction.on_commit(stamps_forget)
             result.embedded += len(rows)
         if progress:
             progress(len(products))

@@ -14,6 +14,7 @@ from catalog.search import lexical
 from catalog.search.lexical import LexicalIndex
 from catalog.search.text import query_terms
 from catalog.tests.factories import ProductFactory
+from core.stamps import stamps_forget
 
 pytestmark = pytest.mark.django_db
 
@@ -205,6 +206,60 @@ def test_a_large_matrix_is_one_file_every_process_maps(vectors, settings, tmp_pa
     from catalog.search.models import ProductEmbedding
 
     ProductEmbedding.objects.update(updated_at=timezone.now())
+    stamps_forget()  # a bulk write is seen within PARLEY_DATA_RECHECK_SECONDS; now, here
     semantic.cache.clear()
     _nearest(semantic, "pump")
     assert len(list(tmp_path.iterdir())) == 2 and sorted(p.name for p in tmp_path.iterdir()) != files
+
+
+# --- the shared index file ----------------------------------------------------------------
+
+
+@pytest.fixture
+def shared(settings, tmp_path, monkeypatch, catalogue):
+    monkeypatch.setattr(lexical, "SHARED_MIN", 1)
+    settings.PARLEY_VECTOR_DIR = str(tmp_path)
+    lexical.cache.clear()
+    return tmp_path
+
+
+def _ranked(cache, query: str) -> list[tuple[int, int]]:
+    return [(h.product_id, h.matched) for h in cache.get().search(query_terms(query), 50)]
+
+
+def test_a_large_index_is_one_file_every_process_maps(shared):
+    builds = lexical.cache.rebuilds
+    first = _ranked(lexical.cache, "whirlpool door gasket")
+    assert (
+        lexical.cache.rebuilds == builds + 1 and len([p for p in shared.iterdir() if not p.name.endswith(".lock")]) == 1
+    )
+
+    other = lexical._Cache()  # another web process on the host
+    assert _ranked(other, "whirlpool door gasket") == first
+    assert (other.rebuilds, other.opened) == (0, 1)
+    # Its arrays are read-only views of the mapped file, not copies of its own.
+    assert not other.base.docs.flags.writeable and not other.base.docs.flags.owndata
+    assert other.get().named_types(["door gasket"]) == lexical.cache.get().named_types(["door gasket"])
+    assert other.get().correct("gaskit") == "gasket"
+
+
+def test_a_process_opening_an_older_file_catches_up_through_the_overlay(shared, catalogue):
+    lexical.cache.get()
+    part = catalogue[5]
+    part.name = "Refrigerator Condenser Coil"
+    part.save()
+    other = lexical._Cache()
+    assert [h.product_id for h in other.get().search(["condenser", "coil"], 5)] == [part.pk]
+    assert (other.rebuilds, other.opened) == (0, 1)
+    assert isinstance(other.index, lexical.OverlaidIndex)
+
+
+def test_a_deletion_builds_and_shares_a_new_file(shared, catalogue):
+    lexical.cache.get()
+    files = sorted(p.name for p in shared.iterdir())
+    catalogue[3].delete()
+    other = lexical._Cache()
+    assert catalogue[3].pk not in {h.product_id for h in other.get().search(["door"], 50)}
+    assert other.rebuilds == 1
+    assert sorted(p.name for p in shared.iterdir()) != files
+    assert len([p for p in shared.iterdir() if not p.name.endswith(".lock")]) == 1
