@@ -12,6 +12,7 @@ import websockets
 from django.db import connection
 
 from conversations.tests.whatsapp_stub import WhatsAppStub
+from core.testing.live import wait_for
 
 SETUP = """
 import json
@@ -37,31 +38,32 @@ print(json.dumps({"token": token, "conversation": conversation.id, "action": act
                   "api_token": Token.objects.create(user=operator).key}))
 """
 
-STATE = """
-import json
-from actions.models import Action, ActionResponse
-from conversations.models import Message
-from core.outbox.models import OutboundDelivery
-a = Action.objects.get(pk="{action}")
-print(json.dumps({{
-    "status": a.status,
-    "responses": [{{"status": d.status, "attempts": d.attempts,
-                    "tries": list(d.attempt_rows.values_list("status", flat=True))}}
-                   for d in OutboundDelivery.objects.filter(
-                       pk__in=ActionResponse.objects.filter(action=a).values("delivery"))],
-    "replies": list(Message.objects.filter(conversation_id=a.conversation_id, role="assistant",
-                                           metadata__action_id=a.id).values_list("content", flat=True)),
-}}))
-"""
 
-
-def wait_for(predicate, timeout=30.0, interval=0.1):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(interval)
-    return False
+def action_state(stack, action_id: str) -> dict:
+    """What the stack's database holds for the action: its status, its response's outbox
+    delivery (with each try), and the replies it put in the conversation."""
+    ((status, conversation_id),) = stack.sql(
+        "SELECT status, conversation_id FROM actions_action WHERE id = %s", [action_id]
+    )
+    deliveries = stack.sql(
+        "SELECT d.id, d.status, d.attempts FROM core_outbounddelivery d"
+        " JOIN actions_actionresponse r ON r.delivery_id = d.id WHERE r.action_id = %s ORDER BY d.created_at DESC",
+        [action_id],
+    )
+    tries = "SELECT status FROM core_outboundattempt WHERE delivery_id = %s ORDER BY started_at, id"
+    replies = stack.sql(
+        "SELECT content FROM conversations_message WHERE conversation_id = %s AND role = 'assistant'"
+        " AND metadata ->> 'action_id' = %s ORDER BY seq",
+        [conversation_id, action_id],
+    )
+    return {
+        "status": status,
+        "responses": [
+            {"status": state, "attempts": attempts, "tries": [row[0] for row in stack.sql(tries, [pk])]}
+            for pk, state, attempts in deliveries
+        ],
+        "replies": [row[0] for row in replies],
+    }
 
 
 @pytest.mark.postgres
@@ -125,7 +127,7 @@ def test_a_worker_killed_mid_delivery_then_restarted_tells_the_customer_exactly_
         ids = json.loads(stack.run_manage("shell", "-c", SETUP).strip().splitlines()[-1])
 
         def state():
-            return json.loads(stack.run_manage("shell", "-c", STATE.format(action=ids["action"])).splitlines()[-1])
+            return action_state(stack, ids["action"])
 
         frames: list[dict] = []
         stop = asyncio.Event()
@@ -155,7 +157,11 @@ def test_a_worker_killed_mid_delivery_then_restarted_tells_the_customer_exactly_
         assert response.status_code == 200, response.text
 
         # The worker claims the delivery (committed) and sits in the (slowed) send: kill it there.
-        assert wait_for(lambda: "outbox_deliveries_send_task" in stack.worker.log_path.read_text(errors="replace"))
+        wait_for(
+            lambda: "outbox_deliveries_send_task" in stack.worker.log_path.read_text(errors="replace"),
+            timeout=30,
+            what="the worker to take the delivery",
+        )
         time.sleep(1.0)
         stack.kill_worker(signal.SIGKILL)
         assert whatsapp.requests == []
@@ -172,7 +178,7 @@ def test_a_worker_killed_mid_delivery_then_restarted_tells_the_customer_exactly_
             stack.run_manage("outbox_reconcile", "--grace-seconds=0", "--queue")
             return state()["status"] == "succeeded"
 
-        assert wait_for(reconciled_and_succeeded, timeout=60, interval=1.0)
+        wait_for(reconciled_and_succeeded, timeout=60, every=1.0, what="the reconciled delivery to succeed")
         stack.run_manage("outbox_reconcile", "--grace-seconds=0", "--queue")  # nothing left: no repeat
         time.sleep(1.0)
 
@@ -182,7 +188,7 @@ def test_a_worker_killed_mid_delivery_then_restarted_tells_the_customer_exactly_
         assert len(whatsapp.requests) == 1
         assert whatsapp.texts() == final["replies"]
 
-        assert wait_for(lambda: any(f.get("status") == "succeeded" for f in frames), timeout=10)
+        wait_for(lambda: any(f.get("status") == "succeeded" for f in frames), timeout=10, what="the succeeded frame")
         stop.set()
         listener.join(5)
         replies = [f for f in frames if f["type"] == "message" and f["message"]["role"] == "assistant"]

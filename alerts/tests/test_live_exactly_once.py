@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from core.testing.live import wait_for
+
 SUBSCRIBERS = 24
 NOTICE_HEADER = re.compile(r"^X-Parley-Notice: (alert-\S+)$", re.M)
 TO_HEADER = re.compile(r"^To: (\S+)$", re.M)
@@ -43,21 +45,7 @@ NOTICE_STATUSES = (
 
 
 def notice_counts(stack) -> dict:
-    import psycopg
-
-    with psycopg.connect(stack.database_url, autocommit=True) as conn:
-        rows = conn.execute(NOTICE_STATUSES).fetchall()
-    return dict(rows)
-
-
-def wait_for(predicate, timeout: float, what: str, every: float = 0.05):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(every)
-    raise AssertionError(f"timed out waiting for {what}")
+    return dict(stack.sql(NOTICE_STATUSES))
 
 
 @pytest.mark.postgres
@@ -80,7 +68,9 @@ def test_a_worker_killed_mid_batch_tells_every_subscriber_exactly_once(live_stac
     stack.run_manage("shell", "-c", SETUP.format(n=SUBSCRIBERS))
     stack.run_manage("shell", "-c", RESTOCK.format(n=SUBSCRIBERS))
 
-    wait_for(lambda: notice_counts(stack).get("sent", 0) >= 5, 60, "the first notices to be sent")
+    wait_for(
+        lambda: notice_counts(stack).get("sent", 0) >= 5, timeout=60, what="the first notices to be sent", every=0.05
+    )
     # Stop the worker where the file and the database agree (not inside the sub-millisecond gap
     # between the backend accepting a message and the UPDATE recording it: README), then kill it.
     # It must hold a claimed batch then: between two batches (a busy machine makes that gap long)
@@ -99,21 +89,22 @@ def test_a_worker_killed_mid_batch_tells_every_subscriber_exactly_once(live_stac
 
     stack.start_worker()
     time.sleep(2.2)  # the dead worker's claims outlive their 2 s lease, then the beat's reconcile runs
-    deadline = time.monotonic() + 90
-    while notice_counts(stack).get("sent", 0) < SUBSCRIBERS and time.monotonic() < deadline:
+
+    def reconciled_and_all_sent() -> bool:
+        if notice_counts(stack).get("sent", 0) >= SUBSCRIBERS:
+            return True
         stack.run_manage("outbox_reconcile", "--grace-seconds", "0", "--queue")
         stack.run_manage("alerts_reconcile")
-        time.sleep(1)
+        return False
+
+    wait_for(reconciled_and_all_sent, timeout=90, every=1.0, what="every notice to be sent")
 
     by_notice, by_recipient = emails(mail_dir)
     assert notice_counts(stack) == {"sent": SUBSCRIBERS}
     assert sorted(by_recipient) == [f"p{i:03d}@example.com" for i in range(SUBSCRIBERS)]
     assert set(by_recipient.values()) == {1}, by_recipient.most_common(3)
     assert set(by_notice.values()) == {1} and len(by_notice) == SUBSCRIBERS
-    import psycopg
-
-    with psycopg.connect(stack.database_url, autocommit=True) as conn:
-        statuses = conn.execute("SELECT status, count(*) FROM alerts_backinstocksubscription GROUP BY status")
-        assert dict(statuses.fetchall()) == {"notified": SUBSCRIBERS}
-        (events,) = conn.execute("SELECT count(*) FROM analytics_event WHERE name = 'alert_notified'").fetchone()
-        assert events == SUBSCRIBERS
+    statuses = stack.sql("SELECT status, count(*) FROM alerts_backinstocksubscription GROUP BY status")
+    assert dict(statuses) == {"notified": SUBSCRIBERS}
+    ((events,),) = stack.sql("SELECT count(*) FROM analytics_event WHERE name = 'alert_notified'")
+    assert events == SUBSCRIBERS

@@ -20,6 +20,7 @@ from conversations.tests.browser import (
     watch_problems,
 )
 from core.testing.axe import axe_serious
+from core.testing.live import wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.live]
 
@@ -149,14 +150,15 @@ def test_checkout_with_confirmation_then_the_payment_shows_in_the_chat(customer,
     # Following the payment link is something only the browser sees: it reports it.
     conversation_id = page.evaluate("JSON.parse(localStorage.getItem('parley.conversation')).id")
     page.evaluate("window.dispatchEvent(new Event('pagehide'))")
-    count = "from analytics.models import Event; print(Event.objects.filter(name='payment_link_clicked', "
-    count += f"source='client', conversation_id='{conversation_id}', ps_number='PS11750057').count())"
-    for _ in range(10):
-        if live_sqlite.run_manage("shell", "-v", "0", "-c", count).strip() == "1":
-            break
-        page.wait_for_timeout(200)
-    else:
-        pytest.fail("payment_link_clicked was not recorded")
+    clicked = (
+        "SELECT count(*) FROM analytics_event WHERE name = 'payment_link_clicked' AND source = 'client'"
+        " AND conversation_id = %s AND ps_number = 'PS11750057'"
+    )
+    wait_for(
+        lambda: live_sqlite.sql(clicked, [conversation_id]) == [(1,)],
+        timeout=20,
+        what="payment_link_clicked to be recorded",
+    )
 
 
 def pay_page(page, confirm=True):

@@ -5,7 +5,6 @@ confirmation back on WhatsApp, status callbacks on the sent messages."""
 
 import json
 import re
-import time
 
 import httpx
 import pytest
@@ -13,18 +12,9 @@ import pytest
 from checkout.testing import TEST_CHECKOUT_FORM
 from conversations.tests import whatsapp_webhooks as wh
 from conversations.tests.whatsapp_stub import WhatsAppStub
+from core.testing.live import wait_for
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
-
-
-def wait_for(predicate, timeout=60.0, what="the condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def post(http: httpx.Client, body: dict, signature: str | None = None) -> httpx.Response:
@@ -95,13 +85,7 @@ def test_whatsapp_loop_through_daphne_celery_and_the_cloud_api_stub(live_stack_f
             assert confirmation["text"]["body"].startswith("Payment received")
             assert re.search(r"Order ORD-\w+", confirmation["text"]["body"])
 
-        state = stack.run_manage(
-            "shell",
-            "-c",
-            "import json; from conversations.models import WhatsAppMessage, Message; "
-            "m = WhatsAppMessage.objects.get(wamid='wamid.stub1'); "
-            "print(json.dumps([m.status, Message.objects.filter(role='user').count()]))",
-        )
-        status, customer_messages = json.loads(state.strip().splitlines()[-1])
+        ((status,),) = stack.sql("SELECT status FROM conversations_whatsappmessage WHERE wamid = 'wamid.stub1'")
+        ((customer_messages,),) = stack.sql("SELECT count(*) FROM conversations_message WHERE role = 'user'")
         assert status == "read" and customer_messages == 2  # the question and the tap, each once
         assert len(stub.requests) == 3

@@ -5,6 +5,7 @@
 
     with LiveStack(database="postgres", redis=True, celery_worker=True) as stack:
         stack.run_manage("seed_demo")          # any manage.py command, same database
+        wait_for(lambda: stack.sql("SELECT count(*) FROM checkout_order")[0][0] == 1, what="the order")
         stack.kill_worker(signal.SIGKILL)      # a worker dies mid-task …
         stack.start_worker()                   # … and another one takes over
 
@@ -24,6 +25,10 @@ a test-only app that can slow outbound sends) and DJANGO_DEBUG=0 (not the test s
 force eager Celery). Every process is stopped by its PID (SIGTERM,
 then SIGKILL after a timeout); every log is a file in `log_dir`, and failures raise
 `LiveStackError` carrying the tail of the log that explains them.
+
+What the stack's processes wrote is read with `stack.sql(...)`, straight from its database: a
+poll costs milliseconds, where `run_manage("shell", ...)` starts a Django process each time
+(seconds on a busy machine). `wait_for` is the one way a test waits for a condition.
 """
 
 from __future__ import annotations
@@ -69,6 +74,19 @@ _REDIS_CLAIM_SECONDS = 3 * 3600
 
 class LiveStackError(RuntimeError):
     """Something in the stack did not start or a command failed; the message has the log tail."""
+
+
+def wait_for(predicate, *, timeout: float = 60.0, what: str = "the condition", every: float = 0.1):
+    """Call `predicate` until it returns something true (returned) or `timeout` seconds pass
+    (AssertionError naming `what`)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
+        time.sleep(every)
 
 
 def tail(path: Path | str, lines: int = 40) -> str:
@@ -623,6 +641,18 @@ class LiveStack:
                 f"{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
             )
         return result.stdout
+
+    def sql(self, query: str, params: tuple | list = ()) -> list[tuple]:
+        """The rows of one query on this stack's database, read by this process directly
+        (`%s` placeholders on either database; tables by their Django names, `app_model`)."""
+        if self.database == "sqlite":
+            path = self.database_url.removeprefix("sqlite:///")
+            with contextlib.closing(sqlite3.connect(path, timeout=10)) as conn:
+                return conn.execute(query.replace("%s", "?"), tuple(params)).fetchall()
+        import psycopg
+
+        with psycopg.connect(postgres_conninfo(self.database_url), autocommit=True, connect_timeout=5) as conn:
+            return conn.execute(query, tuple(params)).fetchall()
 
     def log_paths(self) -> list[Path]:
         if not self.log_dir or not self.log_dir.exists():
