@@ -55,7 +55,8 @@ STATED_PRICE = re.compile(
 # Sort slots: how the customer wants a list ordered, whatever they ask for.
 SORT_PRICE = re.compile(
     r"\b(cheapest|cheaper|least expensive|least costly|lowest[- ]priced?|lowest (?:price|cost)|most affordable|"
-    r"cheap|inexpensive|affordable|budget[- ]friendly|low[- ]cost|economical|bargain|"
+    r"cheap|inexpensive|affordable|budget[- ]friendly|low[- ]cost|economical|bargain|on a budget|"
+    r"budget (?:option|pick|choice|one|version|model|part|brand)s?|"
     r"not (?:too |very |that |so |super )?(?:pricey|expensive|costly|dear)|(?:doesn'?t|won'?t) (?:cost|break) (?:a lot|much|the bank))\b",
     re.I,
 )
@@ -68,7 +69,12 @@ ORDINALS = {"first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2, "
 ORDINAL_REF = re.compile(
     r"\b(?:the\s+)?(first|1st|second|2nd|third|3rd|last)\s+(?:one|part|option|item)\b", re.IGNORECASE
 )
-CHEAPEST_REF = re.compile(r"\bthe\s+(cheapest|cheaper|least expensive)(\s+one)?\s*[?.!]*$", re.IGNORECASE)
+# "the cheapest one", "which one is cheapest", "which is cheaper": one of the parts just shown.
+CHEAPEST_REF = re.compile(
+    r"\b(?:the|which(?:\s+one|\s+of (?:them|those|these))?(?:\s+is)?(?:\s+the)?)\s+(cheapest|cheaper|least expensive)"
+    r"(\s+one)?\s*[?.!]*$",
+    re.IGNORECASE,
+)
 # "that" counts where it stands for a thing ("will that work", "I'll take that"), not where it
 # starts a clause ("the shelf that fits my model").
 PRONOUN_REF = re.compile(

@@ -25,7 +25,7 @@ from django.db.models.functions import Upper
 from catalog.models import ApplianceModel, Product, model_number_key
 from catalog.selectors import catalog_reads_known, identifier_key
 
-ORDER_NUMBER = re.compile(r"\bORD-?\d{6}-?[A-Z0-9]{4,8}\b", re.I)
+ORDER_NUMBER = re.compile(r"\bORD[\s-]?\d{6}[\s-]?[A-Z0-9]{4,8}\b", re.I)  # "ORD 261118 U2EW9J" too
 # "PS" then digits, where a typed O / o stands for 0 and I / l for 1.
 PS_FORM = re.compile(r"\bps[\s-]?([\dOoIl]{5,10})\b", re.I)
 BARE_DIGITS = re.compile(r"(?<![\w$£€.,-])(\d{6,12})(?![\w%]|[.,]\d)")

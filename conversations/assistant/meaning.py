@@ -292,8 +292,17 @@ def once_per_message(name: str, read):
 _version = once_per_message
 
 
+def _symptom_part_names() -> list[tuple[str, str]]:
+    """(symptom slug, name) of every kind of active part listed for a symptom."""
+    from catalog.models import Product
+
+    rows = Product.symptoms.through.objects.filter(product__is_active=True)
+    return list(rows.values_list("symptom__slug", "product__name").distinct())
+
+
 def _symptoms_index() -> tuple[Index, dict]:
     from catalog.models import Symptom
+    from catalog.search.text import tokens
 
     # The vectors are rebuilt only when the symptom table changed.
     version = _version("symptoms", _symptoms_stamp.get)
@@ -313,10 +322,21 @@ def _symptoms_index() -> tuple[Index, dict]:
         position = {slug: i for i, (slug, _, _) in enumerate(index.groups)}
         index.types = np.array([index.symptoms[slug].appliance_type for slug, _, _ in index.groups], dtype=object)  # type: ignore[attr-defined]
         having: dict[str, set[int]] = {}
+        phrases: dict[str, int] = {}
         for slug, phrase in pairs:
             for term in _substance(phrase):
                 having.setdefault(term, set()).add(position[slug])
+                phrases[term] = phrases.get(term, 0) + 1
+        index.phrases = phrases  # type: ignore[attr-defined]
         index.having = {t: np.fromiter(sorted(g), dtype=np.intp) for t, g in having.items()}  # type: ignore[attr-defined]
+        # The words of the parts that fix each symptom ("handle" for a broken handle, "ice" and
+        # "dispenser" for a jammed ice dispenser): a part the customer names says which problem it is.
+        by_part: dict[str, set[int]] = {}
+        for slug, name in _symptom_part_names():
+            if slug in position:
+                for term in tokens(name):
+                    by_part.setdefault(term, set()).add(position[slug])
+        index.part_having = {t: np.fromiter(sorted(g), dtype=np.intp) for t, g in by_part.items()}  # type: ignore[attr-defined]
         return index
 
     index = _cached(("symptoms", embedder().name, version), build)
@@ -342,6 +362,8 @@ def problem_words(text: str, *, brands=()) -> str:
 
 # What a shared word of substance adds to a symptom's score.
 SHARED_WORD = 0.08
+# What naming the parts listed for a symptom adds (all the part words named; a share for some).
+PART_WORD = 0.08
 # Words of problem descriptions that say nothing about which problem it is.
 _VAGUE = frozenset(
     {"work", "working", "stop", "stopped", "keep", "keeps", "make", "making", "come", "get", "go", "run"}
@@ -363,6 +385,30 @@ def _substance(phrase: str) -> set[str]:
 _NEGATIONS = frozenset({"not", "no", "wont", "doesnt", "isnt", "never", "dont", "cant", "wouldnt", "didnt"})
 
 
+def problem_appliance(text: str, *, brands=()) -> str | None:
+    """The appliance a problem description is about when its words say so though no appliance is
+    named: words of substance the symptoms of one appliance use repeatedly and the other's never
+    ("ice", "soap", "dishes", "cycle"; not "buzzing", said once), the appliance most of them point
+    to. None when nothing tells them apart."""
+    index, _ = _symptoms_index()
+    votes: dict[str, int] = {}
+    for term in _substance(problem_words(text, brands=brands)):
+        groups = index.having.get(term)  # type: ignore[attr-defined]
+        if groups is not None and index.phrases[term] >= OWN_WORD_PHRASES:  # type: ignore[attr-defined]
+            own = set(index.types[groups])  # type: ignore[attr-defined]
+            if len(own) == 1:
+                kind = own.pop()
+                votes[kind] = votes.get(kind, 0) + 1
+    ranked = sorted(votes.values(), reverse=True)
+    if not ranked or (len(ranked) > 1 and ranked[0] == ranked[1]):
+        return None
+    return max(votes, key=votes.get)
+
+
+# A word tells the appliance only when that many of its symptom phrases use it.
+OWN_WORD_PHRASES = 2
+
+
 @dataclass
 class SymptomReading:
     symptom: object | None  # catalog.Symptom
@@ -370,10 +416,16 @@ class SymptomReading:
     problem: bool  # a problem is described, even if too briefly to say which ("it's leaking")
 
 
-def symptom_find(text: str, *, appliance_type: str | None = None, brands=()) -> SymptomReading:
+def symptom_find(
+    text: str, *, appliance_type: str | None = None, brands=(), part_terms: tuple[str, ...] = ()
+) -> SymptomReading:
     """The Symptom the text most likely describes (None below the calibrated threshold): its
-    nearest phrase's cosine, plus `SHARED_WORD` for a word of substance in common."""
+    nearest phrase's cosine, plus `SHARED_WORD` for a word of substance in common, plus up to
+    `PART_WORD` for the share of the part words named (`part_terms`, search stems) that name the
+    parts listed for it."""
     index, symptoms = _symptoms_index()
+    part_groups = [index.part_having.get(t) for t in part_terms]  # type: ignore[attr-defined]
+    part_groups = [g for g in part_groups if g is not None]
     words = problem_words(text, brands=brands)
     if not symptoms or not words:
         return SymptomReading(None, 0.0, False)
@@ -391,6 +443,11 @@ def symptom_find(text: str, *, appliance_type: str | None = None, brands=()) -> 
         if groups is not None:
             shared[groups] = True
     scores = scores + np.where(shared, SHARED_WORD, 0.0)
+    if part_groups:
+        named = np.zeros(len(scores))
+        for groups in part_groups:
+            named[groups] += 1.0
+        scores = scores + PART_WORD * named / len(part_groups)
     best = int(np.argmax(scores))
     cut = threshold("symptom")
     problem = bool(scores[best] >= cut)

@@ -41,6 +41,8 @@ _GENERIC_NAME_WORDS = frozenset(
     {"refrigerator", "dishwasher", "assembly", "kit", "door", "part", "upper", "lower", "main", "control", "water"}
 )
 REFUND_REQUEST = intents.REFUND_REQUEST
+# Part-name words that say nothing about which kind of part: the appliance, "assembly", "kit".
+_NOT_A_PART_KIND = frozenset({"refrigerator", "dishwasher", "assembly", "kit", "part"})
 
 
 def money(product) -> str:
@@ -83,7 +85,12 @@ class RulesEngine:
         ids = ids if ids is not None else identifiers_find(text)
         readings = []
         memory = dict(context)
-        for start, end in intents.segments(text):
+        spans = intents.segments(text)
+        if len(ids.models) == 1 and len(spans) > 1:
+            # The message's one model holds for every question in it, also those before it ("the fridge
+            # is sweating inside. it's a WRX735SDHZ").
+            memory["modelNumber"] = ids.models[0].model_number
+        for start, end in spans:
             u = self._understand_segment(text[start:end], ids.in_span(start, end), memory)
             readings.append(u)
             memory = {**memory, **self._memory(u, Draft(content="", intent=u.intent), memory)}
@@ -147,14 +154,29 @@ class RulesEngine:
             or (model.appliance_type if model else None)
         )
         brand = entities.brand or (model.brand if model_from_message and model else "") or context.get("brand") or ""
-        problem = meaning.symptom_find(blank.replace("#", " "), appliance_type=appliance_type, brands=brands)
+        # Every part-name word counts for the problem, "water" and "door" too ("water dispenser",
+        # "the handle came off the door"): not the appliance's name or words every part has.
+        symptom_part_terms = tuple(
+            w
+            for w in dict.fromkeys(words)
+            if w in name_terms and w.isalpha() and w not in lowered_brands and w not in _NOT_A_PART_KIND
+        )
+        # No appliance named, but the problem's words may be one appliance's only ("ice", "soap").
+        problem_appliance = appliance_type or meaning.problem_appliance(blank.replace("#", " "), brands=brands)
+        problem = meaning.symptom_find(
+            blank.replace("#", " "), appliance_type=problem_appliance, brands=brands, part_terms=symptom_part_terms
+        )
         symptom, symptom_score = problem.symptom, problem.score
         # "it stopped working" with no appliance known: a fridge's problem as much as a dishwasher's.
         symptom_ambiguous = bool(
             symptom is not None
-            and appliance_type is None
+            and problem_appliance is None
             and any(
-                (other := meaning.symptom_find(blank.replace("#", " "), appliance_type=kind, brands=brands)).symptom
+                (
+                    other := meaning.symptom_find(
+                        blank.replace("#", " "), appliance_type=kind, brands=brands, part_terms=symptom_part_terms
+                    )
+                ).symptom
                 and other.score >= symptom_score - AMBIGUOUS_SYMPTOM
                 for kind in settings.PARLEY_SHOP_SCOPE
                 if kind != symptom.appliance_type
@@ -200,6 +222,7 @@ class RulesEngine:
             raw_qualifiers=[w for w in dict.fromkeys(raw_qualifiers) if w not in raw_part_words],
             last_parts=last_parts,
             order_numbers=ids.order_numbers,
+            remembered_order=context.get("orderNumber") or "",
             # What the segment says besides part words, identifiers and small words: nothing left in
             # "and the door gasket?", "fit" left in "and will it fit my WDT780SAEM1?".
             residual_words=[
@@ -232,6 +255,9 @@ class RulesEngine:
         if by_words and u.intent in _ONE_PART_INTENTS and not u.refusal:
             u.product = self._part_by_words(part_words, appliance_type, brand, model)
             u.referenced = u.from_words = u.product is not None
+            if u.product is None:
+                # "do you have a door gasket for it" when none fits the model: a search, which says so.
+                u.intent = intents.SEARCH
         return u
 
     @staticmethod
@@ -325,7 +351,9 @@ class RulesEngine:
         part_named = bool(
             u.mentioned or (not u.from_words and (u.referenced or (entities.pronoun and u.product is not None)))
         )
-        if u.order_numbers and intent not in intents.ORDER_INTENTS:
+        if u.order_numbers and intents.only_identifiers(u.masked) and u.previous in intents.ORDER_INTENTS:
+            intent = u.previous  # an order number alone answers "which order?": the request still open
+        elif u.order_numbers and intent not in intents.ORDER_INTENTS:
             intent = intents.ORDER_STATUS
         # "and the door gasket?": a bare follow-up keeps the question and changes its subject.
         bare_follow_up = intents.FOLLOW_UP.search(u.text) and u.previous in intents.CARRY_OVER and not u.residual_words
@@ -505,6 +533,10 @@ class RulesEngine:
             draft.context = {**self._memory(u, draft, memory), **draft.context}
             memory = {**memory, **draft.context}
             drafts.append(draft)
+        answers = [d for d in drafts if d.intent not in (intents.GREETING, intents.CLARIFY, intents.OUT_OF_SCOPE)]
+        if answers:
+            # "Good afternoon. … Kind regards": a greeting or a question back is noise beside an answer.
+            drafts = [d for d in drafts if d.intent not in (intents.GREETING, intents.CLARIFY)]
         merged = _merge(drafts)
         models = {u.model.pk: u.model for u in readings if u.model is not None}
         if len(models) == 1 and len(drafts) > 1:
@@ -568,6 +600,8 @@ class RulesEngine:
             "budget": u.entities.budget,
             # The problem stays in the conversation: a model number given later narrows its parts.
             "symptom": u.symptom.slug if u.symptom else None,
+            # The order just talked about: "ok, cancel that one" is about it, not the latest.
+            "orderNumber": u.order_numbers[0] if len(u.order_numbers) == 1 else None,
             "lastParts": shown or None,
             "lastIntent": draft.intent if draft.intent != intents.CLARIFY else None,
             "preferences": preferences or None,
@@ -881,6 +915,8 @@ class RulesEngine:
         model, symptom = u.model, u.symptom
         if symptom is None and u.remembered_symptom:
             symptom = meaning.symptom_get(u.remembered_symptom)
+        if symptom is None and u.model_from_message:
+            return _model_noted(model)  # "samsung fridge RF23J9011SR": the model is known, the problem is not
         if symptom is None:
             return Draft(
                 content='Tell me what the appliance is doing (for example "ice maker not making ice" or '
@@ -969,10 +1005,21 @@ class RulesEngine:
         Named numbers select those orders; otherwise the conversation's orders, latest first."""
         own = checkout_selectors.orders_for_conversation(conversation_id=conversation_id)
         if not u.order_numbers:
-            return own, []
+            # The order named earlier in the conversation comes first.
+            return sorted(own, key=lambda o: o.number.upper() != u.remembered_order.upper()), []
         by_number = {o.number.upper(): o for o in own}
         found = [by_number[n] for n in u.order_numbers if n in by_number]
         return found, [n for n in u.order_numbers if n not in by_number]
+
+    @staticmethod
+    def _which_order(u, candidates: list, *, verb: str = "") -> str:
+        """The question to ask when the customer named no order, none was talked about and several
+        could be meant ("cancel my order" with two open ones); "" when it is clear which."""
+        remembered = {o.number.upper() for o in candidates} & {u.remembered_order.upper()}
+        if u.order_numbers or remembered or len(candidates) < 2:
+            return ""
+        numbers = " or ".join(o.number for o in candidates[:3])
+        return f"Which order do you want to {verb}: {numbers}?"
 
     def _order_status(self, *, u, conversation_id, **_):
         orders, foreign = self._named_orders(u, conversation_id)
@@ -1007,6 +1054,8 @@ class RulesEngine:
                     "please contact us with your order number."
                 )
             return Draft(content=" ".join(lines), intent=REFUND_REQUEST)
+        if self._which_order(u, refundable):
+            return Draft(content=self._which_order(u, refundable, verb="refund"), intent=REFUND_REQUEST)
         order = refundable[0]
         lines.append(
             f"I can ask our team to refund order {order.number} "
@@ -1038,6 +1087,8 @@ class RulesEngine:
                     else "I can't see an order in this conversation to cancel."
                 )
             return Draft(content=" ".join(lines), intent=intents.ORDER_CANCEL)
+        if self._which_order(u, open_orders):
+            return Draft(content=self._which_order(u, open_orders, verb="cancel"), intent=intents.ORDER_CANCEL)
         order = open_orders[0]
         lines.append(
             f"I can ask our team to cancel order {order.number}. Press Cancel my order and a team member will "

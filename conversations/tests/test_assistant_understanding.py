@@ -205,6 +205,8 @@ def test_each_part_is_checked_against_the_model_written_with_it(shop):
         ("something not too pricey for the upper rack", None, "price"),
         ("i want the least expensive door seal", None, "price"),
         ("an affordable rack wheel", None, "price"),
+        ("budget option for a condenser fan motor", None, "price"),
+        ("a door seal, i'm on a budget", None, "price"),
     ],
 )
 def test_budgets_and_price_order_in_shoppers_words(text, budget, sort):
@@ -389,3 +391,95 @@ def test_a_terms_question_with_a_faint_problem_is_not_asked_which_appliance(shop
 def test_a_reading_that_hardly_beats_the_next_is_not_a_person_to_call(shop):
     draft = say("can you sell me an iphone 15")
     assert draft.intent == "out_of_scope" and draft.proposals == []
+
+
+def test_an_order_talked_about_stays_the_one_meant_and_several_open_ones_are_asked_about(shop):
+    from checkout.tests.factories import OrderFactory
+    from conversations.tests.factories import ConversationFactory
+
+    conversation = ConversationFactory()
+    older = OrderFactory(conversation=conversation, number="ORD-251101-AAAAAA")
+    newer = OrderFactory(conversation=conversation, number="ORD-251120-BBBBBB")
+
+    status = say("where is ORD 251101 AAAAAA", conversation_id=conversation.id)  # written with spaces
+    assert older.number in status.content and newer.number not in status.content
+    that_one = say("ok i want to cancel that one", status.context, conversation_id=conversation.id)
+    assert [(p.type, p.payload["orderNumber"]) for p in that_one.proposals] == [("order_cancellation", older.number)]
+
+    which = say("cancel my order", conversation_id=conversation.id)
+    assert "?" in which.content and older.number in which.content and newer.number in which.content
+    assert which.proposals == []
+    answer = say(older.number, which.context, conversation_id=conversation.id)
+    assert [(p.type, p.payload["orderNumber"]) for p in answer.proposals] == [("order_cancellation", older.number)]
+
+
+def test_a_question_and_the_model_after_it_in_one_message_get_one_answer_for_that_model(shop):
+    draft = say("my ice maker stopped making ice. it's a WRS325SDHZ")
+    assert "on your WRS325SDHZ" in draft.content and "Tell me your model number" not in draft.content
+
+
+def test_a_greeting_and_a_sign_off_around_a_question_add_nothing(shop):
+    draft = say("Good afternoon. Is PS11750057 available, and at what price? Kind regards, Margaret")
+    assert "$24.99" in draft.content and "in stock" in draft.content
+    assert not draft.content.startswith("Hi") and "?" not in draft.content
+
+
+def test_a_part_asked_for_by_its_words_that_fits_nothing_of_the_model_is_a_search_that_says_so(shop):
+    noted = say("my fridge is a WRS325SDHZ")
+    draft = say("do you have a door gasket for it", noted.context)
+    assert "None of our door gaskets is listed for WRS325SDHZ" in draft.content and draft.parts == []
+
+
+def test_which_one_is_cheapest_is_one_of_the_parts_just_shown(shop):
+    draft = say("which one is cheapest", {"lastParts": ["PS11750057", "PS11750058"], "lastIntent": "search"})
+    assert draft.parts and draft.parts[0]["psNumber"] == "PS11750058"
+
+
+def test_a_model_with_no_problem_told_is_noted_not_asked_for_again(shop):
+    draft = say("whirlpool fridge WRS325SDHZ")
+    assert "WRS325SDHZ" in draft.content and "its model number" not in draft.content
+
+
+def test_a_part_the_customer_names_says_which_problem_it_is(shop):
+    from catalog.models import Product, Symptom
+
+    handle = Symptom.objects.create(
+        slug="door-handle-broken",
+        name="Door handle broken",
+        appliance_type="refrigerator",
+        keywords=["handle broken", "door handle loose", "handle fell off"],
+    )
+    closing = Symptom.objects.create(
+        slug="refrigerator-door-wont-close",
+        name="Door won't close",
+        appliance_type="refrigerator",
+        keywords=["door won't close", "door doesn't close", "door not closing", "door not sealing", "door pops open"],
+    )
+    Product.objects.create(
+        ps_number="PS10422988", name="Refrigerator Door Handle", appliance_type="refrigerator", price="42.99"
+    ).symptoms.add(handle)
+    Product.objects.create(
+        ps_number="PS17971822", name="Door Closing Cam Kit", appliance_type="refrigerator", price="12.79"
+    ).symptoms.add(closing)
+    # Read by meaning alone, the door's problem is nearer (the demo shop's own phrases).
+    draft = say("lol my kid pulled the handle right off the fridge door")
+    assert draft.entities["symptom"] == "door-handle-broken"
+
+
+def test_words_only_one_appliances_problems_use_say_which_appliance(shop):
+    from catalog.models import Symptom
+
+    Symptom.objects.create(
+        slug="ice-dispenser-not-working",
+        name="Ice dispenser not working",
+        appliance_type="refrigerator",
+        keywords=["ice dispenser not working", "ice not dispensing", "ice dispenser jammed", "ice stuck"],
+    )
+    Symptom.objects.create(
+        slug="detergent-dispenser-not-opening",
+        name="Detergent dispenser not opening",
+        appliance_type="dishwasher",
+        keywords=["soap dispenser", "detergent not dispensing", "detergent door", "dispenser won't open"],
+    )
+    draft = say("ice wont come out of the door dispenser, i can hear it trying")
+    assert draft.entities["symptom"] == "ice-dispenser-not-working"
