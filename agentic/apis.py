@@ -32,6 +32,7 @@ from agentic.services.sessions import (
     acp_session_update,
     acp_session_view,
 )
+from core.unavailable import DETAIL, RETRY_AFTER_SECONDS, service_unavailable, unavailable_logged
 
 logger = logging.getLogger(__name__)
 _HEADER_VALUE = re.compile(r"^[\x20-\x7e]{1,255}$")
@@ -148,7 +149,17 @@ class AcpApi(View):
             return _respond(response, request=request, idempotency_key=key)
         except AcpError as exc:
             return _error(exc, request=request, idempotency_key=key)
-        except Exception:
+        except Exception as exc:
+            if service_unavailable(exc):
+                unavailable_logged(exc, f"ACP {request.method} {request.path}")
+                unavailable = AcpError(
+                    DETAIL,
+                    code=AcpErrorCode.SERVICE_UNAVAILABLE,
+                    type="service_unavailable",
+                    status=503,
+                    headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+                )
+                return _error(unavailable, request=request, idempotency_key=key)
             logger.exception("ACP %s %s failed", request.method, request.path)
             return _error(
                 AcpError(

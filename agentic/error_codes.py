@@ -27,6 +27,7 @@ class AcpErrorCode(StrEnum):
     MISSING_API_VERSION = "missing_api_version"
     NOT_FOUND = "not_found"
     REQUEST_TOO_LARGE = "request_too_large"
+    SERVICE_UNAVAILABLE = "service_unavailable"  # the database is not answering: 503, Retry-After
     UNAUTHORIZED = "unauthorized"
     UNSUPPORTED = "unsupported"
     UNSUPPORTED_API_VERSION = "unsupported_api_version"

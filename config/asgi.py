@@ -16,7 +16,7 @@ from django.urls import re_path  # noqa: E402
 
 from agentic.mcp.asgi import WithMcpDoor  # noqa: E402
 from conversations.routing import websocket_urlpatterns  # noqa: E402
-from core.consumers import SocketNotFoundConsumer  # noqa: E402
+from core.consumers import SocketNotFoundConsumer, SocketUnavailableGuard  # noqa: E402
 from core.cors import EmbedOriginValidator  # noqa: E402
 from core.process_tuning import server_process_tune  # noqa: E402
 
@@ -28,8 +28,11 @@ application = ProtocolTypeRouter(
         "http": WithMcpDoor(http_app),
         # Origins: this site's hosts, plus PARLEY_EMBED_ORIGINS on the chat socket (the widget).
         # Any other path is closed with 4404 (the router alone would answer an HTTP 500).
-        "websocket": EmbedOriginValidator(
-            AuthMiddlewareStack(URLRouter([*websocket_urlpatterns, re_path(r"", SocketNotFoundConsumer.as_asgi())]))
+        # An unavailable database (the session and user lookup reads it) closes with 4503.
+        "websocket": SocketUnavailableGuard(
+            EmbedOriginValidator(
+                AuthMiddlewareStack(URLRouter([*websocket_urlpatterns, re_path(r"", SocketNotFoundConsumer.as_asgi())]))
+            )
         ),
     }
 )

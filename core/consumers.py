@@ -10,11 +10,13 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer, AsyncWebsocke
 from core.error_codes import CoreErrorCode
 from core.exceptions import ApplicationError
 from core.jsonsafe import InputRefused, json_loads, text_is_clean
+from core.unavailable import DETAIL, RETRY_AFTER_SECONDS, service_unavailable, unavailable_logged
 
 logger = logging.getLogger(__name__)
 
 CLOSE_INVALID = 4400
 CLOSE_NOT_FOUND = 4404
+CLOSE_TRY_AGAIN_LATER = 4503  # Daphne sends only 1000 and 3000-4999 (not RFC 6455's 1013)
 
 
 def _scope_is_clean(scope) -> bool:
@@ -31,7 +33,8 @@ class JsonFrameConsumer(AsyncJsonWebsocketConsumer):
 
     Bad frames (binary, not JSON, too deep, NUL or lone surrogates, no `type`) are answered with
     an `error` frame; so is any exception a handler raises (ApplicationError with its own code,
-    anything else as `server_error`, logged)."""
+    an unavailable database as `service_unavailable` with `retry_after`, anything else as
+    `server_error`, logged). A connect that meets an unavailable database is closed 4503."""
 
     async def dispatch(self, message):
         """Channels' dispatch without its `close_old_connections` hop before every message.
@@ -47,11 +50,27 @@ class JsonFrameConsumer(AsyncJsonWebsocketConsumer):
             raise ValueError(f"No handler for message type {message['type']}")
         await handler(message)
 
+    accepted = False
+
+    async def accept(self, subprotocol=None, headers=None):
+        await super().accept(subprotocol, headers)
+        self.accepted = True
+
     async def websocket_connect(self, message):
         if not _scope_is_clean(self.scope):
             await self.close(code=CLOSE_INVALID)  # before accept: the handshake is refused
             return
-        await super().websocket_connect(message)
+        try:
+            await super().websocket_connect(message)
+        except Exception as exc:
+            if not service_unavailable(exc):
+                raise
+            # The client is told to come back (4503, like HTTP's 503) instead of a dropped
+            # handshake it cannot tell from a refusal; its reconnect asks for what it missed.
+            unavailable_logged(exc, f"{type(self).__name__} connect")
+            if not self.accepted:
+                await self.accept()
+            await self.close(code=CLOSE_TRY_AGAIN_LATER)
 
     async def receive(self, text_data=None, bytes_data=None):
         if text_data is None:
@@ -71,7 +90,11 @@ class JsonFrameConsumer(AsyncJsonWebsocketConsumer):
             # A rate limit says when to try again, whichever frame met it (not only `message`).
             retry_after = getattr(exc, "retry_after", None)
             await self.send_error(exc.code, exc.detail, **({"retry_after": retry_after} if retry_after else {}))
-        except Exception:
+        except Exception as exc:
+            if service_unavailable(exc):
+                unavailable_logged(exc, f"{type(self).__name__} {content['type'][:40]!r} frame")
+                await self.send_error(CoreErrorCode.SERVICE_UNAVAILABLE, DETAIL, retry_after=RETRY_AFTER_SECONDS)
+                return
             logger.exception("%s: %r frame failed", type(self).__name__, content["type"][:40])
             await self.send_error(CoreErrorCode.SERVER_ERROR, "Something went wrong on our side; please try again.")
 
@@ -85,3 +108,31 @@ class SocketNotFoundConsumer(AsyncWebsocketConsumer):
     async def connect(self):
         await self.accept()
         await self.close(code=CLOSE_NOT_FOUND)
+
+
+class SocketUnavailableGuard:
+    """Around the socket stack: channels' session and user lookup (AuthMiddlewareStack) reads the
+    database before any consumer runs, so an unavailable one would drop the handshake with a
+    traceback. The client gets 4503 instead, as from a consumer's own connect, and reconnects."""
+
+    def __init__(self, application):
+        self.application = application
+
+    async def __call__(self, scope, receive, send):
+        if scope.get("type") != "websocket":
+            return await self.application(scope, receive, send)
+        sent = []
+
+        async def send_tracked(message):
+            sent.append(message["type"])
+            await send(message)
+
+        try:
+            return await self.application(scope, receive, send_tracked)
+        except Exception as exc:
+            if not service_unavailable(exc) or "websocket.close" in sent:
+                raise
+            unavailable_logged(exc, f"socket {scope.get('path', '')[:80]}")
+            if "websocket.accept" not in sent:
+                await send({"type": "websocket.accept"})
+            await send({"type": "websocket.close", "code": CLOSE_TRY_AGAIN_LATER})

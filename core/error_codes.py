@@ -25,4 +25,5 @@ class CoreErrorCode(StrEnum):
     RATE_LIMITED = "rate_limited"
     REQUEST_TOO_LARGE = "request_too_large"
     SERVER_ERROR = "server_error"
+    SERVICE_UNAVAILABLE = "service_unavailable"  # the database is not answering: 503, Retry-After
     UNKNOWN_TYPE = "unknown_type"  # a socket frame whose `type` the consumer does not handle

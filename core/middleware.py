@@ -1,10 +1,11 @@
 from django.conf import settings
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 
 from core.error_codes import CoreErrorCode
 from core.exceptions import error_body
 from core.jsonsafe import text_is_clean
 from core.parsers import request_too_large
+from core.unavailable import DETAIL, RETRY_AFTER_SECONDS, service_unavailable, unavailable_logged
 
 _DEFAULT_CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: https:; "
@@ -90,3 +91,33 @@ class RequestEdgeMiddleware:
         if request.method == "POST" and request.content_type == "application/x-www-form-urlencoded":
             return self._query_refused(request.POST)
         return None
+
+
+_UNAVAILABLE_PAGE = (
+    "<!doctype html><html lang=en><head><meta charset=utf-8><title>Back in a moment</title></head>"
+    f"<body><h1>Back in a moment</h1><p>{DETAIL}</p></body></html>"
+)
+
+
+class ServiceUnavailableMiddleware:
+    """A view (DRF's included: its handler leaves these to us) that met an unavailable database
+    answers 503 `service_unavailable` with Retry-After, in JSON, or as a short page to a browser
+    asking for HTML, instead of Django's 500 page. See core.unavailable."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not service_unavailable(exception):
+            return None
+        unavailable_logged(exception, f"{request.method} {request.path}")
+        if "text/html" in request.headers.get("Accept", ""):
+            response = HttpResponse(_UNAVAILABLE_PAGE, status=503)
+        else:
+            response = JsonResponse(error_body(CoreErrorCode.SERVICE_UNAVAILABLE, DETAIL), status=503)
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        response["Cache-Control"] = "no-store"
+        return response

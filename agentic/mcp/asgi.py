@@ -20,6 +20,7 @@ from agentic.mcp.server import current_client_ip, current_platform, mcp_server_b
 from agentic.services.auth import platform_authenticate
 from core.error_codes import CoreErrorCode
 from core.exceptions import error_body
+from core.unavailable import DETAIL, RETRY_AFTER_SECONDS, service_unavailable, unavailable_logged
 
 MAX_BODY_BYTES = 1024 * 1024
 
@@ -78,6 +79,17 @@ class McpDoor:
                 exc.status,
                 error_body(exc.code, exc.message),
                 {"WWW-Authenticate": 'Bearer realm="mcp"'},
+            )
+            return
+        except Exception as exc:
+            if not service_unavailable(exc):
+                raise
+            unavailable_logged(exc, "MCP key check")
+            await _answer(
+                send,
+                503,
+                error_body(AcpErrorCode.SERVICE_UNAVAILABLE, DETAIL),
+                {"Retry-After": str(RETRY_AFTER_SECONDS)},
             )
             return
         manager = StreamableHTTPSessionManager(

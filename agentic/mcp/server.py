@@ -25,6 +25,7 @@ from agentic.mcp import tools
 from agentic.models import AgentPlatform
 from core.error_codes import CoreErrorCode
 from core.exceptions import ApplicationError
+from core.unavailable import DETAIL, service_unavailable, unavailable_logged
 
 logger = logging.getLogger(__name__)
 
@@ -82,7 +83,10 @@ async def _call(name: str, fn: Callable[..., dict], **arguments) -> CallToolResu
         answer = await database_sync_to_async(fn)(platform=platform, **arguments)
     except ApplicationError as exc:
         return _refusal(exc.code, exc.detail, exc.fields)
-    except Exception:
+    except Exception as exc:
+        if service_unavailable(exc):
+            unavailable_logged(exc, f"MCP tool {name}")
+            return _refusal(AcpErrorCode.SERVICE_UNAVAILABLE, DETAIL)
         logger.exception("MCP tool %s failed", name)
         return _refusal(AcpErrorCode.INTERNAL_ERROR, "Something went wrong on our side; nothing was changed. Retry.")
     return _ok(answer)

@@ -223,8 +223,13 @@ def test_lone_surrogates_and_deep_documents_are_400s_naming_where(acp):
     in_key = acp.create(None, raw=body + ', "metadata": {"\\udfff": 1}}')
     assert (in_key.status_code, in_key.data["param"]) == (400, "$.metadata")
     nested = acp.create(None, raw=body + ', "metadata": ' + '{"a":' * 900 + "1" + "}" * 900 + "}")
-    assert (nested.status_code, nested.data["code"]) == (400, "invalid")
-    assert nested.data["param"].startswith("$.metadata.a.a.")
+    # Refused by the depth check with where it went too deep, or, in a process whose stack is
+    # already deep (a pytest-xdist worker), by the parser's own recursion limit: a 400 either way.
+    assert nested.status_code == 400
+    assert nested.data["code"] == "invalid_json" or nested.data["param"].startswith("$.metadata.a.a.")
+    shallow = acp.create(None, raw=body + ', "metadata": ' + '{"a":' * 40 + "1" + "}" * 40 + "}")
+    assert (shallow.status_code, shallow.data["code"]) == (400, "invalid")
+    assert shallow.data["param"].startswith("$.metadata.a.a.")
     assert AcpCheckoutSession.objects.count() == 0
 
 

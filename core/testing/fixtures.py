@@ -79,3 +79,19 @@ def capture_realtime(monkeypatch) -> RealtimeCapture:
 
     monkeypatch.setattr(realtime, "_send", spy)
     return capture
+
+
+@pytest.fixture
+def database_outage(monkeypatch):
+    """Call it to take the database away: every cursor of every connection (any thread) fails
+    with the driver's OperationalError, which Django wraps as it would a dropped connection.
+    `monkeypatch.undo()` (or the test's end) brings it back."""
+    from django.db import connections
+
+    def broken_cursor(self, name=None):
+        raise self.Database.OperationalError("server closed the connection unexpectedly")
+
+    def begin():
+        monkeypatch.setattr(type(connections["default"]), "create_cursor", broken_cursor)
+
+    return begin
