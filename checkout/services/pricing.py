@@ -212,6 +212,10 @@ def _combination(product_type: str, email_plan, chat_plan, chat_addon: bool | No
         _refuse(code, detail, {f: [message] for _, f, message, _ in problems})
 
 
+# The documented field's bound (PlanPayloadSerializer: 10 digits, 2 of them decimals).
+MAX_CLIENT_PRICE = Decimal("99999999.99")
+
+
 def _client_price(value, *, required: bool) -> Decimal | None:
     if value is None or value == "":
         if required:
@@ -240,6 +244,13 @@ def _client_price(value, *, required: bool) -> Decimal | None:
             CheckoutErrorCode.PRICE_INVALID,
             "The price must be 0 or more.",
             {"calculated_monthly_price": ["Must be a finite amount."]},
+        )
+    # Compared to the cent later: a number past decimal's 28 digits (1e308, 1e30) cannot be.
+    if price > MAX_CLIENT_PRICE:
+        _refuse(
+            CheckoutErrorCode.PRICE_INVALID,
+            f"The price must be at most {MAX_CLIENT_PRICE}.",
+            {"calculated_monthly_price": [f"At most {MAX_CLIENT_PRICE}."]},
         )
     return price
 

@@ -213,3 +213,19 @@ def test_no_price_book_or_a_missing_entry_is_the_vendors_problem(db):
 )
 def test_chat_setup_steps_follow_the_seed(payload, shown):
     assert chat_setup_steps(payload) is shown
+
+
+@pytest.mark.parametrize("price", [1e308, 10**30, "1e999", "1" + "0" * 40, "100000000.00"])
+def test_a_price_too_large_to_compare_is_refused_not_a_500(db, api, price):
+    """Found by the outside attack run: a price past decimal's 28 digits (1e308, 1e30, "1e999")
+    could not be rounded to the cent for the comparison (InvalidOperation), a 500 from the quote
+    and from a plan's checkout."""
+    price_book_import(data=BOOK)
+    payload = {"product_type": "bundle", "email_plan": "standard", "calculated_monthly_price": price}
+    with pytest.raises(CheckoutError) as refused:
+        plan_quote(payload=payload)
+    assert (refused.value.code, refused.value.status_code) == ("price_invalid", 400)
+    quote = api.post("/api/checkout/quote", payload, format="json")
+    assert (quote.status_code, quote.json()["error"]["code"]) == (400, "price_invalid")
+    checkout = api.post("/api/checkout/session", {"plan": payload, "email": "ann@example.com"}, format="json")
+    assert (checkout.status_code, checkout.json()["error"]["code"]) == (400, "price_invalid")
