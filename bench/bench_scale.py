@@ -88,6 +88,9 @@ KEEP = os.environ.get("BENCH_KEEP") == "1"
 IMPORT_PREFIX, FRESH_WORD = "PS8", "zyxoquartz"
 ENV = {
     "PARLEY_EMBEDDINGS": "static",
+    # As a Daphne should run on PostgreSQL (README, DATABASE_POOL): without the pool every request
+    # that reads the database opens a connection of its own, several ms of the search's HTTP time.
+    "DATABASE_POOL": "1",
     "PARLEY_RATE_LIMIT_PER_MINUTE": "0",
     "PARLEY_RATE_LIMIT_PER_HOUR": "0",
     "PARLEY_CONVERSATIONS_RATE_PER_ADDRESS": "0/m",
@@ -252,7 +255,8 @@ def in_process(size: int, generate_rate: float) -> dict:
         "vectors": int(ids.size),
         "vectors_private_mb": round(after[1] - mid[1], 1),
         "vectors_rss_mb": round(after[0] - mid[0], 1),
-        "vectors_shared_file": isinstance(matrix, np.memmap),
+        "vectors_shared_file": not matrix.flags.owndata,
+        "vectors_grouped": vectors.centroids is not None,
         "matrix_mb": round(matrix.nbytes / 2**20, 1),
         "process_peak_after_vectors_mb": peak_mb(),
         "load": load(),

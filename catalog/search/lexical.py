@@ -485,7 +485,7 @@ class _Cache:
         if total < SHARED_MIN:
             self._build(version, total)
             return
-        prefix = shared_file.database_prefix("lexical")
+        prefix = shared_file.database_prefix("lexical", "lexical")
         with shared_file.exclusive(prefix):
             if self._open_newest(prefix, version):
                 return

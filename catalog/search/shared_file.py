@@ -34,11 +34,11 @@ def shared_dir() -> Path:
     return Path(getattr(settings, "PARLEY_VECTOR_DIR", "") or Path(tempfile.gettempdir()) / "parley-vectors")
 
 
-def database_prefix(kind: str) -> str:
-    """`kind-<hash>`: the files of this database (vendor, host, port, name) and this kind of data."""
+def database_prefix(label: str, key: str) -> str:
+    """`label-<hash>`: the files of this database (vendor, host, port, name) and this `key`."""
     db = connection.settings_dict
-    where = f"{connection.vendor}|{db.get('HOST')}|{db.get('PORT')}|{db.get('NAME')}|{kind}"
-    return f"{kind.split(':')[0]}-" + hashlib.blake2b(where.encode(), digest_size=8).hexdigest()
+    where = f"{connection.vendor}|{db.get('HOST')}|{db.get('PORT')}|{db.get('NAME')}|{key}"
+    return f"{label}-" + hashlib.blake2b(where.encode(), digest_size=8).hexdigest()
 
 
 def _aligned(offset: int) -> int:

@@ -185,31 +185,68 @@ def test_a_reembedded_part_is_current_without_reading_the_matrix_again(vectors):
     assert _nearest(semantic, "ice crusher", 20) == overlaid
 
 
+def _files(folder) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if not p.name.endswith(".lock"))
+
+
 def test_a_large_matrix_is_one_file_every_process_maps(vectors, settings, tmp_path, monkeypatch):
     semantic = vectors
     monkeypatch.setattr(semantic, "SHARED_MIN", 1)
     settings.PARLEY_VECTOR_DIR = str(tmp_path)
     semantic.cache.clear()
     first = _nearest(semantic, "whirlpool water filter", 10)
-    files = sorted(p.name for p in tmp_path.iterdir())
-    assert len(files) == 2 and isinstance(semantic.cache.matrix, np.memmap)
+    files = _files(tmp_path)
+    assert len(files) == 1 and not semantic.cache.matrix.flags.owndata
 
     other = semantic._VectorCache()  # another web process on the host
     from catalog.search import embeddings
 
     loaded = other.get(embeddings.embedder_name_configured())
-    assert isinstance(loaded.matrix, np.memmap) and loaded.matrix.filename == semantic.cache.matrix.filename
+    assert not loaded.matrix.flags.owndata and not loaded.matrix.flags.writeable
     assert np.array_equal(loaded.ids, semantic.cache.ids)
     assert _nearest(semantic, "whirlpool water filter", 10) == first
 
-    # A full read of a newer version replaces the files.
+    # A full read of a newer version replaces the file.
     from catalog.search.models import ProductEmbedding
 
     ProductEmbedding.objects.update(updated_at=timezone.now())
     stamps_forget()  # a bulk write is seen within PARLEY_DATA_RECHECK_SECONDS; now, here
     semantic.cache.clear()
     _nearest(semantic, "pump")
-    assert len(list(tmp_path.iterdir())) == 2 and sorted(p.name for p in tmp_path.iterdir()) != files
+    assert len(_files(tmp_path)) == 1 and _files(tmp_path) != files
+
+
+def test_a_grouped_matrix_finds_each_part_from_its_own_vector(vectors, settings, tmp_path, monkeypatch):
+    """A query scores only its nearest groups' rows: a part's own vector is in the group whose
+    centroid is nearest to it, so with one group probed it is still found first."""
+    from catalog.search import clusters, embeddings
+    from catalog.search.models import ProductEmbedding
+
+    semantic = vectors
+    monkeypatch.setattr(semantic, "SHARED_MIN", 1)
+    monkeypatch.setattr(clusters, "PROBES", 1)
+    settings.PARLEY_VECTOR_DIR = str(tmp_path)
+    semantic.cache.clear()
+    grouped = semantic.cache.get(embeddings.embedder_name_configured())
+    assert grouped.centroids is not None and grouped.starts[-1] == grouped.ids.size
+    stored = dict(ProductEmbedding.objects.values_list("product_id", "vector"))
+    for product_id, vector in list(stored.items())[:60]:
+        found = grouped.top(np.frombuffer(bytes(vector), dtype=np.float32), 3)
+        assert found[0][0] == product_id
+        assert len(found) == 3
+
+    # A re-embedded part: its old row is masked wherever its group is, its new vector scored.
+    from catalog.services.embeddings import product_embeddings_refresh
+
+    part = Product.objects.filter(is_active=True).order_by("id")[7]
+    old = np.frombuffer(bytes(stored[part.pk]), dtype=np.float32)
+    part.name, part.description, part.category = "Refrigerator Ice Crusher Blade", "Crushes ice.", ""
+    part.save()
+    product_embeddings_refresh(product_ids=[part.pk])
+    overlaid = semantic.cache.get(embeddings.embedder_name_configured())
+    assert overlaid.centroids is grouped.centroids  # the same mapped file, with an overlay
+    assert part.pk not in [pid for pid, _ in overlaid.top(old, 1)]
+    assert _nearest(semantic, "refrigerator ice crusher blade", 1) == [part.pk]
 
 
 # --- the shared index file ----------------------------------------------------------------
