@@ -12,13 +12,16 @@ so the next search everywhere loads the new vectors.
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import connection, transaction
+from django.utils import timezone
 
 from catalog.models import Product
 from catalog.search.embeddings import Embedder, embedder_get, product_text, text_hash
 from catalog.search.models import ProductEmbedding
 from core.stamps import stamps_forget
 
+# What a part's embedded text is made of (catalog.search.embeddings.product_text).
+_TEXT_FIELDS = ("id", "name", "brand", "appliance_type", "category", "description")
 # Parts with identical text (common in generated or variant-heavy catalogues) share a vector;
 # the memo is cleared past this many texts.
 _MEMO_LIMIT = 50_000
@@ -65,7 +68,10 @@ def product_embeddings_refresh(
     memo: dict[str, object] = {}
     for start in range(0, len(ids), batch_size):
         batch = ids[start : start + batch_size]
-        products = list(Product.objects.filter(id__in=batch, is_active=True).order_by("id"))
+        # Only the fields of the text, as named tuples, not a model instance per part.
+        products = list(
+            Product.objects.filter(id__in=batch, is_active=True).order_by("id").values_list(*_TEXT_FIELDS, named=True)
+        )
         result.parts += len(products)
         done = dict(
             ProductEmbedding.objects.filter(embedder=embedder.name, product_id__in=batch).values_list(
@@ -85,29 +91,61 @@ def product_embeddings_refresh(
                 memo.clear()
             memo.update(fresh)
             result.distinct_texts += len(unique)
-            rows = [
-                ProductEmbedding(
-                    product_id=p.id,
-                    embedder=embedder.name,
-                    dim=vector_of[texts[p.id]].shape[0],
-                    vector=vector_of[texts[p.id]].astype("float32").tobytes(),
-                    text_hash=text_hash(texts[p.id]),
-                )
-                for p in todo
-            ]
-            with transaction.atomic():
-                ProductEmbedding.objects.bulk_create(
-                    rows,
-                    update_conflicts=True,
-                    unique_fields=["product"],
-                    update_fields=["embedder", "dim", "vector", "text_hash", "updated_at"],
-                )
+            _vectors_store(
+                [
+                    (
+                        p.id,
+                        embedder.name,
+                        vector_of[texts[p.id]].shape[0],
+                        vector_of[texts[p.id]].astype("float32").tobytes(),
+                        text_hash(texts[p.id]),
+                    )
+                    for p in todo
+                ]
+            )
             # Search in this process sees them at once (another process within PARLEY_DATA_RECHECK_SECONDS).
             stamps_forget()
             transaction.on_commit(stamps_forget)
-            result.embedded += len(rows)
+            result.embedded += len(todo)
         if progress:
             progress(len(products))
         if limit and result.embedded >= limit:
             break
     return result
+
+
+_COLUMNS = ("product_id", "embedder", "dim", "vector", "text_hash")
+
+
+@transaction.atomic
+def _vectors_store(rows: list[tuple[int, str, int, bytes, str]]) -> None:
+    """Upsert (product id, embedder, dim, vector, text hash) rows, all stamped now. On PostgreSQL
+    one COPY into a temporary table and one INSERT … ON CONFLICT instead of bulk_create's upsert,
+    whose 6,000-parameter statement Django composed and psycopg split again for every batch
+    (with the named tuples above: 2.6 s of CPU for 20,000 parts instead of 6.1 s)."""
+    stamp = timezone.now()
+    if connection.vendor != "postgresql":
+        ProductEmbedding.objects.bulk_create(
+            [ProductEmbedding(**dict(zip(_COLUMNS, row, strict=True)), updated_at=stamp) for row in rows],
+            update_conflicts=True,
+            unique_fields=["product"],
+            update_fields=["embedder", "dim", "vector", "text_hash", "updated_at"],
+        )
+        return
+    table = connection.ops.quote_name(ProductEmbedding._meta.db_table)
+    columns = ", ".join(_COLUMNS)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TEMPORARY TABLE IF NOT EXISTS embedding_rows (product_id bigint, embedder varchar(80), "
+            "dim smallint, vector bytea, text_hash varchar(16))"
+        )
+        cursor.execute("TRUNCATE embedding_rows")  # an enclosing transaction may hold the last batch's
+        with cursor.cursor.copy(f"COPY embedding_rows ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        cursor.execute(
+            f"INSERT INTO {table} ({columns}, updated_at) SELECT {columns}, %s FROM embedding_rows "  # noqa: S608
+            "ON CONFLICT (product_id) DO UPDATE SET embedder = EXCLUDED.embedder, dim = EXCLUDED.dim, "
+            "vector = EXCLUDED.vector, text_hash = EXCLUDED.text_hash, updated_at = EXCLUDED.updated_at",
+            [stamp],
+        )
