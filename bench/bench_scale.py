@@ -26,7 +26,8 @@ else SQLite; `BENCH_DB` overrides) with the demo shop, the static embedder, and 
 - "PostgreSQL full-text" (PostgreSQL only): the alternative measured on the same rows, a stored
   tsvector column over the same fields with a GIN index, `ts_rank` over every match of the
   query's terms OR'd (what the BM25 index ranks), top 50: build seconds, index size, p50/p95
-  over BENCH_FTS_QUERIES (60; 0 leaves it out) queries, one run (it is slow).
+  over BENCH_FTS_QUERIES (60; 0 leaves it out) queries, one run (it is slow), up to
+  BENCH_FTS_MAX_PARTS (100,000) parts: at 1,000,000 its column rewrites a 1 GB table.
 - "freshness": a catalogue edit (a part renamed with a new word, one CSV row through the
   import, its vector refreshed after commit) until `product_search` finds it in this process;
   a price-only edit until the next search answers (the index is kept).
@@ -83,6 +84,7 @@ RUNS = int(os.environ.get("BENCH_RUNS", "5"))
 IMPORT_N = int(os.environ.get("BENCH_IMPORT", "2000"))
 MESSAGES = int(os.environ.get("BENCH_MESSAGES", "200"))
 FTS_QUERIES = int(os.environ.get("BENCH_FTS_QUERIES", "60"))
+FTS_MAX_PARTS = int(os.environ.get("BENCH_FTS_MAX_PARTS", "100000"))
 HTTP_N = int(os.environ.get("BENCH_HTTP_N", "300"))
 KEEP = os.environ.get("BENCH_KEEP") == "1"
 IMPORT_PREFIX, FRESH_WORD = "PS8", "zyxoquartz"
@@ -95,6 +97,15 @@ ENV = {
     "PARLEY_RATE_LIMIT_PER_HOUR": "0",
     "PARLEY_CONVERSATIONS_RATE_PER_ADDRESS": "0/m",
 }
+
+
+class Taken(dict):
+    """A size's figures, each also printed the moment it is taken: a run stopped part-way (1,000,000
+    parts takes an hour on a busy machine) still shows what it measured."""
+
+    def __setitem__(self, label, values):
+        super().__setitem__(label, values)
+        print("TAKEN " + json.dumps({label: values}), flush=True)
 
 
 def load() -> float:
@@ -215,7 +226,7 @@ def in_process(size: int, generate_rate: float) -> dict:
     from catalog.services.import_files import catalog_file_import
 
     connections.close_all()
-    figures: dict[str, dict] = {}
+    figures: dict[str, dict] = Taken()
     qs = queries(N)
 
     # Index build: time and RSS growth of the first build, then tracemalloc's view of a second.
@@ -305,7 +316,7 @@ def in_process(size: int, generate_rate: float) -> dict:
     figures["search, fused (semantic on)"] = runs(fused, qs, floor_fn=dot)
     figures["search, fused (semantic on)"]["target_ratio_to_floor"] = 3
 
-    if connection.vendor == "postgresql" and FTS_QUERIES:
+    if connection.vendor == "postgresql" and FTS_QUERIES and size <= FTS_MAX_PARTS:
         figures["PostgreSQL full-text (GIN, ts_rank)"] = postgres_fts(qs, query_terms)
 
     # A shop's CSV through the import service (what `manage.py import_catalog` runs): new parts
@@ -421,7 +432,7 @@ def postgres_fts(qs: list[str], query_terms) -> dict:
 
 
 def over_http(stack: LiveStack, texts: list[str]) -> dict:
-    figures: dict[str, dict] = {}
+    figures: dict[str, dict] = Taken()
     qs = queries(HTTP_N)
     pid = stack.server.pid
     with httpx.Client(base_url=stack.base_url, timeout=600) as client:
@@ -522,7 +533,7 @@ def build(stack: LiveStack, size: int) -> dict:
     """generate_catalog and build_embeddings on the stack's database, measured."""
     from django.db import connection, connections
 
-    figures: dict[str, dict] = {}
+    figures: dict[str, dict] = Taken()
     connections.close_all()
     models = max(40, size // 20)
     _, usage = manage_measured(
@@ -554,7 +565,10 @@ def kept_build(stack: LiveStack, size: int) -> dict:
         row = cursor.fetchone()
     if row and Product.objects.filter(ps_number__startswith="PS9").count() == size:
         undo_run_edits()
-        return {label: {**values, "reused": True} for label, values in json.loads(row[0]).items()}
+        figures = Taken()
+        for label, values in json.loads(row[0]).items():
+            figures[label] = {**values, "reused": True}
+        return figures
     if Product.objects.filter(ps_number__startswith="PS9").exists():
         raise SystemExit(f"{stack.kept_database} holds a partial catalogue: drop it and run again")
     figures = build(stack, size)
@@ -629,15 +643,20 @@ def main() -> int:
     started_load = load()
     for size in SIZES:
         print(f"\n--- {size} parts on {DB} (load {load()}) ---", flush=True)
-        child = subprocess.run(
+        lines = []
+        with subprocess.Popen(
             [sys.executable, __file__],
             env={**os.environ, "BENCH_ONE_SIZE": str(size)},
             stdout=subprocess.PIPE,
             text=True,
-            check=False,
-        )
-        lines = child.stdout.splitlines()
-        print("\n".join(line for line in lines if not line.startswith("FIGURES ")), flush=True)
+        ) as child:
+            for line in child.stdout:
+                lines.append(line.rstrip("\n"))
+                if line.startswith("TAKEN "):
+                    taken = json.loads(line.removeprefix("TAKEN "))
+                    figures_print({f"{size:>7} {label} (taken)": values for label, values in taken.items()})
+                elif not line.startswith("FIGURES "):
+                    print(line, end="", flush=True)
         found = [line for line in lines if line.startswith("FIGURES ")]
         if child.returncode or not found:
             print(f"{size} parts: failed (exit {child.returncode})")
