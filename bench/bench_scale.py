@@ -50,6 +50,7 @@ full-text column) is undone when it ends and again when the next starts. Drop th
 with `dropdb` when done.
 """
 
+import contextlib
 import csv
 import io
 import itertools
@@ -577,13 +578,29 @@ def kept_build(stack: LiveStack, size: int) -> dict:
     return figures
 
 
+def kept_database_hold(url: str):
+    """A connection holding the kept database's advisory lock: two runs on one kept catalogue
+    would build it twice at once and measure each other."""
+    import psycopg
+
+    from core.testing.services import postgres_conninfo
+
+    connection = psycopg.connect(postgres_conninfo(url), autocommit=True)
+    if not connection.execute("SELECT pg_try_advisory_lock(20201)").fetchone()[0]:
+        raise SystemExit(f"another bench_scale run is using {url.rsplit('/', 1)[-1]}")
+    return connection
+
+
 def one_size(size: int, texts: list[str]) -> dict:
     """One size, in a process of its own (Django is set up on that size's database)."""
     vector_dir = tempfile.mkdtemp(prefix="parley-bench-vectors-")
     kept = f"parley_bench_scale_{size}" if KEEP and DB == "postgres" else None
     env = {**ENV, "PARLEY_VECTOR_DIR": vector_dir}
     try:
-        with LiveStack(database=DB, extra_env=env, startup_timeout=300, kept_database=kept) as stack:
+        with (
+            LiveStack(database=DB, extra_env=env, startup_timeout=300, kept_database=kept) as stack,
+            kept_database_hold(stack.database_url) if kept else contextlib.nullcontext(),
+        ):
             django_on(stack, vector_dir)
             figures = kept_build(stack, size) if kept else build(stack, size)
             generate_rate = figures["generate"]["parts_per_s"]
