@@ -12,6 +12,8 @@ from urllib.parse import urlencode
 
 import schemathesis
 from hypothesis import HealthCheck, given, settings
+from hypothesis.errors import Unsatisfiable
+from schemathesis.generation import GenerationMode
 
 
 def bounded(max_examples: int) -> settings:
@@ -69,6 +71,7 @@ class FuzzOutcome:
 
     statuses: Counter = field(default_factory=Counter)
     server_errors: list = field(default_factory=list)
+    unbreakable: list = field(default_factory=list)  # negative mode: operations with nothing to break
 
     @property
     def cases(self) -> int:
@@ -81,8 +84,16 @@ class FuzzOutcome:
             self.server_errors.append((sent.method, sent.path, status, sent.body, sent.response.content[:300]))
 
 
-def schema_fuzz(document: dict, *, cases_per_operation: int, send: Callable[..., Sent], **strategies) -> FuzzOutcome:
-    """Every operation of the OpenAPI `document`, `cases_per_operation` generated cases each.
+def schema_fuzz(
+    document: dict,
+    *,
+    cases_per_operation: int,
+    send: Callable[..., Sent],
+    mode: GenerationMode = GenerationMode.POSITIVE,
+    **strategies,
+) -> FuzzOutcome:
+    """Every operation of the OpenAPI `document`, `cases_per_operation` generated cases each:
+    data the schema allows, or with `mode=GenerationMode.NEGATIVE` data it does not.
 
     `send(case, **drawn)` sends one case (see `case_send`) and may check its answer; `strategies`
     are drawn alongside each case and passed to it by name (who is asking, whether ids are real)."""
@@ -91,9 +102,14 @@ def schema_fuzz(document: dict, *, cases_per_operation: int, send: Callable[...,
         operation = result.ok()
 
         @bounded(cases_per_operation)
-        @given(case=operation.as_strategy(), **strategies)
+        @given(case=operation.as_strategy(generation_mode=mode), **strategies)
         def run(case, **drawn):
             outcome.record(send(case, **drawn))
 
-        run()
+        try:
+            run()
+        except Unsatisfiable:
+            if mode == GenerationMode.POSITIVE:
+                raise
+            outcome.unbreakable.append(operation.label)  # e.g. a GET without parameters
     return outcome
