@@ -60,7 +60,8 @@ def django_on(stack: LiveStack) -> None:
 
 
 def events_for(i: int, session, outcome: str, base: int) -> list[dict]:
-    from checkout.testing import charge_refunded_event, session_event
+    from checkout.providers.offline_provider import session_event
+    from checkout.testing import charge_refunded_event
 
     def ev(kind, suffix, **kw):
         return session_event(session=session, event_type=kind, event_id=f"evt_r{i}_{suffix}", **kw)

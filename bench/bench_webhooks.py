@@ -42,8 +42,7 @@ def main() -> int:
 
         from catalog.models import Product
         from checkout.models import CheckoutSession, Order, WebhookEvent
-        from checkout.providers.offline_provider import event_sign
-        from checkout.testing import session_event
+        from checkout.providers.offline_provider import event_sign, session_event
 
         Product.objects.filter(ps_number=PART).update(stock_quantity=10 * N)
         sessions = CheckoutSession.objects.bulk_create(sessions_for_replay(count=N, ps_number=PART, prefix="bw"))

@@ -1,9 +1,7 @@
 """Stripe-shaped events about our sessions, and the offline payment page's answers, for tests and benchmarks."""
 
-import time
 from decimal import Decimal
 
-from checkout.models import CheckoutSession
 from core.money import to_minor
 
 # What a payer types into the offline test provider's page (checkout/forms.py) to pay for parts:
@@ -19,39 +17,6 @@ TEST_CHECKOUT_FORM = {
     "postal_code": "62704",
     "country": "US",
 }
-
-
-def session_event(
-    *,
-    session: CheckoutSession,
-    event_type: str,
-    event_id: str,
-    payment_status: str = "paid",
-    status: str = "complete",
-    created: int | None = None,
-    payment_intent: str | None = None,
-) -> dict:
-    return {
-        "id": event_id,
-        "object": "event",
-        "type": event_type,
-        "created": created or int(time.time()),
-        "livemode": False,
-        "data": {
-            "object": {
-                "id": session.provider_session_id,
-                "object": "checkout.session",
-                "client_reference_id": session.id,
-                "mode": session.mode,
-                "status": status,
-                "payment_status": payment_status,
-                "amount_total": to_minor(session.amount_total, session.currency),
-                "currency": session.currency.lower(),
-                "payment_intent": payment_intent,
-                "metadata": {"checkout_session_id": session.id, "conversation_id": session.conversation_id or ""},
-            }
-        },
-    }
 
 
 def charge_refunded_event(

@@ -109,19 +109,23 @@ def event_sign(event: dict) -> tuple[bytes, str]:
     return payload, stripe_signature_header(payload=payload, secret=settings.STRIPE_WEBHOOK_SECRET)
 
 
-def signed_event(
+def session_event(
     *,
-    event_type: str,
     session,
-    payment_status: str,
-    status: str,
+    event_type: str,
+    event_id: str,
+    payment_status: str = "paid",
+    status: str = "complete",
     created: int | None = None,
+    payment_intent: str | None = None,
+    subscription: str | None = None,
+    customer: str | None = None,
     collected: dict | None = None,
-) -> tuple[bytes, str]:
-    """A Stripe-format event about one of our checkout sessions, and its `Stripe-Signature` header.
-    `collected`: what the page asked (`customer_details`, `collected_information`), as Stripe adds it."""
-    event = {
-        "id": "evt_test_" + secrets.token_hex(12),
+) -> dict:
+    """A Stripe-format event about one of our checkout sessions (unsigned). `collected`: what the
+    page asked (`customer_details`, `collected_information`), as Stripe adds it."""
+    return {
+        "id": event_id,
         "object": "event",
         "type": event_type,
         "created": created or int(time.time()),
@@ -136,17 +140,9 @@ def signed_event(
                 "payment_status": payment_status,
                 "amount_total": to_minor(session.amount_total, session.currency),
                 "currency": session.currency.lower(),
-                "payment_intent": (
-                    "pi_test_" + secrets.token_hex(10)
-                    if payment_status == "paid" and session.mode == "payment"
-                    else None
-                ),
-                "subscription": (
-                    "sub_test_" + secrets.token_hex(10)
-                    if payment_status == "paid" and session.mode == "subscription"
-                    else None
-                ),
-                "customer": "cus_test_" + secrets.token_hex(8) if payment_status == "paid" else None,
+                "payment_intent": payment_intent,
+                "subscription": subscription,
+                "customer": customer,
                 "metadata": {
                     "checkout_session_id": session.id,
                     "conversation_id": session.conversation_id or "",
@@ -156,4 +152,30 @@ def signed_event(
             }
         },
     }
+
+
+def signed_event(
+    *,
+    event_type: str,
+    session,
+    payment_status: str,
+    status: str,
+    created: int | None = None,
+    collected: dict | None = None,
+) -> tuple[bytes, str]:
+    """What the offline page delivers: `session_event` with ids as Stripe makes them, and its
+    `Stripe-Signature` header."""
+    paid = payment_status == "paid"
+    event = session_event(
+        session=session,
+        event_type=event_type,
+        event_id="evt_test_" + secrets.token_hex(12),
+        payment_status=payment_status,
+        status=status,
+        created=created,
+        payment_intent="pi_test_" + secrets.token_hex(10) if paid and session.mode == "payment" else None,
+        subscription="sub_test_" + secrets.token_hex(10) if paid and session.mode == "subscription" else None,
+        customer="cus_test_" + secrets.token_hex(8) if paid else None,
+        collected=collected,
+    )
     return event_sign(event)

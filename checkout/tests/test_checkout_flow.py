@@ -343,8 +343,8 @@ def test_test_provider_page_escapes_what_the_payer_typed(client, api, checkout_a
 def test_stripe_checkouts_collected_address_and_contact_reach_the_order(api, checkout_action):
     """A completed Stripe Checkout Session brings `customer_details` and (API 2024-09 on)
     `collected_information.shipping_details`; older events have `shipping_details`."""
+    from checkout.providers.offline_provider import session_event
     from checkout.services.webhooks import webhook_event_process
-    from checkout.testing import session_event
 
     _, action = checkout_action
     session = CheckoutSession.objects.get(id=create_session(api, action["id"]).json()["session_id"])
@@ -385,8 +385,8 @@ def test_stripe_checkouts_collected_address_and_contact_reach_the_order(api, che
 
 
 def test_an_older_stripe_event_with_shipping_details_is_read_too(api, checkout_action):
+    from checkout.providers.offline_provider import session_event
     from checkout.services.webhooks import webhook_event_process
-    from checkout.testing import session_event
 
     _, action = checkout_action
     session = CheckoutSession.objects.get(id=create_session(api, action["id"]).json()["session_id"])
