@@ -13,6 +13,7 @@ from checkout.models import CheckoutSession, Order, WebhookEvent
 from checkout.providers.offline_provider import signed_event
 from checkout.providers.stripe_provider import stripe_signature_header
 from checkout.testing import TEST_CHECKOUT_FORM
+from checkout.tests.fixtures import chat_buttons
 from conversations.models import Message
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -20,15 +21,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture
 def checkout_action(api, shop):
-    conv = api.post("/api/chat/conversations", {}, format="json").json()
-    reply = api.post(
-        f"/api/chat/conversations/{conv['id']}/messages",
-        {"content": "Is PS11750057 compatible with my WDT780SAEM1?"},
-        format="json",
-        HTTP_AUTHORIZATION=f"Bearer {conv['token']}",
-    ).json()["reply"]
-    [action] = reply["actions"]
-    api.credentials(HTTP_AUTHORIZATION=f"Bearer {conv['token']}")
+    conv, [action] = chat_buttons(api)
     return conv, action
 
 

@@ -15,6 +15,7 @@ from checkout.providers.offline_provider import event_sign, signed_event
 from checkout.services.price_book import price_book_import
 from checkout.services.webhooks import stripe_webhook_receive
 from checkout.tests.factories import OrderFactory
+from checkout.tests.fixtures import BUY_TWO, chat_buttons
 from conversations.models import Message
 from conversations.tests.factories import ConversationFactory
 
@@ -256,14 +257,8 @@ def test_subscription_events_for_something_not_sold_here_are_left_alone(price_bo
 
 @pytest.fixture
 def checkout_action(api, shop):
-    conv = api.post("/api/chat/conversations", {"email": "bob@example.com"}, format="json").json()
-    api.credentials(HTTP_AUTHORIZATION=f"Bearer {conv['token']}")
-    reply = api.post(
-        f"/api/chat/conversations/{conv['id']}/messages",
-        {"content": "I want to buy 2 of them: PS11750057"},
-        format="json",
-    ).json()["reply"]
-    return conv, reply["actions"][0]
+    conv, actions = chat_buttons(api, BUY_TWO, email="bob@example.com")
+    return conv, actions[0]
 
 
 def part_session(api, action, **extra):

@@ -22,6 +22,7 @@ from checkout.services.sessions import (
     checkout_session_create_for_action,
     checkout_session_create_for_plan,
 )
+from checkout.tests.fixtures import BUY_TWO, chat_buttons
 from conversations.models import Conversation
 from core.testing.locks import lock_and_write
 
@@ -32,14 +33,8 @@ PLAN = {"product_type": "email", "email_plan": "standard", "calculated_monthly_p
 
 @pytest.fixture
 def checkout_action(api, shop):
-    conv = api.post("/api/chat/conversations", {"email": "ann@example.com"}, format="json").json()
-    reply = api.post(
-        f"/api/chat/conversations/{conv['id']}/messages",
-        {"content": "I want to buy 2 of them: PS11750057"},
-        format="json",
-        HTTP_AUTHORIZATION=f"Bearer {conv['token']}",
-    ).json()["reply"]
-    return Action.objects.get(pk=reply["actions"][0]["id"])
+    _conv, actions = chat_buttons(api, BUY_TWO, email="ann@example.com")
+    return Action.objects.get(pk=actions[0]["id"])
 
 
 def lock_and_write_meanwhile(*, action_id: str | None, conversation_id: str) -> list[str]:

@@ -2,20 +2,15 @@ import pytest
 
 from actions.models import Action
 from checkout.models import CheckoutSession
+from checkout.tests.fixtures import BUY_TWO, chat_buttons
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
 def action_and_token(api, shop):
-    conv = api.post("/api/chat/conversations", {"email": "Ann@Example.com"}, format="json").json()
-    api.credentials(HTTP_AUTHORIZATION=f"Bearer {conv['token']}")
-    reply = api.post(
-        f"/api/chat/conversations/{conv['id']}/messages",
-        {"content": "I want to buy 2 of them: PS11750057"},
-        format="json",
-    ).json()["reply"]
-    return conv, reply["actions"][0]
+    conv, actions = chat_buttons(api, BUY_TWO, email="Ann@Example.com")
+    return conv, actions[0]
 
 
 def test_real_sdk_creates_a_checkout_session_with_idempotency_and_metadata(api, stripe_stub, action_and_token):
