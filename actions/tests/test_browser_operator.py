@@ -6,14 +6,7 @@ import re
 
 import pytest
 
-from conversations.tests.browser import (
-    create_staff,
-    launch,
-    new_context,
-    screenshot,
-    staff_login,
-    watch_problems,
-)
+from conversations.tests.browser import chromium, create_staff, new_context, screenshot, staff_login, watch_problems
 
 pytestmark = [pytest.mark.browser, pytest.mark.live]
 
@@ -23,12 +16,8 @@ REPLY = "Refund approved: the money is on its way to your card <b>today</b>."
 
 @pytest.fixture(scope="module")
 def browser(live_sqlite):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = launch(p)
+    with chromium() as browser:
         yield browser
-        browser.close()
 
 
 def test_an_operator_approves_a_refund_while_the_customer_watches(browser, live_sqlite):

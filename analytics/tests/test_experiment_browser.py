@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from conversations.tests.browser import create_staff, launch, new_context, screenshot, staff_login, watch_problems
+from conversations.tests.browser import chromium, create_staff, new_context, screenshot, staff_login, watch_problems
 from core.testing.live import LiveStack, free_port
 
 pytestmark = [pytest.mark.browser, pytest.mark.live]
@@ -114,35 +114,31 @@ def visit_as(browser, visitor: str):
 
 
 def test_holdout_never_sees_the_widget_and_both_conversions_land_in_their_arm(stack, shop):
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     pk, chat, holdout = _line(stack.run_manage("shell", "-v", "0", "-c", SETUP), "ARMS")
-    with sync_playwright() as p:
-        browser = launch(p)
-        try:
-            for visitor, arm, order, value in ((holdout, "holdout", "H-1", "20.00"), (chat, "chat", "C-1", "30.00")):
-                context = visit_as(browser, visitor)
-                page = context.new_page()
-                problems = watch_problems(page)
-                with page.expect_response(lambda r: r.url.endswith("/api/analytics/experiments/assign")) as assigned:
-                    page.goto(shop.url("/product"))
-                answer = assigned.value.json()
-                assert answer["arm"] == arm and answer["experiment_id"] == int(pk)
-                launcher = page.get_by_role("button", name="Chat with us")
-                if arm == "chat":
-                    expect(launcher).to_be_visible()
-                else:
-                    page.wait_for_load_state("networkidle")
-                    expect(launcher).to_have_count(0)
-                    assert page.locator("#parley-widget").count() == 0
-                # The same visitor id reaches the shop's confirmation page; the beacon reports the order.
-                with page.expect_response(lambda r: r.url.endswith("/api/analytics/events")) as sent:
-                    page.goto(shop.url(f"/thanks?order={order}&value={value}"))
-                assert sent.value.json()["accepted"] == 1
-                assert problems == [], problems
-                context.close()
-        finally:
-            browser.close()
+    with chromium() as browser:
+        for visitor, arm, order, value in ((holdout, "holdout", "H-1", "20.00"), (chat, "chat", "C-1", "30.00")):
+            context = visit_as(browser, visitor)
+            page = context.new_page()
+            problems = watch_problems(page)
+            with page.expect_response(lambda r: r.url.endswith("/api/analytics/experiments/assign")) as assigned:
+                page.goto(shop.url("/product"))
+            answer = assigned.value.json()
+            assert answer["arm"] == arm and answer["experiment_id"] == int(pk)
+            launcher = page.get_by_role("button", name="Chat with us")
+            if arm == "chat":
+                expect(launcher).to_be_visible()
+            else:
+                page.wait_for_load_state("networkidle")
+                expect(launcher).to_have_count(0)
+                assert page.locator("#parley-widget").count() == 0
+            # The same visitor id reaches the shop's confirmation page; the beacon reports the order.
+            with page.expect_response(lambda r: r.url.endswith("/api/analytics/events")) as sent:
+                page.goto(shop.url(f"/thanks?order={order}&value={value}"))
+            assert sent.value.json()["accepted"] == 1
+            assert problems == [], problems
+            context.close()
 
     arms = json.loads(" ".join(_line(stack.run_manage("shell", "-v", "0", "-c", REPORT.format(pk=pk)), "REPORT")))
     by_arm = {row["arm"]: row for row in arms}
@@ -163,39 +159,35 @@ DRAWN = """(id) => {
 
 
 def test_the_experiments_page_draws_the_result(stack):
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     out = stack.run_manage("generate_events", "20000", "--experiment", "--seed", "4", "--no-progress", "--backfill")
     experiment_id = re.search(r"Experiment (\d+):", out).group(1)
     create_staff(stack, "experimenter")
-    with sync_playwright() as p:
-        browser = launch(p)
-        try:
-            page = new_context(browser).new_page()
-            staff_login(page, stack, "experimenter", "/dashboard/experiments/")
-            problems = watch_problems(page)
-            page.goto(stack.url(f"/dashboard/experiments/?experiment={experiment_id}"))
-            expect(page.locator("#exp-select option:checked")).to_contain_text("Synthetic")
-            expect(page.locator("#exp-verdict")).not_to_be_empty()
-            # the two intervals and the cumulative curve, drawn by Chart.js, each labelled in words
-            for chart_id in ("exp-interval-conversion", "exp-interval-revenue", "exp-curve"):
-                expect(page.locator(f"#{chart_id} canvas[role=img]")).to_have_count(1)
-                assert page.evaluate(DRAWN, chart_id), chart_id
-            assert "95% interval" in page.get_attribute("#exp-interval-conversion canvas", "aria-label")
-            expect(page.locator("#exp-interval-text")).to_contain_text("Revenue per visitor")
-            assert page.locator("#exp-arms tbody tr").count() == 7
-            assert "format=csv" in page.get_attribute("#exp-csv", "href")
-            screenshot(page, "experiments-desktop-light", full_page=True)
-            assert problems == [], problems
+    with chromium() as browser:
+        page = new_context(browser).new_page()
+        staff_login(page, stack, "experimenter", "/dashboard/experiments/")
+        problems = watch_problems(page)
+        page.goto(stack.url(f"/dashboard/experiments/?experiment={experiment_id}"))
+        expect(page.locator("#exp-select option:checked")).to_contain_text("Synthetic")
+        expect(page.locator("#exp-verdict")).not_to_be_empty()
+        # the two intervals and the cumulative curve, drawn by Chart.js, each labelled in words
+        for chart_id in ("exp-interval-conversion", "exp-interval-revenue", "exp-curve"):
+            expect(page.locator(f"#{chart_id} canvas[role=img]")).to_have_count(1)
+            assert page.evaluate(DRAWN, chart_id), chart_id
+        assert "95% interval" in page.get_attribute("#exp-interval-conversion canvas", "aria-label")
+        expect(page.locator("#exp-interval-text")).to_contain_text("Revenue per visitor")
+        assert page.locator("#exp-arms tbody tr").count() == 7
+        assert "format=csv" in page.get_attribute("#exp-csv", "href")
+        screenshot(page, "experiments-desktop-light", full_page=True)
+        assert problems == [], problems
 
-            phone = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, color_scheme="dark")
-            page = phone.new_page()
-            staff_login(page, stack, "experimenter", "/dashboard/experiments/")
-            problems = watch_problems(page)
-            page.goto(stack.url(f"/dashboard/experiments/?experiment={experiment_id}"))
-            expect(page.locator("#exp-curve canvas")).to_have_count(1)
-            assert page.evaluate(DRAWN, "exp-curve")
-            screenshot(page, "experiments-mobile-dark", full_page=True)
-            assert problems == [], problems
-        finally:
-            browser.close()
+        phone = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, color_scheme="dark")
+        page = phone.new_page()
+        staff_login(page, stack, "experimenter", "/dashboard/experiments/")
+        problems = watch_problems(page)
+        page.goto(stack.url(f"/dashboard/experiments/?experiment={experiment_id}"))
+        expect(page.locator("#exp-curve canvas")).to_have_count(1)
+        assert page.evaluate(DRAWN, "exp-curve")
+        screenshot(page, "experiments-mobile-dark", full_page=True)
+        assert problems == [], problems

@@ -3,7 +3,7 @@ report lists the rejected rows, escaped), then imported with one click, and the 
 
 import pytest
 
-from conversations.tests.browser import create_staff, launch, new_context, screenshot, staff_login, watch_problems
+from conversations.tests.browser import chromium, create_staff, new_context, screenshot, staff_login, watch_problems
 
 pytestmark = [pytest.mark.browser, pytest.mark.live]
 
@@ -15,14 +15,13 @@ FEED = (
 
 
 def test_an_owner_checks_then_imports_a_catalogue_file(live_sqlite, tmp_path):
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     stack = live_sqlite
     create_staff(stack, "catalogue-owner")
     feed = tmp_path / "spring-catalogue.csv"
     feed.write_text(FEED)
-    with sync_playwright() as p:
-        browser = launch(p)
+    with chromium() as browser:
         page = new_context(browser, viewport={"width": 1280, "height": 900}).new_page()
         problems = watch_problems(page)
         staff_login(page, stack, "catalogue-owner", "/admin/catalog/product/")
@@ -44,5 +43,4 @@ def test_an_owner_checks_then_imports_a_catalogue_file(live_sqlite, tmp_path):
 
         page.goto(stack.url("/admin/catalog/product/?q=PS7600001"))
         expect(page.get_by_text("Dishwasher Spray Arm Seal")).to_be_visible()
-        browser.close()
     assert problems == []

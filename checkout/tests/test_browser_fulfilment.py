@@ -8,7 +8,8 @@ import pytest
 
 from conversations.tests.browser import (
     STAFF_PASSWORD,
-    launch,
+    chromium,
+    expect,
     new_context,
     screenshot,
     staff_login,
@@ -61,18 +62,8 @@ def stack():
 
 @pytest.fixture(scope="module")
 def browser(stack):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = launch(p)
+    with chromium() as browser:
         yield browser
-        browser.close()
-
-
-def expect():
-    from playwright.sync_api import expect as playwright_expect
-
-    return playwright_expect
 
 
 def test_the_offline_payment_page_asks_for_the_address_and_checks_it(browser, stack):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
 from pathlib import Path
 
 from django.conf import settings
@@ -26,8 +27,24 @@ PART_IMAGE = (
 )
 
 
-def launch(playwright):
-    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+@contextmanager
+def chromium():
+    """A launched Chromium for a module's tests (each test opens contexts of its own), closed after."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def expect():
+    """Playwright's `expect`, imported when a browser test runs (the module imports without it)."""
+    from playwright.sync_api import expect as playwright_expect
+
+    return playwright_expect
 
 
 def new_context(browser, **kwargs):

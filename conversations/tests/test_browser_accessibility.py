@@ -7,7 +7,7 @@ violations (rule, impact, elements, why). Screenshots: test-artifacts/screenshot
 
 import pytest
 
-from conversations.tests.browser import create_staff, launch, new_context, screenshot, staff_login, watch_problems
+from conversations.tests.browser import chromium, create_staff, new_context, screenshot, staff_login, watch_problems
 from conversations.tests.test_browser_chat import COMPATIBLE, OUT_OF_STOCK, ask, expect, online
 from core.testing.axe import axe_serious
 
@@ -24,14 +24,10 @@ LOOKS = [(scheme, size) for scheme in ("light", "dark") for size in VIEWPORTS]
 
 @pytest.fixture(scope="module")
 def browser(live_sqlite):
-    from playwright.sync_api import sync_playwright
-
     create_staff(live_sqlite, STAFF)
     live_sqlite.run_manage("generate_events", "800", "--seed", "5", "--no-progress", "--backfill")
-    with sync_playwright() as p:
-        browser = launch(p)
+    with chromium() as browser:
         yield browser
-        browser.close()
 
 
 @pytest.fixture(params=LOOKS, ids=[f"{scheme}-{size}" for scheme, size in LOOKS])

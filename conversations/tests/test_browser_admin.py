@@ -4,7 +4,7 @@ Screenshots: test-artifacts/screenshots/admin-*.png."""
 
 import pytest
 
-from conversations.tests.browser import launch, new_context, screenshot, staff_login, watch_problems
+from conversations.tests.browser import chromium, new_context, screenshot, staff_login, watch_problems
 
 pytestmark = [pytest.mark.browser, pytest.mark.live]
 
@@ -42,12 +42,8 @@ def conversation_id(created):
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = launch(p)
+    with chromium() as browser:
         yield browser
-        browser.close()
 
 
 def _owner_page(browser, stack, **context_options):

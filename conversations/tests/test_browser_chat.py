@@ -11,9 +11,10 @@ import httpx
 import pytest
 
 from conversations.tests.browser import (
+    chromium,
     contrast_ratio,
     create_staff,
-    launch,
+    expect,
     new_context,
     screenshot,
     staff_login,
@@ -31,12 +32,8 @@ MISSED = "How can I install part number PS11752778?"
 
 @pytest.fixture(scope="module")
 def browser(live_sqlite):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = launch(p)
+    with chromium() as browser:
         yield browser
-        browser.close()
 
 
 @pytest.fixture
@@ -50,12 +47,6 @@ def customer(browser, live_sqlite):
     yield page
     context.close()
     assert problems == [], problems
-
-
-def expect():
-    from playwright.sync_api import expect as playwright_expect
-
-    return playwright_expect
 
 
 def online(page, timeout=5000):

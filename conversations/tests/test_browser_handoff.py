@@ -9,7 +9,15 @@ rates the help. The inbox page itself is `inbox`'s; this drives the API it is bu
 
 import pytest
 
-from conversations.tests.browser import STAFF_PASSWORD, launch, new_context, screenshot, staff_login, watch_problems
+from conversations.tests.browser import (
+    STAFF_PASSWORD,
+    chromium,
+    expect,
+    new_context,
+    screenshot,
+    staff_login,
+    watch_problems,
+)
 from core.testing.live import LiveStack
 
 pytestmark = [pytest.mark.browser, pytest.mark.live]
@@ -32,18 +40,8 @@ def stack():
 
 @pytest.fixture(scope="module")
 def browser(stack):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = launch(p)
+    with chromium() as browser:
         yield browser
-        browser.close()
-
-
-def expect():
-    from playwright.sync_api import expect as playwright_expect
-
-    return playwright_expect
 
 
 class Operator:

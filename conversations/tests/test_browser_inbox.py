@@ -11,9 +11,9 @@ import pytest
 
 from conversations.tests.browser import (
     STAFF_PASSWORD,
+    chromium,
     contrast_ratio,
     create_staff,
-    launch,
     new_context,
     screenshot,
     staff_login,
@@ -65,12 +65,8 @@ print(json.dumps({"ann": ann.id, "bob": bob.id, "eve": eve.id, "order": order.nu
 
 @pytest.fixture(scope="module")
 def browser(live_sqlite):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = launch(p)
+    with chromium() as browser:
         yield browser
-        browser.close()
 
 
 def seed(stack) -> dict:

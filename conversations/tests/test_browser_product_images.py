@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from conversations.tests.browser import launch, screenshot, watch_problems
+from conversations.tests.browser import chromium, expect, screenshot, watch_problems
 
 pytestmark = [pytest.mark.browser, pytest.mark.live]
 
@@ -31,12 +31,8 @@ def stack(live_sqlite):
 
 @pytest.fixture(scope="module")
 def browser(stack):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = launch(p)
+    with chromium() as browser:
         yield browser
-        browser.close()
 
 
 @pytest.fixture
@@ -47,12 +43,6 @@ def page(browser):
     page.parley_problems = watch_problems(page)
     yield page
     context.close()
-
-
-def expect():
-    from playwright.sync_api import expect as playwright_expect
-
-    return playwright_expect
 
 
 def natural_width(locator) -> int:

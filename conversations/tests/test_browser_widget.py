@@ -9,7 +9,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import httpx
 import pytest
 
-from conversations.tests.browser import contrast_ratio, launch, new_context, screenshot, watch_problems
+from conversations.tests.browser import chromium, contrast_ratio, expect, new_context, screenshot, watch_problems
 from conversations.tests.test_browser_chat import COLOURS_JS
 from core.testing.live import LiveStack, free_port
 
@@ -71,18 +71,8 @@ def stack(shop):
 
 @pytest.fixture(scope="module")
 def browser(stack):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = launch(p)
+    with chromium() as browser:
         yield browser
-        browser.close()
-
-
-def expect():
-    from playwright.sync_api import expect as playwright_expect
-
-    return playwright_expect
 
 
 def shop_page(widget_src, ps_number="PS11752778"):
