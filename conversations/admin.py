@@ -23,37 +23,23 @@ from core.admin import ModelAdmin, ReadOnlyAdminMixin, TabularInline, admin_link
 from core.exceptions import ApplicationError
 
 
-class MessageInline(TabularInline):
+class MessageInline(ReadOnlyAdminMixin, TabularInline):
     model = Message
     fields = ("seq", "role", "message_type", "content", "client_message_id", "created_at")
     readonly_fields = fields
     ordering = ("seq",)
     extra = 0
-    can_delete = False
     show_change_link = True
 
-    def has_add_permission(self, request, obj=None):
-        return False
 
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
-class ActionInline(TabularInline):
+class ActionInline(ReadOnlyAdminMixin, TabularInline):
     model = Action
     fk_name = "conversation"
     fields = ("id", "type", "label", "style", "status", "enabled", "error", "created_at")
     readonly_fields = fields
     ordering = ("created_at",)
     extra = 0
-    can_delete = False
     show_change_link = True
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Customer)
