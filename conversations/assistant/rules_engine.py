@@ -353,6 +353,8 @@ class RulesEngine:
         )
         if u.order_numbers and intents.only_identifiers(u.masked) and u.previous in intents.ORDER_INTENTS:
             intent = u.previous  # an order number alone answers "which order?": the request still open
+        elif u.order_numbers and intent == intents.POLICY and meaning.policy_find(u.masked)[0] is not None:
+            pass  # "can I return the stuff from ORD-…": the terms, and where that order is
         elif u.order_numbers and intent not in intents.ORDER_INTENTS:
             intent = intents.ORDER_STATUS
         # "and the door gasket?": a bare follow-up keeps the question and changes its subject.
@@ -1102,14 +1104,18 @@ class RulesEngine:
 
     # --- the shop -----------------------------------------------------------------
 
-    def _policy(self, *, u, **_):
-        """The shop's own words for what was asked (returns, warranty, payment, …), quoted."""
+    def _policy(self, *, u, conversation_id="", **_):
+        """The shop's own words for what was asked (returns, warranty, payment, …), quoted; with the
+        status of an order the question names."""
         policy, _ = meaning.policy_find(u.masked)
         if policy is None:
             return Draft(
                 content="I don't have the shop's terms on that to quote. " + _contact_text(), intent=intents.POLICY
             )
-        return Draft(content=f"{policy.title}: {policy.text}", intent=intents.POLICY, context={"policy": policy.topic})
+        text = f"{policy.title}: {policy.text}"
+        if u.order_numbers:
+            text += "\n\n" + self._order_status(u=u, conversation_id=conversation_id).content
+        return Draft(content=text, intent=intents.POLICY, context={"policy": policy.topic})
 
     def _human(self, **_):
         return Draft(content=_contact_text(), intent=intents.HUMAN)

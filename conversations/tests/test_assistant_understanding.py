@@ -483,3 +483,13 @@ def test_words_only_one_appliances_problems_use_say_which_appliance(shop):
     )
     draft = say("ice wont come out of the door dispenser, i can hear it trying")
     assert draft.entities["symptom"] == "ice-dispenser-not-working"
+
+
+def test_a_terms_question_about_a_named_order_gets_the_terms_and_the_order(shop, policies):
+    from checkout.tests.factories import OrderFactory
+    from conversations.tests.factories import ConversationFactory
+
+    conversation = ConversationFactory()
+    order = OrderFactory(conversation=conversation, number="ORD-251101-AAAAAA")
+    draft = say(f"can i return the stuff from {order.number}", conversation_id=conversation.id)
+    assert "returned within 30 days" in draft.content and order.number in draft.content
