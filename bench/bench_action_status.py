@@ -26,6 +26,11 @@ WebSocket each, half on each Daphne (asyncio + `websockets`, one process). Then:
    pings): the heartbeat cost. Then N decisions at RATE/s spread over all the conversations:
    target p99 ≤ 100 ms with 5,000 sockets connected. BENCH_IDLE_SOCKETS=0 skips it.
 
+Beside each timed step: the full (and longest young) garbage collections in it, of both Daphnes
+(from their logs: they log every collection of 1 ms or more here) and of this client, which holds
+the sockets and tunes its collector as the servers do once they are open; a full collection
+stops a whole process, and the client's count in every latency, the floor's as much.
+
 Targets: at 1,000 sockets and 50/s p99 ≤ 50 ms, none lost; at 5,000 sockets p99 ≤ 100 ms.
 Needs DATABASE_URL (postgres://) and REDIS_URL. The load average is printed: on a shared
 machine, read every figure beside the same-run floor.
@@ -45,13 +50,18 @@ import time
 import httpx
 import websockets
 from common import (
+    GC_LOG_ENV,
     REPO,
+    ClientCollections,
+    client_gc_tune,
+    collections_figures,
     environment,
     figures_print,
     latency_figures,
     load_average,
     process_cpu_seconds,
     process_rss_kb,
+    server_collections,
     write_result,
 )
 
@@ -69,6 +79,7 @@ HANDSHAKES = int(os.environ.get("BENCH_HANDSHAKES", "50"))  # sockets opening at
 PING_SECONDS = 25.0  # the chat client's `ping` interval (static/parley/chat-core.js)
 TARGET_MS = 50.0
 IDLE_TARGET_MS = 100.0
+CLIENT_GCS = ClientCollections()  # this process's own collections, recorded while run() runs
 
 
 def django_on(stack: LiveStack) -> None:
@@ -225,13 +236,28 @@ class Clients:
             task.cancel()
 
 
-async def decisions(bases: list[str], api_token: str, action_ids: list[str], rate: float, clients: Clients, pids):
+def server_logs(stack: LiveStack) -> list:
+    return [stack.server.log_path, stack.log_dir / "daphne-second.log"]
+
+
+def collections_in(stack: LiveStack, since: float, until: float) -> dict:
+    """The servers' and this client's garbage collections in a timed window."""
+    return {
+        **collections_figures(server_collections(server_logs(stack), since, until), "daphnes"),
+        **collections_figures(CLIENT_GCS.between(since, until), "client"),
+    }
+
+
+async def decisions(
+    stack: LiveStack, bases: list[str], api_token: str, action_ids: list[str], rate: float, clients: Clients, pids
+):
     """POST one decision per action at `rate` (from a process of its own, so the HTTP client does
     not share this event loop with the sockets whose frames are timed); wait for the frames."""
     spawn = multiprocessing.get_context("spawn")  # a fork would inherit this running event loop
     results = spawn.Queue()
     sender = spawn.Process(target=send_decisions, args=(bases, api_token, action_ids, rate, results))
     cpu_before = sum(process_cpu_seconds(pid) for pid in pids)
+    began = time.time()
     sender.start()
     while results.empty() and sender.is_alive():
         await asyncio.sleep(0.2)
@@ -251,6 +277,7 @@ async def decisions(bases: list[str], api_token: str, action_ids: list[str], rat
         "achieved_rate": len(action_ids) / sent_seconds,
         "daphne_cpu_ms_per_decision": cpu * 1000 / len(action_ids),
         "load_1m": load_average()[0],
+        **collections_in(stack, began, time.time()),
     }, errors
 
 
@@ -262,11 +289,13 @@ async def run(stack: LiveStack, pids: list[int], bases: list[str], api_token: st
     clients = Clients()
     connected = await clients.connect(rows, bases)
     print(f"{connected}/{len(rows)} sockets connected across {len(bases)} Daphne processes", flush=True)
+    client_gc_tune()
     await asyncio.sleep(1.0)
     out: dict = {"connected": connected, "errors": []}
 
     # 1. Floor: bare group_send through the same Redis, to the same consumers.
     layer = RedisChannelLayer(hosts=[stack.redis_url], prefix=stack.env["CHANNEL_LAYER_PREFIX"], capacity=5000)
+    floor_began = time.time()
     start = time.perf_counter()
     for i in range(FLOOR_N):
         await asyncio.sleep(max(0.0, start + i / RATE - time.perf_counter()))
@@ -280,9 +309,12 @@ async def run(stack: LiveStack, pids: list[int], bases: list[str], api_token: st
     await asyncio.sleep(2.0)
     out["floor"] = latency_figures(list(clients.floor.values())) if clients.floor else {"n": 0}
     out["floor"]["lost"] = FLOOR_N - len(clients.floor)
+    out["floor"].update(collections_in(stack, floor_began, time.time()))
 
     # 2. The headline: N decisions at RATE.
-    out["main"], errors = await decisions(bases, api_token, [row["actions"][0] for row in rows], RATE, clients, pids)
+    out["main"], errors = await decisions(
+        stack, bases, api_token, [row["actions"][0] for row in rows], RATE, clients, pids
+    )
     out["errors"] += errors
     print(f"decisions at {RATE:g}/s: p99 {out['main'].get('p99_ms', float('nan')):.1f} ms", flush=True)
 
@@ -291,7 +323,7 @@ async def run(stack: LiveStack, pids: list[int], bases: list[str], api_token: st
     for step, rate in enumerate(SWEEP, start=1):
         await asyncio.sleep(2.0)
         ids = [rows[i]["actions"][step] for i in range(min(SWEEP_N, len(rows)))]
-        out["sweep"][rate], errors = await decisions(bases, api_token, ids, rate, clients, pids)
+        out["sweep"][rate], errors = await decisions(stack, bases, api_token, ids, rate, clients, pids)
         out["errors"] += errors
         print(f"sweep {rate:g}/s: p99 {out['sweep'][rate].get('p99_ms', float('nan')):.1f} ms", flush=True)
 
@@ -301,6 +333,7 @@ async def run(stack: LiveStack, pids: list[int], bases: list[str], api_token: st
         rss_before = process_rss_kb(pids[1])
         held_before = len(clients.sockets)
         more = await clients.connect(extra, bases[1:])
+        client_gc_tune()
         await asyncio.sleep(2.0)
         rss_after = process_rss_kb(pids[1])
         on_second = more + (connected - connected // 2)
@@ -320,7 +353,7 @@ async def run(stack: LiveStack, pids: list[int], bases: list[str], api_token: st
         }
         everyone = rows + extra
         ids = [everyone[(i * 5) % len(everyone)]["actions"][-1] for i in range(min(N, len(everyone)))]
-        out["loaded"], errors = await decisions(bases, api_token, list(dict.fromkeys(ids)), RATE, clients, pids)
+        out["loaded"], errors = await decisions(stack, bases, api_token, list(dict.fromkeys(ids)), RATE, clients, pids)
         out["errors"] += errors
     await clients.close()
     return out
@@ -397,6 +430,7 @@ def main() -> int:
     env = {
         "DATABASE_POOL": os.environ.get("DATABASE_POOL", "1"),
         "DATABASE_POOL_MAX": os.environ.get("DATABASE_POOL_MAX", "10"),
+        **GC_LOG_ENV,
     }
     with LiveStack(database="postgres", redis=True, celery_worker=WITH_WORKER, extra_env=env) as stack:
         second, second_base, second_log = start_second_daphne(stack)
@@ -405,7 +439,8 @@ def main() -> int:
             api_token = operator_token()
             rows = make_data(N, 2 + len(SWEEP))  # the headline, each sweep step, the idle-phase decisions
             pids = [stack.server.pid, second.pid]
-            result = asyncio.run(run(stack, pids, [stack.base_url, second_base], api_token, rows))
+            with CLIENT_GCS:
+                result = asyncio.run(run(stack, pids, [stack.base_url, second_base], api_token, rows))
         finally:
             second.terminate()
             try:

@@ -16,6 +16,11 @@ each Daphne (asyncio + `websockets`, one process). Then:
    the conversation's row lock, commit, push). A reply whose frame has not arrived 10 s after
    the last one is counted lost; a frame that arrives twice is counted as a duplicate.
 
+Beside each timed step: the full (and longest young) garbage collections in it, of both Daphnes
+(from their logs: they log every collection of 1 ms or more here) and of this client, which holds
+the sockets and tunes its collector as the servers do once they are open; a full collection
+stops a whole process, and the client's count in every latency, the floor's as much.
+
 Target: p99 ≤ 50 ms, none lost, no duplicate. Needs DATABASE_URL (postgres://) and REDIS_URL.
 `BENCH_N`, `BENCH_RATE` (50), `BENCH_FLOOR_N` (500).
 """
@@ -30,11 +35,24 @@ import resource
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import httpx
 import websockets
 from bench_action_status import django_on, start_second_daphne
-from common import environment, figures_print, latency_figures, load_average, process_cpu_seconds, write_result
+from common import (
+    GC_LOG_ENV,
+    ClientCollections,
+    client_gc_tune,
+    collections_figures,
+    environment,
+    figures_print,
+    latency_figures,
+    load_average,
+    process_cpu_seconds,
+    server_collections,
+    write_result,
+)
 
 from core.testing.live import LiveStack
 
@@ -144,6 +162,7 @@ async def run(
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(ready.wait(), 120)
     print(f"{connected}/{len(rows)} sockets connected across {len(bases)} Daphne processes")
+    client_gc_tune()
     async with httpx.AsyncClient(headers={"Authorization": f"Token {api_token}"}, timeout=60) as http:
         for i, conversation_id in enumerate(warmup):
             await http.post(
@@ -153,6 +172,7 @@ async def run(
 
     # 1. Floor: bare group_send through the same Redis, to the same consumers.
     layer = RedisChannelLayer(hosts=[stack.redis_url], prefix=stack.env["CHANNEL_LAYER_PREFIX"], capacity=5000)
+    floor_began = time.time()
     start = time.perf_counter()
     for i in range(FLOOR_N):
         await asyncio.sleep(max(0.0, start + i / RATE - time.perf_counter()))
@@ -164,6 +184,7 @@ async def run(
             {"type": "message", "seq": 0, "message": {"id": key, "role": "operator", "content": key}},
         )
     await asyncio.sleep(2.0)
+    floor_window = (floor_began, time.time())
 
     # 2. Replies at a steady rate, open loop, from a process of their own.
     spawn = multiprocessing.get_context("spawn")  # a fork would inherit this running event loop
@@ -172,6 +193,7 @@ async def run(
         target=send_replies, args=(bases, api_token, [row["conversation"] for row in rows], RATE, results)
     )
     cpu_before = sum(process_cpu_seconds(pid) for pid in pids)
+    replies_began = time.time()
     sender.start()
     while results.empty() and sender.is_alive():
         await asyncio.sleep(0.2)
@@ -184,6 +206,7 @@ async def run(
     while len(arrived) < len(rows) - len(errors) and time.monotonic() < deadline:
         await asyncio.sleep(0.1)
     cpu = sum(process_cpu_seconds(pid) for pid in pids) - cpu_before
+    replies_window = (replies_began, max(arrived.values(), default=time.time()))
     for socket in sockets:
         await socket.close()
     for task in tasks:
@@ -196,6 +219,8 @@ async def run(
         "duplicates": duplicates,
         "achieved_rate": len(rows) / sent_seconds,
         "cpu_ms_per_reply": cpu * 1000 / len(rows),
+        "floor_window": floor_window,
+        "replies_window": replies_window,
     }
 
 
@@ -249,6 +274,7 @@ def main() -> int:
     env = {
         "DATABASE_POOL": os.environ.get("DATABASE_POOL", "1"),
         "DATABASE_POOL_MAX": os.environ.get("DATABASE_POOL_MAX", "10"),
+        **GC_LOG_ENV,
     }
     load_before = load_average()
     with LiveStack(database="postgres", redis=True, celery_worker=False, extra_env=env) as stack:
@@ -258,7 +284,14 @@ def main() -> int:
             api_token, rows = make_data(N + WARMUP)
             rows, warmup = rows[:N], [row["conversation"] for row in rows[N:]]
             pids = [stack.server.pid, second.pid]
-            result = asyncio.run(run(stack, pids, [stack.base_url, second_base], api_token, rows, warmup))
+            with ClientCollections() as client_gcs:
+                result = asyncio.run(run(stack, pids, [stack.base_url, second_base], api_token, rows, warmup))
+            server_logs = [stack.server.log_path, Path(second_log.name)]
+            for window in ("floor_window", "replies_window"):
+                result[window] = {
+                    **collections_figures(server_collections(server_logs, *result[window]), "daphnes"),
+                    **collections_figures(client_gcs.between(*result[window]), "client"),
+                }
         finally:
             second.terminate()
             try:
@@ -277,8 +310,13 @@ def main() -> int:
             "duplicates": result["duplicates"],
             "http_errors": len(result["errors"]),
             "daphne_cpu_ms_per_reply": result["cpu_ms_per_reply"],
+            **result["replies_window"],
         },
-        "bare group_send round trip (floor)": {**floor, "lost": FLOOR_N - len(result["floor"])},
+        "bare group_send round trip (floor)": {
+            **floor,
+            "lost": FLOOR_N - len(result["floor"]),
+            **result["floor_window"],
+        },
     }
     figures_print(figures)
     print(

@@ -1,8 +1,10 @@
 """What every benchmark shares: percentiles, the environment, writing the result file."""
 
+import gc
 import json
 import os
 import platform
+import re
 import statistics
 import sys
 import time
@@ -90,6 +92,81 @@ def write_result(name: str, figures: dict, env: dict, **extra) -> Path:
     path.write_text(json.dumps(payload, indent=2) + "\n")
     print(f"wrote {path.relative_to(REPO)}")
     return path
+
+
+# A server's slow-collection log line (core/process_tuning.py); its time is when the collection ended.
+_GC_LINE = re.compile(
+    r"^(\S+ \S+) WARNING parley\.process slow garbage collection: generation (\d) took ([\d.]+) ms \(cpu ([\d.]+) ms"
+)
+# What the benchmarks' servers log: every collection of 1 ms or more (the full ones all are).
+GC_LOG_ENV = {"PARLEY_GC_SLOW_MS": os.environ.get("BENCH_GC_LOG_MS", "1")}
+
+
+def server_collections(log_paths: list[Path], since: float, until: float) -> list[tuple[int, float, float, float]]:
+    """(generation, epoch seconds it ended, wall ms, CPU ms) of every collection the servers logged
+    in a window."""
+    found = []
+    for path in log_paths:
+        for line in Path(path).read_text(errors="replace").splitlines():
+            match = _GC_LINE.match(line)
+            if not match:
+                continue
+            ended = datetime.strptime(match[1], "%Y-%m-%d %H:%M:%S,%f").timestamp()
+            if since <= ended <= until:
+                found.append((int(match[2]), ended, float(match[3]), float(match[4])))
+    return found
+
+
+class ClientCollections:
+    """This process's own collections: a benchmark client holding a thousand sockets collects too,
+    and its pauses count in every latency it measures (the floor's as much as the path's)."""
+
+    def __init__(self) -> None:
+        self.pauses: list[tuple[int, float, float, float]] = []  # as server_collections gives them
+        self._began = (0.0, 0.0)
+
+    def __enter__(self):
+        gc.callbacks.append(self._callback)
+        return self
+
+    def __exit__(self, *exc):
+        gc.callbacks.remove(self._callback)
+
+    def _callback(self, phase: str, info: dict) -> None:
+        if phase == "start":
+            self._began = (time.perf_counter(), time.thread_time())
+        else:
+            wall, cpu = time.perf_counter() - self._began[0], time.thread_time() - self._began[1]
+            self.pauses.append((info["generation"], time.time(), wall * 1000, cpu * 1000))
+
+    def between(self, since: float, until: float) -> list[tuple[int, float, float, float]]:
+        return [pause for pause in self.pauses if since <= pause[1] <= until]
+
+
+def client_gc_tune() -> None:
+    """Tune this client's collector as the servers tune theirs (core.process_tuning), once its
+    sockets are open: the same thresholds, and what it holds frozen out of the full walks (a
+    full collection of the client holding 1,000 sockets took 118 ms of CPU, 1.2 s on a loaded box,
+    in the middle of a timed run). Django is set up by then (the benchmark wrote its rows)."""
+    from django.conf import settings
+
+    from core.process_tuning import gc_tune
+
+    gc_tune(freeze=True, thresholds=tuple(settings.PARLEY_GC_THRESHOLDS))
+
+
+def collections_figures(pauses: list[tuple[int, float, float, float]], prefix: str) -> dict:
+    """How many full (generation 2) collections, the longest (wall and CPU ms: on a loaded machine
+    the wall time includes waiting for a core), and the longest young one."""
+    full = [(wall, cpu) for generation, _, wall, cpu in pauses if generation == 2]
+    young = [(wall, cpu) for generation, _, wall, cpu in pauses if generation < 2]
+    return {
+        f"{prefix}_full_gcs": len(full),
+        f"{prefix}_full_gc_max_ms": max((wall for wall, _ in full), default=0.0),
+        f"{prefix}_full_gc_max_cpu_ms": max((cpu for _, cpu in full), default=0.0),
+        f"{prefix}_young_gc_max_ms": max((wall for wall, _ in young), default=0.0),
+        f"{prefix}_young_gc_max_cpu_ms": max((cpu for _, cpu in young), default=0.0),
+    }
 
 
 class Timer:

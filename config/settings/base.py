@@ -362,12 +362,16 @@ PARLEY_REALTIME_RETRY_SECONDS = env.float("PARLEY_REALTIME_RETRY_SECONDS", defau
 # middleware), and a push crosses to the publisher thread: each hop can wait this long while
 # another request computes, so 1 ms keeps the realtime tail short at a small cost in throughput.
 PARLEY_GIL_SWITCH_INTERVAL = env.float("PARLEY_GIL_SWITCH_INTERVAL", default=0.001)
-# Off: freezing what a Daphne loaded (gc.freeze) halves each full collection (60-170 ms against
-# 90-300 ms at 1,000 sockets) but makes them more frequent (gen 2 is collected when a quarter of
-# the unfrozen heap is new): bench_handoff p99 over 6 runs frozen 75-398 ms (median ~260), over 7
-# not 26-362 ms (median 45). A collection slower than PARLEY_GC_SLOW_MS is logged (0: never), to check a latency
-# tail against them.
-PARLEY_GC_FREEZE = env.bool("PARLEY_GC_FREEZE", default=False)
+# A Daphne loads what its first requests would (the URLconf: 127,000 objects, the Stripe SDK among
+# them), then freezes all it holds (gc.freeze) out of the collector's full walks, and collects
+# its young generations less often (gc.set_threshold; Python's own is 700, 10, 10), so that a
+# request's short-lived objects die young instead of reaching the oldest generation
+# (core/process_tuning.py). Measured in bench_handoff at 1,000 sockets on a loaded box: no full
+# collection while the replies ran, against 2-9 of 70-540 ms CPU each before. Empty thresholds
+# keep Python's. A collection slower than PARLEY_GC_SLOW_MS is logged (0: never), with its CPU
+# time, to check a latency tail against them.
+PARLEY_GC_FREEZE = env.bool("PARLEY_GC_FREEZE", default=True)
+PARLEY_GC_THRESHOLDS = env.list("PARLEY_GC_THRESHOLDS", cast=int, default=[10000, 10, 10])
 PARLEY_GC_SLOW_MS = env.float("PARLEY_GC_SLOW_MS", default=50.0)
 # How long a task refused by the broker is retried by the process's dispatcher thread before it
 # is left to its reconcile beat (core/dispatch.py).

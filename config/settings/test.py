@@ -27,6 +27,10 @@ PARLEY_SHOP_HOURS = ""
 # test process it would log at exit to a closed stream (live stacks run their Daphnes with the
 # settings module of their own, config.settings.live).
 PARLEY_GC_SLOW_MS = 0
+# Nor is the collector's set-up a test process's: it keeps Python's own (the tests of the set-up
+# call it with their own arguments).
+PARLEY_GC_FREEZE = False
+PARLEY_GC_THRESHOLDS: list[int] = []
 # No axes banner at startup: under `make test` (pytest-xdist) the controller's copy of it would be
 # printed after pytest's closing summary line.
 AXES_VERBOSE = False
