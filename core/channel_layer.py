@@ -15,8 +15,17 @@ the same microsecond as the last one is scored after it), so a queue pops them i
 they were given, as separate `group_send`s would.
 
 With more than one Redis host (sharded layer) it falls back to one `group_send` per push.
+
+Group memberships are kept, too. Redis holds them (a sorted set per group) and nothing else
+does: a Redis restarted without persistence, a failover to an empty replica, or a membership
+older than `group_expiry` (a day) left a socket open, answering pings, and receiving nothing
+pushed to it again (found by the outside chaos run). The layer remembers the memberships its
+process's sockets hold and, every `PARLEY_CHANNEL_GROUP_CHECK_SECONDS`, adds them again in one
+pipeline; a socket whose membership Redis had lost is sent `layer.memberships_lost`, which the
+consumers answer by closing with 4503 so the client reconnects and fetches what it missed.
 """
 
+import asyncio
 import hashlib
 import logging
 import time
@@ -50,11 +59,76 @@ _SCORE_STEP = 1e-6  # seconds between the scores of two messages sent together
 
 
 class RedisChannelLayer(_RedisChannelLayer):
-    """`channels_redis.core.RedisChannelLayer` plus `group_send_many`."""
+    """`channels_redis.core.RedisChannelLayer` plus `group_send_many` and kept group memberships."""
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self._last_score = 0.0
+        # Per event loop (a Daphne has one; tests and sync callers start others): the sockets of
+        # a loop that has ended are nobody's to keep.
+        self._memberships: dict[asyncio.AbstractEventLoop, dict[str, set[str]]] = {}
+        self._keepers: dict[asyncio.AbstractEventLoop, asyncio.Task] = {}
+
+    def _loop_memberships(self) -> dict[str, set[str]]:
+        for loop in [loop for loop in self._memberships if loop.is_closed()]:
+            del self._memberships[loop]
+            self._keepers.pop(loop, None)
+        return self._memberships.setdefault(asyncio.get_running_loop(), {})
+
+    async def group_add(self, group: str, channel: str) -> None:
+        await super().group_add(group, channel)
+        self._loop_memberships().setdefault(channel, set()).add(group)
+        loop = asyncio.get_running_loop()
+        keeper = self._keepers.get(loop)
+        if keeper is None or keeper.done():
+            self._keepers[loop] = loop.create_task(self._memberships_keep())
+
+    async def group_discard(self, group: str, channel: str) -> None:
+        memberships = self._loop_memberships()
+        groups = memberships.get(channel)
+        if groups is not None:
+            groups.discard(group)
+            if not groups:
+                del memberships[channel]
+        if not memberships:  # the loop's last socket left: nothing to keep
+            keeper = self._keepers.pop(asyncio.get_running_loop(), None)
+            if keeper is not None and keeper is not asyncio.current_task():
+                keeper.cancel()
+        await super().group_discard(group, channel)
+
+    async def _memberships_keep(self) -> None:
+        from django.conf import settings
+
+        while self._loop_memberships():
+            await asyncio.sleep(settings.PARLEY_CHANNEL_GROUP_CHECK_SECONDS)
+            try:
+                await self.memberships_check()
+            except Exception:  # Redis away: the next round tries again
+                logger.warning("group memberships could not be checked", exc_info=True)
+
+    async def memberships_check(self) -> list[str]:
+        """Add every membership this process holds again (a fresh score, the group's expiry
+        renewed); send `layer.memberships_lost` to each channel Redis no longer had in a group.
+        Returns those channels."""
+        memberships = self._loop_memberships()
+        pairs = [(channel, group) for channel, groups in list(memberships.items()) for group in groups]
+        by_shard: dict[int, list[tuple[str, str]]] = {}
+        for channel, group in pairs:
+            by_shard.setdefault(self.consistent_hash(group), []).append((channel, group))
+        lost: set[str] = set()
+        now = time.time()
+        for shard, shard_pairs in by_shard.items():
+            pipe = self.connection(shard).pipeline(transaction=False)
+            for channel, group in shard_pairs:
+                pipe.zadd(self._group_key(group), {channel: now})  # 1 when it was not there any more
+                pipe.expire(self._group_key(group), self.group_expiry)
+            replies = await pipe.execute()
+            lost.update(channel for (channel, _), added in zip(shard_pairs, replies[0::2], strict=True) if added)
+        for channel in sorted(lost):
+            await self.send(channel, {"type": "layer.memberships_lost"})
+        if lost:
+            logger.warning("%d sockets had lost their group memberships in Redis; told to reconnect", len(lost))
+        return sorted(lost)
 
     def _scores(self, count: int) -> list[float]:
         start = max(time.time(), self._last_score + _SCORE_STEP)

@@ -101,6 +101,11 @@ class JsonFrameConsumer(AsyncJsonWebsocketConsumer):
     async def send_error(self, code: str, detail: str, **extra) -> None:
         await self.send_json({"type": "error", "code": code, "detail": detail, **extra})
 
+    async def layer_memberships_lost(self, event) -> None:
+        """Redis lost this socket's groups (core.channel_layer): what was pushed meanwhile never
+        reached it. Closed with 4503, the client reconnects and asks for what it missed."""
+        await self.close(code=CLOSE_TRY_AGAIN_LATER)
+
 
 class SocketNotFoundConsumer(AsyncWebsocketConsumer):
     """The last WebSocket route: an unknown path is accepted and closed with 4404, not a 500."""

@@ -159,6 +159,9 @@ if REDIS_URL:
     }
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+# How often a Daphne adds its sockets' group memberships to Redis again, telling a socket whose
+# membership Redis had lost (a restart, a failover) to reconnect (core/channel_layer.py).
+PARLEY_CHANNEL_GROUP_CHECK_SECONDS = env.float("PARLEY_CHANNEL_GROUP_CHECK_SECONDS", default=30)
 
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL)
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL

@@ -95,3 +95,23 @@ def database_outage(monkeypatch):
         monkeypatch.setattr(type(connections["default"]), "create_cursor", broken_cursor)
 
     return begin
+
+
+@pytest.fixture
+def redis_layer():
+    """Parley's Redis channel layer (REDIS_URL, this process's prefix) as the default layer."""
+    import os
+
+    from channels.layers import channel_layers
+    from django.test import override_settings
+
+    settings = {
+        "default": {
+            "BACKEND": "core.channel_layer.RedisChannelLayer",
+            "CONFIG": {"hosts": [os.environ.get("REDIS_URL", "")], "prefix": f"parley-test-{os.getpid()}"},
+        }
+    }
+    with override_settings(CHANNEL_LAYERS=settings):
+        channel_layers.backends.clear()
+        yield channel_layers["default"]
+    channel_layers.backends.clear()

@@ -1,29 +1,12 @@
 """Pushes through a cross-process layer leave from the publisher thread, in order, none lost."""
 
 import asyncio
-import os
 
 import pytest
-from channels.layers import channel_layers
-from django.test import override_settings
 
 from core import realtime
 
 pytestmark = pytest.mark.redis
-
-
-@pytest.fixture
-def redis_layer():
-    settings = {
-        "default": {
-            "BACKEND": "core.channel_layer.RedisChannelLayer",
-            "CONFIG": {"hosts": [os.environ.get("REDIS_URL", "")], "prefix": f"parley-test-{os.getpid()}"},
-        }
-    }
-    with override_settings(CHANNEL_LAYERS=settings):
-        channel_layers.backends.clear()
-        yield channel_layers["default"]
-    channel_layers.backends.clear()
 
 
 def test_many_pushes_from_sync_code_arrive_in_order(redis_layer):
