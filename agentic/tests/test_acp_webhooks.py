@@ -4,11 +4,9 @@ import hashlib
 import hmac
 import json
 import re
-import threading
 import time
 from datetime import timedelta
 from decimal import Decimal
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.contrib.auth.models import User
@@ -22,13 +20,14 @@ from checkout.services.refunds import order_refund
 from checkout.tests.factories import OrderFactory
 from core.outbox.models import OutboundDelivery
 from core.outbox.services import deliveries_due, delivery_send
+from core.testing.http_stub import LocalServer, QuietHandler
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 SECRET = "whsec_platform"
 
 
-class Receiver:
+class Receiver(LocalServer):
     """Verifies `Merchant-Signature` as the webhook spec tells the platform to, and records events."""
 
     def __init__(self):
@@ -37,10 +36,7 @@ class Receiver:
         self.fail_next = 0
         receiver = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
+        class Handler(QuietHandler):
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 status = 200
@@ -59,34 +55,22 @@ class Receiver:
                         {"body": json.loads(body), "headers": dict(self.headers), "raw": body.decode()}
                     )
                 receiver.statuses.append(status)
-                data = json.dumps({"received": status == 200}).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                self.reply_json(status, {"received": status == 200})
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
+        super().__init__(Handler)
 
     @property
     def url(self):
-        return f"http://127.0.0.1:{self.server.server_address[1]}/agentic_checkout/webhooks/order_events"
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
+        return f"http://127.0.0.1:{self.port}/agentic_checkout/webhooks/order_events"
 
 
 @pytest.fixture
 def receiver(platform):
-    server = Receiver()
-    platform.webhook_url = server.url
-    platform.webhook_secret = SECRET
-    platform.save()
-    yield server
-    server.close()
+    with Receiver() as server:
+        platform.webhook_url = server.url
+        platform.webhook_secret = SECRET
+        platform.save()
+        yield server
 
 
 def order_events():

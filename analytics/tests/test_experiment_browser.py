@@ -5,28 +5,26 @@ Experiments page draws the result for a staff member."""
 
 import json
 import re
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from conversations.tests.browser import chromium, create_staff, new_context, screenshot, staff_login, watch_problems
-from core.testing.live import LiveStack, free_port
+from core.testing.http_stub import LocalServer, QuietHandler
+from core.testing.live import LiveStack
 
 pytestmark = [pytest.mark.browser, pytest.mark.live]
 
 
-class ShopSite:
+class ShopSite(LocalServer):
     """The shop's own server: /product embeds the widget, /thanks?order=…&value=… is the order
     confirmation page with the beacon."""
 
     def __init__(self):
-        self.port = free_port()
         self.parley = ""
         site = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def do_GET(self):
                 url = urlsplit(self.path)
                 if url.path == "/thanks":
@@ -43,29 +41,12 @@ class ShopSite:
                         '<div data-ps-number="PS11752778" data-appliance-type="refrigerator"></div>'
                         f'<script src="{site.parley}/static/parley/widget.js" defer></script></html>'
                     )
-                data = body.encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "text/html; charset=utf-8")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                self.reply(200, body.encode(), "text/html; charset=utf-8")
 
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        super().__init__(Handler)
 
     def url(self, path):
         return f"http://localhost:{self.port}{path}"
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()
 
 
 SETUP = """

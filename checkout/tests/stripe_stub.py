@@ -1,12 +1,12 @@
 """A local HTTP server that answers like Stripe's API, for the real `stripe` SDK to talk to."""
 
-import json
 import threading
 import urllib.parse
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from core.testing.http_stub import LocalServer, QuietHandler
 
 
-class StripeStub:
+class StripeStub(LocalServer):
     def __init__(self):
         self.requests: list[dict] = []
         self.fail_with: tuple[int, dict] | None = None
@@ -21,10 +21,7 @@ class StripeStub:
         self.arrived = threading.Event()
         stub = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
+        class Handler(QuietHandler):
             def do_POST(self):
                 length = int(self.headers.get("Content-Length", 0))
                 body = self.rfile.read(length).decode()
@@ -48,20 +45,13 @@ class StripeStub:
                     )
                 else:
                     status, payload = 200, stub.session_for(form, self.headers.get("Idempotency-Key", ""))
-                data = json.dumps(payload).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Request-Id", "req_stub")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                self.reply_json(status, payload, headers={"Request-Id": "req_stub"})
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        super().__init__(Handler)
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
+        return f"http://127.0.0.1:{self.port}"
 
     # What the stub's "dashboard" has for price ids sent by reference (minor units).
     prices = {"price_email_standard": 9900, "price_addon_standard": 3500}
@@ -174,11 +164,3 @@ class StripeStub:
         if idempotency_key:
             self.payment_intents[idempotency_key] = result
         return result
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from core.testing.http_stub import LocalServer, QuietHandler
 
 
 class Turn:
@@ -30,41 +30,32 @@ class Turn:
         self.delay = delay
 
 
-class OpenAIStub:
+class OpenAIStub(LocalServer):
     def __init__(self):
         self.turns: list[Turn] = []
         self.requests: list[dict] = []
         self.embedding_requests: list[dict] = []
         stub = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
+        class Handler(QuietHandler):
             def do_POST(self):
                 body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
                 if self.path.endswith("/embeddings"):
                     stub.embedding_requests.append(body)
-                    return self._json(200, stub.embeddings(body))
+                    return self.reply_json(200, stub.embeddings(body))
                 if not self.path.endswith("/chat/completions"):
-                    return self._json(404, {"error": {"message": "not found"}})
+                    return self.reply_json(404, {"error": {"message": "not found"}})
                 stub.requests.append(body)
                 turn = stub.turns.pop(0) if stub.turns else Turn(text="(no scripted turn)")
                 if turn.delay:
                     time.sleep(turn.delay)
                 if turn.status != 200:
-                    return self._json(turn.status, {"error": {"message": "scripted failure", "type": "server_error"}})
+                    return self.reply_json(
+                        turn.status, {"error": {"message": "scripted failure", "type": "server_error"}}
+                    )
                 if body.get("stream"):
                     return self._stream(turn)
-                return self._json(200, stub.completion(turn))
-
-            def _json(self, status, payload):
-                data = json.dumps(payload).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                return self.reply_json(200, stub.completion(turn))
 
             def _stream(self, turn: Turn):
                 self.send_response(200)
@@ -76,20 +67,11 @@ class OpenAIStub:
                 self.wfile.write(b"data: [DONE]\n\n")
                 self.wfile.flush()
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        super().__init__(Handler)
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}/v1"
-
-    def start(self):
-        self.thread.start()
-        return self
-
-    def stop(self):
-        self.server.shutdown()
-        self.server.server_close()
+        return f"http://127.0.0.1:{self.port}/v1"
 
     @staticmethod
     def _base(kind="chat.completion.chunk"):

@@ -3,55 +3,36 @@ shop's page of another origin (CORS + the socket's origin check), with the page'
 context reaching the conversation. One live stack (with an embed origin) and one browser."""
 
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import pytest
 
 from conversations.tests.browser import chromium, contrast_ratio, expect, new_context, screenshot, watch_problems
 from conversations.tests.test_browser_chat import COLOURS_JS
-from core.testing.live import LiveStack, free_port
+from core.testing.http_stub import LocalServer, QuietHandler
+from core.testing.live import LiveStack
 
 pytestmark = [pytest.mark.browser, pytest.mark.live]
 
 DEMO = "/demo/product/PS11750057/?model=WDT780SAEM1"
 
 
-class ShopSite:
+class ShopSite(LocalServer):
     """A shop's own web server on another origin (another port and host name), serving one
     product page that embeds the widget from the stack. `origin_for(port)` names it."""
 
     def __init__(self):
-        self.port = free_port()
         self.widget_src = ""
         site = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def do_GET(self):
-                body = shop_page(site.widget_src).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "text/html; charset=utf-8")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                self.reply(200, shop_page(site.widget_src).encode(), "text/html; charset=utf-8")
 
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        super().__init__(Handler)
 
     def origin(self, host="localhost"):
         return f"http://{host}:{self.port}"
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()
 
 
 @pytest.fixture(scope="module")

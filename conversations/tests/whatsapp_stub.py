@@ -3,10 +3,11 @@
 import json
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from core.testing.http_stub import LocalServer, QuietHandler
 
 
-class WhatsAppStub:
+class WhatsAppStub(LocalServer):
     """Records every request; `respond_with` sets the status and body, `delay` makes it slow."""
 
     def __init__(self):
@@ -16,10 +17,7 @@ class WhatsAppStub:
         self.lock = threading.Lock()
         stub = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
+        class Handler(QuietHandler):
             def do_POST(self):
                 length = int(self.headers.get("Content-Length", 0))
                 body = json.loads(self.rfile.read(length) or b"{}")
@@ -37,23 +35,14 @@ class WhatsAppStub:
                         "contacts": [{"input": body.get("to"), "wa_id": body.get("to")}],
                         "messages": [{"id": f"wamid.stub{number}"}],
                     }
-                data = json.dumps(payload).encode()
-                try:
-                    self.send_response(status)
-                    self.send_header("Content-Type", "application/json")
-                    self.send_header("Content-Length", str(len(data)))
-                    self.end_headers()
-                    self.wfile.write(data)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass
+                self.reply_json(status, payload)
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        super().__init__(Handler)
         self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
+        return f"http://127.0.0.1:{self.port}"
 
     def texts(self) -> list[str]:
         """What each message said: a text's body, an interactive message's body, a template's parameter."""
@@ -69,11 +58,3 @@ class WhatsAppStub:
 
     def bodies(self) -> list[dict]:
         return [request["json"] for request in self.requests]
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()
