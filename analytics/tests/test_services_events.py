@@ -59,3 +59,42 @@ def test_the_events_of_one_transaction_are_written_together_once_it_commits(djan
     with django_capture_on_commit_callbacks(execute=True):  # a batch that ran is not joined: a new one
         event_record(name=EventName.CHAT_OPENED, conversation_id="conv_b")
     assert Event.objects.filter(name="chat_opened", conversation_id="conv_b").count() == 1
+
+
+def test_events_written_now_go_with_their_transaction_and_are_not_written_again(django_capture_on_commit_callbacks):
+    from django.db import transaction
+
+    from analytics.services import event_record, events_write_now
+
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        event_record(name=EventName.MESSAGE_SENT, conversation_id="conv_a")
+        event_record(name=EventName.INTENT_DETECTED, conversation_id="conv_a", intent="search")
+        events_write_now()
+        assert Event.objects.filter(conversation_id="conv_a").count() == 2  # inside the transaction
+    assert Event.objects.filter(conversation_id="conv_a").count() == 2  # the commit wrote nothing more
+
+    try:
+        with transaction.atomic():
+            event_record(name=EventName.MESSAGE_SENT, conversation_id="conv_b")
+            events_write_now()
+            raise RuntimeError("the caller fails after writing them")
+    except RuntimeError:
+        pass
+    assert not Event.objects.filter(conversation_id="conv_b").exists()  # rolled back with it
+
+
+def test_events_of_an_outer_level_wait_for_its_commit(django_capture_on_commit_callbacks):
+    from django.db import transaction
+
+    from analytics.services import event_record, events_write_now
+
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        event_record(name=EventName.MESSAGE_SENT, conversation_id="conv_c")
+        try:
+            with transaction.atomic():  # a savepoint that then rolls back must not take them
+                events_write_now()
+                raise RuntimeError("the inner block fails")
+        except RuntimeError:
+            pass
+        assert not Event.objects.filter(conversation_id="conv_c").exists()
+    assert Event.objects.filter(conversation_id="conv_c").count() == 1

@@ -59,6 +59,21 @@ def test_shared_reads_read_each_part_model_and_fit_once(django_assert_num_querie
         selectors.product_get(ps_number="PS11750057")
 
 
+def test_parts_by_ps_number_read_only_what_the_reply_has_not_read(django_assert_num_queries):
+    read, other = ProductFactory(ps_number="PS11750057"), ProductFactory(ps_number="PS11722130")
+
+    with selectors.catalog_reads_shared():
+        selectors.product_get(ps_number="PS11750057")
+        assert selectors.product_get(ps_number="PS99999999") is None
+        with django_assert_num_queries(1):  # only the one not read yet
+            found = selectors.products_by_ps_number(ps_numbers={"PS11750057", "PS11722130", "PS99999999"})
+        assert found == {"PS11750057": read, "PS11722130": other, "PS99999999": None}
+        with django_assert_num_queries(0):  # and the rest of the reply reads it from there
+            assert selectors.product_get(ps_number="PS11722130") == other
+    with django_assert_num_queries(1):  # outside a block, one query for them all
+        assert selectors.products_by_ps_number(ps_numbers={"PS11750057", "PS00000000"}) == {"PS11750057": read}
+
+
 def test_a_part_kind_is_sold_when_a_sellable_part_has_every_word_of_it():
     ProductFactory(name="Washer Drain Pump", appliance_type="washer")  # not the shop's appliances
     ProductFactory(name="Dishwasher Drain Pump", appliance_type="dishwasher", is_active=False)

@@ -84,7 +84,11 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+DATABASE_IS_SQLITE = DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3"
+if DATABASE_IS_SQLITE:
+    # Django's backend, with the connection a request closes kept for the next one (under
+    # Daphne each request is a thread of its own; core/sqlite_backend/base.py says why).
+    DATABASES["default"]["ENGINE"] = "core.sqlite_backend"
     # WAL lets the web server and a worker share the file without "database is locked";
     # synchronous=NORMAL is the safe pairing for WAL (no corruption, only the last commits
     # at risk on power loss) and makes each commit cheap.

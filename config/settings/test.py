@@ -7,11 +7,11 @@ threads that async tests and live servers use.
 import os
 
 from config.settings.base import *  # noqa: F403
-from config.settings.base import BASE_DIR, CHANNEL_LAYERS, DATABASES
+from config.settings.base import BASE_DIR, CHANNEL_LAYERS, DATABASE_IS_SQLITE, DATABASES
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+if DATABASE_IS_SQLITE:
     # One file per pytest process, so two suites running side by side never share a database.
     DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / f".pytest-db-{os.getpid()}.sqlite3")}
 if "CONFIG" in CHANNEL_LAYERS["default"]:

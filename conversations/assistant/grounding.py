@@ -116,13 +116,12 @@ class _Lookup:
         self.cache: dict[str, object] = {}
 
     def prefetch(self, ps_numbers) -> None:
-        """One query for every canonical PS number the reply names (most of them)."""
-        from catalog.models import Product
-
+        """Every canonical PS number the reply names (most of them): as the reply read them
+        (`catalog_reads_shared`), the others in one query."""
         keys = {re.sub(r"[\s-]", "", str(t).upper()) for t in ps_numbers if t} - set(self.cache)
         if keys:
-            for product in Product.objects.filter(ps_number__in=keys):
-                self.cache[product.ps_number.upper()] = product
+            for key, product in catalog.products_by_ps_number(ps_numbers=keys).items():
+                self.cache[key] = product
 
     def model(self, token: str):
         key = "model:" + token.upper()

@@ -17,7 +17,7 @@ from actions.enums import ActionTypeName
 from actions.services.selection import actions_render_for_message, actions_select
 from actions.types import Prerequisites
 from analytics.enums import EventName
-from analytics.services import event_record
+from analytics.services import event_record, events_write_now
 from catalog.selectors import catalog_reads_shared
 from conversations.assistant import intents
 from conversations.assistant.engines import draft_reply
@@ -99,6 +99,7 @@ def _exchange_claim(
             )
             customer_rate_limit_check(customer_id=conversation.customer_id)
             event_record(name=EventName.MESSAGE_SENT, conversation_id=conversation.id)
+            events_write_now()  # this commit carries it: not a transaction of its own after it
     except IntegrityError:
         # Another request stored this client id first (it waited on the unique index): a retry.
         return Message.objects.get(conversation=conversation, client_message_id=client_message_id), False, None
@@ -267,8 +268,6 @@ def _reply_write(*, conversation: Conversation, user_message: Message, text: str
             return user_message, None
         context = {**current["context"], **draft.context}
         context["usage"] = _usage_total(current["context"].get("usage"), usage)
-        Conversation.objects.filter(pk=conversation.pk).update(context=context)
-        conversation.context = context
         email, phone = _contact_remember(
             conversation,
             draft.context.get("contact"),
@@ -280,6 +279,7 @@ def _reply_write(*, conversation: Conversation, user_message: Message, text: str
             locked=True,
             message_id=reply_id,
             conversation=conversation,
+            conversation_fields={"context": context},  # stored with the reply's seq, one UPDATE
             role=Role.ASSISTANT,
             content=draft.content,
             parts=draft.parts,
@@ -323,6 +323,7 @@ def _reply_write(*, conversation: Conversation, user_message: Message, text: str
             )
         message_push(message=reply, actions=rendered)
         realtime.send_event_on_commit(group, {"type": "typing", "active": False, "seq": reply.seq})
+        events_write_now()  # the intent and buttons' events go with the reply's commit
     return user_message, reply
 
 
