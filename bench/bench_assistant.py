@@ -12,7 +12,9 @@ the floor and the reply are measured under the same conditions: on a shared mach
 load comes and goes, a floor measured before or after the replies is not the same machine.
 The target is a ratio, reply p95 ≤ `TARGET_RATIO` × floor p95: reported over the whole run and
 as the median over `BENCH_ROUNDS` (5) consecutive rounds of the run, each round's ratio from
-its own replies and floors.
+its own replies and floors. Beside them, the server's CPU per reply and per floor (Daphne's user
+and system time across each request, summed per kind): what a reply costs, which a busy machine
+stretches far less than it stretches the milliseconds.
 Rate limits are switched off for the run (one bench client sends hundreds of messages).
 """
 
@@ -24,7 +26,7 @@ import sys
 import time
 
 import httpx
-from common import REPO, environment, latency_figures, percentile, write_result
+from common import REPO, environment, latency_figures, percentile, process_cpu_seconds, write_result
 
 from core.testing.live import LiveStack
 
@@ -66,32 +68,38 @@ def main() -> int:
         order = random.Random(1)
         replies: list[float] = []
         floors: list[float] = []
+        server_cpu = {"reply": 0.0, "floor": 0.0}  # seconds, over the measured requests
+
+        def cpu_now() -> float:
+            return process_cpu_seconds(stack.server.pid)
 
         def reply(i: int) -> None:
             nonlocal conv
             if i % 8 == 0:
                 conv = client.post("/api/chat/conversations", json={}).json()
             text = texts[i % len(texts)]
-            t0 = time.perf_counter()
+            cpu0, t0 = cpu_now(), time.perf_counter()
             response = client.post(
                 f"/api/chat/conversations/{conv['id']}/messages",
                 json={"content": text},
                 headers={"Authorization": f"Bearer {conv['token']}"},
             )
-            elapsed = time.perf_counter() - t0
+            elapsed, cpu = time.perf_counter() - t0, cpu_now() - cpu0
             if response.status_code != 201:
                 raise SystemExit(f"{text!r} answered {response.status_code}: {response.text[:300]}")
             if i >= 30:  # the first ones build the search index
                 replies.append(elapsed)
+                server_cpu["reply"] += cpu
 
         def floor(i: int) -> None:
-            t0 = time.perf_counter()
+            cpu0, t0 = cpu_now(), time.perf_counter()
             response = client.get("/admin/login/")
-            elapsed = time.perf_counter() - t0
+            elapsed, cpu = time.perf_counter() - t0, cpu_now() - cpu0
             if response.status_code != 200:
                 raise SystemExit(f"the floor answered {response.status_code}")
             if i >= 30:
                 floors.append(elapsed)
+                server_cpu["floor"] += cpu
 
         for i in range(N + 30):
             pair = [reply, floor]
@@ -105,6 +113,10 @@ def main() -> int:
         figures = {
             "POST message, offline reply": {**latency_figures(replies), "target_p95_ms": 30},
             "floor: GET /admin/login/ (interleaved)": latency_figures(floors),
+            "server CPU per request (ms)": {
+                "reply": server_cpu["reply"] / len(replies) * 1000,
+                "floor": server_cpu["floor"] / len(floors) * 1000,
+            },
             "reply p95 / floor p95": {
                 "run": p95(replies) / p95(floors),
                 "median_of_rounds": statistics.median(rounds),
@@ -115,6 +127,8 @@ def main() -> int:
         }
     for name, stats in list(figures.items())[:2]:
         print(f"{name}: p50={stats['p50_ms']:.2f}ms p95={stats['p95_ms']:.2f}ms p99={stats['p99_ms']:.2f}ms")
+    cpu = figures["server CPU per request (ms)"]
+    print(f"server CPU per request: reply {cpu['reply']:.2f} ms, floor {cpu['floor']:.2f} ms")
     ratio = figures["reply p95 / floor p95"]
     print(
         f"reply p95 / floor p95: run {ratio['run']:.2f}x, median of {len(rounds)} rounds {ratio['median_of_rounds']:.2f}x "
