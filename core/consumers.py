@@ -6,6 +6,7 @@ from urllib.parse import parse_qsl
 
 from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncJsonWebsocketConsumer, AsyncWebsocketConsumer
+from django.conf import settings
 
 from core.error_codes import CoreErrorCode
 from core.exceptions import ApplicationError
@@ -16,6 +17,7 @@ logger = logging.getLogger(__name__)
 
 CLOSE_INVALID = 4400
 CLOSE_NOT_FOUND = 4404
+CLOSE_TOO_LARGE = 4413
 CLOSE_TRY_AGAIN_LATER = 4503  # Daphne sends only 1000 and 3000-4999 (not RFC 6455's 1013)
 
 
@@ -29,7 +31,9 @@ def _scope_is_clean(scope) -> bool:
 class JsonFrameConsumer(AsyncJsonWebsocketConsumer):
     """Each frame is a JSON text object with a string `type`, handed to `receive_json`.
 
-    A socket URL holding a NUL or a lone surrogate is refused with 4400 before `connect` runs.
+    A socket URL holding a NUL or a lone surrogate is refused with 4400 before `connect` runs; a
+    frame longer than PARLEY_SOCKET_FRAME_MAX_CHARS is answered `request_too_large`, unread, and
+    the socket closed 4413.
 
     Bad frames (binary, not JSON, too deep, NUL or lone surrogates, no `type`) are answered with
     an `error` frame; so is any exception a handler raises (ApplicationError with its own code,
@@ -73,6 +77,13 @@ class JsonFrameConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=CLOSE_TRY_AGAIN_LATER)
 
     async def receive(self, text_data=None, bytes_data=None):
+        limit = settings.PARLEY_SOCKET_FRAME_MAX_CHARS
+        if len(text_data if text_data is not None else bytes_data or b"") > limit:
+            # Daphne takes a frame of any size; parsing megabytes per frame, as fast as a client
+            # can send them, is the cost. Refused unread, and the socket closed (HTTP's 413).
+            await self.send_error(CoreErrorCode.REQUEST_TOO_LARGE, f"A frame is at most {limit} characters.")
+            await self.close(code=CLOSE_TOO_LARGE)
+            return
         if text_data is None:
             await self.send_error(CoreErrorCode.INVALID_FRAME, "Send JSON text frames.")
             return

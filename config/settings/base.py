@@ -239,6 +239,8 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Parley <shop@parley.loca
 # nested at most this deep (400 above); NUL and lone surrogates are refused everywhere.
 PARLEY_REQUEST_MAX_BYTES = env.int("PARLEY_REQUEST_MAX_BYTES", default=1024 * 1024)
 PARLEY_JSON_MAX_DEPTH = env.int("PARLEY_JSON_MAX_DEPTH", default=32)
+# The longest socket frame read (a chat message is at most 2,000 characters; a frame holds one).
+PARLEY_SOCKET_FRAME_MAX_CHARS = env.int("PARLEY_SOCKET_FRAME_MAX_CHARS", default=64 * 1024)
 # A catalogue file uploaded on the admin's import page: at most this many bytes (about
 # 50,000 parts of CSV at the default; larger catalogues go through `manage.py import_catalog`).
 PARLEY_CATALOG_IMPORT_MAX_BYTES = env.int("PARLEY_CATALOG_IMPORT_MAX_BYTES", default=20 * 1024 * 1024)

@@ -86,3 +86,6 @@ def test_any_frame_is_answered_and_the_socket_stays_open(shop, settings_override
 @pytest.fixture
 def settings_override(settings):
     settings.PARLEY_RATE_LIMIT_PER_MINUTE = settings.PARLEY_RATE_LIMIT_PER_HOUR = 0
+    # What a frame holds, not its length (a few escaped 3,000-character strings pass 64 KiB): the
+    # cap on frame length is core/tests/test_edge.py's.
+    settings.PARLEY_SOCKET_FRAME_MAX_CHARS = 10**6

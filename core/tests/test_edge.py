@@ -91,3 +91,42 @@ def test_the_parser_caps_a_body_sent_without_content_length():
         JSONParser().parse(body, "application/json", {})
 
     assert (refused.value.code, refused.value.status_code) == ("request_too_large", 413)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("oversized", ["text", "bytes"])
+def test_a_socket_frame_over_the_limit_is_refused_unread_and_the_socket_closed(oversized, settings):
+    """Found by the outside attack run: a 20 MB frame was read and parsed whole (REST bodies stop
+    at 1 MiB), as often as a client cared to send one. A frame at the limit is still read."""
+    from asgiref.sync import async_to_sync
+    from channels.testing import WebsocketCommunicator
+
+    from config.asgi import application
+    from conversations.services.conversations import conversation_start
+
+    settings.PARLEY_SOCKET_FRAME_MAX_CHARS = 1000
+    conversation, token = conversation_start()
+    at_limit = json.dumps({"type": "ping", "pad": "x" * (1000 - 27)})
+    assert len(at_limit) == 1000
+
+    async def exchange():
+        ws = WebsocketCommunicator(
+            application, f"/ws/chat/{conversation.id}/?token={token}", headers=[(b"origin", b"http://127.0.0.1:8000")]
+        )
+        connected, _ = await ws.connect(timeout=30)
+        assert connected
+        await ws.send_to(text_data=at_limit)
+        pong = await ws.receive_json_from(timeout=30)
+        if oversized == "text":
+            await ws.send_to(text_data=json.dumps({"type": "ping", "pad": "x" * 1000}))
+        else:
+            await ws.send_to(bytes_data=b"x" * 1001)
+        refused = await ws.receive_json_from(timeout=30)
+        closed = await ws.receive_output(timeout=30)
+        await ws.wait()
+        return pong, refused, closed
+
+    pong, refused, closed = async_to_sync(exchange)()
+    assert pong == {"type": "pong"}
+    assert (refused["type"], refused["code"]) == ("error", "request_too_large")
+    assert closed == {"type": "websocket.close", "code": 4413}
