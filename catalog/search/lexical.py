@@ -16,10 +16,11 @@ How it scales (bench/bench_scale.py, README "Search at scale"):
   under PARLEY_VECTOR_DIR (`shared_file.py`) that every web process on the host maps: one
   process builds it (the others wait on a lock and open it), the pages are the page cache's,
   counted once for the host.
-- A query adds its terms' postings up with two `np.bincount`s over the whole catalogue (how
-  many terms each part holds, and its BM25), keeps the parts at the highest coverage that
-  still gives `limit` of them, and takes the best by `argpartition`: no Python loop over
-  postings, and the same cost whether a term is rare or in half the catalogue.
+- A query counts how many of its terms each part holds with one `np.bincount` of its terms'
+  postings, keeps the parts at the highest coverage that still gives `limit` of them, adds
+  up their BM25 (binary search in each term's postings, or a second bincount when they are
+  many) and takes the best by `argpartition`: no Python loop over postings, and the same
+  cost whether a term is rare or in half the catalogue.
 - An edit does not rebuild the index. The parts whose text changed since the last check (a
   query on the indexed `updated_at`) go into a small overlay index scored with the base's
   statistics, and their old postings are masked: an edit is searchable on the next check, in
@@ -319,17 +320,31 @@ class LexicalIndex:
         at_least = np.cumsum(np.bincount(matched)[:0:-1])[::-1]  # [c - 1]: parts holding c terms or more
         reach = np.flatnonzero(at_least >= limit)
         candidates = np.flatnonzero(matched >= (int(reach[-1]) + 1 if reach.size else 1))
-        scores = np.bincount(docs, weights=np.concatenate([w for _, w in lists]), minlength=self.size)
-        # float32, as the contributions are: the ranking is the same as adding them up one by one.
-        combined = scores[candidates].astype(np.float32) + matched[candidates].astype(np.float32) * 1000.0
-        top = candidates[_best(combined, self.ids[candidates], limit)]
+        scores = self._scores(lists, docs, candidates)
+        combined = scores + matched[candidates].astype(np.float32) * 1000.0
+        best = _best(combined, self.ids[candidates], limit)
+        top = candidates[best]
         want = len(resolved)
         return [
             LexicalHit(product_id, score, count, want)
             for product_id, score, count in zip(
-                self.ids[top].tolist(), scores[top].astype(np.float32).tolist(), matched[top].tolist(), strict=True
+                self.ids[top].tolist(), scores[best].tolist(), matched[top].tolist(), strict=True
             )
         ]
+
+    def _scores(self, lists, docs: np.ndarray, candidates: np.ndarray) -> np.ndarray:
+        """The candidates' BM25 (float32, as the contributions are: the same ranking as adding
+        them up one by one). Few candidates: each term's postings searched for them (at
+        1,000,000 parts a quarter of the time of the whole-catalogue sum); many: that sum."""
+        if candidates.size * 8 >= docs.size:
+            weights = np.concatenate([w for _, w in lists])
+            return np.bincount(docs, weights=weights, minlength=self.size)[candidates].astype(np.float32)
+        scores = np.zeros(candidates.size, dtype=np.float32)
+        for term_docs, weights in lists:
+            at = np.minimum(np.searchsorted(term_docs, candidates), term_docs.size - 1)
+            hit = term_docs[at] == candidates
+            scores[hit] += weights[at[hit]]
+        return scores
 
 
 class OverlaidIndex:
