@@ -56,6 +56,7 @@ import io
 import itertools
 import json
 import logging
+import mmap
 import os
 import random
 import resource
@@ -160,6 +161,15 @@ def stack_dir() -> str:
     return str(BASE_DIR)
 
 
+def _mapped(array) -> bool:
+    """Is this array a view of a mapped file (the host's shared index), not memory of its own?"""
+    import numpy as np
+
+    while isinstance(array, np.ndarray) and array.base is not None:
+        array = array.base
+    return isinstance(array, mmap.mmap)
+
+
 def timed(fn, items) -> list[float]:
     times = []
     for item in items:
@@ -260,14 +270,14 @@ def in_process(size: int, generate_rate: float) -> dict:
         "lexical_private_mb": round(mid[1] - before[1], 1),
         "process_peak_after_lexical_mb": lexical_peak,
         "lexical_arrays_mb": round(sum(a.nbytes for a in index.arrays.values()) / 2**20, 1),
-        "lexical_shared_file": not index.docs.flags.owndata,
+        "lexical_shared_file": _mapped(index.docs),
         "lexical_open_in_another_process_s": round(open_s, 3),
         "vectors_s": round(semantic_s, 2),
         "vectors_cpu_s": round(semantic_cpu, 2),
         "vectors": int(ids.size),
         "vectors_private_mb": round(after[1] - mid[1], 1),
         "vectors_rss_mb": round(after[0] - mid[0], 1),
-        "vectors_shared_file": not matrix.flags.owndata,
+        "vectors_shared_file": _mapped(matrix),
         "vectors_grouped": vectors.centroids is not None,
         "matrix_mb": round(matrix.nbytes / 2**20, 1),
         "process_peak_after_vectors_mb": peak_mb(),

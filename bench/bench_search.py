@@ -6,8 +6,9 @@ Figures (sequential, one client):
 - "search, semantic on": `product_search()` with vectors built for every part; the query
   embedding is computed on every call (the query-vector cache is cleared before each).
   Target p95 <= 20 ms.
-- "floor: numpy dot 100k x 384": the bare matrix-vector product and top-k that semantic
-  search cannot avoid.
+- "floor: numpy dot 100k x 384": the bare matrix-vector product and top-k over the whole
+  matrix, the exact search (semantic search scores the rows of the query's nearest groups
+  only, catalog/search/clusters.py).
 - "floor: query embedding": the local model embedding one query.
 - "HTTP GET /api/catalog/search" vs "HTTP floor GET /admin/login/" on Daphne over the same
   database (semantic on).
