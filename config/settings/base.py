@@ -376,7 +376,8 @@ PARLEY_GIL_SWITCH_INTERVAL = env.float("PARLEY_GIL_SWITCH_INTERVAL", default=0.0
 # its young generations less often (gc.set_threshold; Python's own is 700, 10, 10), so that a
 # request's short-lived objects die young instead of reaching the oldest generation
 # (core/process_tuning.py). Measured in bench_handoff at 1,000 sockets on a loaded box: no full
-# collection while the replies ran, against 2-9 of 70-540 ms CPU each before. Empty thresholds
+# collection while the replies ran (4 runs), against 2 of up to 252 ms CPU with Python's defaults
+# and 6-9 frozen with Python's thresholds. Empty thresholds
 # keep Python's. A collection slower than PARLEY_GC_SLOW_MS is logged (0: never), with its CPU
 # time, to check a latency tail against them.
 PARLEY_GC_FREEZE = env.bool("PARLEY_GC_FREEZE", default=True)
