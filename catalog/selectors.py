@@ -242,6 +242,8 @@ def appliance_model_parts(
     Returns (total count, one page of products carrying `confidence`)."""
     rows = Compatibility.objects.filter(appliance_model=appliance_model, product__is_active=True)
     total = rows.count()
+    if offset >= total:  # past the end: no query (an offset past PostgreSQL's bigint was a DataError)
+        return total, []
     page = (
         rows.select_related("product")
         .annotate(stock_rank=_in_stock_rank("product__"))

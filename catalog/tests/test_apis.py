@@ -100,6 +100,14 @@ def test_model_parts_in_stock_first(api, fit):
     assert api.get("/api/catalog/models/NOPE1/parts").json()["error"]["code"] == "appliance_model_not_found"
 
 
+@pytest.mark.parametrize("offset", [2, 10**6, 10**20])
+def test_a_page_past_the_last_part_is_empty_not_a_500(api, fit, offset):
+    # Found by the API fuzz on PostgreSQL: an offset past bigint was a DataError (a 500).
+    response = api.get("/api/catalog/models/WDT780SAEM1/parts", {"offset": offset})
+    assert response.status_code == 200
+    assert (response.json()["count"], response.json()["parts"]) == (1, [])
+
+
 def test_compatibility_check(api, fit):
     fridge = ApplianceModelFactory(model_number="WRS325SDHZ", appliance_type="refrigerator")
 
