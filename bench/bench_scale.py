@@ -167,7 +167,7 @@ def _mapped(array) -> bool:
 
     while isinstance(array, np.ndarray) and array.base is not None:
         array = array.base
-    return isinstance(array, mmap.mmap)
+    return isinstance(array.obj if isinstance(array, memoryview) else array, mmap.mmap)
 
 
 def timed(fn, items) -> list[float]:
