@@ -71,7 +71,7 @@ import tracemalloc
 import httpx
 from bench_assistant import messages
 from bench_search import queries
-from common import environment, figures_print, latency_figures, write_result
+from common import environment, figures_print, latency_figures, timed, write_result
 
 from core.testing.live import LiveStack
 
@@ -168,15 +168,6 @@ def _mapped(array) -> bool:
     while isinstance(array, np.ndarray) and array.base is not None:
         array = array.base
     return isinstance(array.obj if isinstance(array, memoryview) else array, mmap.mmap)
-
-
-def timed(fn, items) -> list[float]:
-    times = []
-    for item in items:
-        t0 = time.perf_counter()
-        fn(item)
-        times.append(time.perf_counter() - t0)
-    return times
 
 
 def runs(fn, items, floor_fn=None) -> dict:

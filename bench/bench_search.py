@@ -20,7 +20,7 @@ import sys
 import time
 
 import httpx
-from common import environment, latency_figures, write_result
+from common import environment, latency_figures, timed, write_result
 
 from core.testing.live import LiveStack
 
@@ -72,15 +72,6 @@ def queries(n: int) -> list[str]:
             q = q.replace("a", "", 1)  # a typo
         out.add(q + ("" if rnd.random() < 0.5 else f" {rnd.randint(1, 99)}"))
     return sorted(out)
-
-
-def timed(fn, items) -> list[float]:
-    times = []
-    for item in items:
-        t0 = time.perf_counter()
-        fn(item)
-        times.append(time.perf_counter() - t0)
-    return times
 
 
 def main() -> int:

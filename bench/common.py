@@ -26,6 +26,16 @@ def percentile(sorted_values: list[float], q: float) -> float:
     return sorted_values[rank - 1]
 
 
+def timed(fn, items) -> list[float]:
+    """Seconds fn took on each item, one call at a time."""
+    times = []
+    for item in items:
+        t0 = time.perf_counter()
+        fn(item)
+        times.append(time.perf_counter() - t0)
+    return times
+
+
 def latency_figures(seconds: list[float]) -> dict:
     values = sorted(s * 1000 for s in seconds)
     return {
