@@ -45,6 +45,10 @@ def stripe_webhook_receive(*, payload: bytes, signature: str) -> tuple[WebhookEv
         raise WebhookInvalid("The body is not a valid event.", code=CheckoutErrorCode.PAYLOAD_INVALID) from exc
     if not isinstance(event.get("id"), str) or not isinstance(event.get("type"), str):
         raise WebhookInvalid("The event has no id or type.", code=CheckoutErrorCode.PAYLOAD_INVALID)
+    # Every Stripe event carries the object it is about in data.object; the handlers read it so.
+    data = event.get("data")
+    if not isinstance(data, dict) or not isinstance(data.get("object"), dict):
+        raise WebhookInvalid("The event has no data.object.", code=CheckoutErrorCode.PAYLOAD_INVALID)
 
     from checkout.tasks import webhook_event_process_task
 

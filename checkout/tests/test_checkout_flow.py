@@ -233,6 +233,18 @@ def test_a_signed_event_holding_a_nul_is_a_400_and_stores_nothing(api, shop):
     assert not WebhookEvent.objects.exists()
 
 
+@pytest.mark.parametrize("data", ["x", None, [], {}, {"object": "ch_1"}])
+def test_a_signed_event_without_a_data_object_is_a_400_and_stores_nothing(api, shop, data):
+    # The handlers read data.object; a signed event without one was stored and its task crashed.
+    event = {"id": "evt_nodata", "object": "event", "type": "checkout.session.completed", "data": data}
+    payload = json.dumps(event).encode()
+    header = stripe_signature_header(payload=payload, secret=settings.STRIPE_WEBHOOK_SECRET)
+    response = post_webhook(api, payload, header)
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "payload_invalid"
+    assert not WebhookEvent.objects.exists()
+
+
 def test_unknown_event_types_are_acknowledged_and_ignored(api, shop):
     payload = json.dumps(
         {"id": "evt_x", "object": "event", "type": "customer.created", "data": {"object": {}}}
