@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from config.asgi import application
 from conversations.services.conversations import conversation_start
-from core.testing.fuzz import bounded
+from core.testing.fuzz import bounded, json_values
 from core.testing.sockets import frame_effects
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -26,10 +26,7 @@ texts = st.one_of(
     st.text(max_size=40),
     st.sampled_from(["\x00", "a\x00b", "\ud800", "msg_\udfff", "PS11750057", "act_x", "conv_x", " ", "ü" * 3000]),
 )
-leaves = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), texts)
-values = st.recursive(
-    leaves, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(texts, inner, max_size=3), max_leaves=12
-)
+values = json_values(texts, keys=texts, max_size=3, max_leaves=12)
 objects = st.fixed_dictionaries(
     {"type": st.one_of(st.sampled_from(TYPES), texts, values)},
     optional={name: values for name in FIELDS if name != "type"},

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from actions.tests.factories import ActionFactory
 from config.asgi import application
 from conversations.tests.factories import ConversationFactory
-from core.testing.fuzz import bounded
+from core.testing.fuzz import bounded, json_values
 from core.testing.sockets import frame_effects
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -28,11 +28,7 @@ texts = st.one_of(
     st.text(max_size=30),
     st.sampled_from(["\x00", "conv_\ud800", "conv_x", " ", "%", "conv_" + "a" * 5000, "REAL"]),
 )
-values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | texts,
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(texts, inner, max_size=3),
-    max_leaves=8,
-)
+values = json_values(texts, keys=texts, max_size=3, max_leaves=8)
 frames = st.one_of(
     st.fixed_dictionaries(
         {"type": st.one_of(st.sampled_from(TYPES), texts)},

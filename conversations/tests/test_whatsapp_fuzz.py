@@ -13,22 +13,15 @@ from hypothesis import strategies as st
 
 from conversations.tests import whatsapp_webhooks as wh
 from conversations.tests.test_whatsapp import wa  # noqa: F401 (fixture)
-from core.testing.fuzz import bounded
+from core.testing.fuzz import bounded, json_values
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-leaves = st.one_of(
-    st.none(),
-    st.booleans(),
-    st.integers(),
-    st.floats(allow_nan=False),
-    st.text(max_size=20),
-    st.sampled_from(["", "text", "interactive", "image", "button_reply", "read", "failed", "act_x", "9" * 40]),
-)
-values = st.recursive(
-    leaves,
-    lambda inner: st.lists(inner, max_size=2) | st.dictionaries(st.text(max_size=8), inner, max_size=2),
-    max_leaves=6,
+values = json_values(
+    st.one_of(
+        st.text(max_size=20),
+        st.sampled_from(["", "text", "interactive", "image", "button_reply", "read", "failed", "act_x", "9" * 40]),
+    )
 )
 PATHS = [
     ("entry",),

@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 
 import schemathesis
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from hypothesis.errors import Unsatisfiable
 from schemathesis.generation import GenerationMode
 
@@ -25,6 +26,19 @@ def bounded(max_examples: int) -> settings:
         derandomize=True,
         database=None,
         suppress_health_check=list(HealthCheck),
+    )
+
+
+def json_values(text, *, keys=None, max_size: int = 2, max_leaves: int = 6):
+    """Any JSON-shaped value a hostile client could send: null, booleans, integers, floats (no
+    NaN, which JSON has no word for), the given text strategy, nested in lists and objects whose
+    keys are `keys` (short text unless given)."""
+    keys = st.text(max_size=8) if keys is None else keys
+    leaves = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), text)
+    return st.recursive(
+        leaves,
+        lambda inner: st.lists(inner, max_size=max_size) | st.dictionaries(keys, inner, max_size=max_size),
+        max_leaves=max_leaves,
     )
 
 
