@@ -16,11 +16,16 @@ How it scales (bench/bench_scale.py, README "Search at scale"):
   under PARLEY_VECTOR_DIR (`shared_file.py`) that every web process on the host maps: one
   process builds it (the others wait on a lock and open it), the pages are the page cache's,
   counted once for the host.
-- A query counts how many of its terms each part holds with one `np.bincount` of its terms'
-  postings, keeps the parts at the highest coverage that still gives `limit` of them, adds
-  up their BM25 (binary search in each term's postings, or a second bincount when they are
-  many) and takes the best by `argpartition`: no Python loop over postings, and the same
-  cost whether a term is rare or in half the catalogue.
+- A query never adds up its terms' postings over the whole catalogue. A term in more than
+  1/DENSE_SHARE of the parts (a few hundred: a part kind, "refrigerator", a brand) also has a
+  bitmap, one bit per part, and per 64-part word how many of its postings come before; a rarer
+  term's bitmap is made from its postings when a query needs it. How many parts hold at least c
+  of the query's terms is counted on the bitmaps, 64 parts per operation; the parts at the
+  highest coverage that still gives `limit` of them are read from the postings of the rarest
+  terms (a part holding c of k terms holds one of the k - c + 1 rarest), and each of their
+  postings of the other terms is found by its bit's rank in the bitmap. So a query's work is
+  about its rarest terms' postings, not the catalogue: at 1,000,000 parts "door" alone has
+  390,000 postings, and a query naming it beside a rarer word reads none of them.
 - An edit does not rebuild the index. The parts whose text changed since the last check (a
   query on the indexed `updated_at`) go into a small overlay index scored with the base's
   statistics, and their old postings are masked: an edit is searchable on the next check, in
@@ -66,6 +71,15 @@ B = 0.75
 MAX_TERM_LENGTH = 40
 # difflib's cutoff for a correction; also bounds which word lengths can be one.
 CORRECTION_CUTOFF = 0.8
+# A term in more than 1/DENSE_SHARE of the parts also has a bitmap (one bit per part): a query
+# asks it whether a part holds the term instead of reading its postings.
+DENSE_SHARE = 32
+# A query's candidates are read from its rarest terms' postings unless that takes more than
+# 1/UNPACK_SHARE of the catalogue's probes: then from the bitmap of their coverage, unpacked.
+UNPACK_SHARE = 2
+# Rows read and tokenised at a time when building: the build's memory is the index's arrays, this
+# many rows, and the terms (not every row of the catalogue at once).
+BUILD_CHUNK = 50_000
 
 
 def _doc_text_hash(row: tuple) -> int:
@@ -94,98 +108,195 @@ class _Stats:
     document_frequency: Callable[[str], int]
 
 
-def _best(values: np.ndarray, ids: np.ndarray, limit: int) -> np.ndarray:
-    """Positions of the `limit` highest values, best first, ties by smaller id (also at the cut)."""
+def _best(values: np.ndarray, ids: np.ndarray, candidates: np.ndarray, limit: int) -> np.ndarray:
+    """Positions of the `limit` highest values (one per candidate), best first, ties by smaller id
+    (`ids[candidates]`; also at the cut)."""
     take = min(limit, values.size)
     if take == 0:
         return np.zeros(0, dtype=np.int64)
-    cut = values[np.argpartition(-values, take - 1)[take - 1]]
+    cut = np.partition(values, values.size - take)[values.size - take]
     chosen = np.flatnonzero(values >= cut)
-    chosen = chosen[np.lexsort((ids[chosen], -values[chosen]))]
+    chosen = chosen[np.lexsort((ids[candidates[chosen]], -values[chosen]))]
     return chosen[:take]
 
 
+class _Builder:
+    """The arrays of an index, from rows (id, name, category, brand, appliance_type,
+    description) added in chunks by ascending id: nothing per row or per posting is kept in
+    Python, only each term's number (a dict: the terms are needed anyway). A chunk's postings
+    become three compact arrays at once (its terms' counts, then positions and term
+    frequencies, by term then position); `arrays` places them where their terms' postings go."""
+
+    def __init__(self):
+        self.numbers: dict[str, int] = {}  # term → number in first-seen order
+        self.chunks: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
+        self.name_numbers: set[int] = set()
+        self.lengths, self.ids, self.hashes = array("f"), array("q"), array("Q")
+        self.names, self.name_starts = bytearray(), array("q")
+        self.type_codes: dict[str, int] = {}  # first-seen, renumbered in sorted order at the end
+        self.types, self.brands = array("i"), set()
+
+    @property
+    def size(self) -> int:
+        return len(self.ids)
+
+    def add(self, rows: list[tuple]) -> None:
+        numbers, name_numbers = self.numbers, self.name_numbers
+        term_of, doc_of, weight_of = array("i"), array("i"), array("f")
+        for row in rows:
+            doc = self.size
+            length = 0.0
+            for field, ((_, weight), value) in enumerate(zip(FIELD_WEIGHTS, row[1:], strict=True)):
+                for term in tokens(value):
+                    if len(term) > MAX_TERM_LENGTH:
+                        continue
+                    number = numbers.setdefault(term, len(numbers))
+                    term_of.append(number)
+                    doc_of.append(doc)
+                    weight_of.append(weight)
+                    length += weight
+                    if field < 2:  # name, category: the words the assistant recognises as parts
+                        name_numbers.add(number)
+            self.lengths.append(length)
+            # Names as `name__icontains` reads them (lower-cased), "\x00" between them (no message has one).
+            if doc:
+                self.names += b"\x00"
+            self.name_starts.append(len(self.names))
+            self.names += (row[1] or "").lower().encode()
+            self.types.append(self.type_codes.setdefault(row[4] or "", len(self.type_codes)))
+            if row[3]:
+                self.brands.add(row[3])
+            self.hashes.append(_doc_text_hash(row))
+            self.ids.append(row[0])
+        terms = np.frombuffer(term_of, dtype=np.int32)
+        docs = np.frombuffer(doc_of, dtype=np.int32)
+        order = np.lexsort((docs, terms))
+        terms, docs, weights = terms[order], docs[order], np.frombuffer(weight_of, dtype=np.float32)[order]
+        first = np.ones(terms.size, dtype=bool)
+        first[1:] = (terms[1:] != terms[:-1]) | (docs[1:] != docs[:-1])
+        starts = np.flatnonzero(first)
+        tf = np.add.reduceat(weights, starts) if starts.size else weights
+        terms, docs = terms[starts], docs[starts]
+        present, counts = np.unique(terms, return_counts=True)
+        self.chunks.append((present.astype(np.int32), counts, docs, tf))
+        _heap_trim()  # the chunk's rows and token lists: freed, but kept by malloc unless handed back
+
+    def arrays(self, stats: _Stats | None) -> tuple[dict[str, np.ndarray], dict]:
+        """The index's arrays and metadata (the chunks are let go of on the way). `stats`: score
+        with another index's statistics (an overlay); None: with these rows' own."""
+        size, numbers = self.size, self.numbers
+        # Terms in byte order (they are ASCII: the tokenizer keeps [a-z0-9]); `rank` renumbers them.
+        width = max((len(term) for term in numbers), default=1)
+        first_seen = np.array(list(numbers), dtype=f"S{width}")
+        self.numbers = {}
+        order = np.argsort(first_seen, kind="stable")
+        terms = first_seen[order]
+        del first_seen
+        rank = np.empty(order.size, dtype=np.int64)
+        rank[order] = np.arange(order.size)
+        df = np.zeros(terms.size, dtype=np.int64)
+        for present, counts, _, _ in self.chunks:
+            df[rank[present]] += counts
+        offsets = np.zeros(terms.size + 1, dtype=np.int64)
+        np.cumsum(df, out=offsets[1:])
+        # Each chunk's postings of a term go after the earlier chunks' (lower positions).
+        docs = np.empty(int(offsets[-1]), dtype=np.int32)
+        tf = np.empty(docs.size, dtype=np.float32)
+        cursor = offsets[:-1].copy()
+        while self.chunks:
+            present, counts, chunk_docs, chunk_tf = self.chunks.pop(0)
+            ranks = rank[present]
+            group = np.repeat(np.cumsum(counts) - counts, counts)
+            at = np.repeat(cursor[ranks], counts) + np.arange(chunk_docs.size) - group
+            docs[at], tf[at] = chunk_docs, chunk_tf
+            cursor[ranks] += counts
+            del present, counts, chunk_docs, chunk_tf, ranks, group, at
+            _heap_trim()
+        lengths = np.frombuffer(self.lengths, dtype=np.float32)
+        avg_length = float(lengths.mean()) if size else 1.0
+        if stats is None:
+            stats = _Stats(size, avg_length, lambda term: 0)
+            base_df = df
+        else:  # an overlay: the base's document frequencies (at least its own)
+            base_df = np.fromiter((stats.document_frequency(t.decode()) for t in terms), np.int64, count=terms.size)
+            base_df = np.maximum(base_df, df)
+        norm = K1 * (1 - B + B * lengths / max(stats.avg_length, 1e-6))
+        idf = np.log(1 + (stats.size - base_df + 0.5) / (base_df + 0.5)).astype(np.float32)
+        weights = tf  # BM25 contributions in place of the term frequencies, a slice at a time
+        for first, last in _slices(offsets, 1 << 22):
+            at = slice(offsets[first], offsets[last])
+            part_tf = tf[at]
+            weights[at] = np.repeat(idf[first:last], df[first:last]) * part_tf * (K1 + 1) / (part_tf + norm[docs[at]])
+        # Typo correction reads words, never part numbers (most of a large catalogue's terms).
+        digits = terms.view(np.uint8).reshape(terms.size, width) if terms.size else np.zeros((0, 1), np.uint8)
+        words = np.flatnonzero(~((digits >= ord("0")) & (digits <= ord("9"))).any(axis=1)).astype(np.int32)
+        types = sorted(self.type_codes)
+        recode = np.zeros(max(len(types), 1), dtype=np.int32)
+        recode[list(self.type_codes.values())] = [types.index(value) for value in self.type_codes]
+        dense = np.flatnonzero(df * DENSE_SHARE >= max(size, 1)).astype(np.int32)
+        bitmaps, ranks = _bitmaps(docs, offsets, dense, size)
+        name_numbers = np.array(sorted(self.name_numbers), dtype=np.int64)
+        arrays = {
+            "ids": np.frombuffer(self.ids, dtype=np.int64),
+            "hashes": np.frombuffer(self.hashes, dtype=np.uint64),
+            "terms": terms,
+            "offsets": offsets,
+            "docs": docs,
+            "weights": weights,
+            "dense": dense,
+            "bitmaps": bitmaps,
+            "ranks": ranks,
+            "words": words,
+            "name_terms": rank[name_numbers].astype(np.int32),
+            "names": np.frombuffer(self.names, dtype=np.uint8),
+            "name_starts": np.frombuffer(self.name_starts, dtype=np.int64),
+            "types": recode[np.frombuffer(self.types, dtype=np.int32)],
+        }
+        meta = {"avg_length": stats.avg_length, "brands": sorted(self.brands), "types": types}
+        return arrays, meta
+
+
+def _slices(offsets: np.ndarray, postings: int) -> list[tuple[int, int]]:
+    """Runs of whole terms [first, last) of about `postings` postings each."""
+    bounds = np.searchsorted(offsets, np.arange(0, int(offsets[-1]), postings), side="right") - 1
+    bounds = np.unique(np.concatenate((bounds, [offsets.size - 1])))
+    return list(zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True))
+
+
 def _pack(rows: list[tuple], stats: _Stats | None) -> tuple[dict[str, np.ndarray], dict]:
-    """The arrays and metadata of an index of `rows` (id, name, category, brand,
-    appliance_type, description), by ascending id. `stats`: score with another index's
-    statistics (an overlay); None: with these rows' own."""
-    size = len(rows)
-    numbers: dict[str, int] = {}  # term → number in first-seen order (only while building)
-    term_of, doc_of, weight_of = array("i"), array("i"), array("f")
-    lengths = np.zeros(size, dtype=np.float32)
-    name_numbers: set[int] = set()
-    for doc, row in enumerate(rows):
-        length = 0.0
-        for field, ((_, weight), value) in enumerate(zip(FIELD_WEIGHTS, row[1:], strict=True)):
-            for term in tokens(value):
-                if len(term) > MAX_TERM_LENGTH:
-                    continue
-                number = numbers.setdefault(term, len(numbers))
-                term_of.append(number)
-                doc_of.append(doc)
-                weight_of.append(weight)
-                length += weight
-                if field < 2:  # name, category: the words the assistant recognises as parts
-                    name_numbers.add(number)
-        lengths[doc] = length
-    # Terms in byte order (they are ASCII: the tokenizer keeps [a-z0-9]); `rank` renumbers them.
-    width = max((len(term) for term in numbers), default=1)
-    first_seen = np.array(list(numbers), dtype=f"S{width}")
-    order = np.argsort(first_seen, kind="stable")
-    terms = first_seen[order]
-    rank = np.empty(order.size, dtype=np.int32)
-    rank[order] = np.arange(order.size, dtype=np.int32)
-    term_ids = rank[np.frombuffer(term_of, dtype=np.int32)] if len(term_of) else np.zeros(0, np.int32)
-    docs = np.frombuffer(doc_of, dtype=np.int32)
-    weights = np.frombuffer(weight_of, dtype=np.float32)
-    order = np.lexsort((docs, term_ids))
-    term_ids, docs, weights = term_ids[order], docs[order], weights[order]
-    first = np.ones(term_ids.size, dtype=bool)
-    first[1:] = (term_ids[1:] != term_ids[:-1]) | (docs[1:] != docs[:-1])
-    starts = np.flatnonzero(first)
-    tf = np.add.reduceat(weights, starts) if starts.size else weights
-    term_ids, docs = term_ids[starts], docs[starts]
-    offsets = np.searchsorted(term_ids, np.arange(terms.size + 1)).astype(np.int64)
-    df = np.diff(offsets)
-    avg_length = float(lengths.mean()) if size else 1.0
-    if stats is None:
-        stats = _Stats(size, avg_length, lambda term: 0)
-        base_df = df
-    else:  # an overlay: the base's document frequencies (at least its own)
-        base_df = np.fromiter((stats.document_frequency(t.decode()) for t in terms), dtype=np.int64, count=terms.size)
-        base_df = np.maximum(base_df, df)
-    norm = K1 * (1 - B + B * lengths / max(stats.avg_length, 1e-6))
-    idf = np.log(1 + (stats.size - base_df + 0.5) / (base_df + 0.5)).astype(np.float32)
-    weights = (np.repeat(idf, df) * tf * (K1 + 1) / (tf + norm[docs])).astype(np.float32)
-    # Typo correction reads words, never part numbers (most of a large catalogue's terms).
-    digits = terms.view(np.uint8).reshape(terms.size, width) if terms.size else np.zeros((0, 1), np.uint8)
-    words = np.flatnonzero(~((digits >= ord("0")) & (digits <= ord("9"))).any(axis=1)).astype(np.int32)
-    types = sorted({row[4] or "" for row in rows})
-    type_codes = {value: code for code, value in enumerate(types)}
-    # Names as `name__icontains` reads them (lower-cased), "\x00" between them (no message has one).
-    names = [(row[1] or "").lower().encode() for row in rows]
-    name_starts = np.zeros(size, dtype=np.int64)
-    if size > 1:
-        np.cumsum([len(name) + 1 for name in names[:-1]], out=name_starts[1:])
-    arrays = {
-        "ids": np.fromiter((r[0] for r in rows), dtype=np.int64, count=size),
-        "hashes": np.fromiter((_doc_text_hash(r) for r in rows), dtype=np.uint64, count=size),
-        "terms": terms,
-        "offsets": offsets,
-        "docs": docs.astype(np.int32),
-        "weights": weights,
-        "words": words,
-        "name_terms": rank[np.array(sorted(name_numbers), dtype=np.int64)] if name_numbers else np.zeros(0, np.int32),
-        "names": np.frombuffer(b"\x00".join(names), dtype=np.uint8),
-        "name_starts": name_starts,
-        "types": np.fromiter((type_codes[row[4] or ""] for row in rows), dtype=np.int32, count=size),
-    }
-    meta = {
-        "avg_length": stats.avg_length,
-        "brands": sorted({row[3] for row in rows if row[3]}),
-        "types": types,
-    }
-    return arrays, meta
+    """The arrays and metadata of an index of `rows`, by ascending id (`_Builder`)."""
+    builder = _Builder()
+    for start in range(0, len(rows), BUILD_CHUNK):
+        builder.add(rows[start : start + BUILD_CHUNK])
+    return builder.arrays(stats)
+
+
+def _bitmap(docs: np.ndarray, words: int) -> tuple[np.ndarray, np.ndarray]:
+    """The bitmap of sorted positions `docs` (bit d % 64 of word d // 64) and, per word, how many
+    of them come before it."""
+    bitmap = np.zeros(words, dtype="<u8")
+    ranks = np.zeros(words, dtype=np.uint32)
+    if docs.size:
+        word = docs >> 6
+        starts = np.flatnonzero(np.concatenate(([True], word[1:] != word[:-1])))
+        bitmap[word[starts]] = np.bitwise_or.reduceat(np.uint64(1) << (docs & 63).astype(np.uint64), starts)
+        np.cumsum(np.bitwise_count(bitmap[:-1]), out=ranks[1:])
+    return bitmap, ranks
+
+
+def _holds(bitmap: np.ndarray, docs: np.ndarray) -> np.ndarray:
+    """Whether each of `docs` has its bit set in `bitmap`."""
+    return ((bitmap.view(np.uint8)[docs >> 3] >> (docs & 7).astype(np.uint8)) & np.uint8(1)) != 0
+
+
+def _bitmaps(docs: np.ndarray, offsets: np.ndarray, dense: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """The bitmaps and ranks (`_bitmap`) of the dense terms, one row each."""
+    words = -(-size // 64)
+    bitmaps = np.zeros((dense.size, words), dtype="<u8")
+    ranks = np.zeros((dense.size, words), dtype=np.uint32)
+    for row, number in enumerate(dense.tolist()):
+        bitmaps[row], ranks[row] = _bitmap(docs[offsets[number] : offsets[number + 1]], words)
+    return bitmaps, ranks
 
 
 class LexicalIndex:
@@ -198,6 +309,7 @@ class LexicalIndex:
         self.size = int(self.ids.size)
         self.terms, self.offsets = arrays["terms"], arrays["offsets"]
         self.docs, self.weights = arrays["docs"], arrays["weights"]
+        self.dense, self.bitmaps, self.ranks = arrays["dense"], arrays["bitmaps"], arrays["ranks"]
         self.avg_length = float(meta["avg_length"])
         # What the assistant recognises as "talking about the catalogue": brands and the words
         # of part names and categories (a few thousand at most, so Python objects).
@@ -308,43 +420,90 @@ class LexicalIndex:
         id. `masked` (sorted positions) are left out: parts an overlay holds a newer text of."""
         if not resolved or not self.size:
             return []
-        lists = [found for found in (self.postings(term) for term in resolved) if found is not None]
-        if not lists:
+        known = list(dict.fromkeys(n for n in map(self._number, resolved) if n >= 0))
+        if not known:
             return []
-        docs = np.concatenate([d for d, _ in lists])
-        matched = np.bincount(docs, minlength=self.size)
-        if masked is not None and masked.size:
-            matched[masked] = 0
-        # Coverage ranks first: the best `limit` hold at least the highest coverage that
-        # `limit` parts reach (or one term, when fewer than `limit` match at all).
-        at_least = np.cumsum(np.bincount(matched)[:0:-1])[::-1]  # [c - 1]: parts holding c terms or more
-        reach = np.flatnonzero(at_least >= limit)
-        candidates = np.flatnonzero(matched >= (int(reach[-1]) + 1 if reach.size else 1))
-        scores = self._scores(lists, docs, candidates)
-        combined = scores + matched[candidates].astype(np.float32) * 1000.0
-        best = _best(combined, self.ids[candidates], limit)
+        bits = {number: self._bits(number) for number in known}
+        chosen, coverage = self._covering([bitmap for bitmap, _ in bits.values()], limit, masked)
+        rarest = sorted(known, key=lambda number: (self.offsets[number + 1] - self.offsets[number], number))
+        candidates = self._members(chosen, rarest[: len(known) - coverage + 1], bits)
+        scores, matched = self._scores(known, bits, candidates, every=coverage == len(known))
+        combined = scores + matched.astype(np.float32) * 1000.0
+        best = _best(combined, self.ids, candidates, limit)
         top = candidates[best]
         want = len(resolved)
         return [
             LexicalHit(product_id, score, count, want)
             for product_id, score, count in zip(
-                self.ids[top].tolist(), scores[best].tolist(), matched[top].tolist(), strict=True
+                self.ids[top].tolist(), scores[best].tolist(), matched[best].tolist(), strict=True
             )
         ]
 
-    def _scores(self, lists, docs: np.ndarray, candidates: np.ndarray) -> np.ndarray:
-        """The candidates' BM25 (float32, as the contributions are: the same ranking as adding
-        them up one by one). Few candidates: each term's postings searched for them (at
-        1,000,000 parts a quarter of the time of the whole-catalogue sum); many: that sum."""
-        if candidates.size * 8 >= docs.size:
-            weights = np.concatenate([w for _, w in lists])
-            return np.bincount(docs, weights=weights, minlength=self.size)[candidates].astype(np.float32)
+    def _bits(self, number: int) -> tuple[np.ndarray, np.ndarray]:
+        """The term's bitmap and ranks (`_bitmap`): stored for a dense term, made from the postings
+        of another."""
+        slot = int(np.searchsorted(self.dense, number))
+        if slot < self.dense.size and self.dense[slot] == number:
+            return self.bitmaps[slot], self.ranks[slot]
+        return _bitmap(self.docs[self.offsets[number] : self.offsets[number + 1]], self.bitmaps.shape[1])
+
+    def _covering(self, bitmaps: list[np.ndarray], limit: int, masked: np.ndarray | None) -> tuple[np.ndarray, int]:
+        """The bitmap of the parts at the highest coverage (how many of the terms a part holds)
+        that `limit` parts reach, or of every part holding a term when fewer reach one, and that
+        coverage: counted word by word, 64 parts at a time, whatever the terms' postings."""
+        at_least: list[np.ndarray] = []  # [c - 1]: the parts holding c of the terms or more
+        for bitmap in bitmaps:
+            at_least.append(at_least[-1] & bitmap if at_least else bitmap.copy())
+            for c in range(len(at_least) - 2, 0, -1):
+                at_least[c] |= at_least[c - 1] & bitmap
+            if len(at_least) > 1:
+                at_least[0] |= bitmap
+        if masked is not None and masked.size:
+            kept = ~_bitmap(masked, at_least[0].size)[0]
+            for level in at_least:
+                level &= kept
+        for coverage in range(len(at_least), 1, -1):
+            if int(np.bitwise_count(at_least[coverage - 1]).sum(dtype=np.int64)) >= limit:
+                return at_least[coverage - 1], coverage
+        return at_least[0], 1
+
+    def _members(self, chosen: np.ndarray, rarest: list[int], bits) -> np.ndarray:
+        """The positions of the parts in `chosen`. They all hold one of the `rarest` terms (a part
+        holding c of k terms holds one of the k - c + 1 rarest): read from those terms' postings
+        when that is cheaper than unpacking the bitmap (usually, by far)."""
+        probes = sum((self.offsets[n + 1] - self.offsets[n]) * (at + 1) for at, n in enumerate(rarest))
+        if probes * UNPACK_SHARE > self.size:
+            return np.flatnonzero(np.unpackbits(chosen.view(np.uint8), count=self.size, bitorder="little"))
+        found = []
+        for at, number in enumerate(rarest):
+            docs = self.docs[self.offsets[number] : self.offsets[number + 1]]
+            keep = _holds(chosen, docs)
+            for earlier in rarest[:at]:  # counted there already
+                keep &= ~_holds(bits[earlier][0], docs)
+            found.append(docs[keep])
+        return np.concatenate(found) if len(found) > 1 else found[0]
+
+    def _scores(self, numbers: list[int], bits, candidates: np.ndarray, every: bool) -> tuple[np.ndarray, np.ndarray]:
+        """The candidates' BM25 and how many of the terms each holds (`every`: each holds them all).
+        The contributions are added up in float32, term by term in the query's order (the same
+        sums as adding every posting up one by one); a part's posting of a term is found by the
+        bits before its own in the term's bitmap."""
         scores = np.zeros(candidates.size, dtype=np.float32)
-        for term_docs, weights in lists:
-            at = np.minimum(np.searchsorted(term_docs, candidates), term_docs.size - 1)
-            hit = term_docs[at] == candidates
-            scores[hit] += weights[at[hit]]
-        return scores
+        matched = np.full(candidates.size, len(numbers) if every else 0, dtype=np.uint8)
+        word = candidates >> 6
+        own = np.uint64(1) << (candidates & 63).astype(np.uint64)
+        below = own - np.uint64(1)
+        for number in numbers:
+            bitmap, ranks = bits[number]
+            words = bitmap[word]
+            at = ranks[word] + np.bitwise_count(words & below)
+            if every:
+                scores += self.weights[self.offsets[number] + at]
+                continue
+            hit = (words & own) != 0
+            matched += hit
+            scores[hit] += self.weights[self.offsets[number] + at[hit]]
+        return scores, matched
 
 
 class OverlaidIndex:
@@ -383,6 +542,8 @@ RECHECK_SECONDS = 30
 RECHECK_MAX = 20_000
 # From this many parts on, the base index is a file every process on the host maps (below, arrays of its own).
 SHARED_MIN = 20_000
+# The arrays a shared file holds: a new layout gets new file names (an older file is never opened).
+FORMAT = 2
 
 
 def _products_version() -> tuple:
@@ -500,7 +661,7 @@ class _Cache:
         if total < SHARED_MIN:
             self._build(version, total)
             return
-        prefix = shared_file.database_prefix("lexical", "lexical")
+        prefix = shared_file.database_prefix("lexical", f"lexical-{FORMAT}")
         with shared_file.exclusive(prefix):
             if self._open_newest(prefix, version):
                 return
@@ -551,9 +712,14 @@ class _Cache:
 
         self.built_total = total
         self.built_max_id = version[0] or 0
-        rows = list(Product.objects.filter(is_active=True).order_by("id").values_list("id", *_FIELDS))
-        self.base = base = LexicalIndex(rows)
+        builder, after = _Builder(), 0
+        active = Product.objects.filter(is_active=True).order_by("id")
+        while rows := list(active.filter(id__gt=after).values_list("id", *_FIELDS)[:BUILD_CHUNK]):
+            builder.add(rows)
+            after = rows[-1][0]
         del rows
+        self.base = base = LexicalIndex(packed=builder.arrays(None))
+        del builder
         _heap_trim()
         self.index = base
         self.changed = {}

@@ -3,10 +3,14 @@ overlay instead of a rebuild (catalog/search/lexical.py)."""
 
 import random
 from io import StringIO
+from unittest import mock
 
 import numpy as np
 import pytest
 from django.utils import timezone
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from catalog import selectors
 from catalog.models import Product
@@ -72,6 +76,62 @@ def test_the_all_terms_shortcut_ranks_as_scoring_every_part_does(catalogue, limi
     for query in ["whirlpool door gasket", "dishwasher drain pump", "door", "lg shelf bin series", "pump gaskit"]:
         terms = query_terms(query)
         assert [(h.product_id, h.matched) for h in index.search(terms, limit)] == _reference_search(terms, limit)
+
+
+def _plain_ranking(index: LexicalIndex, resolved: list[str], limit: int, masked=()) -> list[tuple[int, int, float]]:
+    """Every part's coverage and BM25 added up posting by posting in the query's order (float32),
+    most terms first, then BM25, ties by id."""
+    scores, matched = np.zeros(index.size, np.float32), np.zeros(index.size, np.int16)
+    for term in dict.fromkeys(resolved):
+        found = index.postings(term)
+        if found is not None:
+            scores[found[0]] += found[1]
+            matched[found[0]] += 1
+    matched[list(masked)] = 0
+    found = np.flatnonzero(matched)
+    combined = scores[found] + matched[found].astype(np.float32) * 1000.0
+    order = found[np.lexsort((index.ids[found], -combined))][:limit]
+    return [(int(index.ids[i]), int(matched[i]), float(scores[i])) for i in order]
+
+
+# Few words, some in most parts and some in a handful: every coverage, dense and sparse terms.
+_WORDS = ["door", "gasket", "pump", "drain", "filter", "shelf", "bin", "rack", "wheel", "ice", "arm", "kit"]
+_word = st.sampled_from(_WORDS[:3] * 6 + _WORDS[3:])
+_text = st.lists(_word, max_size=6).map(" ".join)
+_row = st.tuples(_text, _text, st.sampled_from(["", "GE", "LG"]), st.sampled_from(["", "dishwasher"]), _text)
+
+
+# Bitmaps for no term, some, every one; candidates read from postings, or from the bitmap.
+@pytest.mark.parametrize(("dense_share", "unpack_share"), [(1, 0), (32, 2), (10**9, 10**9)])
+@hsettings(max_examples=150, deadline=None)
+@given(
+    rows=st.lists(_row, min_size=1, max_size=200),
+    query=st.lists(st.sampled_from([*_WORDS, "ge", "dishwasher", "absent"]), min_size=1, max_size=8),
+    limit=st.integers(1, 60),
+    masked=st.sets(st.integers(0, 199), max_size=20),
+)
+def test_search_ranks_as_adding_every_posting_up(dense_share, unpack_share, rows, query, limit, masked):
+    with (
+        mock.patch.object(lexical, "DENSE_SHARE", dense_share),
+        mock.patch.object(lexical, "UNPACK_SHARE", unpack_share),
+    ):
+        index = LexicalIndex([(100 + 3 * i, *row) for i, row in enumerate(rows)])
+        masked = np.array(sorted(m for m in masked if m < index.size), dtype=np.int64)
+        hits = index.hits(query, limit, masked=masked)
+    assert [(h.product_id, h.matched, h.score) for h in hits] == _plain_ranking(index, query, limit, masked)
+    assert all(h.wanted == len(query) for h in hits)
+
+
+def test_an_index_read_in_chunks_is_the_one_read_at_once(catalogue, monkeypatch):
+    Product.objects.filter(pk__in=[p.pk for p in catalogue[::9]]).update(is_active=False)
+    rows = list(Product.objects.filter(is_active=True).order_by("id").values_list("id", *lexical._FIELDS))
+    whole = LexicalIndex(rows)
+    monkeypatch.setattr(lexical, "BUILD_CHUNK", 7)
+    chunked = lexical.cache.get()
+    assert chunked.size == len(rows) < len(catalogue)
+    assert chunked.meta == whole.meta and chunked.arrays.keys() == whole.arrays.keys()
+    for name, array in whole.arrays.items():
+        assert chunked.arrays[name].dtype == array.dtype and np.array_equal(chunked.arrays[name], array), name
 
 
 def test_typos_are_corrected_against_words_never_part_numbers(catalogue):
