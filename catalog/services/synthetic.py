@@ -12,9 +12,12 @@ Same `seed` and sizes → the same rows (one random stream, independent of `chun
 collides with the demo catalogue: PS numbers are PS9xxxxxxx (the demo's are PS1…), symptom slugs
 start with "gen-", and model and manufacturer numbers the demo uses are never drawn. Rows are
 produced in chunks. Into a catalogue that has none of them yet they are written straight into
-the tables (COPY on PostgreSQL, one prepared INSERT stepped per row elsewhere): no read-back, no
-per-row comparison, 1,000,000 parts in minutes. When any of them exists already the chunks go
-through `catalog_import` instead, so a re-run is an idempotent no-op.
+the tables (binary COPY on PostgreSQL, one prepared INSERT stepped per row elsewhere): no
+read-back, no per-row comparison. A large first run on PostgreSQL (`BULK_LOAD_FROM` parts or
+more, into tables it more than doubles) also sets the tables' secondary indexes and constraints
+aside until its rows are in (`catalog.services.bulk_load`): 1,000,000 parts in about three
+minutes. When any of the parts exists already the chunks go through `catalog_import` instead, so
+a re-run is an idempotent no-op.
 """
 
 import bisect
@@ -22,6 +25,7 @@ import json
 import math
 import random
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from decimal import Decimal
 from itertools import accumulate
@@ -34,6 +38,7 @@ from catalog.error_codes import CatalogErrorCode
 from catalog.exceptions import CatalogError
 from catalog.images import shipped_picture_path
 from catalog.models import ApplianceModel, Compatibility, Product, Symptom
+from catalog.services.bulk_load import indexes_deferred, rows_copy
 from catalog.services.demo import demo_catalog_read
 from catalog.services.imports import (
     PRODUCT_FIELDS,
@@ -62,6 +67,8 @@ from catalog.services.synthetic_vocabulary import (
 )
 
 MAX_PARTS = 10_000_000  # PS9 + 7 digits
+# Parts; a smaller run saves seconds at most, not worth locking the tables and altering the schema.
+BULK_LOAD_FROM = 50_000
 BRANDS = list(BRAND_WEIGHTS)
 _BRAND_CUMULATIVE = list(accumulate(BRAND_WEIGHTS.values()))
 LETTERS = "ABCDEFGHJKLMNPRSTVWXYZ"  # no I, O, Q, U: manufacturers avoid them next to digits
@@ -87,9 +94,9 @@ def _fill(rnd: random.Random, pattern: str) -> str:
     out = []
     for char in pattern:
         if char == "#":
-            out.append("0123456789"[rnd.randrange(10)])
+            out.append(rnd.choice("0123456789"))
         elif char == "@":
-            out.append(LETTERS[rnd.randrange(len(LETTERS))])
+            out.append(rnd.choice(LETTERS))
         else:
             out.append(char)
     return "".join(out)
@@ -98,7 +105,7 @@ def _fill(rnd: random.Random, pattern: str) -> str:
 def _fresh(rnd: random.Random, formats: list[tuple[str, str]], used: set[str]) -> tuple[str, str]:
     """A number in one of `formats` not in `used` (and now in it), and the prefix it has."""
     while True:
-        prefix, pattern = formats[rnd.randrange(len(formats))]
+        prefix, pattern = rnd.choice(formats)
         number = prefix + _fill(rnd, pattern)
         if number not in used:
             used.add(number)
@@ -121,7 +128,7 @@ def _models(count: int, rnd: random.Random, used: set[str]) -> list[_Model]:
         brand, appliance = pairs[i] if i < len(pairs) else (_pick_brand(rnd), APPLIANCES[rnd.random() >= 0.55])
         number, prefix = _fresh(rnd, MODEL_FORMATS[brand][appliance], used)
         styles = STYLES[appliance]
-        rows.append(_Model(number, brand, appliance, number[: len(prefix) + 2], styles[rnd.randrange(len(styles))]))
+        rows.append(_Model(number, brand, appliance, number[: len(prefix) + 2], rnd.choice(styles)))
     return rows
 
 
@@ -180,7 +187,7 @@ class _Pools:
 
 def _price(rnd: random.Random, kind: Kind, brand: str) -> str:
     value = kind.price * BRAND_PRICE.get(brand, 1.0) * math.exp(rnd.gauss(0, 0.35))
-    cents = (99, 99, 49, 95, 29, 89)[rnd.randrange(6)]
+    cents = rnd.choice((99, 99, 49, 95, 29, 89))
     return f"{max(2, int(value))}.{cents:02d}"
 
 
@@ -198,15 +205,15 @@ def _name(rnd: random.Random, kind: Kind, appliance: str) -> str:
     words = [appliance.title()] if rnd.random() < 0.45 else []
     positions, finishes = POSITIONS[kind.positions], FINISHES[kind.finish]
     if positions and rnd.random() < 0.7:
-        words.append(positions[rnd.randrange(len(positions))])
+        words.append(rnd.choice(positions))
     if finishes and rnd.random() < 0.6:
-        words.append(finishes[rnd.randrange(len(finishes))])
+        words.append(rnd.choice(finishes))
     words.append(kind.name)
     if rnd.random() < 0.35:
-        words.append(SUFFIXES[rnd.randrange(len(SUFFIXES))])
+        words.append(rnd.choice(SUFFIXES))
     name = " ".join(words)
     if rnd.random() < 0.75:
-        name += ", " + kind.specs[rnd.randrange(len(kind.specs))]
+        name += ", " + rnd.choice(kind.specs)
     return name
 
 
@@ -214,7 +221,7 @@ def _part(i: int, rnd: random.Random, pools: _Pools, used_mpns: set[str]) -> tup
     brand = _pick_brand(rnd)
     appliance = APPLIANCES[rnd.random() >= 0.55]
     kinds = KINDS[appliance]
-    kind = kinds[rnd.randrange(len(kinds))]
+    kind = rnd.choice(kinds)
     name = _name(rnd, kind, appliance)
     formats = MPN_FORMATS[brand][appliance]
     mpn, _ = _fresh(rnd, formats, used_mpns)
@@ -233,7 +240,7 @@ def _part(i: int, rnd: random.Random, pools: _Pools, used_mpns: set[str]) -> tup
         sentences.append(f"Replaces {', '.join(replaced)}.")
     sentences.append(f"Fixes: {', '.join(problem_names)}.")
     if rnd.random() < 0.5:
-        sentences.append(CLOSERS[rnd.randrange(len(CLOSERS))])
+        sentences.append(rnd.choice(CLOSERS))
 
     ps = _ps_number(i)
     active = rnd.random() >= 0.015
@@ -260,7 +267,7 @@ def _part(i: int, rnd: random.Random, pools: _Pools, used_mpns: set[str]) -> tup
         "install_steps": [s.format(part=kind.name.lower(), appliance=appliance) for s in steps],
         "install_difficulty": DIFFICULTIES[difficulty],
         "install_time_minutes": max(5, 5 * round(kind.minutes * math.exp(rnd.gauss(0, 0.35)) / 5)),
-        "install_tools": list(kits[rnd.randrange(len(kits))]),
+        "install_tools": list(rnd.choice(kits)),
         "symptoms": [_symptom_slug(brand, appliance, p) for p in problems],
     }
     compat = []
@@ -291,26 +298,24 @@ def _ps_number(i: int) -> str:
 
 
 def _insert(model: type[Model], columns: list[str], rows: list[tuple]) -> None:
-    """Plain INSERT of rows already in their database form: COPY on PostgreSQL, else one
-    prepared statement stepped per row. Only for rows known to be new."""
+    """Plain INSERT of rows known to be new: binary COPY on PostgreSQL, else one prepared
+    statement stepped per row (JSON as text there)."""
     if not rows:
         return
     qn = connection.ops.quote_name
     table = qn(model._meta.db_table)
-    column_sql = ", ".join(qn(model._meta.get_field(c).column) for c in columns)
+    column_names = [model._meta.get_field(c).column for c in columns]
+    if connection.vendor == "postgresql":
+        rows_copy(table, column_names, rows)
+        return
+    column_sql = ", ".join(qn(c) for c in column_names)
+    placeholders = ", ".join(["%s"] * len(columns))
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({column_sql}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-            return
-        placeholders = ", ".join(["%s"] * len(columns))
         cursor.executemany(f"INSERT INTO {table} ({column_sql}) VALUES ({placeholders})", rows)  # noqa: S608
 
 
 class _FreshWriter:
-    """Writes chunks of parts nobody has written yet: parts, then their symptom links and fits,
-    ids read back by the chunk's PS number range (one indexed range scan)."""
+    """Writes chunks of parts nobody has written yet: parts, then their symptom links and fits."""
 
     PART_COLUMNS = ["ps_number", *PRODUCT_FIELDS, "created_at", "updated_at"]
     COMPAT_COLUMNS = ["product", "appliance_model", "confidence", "source", "created_at", "updated_at"]
@@ -320,28 +325,45 @@ class _FreshWriter:
         self.model_ids = dict(ApplianceModel.objects.values_list("model_number", "id"))
         self.stamp = Product._meta.get_field("created_at")
         self.links = Product.symptoms.through
+        self.copies = connection.vendor == "postgresql"
+        if self.copies:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [Product._meta.db_table])
+                self.sequence = cursor.fetchone()[0]
 
     def _part_values(self, row: dict, stamp) -> tuple:
         """A generated part row as the import stores it (a re-run through `catalog_import` finds
-        it unchanged): decimals for price and rating, JSON text for the lists."""
+        it unchanged): decimals for price and rating, the lists as they are for binary COPY or
+        as JSON text for an INSERT."""
         values = []
         for name in self.PART_COLUMNS[:-2]:
             value = row[name]
             if name in ("price", "rating") and value is not None:
                 value = Decimal(value)
-            elif name in ("install_steps", "install_tools"):
+            elif name in ("install_steps", "install_tools") and not self.copies:
                 value = json.dumps(value)
             values.append(value)
         return (*values, stamp, stamp)
 
+    def _insert_parts(self, part_rows: list[dict], stamp) -> dict[str, int]:
+        """Write a chunk's parts; their ids by PS number. On PostgreSQL the ids are drawn from the
+        table's sequence and written with the rows (a bulk load has no index on ps_number to read
+        them back by); elsewhere they are read back by the chunk's PS number range."""
+        values = [self._part_values(row, stamp) for row in part_rows]
+        numbers = [row["ps_number"] for row in part_rows]
+        if not self.copies:
+            _insert(Product, self.PART_COLUMNS, values)
+            chunk = Product.objects.filter(ps_number__gte=numbers[0], ps_number__lte=numbers[-1])
+            return dict(chunk.values_list("ps_number", "id"))
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT nextval(%s::regclass) FROM generate_series(1, %s)", [self.sequence, len(values)])
+            ids = sorted(i for (i,) in cursor.fetchall())
+        _insert(Product, ["id", *self.PART_COLUMNS], [(i, *v) for i, v in zip(ids, values, strict=True)])
+        return dict(zip(numbers, ids, strict=True))
+
     def write(self, part_rows: list[dict], compat_rows: list[dict], result: CatalogImportResult) -> None:
         stamp = self.stamp.get_db_prep_save(timezone.now(), connection)
-        _insert(Product, self.PART_COLUMNS, [self._part_values(row, stamp) for row in part_rows])
-        ids = dict(
-            Product.objects.filter(
-                ps_number__gte=part_rows[0]["ps_number"], ps_number__lte=part_rows[-1]["ps_number"]
-            ).values_list("ps_number", "id")
-        )
+        ids = self._insert_parts(part_rows, stamp)
         links = [
             (ids[row["ps_number"]], self.symptom_ids[slug]) for row in part_rows for slug in sorted(row["symptoms"])
         ]
@@ -356,13 +378,34 @@ class _FreshWriter:
         result.symptom_links_added += len(links)
 
 
+def _worth_a_bulk_load(parts: int, bulk_from: int) -> bool:
+    """On PostgreSQL, a first run of at least `bulk_from` parts into a table holding fewer parts
+    than it adds: building the indexes again then costs less than keeping them up to date row by
+    row (they are built over every row of the table, not only the new ones)."""
+    if connection.vendor != "postgresql" or parts < bulk_from:
+        return False
+    with connection.cursor() as cursor:
+        table = connection.ops.quote_name(Product._meta.db_table)
+        cursor.execute(f"SELECT count(*) FROM (SELECT 1 FROM {table} LIMIT %s) AS held", [parts])  # noqa: S608
+        return cursor.fetchone()[0] < parts
+
+
+@contextmanager
+def _bulk_load() -> Iterator[None]:
+    """The tables a first run fills, without their secondary indexes and constraints until it ends
+    (`catalog.services.bulk_load`); a benchmark's catalogue need not wait for the disk at commit."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL synchronous_commit = off")
+    with indexes_deferred([Product, Product.symptoms.through, Compatibility]):
+        yield
+
+
 def _add(total: UpsertCounts, part: UpsertCounts) -> None:
     total.created += part.created
     total.updated += part.updated
     total.unchanged += part.unchanged
 
 
-@transaction.atomic
 def catalog_synthetic_generate(
     *,
     parts: int,
@@ -370,13 +413,17 @@ def catalog_synthetic_generate(
     seed: int = 1,
     chunk_size: int = 5000,
     batch_size: int = 2000,
+    bulk_from: int = BULK_LOAD_FROM,
     progress: Progress | None = None,
     on_chunk: Callable[[int], None] | None = None,
 ) -> CatalogImportResult:
     """Generate and upsert `parts` parts and `models` appliance models, with per-brand symptoms
     and long-tailed compatibility (see the module docstring), in one transaction.
 
-    `on_chunk(n)` is called after each chunk of n parts is written (for a progress bar).
+    A first run of `bulk_from` parts or more on PostgreSQL, in a transaction of its own, writes
+    them with the tables' secondary indexes and constraints set aside, made again at the end
+    (`_worth_a_bulk_load`). `on_chunk(n)` is called after each chunk of n parts is written (for a
+    progress bar).
     """
     if not 1 <= parts <= MAX_PARTS:
         raise CatalogError(f"parts must be between 1 and {MAX_PARTS}.", code=CatalogErrorCode.INVALID_SIZE)
@@ -386,24 +433,33 @@ def catalog_synthetic_generate(
             f"models must be at least {min_models} (one per brand and appliance type).",
             code=CatalogErrorCode.INVALID_SIZE,
         )
-    rnd = random.Random(seed)
-    used_mpns, used_models = _demo_identifiers()
-    model_list = _models(models, rnd, used_models)
-    result = catalog_import(
-        symptoms=_symptoms(), models=[_model_row(m) for m in model_list], batch_size=batch_size, progress=progress
-    )
-    chunks = _part_chunks(parts=parts, pools=_Pools(model_list), rnd=rnd, used_mpns=used_mpns, chunk_size=chunk_size)
-    fresh = not Product.objects.filter(ps_number__gte=_ps_number(0), ps_number__lte=_ps_number(parts - 1)).exists()
-    writer = _FreshWriter() if fresh else None
-    for part_rows, compat_rows in chunks:
-        if writer is not None:
-            writer.write(part_rows, compat_rows, result)
-        else:
-            chunk = catalog_import(parts=part_rows, compatibility=compat_rows, batch_size=batch_size, progress=progress)
-            _add(result.parts, chunk.parts)
-            _add(result.compatibility, chunk.compatibility)
-            result.symptom_links_added += chunk.symptom_links_added
-            result.symptom_links_removed += chunk.symptom_links_removed
-        if on_chunk:
-            on_chunk(len(part_rows))
+    # PostgreSQL refuses to alter a table while the transaction holds deferred checks pending on it,
+    # which a caller's enclosing transaction may: only a run's own transaction loads in bulk.
+    own_transaction = not connection.in_atomic_block
+    with transaction.atomic():
+        rnd = random.Random(seed)
+        used_mpns, used_models = _demo_identifiers()
+        model_list = _models(models, rnd, used_models)
+        result = catalog_import(
+            symptoms=_symptoms(), models=[_model_row(m) for m in model_list], batch_size=batch_size, progress=progress
+        )
+        pools = _Pools(model_list)
+        chunks = _part_chunks(parts=parts, pools=pools, rnd=rnd, used_mpns=used_mpns, chunk_size=chunk_size)
+        generated = Product.objects.filter(ps_number__gte=_ps_number(0), ps_number__lte=_ps_number(parts - 1))
+        writer = None if generated.exists() else _FreshWriter()
+        bulk = writer is not None and own_transaction and _worth_a_bulk_load(parts, bulk_from)
+        with _bulk_load() if bulk else nullcontext():
+            for part_rows, compat_rows in chunks:
+                if writer is not None:
+                    writer.write(part_rows, compat_rows, result)
+                else:
+                    chunk = catalog_import(
+                        parts=part_rows, compatibility=compat_rows, batch_size=batch_size, progress=progress
+                    )
+                    _add(result.parts, chunk.parts)
+                    _add(result.compatibility, chunk.compatibility)
+                    result.symptom_links_added += chunk.symptom_links_added
+                    result.symptom_links_removed += chunk.symptom_links_removed
+                if on_chunk:
+                    on_chunk(len(part_rows))
     return result

@@ -5,12 +5,15 @@ from statistics import median
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import DataError, IntegrityError, connection, transaction
 from django.db.models import F
 
 from catalog.models import ApplianceModel, Compatibility, Product, Symptom
 from catalog.search.lexical import LexicalIndex
+from catalog.services import synthetic
 from catalog.services.demo import demo_catalog_read
 from catalog.services.imports import catalog_import
+from catalog.services.synthetic import catalog_synthetic_generate
 from catalog.services.synthetic_vocabulary import BRAND_GROUP, FINISHES, INSTALL, KINDS, POSITIONS, PROBLEMS
 
 pytestmark = pytest.mark.django_db
@@ -196,3 +199,111 @@ def test_the_demo_shop_is_untouched():
 def test_generate_catalog_refuses_too_few_models():
     with pytest.raises(CommandError):
         _run("--parts", "10", "--models", "3")
+
+
+# A first large run on PostgreSQL, in a transaction of its own (so these tests commit), writes with
+# the tables' secondary indexes and constraints set aside and makes them again at the end
+# (catalog/services/bulk_load.py); `bulk_from=1` makes a small run one.
+BULK_TABLES = ["catalog_product", "catalog_product_symptoms", "catalog_compatibility"]
+
+
+def _schema() -> dict:
+    """Every index and constraint of the database's own schema by name, as the catalogue defines
+    it, and the identities (OIDs) of those a bulk load sets aside (all but primary keys and CHECK
+    constraints) on the tables it fills."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.relname, pg_get_indexdef(c.oid), c.oid, i.indrelid::regclass::text, i.indisprimary "
+            "FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+            "WHERE c.relnamespace = current_schema()::regnamespace"
+        )
+        indexes = cursor.fetchall()
+        cursor.execute(
+            "SELECT conname, conrelid::regclass::text, pg_get_constraintdef(oid), condeferrable, condeferred, "
+            "convalidated, oid, contype FROM pg_constraint WHERE connamespace = current_schema()::regnamespace"
+        )
+        constraints = cursor.fetchall()
+    return {
+        "definitions": {("index", name, sql) for name, sql, *_ in indexes}
+        | {("constraint", *row[:6]) for row in constraints},
+        "identities": {oid for _, _, oid, table, primary in indexes if table in BULK_TABLES and not primary}
+        | {row[6] for row in constraints if row[1] in BULK_TABLES and row[7] in ("u", "f")},
+    }
+
+
+def _generate(parts: int, **options):
+    return catalog_synthetic_generate(parts=parts, models=40, seed=3, chunk_size=150, **options)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_bulk_load_leaves_the_schema_as_the_migrations_made_it_and_the_same_rows():
+    _generate(400)
+    reference = _strip_ids(_catalogue())
+    Product.objects.all().delete()
+    ApplianceModel.objects.all().delete()
+    Symptom.objects.all().delete()
+    migrated = _schema()
+
+    _generate(400, bulk_from=1)
+
+    after = _schema()
+    assert after["definitions"] == migrated["definitions"]
+    assert not after["identities"] & migrated["identities"]  # every one of them made again
+    assert _strip_ids(_catalogue()) == reference
+    # The constraints made again hold: a second copy of a fit is refused, so is a fit to no part.
+    fit = Compatibility.objects.first()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Compatibility.objects.create(product_id=fit.product_id, appliance_model_id=fit.appliance_model_id)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Compatibility.objects.create(product_id=10**9, appliance_model_id=fit.appliance_model_id)
+
+
+@pytest.mark.postgres
+def test_a_run_inside_a_callers_transaction_keeps_the_indexes():
+    before = _schema()
+
+    _generate(300, bulk_from=1)  # pytest-django's transaction encloses it
+
+    assert _schema() == before
+    assert Product.objects.count() == 300
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_load_into_a_catalogue_larger_than_it_keeps_the_indexes():
+    Product.objects.bulk_create(
+        Product(ps_number=f"PS1{i:07d}", name="Held part", brand="GE", appliance_type="dishwasher", price=1)
+        for i in range(400)
+    )
+    before = _schema()
+
+    _generate(300, bulk_from=1)
+
+    assert _schema() == before
+    assert Product.objects.filter(ps_number__startswith="PS9").count() == 300
+
+
+def _fail_at(monkeypatch, what: str):
+    if what == "copy":  # a name longer than its column: COPY itself refuses the row
+        name = synthetic._name
+        monkeypatch.setattr(synthetic, "_name", lambda rnd, kind, appliance: name(rnd, kind, appliance) * 20)
+    else:  # two parts with one PS number: found only when the unique constraint is made again
+        number = synthetic._ps_number
+        monkeypatch.setattr(synthetic, "_ps_number", lambda i: number(4 if i == 250 else i))
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("what", ["copy", "constraint"])
+def test_a_bulk_load_that_fails_writes_nothing_and_keeps_the_schema(monkeypatch, what):
+    migrated = _schema()
+    _fail_at(monkeypatch, what)
+
+    with pytest.raises((DataError, IntegrityError)):
+        _generate(400, bulk_from=1)
+
+    assert _schema() == migrated
+    assert not Product.objects.exists()
+    assert not Compatibility.objects.exists()
+    assert not Product.symptoms.through.objects.exists()
