@@ -26,6 +26,9 @@ How it scales (bench/bench_scale.py, README "Search at scale"):
   postings of the other terms is found by its bit's rank in the bitmap. So a query's work is
   about its rarest terms' postings, not the catalogue: at 1,000,000 parts "door" alone has
   390,000 postings, and a query naming it beside a rarer word reads none of them.
+- A build reads the active parts BUILD_CHUNK at a time by id and turns each chunk's terms and
+  postings into compact arrays at once (`_Builder`), the chunks before the last in a temporary
+  file: its peak is about the index's arrays, not every row and posting as Python objects.
 - An edit does not rebuild the index. The parts whose text changed since the last check (a
   query on the indexed `updated_at`) go into a small overlay index scored with the base's
   statistics, and their old postings are masked: an edit is searchable on the next check, in
@@ -45,7 +48,9 @@ import ctypes
 import difflib
 import hashlib
 import logging
+import os
 import re
+import tempfile
 import threading
 import time
 from array import array
@@ -122,26 +127,34 @@ def _best(values: np.ndarray, ids: np.ndarray, candidates: np.ndarray, limit: in
 
 class _Builder:
     """The arrays of an index, from rows (id, name, category, brand, appliance_type,
-    description) added in chunks by ascending id: nothing per row or per posting is kept in
-    Python, only each term's number (a dict: the terms are needed anyway). A chunk's postings
-    become three compact arrays at once (its terms' counts, then positions and term
-    frequencies, by term then position); `arrays` places them where their terms' postings go."""
+    description) added in chunks by ascending id. Nothing per row, per posting or per term is
+    kept in Python objects: a chunk's terms become one byte array, its postings (positions and
+    term frequencies, by term then position) two more, written to a temporary file once the next
+    chunk comes; `arrays` numbers the terms of every chunk at once and places each chunk's
+    postings where its terms' go. So a build holds the index's arrays and one chunk of rows."""
 
     def __init__(self):
-        self.numbers: dict[str, int] = {}  # term → number in first-seen order
-        self.chunks: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
-        self.name_numbers: set[int] = set()
+        self.chunks: list[_Chunk] = []
+        self.spill = None  # the temporary file of the chunks before the last, closed on exit
         self.lengths, self.ids, self.hashes = array("f"), array("q"), array("Q")
         self.names, self.name_starts = bytearray(), array("q")
         self.type_codes: dict[str, int] = {}  # first-seen, renumbered in sorted order at the end
         self.types, self.brands = array("i"), set()
+
+    def __enter__(self) -> _Builder:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.spill is not None:
+            self.spill.close()
 
     @property
     def size(self) -> int:
         return len(self.ids)
 
     def add(self, rows: list[tuple]) -> None:
-        numbers, name_numbers = self.numbers, self.name_numbers
+        numbers: dict[str, int] = {}  # the chunk's terms, in first-seen order
+        name_numbers: set[int] = set()
         term_of, doc_of, weight_of = array("i"), array("i"), array("f")
         for row in rows:
             doc = self.size
@@ -176,42 +189,56 @@ class _Builder:
         first[1:] = (terms[1:] != terms[:-1]) | (docs[1:] != docs[:-1])
         starts = np.flatnonzero(first)
         tf = np.add.reduceat(weights, starts) if starts.size else weights
-        terms, docs = terms[starts], docs[starts]
-        present, counts = np.unique(terms, return_counts=True)
-        self.chunks.append((present.astype(np.int32), counts, docs, tf))
+        if self.chunks:
+            if self.spill is None:
+                self.spill = tempfile.TemporaryFile()  # noqa: SIM115
+            self.chunks[-1].write(self.spill)
+        width = max((len(term) for term in numbers), default=1)
+        self.chunks.append(
+            _Chunk(
+                np.array(list(numbers), dtype=f"S{width}"),
+                np.bincount(terms[starts], minlength=len(numbers)),
+                np.array(sorted(name_numbers), dtype=np.int64),
+                docs[starts],
+                tf,
+            )
+        )
         _heap_trim()  # the chunk's rows and token lists: freed, but kept by malloc unless handed back
 
     def arrays(self, stats: _Stats | None) -> tuple[dict[str, np.ndarray], dict]:
         """The index's arrays and metadata (the chunks are let go of on the way). `stats`: score
         with another index's statistics (an overlay); None: with these rows' own."""
-        size, numbers = self.size, self.numbers
-        # Terms in byte order (they are ASCII: the tokenizer keeps [a-z0-9]); `rank` renumbers them.
-        width = max((len(term) for term in numbers), default=1)
-        first_seen = np.array(list(numbers), dtype=f"S{width}")
-        self.numbers = {}
-        order = np.argsort(first_seen, kind="stable")
-        terms = first_seen[order]
-        del first_seen
-        rank = np.empty(order.size, dtype=np.int64)
-        rank[order] = np.arange(order.size)
+        if not self.chunks:
+            self.add([])
+        size, chunks = self.size, self.chunks
+        # Terms in byte order (they are ASCII: the tokenizer keeps [a-z0-9]); `rank`: the chunks'
+        # terms, one after the other → their places in `terms`.
+        terms, rank = np.unique(np.concatenate([chunk.terms for chunk in chunks]), return_inverse=True)
+        width = terms.itemsize
+        bounds = np.cumsum([0] + [chunk.terms.size for chunk in chunks])
         df = np.zeros(terms.size, dtype=np.int64)
-        for present, counts, _, _ in self.chunks:
-            df[rank[present]] += counts
+        for at, chunk in enumerate(chunks):
+            df[rank[bounds[at] : bounds[at + 1]]] += chunk.counts  # a term once per chunk
+        name_terms = np.unique(
+            np.concatenate([rank[start + c.name_numbers] for start, c in zip(bounds, chunks, strict=False)])
+        )
         offsets = np.zeros(terms.size + 1, dtype=np.int64)
         np.cumsum(df, out=offsets[1:])
         # Each chunk's postings of a term go after the earlier chunks' (lower positions).
         docs = np.empty(int(offsets[-1]), dtype=np.int32)
         tf = np.empty(docs.size, dtype=np.float32)
         cursor = offsets[:-1].copy()
-        while self.chunks:
-            present, counts, chunk_docs, chunk_tf = self.chunks.pop(0)
-            ranks = rank[present]
+        for at, chunk in enumerate(chunks):
+            ranks, counts = rank[bounds[at] : bounds[at + 1]], chunk.counts
+            chunk_docs, chunk_tf = chunk.read(self.spill)
             group = np.repeat(np.cumsum(counts) - counts, counts)
-            at = np.repeat(cursor[ranks], counts) + np.arange(chunk_docs.size) - group
-            docs[at], tf[at] = chunk_docs, chunk_tf
+            places = np.repeat(cursor[ranks], counts) + np.arange(chunk_docs.size) - group
+            docs[places], tf[places] = chunk_docs, chunk_tf
             cursor[ranks] += counts
-            del present, counts, chunk_docs, chunk_tf, ranks, group, at
-            _heap_trim()
+            chunk.docs = chunk.tf = None
+            del chunk_docs, chunk_tf, group, places
+        self.chunks = []
+        _heap_trim()
         lengths = np.frombuffer(self.lengths, dtype=np.float32)
         avg_length = float(lengths.mean()) if size else 1.0
         if stats is None:
@@ -235,7 +262,6 @@ class _Builder:
         recode[list(self.type_codes.values())] = [types.index(value) for value in self.type_codes]
         dense = np.flatnonzero(df * DENSE_SHARE >= max(size, 1)).astype(np.int32)
         bitmaps, ranks = _bitmaps(docs, offsets, dense, size)
-        name_numbers = np.array(sorted(self.name_numbers), dtype=np.int64)
         arrays = {
             "ids": np.frombuffer(self.ids, dtype=np.int64),
             "hashes": np.frombuffer(self.hashes, dtype=np.uint64),
@@ -247,13 +273,40 @@ class _Builder:
             "bitmaps": bitmaps,
             "ranks": ranks,
             "words": words,
-            "name_terms": rank[name_numbers].astype(np.int32),
+            "name_terms": name_terms.astype(np.int32),
             "names": np.frombuffer(self.names, dtype=np.uint8),
             "name_starts": np.frombuffer(self.name_starts, dtype=np.int64),
             "types": recode[np.frombuffer(self.types, dtype=np.int32)],
         }
         meta = {"avg_length": stats.avg_length, "brands": sorted(self.brands), "types": types}
         return arrays, meta
+
+
+@dataclass
+class _Chunk:
+    """A chunk of rows' terms (first-seen order), how many postings each has, which are words of
+    names or categories, and the postings (by term, then position): in memory, or written to a
+    file at `spilled` (then `docs` and `tf` are let go of)."""
+
+    terms: np.ndarray
+    counts: np.ndarray
+    name_numbers: np.ndarray
+    docs: np.ndarray | None
+    tf: np.ndarray | None
+    spilled: int = -1
+
+    def write(self, spill) -> None:
+        self.spilled = spill.seek(0, os.SEEK_END)
+        spill.write(memoryview(self.docs).cast("B"))
+        spill.write(memoryview(self.tf).cast("B"))
+        self.docs = self.tf = None
+
+    def read(self, spill) -> tuple[np.ndarray, np.ndarray]:
+        if self.spilled < 0:
+            return self.docs, self.tf
+        count = int(self.counts.sum())
+        spill.seek(self.spilled)
+        return np.fromfile(spill, dtype=np.int32, count=count), np.fromfile(spill, dtype=np.float32, count=count)
 
 
 def _slices(offsets: np.ndarray, postings: int) -> list[tuple[int, int]]:
@@ -265,10 +318,10 @@ def _slices(offsets: np.ndarray, postings: int) -> list[tuple[int, int]]:
 
 def _pack(rows: list[tuple], stats: _Stats | None) -> tuple[dict[str, np.ndarray], dict]:
     """The arrays and metadata of an index of `rows`, by ascending id (`_Builder`)."""
-    builder = _Builder()
-    for start in range(0, len(rows), BUILD_CHUNK):
-        builder.add(rows[start : start + BUILD_CHUNK])
-    return builder.arrays(stats)
+    with _Builder() as builder:
+        for start in range(0, len(rows), BUILD_CHUNK):
+            builder.add(rows[start : start + BUILD_CHUNK])
+        return builder.arrays(stats)
 
 
 def _bitmap(docs: np.ndarray, words: int) -> tuple[np.ndarray, np.ndarray]:
@@ -712,14 +765,13 @@ class _Cache:
 
         self.built_total = total
         self.built_max_id = version[0] or 0
-        builder, after = _Builder(), 0
-        active = Product.objects.filter(is_active=True).order_by("id")
-        while rows := list(active.filter(id__gt=after).values_list("id", *_FIELDS)[:BUILD_CHUNK]):
-            builder.add(rows)
-            after = rows[-1][0]
-        del rows
-        self.base = base = LexicalIndex(packed=builder.arrays(None))
-        del builder
+        active, after = Product.objects.filter(is_active=True).order_by("id"), 0
+        with _Builder() as builder:
+            while rows := list(active.filter(id__gt=after).values_list("id", *_FIELDS)[:BUILD_CHUNK]):
+                builder.add(rows)
+                after = rows[-1][0]
+            del rows
+            self.base = base = LexicalIndex(packed=builder.arrays(None))
         _heap_trim()
         self.index = base
         self.changed = {}
