@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 import pytest
 
 from catalog import selectors
@@ -163,6 +165,40 @@ def test_parts_for_symptom_filters_by_model_and_puts_stock_first():
     assert [(p.ps_number, p.confidence) for p in by_text] == [(fits.ps_number, 0.8), (fits_no_stock.ps_number, 1.0)]
     assert len(by_slug) == 3 and by_slug[-1] == fits_no_stock
     assert selectors.parts_for_symptom(symptom=symptom, brand="GE") == []
+
+
+def test_parts_for_symptom_of_a_model_are_read_from_the_models_list(django_assert_num_queries):
+    symptom = SymptomFactory(appliance_type="dishwasher")
+    model = ApplianceModelFactory(appliance_type="dishwasher")
+    listed = [ProductFactory(symptoms=[symptom], rating=Decimal(r)) for r in ("4.1", "4.9", "4.5")]
+    for part, confidence in zip(listed, (0.7, 0.7, 1.0), strict=True):
+        CompatibilityFactory(product=part, appliance_model=model, confidence=confidence)
+    CompatibilityFactory(product=ProductFactory(), appliance_model=model)  # listed, fixes something else
+    ProductFactory(symptoms=[symptom], rating=Decimal("5.0"))  # fixes it, not listed for the model
+    CompatibilityFactory(product=ProductFactory(symptoms=[symptom], is_active=False), appliance_model=model)
+
+    with django_assert_num_queries(1):
+        found = selectors.parts_for_symptom(symptom=symptom, appliance_model=model, limit=5)
+
+    # In stock, then the surer fit, then the better rated; each with its fit's confidence, once.
+    assert [(p.pk, p.confidence) for p in found] == [(listed[2].pk, 1.0), (listed[1].pk, 0.7), (listed[0].pk, 0.7)]
+
+
+def test_products_listed_for_brand_reads_only_the_others_and_ignores_case(django_assert_num_queries):
+    maytag = ApplianceModelFactory(brand="Maytag")
+    made = ProductFactory(brand="Maytag")
+    listed = ProductFactory(brand="Whirlpool")
+    CompatibilityFactory(product=listed, appliance_model=maytag)
+    unlisted = ProductFactory(brand="Whirlpool")
+    CompatibilityFactory(product=unlisted, appliance_model=ApplianceModelFactory(brand="GE"))
+
+    with django_assert_num_queries(1):
+        assert selectors.products_listed_for_brand(products=[made, listed, unlisted], brand="maytag") == {
+            made.pk,
+            listed.pk,
+        }
+    with django_assert_num_queries(0):  # made by the brand: nothing to read
+        assert selectors.products_listed_for_brand(products=[made], brand="MAYTAG") == {made.pk}
 
 
 def test_product_search_puts_exact_identifiers_first():

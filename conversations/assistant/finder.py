@@ -59,13 +59,7 @@ def _brand_fits(products: list[Product], brand: str) -> set[int]:
     """Parts made by `brand`; when it makes none of them, parts listed for one of its models (an
     appliance brand: a Maytag fridge takes Whirlpool parts)."""
     made = {p.pk for p in products if p.brand.lower() == brand.lower()}
-    if made:
-        return made
-    return set(
-        Compatibility.objects.filter(
-            product_id__in=[p.pk for p in products], appliance_model__brand__iexact=brand
-        ).values_list("product_id", flat=True)
-    )
+    return made or catalog.products_listed_for_brand(products=products, brand=brand)
 
 
 def _named(words: list[str], appliance_type: str | None) -> list[Product]:

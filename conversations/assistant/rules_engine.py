@@ -928,11 +928,12 @@ class RulesEngine:
         if model is not None and model.appliance_type != symptom.appliance_type:
             model = None  # a dishwasher model says nothing about a fridge's problem
         brand = (model.brand if model else None) or (u.brand or None)
-        parts = catalog.parts_for_symptom(symptom=symptom, appliance_model=model, limit=3)
         if model is None and brand:
-            parts = _listed_for_brand(
-                catalog.parts_for_symptom(symptom=symptom, appliance_type=symptom.appliance_type, limit=50), brand
-            )[:3]
+            # The best three of the symptom's best fifty parts that fit the brand's appliances.
+            best = catalog.parts_for_symptom(symptom=symptom, appliance_type=symptom.appliance_type, limit=50)
+            parts = _listed_for_brand(best, brand)[:3]
+        else:
+            parts = catalog.parts_for_symptom(symptom=symptom, appliance_model=model, limit=3)
         memory = {"symptom": symptom.slug}
         if not parts:
             where = f"for {model.model_number}" if model else (f"for {brand} models" if brand else "yet")
@@ -1407,13 +1408,10 @@ def _fit_pairs(u) -> list[tuple]:
 
 
 def _listed_for_brand(parts: list, brand: str) -> list:
-    """Parts listed for at least one model of the brand (a Maytag fridge takes Whirlpool parts)."""
-    listed = set(
-        Compatibility.objects.filter(
-            product_id__in=[p.pk for p in parts], appliance_model__brand__iexact=brand
-        ).values_list("product_id", flat=True)
-    )
-    return [p for p in parts if p.pk in listed or p.brand.lower() == brand.lower()]
+    """Parts made by the brand or listed for at least one of its models (a Maytag fridge takes
+    Whirlpool parts), in their order."""
+    listed = catalog.products_listed_for_brand(products=parts, brand=brand)
+    return [p for p in parts if p.pk in listed]
 
 
 def _part_words_masked(masked: str, name_terms: frozenset, brands) -> str:

@@ -92,3 +92,17 @@ def test_grounding_corrects_prices_stock_compatibility_and_drops_invented_parts(
 def test_a_reply_made_only_of_invented_facts_is_replaced(shop):
     grounded, report = ground(Draft(content="PS12345678 is perfect.", intent="product_info"))
     assert report.replaced and "couldn't confirm" in grounded.content and grounded.parts == []
+
+
+def test_a_problem_with_a_brand_and_no_model_reads_the_symptoms_parts_once(shop):
+    """Its parts are the best three of the symptom's best fifty listed for the brand; the reply
+    read the best three first and threw them away (every part of a common symptom, read twice)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    text = "my whirlpool fridge is not making any ice anymore"
+    say(text)  # the first reply builds the understanding's symptom index (from every symptom's parts)
+    with CaptureQueriesContext(connection) as queries:
+        draft = say(text)
+    assert draft.intent == "troubleshoot" and "(Whirlpool)" in draft.content and draft.parts
+    assert sum("catalog_product_symptoms" in q["sql"] for q in queries.captured_queries) == 1
