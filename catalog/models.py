@@ -2,7 +2,7 @@ from decimal import Decimal
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import F, Value
+from django.db.models import Case, F, IntegerField, Q, Value, When
 from django.db.models.functions import Replace, Upper
 
 from catalog.enums import Availability, Difficulty
@@ -45,6 +45,14 @@ def model_number_key(expression=None, *, constant=_Written):
     for char in ("-", " ", "."):
         expression = Replace(expression, constant(char), constant(""))
     return Upper(expression)
+
+
+def active_stock_rank() -> Case:
+    """1 for a part in stock, else 0: among active parts, the first key of "in stock first". It
+    backs `catalog_product_rank_idx`, and only the walk of a symptom's best parts
+    (`catalog.selectors`) orders by it, so no other query is planned as a walk of that index (an
+    uncapped walk to a rare symptom's parts read half a million parts)."""
+    return Case(When(stock_quantity__gt=0, then=Value(1)), default=Value(0), output_field=IntegerField())
 
 
 class ApplianceModel(TimeStampedModel):
@@ -101,6 +109,15 @@ class Product(TimeStampedModel):
             models.Index(Upper("manufacturer_part_number"), name="catalog_mpn_upper_idx"),
             # Search asks MAX(updated_at) on every query to know its index is current.
             models.Index(fields=["updated_at"], name="catalog_product_updated_idx"),
+            # The active parts in stock first, then best rated: walked for a symptom's best few
+            # (catalog.selectors._symptom_parts_walked, whose order spells it the same way).
+            models.Index(
+                active_stock_rank().desc(),
+                F("rating").desc(),
+                F("ps_number"),
+                name="catalog_product_rank_idx",
+                condition=Q(is_active=True),
+            ),
         ]
 
     def __str__(self):

@@ -1,8 +1,10 @@
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 
 from catalog import selectors
+from catalog.models import Product
 from catalog.tests.factories import ApplianceModelFactory, CompatibilityFactory, ProductFactory, SymptomFactory
 
 pytestmark = pytest.mark.django_db
@@ -182,6 +184,42 @@ def test_parts_for_symptom_of_a_model_are_read_from_the_models_list(django_asser
 
     # In stock, then the surer fit, then the better rated; each with its fit's confidence, once.
     assert [(p.pk, p.confidence) for p in found] == [(listed[2].pk, 1.0), (listed[1].pk, 0.7), (listed[0].pk, 0.7)]
+
+
+@pytest.mark.parametrize("walk", [1000, 6])
+def test_a_symptoms_best_parts_are_the_same_walked_or_sorted(walk, monkeypatch, django_assert_max_num_queries):
+    """Walked in the reply's order (`catalog_product_rank_idx`) when they turn up within
+    SYMPTOM_WALK parts, else read from the symptom's own list: the same parts in the same order."""
+    import random
+
+    monkeypatch.setattr(selectors, "SYMPTOM_WALK", walk)
+    rng = random.Random(4)
+    symptom, other = SymptomFactory(appliance_type="dishwasher"), SymptomFactory(appliance_type="dishwasher")
+    for n in range(40):
+        ProductFactory(
+            symptoms=[symptom] if n % 3 == 0 else [other],
+            brand=rng.choice(["Whirlpool", "GE"]),
+            appliance_type=rng.choice(["dishwasher", "dishwasher", "refrigerator"]),
+            stock_quantity=rng.choice([0, 0, 4]),
+            is_active=rng.random() > 0.1,
+            rating=rng.choice([None, Decimal("3.5"), Decimal("4.0"), Decimal("4.5")]),
+        )
+    fixing = [p for p in Product.objects.filter(symptoms=symptom, is_active=True)]
+
+    def expected(appliance_type=None, brand=None, limit=3):
+        # The order written out: in stock first, then best rated (unrated last here, as SQLite
+        # sorts them; PostgreSQL puts them first), then PS number.
+        chosen = [p for p in fixing if appliance_type in (None, p.appliance_type) and brand in (None, p.brand)]
+        return sorted(chosen, key=lambda p: (p.stock_quantity == 0, -(p.rating or -1), p.ps_number))[:limit]
+
+    for filters in ({}, {"appliance_type": "dishwasher"}, {"brand": "GE"}, {"appliance_type": "refrigerator"}):
+        for limit in (1, 3, 5):
+            with django_assert_max_num_queries(2):  # the walk, and the list when the walk fell short
+                found = selectors.parts_for_symptom(symptom=symptom, limit=limit, **filters)
+            if connection.vendor == "sqlite":
+                assert found == expected(limit=limit, **filters), (filters, limit)
+            assert [p.confidence for p in found] == [None] * len(found)
+            assert found == selectors.parts_for_symptom(symptom=symptom, limit=50, **filters)[:limit]
 
 
 def test_products_listed_for_brand_reads_only_the_others_and_ignores_case(django_assert_num_queries):

@@ -94,15 +94,24 @@ def test_a_reply_made_only_of_invented_facts_is_replaced(shop):
     assert report.replaced and "couldn't confirm" in grounded.content and grounded.parts == []
 
 
-def test_a_problem_with_a_brand_and_no_model_reads_the_symptoms_parts_once(shop):
-    """Its parts are the best three of the symptom's best fifty listed for the brand; the reply
-    read the best three first and threw them away (every part of a common symptom, read twice)."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
+def test_a_symptoms_parts_for_a_brand_are_the_best_three_of_its_best_fifty_listed_for_it(django_assert_num_queries):
+    from decimal import Decimal
 
-    text = "my whirlpool fridge is not making any ice anymore"
-    say(text)  # the first reply builds the understanding's symptom index (from every symptom's parts)
-    with CaptureQueriesContext(connection) as queries:
-        draft = say(text)
-    assert draft.intent == "troubleshoot" and "(Whirlpool)" in draft.content and draft.parts
-    assert sum("catalog_product_symptoms" in q["sql"] for q in queries.captured_queries) == 1
+    from catalog.tests.factories import ApplianceModelFactory, CompatibilityFactory, ProductFactory, SymptomFactory
+    from conversations.assistant.rules_engine import _symptom_parts_for_brand
+
+    symptom = SymptomFactory(appliance_type="dishwasher")
+
+    def part(rating: str, brand: str = "Maytag"):
+        return ProductFactory(symptoms=[symptom], brand=brand, rating=Decimal(rating))
+
+    made = [part("4.9"), part("4.8"), part("4.7")]
+    with django_assert_num_queries(1):  # the best three, all made by the brand: nothing more is read
+        assert _symptom_parts_for_brand(symptom, "maytag") == made
+
+    elsewhere = part("5.0", brand="Whirlpool")  # now the best, and listed for no Maytag model
+    listed = part("4.95", brand="Whirlpool")
+    CompatibilityFactory(product=listed, appliance_model=ApplianceModelFactory(brand="Maytag"))
+    with django_assert_num_queries(4):  # the best three and their listings; then the best fifty, theirs
+        found = _symptom_parts_for_brand(symptom, "Maytag")
+    assert found == [listed, made[0], made[1]] and elsewhere not in found
