@@ -8,6 +8,8 @@ versions are unlinked (a process that mapped one keeps its mapping until it lets
 
 `arrays_write` / `arrays_open`: named numpy arrays and a JSON header in one file, each array at
 a 64-byte boundary, opened with `mmap` and wrapped by `np.frombuffer` (read-only views, no copy).
+An array can be written as `RowsInOrder(source, order)`: `source[order]`, made a few thousand
+rows at a time as it is written instead of whole in memory beside `source`.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import mmap
 import os
 import tempfile
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +31,32 @@ from django.db import connection
 
 _MAGIC = b"PARLEYA1"
 _ALIGN = 64
+_CHUNK_BYTES = 8 << 20
+
+
+@dataclass(frozen=True)
+class RowsInOrder:
+    """`source[order]` (rows of `source` in the order of `order`), to be written by `arrays_write`."""
+
+    source: np.ndarray
+    order: np.ndarray
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.source.dtype
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return (int(self.order.size), *self.source.shape[1:])
+
+    @property
+    def nbytes(self) -> int:
+        return int(self.order.size) * self.source[:1].nbytes
+
+    def chunks(self) -> Iterator[np.ndarray]:
+        step = max(1, _CHUNK_BYTES // max(self.source[:1].nbytes, 1))
+        for start in range(0, self.order.size, step):
+            yield self.source[self.order[start : start + step]]
 
 
 def shared_dir() -> Path:
@@ -45,10 +74,12 @@ def _aligned(offset: int) -> int:
     return -(-offset // _ALIGN) * _ALIGN
 
 
-def arrays_write(path: Path, arrays: dict[str, np.ndarray], meta: dict) -> None:
+def arrays_write(path: Path, arrays: dict[str, np.ndarray | RowsInOrder], meta: dict) -> None:
     """Write `arrays` (C-contiguous after conversion) and `meta` (JSON) to `path`, atomically."""
     layout, offset = {}, 0
-    arrays = {name: np.ascontiguousarray(array) for name, array in arrays.items()}
+    arrays = {
+        name: array if isinstance(array, RowsInOrder) else np.ascontiguousarray(array) for name, array in arrays.items()
+    }
     for name, array in arrays.items():
         layout[name] = [array.dtype.str, list(array.shape), offset]
         offset = _aligned(offset + array.nbytes)
@@ -61,7 +92,8 @@ def arrays_write(path: Path, arrays: dict[str, np.ndarray], meta: dict) -> None:
             out.write(_MAGIC + len(header).to_bytes(8, "little") + header)
             for name, array in arrays.items():
                 out.seek(start + layout[name][2])
-                out.write(memoryview(array).cast("B"))
+                for chunk in array.chunks() if isinstance(array, RowsInOrder) else [array]:
+                    out.write(memoryview(chunk).cast("B"))
             out.truncate(start + offset)
         os.replace(temporary, path)
     except BaseException:
