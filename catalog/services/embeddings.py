@@ -9,15 +9,17 @@ which is the version every web process's vector cache compares (`catalog.search.
 so the next search everywhere loads the new vectors.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from django.db import connection, transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from catalog.models import Product
 from catalog.search.embeddings import Embedder, embedder_get, product_text, text_hash
 from catalog.search.models import ProductEmbedding
+from catalog.services.bulk_load import rows_copy
 from core.stamps import stamps_forget
 
 # What a part's embedded text is made of (catalog.search.embeddings.product_text).
@@ -61,25 +63,12 @@ def product_embeddings_refresh(
         ProductEmbedding.objects.all().delete()
     else:
         ProductEmbedding.objects.exclude(embedder=embedder.name).delete()
-    if product_ids is None:
-        ids = list(Product.objects.filter(is_active=True).order_by("id").values_list("id", flat=True))
-    else:
-        ids = sorted(set(product_ids))
     memo: dict[str, object] = {}
-    for start in range(0, len(ids), batch_size):
-        batch = ids[start : start + batch_size]
-        # Only the fields of the text, as named tuples, not a model instance per part.
-        products = list(
-            Product.objects.filter(id__in=batch, is_active=True).order_by("id").values_list(*_TEXT_FIELDS, named=True)
-        )
+    for products in _batches(product_ids, batch_size, embedder.name):
         result.parts += len(products)
-        done = dict(
-            ProductEmbedding.objects.filter(embedder=embedder.name, product_id__in=batch).values_list(
-                "product_id", "text_hash"
-            )
-        )
         texts = {p.id: product_text(p) for p in products}
-        todo = [p for p in products if done.get(p.id) != text_hash(texts[p.id])]
+        hashes = {p.id: text_hash(texts[p.id]) for p in products}
+        todo = [p for p in products if p.stored_hash != hashes[p.id]]
         result.skipped += len(products) - len(todo)
         if limit:
             todo = todo[: max(0, limit - result.embedded)]
@@ -98,7 +87,7 @@ def product_embeddings_refresh(
                         embedder.name,
                         vector_of[texts[p.id]].shape[0],
                         vector_of[texts[p.id]].astype("float32").tobytes(),
-                        text_hash(texts[p.id]),
+                        hashes[p.id],
                     )
                     for p in todo
                 ]
@@ -112,6 +101,28 @@ def product_embeddings_refresh(
         if limit and result.embedded >= limit:
             break
     return result
+
+
+def _batches(product_ids: list[int] | None, size: int, embedder: str) -> Iterator[list]:
+    """The active parts among `product_ids` (None: all of them) in id order, `size` at a time, each
+    with the fields of its text and the hash of the text its stored vector came from (None if it
+    has none): one query a batch, the whole catalogue paged by id rather than listed first."""
+    stored = ProductEmbedding.objects.filter(product=OuterRef("pk"), embedder=embedder).values("text_hash")
+    parts = (
+        Product.objects.filter(is_active=True)
+        .order_by("id")
+        .annotate(stored_hash=Subquery(stored))
+        .values_list(*_TEXT_FIELDS, "stored_hash", named=True)  # named tuples, not a model instance per part
+    )
+    if product_ids is not None:
+        ids = sorted(set(product_ids))
+        for start in range(0, len(ids), size):
+            yield list(parts.filter(id__in=ids[start : start + size]))
+        return
+    last = 0
+    while batch := list(parts.filter(id__gt=last)[:size]):
+        yield batch
+        last = batch[-1].id
 
 
 _COLUMNS = ("product_id", "embedder", "dim", "vector", "text_hash")
@@ -140,9 +151,7 @@ def _vectors_store(rows: list[tuple[int, str, int, bytes, str]]) -> None:
             "dim smallint, vector bytea, text_hash varchar(16))"
         )
         cursor.execute("TRUNCATE embedding_rows")  # an enclosing transaction may hold the last batch's
-        with cursor.cursor.copy(f"COPY embedding_rows ({columns}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
+        rows_copy("embedding_rows", list(_COLUMNS), rows)
         cursor.execute(
             f"INSERT INTO {table} ({columns}, updated_at) SELECT {columns}, %s FROM embedding_rows "  # noqa: S608
             "ON CONFLICT (product_id) DO UPDATE SET embedder = EXCLUDED.embedder, dim = EXCLUDED.dim, "
