@@ -222,6 +222,20 @@ def test_a_symptoms_best_parts_are_the_same_walked_or_sorted(walk, monkeypatch, 
             assert found == selectors.parts_for_symptom(symptom=symptom, limit=50, **filters)[:limit]
 
 
+@pytest.mark.postgres
+def test_the_planner_counts_every_common_symptoms_links():
+    """Migration 0007: a finer sample of the links' symptoms on PostgreSQL, so a rare symptom is
+    not planned as one of average size (a parallel read of thousands of rows for a few dozen)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT attstattarget FROM pg_attribute "
+            "WHERE attrelid = 'catalog_product_symptoms'::regclass AND attname = 'symptom_id'"
+        )
+        assert cursor.fetchone()[0] == 1000
+
+
 def test_products_listed_for_brand_reads_only_the_others_and_ignores_case(django_assert_num_queries):
     maytag = ApplianceModelFactory(brand="Maytag")
     made = ProductFactory(brand="Maytag")
