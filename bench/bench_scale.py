@@ -661,7 +661,9 @@ def main() -> int:
         lines = []
         with subprocess.Popen(
             [sys.executable, __file__],
-            env={**os.environ, "BENCH_ONE_SIZE": str(size)},
+            # One BLAS thread, as every web process has (config/asgi.py): the in-process searches
+            # and the numpy floor then cost what they cost in a Daphne.
+            env={**os.environ, "BENCH_ONE_SIZE": str(size), "OPENBLAS_NUM_THREADS": "1"},
             stdout=subprocess.PIPE,
             text=True,
         ) as child:
