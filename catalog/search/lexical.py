@@ -63,6 +63,7 @@ from django.db.models import Max
 
 from catalog.search import shared_file
 from catalog.search.text import tokens
+from core.querysets import pages_by_key
 from core.stamps import TableStamp
 
 logger = logging.getLogger(__name__)
@@ -765,12 +766,11 @@ class _Cache:
 
         self.built_total = total
         self.built_max_id = version[0] or 0
-        active, after = Product.objects.filter(is_active=True).order_by("id"), 0
+        active = Product.objects.filter(is_active=True).order_by("id").values_list("id", *_FIELDS)
         with _Builder() as builder:
-            while rows := list(active.filter(id__gt=after).values_list("id", *_FIELDS)[:BUILD_CHUNK]):
+            for rows in pages_by_key(active, BUILD_CHUNK):
                 builder.add(rows)
-                after = rows[-1][0]
-            del rows
+            rows = None  # the last page goes before the arrays are packed
             self.base = base = LexicalIndex(packed=builder.arrays(None))
         _heap_trim()
         self.index = base

@@ -37,6 +37,7 @@ from django.db.models import Max
 from catalog.search import shared_file
 from catalog.search.clusters import dot, groups_make, probe
 from catalog.search.embeddings import EmbeddingError, embedder_get, embedder_name_configured, query_vector
+from core.querysets import pages_by_key
 from core.stamps import TableStamp
 
 logger = logging.getLogger(__name__)
@@ -255,11 +256,7 @@ class _VectorCache:
 
         stored = ProductEmbedding.objects.filter(embedder=embedder_name).order_by("product_id")
         ids, matrix, count = np.empty(stored.count(), dtype=np.int64), None, 0
-        while True:
-            page = stored.filter(product_id__gt=int(ids[count - 1])) if count else stored
-            pairs = list(page.values_list("product_id", "vector")[:READ_ROWS])
-            if not pairs:
-                break
+        for pairs in pages_by_key(stored.values_list("product_id", "vector"), READ_ROWS, key="product_id"):
             if matrix is None:
                 matrix = np.empty((ids.size, len(pairs[0][1]) // 4), dtype=np.float32)
             end = count + len(pairs)
@@ -269,8 +266,6 @@ class _VectorCache:
                 len(pairs), -1
             )
             count = end
-            if len(pairs) < READ_ROWS:
-                break
         if matrix is None:
             return VectorSet(np.zeros(0, dtype=np.int64), np.zeros((0, 1), dtype=np.float32))
         return VectorSet(ids[:count], matrix[:count])

@@ -20,6 +20,7 @@ from catalog.models import Product
 from catalog.search.embeddings import Embedder, embedder_get, product_text, text_hash
 from catalog.search.models import ProductEmbedding
 from catalog.services.bulk_load import rows_copy
+from core.querysets import pages_by_key
 from core.stamps import stamps_forget
 
 # What a part's embedded text is made of (catalog.search.embeddings.product_text).
@@ -119,10 +120,7 @@ def _batches(product_ids: list[int] | None, size: int, embedder: str) -> Iterato
         for start in range(0, len(ids), size):
             yield list(parts.filter(id__in=ids[start : start + size]))
         return
-    last = 0
-    while batch := list(parts.filter(id__gt=last)[:size]):
-        yield batch
-        last = batch[-1].id
+    yield from pages_by_key(parts, size)
 
 
 _COLUMNS = ("product_id", "embedder", "dim", "vector", "text_hash")
