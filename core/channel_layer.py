@@ -20,8 +20,8 @@ Group memberships are kept, too. Redis holds them (a sorted set per group) and n
 does: a Redis restarted without persistence, a failover to an empty replica, or a membership
 older than `group_expiry` (a day) left a socket open, answering pings, and receiving nothing
 pushed to it again (found by the outside chaos run). The layer remembers the memberships its
-process's sockets hold and, every `PARLEY_CHANNEL_GROUP_CHECK_SECONDS`, adds them again in one
-pipeline; a socket whose membership Redis had lost is sent `layer.memberships_lost`, which the
+process's sockets hold and, every `PARLEY_CHANNEL_GROUP_CHECK_SECONDS`, adds them again in
+pipelines of `CHECK_BATCH`; a socket whose membership Redis had lost is sent `layer.memberships_lost`, which the
 consumers answer by closing with 4503 so the client reconnects and fetches what it missed.
 """
 
@@ -56,6 +56,8 @@ return over_capacity
 
 _SEND_MANY_SHA = hashlib.sha1(_SEND_MANY_LUA.encode(), usedforsecurity=False).hexdigest()  # what Redis names it by
 _SCORE_STEP = 1e-6  # seconds between the scores of two messages sent together
+# Memberships re-added per pipeline by `memberships_check`.
+CHECK_BATCH = 1000
 
 
 class RedisChannelLayer(_RedisChannelLayer):
@@ -118,12 +120,17 @@ class RedisChannelLayer(_RedisChannelLayer):
         lost: set[str] = set()
         now = time.time()
         for shard, shard_pairs in by_shard.items():
-            pipe = self.connection(shard).pipeline(transaction=False)
-            for channel, group in shard_pairs:
-                pipe.zadd(self._group_key(group), {channel: now})  # 1 when it was not there any more
-                pipe.expire(self._group_key(group), self.group_expiry)
-            replies = await pipe.execute()
-            lost.update(channel for (channel, _), added in zip(shard_pairs, replies[0::2], strict=True) if added)
+            # Pipelines of at most CHECK_BATCH memberships: a Daphne holding tens of thousands
+            # of sockets does not send Redis one burst of them all, which every other client of
+            # that Redis would wait behind.
+            for start in range(0, len(shard_pairs), CHECK_BATCH):
+                batch = shard_pairs[start : start + CHECK_BATCH]
+                pipe = self.connection(shard).pipeline(transaction=False)
+                for channel, group in batch:
+                    pipe.zadd(self._group_key(group), {channel: now})  # 1 when it was not there any more
+                    pipe.expire(self._group_key(group), self.group_expiry)
+                replies = await pipe.execute()
+                lost.update(channel for (channel, _), added in zip(batch, replies[0::2], strict=True) if added)
         for channel in sorted(lost):
             await self.send(channel, {"type": "layer.memberships_lost"})
         if lost:

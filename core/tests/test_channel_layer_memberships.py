@@ -12,7 +12,7 @@ from asgiref.sync import async_to_sync
 from channels.testing import WebsocketCommunicator
 
 from conversations.services.conversations import conversation_start
-from core import realtime
+from core import channel_layer, realtime
 
 pytestmark = pytest.mark.redis
 
@@ -41,6 +41,37 @@ def test_a_lost_membership_is_added_again_and_its_channel_told(redis_layer):
     assert told == [lost]
     assert members == sorted([kept, lost])  # the lost one back, the one that left not
     assert notice == {"type": "layer.memberships_lost"}
+
+
+def test_memberships_are_checked_in_batches_and_every_loss_found(redis_layer, monkeypatch):
+    monkeypatch.setattr(channel_layer, "CHECK_BATCH", 2)
+    group = "conversation.keeper-batches"
+
+    async def scenario():
+        channels = [await redis_layer.new_channel() for _ in range(5)]
+        for channel in channels:
+            await redis_layer.group_add(group, channel)
+        connection = redis_layer.connection(redis_layer.consistent_hash(group))
+        pipelines = []
+        real_pipeline = connection.pipeline
+
+        def counted(*args, **kwargs):
+            pipelines.append(1)
+            return real_pipeline(*args, **kwargs)
+
+        monkeypatch.setattr(connection, "pipeline", counted)
+        lost = [channels[0], channels[3], channels[4]]  # in the first, second and third batch
+        await connection.zrem(redis_layer._group_key(group), *lost)
+        told = await redis_layer.memberships_check()
+        members = await connection.zrange(redis_layer._group_key(group), 0, -1)
+        for channel in channels:
+            await redis_layer.group_discard(group, channel)
+        return told, sorted(lost), sorted(m.decode() for m in members), sorted(channels), len(pipelines)
+
+    told, lost, members, channels, pipelines = async_to_sync(scenario)()
+    assert told == lost
+    assert members == channels
+    assert pipelines == 3  # five memberships, two a pipeline
 
 
 @pytest.mark.django_db(transaction=True)
